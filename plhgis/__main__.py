@@ -1,0 +1,4 @@
+"""`python -m plhgis`."""
+from .cli import main
+
+main()

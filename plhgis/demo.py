@@ -1,0 +1,319 @@
+"""The fictional demo territory: « Communauté d'agglomération du Val de Souchez » (données fictives).
+
+Twelve communes tessellated around a fictional town in Lambert-93, with their housing figures,
+PLH 2023–2028 targets, QPV, priority sectors, PLU zoning, schemes, friches and infill plots.
+Everything is generated from a fixed seed, so every run gives the same store, and it is built
+to make every check of DESIGN §6 find something (social rent in a QPV, a scheme on farmland,
+a low-density scheme, a commune far below target, an SRU-deficient commune…).
+"""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import Point, box
+
+from . import edits
+from .store import GeoPackageStore
+
+SEED = 2154
+EPCI_SIREN, EPCI_NAME = "200099999", "CA du Val de Souchez (fictive)"
+LABEL = "données fictives — territoire de démonstration plhgis"
+ORIGIN = (680000.0, 7030000.0)  # a corner in Lambert-93 (Artois), the territory is 24 × 18 km
+SOURCE = "plhgis demo (fictif)"
+
+# name, polarity, population, share of social rent, SRU rate required, (x, y) in km from ORIGIN
+COMMUNES = [
+    ("Souchez-la-Grande", "pôle urbain", 31200, 0.46, 0.25, (12.0, 9.0)),
+    ("Méricourt-les-Fosses", "pôle relais", 11800, 0.31, 0.25, (6.0, 13.0)),
+    ("Haillicourt-sur-Deûle", "pôle relais", 9400, 0.12, 0.25, (18.5, 12.5)),
+    ("Vimy-le-Haut", "pôle relais", 7200, 0.22, 0.20, (17.0, 4.0)),
+    ("Ablain-Saint-Fiacre", "pôle de proximité", 4600, 0.09, 0.25, (6.5, 4.5)),
+    ("Carency-en-Gohelle", "pôle de proximité", 3900, 0.27, 0.25, (2.5, 9.0)),
+    ("Givenchy-les-Terrils", "pôle de proximité", 4100, 0.18, 0.20, (21.5, 8.5)),
+    ("Angres-Village", "commune rurale", 1800, 0.04, 0.0, (11.0, 15.5)),
+    ("Éleu-dit-Leauwette-le-Petit", "commune rurale", 1200, 0.03, 0.0, (1.5, 15.0)),
+    ("Bouvigny-l'Abbaye", "commune rurale", 950, 0.02, 0.0, (22.5, 15.5)),
+    ("Servins-Chapelle", "commune rurale", 1450, 0.05, 0.0, (11.5, 2.0)),
+    ("Noulette-d'Œuf", "commune rurale", 780, 0.00, 0.0, (1.5, 2.5)),
+]
+DENSITY = {"pôle urbain": 40.0, "pôle relais": 30.0, "pôle de proximité": 25.0, "commune rurale": 18.0}
+STATUS_WEIGHTS = {"repérage": 0.12, "études": 0.18, "PC déposé": 0.12, "PC accordé": 0.18,
+                  "travaux": 0.15, "livré": 0.2, "abandonné": 0.05}
+
+
+def insee(i: int) -> str:
+    """Fictional INSEE codes (62950…62961 exist in no real département list)."""
+    return f"{62950 + i}"
+
+
+def build(path, overwrite=False) -> GeoPackageStore:
+    """Create the demo store at `path` and fill every layer."""
+    store = GeoPackageStore.create(path, overwrite=overwrite)
+    store.user = "demo"
+    rng = np.random.default_rng(SEED)
+    communes = _communes()
+    layers = {"communes": communes, "targets": _targets(communes), "qpv": _qpv(communes),
+              "sectors": None, "zoning": _zoning(communes), "prescriptions": None}
+    layers["sectors"] = _sectors(communes, layers["qpv"])
+    layers["prescriptions"] = _prescriptions(communes)
+    layers["friches"] = _friches(communes, rng)
+    layers["plots"] = _plots(communes, layers["zoning"], rng)
+    layers["projects"] = _projects(communes, layers, rng)
+    for name, frame in layers.items():
+        edits.apply(store, edits.plan_rows(store, name, frame, mode="append", source=SOURCE))
+    return store
+
+
+def _km(x, y):
+    return ORIGIN[0] + x * 1000, ORIGIN[1] + y * 1000
+
+
+def _communes() -> gpd.GeoDataFrame:
+    seeds = shapely.MultiPoint([_km(*c[5]) for c in COMMUNES])
+    extent = box(*_km(0, 0), *_km(24, 18))
+    cells = shapely.voronoi_polygons(seeds, extend_to=extent)
+    polys = [shapely.intersection(cell, extent) for cell in cells.geoms]
+    rows, geoms = [], []
+    for i, (name, pol, pop, lls, sru, xy) in enumerate(COMMUNES):
+        seed = Point(_km(*xy))
+        poly = next(p for p in polys if p.contains(seed))
+        rp = int(pop / 2.25)
+        rows.append({"insee": insee(i), "name": name, "epci_siren": EPCI_SIREN, "epci_name": EPCI_NAME,
+                     "population": pop, "main_residences": rp, "lls_stock": int(rp * lls),
+                     "sru_rate_required": sru,
+                     "sru_status": ("non soumise" if sru == 0 else
+                                    "carencée" if name.startswith("Haillicourt") else "soumise"),
+                     "polarity": pol, "density_min": DENSITY[pol]})
+        geoms.append(poly)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:2154")
+
+
+def _centre(communes, i) -> Point:
+    return Point(_km(*COMMUNES[i][5]))
+
+
+def _targets(communes) -> pd.DataFrame:
+    rows = []
+    for i, c in communes.iterrows():
+        homes = int(round(c.population * 0.0075 * 6 / 10) * 10)
+        lls = int(homes * (0.1 if c.polarity == "pôle urbain" else 0.3 if c.sru_rate_required else 0.1))
+        rows.append({"commune": c.insee, "period_start": 2023, "period_end": 2028,
+                     "homes_target": homes, "lls_target": lls,
+                     "accession_aidee_target": int(homes * 0.1), "yearly_split": ""})
+    return pd.DataFrame(rows)
+
+
+def _qpv(communes) -> gpd.GeoDataFrame:
+    spots = [(0, "QN062950M", "Cité des Provinces", (-1.3, 0.9), 1),
+             (0, "QN062951M", "Quartier de la Gare", (1.4, -1.2), 0),
+             (1, "QN062952M", "Cité 4 – Fosse Saint-Pierre", (0.8, 0.7), 1)]
+    rows, geoms = [], []
+    for i, code, name, (dx, dy), npnru in spots:
+        c = _centre(communes, i)
+        rows.append({"code_qp": code, "lib_qp": name, "commune": insee(i), "communes": insee(i),
+                     "npnru": npnru})
+        geoms.append(Point(c.x + dx * 1000, c.y + dy * 1000).buffer(550, quad_segs=3))
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:2154")
+
+
+def _sectors(communes, qpv) -> gpd.GeoDataFrame:
+    c0, c1, c2 = (_centre(communes, i) for i in (0, 1, 2))
+    items = [
+        ("Centralité de Souchez-la-Grande", "centralité", 1, 0, c0.buffer(1200)),
+        ("ORT cœur d'agglomération", "ORT/ACV", 1, 0, box(c0.x - 600, c0.y - 2200, c0.x + 2500, c0.y + 600)),
+        ("NPNRU Cité 4", "NPNRU", 1, 1, qpv.geometry.iloc[2].buffer(250)),
+        ("Quartier de gare de Méricourt", "gare/transports", 2, 1, Point(c1.x - 900, c1.y - 600).buffer(800)),
+        ("Petite ville de demain Haillicourt", "PVD", 2, 2, c2.buffer(900)),
+        ("ERBM Cité des Provinces", "ERBM", 2, 0, qpv.geometry.iloc[0].buffer(100)),
+    ]
+    return gpd.GeoDataFrame(
+        [{"name": n, "kind": k, "priority": p, "commune": insee(i)} for n, k, p, i, _ in items],
+        geometry=[g for *_, g in items], crs="EPSG:2154")
+
+
+def _zoning(communes) -> gpd.GeoDataFrame:
+    """Per commune: U around the centre, an AUc ring piece, a N river band, A elsewhere."""
+    river = shapely.LineString([_km(0, 7), _km(8, 8.5), _km(14, 6.5), _km(24, 8)]).buffer(400)
+    rows, geoms = [], []
+    for i, c in communes.iterrows():
+        centre, poly = _centre(communes, i), c.geometry
+        radius = 600 + 12 * np.sqrt(c.population)
+        u = poly.intersection(centre.buffer(radius))
+        au = poly.intersection(Point(centre.x + radius, centre.y).buffer(radius * 0.45)).difference(u)
+        n = poly.intersection(river).difference(u).difference(au)
+        a = poly.difference(u).difference(au).difference(n)
+        idurba = f"{c.insee}_PLU_20210615"
+        for lib, typ, geom in (("UA", "U", u), ("1AUh", "AUc", au), ("N", "N", n), ("A", "A", a)):
+            if not geom.is_empty and geom.area > 1:
+                rows.append({"libelle": lib, "libelong": f"Zone {lib} de {c['name']}", "typezone": typ,
+                             "idurba": idurba, "insee": c.insee})
+                geoms.append(geom)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:2154")
+
+
+def _prescriptions(communes) -> gpd.GeoDataFrame:
+    c0, c2 = _centre(communes, 0), _centre(communes, 2)
+    return gpd.GeoDataFrame(
+        [{"libelle": "SMS centre", "txt": "30 % de LLS pour les opérations de 12 logements et plus",
+          "typepsc": "17", "stypepsc": "00", "idurba": f"{insee(0)}_PLU_20210615", "insee": insee(0),
+          "lls_share": 0.3},
+         {"libelle": "OAP Les Hauts de Deûle", "txt": "OAP habitat", "typepsc": "18", "stypepsc": "06",
+          "idurba": f"{insee(2)}_PLU_20210615", "insee": insee(2), "lls_share": None}],
+        geometry=[box(c0.x + 200, c0.y + 200, c0.x + 900, c0.y + 800),
+                  box(c2.x + 700, c2.y - 400, c2.x + 1300, c2.y + 200)], crs="EPSG:2154")
+
+
+FRICHE_TYPES = ["friche industrielle", "friche commerciale", "friche ferroviaire", "friche d'habitat",
+                "friche carrière ou mine", "friche d'équipement public"]
+FRICHE_NAMES = ["Ancienne cokerie", "Carreau de fosse n°{}", "Garage Delattre", "Filature du Moulin",
+                "Ancienne gare de marchandises", "École Jules-Ferry", "Brasserie Caulier",
+                "Cavalier minier", "Supermarché fermé", "Dépôt SNCF"]
+
+
+def _friches(communes, rng) -> gpd.GeoDataFrame:
+    rows, geoms = [], []
+    for k in range(18):
+        i = int(rng.choice(len(communes), p=_weights(communes)))
+        c, centre = communes.iloc[i], _centre(communes, i)
+        p = _inside(c.geometry, centre, 1800, rng)
+        side = float(rng.uniform(60, 180))
+        surf = box(p.x, p.y, p.x + side, p.y + side * rng.uniform(0.6, 1.4)).intersection(c.geometry)
+        statut = ["friche potentielle", "friche sans projet", "friche avec projet", "friche reconvertie"][k % 4]
+        rows.append({
+            "site_id": f"{c.insee}_{k + 1:04d}", "site_nom": FRICHE_NAMES[k % len(FRICHE_NAMES)].format(k),
+            "site_type": FRICHE_TYPES[k % len(FRICHE_TYPES)], "site_statut": statut,
+            "comm_insee": c.insee, "comm_nom": c["name"], "site_identif_date": f"20{18 + k % 6}-0{1 + k % 9}-15",
+            "site_actu_date": "2024-09-30", "unite_fonciere_surface": int(surf.area),
+            "unite_fonciere_refcad": f"{c.insee}000A{k % 10}{k + 10:04d}",
+            "urba_zone_type": "U" if k % 5 else "AUc", "urba_doc_type": "PLU", "urba_zaer": "non",
+            "site_occupation": "totalement inoccupé", "sol_pollution_existe":
+                "pollution supposée" if k % 3 == 0 else "pollution peu probable",
+            "source_nom": SOURCE, "source_producteur": "plhgis",
+            "capacity": int(surf.area / 10000 * DENSITY[c.polarity]),
+            # one deviation from the CNIG enums, for the checks to find
+            "bati_etat": "en ruine" if k == 7 else "dégradation moyenne",
+        })
+        geoms.append(surf)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:2154")
+
+
+def _weights(communes):
+    w = np.sqrt(communes.population.to_numpy(dtype=float))
+    return w / w.sum()
+
+
+def _inside(poly, centre, spread, rng) -> Point:
+    """A random point inside `poly`, around `centre`."""
+    for _ in range(200):
+        p = Point(centre.x + rng.normal(0, spread), centre.y + rng.normal(0, spread))
+        if poly.buffer(-150).contains(p):
+            return p
+    return poly.representative_point()
+
+
+def _plots(communes, zoning, rng) -> gpd.GeoDataFrame:
+    rows, geoms = [], []
+    for k in range(60):
+        i = int(rng.choice(len(communes), p=_weights(communes)))
+        c = communes.iloc[i]
+        p = _inside(c.geometry, _centre(communes, i), 900, rng)
+        w, h = rng.uniform(25, 70, size=2)
+        if k in (5, 17):  # large plots without OAP
+            w, h = 90, 75
+        poly = box(p.x, p.y, p.x + w, p.y + h)
+        zone = zoning[(zoning.insee == c.insee) & zoning.contains(poly.centroid)]
+        rows.append({"commune": c.insee, "parcels": f"{c.insee}000B{k % 10}{k + 100:04d}",
+                     "zone_type": zone.typezone.iloc[0] if len(zone) else None,
+                     "horizon": ["court terme", "moyen terme", "long terme"][k % 3],
+                     "ownership": ["privé", "public", "EPF", "privé"][k % 4],
+                     "constraints": ["", "affaissement minier", "inondation", "", "pollution"][k % 5],
+                     "capacity": max(1, int(w * h / 10000 * DENSITY[c.polarity])),
+                     "status": ["identifié", "mobilisable", "en projet", "identifié", "bâti"][k % 5]})
+        geoms.append(poly)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:2154")
+
+
+STREETS = ["rue Émile-Zola", "rue Jean-Jaurès", "avenue de la Fosse 7", "rue des Corons", "place Salengro",
+           "rue du Onze-Novembre", "chemin du Terril", "rue Pasteur", "rue de l'Égalité", "boulevard Basly"]
+OPERATORS = ["Maisons & Cités", "Pas-de-Calais habitat", "SIA Habitat", "Promogim Nord", "Nexity", "Commune",
+             "Flandre Opale Habitat", "Sigh"]
+
+
+def _projects(communes, layers, rng) -> gpd.GeoDataFrame:
+    """46 schemes, plus the hand-placed ones the checks must find."""
+    rows, geoms = [], []
+    statuses = list(STATUS_WEIGHTS)
+    far_below = insee(2)  # Haillicourt: SRU-deficient and far below its target
+    for k in range(46):
+        i = int(rng.choice(len(communes), p=_weights(communes)))
+        c = communes.iloc[i]
+        if c.insee == far_below and k % 3:
+            i, c = 0, communes.iloc[0]
+        status = statuses[int(rng.choice(len(statuses), p=list(STATUS_WEIGHTS.values())))]
+        total = int(rng.integers(5, 90 if c.polarity == "pôle urbain" else 40))
+        mix = _mix(total, rng, social=c.sru_rate_required > 0)
+        p = _inside(c.geometry, _centre(communes, i), 1100, rng)
+        footprint = total > 20 and k % 2 == 0
+        geom = p.buffer(np.sqrt(total / DENSITY[c.polarity] * 10000) / 2, cap_style="square") if footprint else p
+        permit = int(rng.integers(2019, 2027))
+        rows.append({"name": f"{['Résidence', 'Les Jardins', 'Îlot', 'Domaine', 'Le Clos'][k % 5]} "
+                             f"{['des Tilleuls', 'Saint-Éloi', 'du Onze', 'Bellevue', 'des Mineurs', 'Lamartine'][k % 6]}",
+                     "commune": c.insee, "address": f"{int(rng.integers(1, 120))} {STREETS[k % len(STREETS)]}",
+                     "homes_total": total, **mix, "operator": OPERATORS[k % len(OPERATORS)],
+                     "land_origin": ["renouvellement urbain", "dent creuse", "friche", "extension"][k % 4],
+                     "status": status, "permit_year": permit if status not in ("repérage", "études") else None,
+                     "start_year": permit + 1 if status in ("travaux", "livré") else None,
+                     "delivery_year": permit + int(rng.integers(2, 4)), "source": SOURCE,
+                     "comment": "" if k % 4 else "Opération suivie en comité technique"})
+        geoms.append(geom)
+    rows, geoms = _special_projects(communes, layers, rows, geoms)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:2154")
+
+
+def _mix(total, rng, social):
+    shares = rng.dirichlet(np.ones(5))
+    if not social:
+        shares[:3] *= 0.3
+    parts = np.floor(shares / shares.sum() * total).astype(int)
+    names = ("lls_plai", "lls_plus", "lls_pls", "psla", "accession_libre")
+    return dict(zip(names, map(int, parts)))
+
+
+def _special_projects(communes, layers, rows, geoms):
+    """Schemes placed by hand so that each check has a case to find."""
+    qpv, friches, plots, zoning = layers["qpv"], layers["friches"], layers["plots"], layers["zoning"]
+    q0 = qpv.geometry.iloc[0].centroid
+    a_zone = zoning[(zoning.typezone == "A") & (zoning.insee == insee(4))].geometry.iloc[0]
+    c0 = _centre(communes, 0)
+    fr = friches.iloc[0]
+    plot = plots.iloc[3]
+    special = [
+        ({"name": "Résidence du Chevalement (QPV)", "commune": insee(0), "homes_total": 40, "lls_plai": 12,
+          "lls_plus": 20, "lls_pls": 8, "status": "PC accordé", "land_origin": "renouvellement urbain",
+          "operator": "Maisons & Cités", "permit_year": 2024, "delivery_year": 2026}, q0),
+        ({"name": "Accession sociale Les Provinces", "commune": insee(0), "homes_total": 18, "psla": 10, "brs": 8,
+          "status": "études", "land_origin": "renouvellement urbain", "delivery_year": 2027},
+         Point(q0.x + 700, q0.y)),
+        ({"name": "Lotissement du Champ Bleu", "commune": insee(4), "homes_total": 24, "accession_libre": 24,
+          "status": "PC déposé", "land_origin": "extension", "permit_year": 2025, "delivery_year": 2027},
+         a_zone.representative_point().buffer(110, cap_style="square")),
+        ({"name": "Pavillons de la Sucrerie", "commune": insee(0), "homes_total": 8, "accession_libre": 8,
+          "status": "PC accordé", "land_origin": "dent creuse", "permit_year": 2024, "delivery_year": 2026},
+         Point(c0.x + 300, c0.y - 300).buffer(90, cap_style="square")),
+        ({"name": "Reconversion " + fr.site_nom, "commune": fr.comm_insee, "homes_total": 30, "lls_plus": 10,
+          "accession_libre": 20, "status": "études", "land_origin": "friche", "friche_id": fr.site_id,
+          "delivery_year": 2028}, fr.geometry.centroid),
+        ({"name": "Îlot Pasteur (SMS)", "commune": insee(0), "homes_total": 20, "accession_libre": 20,
+          "status": "PC déposé", "land_origin": "renouvellement urbain", "permit_year": 2025,
+          "delivery_year": 2024, "comment": "livraison saisie avant le permis: à corriger"},
+         Point(c0.x + 500, c0.y + 500)),
+        ({"name": "Clos du Marais <b>(à vérifier)</b>", "commune": plot.commune, "homes_total": 6,
+          "accession_libre": 6, "status": "repérage", "land_origin": "dent creuse", "plot_id": None},
+         plot.geometry.centroid),
+    ]
+    for values, geom in special:
+        rows.append({**values, "source": SOURCE})
+        geoms.append(geom)
+    return rows, geoms

@@ -1,0 +1,320 @@
+"""Changes to a layer: imports, add, edit and end, as plans that are previewed then applied.
+
+Every path goes through `plan_rows`: validate with the schema, match rows to the features
+already in the store, and compute the inserts, updates and ends. `--dry-run` prints the plan;
+`apply` writes it in one transaction with one history row per feature.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import io, schema
+from .errors import NotFoundError, PlhgisError, Problem, ValidationError
+from .store import Change, _plain
+
+MODES = ("upsert", "append", "replace")
+
+
+@dataclass
+class Plan:
+    """What a change would do: the feature changes, plus what was left alone and why."""
+
+    layer: str
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    source: str = ""
+
+    def counts(self) -> dict[str, int]:
+        out = {"insert": 0, "update": 0, "end": 0}
+        for c in self.changes:
+            out[c.action] += 1
+        out["unchanged"] = self.unchanged
+        return out
+
+    def describe(self, limit: int = 200) -> list[str]:
+        """One line per change: + added, ~ field old → new, - ended."""
+        lay = schema.get_layer(self.layer)
+        lines = []
+        for c in self.changes[:limit]:
+            label = c.id or "(new id)"
+            if c.action == "insert":
+                name = c.after.get("name") or c.after.get("site_nom") or c.after.get("libelle") or ""
+                lines.append(f"+ {lay.name} {label} {name}".rstrip())
+            elif c.action == "end":
+                lines.append(f"- {lay.name} {label} ended on {c.after['end_date']}")
+            else:
+                diffs = "; ".join(f"{k}: {_show(c.before.get(k))} → {_show(v)}" for k, v in c.after.items())
+                lines.append(f"~ {lay.name} {label} {diffs}")
+        if len(self.changes) > limit:
+            lines.append(f"… and {len(self.changes) - limit} more changes")
+        return lines
+
+
+def _show(value) -> str:
+    if isinstance(value, shapely.Geometry):
+        return value.geom_type.lower()
+    return "∅" if value is None else repr(value)
+
+
+def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows=None,
+              source: str = "") -> Plan:
+    """Plan the changes that bring the store in line with `frame` (already in the store CRS).
+
+    Only the columns present in `frame` are compared and written, so a partial sheet never
+    blanks the fields it does not carry.
+    """
+    if mode not in MODES:
+        raise PlhgisError(f"unknown mode {mode!r}", hint="use " + ", ".join(MODES))
+    lay = schema.get_layer(layer)
+    rows = frame.index.to_series() if rows is None else rows
+    plan = Plan(lay.name, source=source)
+    known_fields = set(lay.columns) - {"created_at", "updated_at"}
+    geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) and lay.geometry else None
+    attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name) if geometry is not None else frame)
+    for col in attrs.columns:
+        if col not in known_fields and col != "geometry":
+            plan.warnings.append(Problem(f"column is not a field of {lay.name} (ignored)", file,
+                                         None, col))
+    attrs = attrs[[c for c in attrs.columns if c in known_fields]]
+    communes = store.communes() if lay.commune_field and lay.name != "communes" else None
+    typed, errors, warnings = schema.validate(lay, attrs, file=file, rows=rows, known_communes=communes)
+    plan.warnings.extend(warnings)
+    if "end_date" in attrs:
+        typed["end_date"] = schema._coerce(schema.SYSTEM_FIELDS[2], attrs["end_date"],
+                                           schema._blank(attrs["end_date"]))[0]
+    if geometry is not None:
+        typed["geometry"], geo_problems = _checked_geometry(geometry, lay, file, rows)
+        plan.warnings.extend(geo_problems)
+        _derive_areas(lay, typed)
+    errors.extend(_duplicates(lay, typed, file, rows))
+    if errors:
+        raise ValidationError(errors)
+    current = _current(store, lay, typed, mode)
+    _match_natural_keys(lay, typed, current)
+    _diff(lay, typed, current, mode, plan, file, rows)
+    return plan
+
+
+def _checked_geometry(geometry, lay, file, rows):
+    """Repair invalid polygons (make_valid) with one warning each; refuse wrong geometry kinds."""
+    geoms = geometry.to_numpy().copy()
+    warnings = []
+    invalid = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_valid(geoms))
+    for i in invalid:
+        reason = shapely.is_valid_reason(geoms[i])
+        repaired = shapely.make_valid(geoms[i])
+        if repaired.geom_type == "GeometryCollection":
+            polys = [g for g in repaired.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+            repaired = shapely.union_all(polys) if polys else repaired
+        geoms[i] = repaired
+        warnings.append(Problem(f"invalid polygon repaired ({reason})", file, _label(rows.iloc[i]),
+                                "geometry", None, "check the outline in QGIS"))
+    if lay.geometry == "polygon":
+        kinds = shapely.get_type_id(geoms)
+        wrong = np.flatnonzero(~shapely.is_missing(geoms) & ~np.isin(kinds, (3, 6)))
+        if len(wrong):
+            raise ValidationError([Problem(f"{lay.name} need polygons, this is a "
+                                           f"{geoms[i].geom_type}", file, _label(rows.iloc[i]),
+                                           "geometry", None, "give the outline, not a point")
+                                   for i in wrong])
+    return pd.Series(list(geoms), index=geometry.index, dtype=object), warnings
+
+
+def _derive_areas(lay, typed):
+    """site_area_m2 / area_m2 come from the footprint when there is one."""
+    target = {"projects": "site_area_m2", "plots": "area_m2"}.get(lay.name)
+    if not target:
+        return
+    geoms = np.asarray(typed["geometry"].to_numpy(), dtype=object)
+    area = shapely.area(geoms)
+    polygon = np.isin(shapely.get_type_id(geoms), (3, 6))
+    derived = pd.Series(np.where(polygon, np.round(area, 1), np.nan), index=typed.index)
+    typed[target] = derived.where(polygon, typed[target] if target in typed else np.nan)
+
+
+def _label(value):
+    return int(value) if isinstance(value, (int, np.integer)) else value
+
+
+def _duplicates(lay, typed, file, rows):
+    if lay.key not in typed:
+        return []
+    keys = typed[lay.key]
+    dup = keys.notna() & keys.duplicated(keep=False)
+    problems = []
+    for key, group in typed[dup].groupby(lay.key, sort=False):
+        lines = [str(_label(rows.loc[i])) for i in group.index]
+        problems.append(Problem(f"the same id appears on rows {', '.join(lines)}", file,
+                                _label(rows.loc[group.index[1]]), lay.key, key,
+                                "give each feature its own id, or merge the rows"))
+    return problems
+
+
+def _current(store, lay, typed, mode):
+    """The store's features the incoming rows may match (all of them for replace)."""
+    if mode == "replace" or len(typed) > 500 or lay.key not in typed:
+        return store.read(lay.name, include_ended=True)
+    ids = set(typed[lay.key].dropna())
+    frame = store.read(lay.name, ids=ids, include_ended=True)
+    if lay.natural_key and typed[lay.key].isna().any() and lay.commune_field in typed:
+        communes = set(typed.loc[typed[lay.key].isna(), lay.commune_field].dropna())
+        extra = [store.read(lay.name, commune=c, include_ended=True) for c in communes]
+        frame = pd.concat([frame, *extra], ignore_index=True).drop_duplicates(lay.key)
+    return frame
+
+
+def _natural(frame, cols):
+    return frame[list(cols)].astype(str).apply(lambda col: col.map(schema.fold)).agg("|".join, axis=1)
+
+
+def _match_natural_keys(lay, typed, current):
+    """Rows without an id take the id of the feature with the same natural key (e.g. commune+name)."""
+    if not lay.natural_key or not set(lay.natural_key) <= set(typed.columns) or current.empty:
+        return
+    if lay.key not in typed:
+        typed[lay.key] = None
+    missing = typed[lay.key].isna()
+    if not missing.any():
+        return
+    lookup = dict(zip(_natural(current, lay.natural_key), current[lay.key]))
+    keys = _natural(typed[missing], lay.natural_key)
+    typed.loc[missing, lay.key] = keys.map(lookup).where(keys.map(lookup).notna(), None)
+
+
+def _diff(lay, typed, current, mode, plan, file, rows):
+    cols = [c for c in typed.columns if c not in (lay.key, "geometry")]
+    has_geom = "geometry" in typed
+    if lay.key not in typed:
+        typed[lay.key] = None
+    index = {k: i for i, k in enumerate(current[lay.key])} if len(current) else {}
+    pos = typed[lay.key].map(index)
+    matched = pos.notna().to_numpy()
+    if mode == "append" and matched.any():
+        raise ValidationError([Problem(f"{lay.name} {k} is already in the store", file,
+                                       _label(rows.loc[i]), lay.key, k,
+                                       "use --mode upsert to update it, or drop the id to add a new one")
+                               for i, k in typed.loc[matched, lay.key].items()])
+    new = typed[~matched]
+    for rec in _records(new, has_geom):
+        after = {k: v for k, v in rec.items() if v is not None or k == "geometry"}
+        plan.changes.append(Change("insert", after.get(lay.key), after))
+    old = typed[matched]
+    if len(old):
+        cur = current.iloc[pos[matched].astype(int).to_numpy()].reset_index(drop=True)
+        inc = old.reset_index(drop=True)
+        changed = pd.DataFrame(False, index=inc.index, columns=cols + (["geometry"] if has_geom else []))
+        for c in cols:
+            a, b = inc[c], cur[c]
+            changed[c] = ~((a == b).fillna(False) | (a.isna() & b.isna()))
+        if has_geom:
+            ga = np.asarray(inc["geometry"].to_numpy(), dtype=object)
+            gb = cur.geometry.to_numpy()
+            same = shapely.equals_exact(ga, gb, tolerance=0.001) | (shapely.is_missing(ga) & shapely.is_missing(gb))
+            changed["geometry"] = ~same
+        dirty = changed.any(axis=1).to_numpy()
+        plan.unchanged += int((~dirty).sum())
+        for i in np.flatnonzero(dirty):
+            fields = [c for c in changed.columns if changed.at[i, c]]
+            after = {c: _plain(inc.at[i, c]) for c in fields}
+            before = {c: _plain(cur.geometry.iloc[i] if c == "geometry" else cur.at[i, c]) for c in fields}
+            plan.changes.append(Change("update", inc.at[i, lay.key], after, before,
+                                       updated_at=cur.at[i, "updated_at"]))
+    if mode == "replace" and len(current):
+        seen = set(typed[lay.key].dropna())
+        today = date.today().isoformat()
+        active = current[current["end_date"].isna() & ~current[lay.key].isin(seen)]
+        for key, version in zip(active[lay.key], active["updated_at"]):
+            plan.changes.append(Change("end", key, {"end_date": today}, {"end_date": None},
+                                       updated_at=version))
+
+
+def _records(frame, has_geom):
+    if frame.empty:
+        return []
+    attrs = frame.drop(columns=["geometry"]) if has_geom else frame
+    records = attrs.astype(object).where(attrs.notna(), None).to_dict("records")
+    if has_geom:
+        for rec, geom in zip(records, frame["geometry"].to_numpy()):
+            rec["geometry"] = geom
+    return records
+
+
+# -- the library verbs ------------------------------------------------------------------------
+def apply(store, plan: Plan) -> Plan:
+    """Write the plan in one transaction."""
+    store.apply(plan.layer, plan.changes, plan.source)
+    return plan
+
+
+def import_file(store, layer, path, *, mode="upsert", crs=None, dry_run=False, source_layer=None) -> Plan:
+    """Import a file into a layer: read, check, reproject, plan, and (unless dry_run) apply."""
+    lay = schema.get_layer(layer)
+    frame, rows = io.read_geodata(path, crs=crs, layer=source_layer, target_layer=lay.name)
+    frame = io.to_store_crs(frame, store.crs, file=str(path), rows=rows)
+    plan = plan_rows(store, lay.name, frame, mode=mode, file=str(path), rows=rows,
+                     source=f"import {path}")
+    return plan if dry_run else apply(store, plan)
+
+
+def one_row(values: dict, geometry=None, crs=None):
+    """A one-row frame for add/edit, with its geometry (in `crs`) if given."""
+    frame = pd.DataFrame([{k: v for k, v in values.items() if v is not None}])
+    if geometry is None:
+        return frame
+    return gpd.GeoDataFrame(frame, geometry=[geometry], crs=crs)
+
+
+def add(store, layer, values: dict, geometry=None, crs=None, source="plhgis add") -> Change:
+    """Add one feature; returns the change with its new id."""
+    lay = schema.get_layer(layer)
+    frame = io.to_store_crs(one_row(values, geometry, crs or store.crs), store.crs, rows=pd.Series(["new"]))
+    plan = plan_rows(store, lay.name, frame, mode="append", rows=pd.Series(["new"]), source=source)
+    return apply(store, plan).changes[0]
+
+
+def edit(store, layer, feature_id, values: dict, geometry=None, crs=None, source="plhgis edit") -> Plan:
+    """Change some fields (and/or the geometry) of one feature; the rules see the whole row."""
+    lay = schema.get_layer(layer)
+    current = store.get(lay.name, feature_id)
+    unknown = set(values) - set(lay.columns)
+    if unknown:
+        raise PlhgisError(f"{', '.join(sorted(unknown))} is not a field of {lay.name}",
+                          hint="fields are: " + ", ".join(f.name for f in lay.fields))
+    row = {k: v for k, v in current.items() if k in lay.columns and k not in ("created_at", "updated_at")}
+    row.update(values)
+    geom = current.get("geometry") if geometry is None else None
+    frame = one_row(row, geometry if geometry is not None else geom, crs if geometry is not None else store.crs)
+    if geometry is None and geom is None and lay.geometry:
+        frame = gpd.GeoDataFrame(frame, geometry=[None], crs=store.crs)
+    frame = io.to_store_crs(frame, store.crs, rows=pd.Series([feature_id]))
+    plan = plan_rows(store, lay.name, frame, mode="upsert", rows=pd.Series([feature_id]), source=source)
+    return apply(store, plan)
+
+
+def end(store, layer, feature_id, on=None, reason=None) -> Change:
+    """Soft-end a feature: it stays in the store and the history, out of current lists."""
+    lay = schema.get_layer(layer)
+    current = store.get(lay.name, feature_id)
+    if current.get("end_date"):
+        raise PlhgisError(f"{lay.name} {feature_id} already ended on {current['end_date']}",
+                          row=feature_id, hint="nothing to do")
+    day = (on or date.today()).isoformat() if not isinstance(on, str) else on
+    change = Change("end", feature_id, {"end_date": day}, {"end_date": None},
+                    updated_at=current["updated_at"])
+    source = f"plhgis end" + (f" ({reason})" if reason else "")
+    store.apply(lay.name, [change], source)
+    return change
+
+
+def require_known(store, layer, feature_id):
+    """Raise NotFoundError unless the feature exists (ended ones included)."""
+    lay = schema.get_layer(layer)
+    if not store.current_versions(lay.name, [feature_id]):
+        raise NotFoundError(f"no {lay.name} feature with id {feature_id!r}", row=feature_id)

@@ -1,0 +1,318 @@
+"""Files in and out: GeoPackage, GeoJSON, Shapefile, CSV (French Excel too) and XLSX.
+
+Reading gives a frame in the file's own CRS plus the row label of each feature (spreadsheet
+line numbers for CSV/XLSX, 1-based feature numbers otherwise), so every message can name the
+row to fix. `to_store_crs` checks the coordinates against the CRS area and reprojects.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from . import schema
+from .errors import InputFileError, Problem, ValidationError
+
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+FORMATS = {"gpkg": ("GPKG", ".gpkg"), "geojson": ("GeoJSON", ".geojson"),
+           "shp": ("ESRI Shapefile", ".shp"), "csv": (None, ".csv"), "xlsx": (None, ".xlsx")}
+LON_NAMES, LAT_NAMES = ("lon", "longitude", "lng", "x_wgs84"), ("lat", "latitude", "y_wgs84")
+WKT_RE = re.compile(r"^(?:wkt|geometry|geom|the_geom|wkt_(?:epsg)?(\d{4,6}))$", re.I)
+
+
+def crs_of(value) -> pyproj.CRS | None:
+    """A CRS from an EPSG code ('2154', 'EPSG:2154') or any pyproj input; None stays None."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    return pyproj.CRS.from_user_input(f"EPSG:{text}" if text.isdigit() else text)
+
+
+def read_geodata(path, *, crs=None, layer=None, target_layer=None):
+    """Read any supported file into (frame, row labels).
+
+    Parameters
+    ----------
+    path : file to read.
+    crs : CRS to assume when the file declares none (`--crs`).
+    layer : layer inside a multi-layer file (GeoPackage).
+    target_layer : plhgis layer name, used to pick a same-named layer in a GeoPackage.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError("file not found", file=str(path), hint="check the path and the file name")
+    crs = crs_of(crs)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        frame, lines = (_read_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm")
+                        else _read_csv(path))
+        rows = pd.Series(lines, index=frame.index)
+        return _table_geometry(frame, path, rows, crs), rows
+    frame = _read_ogr(path, layer, target_layer)
+    rows = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
+    if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
+        if crs is None:
+            raise InputFileError("the file declares no coordinate reference system", file=str(path),
+                                 hint="say which with --crs, e.g. --crs 2154 (Lambert-93) or --crs 4326")
+        frame = frame.set_crs(crs)
+    elif isinstance(frame, gpd.GeoDataFrame) and crs is not None and not frame.crs.equals(crs):
+        raise InputFileError(f"the file says its CRS is {frame.crs.to_string()} but --crs says "
+                             f"{crs.to_string()}", file=str(path),
+                             hint="drop --crs: the file's own CRS is used")
+    return frame, rows
+
+
+def _read_ogr(path, layer, target_layer):
+    import pyogrio
+
+    try:
+        names = [n for n, _ in pyogrio.list_layers(path)]
+    except Exception as exc:  # GDAL raises several classes for a non-geodata file
+        raise InputFileError(f"not a geodata file GDAL can read ({_first_line(exc)})", file=str(path),
+                             hint="use GeoPackage, GeoJSON, Shapefile, CSV or XLSX") from None
+    if layer is None and len(names) > 1:
+        if target_layer in names:
+            layer = target_layer
+        else:
+            raise InputFileError(f"the file holds several layers: {', '.join(names)}", file=str(path),
+                                 hint="say which with --layer NAME")
+    try:
+        frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=_has_arrow())
+    except Exception as exc:
+        raise InputFileError(f"cannot read the file ({_first_line(exc)})", file=str(path),
+                             hint="open it in QGIS to check it, or export it again") from None
+    return frame
+
+
+def _has_arrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _first_line(exc) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _read_csv(path: Path):
+    """CSV as French Excel and LibreOffice write it: `;` or `,`, cp1252 or UTF-8 (BOM or not)."""
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise InputFileError("not a text file (binary content)", file=str(path),
+                             hint="export the sheet as CSV, or import the .xlsx directly")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    header = text.split("\n", 1)[0]
+    try:
+        sep = csv.Sniffer().sniff(header, delimiters=";,\t|").delimiter
+    except csv.Error:
+        sep = ";" if header.count(";") >= header.count(",") else ","
+    from io import StringIO
+
+    try:
+        frame = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                            na_filter=False, skip_blank_lines=True)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputFileError(f"cannot read the CSV ({_first_line(exc)})", file=str(path),
+                             hint="check the separator (;) and that every line has the same columns")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, np.arange(len(frame)) + 2
+
+
+def _read_xlsx(path: Path):
+    """The first sheet whose header names plhgis fields; the header must be on row 1."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException
+        raise InputFileError(f"not an XLSX workbook ({_first_line(exc)})", file=str(path),
+                             hint="save it again as .xlsx from Excel or LibreOffice") from None
+    known = {f.name for lay in schema.LAYERS.values() for f in lay.fields} | set(LON_NAMES + LAT_NAMES)
+    sheets = [ws for ws in book.worksheets if ws.title.lower() not in ("instructions", "lisez-moi")]
+    for ws in sheets:
+        rows = list(ws.iter_rows(values_only=True))
+        if not rows:
+            continue
+        names = [_cell(v) for v in rows[0]]
+        if sum(n in known or WKT_RE.match(n or "") is not None for n in names) >= 2:
+            kept = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(_cell(v) for v in r)]
+            frame = pd.DataFrame([[_cell(v) for v in r[:len(names)]] for _, r in kept],
+                                 columns=names)
+            frame = frame.loc[:, [n for n in names if n]]
+            return frame, np.array([i for i, _ in kept], dtype=int)
+        for i, row in enumerate(rows[1:10], start=2):
+            if sum(_cell(v) in known for v in row) >= 2:
+                raise InputFileError(
+                    f"row 1 of sheet '{ws.title}' is not the column header (it reads "
+                    f"{_cell(rows[0][0])!r}); the header seems to be on row {i}", file=str(path),
+                    row=1, hint=f"delete the {i - 1} row(s) above the column names and import again")
+    raise InputFileError("no sheet has a header row naming plhgis fields", file=str(path),
+                         hint="the first row must hold column names such as id, name, commune, homes_total")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value).strip()
+
+
+def _table_geometry(frame: pd.DataFrame, path: Path, rows: pd.Series, crs):
+    """Geometry from a WKT column or lon/lat columns; a plain DataFrame when there is none."""
+    lower = {c.lower(): c for c in frame.columns}
+    wkt_col = next((c for c in frame.columns if WKT_RE.match(c)), None)
+    lon = next((lower[n] for n in LON_NAMES if n in lower), None)
+    lat = next((lower[n] for n in LAT_NAMES if n in lower), None)
+    if wkt_col:
+        epsg = WKT_RE.match(wkt_col).group(1)
+        col_crs = crs_of(epsg) if epsg else None
+        if col_crs is None and crs is None:
+            if lon and lat:
+                return _lonlat(frame, path, rows, lon, lat, drop=[wkt_col])
+            raise InputFileError(f"the WKT column '{wkt_col}' has no coordinate reference system",
+                                 file=str(path), field=wkt_col,
+                                 hint="say which with --crs, e.g. --crs 2154 (Lambert-93) or --crs 4326")
+        text = frame[wkt_col].astype(str).str.strip()
+        blank = text.isin(["", "NA", "nan"])
+        geoms = shapely.from_wkt(text.where(~blank, None).tolist(), on_invalid="ignore")
+        bad = np.flatnonzero(pd.isna(geoms) & ~blank.to_numpy())
+        if len(bad):
+            raise ValidationError([Problem("not a valid WKT geometry", str(path), int(rows.iloc[i]),
+                                           wkt_col, text.iloc[i][:60], "e.g. POINT (652000 6812000)")
+                                   for i in bad])
+        return gpd.GeoDataFrame(frame.drop(columns=[wkt_col] + [c for c in (lon, lat) if c]),
+                                geometry=geoms, crs=col_crs or crs)
+    if lon and lat:
+        return _lonlat(frame, path, rows, lon, lat, crs=crs)
+    return frame
+
+
+def _lonlat(frame, path, rows, lon, lat, drop=(), crs=None):
+    x, y = schema._to_number(frame[lon]), schema._to_number(frame[lat])
+    problems = []
+    for col, values in ((lon, x), (lat, y)):
+        blank = frame[col].astype(str).str.strip().isin(["", "NA"])
+        for i in np.flatnonzero((values.isna() & ~blank).to_numpy()):
+            problems.append(Problem("not a coordinate", str(path), int(rows.iloc[i]), col,
+                                    frame[col].iloc[i], "decimal degrees, e.g. 2,8334 or 2.8334"))
+    if problems:
+        raise ValidationError(problems)
+    geoms = shapely.points(x.to_numpy(), y.to_numpy())
+    geoms = np.where(x.isna() | y.isna(), None, geoms)
+    return gpd.GeoDataFrame(frame.drop(columns=[lon, lat, *drop]), geometry=geoms,
+                            crs=crs or "EPSG:4326")
+
+
+def to_store_crs(frame, store_crs, *, file=None, rows=None):
+    """Reproject to the store CRS after checking every feature lies in that CRS's area.
+
+    A point whose longitude and latitude look swapped is named as such.
+    """
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return frame
+    store_crs = pyproj.CRS.from_user_input(store_crs)
+    rows = frame.index.to_series() if rows is None else rows
+    geoms = frame.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if present.any():
+        pts = gpd.GeoSeries(shapely.point_on_surface(geoms[present]), crs=frame.crs)
+        with np.errstate(all="ignore"):
+            ll = pts.to_crs("EPSG:4326")
+        lon, lat = ll.x.to_numpy(), ll.y.to_numpy()
+        area = store_crs.area_of_use
+        west, south, east, north = area.bounds if area else (-180, -90, 180, 90)
+        margin = 0.5
+        inside = ((lon >= west - margin) & (lon <= east + margin) & (lat >= south - margin)
+                  & (lat <= north + margin))
+        swapped = ((lat >= west - margin) & (lat <= east + margin) & (lon >= south - margin)
+                   & (lon <= north + margin))
+        bad = np.flatnonzero(~inside)
+        if len(bad):
+            idx = np.flatnonzero(present)
+            raw = pts.to_numpy()
+            problems = []
+            for j in bad:
+                p = raw[j]
+                where = f"({p.x:.6g}, {p.y:.6g}) in {frame.crs.to_string()}"
+                if frame.crs.is_geographic and swapped[j]:
+                    msg, hint = (f"coordinates {where} look like latitude/longitude swapped",
+                                 "put the longitude (x, about 2.8 here) first and the latitude "
+                                 "(y, about 50.4) second")
+                else:
+                    msg = f"coordinates {where} fall outside the area of {store_crs.name}"
+                    hint = ("check the CRS of the file (--crs), and that x is the longitude/easting "
+                            "and y the latitude/northing")
+                problems.append(Problem(msg, file, _label(rows.iloc[idx[j]]), "geometry", None, hint))
+            raise ValidationError(problems)
+    if frame.crs.equals(store_crs):
+        return frame
+    return frame.to_crs(store_crs)
+
+
+def _label(value):
+    return int(value) if isinstance(value, (int, np.integer)) else value
+
+
+# -- export ------------------------------------------------------------------------------------
+def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=",", encoding="utf-8-sig"):
+    """Write `frame` to `path` in `fmt` (guessed from the suffix when None).
+
+    GeoJSON is written in WGS84 (RFC 7946). CSV and XLSX carry `lon`/`lat` (WGS84) and the
+    exact geometry as `wkt_<epsg>` in the store CRS, so they import back losslessly.
+    """
+    path = Path(path)
+    fmt = fmt or next((k for k, (_, suffix) in FORMATS.items() if suffix == path.suffix.lower()), None)
+    if fmt not in FORMATS:
+        raise InputFileError(f"unknown output format for {path.name}", file=str(path),
+                             hint="use --format " + "|".join(FORMATS))
+    if path.exists() and not overwrite:
+        raise InputFileError("the output file already exists", file=str(path),
+                             hint="use --overwrite to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    driver = FORMATS[fmt][0]
+    if driver:
+        import pyogrio
+
+        if path.exists():
+            path.unlink()
+        out = frame.to_crs("EPSG:4326") if fmt == "geojson" and frame.crs else frame
+        if not isinstance(out, gpd.GeoDataFrame):
+            out = gpd.GeoDataFrame(out)
+        pyogrio.write_dataframe(out, path, driver=driver, layer=path.stem if fmt == "gpkg" else None)
+        return path
+    table = table_frame(frame)
+    if fmt == "csv":
+        table.to_csv(path, sep=sep, decimal=decimal, encoding=encoding, index=False)
+    else:
+        table.to_excel(path, index=False, engine="openpyxl")
+    return path
+
+
+def table_frame(frame) -> pd.DataFrame:
+    """The frame as a plain table: geometry as lon/lat (WGS84) and wkt_<epsg> columns."""
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
+        return pd.DataFrame(frame)
+    geoms = frame.geometry
+    epsg = frame.crs.to_epsg() if frame.crs else None
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    pts = gpd.GeoSeries(shapely.point_on_surface(geoms.to_numpy()), crs=frame.crs).to_crs("EPSG:4326")
+    table["lon"] = pts.x.round(7)
+    table["lat"] = pts.y.round(7)
+    table[f"wkt_{epsg}" if epsg else "wkt"] = shapely.to_wkt(geoms.to_numpy(), rounding_precision=-1,
+                                                             trim=True)
+    return table

@@ -1,0 +1,421 @@
+"""The data model: layers, fields, types, enums, required fields and the write rules.
+
+This is the one place that says what a valid feature is. `validate()` coerces a frame of
+incoming rows to the layer's types and returns the problems found, column by column
+(vectorised, so a 100,000-row import is checked as fast as a single edit).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field as dc_field
+
+import numpy as np
+import pandas as pd
+
+from .errors import Problem
+
+STORE_CRS = "EPSG:2154"  # default storage CRS (Lambert-93); a workspace setting
+INSEE_RE = r"^(?:\d{5}|2[AB]\d{3})$"
+IDU_RE = r"^(?:\d{5}|2[AB]\d{3})[0-9]{3}[0-9A-Z]{2}\d{4}$"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute of a layer."""
+
+    name: str
+    type: str = "str"  # str | int | float | date
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    strict_enum: bool = True  # False: a value outside the enum is kept and reported as a finding
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer of the store: its key, its fields and its geometry."""
+
+    name: str
+    key: str
+    fields: tuple[Field, ...]
+    geometry: str | None = "any"  # point | polygon | any | None (attribute table)
+    commune_field: str | None = None
+    id_prefix: str | None = None  # projects: P → P-62498-0001
+    natural_key: tuple[str, ...] = ()  # matches an incoming row without id to an existing feature
+    id_fields: tuple[str, ...] = ()  # targets: <commune>-<period_start>
+    editable: bool = True
+    label: str = ""
+    extra: dict = dc_field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields] + [f.name for f in SYSTEM_FIELDS]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields + SYSTEM_FIELDS:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+# -- vocabularies (DESIGN §4) -------------------------------------------------------------
+PROJECT_STATUS = ("repérage", "études", "PC déposé", "PC accordé", "travaux", "livré", "abandonné")
+LAND_ORIGIN = ("friche", "dent creuse", "renouvellement urbain", "extension")
+PRODUCT_FIELDS = ("lls_plai", "lls_plus", "lls_pls", "psla", "brs", "accession_libre",
+                  "locatif_libre", "specifique")
+SOCIAL_RENT_FIELDS = ("lls_plai", "lls_plus", "lls_pls")
+PLOT_HORIZON = ("court terme", "moyen terme", "long terme")
+PLOT_OWNERSHIP = ("public", "privé", "EPF")
+PLOT_STATUS = ("identifié", "mobilisable", "en projet", "bâti")
+SRU_STATUS = ("soumise", "carencée", "exemptée", "non soumise")
+POLARITY = ("pôle urbain", "pôle relais", "pôle de proximité", "commune rurale")
+SECTOR_KIND = ("centralité", "ORT/ACV", "PVD", "NPNRU", "ERBM", "gare/transports", "OPAH-RU", "autre")
+TYPEZONE = ("U", "AUc", "AUs", "A", "N")
+
+# CNIG Friches v1.0.6 enums (facts of the standard, schema.data.gouv.fr cnigfr/schema-friches)
+CNIG_SITE_TYPE = (
+    "friche industrielle", "friche commerciale", "friche hospitalière", "friche agro-industrielle",
+    "friche carrière ou mine", "friche militaire", "friche d'habitat", "friche d'équipement public",
+    "friche portuaire", "friche aéroportuaire", "friche ferroviaire", "friche logistique",
+    "friche loisir tourisme hôtellerie", "friche enseignement", "friche cultuelle", "mixte",
+    "inconnu", "autre")
+CNIG_SITE_STATUT = ("friche potentielle", "friche sans projet", "friche avec projet",
+                    "friche reconvertie", "inconnu", "autre", "sans objet")
+CNIG_ZONE_TYPE = ("U", "AUc", "AUs", "A", "N", "Zc", "ZCa", "ZnC", "RNU", "inconnu", "autre", "sans objet")
+CNIG_DOC_TYPE = ("RNU", "CC", "PLU", "PLUI", "PSMV", "inconnu", "autre", "sans objet")
+CNIG_ZAER = ("oui", "non", "inconnu")
+
+SYSTEM_FIELDS = (
+    Field("created_at", "str", doc="when the feature entered the store (UTC, ISO 8601)"),
+    Field("updated_at", "str", doc="last change (UTC, ISO 8601)"),
+    Field("end_date", "date", doc="soft end: the feature no longer counts from this day"),
+)
+
+
+def _year(name, doc=""):
+    return Field(name, "int", min=1900, max=2100, doc=doc)
+
+
+def _count(name, doc=""):
+    return Field(name, "int", min=0, doc=doc)
+
+
+PROJECTS = Layer(
+    "projects", key="id", geometry="any", commune_field="commune", id_prefix="P",
+    natural_key=("commune", "name"), label="opérations de logements",
+    extra={"list_columns": ("id", "name", "commune", "homes_total", "status", "land_origin",
+                            "delivery_year", "operator")},
+    fields=(
+        Field("id", doc="P-<insee>-<seq>, given by plhgis when absent"),
+        Field("name", required=True, doc="nom de l'opération"),
+        Field("commune", required=True, pattern=INSEE_RE, doc="code INSEE"),
+        Field("address"),
+        Field("homes_total", "int", required=True, min=5, doc="logements (5 et plus)"),
+        *(_count(n) for n in PRODUCT_FIELDS),
+        Field("specifique_note", doc="public visé par le logement spécifique"),
+        Field("operator", doc="bailleur / promoteur"),
+        Field("land_origin", enum=LAND_ORIGIN, doc="origine du foncier"),
+        Field("status", required=True, enum=PROJECT_STATUS, doc="état d'avancement"),
+        _year("permit_year"), _year("start_year"), _year("delivery_year"),
+        Field("friche_id"), Field("plot_id"),
+        Field("site_area_m2", "float", min=0, doc="from the footprint when there is one"),
+        Field("source"), Field("comment"),
+    ),
+)
+
+PLOTS = Layer(
+    "plots", key="id", geometry="any", commune_field="commune", id_prefix="G",
+    natural_key=("commune", "parcels"), label="dents creuses / gisements fonciers",
+    extra={"list_columns": ("id", "commune", "parcels", "area_m2", "zone_type", "horizon",
+                            "capacity", "status")},
+    fields=(
+        Field("id", doc="G-<insee>-<seq>"),
+        Field("commune", required=True, pattern=INSEE_RE),
+        Field("parcels", doc="IDU cadastraux séparés par |"),
+        Field("area_m2", "float", min=0),
+        Field("zone_type", enum=TYPEZONE, strict_enum=False),
+        Field("horizon", enum=PLOT_HORIZON),
+        Field("ownership", enum=PLOT_OWNERSHIP),
+        Field("constraints", doc="inondation, affaissement minier, pollution…"),
+        _count("capacity", doc="capacité estimée en logements"),
+        Field("status", enum=PLOT_STATUS),
+        Field("comment"),
+    ),
+)
+
+_CNIG_TEXT = ("site_adresse", "site_url", "site_ademe_url", "site_securite", "site_occupation",
+              "site_projet_url", "site_reconv_type", "activite_libelle", "activite_code",
+              "comm_nom", "bati_type", "bati_pollution", "bati_vacance", "bati_patrimoine",
+              "bati_etat", "proprio_type", "proprio_personne", "proprio_nom",
+              "sol_pollution_existe", "sol_pollution_origine", "sol_pollution_commentaire",
+              "sol_depollution_fiche", "unite_fonciere_refcad", "urba_zone_lib",
+              "urba_zone_formdomi", "desserte_distance", "desserte_commentaire", "source_nom",
+              "source_url", "source_producteur", "source_contact")
+FRICHES = Layer(
+    "friches", key="site_id", geometry="any", commune_field="comm_insee",
+    natural_key=(), label="friches (standard CNIG Friches v1.0.6)",
+    extra={"list_columns": ("site_id", "site_nom", "comm_insee", "site_type", "site_statut",
+                            "unite_fonciere_surface", "capacity")},
+    fields=(
+        Field("site_id", required=True, doc="<insee>_<seq> (CNIG)"),
+        Field("site_nom", required=True),
+        Field("site_type", enum=CNIG_SITE_TYPE, strict_enum=False),
+        Field("site_statut", enum=CNIG_SITE_STATUT, strict_enum=False),
+        Field("comm_insee", required=True, pattern=INSEE_RE),
+        Field("site_identif_date", "date"), Field("site_actu_date", "date"),
+        _year("site_reconv_annee"), _year("activite_fin_annee"), _year("local_ancien_annee"),
+        _year("local_recent_annee"), _year("sol_pollution_annee"),
+        _count("bati_nombre"), _count("bati_surface"), _count("unite_fonciere_surface"),
+        Field("urba_zone_type", enum=CNIG_ZONE_TYPE, strict_enum=False),
+        Field("urba_doc_type", enum=CNIG_DOC_TYPE, strict_enum=False),
+        Field("urba_zaer", enum=CNIG_ZAER, strict_enum=False),
+        *(Field(n) for n in _CNIG_TEXT),
+        _count("capacity", doc="capacité estimée en logements (plhgis, hors standard)"),
+    ),
+)
+
+COMMUNES = Layer(
+    "communes", key="insee", geometry="polygon", commune_field="insee", label="communes",
+    fields=(
+        Field("insee", required=True, pattern=INSEE_RE),
+        Field("name", required=True),
+        Field("epci_siren", pattern=r"^\d{9}$"),
+        Field("epci_name"),
+        _count("population"),
+        _count("main_residences", doc="résidences principales"),
+        _count("lls_stock", doc="logements locatifs sociaux (inventaire SRU)"),
+        Field("sru_rate_required", "float", min=0, max=0.25, doc="0, 0.20 or 0.25"),
+        Field("sru_status", enum=SRU_STATUS),
+        Field("polarity", enum=POLARITY, doc="armature urbaine"),
+        Field("density_min", "float", min=0, doc="logements/ha minimum"),
+    ),
+)
+
+TARGETS = Layer(
+    "targets", key="id", geometry=None, commune_field="commune", label="objectifs PLH",
+    natural_key=("commune", "period_start"), id_fields=("commune", "period_start"),
+    fields=(
+        Field("id", doc="<insee>-<period_start>"),
+        Field("commune", required=True, pattern=INSEE_RE),
+        _year("period_start"), _year("period_end"),
+        _count("homes_target"), _count("lls_target"), _count("accession_aidee_target"),
+        Field("yearly_split", doc="e.g. 40|40|40|40|40|40"),
+    ),
+)
+
+QPV = Layer(
+    "qpv", key="code_qp", geometry="polygon", commune_field="commune", label="quartiers prioritaires",
+    fields=(
+        Field("code_qp", required=True, pattern=r"^Q[PN][0-9A-Z]{5,7}$"),
+        Field("lib_qp", required=True),
+        Field("commune", pattern=INSEE_RE, doc="commune principale"),
+        Field("communes", doc="codes INSEE séparés par |"),
+        Field("npnru", "int", min=0, max=1, doc="1 when an NPNRU renewal quarter"),
+    ),
+)
+
+SECTORS = Layer(
+    "sectors", key="id", geometry="polygon", commune_field="commune", id_prefix="S",
+    natural_key=("name",), label="secteurs prioritaires",
+    fields=(
+        Field("id"), Field("name", required=True),
+        Field("kind", required=True, enum=SECTOR_KIND),
+        Field("priority", "int", min=1, max=3, doc="1 = highest"),
+        Field("commune", pattern=INSEE_RE),
+    ),
+)
+
+ZONING = Layer(
+    "zoning", key="id", geometry="polygon", commune_field="insee", id_prefix="Z",
+    natural_key=(), label="zonage PLU (CNIG ZONE_URBA)", editable=False,
+    fields=(
+        Field("id"), Field("libelle", required=True), Field("libelong"),
+        Field("typezone", required=True, enum=TYPEZONE, strict_enum=False),
+        Field("idurba"), Field("insee", pattern=INSEE_RE),
+    ),
+)
+
+PRESCRIPTIONS = Layer(
+    "prescriptions", key="id", geometry="polygon", commune_field="insee", id_prefix="R",
+    natural_key=(), label="prescriptions PLU surfaciques (CNIG)", editable=False,
+    fields=(
+        Field("id"), Field("libelle"), Field("txt"),
+        Field("typepsc", required=True), Field("stypepsc"),
+        Field("idurba"), Field("insee", pattern=INSEE_RE),
+        Field("lls_share", "float", min=0, max=1, doc="part de LLS exigée (secteur 17-00)"),
+    ),
+)
+
+LAYERS: dict[str, Layer] = {
+    lay.name: lay for lay in (PROJECTS, FRICHES, PLOTS, COMMUNES, TARGETS, QPV, SECTORS, ZONING,
+                              PRESCRIPTIONS)
+}
+HISTORY_TABLE = "history"
+HISTORY_COLUMNS = ("ts", "user", "layer", "feature_id", "action", "before", "after", "source")
+LAYER_ALIASES = {"project": "projects", "friche": "friches", "plot": "plots", "commune": "communes",
+                 "target": "targets", "sector": "sectors", "prescription": "prescriptions"}
+
+
+def get_layer(name: str) -> Layer:
+    """The layer called `name` (singular accepted), or a KeyError listing the layers."""
+    name = LAYER_ALIASES.get(name, name)
+    if name not in LAYERS:
+        raise KeyError(f"unknown layer {name!r}; layers are: {', '.join(LAYERS)}")
+    return LAYERS[name]
+
+
+# -- validation ---------------------------------------------------------------------------
+def fold(text: str) -> str:
+    """Lower-case, accent-free, single-spaced: the key used to match enum values."""
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[\s_]+", " ", text).strip().lower()
+
+
+def _blank(series: pd.Series) -> pd.Series:
+    as_text = series.astype("string").str.strip()
+    return series.isna() | as_text.isna() | as_text.isin(["", "NA", "N/A", "nan", "None", "NULL"])
+
+
+def _to_number(series: pd.Series) -> pd.Series:
+    """Numbers as French Excel writes them too: '1 234,5' → 1234.5."""
+    if pd.api.types.is_numeric_dtype(series):
+        return series.astype("float64")
+    text = series.astype("string").str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    text = text.str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _to_date(series: pd.Series) -> pd.Series:
+    """ISO dates, or dd/mm/yyyy as French files write them; NaT where neither parses."""
+    text = series.astype("string").str.strip().str.slice(0, 10)
+    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    fr = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
+    return iso.fillna(fr)
+
+
+def _coerce(fld: Field, raw: pd.Series, blank: pd.Series):
+    """(values, bad mask, message, hint) for one column."""
+    if fld.type in ("int", "float"):
+        num = _to_number(raw)
+        bad = num.isna() & ~blank
+        msg, hint = f"not a number", "write digits only, e.g. 12 or 12,5"
+        if fld.type == "int":
+            frac = num.notna() & (num != np.floor(num.fillna(0)))
+            bad |= frac
+            msg, hint = "not a whole number", "write a whole number, e.g. 12"
+            values = num.round().astype("Int64")
+        else:
+            values = num
+        return values, bad, msg, hint
+    if fld.type == "date":
+        dates = _to_date(raw)
+        bad = dates.isna() & ~blank
+        values = dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
+        return values, bad, "not a date", "write the date as 2024-03-31 or 31/03/2024"
+    text = raw.astype("string").str.strip()
+    values = text.astype(object).where(~blank, None)
+    return values, pd.Series(False, index=raw.index), "", ""
+
+
+def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_communes=None):
+    """Coerce `frame` to the layer's types and check every write rule.
+
+    Parameters
+    ----------
+    layer : Layer
+    frame : DataFrame with (a subset of) the layer's columns, as text or typed values.
+    file : name used in messages.
+    rows : Series of row labels for messages (line numbers, or ids); defaults to the index.
+    known_communes : set of INSEE codes the commune field must belong to (None: not checked).
+
+    Returns
+    -------
+    (DataFrame of typed values, list of Problem errors, list of Problem warnings)
+    """
+    rows = frame.index.to_series() if rows is None else rows
+    out = pd.DataFrame(index=frame.index)
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+
+    def report(target, mask, fld, message, hint, values):
+        for i in np.flatnonzero(mask.to_numpy()):
+            v = values.iloc[i]
+            target.append(Problem(message, file, _row(rows.iloc[i]), fld, None if pd.isna(v) else v, hint))
+
+    for fld in layer.fields:
+        if fld.name not in frame.columns:
+            if fld.required:
+                errors.append(Problem("required column is missing", file, None, fld.name, None,
+                                      f"add a column '{fld.name}' ({fld.doc or fld.type})"))
+            continue
+        raw = frame[fld.name]
+        blank = _blank(raw)
+        values, bad, msg, hint = _coerce(fld, raw, blank)
+        report(errors, bad, fld.name, msg, hint, raw)
+        if fld.required:
+            report(errors, blank, fld.name, "required value is empty", f"fill in '{fld.name}'", raw)
+        ok = ~bad & ~blank
+        if fld.enum:
+            canon = {fold(v): v for v in fld.enum}
+            folded = values.where(ok, None).map(lambda v: canon.get(fold(v)) if v is not None else None)
+            outside = ok & folded.isna()
+            if fld.strict_enum:
+                report(errors, outside, fld.name, "value not in the list",
+                        "one of: " + ", ".join(fld.enum), raw)
+            else:
+                report(warnings, outside, fld.name, "value outside the standard's list (kept)",
+                       "expected one of: " + ", ".join(fld.enum), raw)
+            values = folded.where(~outside, values)
+        if fld.pattern:
+            if fld.pattern == INSEE_RE:  # Excel turns 01001 into 1001: restore the zero
+                values = values.map(lambda v: v.zfill(5) if isinstance(v, str) and v.isdigit() else v)
+            badpat = ok & ~values.astype("string").str.fullmatch(fld.pattern).fillna(False)
+            report(errors, badpat, fld.name, "badly formed value", _pattern_hint(fld), raw)
+        if fld.min is not None or fld.max is not None:
+            num = pd.to_numeric(values, errors="coerce")
+            low = ok & (num < fld.min) if fld.min is not None else pd.Series(False, index=raw.index)
+            high = ok & (num > fld.max) if fld.max is not None else pd.Series(False, index=raw.index)
+            rng = f"between {fld.min:g} and {fld.max:g}" if fld.max is not None else f"at least {fld.min:g}"
+            hint = ("the project table holds schemes of 5 homes or more"
+                    if fld.name == "homes_total" else f"must be {rng}")
+            report(errors, low | high, fld.name, f"out of range (must be {rng})", hint, raw)
+        out[fld.name] = values
+    for rule in RULES.get(layer.name, ()):
+        errors.extend(rule(out, file, rows))
+    if known_communes is not None and layer.commune_field in out.columns:
+        codes = out[layer.commune_field]
+        unknown = codes.notna() & ~codes.isin(known_communes)
+        report(errors, unknown, layer.commune_field, "unknown commune INSEE code",
+               "load the commune first (plhgis import communes FILE) or fix the code", codes)
+    return out, errors, warnings
+
+
+def _row(label):
+    return int(label) if isinstance(label, (int, np.integer)) else str(label)
+
+
+def _pattern_hint(fld: Field) -> str:
+    return {INSEE_RE: "an INSEE code has 5 characters, e.g. 62498 or 2A004"}.get(
+        fld.pattern, f"must match {fld.pattern}")
+
+
+def _rule_product_mix(frame, file, rows):
+    """Projects: the product mix may not exceed homes_total."""
+    present = [c for c in PRODUCT_FIELDS if c in frame.columns]
+    if not present or "homes_total" not in frame.columns:
+        return []
+    mix = frame[present].astype("Float64").fillna(0).sum(axis=1)
+    total = frame["homes_total"].astype("Float64")
+    over = (total.notna() & (mix > total)).fillna(False)
+    return [Problem(f"product mix adds up to {int(mix.iloc[i])} homes, more than homes_total "
+                    f"{int(total.iloc[i])}", file, _row(rows.iloc[i]), "homes_total",
+                    int(total.iloc[i]), "lower the mix or raise homes_total")
+            for i in np.flatnonzero(over.to_numpy())]
+
+
+RULES = {"projects": (_rule_product_mix,)}

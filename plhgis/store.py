@@ -1,0 +1,509 @@
+"""The store: the only code that reads and writes plhgis data.
+
+A GeoPackage (what QGIS opens directly) holding every layer of `schema.LAYERS` in the
+storage CRS, plus the `history` attribute table. Layers are created through OGR (fiona) so
+that they carry the standard GeoPackage metadata, R-tree index and triggers; rows are then
+written with plain SQLite, one transaction per change, with the functions the R-tree
+triggers call registered on the connection. An edit touches one row and one history row,
+never the layer.
+
+The public surface (`read`, `get`, `apply`, `history`, `layer_info`) is what a PostGIS
+backend will implement too; commands never see SQL.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sqlite3
+import struct
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from . import schema
+from .errors import NotFoundError, PlhgisError, StoreError
+
+DEFAULT_STORE = Path("layers") / "plh.gpkg"
+BUSY_TIMEOUT_S = 60
+_FIONA_TYPES = {"str": "str", "int": "int", "float": "float", "date": "date"}
+_SQL_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "REAL", "date": "DATE"}
+
+
+@dataclass
+class Change:
+    """One feature's change: what `apply` writes and what the history records."""
+
+    action: str  # insert | update | end
+    id: str | None
+    after: dict  # insert: every field; update/end: the changed fields only
+    before: dict = field(default_factory=dict)
+    updated_at: str | None = None  # the version the change was computed against
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def store_path(path=None) -> Path:
+    """The store to use: the argument, else $PLHGIS_STORE, else layers/plh.gpkg."""
+    return Path(path or os.environ.get("PLHGIS_STORE") or DEFAULT_STORE)
+
+
+# -- GeoPackage geometry blobs (GeoPackage spec §2.1.3: header + ISO WKB) -------------------
+def to_gpkg_blobs(geoms, srs_id: int) -> list:
+    """GeoPackage blobs (little-endian, with an XY envelope) for an array of geometries."""
+    geoms = np.asarray(geoms, dtype=object)
+    out = [None] * len(geoms)
+    present = ~shapely.is_missing(geoms)
+    if not present.any():
+        return out
+    idx = np.flatnonzero(present)
+    wkbs = shapely.to_wkb(geoms[idx], byte_order=1, flavor="iso")
+    bounds = shapely.bounds(geoms[idx])
+    empty = shapely.is_empty(geoms[idx])
+    for j, i in enumerate(idx):
+        if empty[j]:
+            out[i] = b"GP\x00\x11" + struct.pack("<i", srs_id) + wkbs[j]
+        else:
+            b = bounds[j]
+            out[i] = (b"GP\x00\x03" + struct.pack("<i4d", srs_id, b[0], b[2], b[1], b[3])
+                      + wkbs[j])
+    return out
+
+
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+def _wkb(blob: bytes) -> bytes:
+    return blob[8 + _ENVELOPE_BYTES[(blob[3] >> 1) & 7]:]
+
+
+def from_gpkg_blobs(blobs) -> np.ndarray:
+    """Shapely geometries from GeoPackage blobs (None stays None)."""
+    wkbs = [None if b is None else _wkb(b) for b in blobs]
+    return shapely.from_wkb(wkbs)
+
+
+def _envelope(blob):
+    if blob is None:
+        return None
+    kind = (blob[3] >> 1) & 7
+    if kind:
+        minx, maxx, miny, maxy = struct.unpack_from("<4d", blob, 8) if blob[3] & 1 else \
+            struct.unpack_from(">4d", blob, 8)
+        return minx, maxx, miny, maxy
+    b = shapely.bounds(shapely.from_wkb(_wkb(blob)))
+    return b[0], b[2], b[1], b[3]
+
+
+def _register_gpkg_functions(con: sqlite3.Connection) -> None:
+    """The SQL functions GDAL's R-tree triggers call, so plain SQLite writes keep the index."""
+    con.create_function("ST_IsEmpty", 1, lambda b: None if b is None else int(bool(b[3] & 0x10)),
+                        deterministic=True)
+    for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
+        con.create_function(name, 1, lambda b, i=i: None if b is None else _envelope(b)[i],
+                            deterministic=True)
+
+
+# -- the store --------------------------------------------------------------------------------
+class GeoPackageStore:
+    """A plhgis store in one GeoPackage file."""
+
+    def __init__(self, path, user: str | None = None):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise StoreError(f"no store at {self.path}", hint="create it with: plhgis init "
+                             "(or plhgis init --demo), or point --store / PLHGIS_STORE at it")
+        self.user = user or os.environ.get("PLHGIS_USER") or _login()
+        self._con = None
+        try:
+            row = self.con.execute("SELECT value FROM plhgis_settings WHERE key='crs'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a plhgis store ({exc})",
+                             hint="create one with plhgis init --store PATH") from None
+        self.crs = pyproj.CRS.from_user_input(row[0])
+        self.srs_id = self.crs.to_epsg() or 0
+
+    # connection and transactions
+    @property
+    def con(self) -> sqlite3.Connection:
+        if self._con is None:
+            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+            _register_gpkg_functions(con)
+            self._con = con
+        return self._con
+
+    def close(self):
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextmanager
+    def transaction(self):
+        """One write transaction: all of it lands, or none of it."""
+        try:
+            self.con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"the store {self.path} is busy ({exc})",
+                             hint="another plhgis command is writing; try again") from None
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # creation
+    @classmethod
+    def create(cls, path, crs=schema.STORE_CRS, overwrite=False) -> "GeoPackageStore":
+        """Create an empty store with every layer, the history and the settings tables."""
+        import fiona
+
+        path = Path(path)
+        if path.exists():
+            if not overwrite:
+                raise StoreError(f"{path} already exists", hint="use --overwrite to start again")
+            path.unlink()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        crs = pyproj.CRS.from_user_input(crs)
+        for lay in schema.LAYERS.values():
+            if lay.geometry is None:
+                continue
+            props = {f: _FIONA_TYPES[lay.field(f).type] for f in lay.columns}
+            with fiona.open(path, "w", driver="GPKG", layer=lay.name, crs=crs.to_wkt(),
+                            schema={"geometry": "Unknown", "properties": props}):
+                pass
+        con = sqlite3.connect(path, isolation_level=None)
+        try:
+            con.execute("BEGIN")
+            for lay in schema.LAYERS.values():
+                if lay.geometry is None:
+                    cols = ", ".join(f'"{c}" {_SQL_TYPES[lay.field(c).type]}' for c in lay.columns)
+                    _attribute_table(con, lay.name, cols)
+                con.execute(f'CREATE UNIQUE INDEX "ix_{lay.name}_{lay.key}" ON "{lay.name}" ("{lay.key}")')
+            _attribute_table(con, schema.HISTORY_TABLE,
+                             "ts TEXT NOT NULL, user TEXT, layer TEXT NOT NULL, feature_id TEXT NOT NULL, "
+                             "action TEXT NOT NULL, before TEXT, after TEXT, source TEXT")
+            con.execute("CREATE INDEX ix_history_feature ON history (layer, feature_id, ts)")
+            _attribute_table(con, "plhgis_settings", "key TEXT UNIQUE NOT NULL, value TEXT")
+            con.executemany("INSERT INTO plhgis_settings (key, value) VALUES (?, ?)",
+                            [("crs", crs.to_string()), ("schema_version", "1"), ("created", now_iso())])
+            con.execute("COMMIT")
+        finally:
+            con.close()
+        return cls(path)
+
+    # reading
+    def _columns(self, lay: schema.Layer) -> list[str]:
+        return lay.columns + (["geom"] if lay.geometry else [])
+
+    def _frame(self, lay: schema.Layer, rows) -> gpd.GeoDataFrame | pd.DataFrame:
+        cols = self._columns(lay)
+        df = pd.DataFrame.from_records(rows, columns=cols)
+        df = _typed(lay, df)
+        if not lay.geometry:
+            return df
+        geoms = from_gpkg_blobs(df.pop("geom").tolist())
+        return gpd.GeoDataFrame(df, geometry=geoms, crs=self.crs)
+
+    def read(self, layer: str, *, commune: str | None = None, ids=None, as_of=None,
+             include_ended: bool = False):
+        """The layer as a (Geo)DataFrame: features in force today, or on `as_of` (a date)."""
+        lay = schema.get_layer(layer)
+        if as_of is not None:
+            return self._read_as_of(lay, _as_date(as_of), commune, ids)
+        where, params = [], []
+        if commune and lay.commune_field:
+            where.append(f'"{lay.commune_field}" = ?')
+            params.append(commune)
+        if not include_ended:
+            where.append("(end_date IS NULL OR end_date > ?)")
+            params.append(date.today().isoformat())
+        sql = "SELECT " + ", ".join(f'"{c}"' for c in self._columns(lay)) + f' FROM "{lay.name}"'
+        ids = None if ids is None else list(ids)
+        if ids is not None and len(ids) <= 500:  # a few features: ask the index, not the layer
+            where.append(f'"{lay.key}" IN (' + ",".join("?" * len(ids)) + ")")
+            params.extend(ids)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.con.execute(sql + ' ORDER BY fid', params).fetchall()
+        frame = self._frame(lay, rows)
+        if ids is not None and len(ids) > 500:
+            frame = frame[frame[lay.key].isin(ids)]
+        return frame.reset_index(drop=True)
+
+    def get(self, layer: str, feature_id: str) -> dict:
+        """One feature (ended ones too) as a dict with a `geometry` entry."""
+        lay = schema.get_layer(layer)
+        sql = ("SELECT " + ", ".join(f'"{c}"' for c in self._columns(lay))
+               + f' FROM "{lay.name}" WHERE "{lay.key}" = ?')
+        row = self.con.execute(sql, [feature_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"no {lay.name} feature with id {feature_id!r}", row=feature_id,
+                                hint=f"list the ids with: plhgis {lay.name.rstrip('s')} list")
+        frame = self._frame(lay, [row])
+        rec = frame.iloc[0].to_dict()
+        return {k: _plain(v) for k, v in rec.items()}
+
+    def current_versions(self, layer: str, ids) -> dict[str, str]:
+        """updated_at of each existing id (ended ones too)."""
+        lay = schema.get_layer(layer)
+        out = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            sql = (f'SELECT "{lay.key}", updated_at FROM "{lay.name}" WHERE "{lay.key}" IN ('
+                   + ",".join("?" * len(chunk)) + ")")
+            out.update(dict(self.con.execute(sql, chunk).fetchall()))
+        return out
+
+    def _read_as_of(self, lay, day: date, commune, ids):
+        """Rebuild the layer as it stood at the end of `day`, by replaying the history."""
+        limit = (day + timedelta(days=1)).isoformat()
+        rows = self.con.execute(
+            "SELECT feature_id, after FROM history WHERE layer = ? AND ts < ? ORDER BY fid",
+            [lay.name, limit]).fetchall()
+        state: dict[str, dict] = {}
+        for fid, after in rows:
+            state.setdefault(fid, {}).update(json.loads(after))
+        records = [r for r in state.values()
+                   if not r.get("end_date") or r["end_date"] > day.isoformat()]
+        df = pd.DataFrame.from_records(records, columns=lay.columns + ["geometry"])
+        if commune and lay.commune_field:
+            df = df[df[lay.commune_field] == commune]
+        if ids is not None:
+            df = df[df[lay.key].isin(list(ids))]
+        geoms = shapely.from_wkt(df.pop("geometry").tolist()) if lay.geometry else None
+        df = _typed(lay, df)
+        if not lay.geometry:
+            return df.reset_index(drop=True)
+        return gpd.GeoDataFrame(df, geometry=geoms, crs=self.crs).reset_index(drop=True)
+
+    def known_ids(self, layer: str) -> set[str]:
+        lay = schema.get_layer(layer)
+        return {r[0] for r in self.con.execute(f'SELECT "{lay.key}" FROM "{lay.name}"')}
+
+    def communes(self) -> set[str]:
+        """INSEE codes of the communes in the store (ended ones excluded)."""
+        return set(self.read("communes")["insee"]) if self.count("communes") else set()
+
+    def count(self, layer: str) -> int:
+        lay = schema.get_layer(layer)
+        return self.con.execute(f'SELECT count(*) FROM "{lay.name}"').fetchone()[0]
+
+    # writing
+    def apply(self, layer: str, changes: list[Change], source: str) -> list[Change]:
+        """Write `changes` and their history rows in one transaction; returns them with ids set.
+
+        Raises StoreError when a feature changed since the change was computed (another user
+        edited it), so no update is ever lost.
+        """
+        lay = schema.get_layer(layer)
+        if not changes:
+            return []
+        stamp = now_iso()
+        with self.transaction() as con:
+            self._check_versions(lay, [c for c in changes if c.action != "insert"])
+            self._assign_ids(lay, [c for c in changes if c.action == "insert" and not c.id])
+            inserts = [c for c in changes if c.action == "insert"]
+            for c in inserts:
+                c.after.update(created_at=stamp, updated_at=stamp)
+            if inserts:
+                self._insert(con, lay, inserts)
+            for c in changes:
+                if c.action != "insert":
+                    self._update(con, lay, c, stamp)
+            con.executemany(
+                "INSERT INTO history (ts, user, layer, feature_id, action, before, after, source) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(stamp, self.user, lay.name, c.id, c.action,
+                  _history_json(c.before) if c.before else None, _history_json(c.after), source)
+                 for c in changes])
+            con.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name IN (?, 'history')",
+                        [stamp.replace("+00:00", "Z"), lay.name])
+        return changes
+
+    def _check_versions(self, lay, changes):
+        if not changes:
+            return
+        current = self.current_versions(lay.name, [c.id for c in changes])
+        for c in changes:
+            if c.id not in current:
+                raise NotFoundError(f"no {lay.name} feature with id {c.id!r}", row=c.id)
+            if c.updated_at is not None and current[c.id] != c.updated_at:
+                raise StoreError(f"{lay.name} {c.id} was changed by someone else meanwhile",
+                                 row=c.id, hint="run the command again to apply it on the new version")
+
+    def _assign_ids(self, lay, changes):
+        """Stable, never reused ids: <prefix>-<insee>-<seq> after the highest ever given."""
+        if not changes:
+            return
+        next_seq: dict[str, int] = {}
+        for c in changes:
+            if lay.id_fields:
+                c.id = "-".join(str(c.after.get(f) or "") for f in lay.id_fields)
+            elif not lay.id_prefix:
+                raise PlhgisError(f"every {lay.name} row needs its '{lay.key}'", field=lay.key,
+                                  hint=f"fill in the {lay.key} column")
+            else:
+                scope = c.after.get(lay.commune_field) or "00000" if lay.commune_field else "00000"
+                if scope not in next_seq:
+                    next_seq[scope] = self._last_seq(lay, f"{lay.id_prefix}-{scope}-") + 1
+                c.id = f"{lay.id_prefix}-{scope}-{next_seq[scope]:04d}"
+                next_seq[scope] += 1
+            c.after[lay.key] = c.id
+
+    def _last_seq(self, lay, prefix) -> int:
+        rows = self.con.execute(
+            f'SELECT "{lay.key}" FROM "{lay.name}" WHERE "{lay.key}" LIKE ? '
+            "UNION SELECT feature_id FROM history WHERE layer = ? AND feature_id LIKE ?",
+            [prefix + "%", lay.name, prefix + "%"]).fetchall()
+        seqs = [int(r[0].rsplit("-", 1)[1]) for r in rows if r[0].rsplit("-", 1)[1].isdigit()]
+        return max(seqs, default=0)
+
+    def _insert(self, con, lay, changes):
+        cols = lay.columns
+        names = [f'"{c}"' for c in cols]
+        values = [[_sql_value(ch.after.get(c)) for c in cols] for ch in changes]
+        if lay.geometry:
+            blobs = to_gpkg_blobs([ch.after.get("geometry") for ch in changes], self.srs_id)
+            names.append('"geom"')
+            for row, blob in zip(values, blobs):
+                row.append(blob)
+        sql = f'INSERT INTO "{lay.name}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'
+        try:
+            con.executemany(sql, values)
+        except sqlite3.IntegrityError as exc:
+            raise PlhgisError(f"an id of this import is already in {lay.name} ({exc})", field=lay.key,
+                              hint="use --mode upsert to update existing features") from None
+
+    def _update(self, con, lay, change, stamp):
+        after = dict(change.after, updated_at=stamp)
+        sets, params = [], []
+        for key, value in after.items():
+            if key == "geometry":
+                sets.append('"geom" = ?')
+                params.append(to_gpkg_blobs([value], self.srs_id)[0])
+            else:
+                sets.append(f'"{lay.field(key).name}" = ?')
+                params.append(_sql_value(value))
+        con.execute(f'UPDATE "{lay.name}" SET {", ".join(sets)} WHERE "{lay.key}" = ?',
+                    params + [change.id])
+
+    # history and metadata
+    def history(self, layer=None, feature_id=None, since=None) -> pd.DataFrame:
+        """History rows, oldest first, filtered by layer, feature id and start date."""
+        where, params = [], []
+        if layer:
+            where.append("layer = ?")
+            params.append(schema.get_layer(layer).name)
+        if feature_id:
+            where.append("feature_id = ?")
+            params.append(feature_id)
+        if since:
+            where.append("ts >= ?")
+            params.append(_as_date(since).isoformat())
+        sql = "SELECT " + ", ".join(schema.HISTORY_COLUMNS) + " FROM history"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.con.execute(sql + " ORDER BY fid", params).fetchall()
+        return pd.DataFrame.from_records(rows, columns=list(schema.HISTORY_COLUMNS))
+
+    def layer_info(self) -> pd.DataFrame:
+        """Each layer: features in force, ended ones, CRS and last change."""
+        today = date.today().isoformat()
+        last = dict(self.con.execute("SELECT layer, max(ts) FROM history GROUP BY layer").fetchall())
+        rows = []
+        for lay in schema.LAYERS.values():
+            total, ended = self.con.execute(
+                f'SELECT count(*), count(CASE WHEN end_date <= ? THEN 1 END) FROM "{lay.name}"',
+                [today]).fetchone()
+            rows.append({"layer": lay.name, "features": total - ended, "ended": ended,
+                         "crs": self.crs.to_string() if lay.geometry else "",
+                         "last_change": (last.get(lay.name) or "")[:19].replace("T", " "),
+                         "description": lay.label})
+        return pd.DataFrame(rows)
+
+
+def open_store(path=None, user=None) -> GeoPackageStore:
+    """Open the store at `path` (or $PLHGIS_STORE, or layers/plh.gpkg)."""
+    return GeoPackageStore(store_path(path), user=user)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def _attribute_table(con, name, columns):
+    """A GeoPackage attribute table (registered in gpkg_contents so QGIS lists it)."""
+    con.execute(f'CREATE TABLE "{name}" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {columns})')
+    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES (?, 'attributes', ?)",
+                [name, name])
+
+
+def _typed(lay: schema.Layer, df: pd.DataFrame) -> pd.DataFrame:
+    for c in lay.columns:
+        t = lay.field(c).type
+        if t == "int":
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
+        elif t == "float":
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+        else:
+            df[c] = df[c].astype(object).where(df[c].notna(), None)
+    return df
+
+
+def _plain(value):
+    """A Python scalar for JSON and SQLite (pandas NA → None, numpy → int/float)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    return value
+
+
+def _sql_value(value):
+    value = _plain(value)
+    return value.wkt if isinstance(value, shapely.Geometry) else value
+
+
+def _history_json(values: dict) -> str:
+    out = {}
+    for k, v in values.items():
+        v = _plain(v)
+        out[k] = shapely.to_wkt(v, rounding_precision=-1, trim=True) if isinstance(v, shapely.Geometry) else v
+    return json.dumps(out, ensure_ascii=False, default=str)
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise PlhgisError("not a date", value=value, hint="write it as 2025-01-31") from None
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers: history still needs one
+        return "unknown"
