@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -29,6 +30,7 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     unchanged: int = 0
     warnings: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what a source mapping did (sources.py)
     source: str = ""
 
     def counts(self) -> dict[str, int]:
@@ -64,26 +66,28 @@ def _show(value) -> str:
 
 
 def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows=None,
-              source: str = "") -> Plan:
+              source: str = "", problems=()) -> Plan:
     """Plan the changes that bring the store in line with `frame` (already in the store CRS).
 
     Only the columns present in `frame` are compared and written, so a partial sheet never
-    blanks the fields it does not carry.
+    blanks the fields it does not carry. `problems` found upstream (e.g. coordinates outside
+    the CRS area) are reported with the schema's, all at once.
     """
     if mode not in MODES:
         raise PlhgisError(f"unknown mode {mode!r}", hint="use " + ", ".join(MODES))
     lay = schema.get_layer(layer)
     rows = frame.index.to_series() if rows is None else rows
     plan = Plan(lay.name, source=source)
-    known_fields = set(lay.columns) - {"created_at", "updated_at"}
+    known_fields = set(lay.columns) - {"created_at", "updated_at"}  # stamps are the store's own
     geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) and lay.geometry else None
     attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name) if geometry is not None else frame)
     for col in attrs.columns:
-        if col not in known_fields and col != "geometry":
+        if col not in lay.columns and col != "geometry":
             plan.warnings.append(Problem(f"column is not a field of {lay.name} (ignored)", file,
                                          None, col))
     attrs = attrs[[c for c in attrs.columns if c in known_fields]]
-    communes = store.communes() if lay.commune_field and lay.name != "communes" else None
+    check = lay.commune_field and lay.name != "communes" and lay.extra.get("commune_check", True)
+    communes = store.communes() if check else None
     typed, errors, warnings = schema.validate(lay, attrs, file=file, rows=rows, known_communes=communes)
     plan.warnings.extend(warnings)
     if "end_date" in attrs:
@@ -94,12 +98,23 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
         plan.warnings.extend(geo_problems)
         _derive_areas(lay, typed)
     errors.extend(_duplicates(lay, typed, file, rows))
-    if errors:
-        raise ValidationError(errors)
     current = _current(store, lay, typed, mode)
-    _match_natural_keys(lay, typed, current)
+    if mode != "append":  # append only adds: a same-named scheme is a new one
+        _match_natural_keys(lay, typed, current)
+    elif lay.key not in typed:
+        typed[lay.key] = None
+    if lay.key not in typed or not typed[lay.key].isin(current[lay.key]).all():
+        errors.extend(schema.missing_required(lay, typed.columns, file))  # some rows are new
+    errors = list(problems) + errors
+    if errors:
+        raise ValidationError(sorted(errors, key=_problem_order))
     _diff(lay, typed, current, mode, plan, file, rows)
     return plan
+
+
+def _problem_order(problem: Problem):
+    row = problem.row
+    return (row is not None, row if isinstance(row, int) else 0, str(row), problem.field or "")
 
 
 def _checked_geometry(geometry, lay, file, rows):
@@ -176,10 +191,10 @@ def _natural(frame, cols):
 
 def _match_natural_keys(lay, typed, current):
     """Rows without an id take the id of the feature with the same natural key (e.g. commune+name)."""
-    if not lay.natural_key or not set(lay.natural_key) <= set(typed.columns) or current.empty:
-        return
     if lay.key not in typed:
         typed[lay.key] = None
+    if not lay.natural_key or not set(lay.natural_key) <= set(typed.columns) or current.empty:
+        return
     missing = typed[lay.key].isna()
     if not missing.any():
         return
@@ -191,8 +206,6 @@ def _match_natural_keys(lay, typed, current):
 def _diff(lay, typed, current, mode, plan, file, rows):
     cols = [c for c in typed.columns if c not in (lay.key, "geometry")]
     has_geom = "geometry" in typed
-    if lay.key not in typed:
-        typed[lay.key] = None
     index = {k: i for i, k in enumerate(current[lay.key])} if len(current) else {}
     pos = typed[lay.key].map(index)
     matched = pos.notna().to_numpy()
@@ -216,7 +229,7 @@ def _diff(lay, typed, current, mode, plan, file, rows):
         if has_geom:
             ga = np.asarray(inc["geometry"].to_numpy(), dtype=object)
             gb = cur.geometry.to_numpy()
-            same = shapely.equals_exact(ga, gb, tolerance=0.001) | (shapely.is_missing(ga) & shapely.is_missing(gb))
+            same = shapely.equals_exact(ga, gb, tolerance=0.001) | shapely.is_missing(ga)  # no geometry: keep it
             changed["geometry"] = ~same
         dirty = changed.any(axis=1).to_numpy()
         plan.unchanged += int((~dirty).sum())
@@ -253,13 +266,23 @@ def apply(store, plan: Plan) -> Plan:
     return plan
 
 
-def import_file(store, layer, path, *, mode="upsert", crs=None, dry_run=False, source_layer=None) -> Plan:
-    """Import a file into a layer: read, check, reproject, plan, and (unless dry_run) apply."""
+def import_file(store, layer, path, *, mode="upsert", crs=None, dry_run=False, source_layer=None,
+                source=None, strict=False, **options) -> Plan:
+    """Import a file into a layer: read, map its source's fields, check, reproject, plan, and
+    (unless dry_run) apply. `source`/`options`: see sources.map_source; `strict`: warnings refuse."""
+    from . import sources
+
     lay = schema.get_layer(layer)
     frame, rows = io.read_geodata(path, crs=crs, layer=source_layer, target_layer=lay.name)
-    frame = io.to_store_crs(frame, store.crs, file=str(path), rows=rows)
+    mapped = sources.map_source(frame, lay.name, source, file=str(path), rows=rows, store=store, **options)
+    frame, rows = mapped.frame, mapped.rows
+    problems = list(mapped.errors)
+    frame = io.to_store_crs(frame, store.crs, file=str(path), rows=rows, problems=problems)
     plan = plan_rows(store, lay.name, frame, mode=mode, file=str(path), rows=rows,
-                     source=f"import {path}")
+                     source=f"import {Path(path).name}", problems=problems)
+    plan.notes, plan.warnings = mapped.notes, mapped.warnings + plan.warnings
+    if strict and plan.warnings:
+        raise ValidationError(plan.warnings)
     return plan if dry_run else apply(store, plan)
 
 

@@ -54,6 +54,9 @@ def read_geodata(path, *, crs=None, layer=None, target_layer=None):
         rows = pd.Series(lines, index=frame.index)
         return _table_geometry(frame, path, rows, crs), rows
     frame = _read_ogr(path, layer, target_layer)
+    if path.suffix.lower() == ".shp" and target_layer:
+        long_names = {v: k for k, v in short_names(schema.get_layer(target_layer).columns).items()}
+        frame = frame.rename(columns=lambda c: long_names.get(c, c))
     rows = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
     if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
         if crs is None:
@@ -65,6 +68,20 @@ def read_geodata(path, *, crs=None, layer=None, target_layer=None):
                              f"{crs.to_string()}", file=str(path),
                              hint="drop --crs: the file's own CRS is used")
     return frame, rows
+
+
+def short_names(columns) -> dict[str, str]:
+    """Shapefile field names (10 characters at most), unique and the same on every run."""
+    out, used = {}, set()
+    for name in columns:
+        short = name[:10]
+        n = 1
+        while short in used:
+            short = f"{name[:8]}{n:02d}"
+            n += 1
+        used.add(short)
+        out[name] = short
+    return out
 
 
 def _read_ogr(path, layer, target_layer):
@@ -218,50 +235,61 @@ def _lonlat(frame, path, rows, lon, lat, drop=(), crs=None):
                             crs=crs or "EPSG:4326")
 
 
-def to_store_crs(frame, store_crs, *, file=None, rows=None):
+def to_store_crs(frame, store_crs, *, file=None, rows=None, problems=None):
     """Reproject to the store CRS after checking every feature lies in that CRS's area.
 
-    A point whose longitude and latitude look swapped is named as such.
+    A point whose longitude and latitude look swapped is named as such. Problems are raised
+    as a ValidationError, or appended to `problems` (and the geometry dropped) when given, so
+    the caller can report them with the attribute errors.
     """
     if not isinstance(frame, gpd.GeoDataFrame):
         return frame
     store_crs = pyproj.CRS.from_user_input(store_crs)
     rows = frame.index.to_series() if rows is None else rows
-    geoms = frame.geometry.to_numpy()
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if present.any():
-        pts = gpd.GeoSeries(shapely.point_on_surface(geoms[present]), crs=frame.crs)
-        with np.errstate(all="ignore"):
-            ll = pts.to_crs("EPSG:4326")
-        lon, lat = ll.x.to_numpy(), ll.y.to_numpy()
-        area = store_crs.area_of_use
-        west, south, east, north = area.bounds if area else (-180, -90, 180, 90)
-        margin = 0.5
-        inside = ((lon >= west - margin) & (lon <= east + margin) & (lat >= south - margin)
-                  & (lat <= north + margin))
-        swapped = ((lat >= west - margin) & (lat <= east + margin) & (lon >= south - margin)
-                   & (lon <= north + margin))
-        bad = np.flatnonzero(~inside)
-        if len(bad):
-            idx = np.flatnonzero(present)
-            raw = pts.to_numpy()
-            problems = []
-            for j in bad:
-                p = raw[j]
-                where = f"({p.x:.6g}, {p.y:.6g}) in {frame.crs.to_string()}"
-                if frame.crs.is_geographic and swapped[j]:
-                    msg, hint = (f"coordinates {where} look like latitude/longitude swapped",
-                                 "put the longitude (x, about 2.8 here) first and the latitude "
-                                 "(y, about 50.4) second")
-                else:
-                    msg = f"coordinates {where} fall outside the area of {store_crs.name}"
-                    hint = ("check the CRS of the file (--crs), and that x is the longitude/easting "
-                            "and y the latitude/northing")
-                problems.append(Problem(msg, file, _label(rows.iloc[idx[j]]), "geometry", None, hint))
-            raise ValidationError(problems)
+    found = _outside_area(frame, store_crs, file, rows)
+    if found and problems is None:
+        raise ValidationError([p for _, p in found])
+    if found:
+        problems.extend(p for _, p in found)
+        frame = frame.copy()
+        frame.loc[frame.index[[i for i, _ in found]], frame.geometry.name] = None
     if frame.crs.equals(store_crs):
         return frame
     return frame.to_crs(store_crs)
+
+
+def _outside_area(frame, store_crs, file, rows) -> list[tuple[int, Problem]]:
+    """(position, problem) for each feature outside the area where `store_crs` is valid."""
+    geoms = frame.geometry.to_numpy()
+    present = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    if not len(present):
+        return []
+    pts = gpd.GeoSeries(shapely.point_on_surface(geoms[present]), crs=frame.crs)
+    with np.errstate(all="ignore"):
+        ll = pts.to_crs("EPSG:4326")
+    lon, lat = ll.x.to_numpy(), ll.y.to_numpy()
+    area = store_crs.area_of_use
+    west, south, east, north = area.bounds if area else (-180, -90, 180, 90)
+    m = 0.5  # degrees of tolerance around the official area
+
+    def within(x, y):
+        return (x >= west - m) & (x <= east + m) & (y >= south - m) & (y <= north + m)
+
+    inside, swapped = within(lon, lat), within(lat, lon)
+    found = []
+    for j in np.flatnonzero(~inside):
+        p = pts.iloc[j]
+        where = f"({p.x:.6g}, {p.y:.6g}) in {frame.crs.to_string()}"
+        if frame.crs.is_geographic and swapped[j]:
+            msg = f"coordinates {where} look like latitude/longitude swapped"
+            hint = f"swap them: longitude {p.y:.6g} first, latitude {p.x:.6g} second"
+        else:
+            msg = f"coordinates {where} fall outside the area of {store_crs.name}"
+            hint = ("check the CRS of the file (--crs), and that x is the longitude/easting "
+                    "and y the latitude/northing")
+        i = present[j]
+        found.append((i, Problem(msg, file, _label(rows.iloc[i]), "geometry", None, hint)))
+    return found
 
 
 def _label(value):
@@ -293,6 +321,12 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
         out = frame.to_crs("EPSG:4326") if fmt == "geojson" and frame.crs else frame
         if not isinstance(out, gpd.GeoDataFrame):
             out = gpd.GeoDataFrame(out)
+        if fmt == "shp" and out.geometry.geom_type.map(_base_type).nunique() > 1:
+            raise InputFileError("a Shapefile holds one kind of geometry and this layer mixes "
+                                 "points and polygons", file=str(path),
+                                 hint="export to GeoPackage (.gpkg) or GeoJSON instead")
+        if fmt == "shp":
+            out = out.rename(columns=short_names([c for c in out.columns if c != out.geometry.name]))
         pyogrio.write_dataframe(out, path, driver=driver, layer=path.stem if fmt == "gpkg" else None)
         return path
     table = table_frame(frame)
@@ -301,6 +335,10 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
     else:
         table.to_excel(path, index=False, engine="openpyxl")
     return path
+
+
+def _base_type(geom_type):
+    return (geom_type or "").replace("Multi", "")
 
 
 def table_frame(frame) -> pd.DataFrame:

@@ -81,13 +81,39 @@ CNIG_SITE_TYPE = (
     "friche industrielle", "friche commerciale", "friche hospitalière", "friche agro-industrielle",
     "friche carrière ou mine", "friche militaire", "friche d'habitat", "friche d'équipement public",
     "friche portuaire", "friche aéroportuaire", "friche ferroviaire", "friche logistique",
-    "friche loisir tourisme hôtellerie", "friche enseignement", "friche cultuelle", "mixte",
-    "inconnu", "autre")
+    "friche loisir tourisme hôtellerie", "friche enseignement", "friche cultuelle",
+    "mixte - dominante habitat", "mixte - autre", "inconnu", "autre", "sans objet")
 CNIG_SITE_STATUT = ("friche potentielle", "friche sans projet", "friche avec projet",
                     "friche reconvertie", "inconnu", "autre", "sans objet")
 CNIG_ZONE_TYPE = ("U", "AUc", "AUs", "A", "N", "Zc", "ZCa", "ZnC", "RNU", "inconnu", "autre", "sans objet")
 CNIG_DOC_TYPE = ("RNU", "CC", "PLU", "PLUI", "PSMV", "inconnu", "autre", "sans objet")
 CNIG_ZAER = ("oui", "non", "inconnu")
+_NSP = ("inconnu", "autre", "sans objet")
+CNIG_ENUMS = {  # the other enums of the CNIG Friches v1.0.6 Table Schema
+    "site_securite": ("évacuation des produits dangereux et déchets présents sur le site",
+                      "interdictions ou limitations d'accès au site",
+                      "suppression des risques d'incendie et d'explosion",
+                      "surveillance des effets de l'installation sur son environnement",
+                      "mesures de gestion de pollution ou restrictions temporaires",
+                      "existence d'une attestation de mise en sécurité", *_NSP),
+    "site_occupation": ("totalement inoccupé", "partiellement inoccupé",
+                        "occupation transitoire ou temporaire", "occupation illicite supposée",
+                        "occupation illicite avérée", *_NSP),
+    "site_reconv_type": ("habitat", "bureau", "commerce", "industrie", "autres activités économiques",
+                         "équipement public", "aménagement d'espace public", "renaturation",
+                         "panneaux photovoltaïques", "énergie, hors photovoltaïque", "mixte", *_NSP),
+    "bati_pollution": ("amiante", "plomb", *_NSP),
+    "bati_vacance": ("occupé", "partiellement occupé", "vacant", *_NSP),
+    "bati_patrimoine": ("aucun", "présence d'un bâtiment d'intérêt", "présence d'un bâtiment classé", *_NSP),
+    "bati_etat": ("dégradation inexistante ou faible", "dégradation moyenne",
+                  "dégradation très importante", "dégradation hétérogène", *_NSP),
+    "sol_pollution_existe": ("pollution inexistante", "pollution traitée", "pollution peu probable",
+                             "pollution supposée", "pollution avérée", *_NSP),
+    "sol_pollution_origine": ("dépôt de déchets, stockages de produits",
+                              "pollution due au fonctionnement de l'installation",
+                              "origine accidentelle (transport, transbordement, manipulation,...)",
+                              "retombées atmosphériques", *_NSP),
+}
 
 SYSTEM_FIELDS = (
     Field("created_at", "str", doc="when the feature entered the store (UTC, ISO 8601)"),
@@ -173,8 +199,9 @@ FRICHES = Layer(
         Field("urba_zone_type", enum=CNIG_ZONE_TYPE, strict_enum=False),
         Field("urba_doc_type", enum=CNIG_DOC_TYPE, strict_enum=False),
         Field("urba_zaer", enum=CNIG_ZAER, strict_enum=False),
-        *(Field(n) for n in _CNIG_TEXT),
+        *(Field(n, enum=CNIG_ENUMS.get(n), strict_enum=False) for n in _CNIG_TEXT),
         _count("capacity", doc="capacité estimée en logements (plhgis, hors standard)"),
+        Field("geompoint", doc="CNIG geompoint (WKT, WGS84) kept when the friche has a surface"),
     ),
 )
 
@@ -209,6 +236,7 @@ TARGETS = Layer(
 
 QPV = Layer(
     "qpv", key="code_qp", geometry="polygon", commune_field="commune", label="quartiers prioritaires",
+    extra={"commune_check": False},  # reference data: a QPV may lie across the EPCI border
     fields=(
         Field("code_qp", required=True, pattern=r"^Q[PN][0-9A-Z]{5,7}$"),
         Field("lib_qp", required=True),
@@ -232,6 +260,7 @@ SECTORS = Layer(
 ZONING = Layer(
     "zoning", key="id", geometry="polygon", commune_field="insee", id_prefix="Z",
     natural_key=(), label="zonage PLU (CNIG ZONE_URBA)", editable=False,
+    extra={"commune_check": False},
     fields=(
         Field("id"), Field("libelle", required=True), Field("libelong"),
         Field("typezone", required=True, enum=TYPEZONE, strict_enum=False),
@@ -242,6 +271,7 @@ ZONING = Layer(
 PRESCRIPTIONS = Layer(
     "prescriptions", key="id", geometry="polygon", commune_field="insee", id_prefix="R",
     natural_key=(), label="prescriptions PLU surfaciques (CNIG)", editable=False,
+    extra={"commune_check": False},
     fields=(
         Field("id"), Field("libelle"), Field("txt"),
         Field("typepsc", required=True), Field("stypepsc"),
@@ -250,14 +280,26 @@ PRESCRIPTIONS = Layer(
     ),
 )
 
+PARCELS = Layer(
+    "parcels", key="id", geometry="polygon", commune_field="commune", label="parcelles cadastrales (Etalab)",
+    editable=False, extra={"commune_check": False},
+    fields=(
+        Field("id", required=True, pattern=IDU_RE, doc="IDU, 14 caractères: INSEE + préfixe + section + numéro"),
+        Field("commune", required=True, pattern=INSEE_RE),
+        Field("prefixe"), Field("section"), Field("numero"),
+        _count("contenance", doc="surface cadastrale (m²)"),
+    ),
+)
+
 LAYERS: dict[str, Layer] = {
     lay.name: lay for lay in (PROJECTS, FRICHES, PLOTS, COMMUNES, TARGETS, QPV, SECTORS, ZONING,
-                              PRESCRIPTIONS)
+                              PRESCRIPTIONS, PARCELS)
 }
 HISTORY_TABLE = "history"
 HISTORY_COLUMNS = ("ts", "user", "layer", "feature_id", "action", "before", "after", "source")
 LAYER_ALIASES = {"project": "projects", "friche": "friches", "plot": "plots", "commune": "communes",
-                 "target": "targets", "sector": "sectors", "prescription": "prescriptions"}
+                 "target": "targets", "sector": "sectors", "prescription": "prescriptions",
+                 "parcel": "parcels"}
 
 
 def get_layer(name: str) -> Layer:
@@ -349,10 +391,7 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
 
     for fld in layer.fields:
         if fld.name not in frame.columns:
-            if fld.required:
-                errors.append(Problem("required column is missing", file, None, fld.name, None,
-                                      f"add a column '{fld.name}' ({fld.doc or fld.type})"))
-            continue
+            continue  # a partial file updates what it carries; see missing_required()
         raw = frame[fld.name]
         blank = _blank(raw)
         values, bad, msg, hint = _coerce(fld, raw, blank)
@@ -393,6 +432,13 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
         report(errors, unknown, layer.commune_field, "unknown commune INSEE code",
                "load the commune first (plhgis import communes FILE) or fix the code", codes)
     return out, errors, warnings
+
+
+def missing_required(layer: Layer, columns, file=None) -> list[Problem]:
+    """Problems for the required fields a file lacks (needed only to add new features)."""
+    return [Problem("required column is missing", file, None, f.name, None,
+                    f"add a column '{f.name}' ({f.doc or f.type}) to add new {layer.name}")
+            for f in layer.fields if f.required and f.name not in columns and f.name != layer.key]
 
 
 def _row(label):

@@ -1,0 +1,171 @@
+"""Editing with history: add, edit, end, list, show, history and --as-of."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import pytest
+from conftest import snapshot
+
+from plhgis import edits
+from plhgis.store import GeoPackageStore
+
+
+def add_project(invoke, store, *extra):
+    return invoke("project", "add", "--store", store, "--name", "Résidence Jean-Moulin", "--commune", "62950",
+                  "--homes-total", "24", "--lls-plus", "8", "--status", "études", "--lon", "2.80",
+                  "--lat", "50.40", *extra)
+
+
+def test_add_prints_a_new_stable_id_and_records_history(invoke, demo_path):
+    result = add_project(invoke, demo_path, "--user", "claire")
+    assert result.exit_code == 0, result.output
+    new_id = result.stdout.strip()
+    store = GeoPackageStore(demo_path)
+    last = store.read("projects", commune="62950").id.max()
+    assert new_id == last and new_id.startswith("P-62950-")
+    history = store.history("projects", new_id)
+    assert list(history.action) == ["insert"] and list(history.user) == ["claire"]
+    after = json.loads(history.after.iloc[0])
+    assert after["homes_total"] == 24 and after["geometry"].startswith("POINT (")
+
+
+def test_edit_changes_one_field_and_keeps_the_old_value(invoke, demo_path):
+    new_id = add_project(invoke, demo_path).stdout.strip()
+    result = invoke("project", "edit", new_id, "--status", "PC accordé", "--permit-year", "2025",
+                    "--store", demo_path)
+    assert result.exit_code == 0, result.output
+    assert "status: 'études' → 'PC accordé'" in result.output
+    row = json.loads(GeoPackageStore(demo_path).history("projects", new_id).before.iloc[-1])
+    assert row == {"status": "études", "permit_year": None}
+
+
+def test_edit_applies_the_rules_to_the_whole_row(invoke, demo_path):
+    new_id = add_project(invoke, demo_path).stdout.strip()
+    before = snapshot(demo_path)
+    result = invoke("project", "edit", new_id, "--homes-total", "6", "--store", demo_path)
+    assert result.exit_code == 1
+    assert f"id {new_id}, field 'homes_total', value 6: product mix adds up to 8 homes" in result.output
+    assert snapshot(demo_path) == before
+
+
+def test_edit_unknown_id(invoke, demo_path):
+    before = snapshot(demo_path)
+    result = invoke("project", "edit", "P-62950-9999", "--status", "livré", "--store", demo_path)
+    assert result.exit_code == 1
+    assert "no projects feature with id 'P-62950-9999'" in result.output
+    assert snapshot(demo_path) == before
+
+
+def test_end_is_soft_and_as_of_rebuilds_the_past(invoke, demo_path):
+    new_id = add_project(invoke, demo_path).stdout.strip()
+    result = invoke("project", "end", new_id, "--reason", "abandon du bailleur", "--store", demo_path)
+    assert result.exit_code == 0 and f"{new_id} ended on {date.today()}" in result.output
+    listed = invoke("project", "list", "--store", demo_path, "--format", "json")
+    assert new_id not in listed.stdout
+    everything = invoke("project", "list", "--all", "--store", demo_path, "--format", "json")
+    assert new_id in everything.stdout
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    past = invoke("project", "list", "--as-of", yesterday, "--store", demo_path, "--format", "json")
+    assert new_id not in past.stdout  # it did not exist yet
+    today = invoke("project", "list", "--as-of", date.today().isoformat(), "--store", demo_path, "--format", "json")
+    assert new_id not in today.stdout  # ended today
+    store = GeoPackageStore(demo_path)
+    assert store.get("projects", new_id)["end_date"] == date.today().isoformat()
+    assert list(store.history("projects", new_id).action) == ["insert", "end"]
+    again = invoke("project", "end", new_id, "--store", demo_path)
+    assert again.exit_code == 1 and "already ended" in again.output
+
+
+def test_as_of_rebuilds_field_values(demo_store):
+    feature = demo_store.read("projects").iloc[0]
+    edits.edit(demo_store, "projects", feature.id, {"status": "livré"})
+    stamps = demo_store.history("projects", feature.id).ts
+    with demo_store.con:  # backdate the demo's insert to rebuild an older state
+        demo_store.con.execute("UPDATE history SET ts = '2024-06-01T10:00:00+00:00' WHERE fid = "
+                               "(SELECT min(fid) FROM history WHERE feature_id = ?)", [feature.id])
+    old = demo_store.read("projects", as_of="2024-12-31", ids=[feature.id])
+    assert list(old.status) == [feature.status]
+    now = demo_store.read("projects", as_of=date.today(), ids=[feature.id])
+    assert list(now.status) == ["livré"]
+    assert old.geometry.iloc[0].equals_exact(feature.geometry, 1e-6)
+    assert len(stamps) == 2
+
+
+def test_history_command_filters(invoke, demo_path):
+    new_id = add_project(invoke, demo_path).stdout.strip()
+    invoke("project", "edit", new_id, "--status", "travaux", "--store", demo_path)
+    result = invoke("history", "projects", new_id, "--store", demo_path, "--format", "json")
+    rows = json.loads(result.stdout)
+    assert [r["action"] for r in rows] == ["insert", "update"]
+    assert rows[1]["source"] == "plhgis project edit"
+    later = invoke("history", "--since", (date.today() + timedelta(days=1)).isoformat(), "--store", demo_path)
+    assert later.stdout.strip() == "(nothing)"
+
+
+def test_show_prints_fields_and_history(invoke, demo_path):
+    new_id = add_project(invoke, demo_path).stdout.strip()
+    result = invoke("project", "show", new_id, "--store", demo_path)
+    assert "Résidence Jean-Moulin" in result.output and "history:" in result.output and "insert" in result.output
+
+
+def test_friche_and_plot_verbs(invoke, demo_path):
+    fr = invoke("friche", "add", "--site-id", "62950_0900", "--site-nom", "Ancienne filature",
+                "--comm-insee", "62950", "--site-statut", "friche sans projet", "--lon", "2.80", "--lat", "50.40",
+                "--store", demo_path)
+    assert fr.exit_code == 0 and fr.stdout.strip() == "62950_0900"
+    plot = invoke("plot", "add", "--commune", "62951", "--parcels", "62951000AB0012", "--capacity", "7",
+                  "--wkt", "POLYGON ((685000 7043000, 685040 7043000, 685040 7043030, 685000 7043030, 685000 7043000))",
+                  "--store", demo_path)
+    assert plot.exit_code == 0, plot.output
+    plot_id = plot.stdout.strip()
+    assert plot_id.startswith("G-62951-")
+    assert GeoPackageStore(demo_path).get("plots", plot_id)["area_m2"] == 1200.0
+    listed = invoke("plot", "list", "--commune", "62951", "--store", demo_path)
+    assert plot_id in listed.output
+
+
+def test_ids_are_never_reused(demo_store):
+    values = {"name": "A", "commune": "62961", "homes_total": 5, "status": "repérage"}
+    first = edits.add(demo_store, "projects", values).id
+    edits.end(demo_store, "projects", first)
+    second = edits.add(demo_store, "projects", dict(values, name="B")).id
+    assert int(second.rsplit("-", 1)[1]) == int(first.rsplit("-", 1)[1]) + 1
+
+
+def test_an_update_computed_on_a_stale_version_is_refused(demo_store):
+    feature = demo_store.read("projects").iloc[0]
+    stale = edits.plan_rows(demo_store, "projects", demo_store.read("projects", ids=[feature.id])
+                            .assign(status="livré"), mode="upsert")
+    edits.edit(demo_store, "projects", feature.id, {"comment": "changé entre-temps"})
+    with pytest.raises(Exception, match="changed by someone else meanwhile"):
+        edits.apply(demo_store, stale)
+    assert demo_store.get("projects", feature.id)["status"] == feature.status
+
+
+EDITOR = """
+import sys
+from plhgis.store import GeoPackageStore
+from plhgis import edits
+store = GeoPackageStore(sys.argv[1], user=sys.argv[3])
+for i in range(int(sys.argv[4])):
+    edits.edit(store, "projects", sys.argv[2], {"homes_total": 50 + i, "comment": f"{sys.argv[3]} {i}"})
+"""
+
+
+def test_two_processes_editing_different_projects_both_land(demo_path):
+    ids = list(GeoPackageStore(demo_path).read("projects").query("homes_total < 40").id[:2])
+    rounds = 15
+    procs = [subprocess.Popen([sys.executable, "-c", EDITOR, str(demo_path), pid, who, str(rounds)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for pid, who in zip(ids, ("anne", "bruno"))]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    store = GeoPackageStore(demo_path)
+    for pid, who in zip(ids, ("anne", "bruno")):
+        feature = store.get("projects", pid)
+        assert feature["homes_total"] == 50 + rounds - 1
+        assert feature["comment"] == f"{who} {rounds - 1}"
+        assert (store.history("projects", pid).user == who).sum() == rounds
