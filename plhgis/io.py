@@ -99,19 +99,11 @@ def _read_ogr(path, layer, target_layer):
             raise InputFileError(f"the file holds several layers: {', '.join(names)}", file=str(path),
                                  hint="say which with --layer NAME")
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=_has_arrow())
+        frame = pyogrio.read_dataframe(path, layer=layer)
     except Exception as exc:
         raise InputFileError(f"cannot read the file ({_first_line(exc)})", file=str(path),
                              hint="open it in QGIS to check it, or export it again") from None
     return frame
-
-
-def _has_arrow() -> bool:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _first_line(exc) -> str:
@@ -321,7 +313,7 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
         out = frame.to_crs("EPSG:4326") if fmt == "geojson" and frame.crs else frame
         if not isinstance(out, gpd.GeoDataFrame):
             out = gpd.GeoDataFrame(out)
-        if fmt == "shp" and out.geometry.geom_type.map(_base_type).nunique() > 1:
+        if fmt == "shp" and out.geometry.geom_type.map(_base_type).dropna().nunique() > 1:
             raise InputFileError("a Shapefile holds one kind of geometry and this layer mixes "
                                  "points and polygons", file=str(path),
                                  hint="export to GeoPackage (.gpkg) or GeoJSON instead")
@@ -338,7 +330,7 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
 
 
 def _base_type(geom_type):
-    return (geom_type or "").replace("Multi", "")
+    return geom_type.replace("Multi", "") if isinstance(geom_type, str) else None
 
 
 def table_frame(frame) -> pd.DataFrame:

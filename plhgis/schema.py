@@ -318,9 +318,15 @@ def fold(text: str) -> str:
     return re.sub(r"[\s_]+", " ", text).strip().lower()
 
 
+BLANKS = ("", "NA", "N/A", "nan", "None", "NULL")
+
+
 def _blank(series: pd.Series) -> pd.Series:
+    """Empty cells, and the words spreadsheets and R write for them."""
+    if pd.api.types.is_numeric_dtype(series):
+        return series.isna()
     as_text = series.astype("string").str.strip()
-    return series.isna() | as_text.isna() | as_text.isin(["", "NA", "N/A", "nan", "None", "NULL"])
+    return series.isna() | as_text.isna() | as_text.isin(BLANKS)
 
 
 def _to_number(series: pd.Series) -> pd.Series:
@@ -401,7 +407,8 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
         ok = ~bad & ~blank
         if fld.enum:
             canon = {fold(v): v for v in fld.enum}
-            folded = values.where(ok, None).map(lambda v: canon.get(fold(v)) if v is not None else None)
+            lookup = {v: canon.get(fold(v)) for v in values[ok].unique()}  # fold each distinct value once
+            folded = values.where(ok, None).map(lookup)
             outside = ok & folded.isna()
             if fld.strict_enum:
                 report(errors, outside, fld.name, "value not in the list",

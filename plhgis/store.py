@@ -33,6 +33,7 @@ from .errors import NotFoundError, PlhgisError, StoreError
 
 DEFAULT_STORE = Path("layers") / "plh.gpkg"
 BUSY_TIMEOUT_S = 60
+BULK_ROWS = 1000  # above this, an insert fills the R-tree in one pass
 _FIONA_TYPES = {"str": "str", "int": "int", "float": "float", "date": "date"}
 _SQL_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "REAL", "date": "DATE"}
 
@@ -288,7 +289,8 @@ class GeoPackageStore:
             df = df[df[lay.commune_field] == commune]
         if ids is not None:
             df = df[df[lay.key].isin(list(ids))]
-        geoms = shapely.from_wkt(df.pop("geometry").tolist()) if lay.geometry else None
+        wkts = df.pop("geometry")
+        geoms = shapely.from_wkt([w if isinstance(w, str) else None for w in wkts]) if lay.geometry else None
         df = _typed(lay, df)
         if not lay.geometry:
             return df.reset_index(drop=True)
@@ -331,9 +333,9 @@ class GeoPackageStore:
             con.executemany(
                 "INSERT INTO history (ts, user, layer, feature_id, action, before, after, source) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(stamp, self.user, lay.name, c.id, c.action,
-                  _history_json(c.before) if c.before else None, _history_json(c.after), source)
-                 for c in changes])
+                [(stamp, self.user, lay.name, c.id, c.action, before, after, source)
+                 for c, before, after in zip(changes, _history_json([c.before for c in changes]),
+                                             _history_json([c.after for c in changes]))])
             con.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name IN (?, 'history')",
                         [stamp.replace("+00:00", "Z"), lay.name])
         return changes
@@ -379,18 +381,47 @@ class GeoPackageStore:
     def _insert(self, con, lay, changes):
         cols = lay.columns
         names = [f'"{c}"' for c in cols]
-        values = [[_sql_value(ch.after.get(c)) for c in cols] for ch in changes]
+        values = [[ch.after.get(c) for c in cols] for ch in changes]  # plain values (edits._records)
+        geoms = [ch.after.get("geometry") for ch in changes]
         if lay.geometry:
-            blobs = to_gpkg_blobs([ch.after.get("geometry") for ch in changes], self.srs_id)
             names.append('"geom"')
-            for row, blob in zip(values, blobs):
+            for row, blob in zip(values, to_gpkg_blobs(geoms, self.srs_id)):
                 row.append(blob)
         sql = f'INSERT INTO "{lay.name}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'
+        bulk = lay.geometry and len(changes) > BULK_ROWS
         try:
-            con.executemany(sql, values)
+            with self._deferred_rtree(con, lay, geoms) if bulk else _nothing():
+                con.executemany(sql, values)
         except sqlite3.IntegrityError as exc:
             raise PlhgisError(f"an id of this import is already in {lay.name} ({exc})", field=lay.key,
                               hint="use --mode upsert to update existing features") from None
+
+    @contextmanager
+    def _deferred_rtree(self, con, lay, geoms):
+        """Bulk inserts: fill the R-tree and the feature count in one pass each, instead of
+        trigger calls on every row (as GDAL does for its own bulk writes).
+
+        The triggers are dropped and recreated inside the caller's transaction, so a failure
+        rolls everything back, the triggers included.
+        """
+        names = (f"rtree_{lay.name}_geom_insert", f"trigger_insert_feature_count_{lay.name}")
+        triggers = con.execute("SELECT sql FROM sqlite_master WHERE type='trigger' AND name IN (?, ?)",
+                               names).fetchall()
+        start = con.execute(f'SELECT coalesce(max(fid), 0) FROM "{lay.name}"').fetchone()[0]
+        for name in names:
+            con.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+        yield
+        for (sql,) in triggers:
+            con.execute(sql)
+        fids = [r[0] for r in con.execute(f'SELECT fid FROM "{lay.name}" WHERE fid > ? ORDER BY fid', [start])]
+        arr = np.asarray(geoms, dtype=object)
+        keep = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+        bounds = shapely.bounds(arr[keep])
+        con.executemany(f'INSERT INTO "rtree_{lay.name}_geom" VALUES (?, ?, ?, ?, ?)',
+                        zip(np.asarray(fids)[keep].tolist(), bounds[:, 0].tolist(), bounds[:, 2].tolist(),
+                            bounds[:, 1].tolist(), bounds[:, 3].tolist()))
+        con.execute(f'UPDATE gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM "{lay.name}") '
+                    "WHERE table_name = ?", [lay.name])
 
     def _update(self, con, lay, change, stamp):
         after = dict(change.after, updated_at=stamp)
@@ -446,6 +477,11 @@ def open_store(path=None, user=None) -> GeoPackageStore:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+@contextmanager
+def _nothing():
+    yield
+
+
 def _attribute_table(con, name, columns):
     """A GeoPackage attribute table (registered in gpkg_contents so QGIS lists it)."""
     con.execute(f'CREATE TABLE "{name}" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {columns})')
@@ -483,12 +519,23 @@ def _sql_value(value):
     return value.wkt if isinstance(value, shapely.Geometry) else value
 
 
-def _history_json(values: dict) -> str:
-    out = {}
-    for k, v in values.items():
-        v = _plain(v)
-        out[k] = shapely.to_wkt(v, rounding_precision=-1, trim=True) if isinstance(v, shapely.Geometry) else v
-    return json.dumps(out, ensure_ascii=False, default=str)
+def _history_json(records: list[dict]) -> list[str | None]:
+    """The history's JSON of each record (None for an empty one), geometries as WKT."""
+    geoms = [r["geometry"] for r in records if isinstance(r.get("geometry"), shapely.Geometry)]
+    wkts = iter(shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1, trim=True)
+                if geoms else [])
+    out = []
+    for r in records:
+        if isinstance(r.get("geometry"), shapely.Geometry):
+            r = dict(r, geometry=next(wkts))
+        out.append(json.dumps(r, ensure_ascii=False, default=_json_value) if r else None)
+    return out
+
+
+def _json_value(value):
+    """JSON for numpy and pandas scalars (plain Python values are written as they are)."""
+    plain = _plain(value)
+    return str(plain) if plain is value else plain
 
 
 def _as_date(value) -> date:

@@ -9,10 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plhgis import edits, io
+from plhgis.schema import BLANKS
 from plhgis.store import from_gpkg_blobs, to_gpkg_blobs
 
 FRENCH = string.ascii_letters + string.digits + " -'’àâäçéèêëîïôöùûüÿœæÀÂÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ«»°&<>\"/"
-names = st.text(alphabet=FRENCH, min_size=1, max_size=60).map(str.strip).filter(bool)
+# NA, NULL, None… are read as empty cells (what R and spreadsheets write for them): not names
+names = st.text(alphabet=FRENCH, min_size=1, max_size=60).map(str.strip).filter(lambda s: s not in BLANKS)
 insee = st.one_of(st.integers(1001, 9999).map(lambda n: f"{n:05d}"),  # leading zero: Ain, Aisne…
                   st.sampled_from(["2A004", "2B033", "62498", "97411"]))
 coords = st.tuples(st.floats(200_000, 1_100_000), st.floats(6_200_000, 7_100_000))
