@@ -9,9 +9,11 @@ import click
 import shapely
 
 from . import demo as demo_mod
-from . import edits, io, schema
+from . import cnig, edits, io, schema, sources
+from . import fetch as fetch_mod
 from .errors import PlhgisError
 from .render import OUTPUT_FORMATS, render
+from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
 from .store import GeoPackageStore, open_store, store_path
 
 
@@ -111,7 +113,9 @@ def init(store, demo, crs, overwrite):
 
 @cli.command()
 @store_option
-def demo(store):
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps", show_default=True,
+              help="Where the map, check report and packs go.")
+def demo(store, out_dir):
     """Build the demo territory into layers/plh.gpkg and list its layers.
 
     \b
@@ -121,6 +125,13 @@ def demo(store):
     built = demo_mod.build(path, overwrite=True)
     click.echo(f"demo store ({demo_mod.LABEL}): {built.path}", err=True)
     click.echo(render(built.layer_info()))
+    click.echo(checks_mod.check_summary(built))
+    from . import reports
+
+    outputs = reports.write_demo_outputs(built, out_dir)
+    click.echo(f"territory map: {outputs['map']}\ncheck report: {outputs['checks']}\n"
+               f"commune packs: {outputs['index']} (and {outputs['packs']}/<insee>-dossier.html, "
+               f"<insee>-projets.xlsx)", err=True)
 
 
 @cli.command()
@@ -171,18 +182,46 @@ def _layer_name(value):
 @crs_option
 @click.option("--layer", "source_layer", help="Layer to read in a multi-layer file.")
 @click.option("--dry-run", is_flag=True, help="Show what would change and write nothing.")
-def import_(store, user, layer, file, mode, crs, source_layer, dry_run):
+@click.option("--source", "source_name", type=click.Choice(list(sources.SOURCES)),
+              help="The file's published format [default: detected from its columns].")
+@click.option("--epci", help="SIREN: keep this EPCI's communes (or the features meeting them).")
+@click.option("--kind", help="sectors: the kind of every sector, e.g. 'ORT/ACV'.")
+@click.option("--name-field", help="sectors: the column holding the name.")
+@click.option("--map", "column_map", metavar="COL=FIELD,…", help="Rename columns first: 'Code INSEE=commune'.")
+@click.option("--strict", is_flag=True, help="Refuse the file when it deviates from the standard.")
+def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_name, epci, kind, name_field,
+            column_map, strict):
     """Import a file into a layer (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).
 
     \b
         plhgis import projects retour-62950.xlsx --dry-run
         plhgis import communes communes.geojson --mode upsert
         plhgis import plots gisements.csv --crs 2154
+        plhgis import communes communes.geojson --epci 246200364
+        plhgis import friches cartofriches.csv --epci 246200364 --strict
+        plhgis import sectors acv.geojson --kind ORT/ACV --name-field lib
     """
     st = _open(store, user)
-    plan = edits.import_file(st, layer, file, mode=mode, crs=crs, dry_run=dry_run, source_layer=source_layer)
+    plan = edits.import_file(st, layer, file, mode=mode, crs=crs, dry_run=dry_run, source_layer=source_layer,
+                             source=source_name, strict=strict, epci=epci, kind=kind, name_field=name_field,
+                             column_map=column_map)
+    _report(plan, layer, dry_run)
+    if layer == "projects":
+        from . import sheets
+
+        for fid, name in sheets.left_out(st, file):
+            click.echo(f"? projects {fid} {name}: left out of the sheet, kept as it is "
+                       f"(if it is no more: plhgis project end {fid})")
+
+
+def _report(plan, layer, dry_run):
+    """An import's plan: notes and warnings to stderr, the changes to stdout, then the counts."""
+    for note in plan.notes:
+        click.echo(note, err=True)
     for w in plan.warnings:
         click.echo(f"warning: {w}", err=True)
+    if plan.warnings:
+        click.echo(f"{len(plan.warnings)} warning(s): values kept as read", err=True)
     for line in plan.describe():
         click.echo(line)
     counts = plan.counts()
@@ -195,7 +234,8 @@ def import_(store, user, layer, file, mode, crs, source_layer, dry_run):
 @store_option
 @layer_argument
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(list(io.FORMATS)), help="Default: from the file suffix.")
+@click.option("--format", "fmt", type=click.Choice([*io.FORMATS, "cnig"]),
+              help="Default: from the file suffix; cnig: CNIG Friches CSV (friches only).")
 @commune_option
 @date_option("--as-of", "The layer as it stood at the end of this day.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing file.")
@@ -205,10 +245,74 @@ def export(store, layer, file, fmt, commune, as_of, overwrite):
     \b
         plhgis export projects projets.csv
         plhgis export projects projets-2024.gpkg --as-of 2024-12-31
+        plhgis export friches friches-cnig.csv --format cnig
     """
+    if fmt == "cnig" and layer != "friches":
+        raise click.BadParameter("the CNIG format is for friches", param_hint="--format")
     frame = _open(store).read(layer, commune=commune, as_of=as_of)
-    path = io.export_frame(frame, file, fmt, overwrite=overwrite)
+    if fmt == "cnig":
+        path, notes = cnig.write_cnig(frame, file, overwrite=overwrite)
+        for note in notes:
+            click.echo(note, err=True)
+    else:
+        path = io.export_frame(frame, file, fmt, overwrite=overwrite)
     click.echo(f"{len(frame)} {layer} written to {path}", err=True)
+
+
+# -- online reference data -------------------------------------------------------------------------
+@cli.group(cls=PlhgisGroup)
+def fetch():
+    """Load official reference data from the open-data APIs (online).
+
+    \b
+        plhgis fetch communes --epci 246200364
+        plhgis fetch qpv
+    """
+
+
+def _fetch_options(default_url):
+    def decorate(f):
+        for opt in reversed((
+                click.option("--base-url", default=default_url, show_default=True, help="Service to ask."),
+                click.option("--timeout", type=float, default=fetch_mod.TIMEOUT_S, show_default=True,
+                             help="Seconds to wait for an answer."),
+                click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also keep the download here."),
+                click.option("--dry-run", is_flag=True, help="Show what would change and write nothing."))):
+            f = opt(f)
+        return user_option(store_option(f))
+    return decorate
+
+
+def _progress(length, label):
+    return click.progressbar(length=length or 0, label=label, file=click.get_text_stream("stderr"))
+
+
+@fetch.command("communes")
+@click.option("--epci", required=True, help="SIREN of the EPCI, e.g. 246200364.")
+@_fetch_options(fetch_mod.GEO_API)
+def fetch_communes(epci, store, user, base_url, timeout, output, dry_run):
+    """One EPCI's communes (outline, population) from geo.api.gouv.fr.
+
+    \b
+        plhgis fetch communes --epci 246200364
+    """
+    plan = fetch_mod.fetch_communes(_open(store, user), epci, base_url=base_url, timeout=timeout,
+                                    progress=_progress, keep=output, dry_run=dry_run)
+    _report(plan, "communes", dry_run)
+
+
+@fetch.command("qpv")
+@click.option("--epci", help="Keep the QPV meeting this EPCI's communes [default: the store's communes].")
+@_fetch_options(fetch_mod.DATA_GOUV)
+def fetch_qpv(epci, store, user, base_url, timeout, output, dry_run):
+    """QPV perimeters (ANCT dataset on data.gouv.fr), kept to the territory.
+
+    \b
+        plhgis fetch qpv --epci 246200364
+    """
+    plan = fetch_mod.fetch_qpv(_open(store, user), base_url=base_url, timeout=timeout, progress=_progress,
+                               keep=output, dry_run=dry_run, epci=epci)
+    _report(plan, "qpv", dry_run)
 
 
 # -- feature verbs: plhgis project|friche|plot add|edit|end|list|show ---------------------------------
@@ -244,6 +348,13 @@ def _geometry(lon, lat, wkt, crs):
     return None, None
 
 
+def _parcels_option(lay):
+    if lay.name != "projects":
+        return lambda f: f
+    return click.option("--parcels", "parcel_refs", metavar="IDU,IDU",
+                        help="Footprint = union of these cadastral parcels (from the parcels layer).")
+
+
 def feature_group(lay: schema.Layer, noun: str):
     """The add/edit/end/list/show commands of one editable layer."""
 
@@ -257,8 +368,14 @@ def feature_group(lay: schema.Layer, noun: str):
     @user_option
     @_field_options(lay)
     @_geometry_options
-    def add(store, user, lon, lat, wkt, crs, **values):
+    @_parcels_option(lay)
+    def add(store, user, lon, lat, wkt, crs, parcel_refs=None, **values):
         geom, gcrs = _geometry(lon, lat, wkt, crs)
+        if parcel_refs:
+            if geom is not None:
+                raise click.UsageError("give either --parcels or a geometry (--wkt, --lon/--lat)")
+            st = _open(store, user)
+            geom, gcrs = sources.parcels_footprint(st, parcel_refs), st.crs
         change = edits.add(_open(store, user), lay.name, values, geom, gcrs, source=f"plhgis {noun} add")
         click.echo(change.id)
 
@@ -329,6 +446,136 @@ def _example(lay):
 
 for _lay, _noun in ((schema.PROJECTS, "project"), (schema.FRICHES, "friche"), (schema.PLOTS, "plot")):
     feature_group(_lay, _noun)
+
+
+# -- maps and packs -------------------------------------------------------------------------------
+@cli.command("map")
+@store_option
+@commune_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file [default: maps/<insee|territoire>.html].")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+def map_(store, commune, output, lang, overwrite):
+    """An HTML map of the territory, or of one commune, that works with no network.
+
+    \b
+        plhgis map -o maps/territoire.html
+        plhgis map --commune 62950 --overwrite
+    """
+    from . import maps
+
+    output = output or Path("maps") / f"{commune or 'territoire'}.html"
+    path = maps.write_map(_open(store), output, commune=commune, overwrite=overwrite, lang=lang)
+    click.echo(f"map written to {path}", err=True)
+
+
+@cli.command()
+@store_option
+@click.argument("commune", required=False)
+@click.option("--all", "all_", is_flag=True, help="Every commune, plus an index page.")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps", show_default=True)
+@date_option("--since", "Date of the last meeting, for 'what changed' [default: a year ago].")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace existing files.")
+def pack(store, commune, all_, out_dir, since, lang, overwrite):
+    """The annual-meeting pack: one HTML page and one XLSX workbook per commune.
+
+    \b
+        plhgis pack 62950 --since 2024-11-15
+        plhgis pack --all -o maps/rencontres-2025
+    """
+    from . import reports
+
+    if bool(commune) == all_:
+        raise click.UsageError("give one INSEE code or --all")
+    paths = reports.write_packs(_open(store), None if all_ else [commune], out_dir, since=since, lang=lang,
+                                overwrite=overwrite, index=all_)
+    for path in paths:
+        click.echo(str(path))
+
+
+
+# -- checks, targets, PLU review (issue 4) ----------------------------------------------------------------
+@cli.command()
+@store_option
+@commune_option
+@click.option("--rule", "rules", multiple=True, metavar="CODE", help="Only this rule, or a family (QPV); repeatable.")
+@format_option
+@click.option("--strict", is_flag=True, help="Warnings count as errors for the exit code.")
+@click.option("--list-rules", is_flag=True, help="List the rules (code, severity, description) and stop.")
+def check(store, commune, rules, fmt, strict, list_rules):
+    """Check the pipeline: data, QPV, sectors, targets, SRU, density, ZAN, PLU, capacity.
+
+    Exit 1 when a finding is an error (with --strict, a warning too).
+
+    \b
+        plhgis check --commune 62950
+        plhgis check --rule QPV --rule SRU-MIX --format csv > constats.csv
+        plhgis check --format geojson > constats.geojson     (a layer for QGIS)
+    """
+    if list_rules:
+        click.echo(render(checks_mod.catalogue(), "table" if fmt == "geojson" else fmt, max_width=110))
+        return
+    st = _open(store)
+    try:
+        found = checks_mod.run_checks(st, commune=commune, rules=rules or None)
+    except checks_mod.RuleError as exc:
+        raise click.BadParameter(str(exc), param_hint="--rule") from None
+    click.echo(checks_mod.render_findings(found, fmt, st.crs, checks_mod.commune_names(st)))
+    if fmt != "table":
+        click.echo(checks_mod.summary(found), err=True)
+    code = checks_mod.exit_code(found, strict)
+    if code:
+        click.get_current_context().exit(code)
+
+
+@cli.command("targets")
+@store_option
+@commune_option
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True,
+              help="Output format (csv and json carry every column).")
+def targets_cmd(store, commune, fmt):
+    """Pipeline vs PLH targets, per commune and for the EPCI.
+
+    A scheme counts once, for the commune its `commune` field names.
+
+    \b
+        plhgis targets
+        plhgis targets --commune 62950 --format json
+    """
+    frame = targets_mod.progress(_open(store), commune)
+    click.echo(render(frame, fmt, targets_mod.TABLE_COLUMNS if fmt == "table" else None, max_width=24))
+
+
+@cli.command("review-plu")
+@store_option
+@click.argument("insee")
+@click.option("--zoning", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="CNIG ZONE_URBA file (GeoJSON, Shapefile, GeoPackage).")
+@click.option("--prescriptions", type=click.Path(exists=True, dir_okay=False),
+              help="CNIG PRESCRIPTION_SURF file (OAP 18, mixité sociale 17-00) [default: the store's].")
+@crs_option
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def review_plu(store, insee, zoning, prescriptions, crs, fmt):
+    """Review a commune's PLU zoning against its PLH target (avis PPA).
+
+    \b
+        plhgis review-plu 62950 --zoning 62950_ZONE_URBA.shp --prescriptions 62950_PRESCRIPTION_SURF.shp
+    """
+    report = review_mod.review_plu(_open(store), insee, zoning, prescriptions, crs=crs)
+    click.echo(review_mod.render_text(report) if fmt == "text" else review_mod.render_json(report))
+
+
+@cli.command("settings")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+def settings_cmd(store, fmt):
+    """The thresholds and legal figures the checks use, with their sources (layers/plhgis.toml).
+
+    \b
+        plhgis settings
+    """
+    click.echo(render(settings_mod.describe(settings_mod.load_settings(store_path(store))), fmt, max_width=70))
 
 
 def main():

@@ -312,8 +312,37 @@ def _special_projects(communes, layers, rows, geoms):
         ({"name": "Clos du Marais <b>(à vérifier)</b>", "commune": plot.commune, "homes_total": 6,
           "accession_libre": 6, "status": "repérage", "land_origin": "dent creuse", "plot_id": None},
          plot.geometry.centroid),
-    ]
+    ] + _check_cases(communes, qpv)
     for values, geom in special:
         rows.append({**values, "source": SOURCE})
         geoms.append(geom)
     return rows, geoms
+
+
+def _check_cases(communes, qpv):
+    """More hand-placed schemes, one per check that the ones above leave silent (issue 4)."""
+    c0 = _centre(communes, 0)
+    bouvigny, haillicourt = communes.geometry.iloc[9], communes.geometry.iloc[2]
+    across = haillicourt.intersection(bouvigny.buffer(60)).representative_point()  # in Haillicourt
+    return [
+        # DATA-OUTSIDE-COMMUNE, and TARGET-OVER for Bouvigny (the declared commune counts)
+        ({"name": "Les Terrasses du Bois", "commune": insee(9), "homes_total": 20, "accession_libre": 12,
+          "psla": 8, "status": "PC accordé", "land_origin": "dent creuse", "permit_year": 2025,
+          "delivery_year": 2027}, across),
+        # DATA-OUTSIDE-EPCI: beyond the territory's western edge
+        ({"name": "Résidence de la Frontière", "commune": insee(11), "homes_total": 6, "accession_libre": 6,
+          "status": "repérage", "land_origin": "dent creuse", "delivery_year": 2028}, Point(_km(-0.4, 1.0))),
+        # DATA-DUPLICATE: the Sucrerie scheme entered a second time by the commune
+        ({"name": "Pavillons Sucrerie (saisie commune)", "commune": insee(0), "homes_total": 8,
+          "accession_libre": 8, "status": "PC accordé", "land_origin": "dent creuse", "permit_year": 2024,
+          "delivery_year": 2026}, Point(c0.x + 305, c0.y - 300)),
+        # DATA-GEOM (no location yet) and SECTOR-SHARE for Haillicourt
+        ({"name": "Résidence des Aubépines (à localiser)", "commune": insee(2), "homes_total": 24,
+          "accession_libre": 24, "status": "études", "land_origin": "dent creuse", "delivery_year": 2027},
+         None),
+        # QPV-SHARE for Méricourt; NPNRU rebuilding, so QPV-LLS must stay silent on it
+        ({"name": "Cité 4 – reconstitution de l'offre", "commune": insee(1), "homes_total": 30, "lls_plai": 12,
+          "lls_plus": 18, "status": "PC déposé", "land_origin": "renouvellement urbain", "permit_year": 2025,
+          "delivery_year": 2027, "comment": "reconstitution de l'offre démolie (NPNRU)"},
+         qpv.geometry.iloc[2].centroid),
+    ]

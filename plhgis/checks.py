@@ -1,0 +1,636 @@
+"""The rules: each one reads the territory and returns findings; none prints, none raises.
+
+Every rule has a stable code (``QPV-LLS``), a severity (error / warning / info) and a one-line
+description (`RULES`); its thresholds are named settings (`plhgis.settings`). The spatial work
+(commune, QPV band, sector, PLU zone of every feature) is done once, with vectorised
+spatial-index queries, by `targets.Territory`; the rules are then column operations, and the only
+Python loop left is the one that writes the findings themselves.
+
+    from plhgis import open_store, checks
+    findings = checks.run_checks(open_store(), commune="62950", rules=["QPV"])
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, asdict
+from typing import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import schema
+from .errors import PlhgisError
+from .render import render
+from .targets import EPCI, Territory, first_within, pick, progress, sms_share
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_FR = {"error": "erreurs", "warning": "avertissements", "info": "informations"}
+GEOM_LAYERS = ("projects", "friches", "plots", "communes", "qpv", "sectors", "zoning")
+PLACED = ("projects", "friches", "plots")
+KEYS = {"projects": "id", "friches": "site_id", "plots": "id"}
+NAMES = {"projects": "name", "friches": "site_nom", "plots": "parcels"}
+# CNIG Friches v1.0.6 code lists for text fields the schema keeps free (facts of the standard,
+# schema.data.gouv.fr cnigfr/schema-friches); the schema's own enums are added below.
+_CNIG_MORE = {
+    "site_type": ("mixte - dominante habitat", "mixte - autre", "sans objet"),
+    "site_occupation": ("totalement inoccupé", "partiellement inoccupé", "occupation transitoire ou temporaire",
+                        "occupation illicite supposée", "occupation illicite avérée", "inconnu", "autre",
+                        "sans objet"),
+    "bati_etat": ("dégradation inexistante ou faible", "dégradation moyenne", "dégradation très importante",
+                  "dégradation hétérogène", "inconnu", "autre", "sans objet"),
+    "bati_vacance": ("occupé", "partiellement occupé", "vacant", "inconnu", "autre", "sans objet"),
+    "bati_pollution": ("amiante", "plomb", "inconnu", "autre", "sans objet"),
+    "sol_pollution_existe": ("pollution inexistante", "pollution traitée", "pollution peu probable",
+                             "pollution supposée", "pollution avérée", "inconnu", "autre", "sans objet"),
+}
+
+
+@dataclass
+class Finding:
+    """One thing out of line: which rule, how bad, where, what, and the numbers behind it."""
+
+    rule: str
+    severity: str  # "error" | "warning" | "info"
+    layer: str
+    feature_id: str | None
+    commune: str | None
+    message: str  # plain French
+    figures: dict
+    geometry: object = None  # shapely geometry in the store CRS, may be None
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out.pop("geometry")
+        return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    description: str
+    function: Callable
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code, severity, description):
+    def register(function):
+        RULES[code] = Rule(code, severity, description, function)
+        return function
+    return register
+
+
+class RuleError(PlhgisError, KeyError):
+    def __str__(self):
+        return str(self.problem)
+
+
+def select_rules(rules=None) -> list[Rule]:
+    """Rules by code, or by family prefix (`QPV` → every QPV-… rule); all when None."""
+    if not rules:
+        return list(RULES.values())
+    chosen = []
+    for wanted in ([rules] if isinstance(rules, str) else rules):
+        code = wanted.strip().upper()
+        hits = [r for c, r in RULES.items() if c == code or c.startswith(code + "-")]
+        if not hits:
+            raise RuleError("unknown rule", field="--rule", value=wanted,
+                            hint="list them with: plhgis check --list-rules")
+        chosen += [r for r in hits if r not in chosen]
+    return chosen
+
+
+def run_checks(store, commune=None, rules=None, settings=None, territory=None) -> list[Finding]:
+    """Run the rules over the store; the findings sorted by commune, severity, rule and id."""
+    chosen = select_rules(rules)
+    t = territory or Territory(store, settings)
+    if commune and len(t.communes) and commune not in set(t.communes["insee"]):
+        raise PlhgisError("unknown commune", field="--commune", value=commune,
+                          hint="an INSEE code of the communes layer, e.g. " + t.communes["insee"].iloc[0])
+    findings = []
+    for r in chosen:
+        findings.extend(r.function(t))
+    if commune:
+        findings = [f for f in findings if f.commune == commune]
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    findings.sort(key=lambda f: (f.commune or "~", rank[f.severity], f.rule, f.feature_id or ""))
+    return findings
+
+
+# -- writing findings ----------------------------------------------------------------------------
+def _plain(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else round(float(value), 3)
+    if value is pd.NA or value is None:
+        return None
+    return value
+
+
+def _emit(code, frame, layer, key, message, figures, commune="declared", geometry="pt") -> list[Finding]:
+    """One finding per row of `frame`; `message(row)` and `figures` (column → figure name)."""
+    if frame is None or not len(frame):
+        return []
+    sev = RULES[code].severity
+    out = []
+    for row in frame.to_dict("records"):
+        figs = {name: _plain(row.get(col)) for col, name in figures.items()}
+        out.append(Finding(code, sev, layer, _plain(row.get(key)) if key else None,
+                           row.get(commune), message(row), figs, row.get(geometry)))
+    return out
+
+
+def _fmt(x, digits=0) -> str:
+    """A number the French way: 1 234, 12,5."""
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "?"
+    text = f"{x:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def _pct(x) -> str:
+    return "?" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{_fmt(100 * x)} %"
+
+
+def _label(row, layer="projects"):
+    name = row.get(NAMES[layer])
+    key = row.get(KEYS[layer])
+    return f"{key} « {name} »" if name else str(key)
+
+
+def _commune_rows(t: Territory) -> pd.DataFrame:
+    """The progress table of the communes, with each commune's representative point."""
+    def build():
+        rows = progress(t.store, territory=t)
+        rows = rows[rows["commune"] != EPCI].copy()
+        com = t.communes
+        pts = dict(zip(com["insee"], _points_of(com)))
+        rows["pt"] = rows["commune"].map(pts)
+        return rows
+    return t._cached("commune_rows", build)
+
+
+def _points_of(frame):
+    geoms = frame.geometry.to_numpy()
+    out = np.full(len(geoms), None, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    out[ok] = shapely.point_on_surface(geoms[ok])
+    return out
+
+
+def _active(t, period=False):
+    p = t.projects
+    return p[p["in_period"]] if period else p[p["active"]]
+
+
+# -- data -------------------------------------------------------------------------------------------
+@rule("DATA-GEOM", "error", "Géométrie absente, vide, invalide ou du mauvais type.")
+def data_geom(t):
+    out = []
+    for name in GEOM_LAYERS:
+        lay = schema.get_layer(name)
+        frame = t.layer(name)
+        if not len(frame):
+            continue
+        g = frame.geometry.to_numpy()
+        missing = shapely.is_missing(g) | shapely.is_empty(g)
+        invalid = ~missing & ~shapely.is_valid(g)
+        wrong = ~missing & ~np.isin(shapely.get_type_id(g), (3, 6)) if lay.geometry == "polygon" else \
+            np.zeros(len(g), dtype=bool)
+        bad = missing | invalid | wrong
+        if not bad.any():
+            continue
+        sub = frame[bad].copy()
+        sub["why"] = np.where(missing[bad], "géométrie absente",
+                              np.where(invalid[bad], "géométrie invalide", "un polygone est attendu"))
+        sub["reason"] = np.where(invalid[bad], shapely.is_valid_reason(g[bad]), None)
+        sub["pt"] = np.where(missing[bad], None, _points_of(sub))
+        sub["commune_code"] = sub[lay.commune_field] if lay.commune_field else None
+        out += _emit("DATA-GEOM", sub, name, lay.key,
+                     lambda r, n=name: f"{n} {r[lay.key]}: {r['why']}"
+                                       + (f" ({r['reason']})" if r["reason"] else ""),
+                     {"why": "problem", "reason": "reason"}, commune="commune_code")
+    return out
+
+
+@rule("DATA-OUTSIDE-COMMUNE", "warning",
+      "Opération, friche ou gisement dont le point tombe dans une autre commune que celle déclarée.")
+def data_outside_commune(t):
+    out = []
+    for name in PLACED:
+        f = t.placed(name)
+        sub = f[f["commune_found"].notna() & f["declared"].notna() & (f["commune_found"] != f["declared"])]
+        out += _emit("DATA-OUTSIDE-COMMUNE", sub, name, KEYS[name],
+                     lambda r, n=name: f"{_label(r, n)} est déclaré(e) sur {r['declared']} mais se situe "
+                                       f"sur {r['commune_found']} (la commune déclarée fait foi pour les "
+                                       f"objectifs)", {"declared": "declared", "commune_found": "found"})
+    return out
+
+
+@rule("DATA-OUTSIDE-EPCI", "warning", "Élément situé hors de toutes les communes du territoire.")
+def data_outside_epci(t):
+    if not len(t.communes):
+        return []
+    out = []
+    for name in PLACED:
+        f = t.placed(name)
+        sub = f[f["pt"].notna() & f["commune_found"].isna()]
+        out += _emit("DATA-OUTSIDE-EPCI", sub, name, KEYS[name],
+                     lambda r, n=name: f"{_label(r, n)} est hors du territoire de l'EPCI",
+                     {"declared": "declared"})
+    return out
+
+
+@rule("DATA-MIX", "info", "Le détail par produit (PLAI, PLUS, PLS, PSLA, BRS, libre…) ne fait pas le total.")
+def data_mix(t):
+    p = _active(t)
+    mix = sum(pd.to_numeric(p[c], errors="coerce").fillna(0) for c in schema.PRODUCT_FIELDS)
+    sub = p.assign(mix=mix)[(mix != p["homes"]).to_numpy()]
+    return _emit("DATA-MIX", sub, "projects", "id",
+                 lambda r: f"{_label(r)}: le détail par produit compte {_fmt(r['mix'])} logements pour "
+                           f"{_fmt(r['homes'])} au total",
+                 {"mix": "mix", "homes": "homes_total"})
+
+
+@rule("DATA-YEARS", "error", "Années incohérentes: livraison avant le permis, ou hors d'une plage plausible.")
+def data_years(t):
+    s = t.settings
+    p = t.projects
+    y = {c: pd.to_numeric(p[c], errors="coerce") for c in ("permit_year", "start_year", "delivery_year")}
+    problems = pd.Series("", index=p.index)
+    for col, other, text in (("delivery_year", "permit_year", "livraison avant le permis"),
+                             ("start_year", "permit_year", "démarrage avant le permis"),
+                             ("delivery_year", "start_year", "livraison avant le démarrage")):
+        problems = problems.where(~(y[col] < y[other]).fillna(False), problems + text + "; ")
+    for col, v in y.items():
+        out_range = ((v < s.year_min) | (v > s.year_max)).fillna(False)
+        problems = problems.where(~out_range, problems + f"{col} hors de {s.year_min}–{s.year_max}; ")
+    sub = p[problems != ""].assign(problem=problems[problems != ""].str.rstrip("; "))
+    return _emit("DATA-YEARS", sub, "projects", "id", lambda r: f"{_label(r)}: {r['problem']}",
+                 {"permit_year": "permit_year", "start_year": "start_year", "delivery_year": "delivery_year"})
+
+
+@rule("DATA-DUPLICATE", "warning", "Deux opérations d'une même commune à quelques mètres: doublon probable.")
+def data_duplicate(t):
+    p = _active(t)
+    p = p[p["pt"].notna()]
+    if len(p) < 2:
+        return []
+    pts = p["pt"].to_numpy()
+    left, right = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=t.settings.duplicate_distance_m)
+    keep = left < right
+    left, right = left[keep], right[keep]
+    same = p["declared"].to_numpy()[left] == p["declared"].to_numpy()[right]
+    left, right = left[same], right[same]
+    sub = p.iloc[right].copy()
+    sub["other"] = p["id"].to_numpy()[left]
+    sub["distance_m"] = shapely.distance(pts[left], pts[right])
+    return _emit("DATA-DUPLICATE", sub, "projects", "id",
+                 lambda r: f"{_label(r)} est à {_fmt(r['distance_m'])} m de {r['other']}: même opération ?",
+                 {"other": "other_id", "distance_m": "distance_m"})
+
+
+def _cnig_enums():
+    enums = {f.name: set(map(schema.fold, f.enum)) for f in schema.FRICHES.fields if f.enum}
+    for name, values in _CNIG_MORE.items():
+        enums.setdefault(name, set()).update(map(schema.fold, values))
+    return enums
+
+
+@rule("FRICHE-ENUM", "warning", "Valeur d'un champ de friche hors des listes du standard CNIG Friches.")
+def friche_enum(t):
+    f = t.placed("friches")
+    out = []
+    for name, allowed in _cnig_enums().items():
+        if name not in f or not len(f):
+            continue
+        values = f[name]
+        present = values.notna() & values.astype(str).str.strip().ne("")
+        bad = present & ~values.astype(str).map(schema.fold).isin(allowed)
+        sub = f[bad].assign(field=name, value=values[bad])
+        out += _emit("FRICHE-ENUM", sub, "friches", "site_id",
+                     lambda r: f"friche {_label(r, 'friches')}: {r['field']} = « {r['value']} » hors de la "
+                               f"liste CNIG", {"field": "field", "value": "value"})
+    return out
+
+
+# -- QPV ----------------------------------------------------------------------------------------------
+RECONSTITUTION = re.compile(r"reconstitution", re.I)
+
+
+@rule("QPV-LLS", "warning", "Logement locatif social neuf dans un QPV (hors reconstitution de l'offre NPNRU).")
+def qpv_lls(t):
+    p = _active(t)
+    text = p["name"].fillna("") + " " + p["comment"].fillna("") + " " + p["specifique_note"].fillna("")
+    sub = p[(p["social"] > 0) & p["qpv"].notna() & ~text.str.contains(RECONSTITUTION)]
+    return _emit("QPV-LLS", sub, "projects", "id",
+                 lambda r: f"{_label(r)}: {_fmt(r['social'])} logements locatifs sociaux dans le QPV "
+                           f"{r['qpv']}, contraire à l'orientation de mixité (sauf reconstitution de l'offre, "
+                           f"à indiquer en commentaire)", {"social": "lls", "qpv": "code_qp"})
+
+
+@rule("QPV-TVA", "info", "Accession dans un QPV ou sa bande de 300 m (500 m NPNRU): TVA à 5,5 % possible.")
+def qpv_tva(t):
+    p = _active(t)
+    sub = p[(p["ownership"] > 0) & p["band_qpv"].notna()]
+    return _emit("QPV-TVA", sub, "projects", "id",
+                 lambda r: f"{_label(r)}: {_fmt(r['ownership'])} logements en accession à {_fmt(r['qpv_distance_m'])} m "
+                           f"du QPV {r['band_qpv']} (bande de {_fmt(r['band_m'])} m): éligibles à la TVA à 5,5 % "
+                           f"sous plafonds (CGI art. 278 sexies)",
+                 {"ownership": "homes_ownership", "band_qpv": "code_qp", "qpv_distance_m": "distance_m",
+                  "band_m": "band_m"})
+
+
+@rule("QPV-SHARE", "warning", "Part des logements programmés de la commune située en QPV au-dessus du seuil.")
+def qpv_share(t):
+    rows = _commune_rows(t)
+    rows = rows.assign(share=rows["homes_qpv"] / rows["expected"].where(rows["expected"] > 0))
+    sub = rows[rows["share"] > t.settings.qpv_share_max].assign(limit=t.settings.qpv_share_max)
+    return _emit("QPV-SHARE", sub, "communes", "commune",
+                 lambda r: f"{r['name']}: {_pct(r['share'])} des logements programmés sont en QPV "
+                           f"({_fmt(r['homes_qpv'])} sur {_fmt(r['expected'])}; seuil {_pct(r['limit'])})",
+                 {"homes_qpv": "homes_qpv", "expected": "expected", "share": "share", "limit": "threshold"},
+                 commune="commune")
+
+
+# -- priority sectors ------------------------------------------------------------------------------------
+def _sector_communes(t) -> set:
+    sectors = t.layer("sectors")
+    if not len(sectors):
+        return set()
+    found = pick(t.communes, first_within(_points_of(sectors), t.communes), "insee")
+    return set(sectors["commune"].dropna()) | {c for c in found if c}
+
+
+@rule("SECTOR-OUT", "info", "Opération hors de tout secteur prioritaire d'une commune qui en a.")
+def sector_out(t):
+    p = _active(t, period=True)
+    sub = p[p["pt"].notna() & p["sector"].isna() & p["declared"].isin(_sector_communes(t))]
+    return _emit("SECTOR-OUT", sub, "projects", "id",
+                 lambda r: f"{_label(r)}: {_fmt(r['homes'])} logements hors des secteurs prioritaires",
+                 {"homes": "homes_total"})
+
+
+@rule("SECTOR-SHARE", "warning", "Part des logements programmés dans les secteurs prioritaires sous le seuil "
+                                 "(commune et EPCI).")
+def sector_share(t):
+    rows = _commune_rows(t)
+    rows = rows[rows["commune"].isin(_sector_communes(t))]
+    total = pd.DataFrame([{"commune": None, "name": "EPCI", "homes_sectors": _commune_rows(t)["homes_sectors"].sum(),
+                           "expected": _commune_rows(t)["expected"].sum(), "pt": None}])
+    rows = pd.concat([rows, total], ignore_index=True) if len(rows) else rows
+    rows = rows.assign(share=rows["homes_sectors"] / rows["expected"].where(rows["expected"] > 0),
+                       limit=t.settings.sector_share_min)
+    sub = rows[rows["share"] < rows["limit"]]
+    return _emit("SECTOR-SHARE", sub, "communes", "commune",
+                 lambda r: f"{r['name']}: {_pct(r['share'])} des logements programmés dans les secteurs "
+                           f"prioritaires ({_fmt(r['homes_sectors'])} sur {_fmt(r['expected'])}; "
+                           f"objectif {_pct(r['limit'])})",
+                 {"homes_sectors": "homes_sectors", "expected": "expected", "share": "share",
+                  "limit": "threshold"}, commune="commune")
+
+
+@rule("SECTOR-OPPORTUNITY", "info", "Friche ou gisement dans un secteur prioritaire sans opération: "
+                                    "une opportunité.")
+def sector_opportunity(t):
+    sectors = t.layer("sectors")
+    out = []
+    for name in ("friches", "plots"):
+        f = t.unlinked(name)
+        pos = first_within(f["pt"].to_numpy(), sectors)
+        sub = f[pos >= 0].assign(sector=pick(sectors, pos, "name")[pos >= 0])
+        out += _emit("SECTOR-OPPORTUNITY", sub, name, KEYS[name],
+                     lambda r, n=name: f"{_label(r, n)} est dans le secteur « {r['sector']} » et aucune "
+                                       f"opération ne la mobilise (capacité {_fmt(r['capacity_est'])} logements)",
+                     {"sector": "sector", "capacity_est": "capacity"})
+    return out
+
+
+# -- targets and SRU ----------------------------------------------------------------------------------------
+def _target_rule(code, mask, text, figures):
+    def run(t):
+        rows = _commune_rows(t)
+        rows = rows.assign(under=t.settings.target_under, over=t.settings.target_over,
+                           lls_under=t.settings.lls_under)
+        return _emit(code, rows[mask(rows)], "targets", "commune", text, figures, commune="commune")
+    return run
+
+
+_TARGET_FIGS = {"homes_target": "homes_target", "expected": "expected", "coverage": "coverage",
+                "certain": "certain", "probable": "probable", "possible": "possible"}
+rule("TARGET-UNDER", "warning", "Logements attendus sur la période du PLH sous 80 % de l'objectif.")(
+    _target_rule("TARGET-UNDER", lambda r: r["coverage"] < r["under"],
+                 lambda r: f"{r['name']}: {_fmt(r['expected'])} logements attendus sur la période pour un objectif "
+                           f"de {_fmt(r['homes_target'])} ({_pct(r['coverage'])}; dont {_fmt(r['certain'])} "
+                           f"certains)", _TARGET_FIGS))
+rule("TARGET-OVER", "warning", "Logements attendus sur la période du PLH au-dessus de 120 % de l'objectif.")(
+    _target_rule("TARGET-OVER", lambda r: r["coverage"] > r["over"],
+                 lambda r: f"{r['name']}: {_fmt(r['expected'])} logements attendus pour un objectif de "
+                           f"{_fmt(r['homes_target'])} ({_pct(r['coverage'])}): au-delà de l'objectif du PLH",
+                 _TARGET_FIGS))
+rule("TARGET-MIDTERM", "warning", "À mi-parcours, logements livrables sous le prorata de l'objectif.")(
+    _target_rule("TARGET-MIDTERM", lambda r: (r["midterm_target"] > 0)
+                 & (r["midterm_expected"] < r["midterm_target"] * r["under"]),
+                 lambda r: f"{r['name']}: {_fmt(r['midterm_expected'])} logements livrables à mi-parcours pour un "
+                           f"prorata d'objectif de {_fmt(r['midterm_target'])}",
+                 {"midterm_target": "midterm_target", "midterm_expected": "midterm_expected"}))
+rule("LLS-UNDER", "warning", "Logements locatifs sociaux programmés sous l'objectif LLS du PLH.")(
+    _target_rule("LLS-UNDER", lambda r: (r["lls_target"] > 0) & (r["lls_programmed"] < r["lls_target"] * r["lls_under"]),
+                 lambda r: f"{r['name']}: {_fmt(r['lls_programmed'])} logements locatifs sociaux programmés pour un "
+                           f"objectif de {_fmt(r['lls_target'])} ({_pct(r['lls_coverage'])})",
+                 {"lls_target": "lls_target", "lls_programmed": "lls_programmed", "lls_coverage": "coverage"}))
+rule("SRU-CATCHUP", "warning", "Commune SRU déficitaire: le locatif social financé sur la période triennale "
+                               "n'atteint pas l'objectif de rattrapage (CCH L302-8).")(
+    _target_rule("SRU-CATCHUP", lambda r: (r["sru_catchup_target"] > 0)
+                 & (r["sru_catchup_programmed"] < r["sru_catchup_target"]),
+                 lambda r: f"{r['name']}: taux SRU {_pct(r['sru_rate_now'])} pour {_pct(r['sru_rate_required'])} "
+                           f"exigés; {_fmt(r['sru_catchup_programmed'])} LLS financés sur la période triennale pour "
+                           f"un objectif de rattrapage de {_fmt(r['sru_catchup_target'])}",
+                 {"sru_rate_now": "sru_rate_now", "sru_rate_required": "sru_rate_required",
+                  "sru_missing": "missing", "sru_catchup_target": "catchup_target",
+                  "sru_catchup_programmed": "catchup_programmed"}))
+
+
+@rule("SRU-MIX", "warning", "Commune SRU déficitaire: moins de 30 % de PLAI ou plus de 30 % de PLS "
+                            "dans le locatif social programmé (CCH L302-8 III).")
+def sru_mix(t):
+    s = t.settings
+    rows = _commune_rows(t)
+    bad = (rows["sru_catchup_target"] > 0) & (rows["sru_catchup_programmed"] > 0) & (
+        (rows["sru_plai_share"] < s.plai_min_share) | (rows["sru_pls_share"] > s.pls_max_share))
+    return _emit("SRU-MIX", rows[bad], "targets", "commune",
+                 lambda r: f"{r['name']}: {_pct(r['sru_plai_share'])} de PLAI (minimum {_pct(s.plai_min_share)}) et "
+                           f"{_pct(r['sru_pls_share'])} de PLS (maximum {_pct(s.pls_max_share)}) sur "
+                           f"{_fmt(r['sru_catchup_programmed'])} LLS",
+                 {"sru_plai_share": "plai_share", "sru_pls_share": "pls_share",
+                  "sru_catchup_programmed": "lls"}, commune="commune")
+
+
+@rule("LLS-HIGH-SHARE", "warning", "Nouveau locatif social dans une commune déjà au-dessus de 40 % de LLS: "
+                                   "à justifier.")
+def lls_high_share(t):
+    p = _active(t, period=True)
+    rate = p["declared"].map(dict(zip(t.communes["insee"], t.communes["sru_rate_now"])))
+    limit = t.settings.lls_high_share
+    sub = p.assign(rate=rate)[(p["social"] > 0) & (rate > limit)]
+    return _emit("LLS-HIGH-SHARE", sub, "projects", "id",
+                 lambda r: f"{_label(r)}: {_fmt(r['social'])} LLS neufs dans une commune à {_pct(r['rate'])} de "
+                           f"logements sociaux (seuil {_pct(limit)}): justification attendue",
+                 {"social": "lls", "rate": "commune_lls_rate"})
+
+
+# -- density, ZAN, PLU, capacity ------------------------------------------------------------------------------
+@rule("DENSITY-LOW", "warning", "Densité (logements/ha) d'une opération sous le minimum de sa polarité.")
+def density_low(t):
+    p = _active(t)
+    density = p["declared"].map(dict(zip(t.communes["insee"], t.communes["density"]))).astype(float)
+    area = pd.Series(p["area_m2_geom"], index=p.index).astype(float)
+    dens = p["homes"] / (area.where(area > 0) / 10000)
+    sub = p.assign(density=dens, minimum=density)[(dens.round(1) < density).fillna(False).to_numpy()]
+    return _emit("DENSITY-LOW", sub, "projects", "id",
+                 lambda r: f"{_label(r)}: {_fmt(r['density'], 1)} logements/ha pour un minimum de "
+                           f"{_fmt(r['minimum'])} logements/ha",
+                 {"density": "homes_per_ha", "minimum": "minimum", "area_m2_geom": "area_m2"})
+
+
+@rule("ZAN-EXTENSION", "warning", "Opération en extension ou sur zone A/N: consommation d'espaces naturels "
+                                  "et agricoles (ZAN).")
+def zan_extension(t):
+    p = _active(t, period=True)
+    sub = p[p["consumes"]]
+    return _emit("ZAN-EXTENSION", sub, "projects", "id",
+                 lambda r: f"{_label(r)}: {_fmt(r['zan_ha'], 2)} ha d'espaces naturels ou agricoles consommés "
+                           f"(origine {r['land_origin'] or '?'}, zone {r['zone_type'] or '?'}, livraison "
+                           f"{_plain(r['delivery_year']) or '?'})",
+                 {"zan_ha": "hectares", "land_origin": "land_origin", "zone_type": "zone_type",
+                  "delivery_year": "year"})
+
+
+@rule("PLU-AN", "warning", "Opération sur une zone agricole (A) ou naturelle (N) du PLU.")
+def plu_an(t):
+    p = _active(t)
+    sub = p[p["zone_type"].isin(["A", "N"])]
+    return _emit("PLU-AN", sub, "projects", "id",
+                 lambda r: f"{_label(r)} est en zone {r['zone_lib']} ({r['zone_type']}) du PLU",
+                 {"zone_type": "zone_type", "zone_lib": "zone"})
+
+
+def _prescriptions(t, typepsc):
+    pr = t.layer("prescriptions")
+    code = pr["typepsc"].astype(str).str.replace(r"\D", "", regex=True).str[:2]
+    return pr[code == typepsc]
+
+
+@rule("PLU-OAP", "warning", "Opération ou gisement de plus de 5 000 m² sans OAP.")
+def plu_oap(t):
+    oap = _prescriptions(t, "18")
+    limit = t.settings.oap_min_area_m2
+    out = []
+    for name, frame, area in (("projects", _active(t), "site_m2_known"),
+                               ("plots", t.unlinked("plots"), "area_m2_geom")):
+        size = pd.to_numeric(frame[area], errors="coerce")
+        if name == "plots":
+            size = size.fillna(pd.to_numeric(frame["area_m2"], errors="coerce"))
+        big = frame[(size >= limit).fillna(False).to_numpy()]
+        big = big.assign(size=size[big.index])
+        covered = first_within(big.geometry.to_numpy(), oap, predicate="intersects") >= 0
+        out += _emit("PLU-OAP", big[~covered], name, KEYS[name],
+                     lambda r, n=name: f"{_label(r, n)}: {_fmt(r['size'])} m² sans OAP (seuil {_fmt(limit)} m²)",
+                     {"size": "area_m2"})
+    return out
+
+
+@rule("PLU-SMS", "warning", "Opération dans un secteur de mixité sociale (17-00) sans la part de LLS exigée.")
+def plu_sms(t):
+    sms = _prescriptions(t, "17")
+    sms = sms.assign(share=sms_share(sms)) if len(sms) else sms
+    p = _active(t)
+    pos = first_within(p["pt"].to_numpy(), sms)
+    sub = p.assign(required=pick(sms, pos, "share") if len(sms) else None,
+                   sms=pick(sms, pos, "libelle") if len(sms) else None)
+    sub = sub[(pos >= 0)]
+    sub = sub.assign(share=sub["social"] / sub["homes"].where(sub["homes"] > 0))
+    sub = sub[(sub["homes"] >= t.settings.sms_min_homes) & (sub["share"] < sub["required"].astype(float))]
+    return _emit("PLU-SMS", sub, "projects", "id",
+                 lambda r: f"{_label(r)}: {_pct(r['share'])} de LLS dans le secteur de mixité sociale « {r['sms']} » "
+                           f"qui en exige {_pct(r['required'])}",
+                 {"share": "lls_share", "required": "required", "sms": "sms"})
+
+
+@rule("CAPACITY-SHORT", "warning", "Besoin restant au-delà de la capacité des friches et gisements non mobilisés.")
+def capacity_short(t):
+    rows = _commune_rows(t)
+    sub = rows[(rows["remaining_need"] > 0) & (rows["capacity_unlinked"] < rows["remaining_need"])]
+    return _emit("CAPACITY-SHORT", sub, "targets", "commune",
+                 lambda r: f"{r['name']}: il reste {_fmt(r['remaining_need'])} logements à trouver et les friches et "
+                           f"gisements non mobilisés en portent {_fmt(r['capacity_unlinked'])}",
+                 {"remaining_need": "remaining_need", "capacity_unlinked": "capacity"}, commune="commune")
+
+
+# -- reporting -------------------------------------------------------------------------------------------------
+def findings_frame(findings, crs="EPSG:2154") -> gpd.GeoDataFrame:
+    """The findings as a GeoDataFrame (figures as a JSON string, so QGIS reads it as text)."""
+    rows = [dict(f.to_dict(), figures=json.dumps(f.figures, ensure_ascii=False, default=str)) for f in findings]
+    frame = pd.DataFrame(rows, columns=["rule", "severity", "layer", "feature_id", "commune", "message", "figures"])
+    return gpd.GeoDataFrame(frame, geometry=[f.geometry for f in findings], crs=crs)
+
+
+def render_findings(findings, fmt="table", crs="EPSG:2154", names=None) -> str:
+    """Findings as text: a table grouped by commune and severity, or csv, json, geojson."""
+    if fmt == "json":
+        return json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1, default=str)
+    if fmt in ("csv", "geojson"):
+        return render(findings_frame(findings, crs), fmt)
+    if not findings:
+        return "aucun constat"
+    names = names or {}
+    lines = []
+    for commune in dict.fromkeys(f.commune for f in findings):
+        group = [f for f in findings if f.commune == commune]
+        title = f"{commune} {names.get(commune, '')}".strip() if commune else "EPCI / hors commune"
+        lines.append(f"== {title} ==")
+        for sev in SEVERITIES:
+            some = [f for f in group if f.severity == sev]
+            if some:
+                lines.append(f"  {SEVERITY_FR[sev]} ({len(some)})")
+                lines += [f"    {f.rule:<20} {f.message}" for f in some]
+    lines.append(summary(findings))
+    return "\n".join(lines)
+
+
+def summary(findings) -> str:
+    """One line of counts by severity, then the count of each rule that fired."""
+    sev = Counter(f.severity for f in findings)
+    rules = Counter(f.rule for f in findings)
+    head = f"{len(findings)} constats: " + ", ".join(f"{sev.get(s, 0)} {SEVERITY_FR[s]}" for s in SEVERITIES)
+    return head + ("\n  " + ", ".join(f"{c} {n}" for c, n in sorted(rules.items())) if rules else "")
+
+
+def exit_code(findings, strict=False) -> int:
+    """1 when an error-level finding (or, strict, any warning), else 0."""
+    worst = {"error"} | ({"warning"} if strict else set())
+    return int(any(f.severity in worst for f in findings))
+
+
+def commune_names(store) -> dict:
+    """INSEE code → name, for headings."""
+    com = store.read("communes")
+    return dict(zip(com["insee"], com["name"]))
+
+
+def check_summary(store, settings=None) -> str:
+    """The summary line of all checks of a store (what `plhgis demo` prints)."""
+    return summary(run_checks(store, settings=settings))
+
+
+def catalogue() -> pd.DataFrame:
+    """The rules: code, severity, description."""
+    return pd.DataFrame([{"rule": r.code, "severity": r.severity, "description": r.description}
+                         for r in RULES.values()])

@@ -1,0 +1,681 @@
+"""HTML maps of the PLH layers (folium / Leaflet) that work with no network.
+
+The only module importing folium, and the only place where data leaves Lambert-93 for WGS84.
+A map is built in three steps:
+
+1. `collect(store, commune)` reads the layers, the findings (`checks.run_checks`) and the
+   target progress (`targets.progress`) into a `MapData`; the benchmark and the tests build a
+   `MapData` from plain frames instead.
+2. `build(data)` makes the folium map: one GeoJSON overlay per layer, drawn by a few lines of
+   our own JavaScript (`_JS`) that build popups and tooltips with `textContent`, so no text from
+   the data is ever parsed as HTML; the GeoJSON itself is embedded with `<`, `>`, `&` and `'`
+   escaped, so a `</script>` in a scheme name ends nothing.
+3. `to_html(m)` renders the page with Leaflet inlined (`assets`), and refuses a page that would
+   still load a script or a stylesheet from the network.
+
+Pages stay light: polygons are simplified with a tolerance that follows the map's extent,
+neighbouring communes and zoning with `shapely.coverage_simplify` (shared edges stay shared),
+coordinates are rounded to 6 decimals (~0.1 m), and point layers above `CLUSTER_MIN` points
+are clustered.
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from . import assets, schema
+from .errors import PlhgisError
+from .labels import t, value
+
+WGS84 = "EPSG:4326"
+DECIMALS = 6
+CLUSTER_MIN = 80  # point layers with more points than this are clustered
+# Reduced VAT (5.5 %) for social ownership in and around a QPV: CGI art. 278 sexies I-11,
+# 300 m around a QPV, 500 m around a quarter of the NPNRU renewal programme.
+VAT_BAND_M = 300
+VAT_BAND_NPNRU_M = 500
+IGN_PLAN_V2 = ("https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+               "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
+               "&TILEMATRIX={z}&TILECOL={x}&TILEROW={y}&FORMAT=image/png")
+IGN_ATTRIBUTION = '<a href="https://www.ign.fr/">IGN</a> – Géoplateforme'
+
+STATUS_COLORS = {"repérage": "#bdbdbd", "études": "#64b5f6", "PC déposé": "#ffd54f",
+                 "PC accordé": "#ffa726", "travaux": "#ef6c00", "livré": "#2e7d32",
+                 "abandonné": "#424242"}
+FRICHE_COLORS = {"friche potentielle": "#a1887f", "friche sans projet": "#d84315",
+                 "friche avec projet": "#f9a825", "friche reconvertie": "#43a047"}
+HORIZON_COLORS = {"court terme": "#0d47a1", "moyen terme": "#42a5f5", "long terme": "#b3e5fc"}
+ZONE_COLORS = {"U": "#e57373", "AUc": "#ffb74d", "AUs": "#ffe0b2", "A": "#fff176", "N": "#81c784"}
+SECTOR_COLORS = dict(zip(schema.SECTOR_KIND, ("#6a1b9a", "#283593", "#00838f", "#c2185b", "#5d4037",
+                                              "#2e7d32", "#ef6c00", "#546e7a")))
+# target coverage classes: (upper bound, colour, label)
+COVERAGE_CLASSES = ((0.5, "#d73027", "< 50 %"), (0.8, "#fc8d59", "50–80 %"),
+                    (1.0, "#fee08b", "80–100 %"), (1.2, "#91cf60", "100–120 %"),
+                    (math.inf, "#4575b4", "> 120 %"))
+OTHER_COLOR = "#9e9e9e"
+FLAG_SEVERITIES = ("error", "warning")  # findings that earn a scheme the red outline
+FLAG_STYLE = {"color": "#d50000", "weight": 3.5, "opacity": 1}
+# display panes, bottom to top
+PANES = {"communes": 401, "zoning": 402, "sectors": 403, "qpv": 404, "plots": 405, "friches": 406,
+         "projects": 407}
+
+
+@dataclass
+class MapData:
+    """What a map shows: layers in any CRS, findings, target progress and the title's facts."""
+
+    layers: dict[str, gpd.GeoDataFrame]
+    findings: list = field(default_factory=list)
+    progress: pd.DataFrame | None = None
+    name: str = ""  # the EPCI's (territory) or the commune's name
+    data_date: str | None = None
+    demo: bool = False
+    focus: str | None = None  # INSEE code of the commune the map zooms in on
+
+
+# -- reading the store --------------------------------------------------------------------------
+def collect(store, commune: str | None = None, as_of=None) -> MapData:
+    """Read everything a territory map (or one commune's map) shows."""
+    return focus(load(store, as_of=as_of), commune)
+
+
+def load(store, as_of=None) -> MapData:
+    """The whole territory: every layer, every finding, the target progress."""
+    from . import demo as demo_mod
+
+    read = {name: store.read(name, as_of=as_of) for name in
+            ("communes", "zoning", "sectors", "qpv", "plots", "friches", "projects")}
+    communes = read["communes"]
+    is_demo = bool(len(communes)) and bool((communes["epci_siren"] == demo_mod.EPCI_SIREN).any())
+    names = communes["epci_name"].dropna()
+    info = store.layer_info()
+    dates = [d for d in info["last_change"] if d]
+    return MapData(read, findings=run_findings(store), progress=target_progress(store),
+                   name=names.mode().iloc[0] if len(names) else "",
+                   data_date=max(dates)[:10] if dates else None, demo=is_demo)
+
+
+def focus(data: MapData, commune: str | None) -> MapData:
+    """The same data zoomed on one commune: its features, the areas around it, its findings."""
+    if commune is None:
+        return data
+    communes = data.layers["communes"]
+    if commune not in set(communes["insee"]):
+        raise PlhgisError(f"no commune {commune!r} in the store", field="commune", value=commune,
+                          hint="list them with: plhgis targets")
+    read = dict(data.layers)
+    area = communes.loc[communes["insee"] == commune].geometry.union_all().buffer(200)
+    for name in ("zoning", "sectors", "qpv"):
+        frame = read.get(name)
+        if frame is not None and len(frame):
+            read[name] = frame[frame.intersects(area)]
+    for name in ("plots", "friches", "projects"):
+        frame = read.get(name)
+        if frame is not None and len(frame):
+            read[name] = frame[frame[schema.get_layer(name).commune_field] == commune]
+    findings = [f for f in data.findings if getattr(f, "commune", None) in (commune, None)]
+    name = communes.loc[communes["insee"] == commune, "name"].iloc[0]
+    return MapData(read, findings=findings, progress=data.progress, name=name,
+                   data_date=data.data_date, demo=data.demo, focus=commune)
+
+
+def checks_available() -> bool:
+    """True once plhgis.checks provides run_checks."""
+    try:
+        from . import checks
+    except ImportError:
+        return False
+    return hasattr(checks, "run_checks")
+
+
+def run_findings(store, commune=None) -> list:
+    """The checks' findings, or none while the checks module is not there."""
+    try:
+        from . import checks
+    except ImportError:
+        return []
+    if not hasattr(checks, "run_checks"):
+        return []
+    return list(checks.run_checks(store, commune=commune))
+
+
+def target_progress(store, commune=None) -> pd.DataFrame | None:
+    """`targets.progress` (one row per commune and an EPCI row), or None when not available."""
+    try:
+        from . import targets
+    except ImportError:
+        return None
+    if not hasattr(targets, "progress"):
+        return None
+    return targets.progress(store, commune)
+
+
+def coverage_by_commune(progress) -> dict[str, dict]:
+    """{insee: {target, expected, coverage}} from a progress table, whatever its column names."""
+    if progress is None or len(progress) == 0:
+        return {}
+    cols = list(progress.columns)
+
+    def pick(*names):
+        return next((c for c in names if c in cols), None)
+
+    code = pick("commune", "insee", "code")
+    target = pick("homes_target", "target", "objectif")
+    expected = pick("homes_expected", "expected", "expected_total", "pipeline", "homes_pipeline")
+    ratio = pick("coverage", "coverage_ratio", "ratio", "rate")
+    if code is None:
+        return {}
+    out = {}
+    for rec in progress.to_dict("records"):
+        key = str(rec[code])
+        tgt = _num(rec.get(target)) if target else None
+        exp = _num(rec.get(expected)) if expected else None
+        cov = _num(rec.get(ratio)) if ratio else None
+        if cov is None and tgt and exp is not None:
+            cov = exp / tgt
+        if cov is not None and cov > 5:  # given in percent
+            cov /= 100
+        out[key] = {"target": tgt, "expected": exp, "coverage": cov}
+    return out
+
+
+def _num(v):
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def findings_index(findings, severities=None) -> dict[tuple[str, str], list[str]]:
+    """{(layer, feature id): [messages]}; commune-level findings under ('communes', insee).
+
+    With `severities`, only the findings of those severities.
+    """
+    out: dict[tuple[str, str], list[str]] = {}
+    for f in findings:
+        if severities is not None and getattr(f, "severity", None) not in severities:
+            continue
+        layer, fid = getattr(f, "layer", None), getattr(f, "feature_id", None)
+        if not fid:
+            layer, fid = "communes", getattr(f, "commune", None)
+        if fid:
+            out.setdefault((layer, str(fid)), []).append(str(getattr(f, "message", f)))
+    return out
+
+
+# -- geometry for display -----------------------------------------------------------------------
+def tolerance_for(bounds) -> float:
+    """Simplification tolerance (metres) for an extent: ~1/4000 of its diagonal, 2 to 40 m."""
+    diag = math.hypot(bounds[2] - bounds[0], bounds[3] - bounds[1])
+    return float(min(40.0, max(2.0, diag / 4000)))
+
+
+def display_geometries(frame: gpd.GeoDataFrame, tolerance: float, coverage: bool = False):
+    """Simplified (in metres), reprojected to WGS84 and rounded geometries of `frame`."""
+    geoms = frame.geometry.to_numpy()
+    if frame.crs is not None and frame.crs.is_geographic:
+        geoms = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(schema.STORE_CRS).to_numpy()
+        crs = schema.STORE_CRS
+    else:
+        crs = frame.crs or schema.STORE_CRS
+    present = ~shapely.is_missing(geoms)
+    if tolerance > 0 and present.any():
+        idx = np.flatnonzero(present)
+        polys = np.isin(shapely.get_type_id(geoms[idx]), (3, 6))
+        if coverage and polys.all() and hasattr(shapely, "coverage_simplify"):
+            simplified = shapely.coverage_simplify(geoms[idx], tolerance)
+        else:
+            simplified = shapely.simplify(geoms[idx], tolerance, preserve_topology=True)
+        geoms = geoms.copy()
+        geoms[idx] = simplified
+    out = gpd.GeoSeries(geoms, crs=crs).to_crs(WGS84).to_numpy()
+    return shapely.transform(out, lambda xy: np.round(xy, DECIMALS))
+
+
+def _points(frame):
+    """Points for features drawn as markers (polygon footprints by a point on their surface)."""
+    geoms = frame.geometry.to_numpy()
+    pts = np.where(shapely.is_missing(geoms), None, shapely.point_on_surface(geoms))
+    return gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=list(pts), crs=frame.crs)
+
+
+# -- features and styles ---------------------------------------------------------------------------
+def _text(v) -> str:
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _rows(rec, keys, lang):
+    out = []
+    for key, label in keys:
+        shown = value(_text(rec.get(key)), lang) if key in ("status",) else _text(rec.get(key))
+        if shown:
+            out.append([t(label, lang), shown])
+    return out
+
+
+def _collection(geoms, props) -> dict:
+    features = []
+    for g, p in zip(geoms, props):
+        if g is None or shapely.is_empty(g):
+            continue
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(g), "properties": p})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _style_index(keys, palette, fill_opacity, weight=1, color="#333", point=False):
+    """Style list and an index per feature; unknown values share the OTHER_COLOR style."""
+    names = list(palette) + ["autre"]
+    styles = []
+    for name in names:
+        fill = palette.get(name, OTHER_COLOR)
+        styles.append({"color": color if point else fill, "weight": weight, "fillColor": fill,
+                       "fillOpacity": fill_opacity, "opacity": 0.9})
+    index = [names.index(k) if k in palette else len(names) - 1 for k in keys]
+    return styles, index, names
+
+
+def _layer_specs(data: MapData, lang: str):
+    """(key, label, FeatureCollection, options, show) for every overlay, bottom to top."""
+    layers = {k: v for k, v in data.layers.items() if v is not None and len(v)}
+    communes = layers.get("communes")
+    extent = (communes if communes is not None else next(iter(layers.values()))).total_bounds
+    if data.focus is not None and communes is not None:
+        extent = communes.loc[communes["insee"] == data.focus].total_bounds
+        if not np.isfinite(extent).all():
+            extent = communes.total_bounds
+    tol = tolerance_for(extent)
+    found = findings_index(data.findings)
+    flagged = findings_index(data.findings, FLAG_SEVERITIES)
+    cover = coverage_by_commune(data.progress)
+    focus = data.focus is not None
+    specs = []
+
+    if communes is not None:
+        recs = communes.to_dict("records")
+        styles = [{"color": "#555", "weight": 1, "fillColor": c, "fillOpacity": 0.55}
+                  for _, c, _ in COVERAGE_CLASSES]
+        styles.append({"color": "#555", "weight": 1, "fillColor": "#eeeeee", "fillOpacity": 0.4})
+        styles.append({"color": "#777", "weight": 1, "fillColor": "#bdbdbd", "fillOpacity": 0.55})
+        props = []
+        for rec in recs:
+            c = cover.get(str(rec.get("insee")), {})
+            cov = c.get("coverage")
+            if focus and rec.get("insee") != data.focus:
+                s = len(styles) - 1
+            elif cov is None:
+                s = len(COVERAGE_CLASSES)
+            else:
+                s = next(i for i, (hi, _, _) in enumerate(COVERAGE_CLASSES) if cov < hi)
+            rows = _rows(rec, [("insee", "insee"), ("population", "population"),
+                               ("polarity", "polarity"), ("sru_status", "sru_status")], lang)
+            if c.get("target") is not None:
+                rows.append([t("target", lang), _text(round(c["target"]))])
+            if c.get("expected") is not None:
+                rows.append([t("expected", lang), _text(round(c["expected"]))])
+            rows.append([t("coverage", lang), f"{cov:.0%}" if cov is not None else t("no_data", lang)])
+            p = {"t": _text(rec.get("name")), "p": rows, "s": s,
+                 "f": found.get(("communes", str(rec.get("insee"))), [])}
+            if focus and rec.get("insee") == data.focus:
+                p["h"] = 1
+            props.append(p)
+        geoms = display_geometries(communes, tol, coverage=True)
+        flag = {"color": "#111", "weight": 3, "fillOpacity": 0.25}
+        specs.append(("communes", t("layer.communes_focus" if focus else "layer.communes", lang),
+                      _collection(geoms, props), {"styles": styles, "flag": flag}, True))
+
+    zoning = layers.get("zoning")
+    if zoning is not None:
+        styles, idx, _ = _style_index(zoning["typezone"], ZONE_COLORS, 0.45, weight=0.5, color="#555")
+        props = [{"t": f"{_text(r.get('libelle'))} ({_text(r.get('typezone'))})",
+                  "p": _rows(r, [("libelong", "libelle"), ("insee", "insee")], lang), "s": s}
+                 for r, s in zip(zoning.to_dict("records"), idx)]
+        geoms = display_geometries(zoning, tol, coverage=True)
+        specs.append(("zoning", t("layer.zoning", lang), _collection(geoms, props),
+                      {"styles": styles}, False))
+
+    sectors = layers.get("sectors")
+    if sectors is not None:
+        styles, idx, _ = _style_index(sectors["kind"], SECTOR_COLORS, 0.12, weight=2)
+        for s in styles:
+            s["color"] = s["fillColor"]
+            s["dashArray"] = "6 4"
+        props = [{"t": _text(r.get("name")), "p": _rows(r, [("kind", "kind"), ("priority", "priority")], lang),
+                  "s": s, "f": found.get(("sectors", _text(r.get("id"))), [])}
+                 for r, s in zip(sectors.to_dict("records"), idx)]
+        specs.append(("sectors", t("layer.sectors", lang),
+                      _collection(display_geometries(sectors, tol), props), {"styles": styles}, True))
+
+    qpv = layers.get("qpv")
+    if qpv is not None:
+        q2154 = qpv.to_crs(schema.STORE_CRS) if qpv.crs is not None and qpv.crs.is_geographic else qpv
+        npnru = q2154["npnru"].fillna(0).astype(int).to_numpy() if "npnru" in q2154 else np.zeros(len(q2154))
+        widths = np.where(npnru == 1, VAT_BAND_NPNRU_M, VAT_BAND_M)
+        bands = shapely.difference(shapely.buffer(q2154.geometry.to_numpy(), widths, quad_segs=4),
+                                   q2154.geometry.to_numpy())
+        band_frame = gpd.GeoDataFrame(geometry=list(bands), crs=q2154.crs)
+        styles = [{"color": "#ad1457", "weight": 1, "dashArray": "4 4", "fillColor": "#f48fb1",
+                   "fillOpacity": 0.15},
+                  {"color": "#ad1457", "weight": 2, "fillColor": "#ad1457", "fillOpacity": 0.35}]
+        recs = q2154.to_dict("records")
+        band_props = [{"t": _text(r.get("lib_qp")), "p": [[t("qpv_band", lang, m=int(w)), _text(r.get("code_qp"))]],
+                       "s": 0} for r, w in zip(recs, widths)]
+        qpv_props = [{"t": _text(r.get("lib_qp")), "p": _rows(r, [("code_qp", "id"), ("commune", "commune")], lang),
+                      "s": 1} for r in recs]
+        geoms = list(display_geometries(band_frame, tol)) + list(display_geometries(q2154, tol))
+        specs.append(("qpv", t("layer.qpv", lang), _collection(geoms, band_props + qpv_props),
+                      {"styles": styles}, True))
+
+    plots = layers.get("plots")
+    if plots is not None:
+        shown = _points(plots)
+        styles, idx, _ = _style_index(shown["horizon"], HORIZON_COLORS, 0.85, weight=1, point=True)
+        keys = [("id", "id"), ("parcels", "parcels"), ("area_m2", "surface"), ("capacity", "capacity"),
+                ("horizon", "horizon"), ("ownership", "ownership"), ("constraints", "constraints"),
+                ("status", "plot_status"), ("comment", "comment")]
+        props = [{"t": f"{t('layer.plots', lang).split(' (')[0]} {_text(r.get('id'))}", "p": _rows(r, keys, lang),
+                  "s": s, "r": 4, "f": found.get(("plots", _text(r.get("id"))), [])}
+                 for r, s in zip(shown.to_dict("records"), idx)]
+        specs.append(("plots", t("layer.plots", lang), _collection(display_geometries(shown, tol), props),
+                      {"styles": styles, "cluster": len(shown) > CLUSTER_MIN}, True))
+
+    friches = layers.get("friches")
+    if friches is not None:
+        shown = _points(friches)
+        statut = shown["site_statut"] if "site_statut" in shown else pd.Series([None] * len(shown))
+        styles, idx, _ = _style_index(statut, FRICHE_COLORS, 0.85, weight=1, point=True)
+        keys = [("site_id", "id"), ("site_type", "site_type"), ("site_statut", "site_statut"),
+                ("unite_fonciere_surface", "surface"), ("capacity", "capacity"),
+                ("comm_insee", "commune")]
+        props = []
+        for r, s in zip(shown.to_dict("records"), idx):
+            title = _text(r.get("site_nom")) or _text(r.get("site_id"))
+            props.append({"t": title, "p": _rows(r, keys, lang), "s": s, "r": 6,
+                          "f": found.get(("friches", _text(r.get("site_id"))), [])})
+        specs.append(("friches", t("layer.friches", lang), _collection(display_geometries(shown, tol), props),
+                      {"styles": styles, "cluster": len(shown) > CLUSTER_MIN}, True))
+
+    projects = layers.get("projects")
+    if projects is not None:
+        shown = _points(projects)
+        styles, idx, _ = _style_index(shown["status"], STATUS_COLORS, 0.9, weight=1, point=True)
+        props = []
+        for r, s in zip(shown.to_dict("records"), idx):
+            social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if _text(r.get(k)))
+            own = sum(int(r.get(k) or 0) for k in ("psla", "brs") if _text(r.get(k)))
+            rows = _rows(r, [("id", "id"), ("status", "status"), ("homes_total", "homes_total")], lang)
+            if social:
+                rows.append([t("social_rent", lang), str(social)])
+            if own:
+                rows.append([t("social_own", lang), str(own)])
+            rows += _rows(r, [("land_origin", "land_origin"), ("operator", "operator"),
+                              ("permit_year", "permit_year"), ("delivery_year", "delivery_year"),
+                              ("address", "address"), ("comment", "comment")], lang)
+            f = found.get(("projects", _text(r.get("id"))), [])
+            homes = _num(r.get("homes_total")) or 5
+            p = {"t": _text(r.get("name")), "p": rows, "s": s, "r": round(4 + 1.1 * math.sqrt(homes), 1), "f": f}
+            if ("projects", _text(r.get("id"))) in flagged:
+                p["h"] = 1
+            props.append(p)
+        specs.append(("projects", t("layer.projects", lang), _collection(display_geometries(shown, tol), props),
+                      {"styles": styles, "flag": FLAG_STYLE, "cluster": len(shown) > 4 * CLUSTER_MIN}, True))
+    return specs, extent
+
+
+# -- folium elements ---------------------------------------------------------------------------------
+def js_json(obj) -> str:
+    """JSON safe to embed in a <script>: no '<', '>', '&' or "'" left to end or open anything."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("'", "\\u0027").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+class GeoLayer(folium.map.Layer):
+    """An overlay drawn by `plhLayer` (see `_JS`): styles by index, text-only popups."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = plhLayer({{ this._parent.get_name() }}, {{ this.key|tojson }},
+    {{ this.data_json }}, {{ this.options_json }});
+{% endmacro %}
+""")
+
+    def __init__(self, key, name, data, options, show=True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "plh_" + key
+        self.key = key
+        self.data_json = js_json(data)
+        self.options_json = js_json({**options, "pane": "plh-" + key, "z": PANES[key]})
+
+
+class BlankBase(folium.map.Layer):
+    """A base layer with no tiles: the page as it looks offline, on purpose."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.layerGroup();
+{% endmacro %}
+""")
+
+    def __init__(self, name):
+        super().__init__(name=name, overlay=False, control=True, show=False)
+
+
+class MapOverlay(MacroElement):
+    """The title (top centre) and the legend (a Leaflet control), as pre-escaped HTML."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+plhOverlay({{ this._parent.get_name() }}, {{ this.title_json }}, {{ this.legend_json }}, {{ this.open|tojson }},
+           {{ this.bounds|tojson }});
+{% endmacro %}
+""")
+
+    def __init__(self, title_html, legend_html, legend_open=True, bounds=None):
+        super().__init__()
+        self.bounds = bounds
+        self._name = "plh_overlay"
+        self.title_json = js_json(title_html)
+        self.legend_json = js_json(legend_html)
+        self.open = legend_open
+
+
+_CSS = """
+<style>
+.plh-title{position:absolute;top:8px;left:50%;transform:translateX(-50%);z-index:1000;
+  background:rgba(255,255,255,.92);padding:4px 12px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);
+  font:600 15px/1.3 system-ui,sans-serif;text-align:center;max-width:60%;pointer-events:none}
+.plh-title small{display:block;font-weight:400;font-size:12px;color:#444}
+.plh-title .plh-demo{color:#b71c1c;font-weight:600}
+.plh-legend{background:rgba(255,255,255,.95);padding:6px 8px;border-radius:4px;font:12px/1.35 system-ui,sans-serif;
+  box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:45vh;max-width:300px;overflow:auto}
+.plh-legend summary{font-weight:600;cursor:pointer}
+.plh-legend h4{margin:6px 0 2px;font-size:12px}
+.plh-legend i{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-2px;border:1px solid #555}
+.plh-legend i.pt{border-radius:50%}
+.plh-pop{font:13px/1.35 system-ui,sans-serif;min-width:180px}
+.plh-pop-t{font-weight:600;margin-bottom:4px}
+.plh-pop th{text-align:left;font-weight:400;color:#555;padding:1px 8px 1px 0;vertical-align:top}
+.plh-pop td{padding:1px 0}
+.plh-pop ul{margin:4px 0 0;padding-left:16px;color:#b71c1c}
+.leaflet-container{background:#f2efe9}
+.leaflet-control-layers{font:12px/1.4 system-ui,sans-serif}
+.leaflet-control-layers label{margin:0}
+</style>
+"""
+
+_JS = """
+<script>
+function plhText(tag, text, cls){var e=document.createElement(tag);e.textContent=text==null?'':String(text);
+  if(cls){e.className=cls;}return e;}
+function plhPopup(layer){
+  var p=layer.feature.properties, d=plhText('div','', 'plh-pop');
+  d.appendChild(plhText('div', p.t, 'plh-pop-t'));
+  var tb=document.createElement('table');
+  (p.p||[]).forEach(function(r){var tr=tb.insertRow();tr.appendChild(plhText('th', r[0]));
+    tr.appendChild(plhText('td', r[1]));});
+  d.appendChild(tb);
+  if(p.f&&p.f.length){d.appendChild(plhText('div', PLH_FINDINGS, 'plh-pop-t'));
+    var ul=document.createElement('ul');p.f.forEach(function(m){ul.appendChild(plhText('li', m));});
+    d.appendChild(ul);}
+  return d;
+}
+var PLH_LAYERS={};
+function plhLayer(map, key, data, o){
+  if(!map.getPane(o.pane)){map.createPane(o.pane).style.zIndex=o.z;}
+  function styleOf(f){var s=Object.assign({pane:o.pane}, o.styles[f.properties.s]||{});
+    if(f.properties.h){Object.assign(s, o.flag||{});}return s;}
+  var g=L.geoJSON(data,{style:styleOf,
+    pointToLayer:function(f,ll){var s=styleOf(f);s.radius=f.properties.r||6;return L.circleMarker(ll,s);},
+    onEachFeature:function(f,l){l.bindPopup(plhPopup,{maxWidth:340,maxHeight:320,autoPanPaddingTopLeft:[20,70]});
+      l.bindTooltip(function(){return plhText('span', f.properties.t);},{sticky:true});}});
+  var out=g;
+  if(o.cluster&&L.markerClusterGroup){out=L.markerClusterGroup({showCoverageOnHover:false,maxClusterRadius:35});
+    out.addLayer(g);}
+  PLH_LAYERS[key]={layer:out, geojson:g};
+  return out;
+}
+function plhOverlay(map, title, legend, open, bounds){
+  if(bounds){map.fitBounds(bounds,{padding:[10,10],animate:false});}
+  var d=document.createElement('div');d.className='plh-title';d.innerHTML=title;
+  map.getContainer().appendChild(d);
+  L.control.scale({imperial:false}).addTo(map);
+  var c=L.control({position:'bottomright'});
+  c.onAdd=function(){var e=L.DomUtil.create('div','plh-legend');e.innerHTML=legend;
+    e.firstChild.open=open;L.DomEvent.disableClickPropagation(e);L.DomEvent.disableScrollPropagation(e);return e;};
+  c.addTo(map);
+}
+</script>
+"""
+
+
+def _legend_html(data: MapData, specs, lang) -> str:
+    esc = html.escape
+    shown = {key for key, *_ in specs}
+    parts = [f"<details><summary>{esc(t('legend', lang))}</summary>"]
+
+    def block(key, title, palette, point=False):
+        if key not in shown:
+            return
+        parts.append(f"<h4>{esc(title)}</h4>")
+        for name, color in palette:
+            cls = ' class="pt"' if point else ""
+            parts.append(f'<div><i{cls} style="background:{esc(color)}"></i>{esc(name)}</div>')
+
+    if data.focus is None:
+        block("communes", t("layer.communes", lang),
+              [(label, color) for _, color, label in COVERAGE_CLASSES] + [(t("no_data", lang), "#eeeeee")])
+    block("projects", t("layer.projects", lang), [(value(k, lang), c) for k, c in STATUS_COLORS.items()], True)
+    if "projects" in shown:
+        parts.append(f"<div>{esc(t('legend.size', lang))}</div>"
+                     f'<div><i class="pt" style="background:#fff;border:3px solid #d50000"></i>'
+                     f"{esc(t('legend.findings', lang))}</div>")
+    block("friches", t("layer.friches", lang), list(FRICHE_COLORS.items()), True)
+    block("plots", t("layer.plots", lang), list(HORIZON_COLORS.items()), True)
+    if "qpv" in shown:
+        parts.append(f"<h4>{esc(t('layer.qpv', lang))}</h4>"
+                     '<div><i style="background:#ad1457"></i>QPV</div>'
+                     f'<div><i style="background:#f8bbd0;border-style:dashed"></i>'
+                     f"{esc(t('qpv_band', lang, m=VAT_BAND_M))}</div>")
+    kinds = set(data.layers["sectors"]["kind"]) if "sectors" in shown else set()
+    block("sectors", t("layer.sectors", lang), [(k, c) for k, c in SECTOR_COLORS.items() if k in kinds])
+    block("zoning", t("layer.zoning", lang), list(ZONE_COLORS.items()))
+    parts.append("</details>")
+    return "".join(parts)
+
+
+def _title_html(data: MapData, lang) -> str:
+    from . import demo as demo_mod
+
+    esc = html.escape
+    if data.focus:
+        title = t("title.commune", lang, name=data.name, insee=data.focus)
+    else:
+        title = t("title.territory", lang, name=data.name)
+    sub = [esc(t("data_date", lang, date=data.data_date))] if data.data_date else []
+    if data.demo:
+        sub.append(f'<span class="plh-demo">{esc(demo_mod.LABEL)}</span>')
+    return esc(title) + (f"<small>{' · '.join(sub)}</small>" if sub else "")
+
+
+def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bool = True) -> folium.Map:
+    """The folium map of `data`: base layers, overlays, control, scale, title and legend."""
+    specs, extent = _layer_specs(data, lang)
+    m = folium.Map(location=[50.4, 2.8], zoom_start=11, tiles=None, control_scale=False,
+                   height=height, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5)
+    m.default_js, m.default_css = [], []  # no CDN: Leaflet is inlined below
+    fig = m.get_root()
+    fig.header.add_child(Element(assets.head_html(cluster=True)), name="plh_assets")
+    fig.header.add_child(Element(_CSS + _JS.replace("PLH_FINDINGS", js_json(t("findings", lang)))),
+                         name="plh_code")
+    folium.TileLayer("OpenStreetMap", name=t("base.osm", lang)).add_to(m)
+    folium.TileLayer(IGN_PLAN_V2, attr=IGN_ATTRIBUTION, name=t("base.ign", lang), max_zoom=19,
+                     show=False).add_to(m)
+    BlankBase(t("base.blank", lang)).add_to(m)
+    for key, label, collection, options, show in specs:
+        GeoLayer(key, label, collection, options, show=show).add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    bounds = None
+    if extent is not None and np.isfinite(extent).all():
+        box = gpd.GeoSeries([shapely.box(*extent)], crs=_crs_of(data)).to_crs(WGS84).total_bounds
+        bounds = [[round(box[1], 5), round(box[0], 5)], [round(box[3], 5), round(box[2], 5)]]
+        m.location = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    MapOverlay(_title_html(data, lang), _legend_html(data, specs, lang), legend_open, bounds).add_to(m)
+    return m
+
+
+def _crs_of(data: MapData):
+    frame = data.layers.get("communes")
+    if frame is None or not len(frame):
+        frame = next(f for f in data.layers.values() if f is not None and len(f))
+    return frame.crs or schema.STORE_CRS
+
+
+_EXTERNAL = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)
+
+
+def to_html(m: folium.Map) -> str:
+    """The complete page; raises if anything in it would load a script or style from the network."""
+    page = m.get_root().render()
+    hit = _EXTERNAL.search(page)
+    if hit:
+        raise PlhgisError(f"the page would load {hit.group(0)!r} from the network",
+                          hint="every script and style must be inlined (see plhgis.assets)")
+    return page
+
+
+def write(page: str, path, overwrite: bool = False) -> Path:
+    """Write a page, refusing to replace an existing file without `overwrite`."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise PlhgisError("the output file already exists", file=str(path),
+                          hint="use --overwrite to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def store_map(store, commune=None, lang="fr", height="100%", legend_open=True) -> folium.Map:
+    """The map of the territory, or of one commune with its neighbours greyed."""
+    return build(collect(store, commune), lang=lang, height=height, legend_open=legend_open)
+
+
+def write_map(store, path, commune=None, overwrite=False, lang="fr") -> Path:
+    """`plhgis map`: the territory (or one commune) as a self-contained HTML page."""
+    return write(to_html(store_map(store, commune, lang)), path, overwrite)

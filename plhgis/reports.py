@@ -1,0 +1,454 @@
+"""The annual-meeting commune pack: one self-contained HTML page per commune, an index, a workbook.
+
+Each page carries the commune's map (Leaflet inlined, see `maps`), the target gauge
+(`targets.progress`), the sortable scheme table, friches and plots with their capacity, the
+findings (`checks.run_checks`) in plain words and *what changed since the last meeting* from
+the history. Every text from the data goes through `html.escape` (`_e`); the labels are in
+`labels.py`, French by default, English with ``lang="en"``.
+"""
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+from branca.element import Element
+
+from . import maps, schema, sheets
+from .errors import PlhgisError
+from .labels import t, value
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_FR = {"error": ("à corriger", "to fix"), "warning": ("à vérifier", "to check"),
+               "info": ("pour information", "for information")}
+BAR_COLORS = {"certain": "#2e7d32", "probable": "#ffa726", "possible": "#bdbdbd"}
+
+
+def _e(v) -> str:
+    """Any value as escaped HTML text ('' for missing)."""
+    return html.escape(maps._text(v))
+
+
+@dataclass
+class PackFiles:
+    commune: str
+    html: Path
+    xlsx: Path
+    schemes: int
+    findings: int
+    coverage: float | None
+
+
+def default_since(today: date | None = None) -> date:
+    """The last meeting, when not given: one year ago."""
+    return (today or date.today()) - timedelta(days=365)
+
+
+def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", overwrite=False,
+                index=False) -> list[Path]:
+    """Write the pack of each commune (all of them when `communes` is None) and, with `index`, index.html."""
+    out_dir = Path(out_dir)
+    data = maps.load(store)
+    known = list(data.layers["communes"].sort_values("insee")["insee"])
+    communes = known if communes is None else list(communes)
+    for code in communes:
+        if code not in known:
+            raise PlhgisError(f"no commune {code!r} in the store", field="commune", value=code,
+                              hint="give an INSEE code of the communes layer, or --all")
+    since = since or default_since()
+    targets = [out_dir / f"{c}-dossier.html" for c in communes] + [out_dir / f"{c}-projets.xlsx" for c in communes]
+    if index:
+        targets.append(out_dir / "index.html")
+    existing = [p for p in targets if p.exists()]
+    if existing and not overwrite:
+        raise PlhgisError("the output file already exists", file=str(existing[0]),
+                          hint="use --overwrite to replace the packs")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written, done = [], []
+    for code in communes:
+        pack = write_pack(store, code, out_dir, since=since, lang=lang, data=data)
+        done.append(pack)
+        written += [pack.html, pack.xlsx]
+    if index:
+        written.append(write_index(data, done, out_dir / "index.html", lang))
+    return written
+
+
+def write_pack(store, insee, out_dir, since=None, lang="fr", data=None) -> PackFiles:
+    """One commune's page and workbook (overwrites: `write_packs` checks first)."""
+    out_dir = Path(out_dir)
+    data = data or maps.load(store)
+    xlsx = sheets.write_workbook(store, insee, out_dir / f"{insee}-projets.xlsx", overwrite=True, data=data)
+    page, facts = pack_html(store, insee, since=since, lang=lang, data=data, sheet_name=xlsx.name)
+    path = out_dir / f"{insee}-dossier.html"
+    path.write_text(page, encoding="utf-8")
+    return PackFiles(insee, path, xlsx, **facts)
+
+
+def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None):
+    """(page, facts) for one commune: the HTML text and a few figures for the index."""
+    data = maps.focus(data or maps.load(store), insee)
+    since = date.fromisoformat(str(since)[:10]) if since else default_since()
+    m = maps.build(data, lang=lang, height="460px", legend_open=False)
+    fig = m.get_root()
+    row = _progress_row(data.progress, insee)
+    projects = data.layers["projects"]
+    found = sorted(data.findings, key=lambda f: (SEVERITY_ORDER.get(getattr(f, "severity", ""), 9),
+                                                 str(getattr(f, "rule", ""))))
+    top = [_header(data, lang, sheet_name), f"<h2>{_e(t('pack.map', lang))}</h2>"]
+    rest = [_gauge(row, store, lang), _schemes(projects, data.findings, lang),
+            _sites(data, lang), _findings(found, lang, maps.checks_available()),
+            _changes(store, insee, since, lang), "</main>"]
+    fig.header.add_child(Element(f"<title>{_e(t('pack.title', lang, name=data.name))}</title>"
+                                 + PACK_CSS), name="plh_pack_css")
+    fig.html.add_child(Element("\n".join(top)), name="plh_pack_top")
+    fig.html.add_child(Element(""), name=m.get_name())  # the map's <div> takes this place
+    fig.html.add_child(Element("\n".join(rest) + SORT_JS), name="plh_pack_rest")
+    page = maps.to_html(m).replace("<html>", f'<html lang="{lang}">', 1)
+    facts = {"schemes": len(projects), "findings": len(found),
+             "coverage": maps._num(row.get("coverage")) if row else None}
+    return page, facts
+
+
+def _progress_row(progress, insee) -> dict | None:
+    if progress is None or "commune" not in progress:
+        return None
+    hit = progress[progress["commune"].astype(str) == str(insee)]
+    return None if hit.empty else hit.iloc[0].to_dict()
+
+
+def _header(data, lang, sheet_name) -> str:
+    from . import demo as demo_mod
+
+    parts = ["<main class='plh-pack'>", f"<h1>{_e(t('pack.title', lang, name=data.name))} "
+             f"<small>({_e(data.focus)})</small></h1>"]
+    sub = [_e(t("pack.generated", lang, date=date.today().isoformat()))]
+    if data.data_date:
+        sub.append(_e(t("data_date", lang, date=data.data_date)))
+    parts.append(f"<p class='sub'>{' · '.join(sub)}</p>")
+    if data.demo:
+        parts.append(f"<p class='demo'>{_e(demo_mod.LABEL)}</p>")
+    if sheet_name:
+        parts.append(f"<p>{_e(t('pack.sheet', lang, file=sheet_name))}</p>")
+    return "\n".join(parts)
+
+
+def _pct(v) -> str:
+    v = maps._num(v)
+    return "—" if v is None else f"{v:.0%}"
+
+
+def _int(v) -> str:
+    v = maps._num(v)
+    return "—" if v is None else f"{round(v):,}".replace(",", "\u202f")
+
+
+def _gauge(row, store, lang) -> str:
+    out = [f"<section><h2>{_e(t('pack.gauge', lang))}</h2>"]
+    target = maps._num(row.get("homes_target")) if row else None
+    if not target:
+        out.append(f"<p>{_e(t('pack.gauge_none', lang))}</p></section>")
+        return "\n".join(out)
+    parts = {k: maps._num(row.get(k)) or 0 for k in BAR_COLORS}
+    expected = maps._num(row.get("expected")) or sum(parts.values())
+    scale = max(target, expected, 1) * 1.1
+    start, end = _period(store)
+    out.append(f"<p><b>{_e(t('gauge.target', lang, start=start, end=end))}</b> : {_int(target)} · "
+               f"<b>{_e(t('gauge.expected', lang))}</b> : {_int(expected)} ({_pct(expected / target)})</p>")
+    bar = ["<div class='gauge' role='img' aria-label='" + _e(f"{_int(expected)} / {_int(target)}") + "'>"]
+    left = 0.0
+    for key, color in BAR_COLORS.items():
+        width = parts[key] / scale * 100
+        if width > 0:
+            bar.append(f"<span class='seg' style='left:{left:.2f}%;width:{width:.2f}%;background:{color}' "
+                       f"title='{_e(t('gauge.' + key, lang))}: {_int(parts[key])}'></span>")
+        left += width
+    bar.append(f"<span class='mark' style='left:{target / scale * 100:.2f}%'></span>")
+    mid = maps._num(row.get("midterm_target"))
+    if mid:
+        bar.append(f"<span class='mark mid' style='left:{mid / scale * 100:.2f}%'></span>")
+    bar.append("</div>")
+    out += bar
+    out.append("<ul class='keys'>" + "".join(
+        f"<li><i style='background:{c}'></i>{_e(t('gauge.' + k, lang))} : {_int(parts[k])}</li>"
+        for k, c in BAR_COLORS.items()) + f"<li><i class='tick'></i>{_e(t('target', lang))}</li></ul>")
+    lines = []
+    if mid:
+        lines.append(f"{_e(t('gauge.midterm', lang))} : {_int(row.get('midterm_expected'))} / {_int(mid)}")
+    if maps._num(row.get("lls_target")):
+        lines.append(f"{_e(t('gauge.lls', lang))} : {_int(row.get('lls_programmed'))} / {_int(row.get('lls_target'))}")
+    required = maps._num(row.get("sru_rate_required"))
+    if required:
+        sru = _e(t("gauge.sru", lang, rate=_pct(row.get("sru_rate_now")), required=_pct(required)))
+        projected = maps._num(row.get("sru_rate_projected"))
+        if projected is not None:
+            sru += f" → {_pct(projected)}"
+        catchup = maps._num(row.get("sru_catchup_target"))
+        if catchup:
+            sru += f" · rattrapage : {_int(row.get('sru_catchup_programmed'))} / {_int(catchup)}"
+        lines.append(sru)
+    if lines:
+        out.append("<ul>" + "".join(f"<li>{line}</li>" for line in lines) + "</ul>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _period(store):
+    try:
+        from .targets import Territory
+
+        return Territory(store).period[:2]
+    except (ImportError, AttributeError, TypeError, ValueError):
+        frame = store.read("targets")
+        if len(frame):
+            return int(frame["period_start"].min()), int(frame["period_end"].max())
+        return "", ""
+
+
+def _table(columns, rows, sortable=True, cls="") -> str:
+    """columns: [(label, numeric)]; rows: [[cell text]] (already escaped)."""
+    head = "".join(f"<th{' data-num=1' if num else ''}>{_e(label)}</th>" for label, num in columns)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    sort = " sortable" if sortable else ""
+    return f"<table class='{cls}{sort}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _schemes(projects, findings, lang) -> str:
+    out = [f"<section><h2>{_e(t('pack.schemes', lang))}</h2>"]
+    if projects is None or not len(projects):
+        out.append(f"<p>{_e(t('pack.schemes_none', lang))}</p></section>")
+        return "\n".join(out)
+    index = maps.findings_index(findings)
+    cols = [(t("id", lang), False), (t("name", lang), False), (t("status", lang), False),
+            (t("homes_total", lang), True), ("LLS", True), (t("land_origin", lang), False),
+            (t("operator", lang), False), (t("delivery_year", lang), True), (t("findings", lang), True)]
+    rows = []
+    for r in projects.sort_values("id").to_dict("records"):
+        social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if maps._text(r.get(k)))
+        n = len(index.get(("projects", maps._text(r.get("id"))), []))
+        rows.append([_e(r.get("id")), _e(r.get("name")), _e(value(r.get("status"), lang)), _e(r.get("homes_total")),
+                     str(social), _e(r.get("land_origin")), _e(r.get("operator")), _e(r.get("delivery_year")),
+                     f"<span class='warn'>{n}</span>" if n else "0"])
+    out.append(f"<p class='hint'>{_e(t('pack.sort_hint', lang))}</p>")
+    out.append(_table(cols, rows, cls="schemes"))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+# the friche and plot tables: (field, label key, numeric)
+SITE_COLUMNS = {
+    "friches": ("site_id", [("site_id", "id", False), ("site_nom", "name", False), ("site_type", "site_type", False),
+                            ("site_statut", "site_statut", False), ("unite_fonciere_surface", "surface", True),
+                            ("capacity", "capacity", True)]),
+    "plots": ("id", [("id", "id", False), ("parcels", "parcels", False), ("area_m2", "surface", True),
+                     ("zone_type", "typezone", False), ("horizon", "horizon", False), ("ownership", "ownership", False),
+                     ("constraints", "constraints", False), ("capacity", "capacity", True),
+                     ("status", "plot_status", False)]),
+}
+
+
+def _sites(data, lang) -> str:
+    """Friches, then plots: a table each with the total estimated capacity."""
+    out = []
+    for layer, (key, columns) in SITE_COLUMNS.items():
+        frame = data.layers.get(layer)
+        out.append(f"<section><h2>{_e(t('pack.' + layer, lang))}</h2>")
+        if frame is None or not len(frame):
+            out.append(f"<p>{_e(t('pack.none', lang))}</p></section>")
+            continue
+        cols = [(t(label, lang), num) for _, label, num in columns]
+        rows = [[_e(round(v) if num and maps._num(v) is not None else v)
+                 for v, (_, _, num) in zip((r.get(f) for f, _, _ in columns), columns)]
+                for r in frame.sort_values(key).to_dict("records")]
+        total = pd.to_numeric(frame["capacity"], errors="coerce").fillna(0).sum()
+        out.append(_table(cols, rows, cls=layer))
+        out.append(f"<p>{_e(t('pack.capacity_total', lang, n=int(total)))}</p></section>")
+    return "\n".join(out)
+
+
+def _findings(found, lang, available) -> str:
+    out = [f"<section><h2>{_e(t('pack.findings', lang))}</h2>"]
+    if not found:
+        key = "pack.findings_none" if available else "pack.findings_off"
+        out.append(f"<p>{_e(t(key, lang))}</p></section>")
+        return "\n".join(out)
+    out.append("<ul class='findings'>")
+    for f in found:
+        sev = getattr(f, "severity", "info")
+        label = SEVERITY_FR.get(sev, (sev, sev))[1 if lang == "en" else 0]
+        fid = getattr(f, "feature_id", None)
+        where = f" <code>{_e(fid)}</code>" if fid else ""
+        out.append(f"<li class='{_e(sev)}'><b>{_e(label)}</b>{where} : {_e(getattr(f, 'message', f))} "
+                   f"<small>({_e(getattr(f, 'rule', ''))})</small></li>")
+    out.append("</ul></section>")
+    return "\n".join(out)
+
+
+def changes_since(store, insee, since) -> list[dict]:
+    """The commune's scheme changes on or after `since`: kind, id, name, detail, day."""
+    ids = store.read("projects", commune=insee, include_ended=True)
+    names = dict(zip(ids["id"], ids["name"]))
+    hist = store.history("projects", since=since)
+    hist = hist[hist["feature_id"].isin(names)]
+    out = []
+    for rec in hist.to_dict("records"):
+        after = json.loads(rec["after"]) if isinstance(rec["after"], str) else {}
+        before = json.loads(rec["before"]) if isinstance(rec["before"], str) else {}
+        kind, detail = "other", ""
+        if rec["action"] == "insert":
+            kind = "new"
+            detail = f"{after.get('homes_total', '')} logements, {after.get('status', '')}"
+        elif rec["action"] == "end" or after.get("end_date"):
+            kind = "ended"
+            detail = str(after.get("end_date", ""))
+        elif "status" in after:
+            kind = "delivered" if after["status"] == "livré" else "status"
+            detail = f"{before.get('status')} → {after['status']}"
+        else:
+            detail = "; ".join(f"{k} : {_show(before.get(k))} → {_show(v)}" for k, v in after.items()
+                               if k not in ("updated_at", "created_at", "geometry"))
+            if "geometry" in after:
+                detail = (detail + "; " if detail else "") + "geometry"
+        out.append({"kind": kind, "id": rec["feature_id"], "name": names.get(rec["feature_id"], ""),
+                    "detail": detail, "day": str(rec["ts"])[:10],
+                    "source": rec["source"] if isinstance(rec["source"], str) else ""})
+    return out
+
+
+def _show(v) -> str:
+    return "∅" if v is None or v == "" else str(v)
+
+
+def _changes(store, insee, since, lang) -> str:
+    out = [f"<section><h2>{_e(t('pack.changes', lang, date=since.isoformat()))}</h2>"]
+    rows = changes_since(store, insee, since)
+    if not rows:
+        out.append(f"<p>{_e(t('pack.changes_none', lang))}</p></section>")
+        return "\n".join(out)
+    cols = [("", False), (t("id", lang), False), (t("name", lang), False), ("", False), ("", False)]
+    cells = [[_e(r["day"]), _e(r["id"]), _e(r["name"]), _e(t("pack.change." + r["kind"], lang)), _e(r["detail"])]
+             for r in rows]
+    out.append(_table(cols, cells, cls="changes"))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def write_index(data, packs: list[PackFiles], path, lang="fr") -> Path:
+    """The EPCI's index page: one line per commune, with links to its pack and workbook."""
+    from . import demo as demo_mod
+
+    names = dict(zip(data.layers["communes"]["insee"], data.layers["communes"]["name"]))
+    cols = [(t("pack.index_commune", lang), False), (t("insee", lang), False),
+            (t("pack.index_schemes", lang), True), (t("coverage", lang), True),
+            (t("pack.index_findings", lang), True), (t("pack.index_pack", lang), False),
+            (t("pack.index_sheet", lang), False)]
+    rows = [[_e(names.get(p.commune, "")), _e(p.commune), str(p.schemes), _pct(p.coverage), str(p.findings),
+             f"<a href='{_e(p.html.name)}'>{_e(p.html.name)}</a>",
+             f"<a href='{_e(p.xlsx.name)}'>{_e(p.xlsx.name)}</a>"] for p in packs]
+    title = t("pack.index_title", lang, name=data.name)
+    demo_line = f"<p class='demo'>{_e(demo_mod.LABEL)}</p>" if data.demo else ""
+    territory = Path(path).parent / "territoire.html"
+    link = (f"<p><a href='territoire.html'>{_e(t('pack.index_map', lang))}</a></p>"
+            if territory.exists() else "")
+    page = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+            f"{PACK_CSS}</head><body><main class='plh-pack'><h1>{_e(title)}</h1>{demo_line}{link}"
+            f"{_table(cols, rows, cls='index')}</main>{SORT_JS}</body></html>")
+    path = Path(path)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+PACK_CSS = """
+<style>
+body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#222;background:#fff}
+.plh-pack{max-width:1100px;margin:0 auto;padding:12px 20px 40px}
+.plh-pack h1{font-size:24px;margin:8px 0 2px}.plh-pack h1 small{color:#666;font-weight:400}
+.plh-pack h2{font-size:18px;margin:22px 0 6px;border-bottom:2px solid #e0e0e0;padding-bottom:2px}
+.plh-pack .sub{color:#555;margin:0 0 6px}.plh-pack .demo{color:#b71c1c;font-weight:600;margin:4px 0}
+.plh-pack .hint{color:#777;font-size:13px;margin:2px 0}
+.folium-map{max-width:1100px;margin:0 auto;border:1px solid #ccc}
+table{border-collapse:collapse;width:100%;font-size:13.5px}
+th,td{border-bottom:1px solid #e5e5e5;padding:4px 6px;text-align:left;vertical-align:top}
+th{background:#f5f5f5}table.sortable th{cursor:pointer;user-select:none}
+table.sortable th[aria-sort=ascending]::after{content:' ▲'}table.sortable th[aria-sort=descending]::after{content:' ▼'}
+.warn{color:#b71c1c;font-weight:600}
+.gauge{position:relative;height:26px;background:#f0f0f0;border-radius:4px;margin:8px 0;max-width:800px}
+.gauge .seg{position:absolute;top:0;bottom:0}
+.gauge .mark{position:absolute;top:-4px;bottom:-4px;width:3px;background:#111}
+.gauge .mark.mid{background:#777;width:2px}
+ul.keys{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:14px;font-size:13px;margin:2px 0 8px}
+ul.keys i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
+ul.keys i.tick{width:3px;background:#111}
+ul.findings li{margin:3px 0}ul.findings li.error b{color:#b71c1c}ul.findings li.warning b{color:#e65100}
+ul.findings li.info b{color:#1565c0}
+@media print{.leaflet-control-layers{display:none}}
+</style>
+"""
+
+SORT_JS = """
+<script>
+document.querySelectorAll('table.sortable').forEach(function(table){
+  table.querySelectorAll('th').forEach(function(th, col){
+    th.addEventListener('click', function(){
+      var asc = th.getAttribute('aria-sort') !== 'ascending';
+      table.querySelectorAll('th').forEach(function(h){h.removeAttribute('aria-sort');});
+      th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+      var num = th.hasAttribute('data-num'), body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      function key(r){var s = r.cells[col].textContent.trim();
+        if(num){var n = parseFloat(s.replace(/[\\s\\u202f%]/g, '').replace(',', '.'));
+          return isNaN(n) ? -Infinity : n;}
+        return s.toLowerCase();}
+      rows.sort(function(a, b){var x = key(a), y = key(b);
+        var c = num ? x - y : String(x).localeCompare(String(y), 'fr');
+        return asc ? c : -c;});
+      rows.forEach(function(r){body.appendChild(r);});
+    });
+  });
+});
+</script>
+"""
+
+
+def write_check_report(data, path, lang="fr") -> Path:
+    """The findings of the whole territory, commune by commune, as one HTML page."""
+    from . import demo as demo_mod
+
+    names = dict(zip(data.layers["communes"]["insee"], data.layers["communes"]["name"]))
+    by_commune: dict = {}
+    for f in data.findings:
+        by_commune.setdefault(getattr(f, "commune", None) or "", []).append(f)
+    title = f"{t('pack.findings', lang)} — {data.name}"
+    parts = [f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+             f"{PACK_CSS}</head><body><main class='plh-pack'><h1>{_e(title)}</h1>"]
+    if data.demo:
+        parts.append(f"<p class='demo'>{_e(demo_mod.LABEL)}</p>")
+    if not data.findings:
+        key = "pack.findings_none" if maps.checks_available() else "pack.findings_off"
+        parts.append(f"<p>{_e(t(key, lang))}</p>")
+    for code in sorted(by_commune):
+        found = sorted(by_commune[code], key=lambda f: SEVERITY_ORDER.get(getattr(f, "severity", ""), 9))
+        head = f"{names.get(code, 'EPCI')} ({code})" if code else data.name
+        parts.append(_findings(found, lang, True).replace(
+            f"<h2>{_e(t('pack.findings', lang))}</h2>", f"<h2>{_e(head)}</h2>", 1))
+    parts.append("</main></body></html>")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+def write_demo_outputs(store, out_dir="maps", lang="fr") -> dict[str, Path]:
+    """`plhgis demo`: the territory map, the check report and every commune's pack, in `out_dir`."""
+    out_dir = Path(out_dir)
+    data = maps.load(store)
+    out = {"map": maps.write(maps.to_html(maps.build(data, lang=lang)), out_dir / "territoire.html",
+                             overwrite=True),
+           "checks": write_check_report(data, out_dir / "controles.html", lang)}
+    paths = write_packs(store, None, out_dir, lang=lang, overwrite=True, index=True)
+    out["index"] = paths[-1]
+    out["packs"] = out_dir
+    return out

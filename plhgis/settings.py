@@ -1,0 +1,177 @@
+"""Workspace settings: every threshold and legal figure the checks use, with its source.
+
+They are read from ``plhgis.toml`` next to the store (``layers/plhgis.toml`` for the default
+store), table ``[checks]``; anything absent takes its default. Legal figures change with the law:
+each one names the article it comes from, so the day the law changes the fix is one line of
+TOML, never a code change::
+
+    [checks]
+    plh_start = 2023
+    plh_end = 2028
+    target_under = 0.8
+    vat_band_m = 300
+
+    [checks.density_min]          # logements/ha by polarity (armature urbaine), when the
+    "pôle urbain" = 45            # commune's own density_min field is empty
+
+Other tables of ``plhgis.toml`` belong to other modules and are left alone.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import PlhgisError
+
+SETTINGS_FILE = "plhgis.toml"
+TABLE = "checks"
+
+
+class SettingsError(PlhgisError, ValueError):
+    """plhgis.toml holds a setting plhgis does not know, or a value of the wrong type."""
+
+
+def _s(default, source, doc):
+    return field(default=default, metadata={"source": source, "doc": doc})
+
+
+CCH_L302_5 = "CCH art. L302-5 I (loi SRU, art. 55, as amended by loi 3DS n° 2022-217)"
+CCH_L302_8 = "CCH art. L302-8 (loi 3DS n° 2022-217, art. 68)"
+CGI_278 = "CGI art. 278 sexies III 2° (TVA à 5,5 % en accession, QPV)"
+LOCAL = "local choice (PLH / SCoT of the EPCI); DESIGN §6 default"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The named thresholds of the checks and of the targets figures."""
+
+    # PLH period
+    plh_start: int | None = _s(None, LOCAL, "first year of the PLH (default: from the targets layer)")
+    plh_end: int | None = _s(None, LOCAL, "last year of the PLH (default: from the targets layer)")
+    midterm_year: int | None = _s(None, "CCH art. L302-3 (bilan à mi-parcours)",
+                                  "last year counted at mid-term (default: third year of the PLH)")
+    reference_year: int | None = _s(None, LOCAL, "the year 'now' for SRU periods (default: this year)")
+    # targets
+    target_under: float = _s(0.80, LOCAL, "pipeline below this share of the PLH target: TARGET-UNDER")
+    target_over: float = _s(1.20, LOCAL, "pipeline above this share of the PLH target: TARGET-OVER")
+    lls_under: float = _s(0.80, LOCAL, "social rent below this share of the LLS target: LLS-UNDER")
+    lls_high_share: float = _s(0.40, "PLH de la CA de Lens-Liévin (orientation mixité sociale)",
+                               "social-rent share of main residences above which new LLS needs a justification")
+    # SRU
+    sru_rate_high: float = _s(0.25, CCH_L302_5, "legal SRU rate (share of main residences)")
+    sru_rate_low: float = _s(0.20, CCH_L302_5 + " and its decree listing the 20 % communes",
+                             "reduced SRU rate where housing demand does not justify 25 %")
+    sru_catchup_rate: float = _s(0.33, CCH_L302_8 + " VII",
+                                 "share of the missing social homes to finance per triennial period")
+    sru_period_start: int = _s(2002, CCH_L302_8 + " I", "triennial periods run in threes from 1 January 2002")
+    plai_min_share: float = _s(0.30, CCH_L302_8 + " III", "PLAI at least this share of the social rent to produce")
+    pls_max_share: float = _s(0.30, CCH_L302_8 + " III", "PLS at most this share of the social rent to produce")
+    # QPV
+    vat_band_m: float = _s(300.0, CGI_278 + " b", "reduced-VAT band around a QPV (metres)")
+    vat_band_npnru_m: float = _s(500.0, CGI_278 + " a", "reduced-VAT band around an NPNRU quarter (metres)")
+    qpv_share_max: float = _s(0.25, LOCAL, "share of a commune's programmed homes in QPV above which QPV-SHARE fires")
+    # priority sectors
+    sector_share_min: float = _s(0.50, LOCAL, "share of programmed homes inside priority sectors below which "
+                                              "SECTOR-SHARE fires")
+    # PLU, density, ZAN
+    oap_min_area_m2: float = _s(5000.0, LOCAL + " (PLUi rule: OAP required from 5,000 m²)",
+                                "site area from which an OAP is expected")
+    sms_min_homes: int = _s(12, LOCAL + " (the PLU's secteur de mixité sociale, L151-15 C. urb.)",
+                            "schemes from this size must meet the SMS share")
+    au_net_share: float = _s(0.75, LOCAL, "share of an AU zone left for housing once roads and public space "
+                                          "are set aside (PLU review)")
+    density_min: dict = _s(None, "SCoT (armature urbaine); demo values — set those of your SCoT",
+                           "minimum homes/ha by polarity, when the commune's density_min is empty")
+    # data
+    year_min: int = _s(2000, LOCAL, "earliest sane permit/start/delivery year")
+    year_max: int = _s(2045, LOCAL, "latest sane permit/start/delivery year")
+    duplicate_distance_m: float = _s(15.0, LOCAL, "two schemes of one commune closer than this: DATA-DUPLICATE")
+
+    def __post_init__(self):
+        if self.density_min is None:
+            object.__setattr__(self, "density_min", dict(DEFAULT_DENSITY))
+
+    # derived values
+    def year_now(self) -> int:
+        return self.reference_year or date.today().year
+
+    def period(self, targets=None) -> tuple[int, int, int]:
+        """(start, end, midterm year) of the PLH: the settings, else the targets layer, else 2023–2028."""
+        start, end = self.plh_start, self.plh_end
+        if (start is None or end is None) and targets is not None and len(targets):
+            latest = targets.dropna(subset=["period_start"]).sort_values("period_start").iloc[-1:]
+            if len(latest):
+                start = start or int(latest.period_start.iloc[0])
+                end = end or int(latest.period_end.iloc[0] if latest.period_end.notna().all() else start + 5)
+        start = start or 2023
+        end = end or start + 5
+        midterm = self.midterm_year or start + (end - start + 1) // 2 - 1
+        return start, end, midterm
+
+    def triennial(self) -> tuple[int, int]:
+        """The SRU triennial period holding `reference_year` (2023–2025, 2026–2028, …)."""
+        year = self.year_now()
+        start = self.sru_period_start + (year - self.sru_period_start) // 3 * 3
+        return start, start + 2
+
+    def density_for(self, polarity) -> float | None:
+        return self.density_min.get(polarity) if isinstance(polarity, str) else None
+
+
+DEFAULT_DENSITY = {"pôle urbain": 40.0, "pôle relais": 30.0, "pôle de proximité": 25.0, "commune rurale": 18.0}
+
+
+def settings_path(store_path_or_store) -> Path:
+    path = Path(getattr(store_path_or_store, "path", store_path_or_store))
+    return path.parent / SETTINGS_FILE
+
+
+def load_settings(store_path_or_store) -> Settings:
+    """The settings of the workspace of this store (defaults when there is no plhgis.toml)."""
+    path = settings_path(store_path_or_store)
+    if not path.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"not a valid TOML file ({exc})", file=str(path),
+                            hint="check the quotes and the [checks] table header") from None
+    return from_dict(data.get(TABLE, {}), file=str(path))
+
+
+def from_dict(values: dict, file=None) -> Settings:
+    """Settings from a mapping of overrides, each checked against its default's type."""
+    known = {f.name: f for f in fields(Settings)}
+    changes = {}
+    for key, value in values.items():
+        if key not in known:
+            raise SettingsError("unknown setting", file=file, field=key, value=value,
+                                hint="known settings: " + ", ".join(known))
+        if key == "density_min":
+            if not isinstance(value, dict) or not all(isinstance(v, (int, float)) for v in value.values()):
+                raise SettingsError("must be a table of polarity = homes/ha", file=file, field=key,
+                                    hint='[checks.density_min] then "pôle urbain" = 40')
+            value = {**DEFAULT_DENSITY, **{k: float(v) for k, v in value.items()}}
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SettingsError("must be a number", file=file, field=key, value=value,
+                                hint=known[key].metadata["doc"])
+        changes[key] = value
+    return replace(Settings(), **changes)
+
+
+def describe(settings: Settings) -> pd.DataFrame:
+    """Each setting: name, value, default, meaning and source (for `plhgis settings`)."""
+    default = Settings()
+    return pd.DataFrame([{"setting": f.name, "value": _show(getattr(settings, f.name)),
+             "default": _show(getattr(default, f.name)), "meaning": f.metadata["doc"],
+             "source": f.metadata["source"]} for f in fields(Settings)])
+
+
+def _show(value):
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v:g}" for k, v in value.items())
+    return "" if value is None else value

@@ -1,0 +1,224 @@
+"""The commune's workbook of schemes: written with the pack, filled in by the commune, imported back.
+
+Sheet 1, *instructions*, tells the commune in French what to do; sheet 2, *projets*, holds the
+commune's schemes with the store's own field names on row 1 (the French label of each column is
+in a comment on its header cell and on the instructions sheet), so
+``plhgis import projects <insee>-projets.xlsx --dry-run`` reads it back and shows, scheme by
+scheme, each field's old → new value. The id column is locked (sheet protection without a
+password, so a commune can still lift it to sort), status and land origin are dropdowns, years
+and counts are checked as whole numbers, and a shaded block of empty rows takes new schemes.
+
+The workbook's keywords carry ``plhgis-pack:<insee>``, so an import can also name the schemes
+the commune *left out* of its sheet (`left_out`).
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from . import schema
+from .errors import PlhgisError
+
+SHEET = "projets"
+PACK_TAG = "plhgis-pack:"
+NEW_ROWS = 20
+# the columns of the workbook: store field names, in the order a commune reads them
+COLUMNS = ("id", "name", "commune", "address", "homes_total", "lls_plai", "lls_plus", "lls_pls",
+           "psla", "brs", "accession_libre", "locatif_libre", "specifique", "specifique_note",
+           "status", "land_origin", "operator", "permit_year", "start_year", "delivery_year", "comment")
+FRENCH = {
+    "id": ("Identifiant", "Ne pas modifier. Laisser vide pour une nouvelle opération."),
+    "name": ("Nom de l'opération", "Obligatoire."),
+    "commune": ("Code INSEE de la commune", "Obligatoire (5 chiffres)."),
+    "address": ("Adresse ou parcelles", "Adresse, ou références cadastrales (ex. 62950000AB0123)."),
+    "homes_total": ("Nombre total de logements", "Obligatoire, 5 et plus."),
+    "lls_plai": ("dont PLAI", "Locatif social très aidé."),
+    "lls_plus": ("dont PLUS", "Locatif social."),
+    "lls_pls": ("dont PLS", "Locatif intermédiaire social."),
+    "psla": ("dont PSLA", "Accession sociale (location-accession)."),
+    "brs": ("dont BRS", "Bail réel solidaire."),
+    "accession_libre": ("dont accession libre", ""),
+    "locatif_libre": ("dont locatif libre", ""),
+    "specifique": ("dont logement spécifique", "Résidence seniors, jeunes, foyer…"),
+    "specifique_note": ("Public du logement spécifique", ""),
+    "status": ("État d'avancement", "Choisir dans la liste."),
+    "land_origin": ("Origine du foncier", "Choisir dans la liste."),
+    "operator": ("Bailleur / promoteur", ""),
+    "permit_year": ("Année du permis de construire", "Année sur 4 chiffres."),
+    "start_year": ("Année de démarrage des travaux", "Année sur 4 chiffres."),
+    "delivery_year": ("Année de livraison (prévue puis réelle)", "Année sur 4 chiffres."),
+    "comment": ("Commentaire", "Toute précision utile."),
+}
+INSTRUCTIONS = [
+    "Tableau des opérations de logements de la commune — programme local de l'habitat (PLH)",
+    "",
+    "Merci de vérifier et de compléter ce tableau, puis de le renvoyer au service habitat.",
+    "1. Onglet « projets » : une ligne par opération de 5 logements et plus.",
+    "2. Corrigez directement les cellules (état d'avancement, nombre de logements, années…).",
+    "3. Nouvelle opération : utilisez les lignes grisées sous le tableau, laissez l'identifiant vide ; "
+    "indiquez l'adresse ou les références cadastrales.",
+    "4. Opération abandonnée : choisissez l'état « abandonné » plutôt que de supprimer la ligne.",
+    "5. Ne modifiez pas la colonne « id » (verrouillée) ni les titres de la ligne 1 : ils permettent de "
+    "réintégrer le tableau.",
+    "6. Vous pouvez trier ou filtrer le tableau (Révision > Ôter la protection de la feuille, sans mot de passe).",
+    "7. Les années s'écrivent sur 4 chiffres (2027) ; les nombres de logements en chiffres.",
+    "",
+    "Colonnes du tableau :",
+]
+
+
+def write_workbook(store, insee, path, overwrite=False, data=None) -> Path:
+    """Write `<insee>-projets.xlsx`: instructions, then the commune's schemes and a block for new ones."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise PlhgisError("the output file already exists", file=str(path), hint="use --overwrite to replace it")
+    if data is not None:
+        projects = data.layers["projects"]
+        projects = projects[projects["commune"] == insee]
+        communes = data.layers["communes"]
+    else:
+        projects = store.read("projects", commune=insee)
+        communes = store.read("communes")
+    names = dict(zip(communes["insee"], communes["name"]))
+    if insee not in names:
+        raise PlhgisError(f"no commune {insee!r} in the store", field="commune", value=insee)
+    projects = projects.sort_values("id")
+
+    wb = openpyxl.Workbook()
+    info = wb.active
+    info.title = "instructions"
+    info.append([INSTRUCTIONS[0] + f" — {names[insee]} ({insee})"])
+    info["A1"].font = Font(bold=True, size=13)
+    for line in INSTRUCTIONS[1:]:
+        info.append([line])
+    info.append(["Colonne", "Intitulé", "Aide", "Valeurs possibles"])
+    for cell in info[info.max_row]:
+        cell.font = Font(bold=True)
+    for col in COLUMNS:
+        fld = schema.PROJECTS.field(col)
+        label, help_text = FRENCH[col]
+        info.append([col, label, help_text, ", ".join(fld.enum) if fld.enum else ""])
+    info.append([])
+    info.append([f"Tableau préparé le {date.today().isoformat()} par plhgis."])
+    for letter, width in zip("ABCD", (18, 38, 60, 70)):
+        info.column_dimensions[letter].width = width
+
+    ws = wb.create_sheet(SHEET)
+    ws.append(list(COLUMNS))
+    for j, col in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=j)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE7F0")
+        cell.comment = Comment(" — ".join(p for p in FRENCH[col] if p), "plhgis")
+        cell.alignment = Alignment(wrap_text=False)
+    for rec in projects.to_dict("records"):
+        ws.append([_cell(rec.get(c)) for c in COLUMNS])
+    last = ws.max_row
+    new_fill = PatternFill("solid", fgColor="EEEEEE")
+    for r in range(last + 1, last + NEW_ROWS + 1):
+        for j in range(1, len(COLUMNS) + 1):
+            ws.cell(row=r, column=j).fill = new_fill
+    end = last + NEW_ROWS
+    id_col = COLUMNS.index("id") + 1
+    for r in range(2, end + 1):
+        for j in range(1, len(COLUMNS) + 1):
+            cell = ws.cell(row=r, column=j)
+            cell.protection = Protection(locked=(j == id_col))
+            if COLUMNS[j - 1] in ("commune", "id"):
+                cell.number_format = "@"
+    ws.protection.sheet = True
+    for allowed in ("formatCells", "formatColumns", "formatRows", "insertRows", "deleteRows", "sort",
+                    "autoFilter"):
+        setattr(ws.protection, allowed, False)
+    ws.freeze_panes = "C2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{end}"
+
+    def letter(col):
+        return get_column_letter(COLUMNS.index(col) + 1)
+
+    def validation(col, dv):
+        dv.add(f"{letter(col)}2:{letter(col)}{end}")
+        ws.add_data_validation(dv)
+
+    for col, values in (("status", schema.PROJECT_STATUS), ("land_origin", schema.LAND_ORIGIN)):
+        validation(col, DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+                                       showErrorMessage=True, errorTitle="Valeur non prévue",
+                                       error="Choisissez une valeur dans la liste."))
+    validation("commune", DataValidation(type="list", formula1=f'"{insee}"', allow_blank=True,
+                                         showErrorMessage=True, error=f"Le code INSEE de la commune est {insee}."))
+    for col in ("homes_total",) + schema.PRODUCT_FIELDS:
+        validation(col, DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
+                                       allow_blank=True, showErrorMessage=True,
+                                       error="Un nombre entier de logements."))
+    for col in ("permit_year", "start_year", "delivery_year"):
+        validation(col, DataValidation(type="whole", operator="between", formula1="1990", formula2="2100",
+                                       allow_blank=True, showErrorMessage=True,
+                                       error="Une année sur 4 chiffres, par exemple 2027."))
+    widths = {"id": 15, "name": 34, "address": 28, "operator": 22, "comment": 40, "status": 13,
+              "land_origin": 20, "specifique_note": 20}
+    for col in COLUMNS:
+        ws.column_dimensions[letter(col)].width = widths.get(col, 11)
+    wb.properties.title = f"Opérations de logements — {names[insee]}"
+    wb.properties.keywords = PACK_TAG + insee
+    wb.properties.creator = "plhgis"
+    wb.active = 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _cell(v):
+    """A store value as a spreadsheet cell (None for missing, plain int for counts)."""
+    if v is None:
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(v, "item"):
+        v = v.item()
+    return v
+
+
+def pack_commune(path) -> str | None:
+    """The INSEE code of the commune a pack workbook was written for, or None for another file."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.exists():
+        return None
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception:  # not a workbook: io reports it when it reads the file  # noqa: BLE001
+        return None
+    try:
+        keywords = book.properties.keywords or ""
+    finally:
+        book.close()
+    return keywords[len(PACK_TAG):].strip() if keywords.startswith(PACK_TAG) else None
+
+
+def left_out(store, path, plan=None) -> list[tuple[str, str]]:
+    """(id, name) of the commune's schemes in force that a pack workbook no longer lists.
+
+    Nothing is done to them (an import never ends a scheme because a row went missing); the
+    dry-run names them so staff can ask the commune, then end them with ``plhgis project end``.
+    """
+    insee = pack_commune(path)
+    if insee is None:
+        return []
+    from . import io
+
+    frame, _ = io.read_geodata(path)
+    listed = set(frame["id"].dropna().astype(str).str.strip()) if "id" in frame else set()
+    current = store.read("projects", commune=insee)
+    return [(i, n) for i, n in zip(current["id"], current["name"]) if i not in listed]

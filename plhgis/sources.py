@@ -1,0 +1,407 @@
+"""The real sources of reference data, recognised from their fields and mapped onto the schema.
+
+French open data comes in a handful of shapes: IGN ADMIN EXPRESS and geo.api.gouv.fr communes,
+staff spreadsheets of commune figures and PLH targets, ANCT QPV perimeters (2015 and 2024
+generations), CNIG PLU zoning and prescriptions, Etalab cadastre parcels, CNIG Friches CSV.
+`map_source` renames a frame's columns to the layer's fields, filters it (`epci`), fills what
+the source implies (a sector's `kind`, a zone's stable id) and reports what it mapped and what it
+dropped, so an import never loses a column silently.
+
+    mapped = map_source(frame, "communes", None, file="communes.geojson", rows=rows, epci="246200364")
+    mapped.frame, mapped.notes, mapped.warnings, mapped.errors
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import schema
+from .errors import NotFoundError, PlhgisError, Problem
+
+
+@dataclass(frozen=True)
+class Source:
+    """A published format: the columns that identify it and how they map onto a layer."""
+
+    name: str
+    layer: str
+    label: str
+    signature: tuple[str, ...]  # normalised column names that must all be present ('a|b': either)
+    aliases: dict  # layer field → candidate source columns (lower-case), first present wins
+    table_only: bool = False  # attribute tables (no geometry): update existing features only
+
+
+_COMMUNE_FIGURES = {"main_residences": ("main_residences", "residences_principales", "rp", "nb_rp"),
+                    "lls_stock": ("lls_stock", "lls", "nb_lls", "parc_social", "logements_sociaux"),
+                    "sru_rate_required": ("sru_rate_required", "taux_sru", "taux_legal"),
+                    "sru_status": ("sru_status", "statut_sru"), "polarity": ("polarity", "armature", "polarite"),
+                    "density_min": ("density_min", "densite_min", "densite")}
+_QPV_2015 = {"code_qp": ("code_qp",), "lib_qp": ("nom_qp", "lib_qp"),
+             "commune": ("code_commune", "code_com", "insee_com", "commune"), "communes": ("code_communes",)}
+SOURCES: dict[str, Source] = {s.name: s for s in (
+    Source("admin-express", "communes", "IGN ADMIN EXPRESS communes", ("insee_com", "nom"),
+           {"insee": ("insee_com",), "name": ("nom", "nom_m"), "population": ("population",),
+            "epci_siren": ("siren_epci",)}),
+    Source("geo-api", "communes", "geo.api.gouv.fr communes", ("code", "nom", "codeepci"),
+           {"insee": ("code",), "name": ("nom",), "population": ("population",),
+            "epci_siren": ("codeepci",), "epci_name": ("nomepci", "epci_nom")}),
+    Source("commune-figures", "communes", "commune figures (CSV/XLSX, no geometry)",
+           ("insee|code_insee|codgeo",),
+           {"insee": ("insee", "code_insee", "codgeo"), "name": ("name", "nom", "nom_commune", "libgeo"),
+            "epci_siren": ("epci_siren", "siren_epci"), "epci_name": ("epci_name", "epci_nom", "nom_epci"),
+            "population": ("population", "population_municipale", "pmun"), **_COMMUNE_FIGURES},
+           table_only=True),
+    Source("code-nom", "communes", "communes with code/nom", ("code|code_commune|code_insee", "nom|nom_commune"),
+           {"insee": ("code", "code_commune", "code_insee", "insee"), "name": ("nom", "nom_commune"),
+            "epci_siren": ("siren_epci", "epci_siren", "codeepci"), "epci_name": ("nom_epci", "epci_nom"),
+            "population": ("population", "population_municipale", "pmun"), **_COMMUNE_FIGURES}),
+    Source("targets", "targets", "PLH targets per commune (CSV/XLSX)", (),
+           {"commune": ("commune", "insee", "code_insee", "codgeo"),
+            "period_start": ("period_start", "debut", "annee_debut"), "period_end": ("period_end", "fin", "annee_fin"),
+            "homes_target": ("homes_target", "objectif", "objectif_logements", "objectif_total"),
+            "lls_target": ("lls_target", "objectif_lls", "objectif_social"),
+            "accession_aidee_target": ("accession_aidee_target", "objectif_accession_aidee"),
+            "yearly_split": ("yearly_split", "repartition_annuelle")}, table_only=True),
+    Source("qpv2024", "qpv", "ANCT QPV 2024", ("code_qp", "lib_qp"),
+           {"code_qp": ("code_qp",), "lib_qp": ("lib_qp",), "commune": ("insee_com", "code_com"),
+            "communes": ("insee_com", "code_com")}),
+    Source("qpv2015", "qpv", "ANCT/CGET QPV 2015", ("code_qp", "nom_qp"), _QPV_2015),
+    Source("sectors", "sectors", "priority sectors (any polygon file)", (),
+           {"id": ("id_sector",), "name": ("name", "nom", "lib", "libelle", "nom_secteur"),
+            "kind": ("kind", "type", "dispositif"), "priority": ("priority", "priorite"),
+            "commune": ("commune", "insee", "insee_com", "code_insee", "insee_com_derive")}),
+    Source("cnig-zone-urba", "zoning", "CNIG PLU ZONE_URBA", ("libelle", "typezone"),
+           {"libelle": ("libelle",), "libelong": ("libelong",), "typezone": ("typezone",),
+            "idurba": ("idurba",), "insee": ("insee",)}),
+    Source("cnig-prescription-surf", "prescriptions", "CNIG PLU PRESCRIPTION_SURF", ("typepsc",),
+           {"libelle": ("libelle",), "txt": ("txt",), "typepsc": ("typepsc",), "stypepsc": ("stypepsc",),
+            "idurba": ("idurba",), "insee": ("insee",)}),
+    Source("etalab-cadastre", "parcels", "Etalab cadastre parcels", ("id", "commune", "section", "numero"),
+           {"id": ("id",), "commune": ("commune",), "prefixe": ("prefixe",), "section": ("section",),
+            "numero": ("numero",), "contenance": ("contenance",)}),
+    Source("cnig-friches", "friches", "CNIG Friches CSV", ("site_id", "geompoint"), {}, table_only=True),
+)}
+
+
+@dataclass
+class Mapped:
+    """A frame mapped onto a layer, with the report of what happened."""
+
+    frame: pd.DataFrame
+    rows: pd.Series
+    source: str | None = None
+    notes: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+
+
+def norm(column) -> str:
+    """'Code INSEE' → 'code_insee', 'codeEpci' → 'codeepci': the key used to match headers."""
+    return re.sub(r"[^a-z0-9]+", "_", schema.fold(column)).strip("_")
+
+
+def detect(frame, layer: str) -> Source | None:
+    """The first known source of `layer` whose signature columns are all in `frame`."""
+    cols = {norm(c) for c in frame.columns}
+    spatial = isinstance(frame, gpd.GeoDataFrame)
+    for src in SOURCES.values():
+        if src.layer != layer or not src.signature:
+            continue
+        if not all(set(sig.split("|")) & cols for sig in src.signature):
+            continue
+        if src.table_only and spatial:
+            continue
+        return src
+    return next((s for s in SOURCES.values() if s.layer == layer and not s.signature), None)
+
+
+def parse_map(text) -> dict[str, str]:
+    """'Code INSEE=commune,Objectif=homes_target' → {'Code INSEE': 'commune', ...}."""
+    if not text:
+        return {}
+    if isinstance(text, dict):
+        return dict(text)
+    out = {}
+    for part in str(text).split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise PlhgisError(f"bad column mapping {part.strip()!r}", field="--map", value=text,
+                              hint="write SOURCE=FIELD pairs separated by commas, e.g. 'Code INSEE=commune'")
+        src, dst = (p.strip() for p in part.split("=", 1))
+        out[src] = dst
+    return out
+
+
+def map_source(frame, layer: str, name: str | None = None, *, file=None, rows=None, store=None,
+               epci=None, kind=None, name_field=None, column_map=None, territory=None) -> Mapped:
+    """Map `frame` (as read from `file`) onto `layer`'s fields.
+
+    Parameters
+    ----------
+    name : a key of SOURCES (`--source`), or None to detect it from the columns.
+    epci : SIREN; communes: keep that EPCI's communes; other spatial layers: keep the features
+        that meet that EPCI's communes in the store.
+    kind, name_field : sectors: the kind given to every feature, the column holding the name.
+    column_map : {source column: field} applied first (`--map`).
+    territory : "store": keep the features meeting any commune of the store (used by fetch qpv).
+    """
+    lay = schema.get_layer(layer)
+    rows = frame.index.to_series() if rows is None else rows
+    mapping = parse_map(column_map)
+    if name_field:
+        if name_field not in frame.columns:
+            raise PlhgisError(f"--name-field {name_field!r} is not a column of the file", file=file,
+                              field="--name-field", hint="columns are: " + ", ".join(map(str, frame.columns)))
+        mapping[name_field] = "name"
+    unknown = [c for c in mapping if c not in frame.columns]
+    if unknown:
+        raise PlhgisError(f"--map names a column the file lacks: {', '.join(map(repr, unknown))}", file=file,
+                          field="--map", hint="columns are: " + ", ".join(map(str, frame.columns)))
+    shadowed = [c for c in frame.columns if c in mapping.values() and c not in mapping]
+    frame = frame.drop(columns=shadowed).rename(columns=mapping)
+    if name is not None:
+        if name not in SOURCES:
+            raise PlhgisError(f"unknown source {name!r}", field="--source",
+                              hint="sources are: " + ", ".join(SOURCES))
+        src = SOURCES[name]
+        if src.layer != lay.name:
+            raise PlhgisError(f"source {name!r} loads the {src.layer} layer, not {lay.name}", field="--source",
+                              hint=f"plhgis import {src.layer} FILE --source {name}")
+    else:
+        src = detect(frame, lay.name)
+    if src is not None and src.name == "cnig-friches":
+        from . import cnig
+
+        frame, notes, warnings, errors = cnig.from_cnig(frame, file=file, rows=rows)
+        out = Mapped(frame, rows, src.name, [f"source: {src.label}", *notes], warnings, errors)
+    else:
+        out = _rename(frame, lay, src, rows, file, protect=set(mapping.values()))
+    if mapping:
+        out.notes.append("column mapping: " + ", ".join(f"{a}→{b}" for a, b in mapping.items()))
+    if lay.name == "sectors":
+        _sector_fields(out, kind, file)
+    if lay.name in ("zoning", "prescriptions"):
+        _plu_fields(out, lay)
+    if lay.name == "qpv":
+        _qpv_fields(out)
+    if epci or territory:
+        _keep_territory(out, lay, store, epci, file)
+    if src is not None and src.table_only and store is not None and not isinstance(out.frame, gpd.GeoDataFrame):
+        _updates_only(out, lay, store, file)
+    return out
+
+
+def _rename(frame, lay, src, rows, file, protect) -> Mapped:
+    """Rename the source's columns to the layer's fields; report the mapping and the dropped columns."""
+    fields = {f.name for f in lay.fields} | {"end_date"}
+    lower = {}
+    for c in frame.columns:
+        lower.setdefault(norm(c), c)
+    geom_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    renames, used = {}, set()
+    for target, candidates in (src.aliases.items() if src else ()):
+        if target in frame.columns and target in protect | fields and target not in candidates:
+            used.add(target)
+            continue
+        for cand in candidates:
+            col = lower.get(cand)
+            if col is not None and col not in used and col != geom_name:
+                renames[col] = target
+                used.add(col)
+                break
+    extra = {}  # one source column may feed two fields (QPV 2024 insee_com → commune, communes)
+    for target, candidates in (src.aliases.items() if src else ()):
+        if target not in renames.values() and target not in frame.columns:
+            for cand in candidates:
+                col = lower.get(cand)
+                if col is not None and col in renames:
+                    extra[target] = col
+                    break
+    out = frame.rename(columns=renames)
+    for target, col in extra.items():
+        out[target] = frame[col]
+    for col in list(out.columns):  # the layer's own field names, in any case (LIBELLE → libelle)
+        if col != geom_name and col not in fields and str(col).lower() in fields \
+                and str(col).lower() not in out.columns:
+            renames[col] = str(col).lower()
+            out = out.rename(columns={col: str(col).lower()})
+    kept = [c for c in out.columns if c in fields or c == geom_name]
+    dropped = [str(c) for c in out.columns if c not in kept]
+    out = out[kept]
+    notes = []
+    if src is not None:
+        notes.append(f"source: {src.label} ({src.name})")
+    shown = {**renames, **{v: k for k, v in extra.items()}}
+    mapped = [f"{a}→{b}" for a, b in shown.items() if a != b]
+    if mapped:
+        notes.append("mapped " + ", ".join(mapped))
+    if dropped:
+        notes.append(f"dropped {len(dropped)} column(s) that are not fields of {lay.name}: " + ", ".join(dropped))
+    return Mapped(out, rows, src.name if src else None, notes)
+
+
+def _sector_fields(out: Mapped, kind, file):
+    frame = out.frame
+    if kind:
+        canon = {schema.fold(k): k for k in schema.SECTOR_KIND}
+        if schema.fold(kind) not in canon:
+            raise PlhgisError(f"unknown sector kind {kind!r}", field="--kind",
+                              hint="one of: " + ", ".join(schema.SECTOR_KIND))
+        frame["kind"] = canon[schema.fold(kind)]
+        out.notes.append(f"kind: every sector is {canon[schema.fold(kind)]!r} (--kind)")
+    elif "kind" not in frame.columns:
+        raise PlhgisError("the file has no 'kind' column", file=file, field="kind",
+                          hint="say which kind these sectors are with --kind, e.g. --kind 'ORT/ACV'; "
+                               "kinds: " + ", ".join(schema.SECTOR_KIND))
+
+
+def _stable_ids(frame, prefix, scope, parts) -> pd.Series:
+    """Ids that stay the same when the same file is imported again: prefix-scope-hash of content."""
+    geoms = frame.geometry.to_numpy() if isinstance(frame, gpd.GeoDataFrame) else np.full(len(frame), None)
+    wkt = shapely.to_wkt(geoms, rounding_precision=6)
+    keys = frame[parts].astype(str).agg("|".join, axis=1) if parts else pd.Series("", index=frame.index)
+    digests = [hashlib.sha1(f"{k}|{w}".encode()).hexdigest()[:10] for k, w in zip(keys, wkt)]
+    return pd.Series([f"{prefix}-{s or '00000'}-{d}" for s, d in zip(scope, digests)], index=frame.index)
+
+
+def _plu_fields(out: Mapped, lay):
+    """CNIG PLU: insee from the IDURBA of a commune PLU, a stable id, typezone counts, 17-00 shares."""
+    frame = out.frame
+    if "insee" not in frame.columns and "idurba" in frame.columns:
+        prefix = frame["idurba"].astype("string").str.extract(r"^((?:\d{5}|2[AB]\d{3}))_", expand=False)
+        if prefix.notna().any():
+            frame["insee"] = prefix.astype(object).where(prefix.notna(), None)
+            out.notes.append("insee taken from IDURBA (commune PLU)")
+    if lay.name == "prescriptions" and "typepsc" in frame.columns:
+        code = frame["typepsc"].astype("string").str.strip()
+        split = code.str.extract(r"^(\d{1,2})-(\d{1,2})$")
+        if split[0].notna().any():  # '17-00' written in one field
+            frame["typepsc"] = split[0].where(split[0].notna(), code)
+            frame["stypepsc"] = split[1].where(split[1].notna(), frame.get("stypepsc"))
+        frame["typepsc"] = frame["typepsc"].astype("string").str.zfill(2).astype(object)
+        if "stypepsc" in frame.columns:
+            st = frame["stypepsc"].astype("string")
+            frame["stypepsc"] = st.str.zfill(2).astype(object).where(st.notna(), None)
+        text = (frame.get("libelle", pd.Series("", index=frame.index)).astype("string").fillna("") + " "
+                + frame.get("txt", pd.Series("", index=frame.index)).astype("string").fillna(""))
+        share = pd.to_numeric(text.str.extract(r"(\d{1,3}(?:[.,]\d+)?)\s*%", expand=False)
+                              .str.replace(",", "."), errors="coerce") / 100
+        mix = (frame["typepsc"] == "17") & share.notna() & (share <= 1)
+        if mix.any():
+            frame.loc[mix, "lls_share"] = share[mix]
+        counts = (frame["typepsc"] + "-" + frame.get("stypepsc", pd.Series("00", index=frame.index))
+                  .fillna("00")).value_counts()
+        housing = {k: int(v) for k, v in counts.items() if k.startswith(("17-", "18-"))}
+        out.notes.append("prescriptions by code: " + ", ".join(f"{k} ×{v}" for k, v in counts.sort_index().items())
+                         + (f" (housing-relevant: {', '.join(housing)})" if housing else ""))
+    if lay.name == "zoning" and "typezone" in frame.columns:
+        counts = frame["typezone"].astype("string").fillna("∅").value_counts()
+        out.notes.append("typezone: " + ", ".join(f"{k} ×{v}" for k, v in counts.items()))
+    if "id" not in frame.columns:
+        scope = frame["insee"] if "insee" in frame.columns else pd.Series(None, index=frame.index)
+        parts = [c for c in ("idurba", "libelle", "typezone", "typepsc", "stypepsc") if c in frame.columns]
+        frame["id"] = _stable_ids(frame, lay.id_prefix, scope.where(scope.notna(), None), parts)
+        dup = frame["id"].duplicated()
+        if dup.any():  # identical features: number the copies so none is dropped
+            frame.loc[dup, "id"] = frame.loc[dup, "id"] + "-" + frame.groupby("id").cumcount()[dup].astype(str)
+
+
+def _qpv_fields(out: Mapped):
+    """QPV: 'commune' is the first INSEE code of a list, 'communes' all of them joined by |."""
+    frame = out.frame
+    for col in ("commune", "communes"):
+        if col in frame.columns:
+            codes = frame[col].astype("string").str.findall(r"(?:\d{5}|2[AB]\d{3})")
+            if col == "commune":
+                frame[col] = codes.map(lambda c: c[0] if isinstance(c, list) and c else None).where(
+                    codes.notna(), frame[col])
+            else:
+                frame[col] = codes.map(lambda c: "|".join(c) if isinstance(c, list) and c else None)
+    if "code_qp" in frame.columns:
+        gen = frame["code_qp"].astype("string").str[:2].value_counts()
+        out.notes.append("QPV codes: " + ", ".join(f"{k}… ×{v}" for k, v in gen.items())
+                         + " (QP = 2015 generation, QN = 2024)")
+
+
+def _keep_territory(out: Mapped, lay, store, epci, file):
+    """Keep one EPCI's communes, or the features that meet its (or the store's) communes."""
+    frame = out.frame
+    before = len(frame)
+    if lay.name == "communes":
+        if "epci_siren" not in frame.columns:
+            raise PlhgisError("--epci needs an EPCI column in the file (SIREN_EPCI, codeEpci, siren_epci)",
+                              field="--epci", value=epci, hint="drop --epci, or use a file that has one")
+        keep = frame["epci_siren"].astype("string").str.strip() == str(epci)
+    elif lay.extra.get("commune_check", True) and lay.commune_field in frame.columns and store is not None:
+        communes = store.read("communes")  # the territory's own layers: by commune code
+        if epci:
+            communes = communes[communes["epci_siren"] == str(epci)]
+        codes = frame[lay.commune_field].astype("string").str.strip().str.zfill(5)
+        keep = codes.isin(set(communes["insee"]))
+    else:
+        if not isinstance(frame, gpd.GeoDataFrame) or store is None:
+            raise PlhgisError(f"--epci keeps the {lay.name} that meet the EPCI's communes, "
+                              "and this file has no geometry", field="--epci", value=epci)
+        communes = store.read("communes")
+        if epci:
+            communes = communes[communes["epci_siren"] == str(epci)]
+        if communes.empty:
+            if not epci:
+                return
+            raise PlhgisError(f"the store has no commune of EPCI {epci}", field="--epci", value=epci,
+                              hint=f"load them first: plhgis import communes FILE --epci {epci}")
+        area = shapely.union_all(communes.geometry.to_numpy())
+        geoms = frame.geometry.to_crs(communes.crs).to_numpy()
+        keep = pd.Series(shapely.intersects(geoms, area), index=frame.index)
+    keep = keep.fillna(False).astype(bool)
+    out.frame, out.rows = frame[keep.to_numpy()], out.rows[keep.to_numpy()]
+    what = f"EPCI {epci}" if epci else "the store's communes"
+    out.notes.append(f"kept {int(keep.sum())} of {before} {lay.name} ({what})")
+    if not keep.any():
+        out.errors.append(Problem(f"no {lay.name} of {what} in the file", file, None, "--epci", epci,
+                                  "check the SIREN (CA de Lens-Liévin is 246200364)"))
+
+
+def _updates_only(out: Mapped, lay, store, file):
+    """A table of figures (no geometry) updates communes already in the store, never adds one."""
+    key = lay.key
+    if lay.name != "communes" or key not in out.frame.columns:
+        return
+    known = store.communes()
+    codes = out.frame[key].astype("string").str.strip().str.zfill(5)
+    for i in np.flatnonzero(~codes.isin(known).to_numpy()):
+        out.errors.append(Problem("unknown commune INSEE code", file, _label(out.rows.iloc[i]), key,
+                                  out.frame[key].iloc[i],
+                                  "a table of figures updates communes already loaded: load the "
+                                  "commune outlines first (plhgis import communes FILE.geojson)"))
+
+
+def _label(value):
+    return int(value) if isinstance(value, (int, np.integer)) else value
+
+
+# -- locating a scheme by its parcels -----------------------------------------------------------
+def parcels_footprint(store, refs) -> shapely.Geometry:
+    """The union of the parcels `refs` (IDU strings, or one 'A,B' string) from the parcels layer."""
+    if isinstance(refs, str):
+        refs = [r.strip().upper() for r in re.split(r"[,|;\s]+", refs) if r.strip()]
+    bad = [r for r in refs if not re.fullmatch(schema.IDU_RE, r)]
+    if bad:
+        raise PlhgisError("badly formed parcel reference", field="--parcels", value=bad[0],
+                          hint="an IDU has 14 characters: INSEE + prefix + section + number, e.g. 62498000BI0122")
+    found = store.read("parcels", ids=refs) if store.count("parcels") else None
+    have = set() if found is None else set(found["id"])
+    missing = [r for r in refs if r not in have]
+    if missing:
+        raise NotFoundError(f"unknown parcel{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                            "(not in the parcels layer)", field="--parcels", value=missing[0],
+                            hint="load the commune's cadastre first: plhgis import parcels "
+                                 "cadastre-<insee>-parcelles.json")
+    return shapely.union_all(found.geometry.to_numpy())

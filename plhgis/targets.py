@@ -1,0 +1,349 @@
+"""The pipeline against the PLH targets: per commune and for the EPCI.
+
+`Territory` reads the layers once and places every scheme, friche and plot with vectorised
+spatial-index queries (commune, QPV and its reduced-VAT band, priority sector, PLU zone);
+`progress()` turns that into the figures of `plhgis targets`, and the checks reuse both.
+
+Which commune a scheme counts for: **its `commune` field is authoritative.** A scheme straddling
+two communes (or whose point lies across the boundary) is counted once, for the commune it
+declares, so the EPCI total is exactly the sum of the schemes' homes; the point-on-surface test
+only yields a DATA-OUTSIDE-COMMUNE finding, never a second count. A scheme whose commune is not
+in the communes layer still gets a row, so no home is lost.
+
+Which homes count within the PLH period: schemes not abandoned whose delivery year falls in the
+period, or with no delivery year yet (still in the pipeline; DATA findings ask for the year).
+Certain = PC accordé, travaux, livré; probable = PC déposé, études; possible = repérage.
+"""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import schema
+from .settings import Settings, load_settings
+
+CERTAIN = ("PC accordé", "travaux", "livré")
+PROBABLE = ("PC déposé", "études")
+POSSIBLE = ("repérage",)
+RENEWAL = ("friche", "dent creuse", "renouvellement urbain")
+SOCIAL = list(schema.SOCIAL_RENT_FIELDS)
+OWNERSHIP = ["psla", "brs", "accession_libre"]
+EPCI = "EPCI"
+TABLE_COLUMNS = ("commune", "name", "homes_target", "certain", "probable", "possible", "expected",
+                 "coverage", "midterm_target", "midterm_expected", "lls_target", "lls_programmed",
+                 "sru_rate_now", "sru_rate_projected", "sru_catchup_target", "sru_catchup_programmed",
+                 "homes_qpv", "homes_sectors", "homes_extension", "zan_ha", "remaining_need",
+                 "capacity_unlinked")
+
+
+def _points(geoms: np.ndarray) -> np.ndarray:
+    """Point on surface of each geometry (None where missing or empty)."""
+    geoms = np.asarray(geoms, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    out = np.full(len(geoms), None, dtype=object)
+    if ok.any():
+        out[ok] = shapely.point_on_surface(geoms[ok])
+    return out
+
+
+def first_within(geoms, polys: gpd.GeoDataFrame, predicate="within") -> np.ndarray:
+    """For each geometry, the position in `polys` of the first polygon satisfying `predicate` (-1: none).
+
+    One STRtree query for the whole array: no Python loop over the features.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = np.full(len(geoms), -1, dtype=np.int64)
+    if not len(geoms) or polys is None or not len(polys):
+        return out
+    ok = np.flatnonzero(~shapely.is_missing(geoms))
+    if not len(ok):
+        return out
+    left, right = polys.sindex.query(geoms[ok], predicate=predicate)
+    order = np.lexsort((right, left))  # first polygon (in layer order) per feature
+    left, right = left[order], right[order]
+    keep = np.r_[True, left[1:] != left[:-1]] if len(left) else np.array([], dtype=bool)
+    out[ok[left[keep]]] = right[keep]
+    return out
+
+
+def pick(frame: pd.DataFrame, pos: np.ndarray, column: str) -> np.ndarray:
+    """frame[column] at positions `pos` (None where pos is -1)."""
+    values = frame[column].to_numpy(dtype=object) if len(frame) else np.array([], dtype=object)
+    out = np.full(len(pos), None, dtype=object)
+    hit = pos >= 0
+    out[hit] = values[pos[hit]]
+    return out
+
+
+def _num(frame, col):
+    return pd.to_numeric(frame[col], errors="coerce").fillna(0).astype(float) if col in frame else \
+        pd.Series(0.0, index=frame.index)
+
+
+class Territory:
+    """The layers of a store, read once, with every scheme, friche and plot placed on the map."""
+
+    def __init__(self, store, settings: Settings | None = None):
+        self.store = store
+        self.settings = settings or load_settings(store)
+        self.crs = store.crs
+        self._cache = {}
+
+    def layer(self, name):
+        return self._cached(("layer", name), lambda: self.store.read(name))
+
+    def _cached(self, key, build):
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    @property
+    def period(self):
+        return self._cached("period", lambda: self.settings.period(self.layer("targets")))
+
+    # -- communes -------------------------------------------------------------------------
+    @property
+    def communes(self) -> gpd.GeoDataFrame:
+        def build():
+            com = self.layer("communes").copy()
+            dens = pd.to_numeric(com["density_min"], errors="coerce")
+            fallback = com["polarity"].map(self.settings.density_for).astype(float)
+            com["density"] = dens.fillna(fallback)
+            rp = pd.to_numeric(com["main_residences"], errors="coerce").astype(float)
+            com["sru_rate_now"] = pd.to_numeric(com["lls_stock"], errors="coerce").astype(float) / rp.where(rp > 0)
+            return com
+        return self._cached("communes", build)
+
+    def placed(self, layer: str) -> gpd.GeoDataFrame:
+        """The layer with `pt` (point on surface), `commune_found`, and for projects and plots the zone."""
+        return self._cached(("placed", layer), lambda: self._place(layer))
+
+    def _place(self, layer):
+        lay = schema.get_layer(layer)
+        frame = self.layer(layer).copy()
+        geoms = frame.geometry.to_numpy()
+        frame["pt"] = _points(geoms)
+        com = self.communes
+        frame["commune_found"] = pick(com, first_within(frame["pt"].to_numpy(), com), "insee")
+        frame["declared"] = frame[lay.commune_field]
+        zoning = self.layer("zoning")
+        zpos = first_within(frame["pt"].to_numpy(), zoning)
+        frame["zone_type"] = pick(zoning, zpos, "typezone")
+        frame["zone_lib"] = pick(zoning, zpos, "libelle")
+        frame["is_polygon"] = np.isin(shapely.get_type_id(geoms), (3, 6))
+        frame["area_m2_geom"] = np.where(frame["is_polygon"], shapely.area(geoms), np.nan)
+        return frame
+
+    # -- projects -----------------------------------------------------------------------------
+    @property
+    def projects(self) -> gpd.GeoDataFrame:
+        """Every scheme (abandoned ones too: see `active`) with its place and its counts."""
+        return self._cached("projects", self._projects)
+
+    def _projects(self):
+        p = self.placed("projects")
+        s = self.settings
+        start, end, mid = self.period
+        p["active"] = p["status"].ne("abandonné").to_numpy()
+        homes = _num(p, "homes_total")
+        p["homes"] = homes
+        p["social"] = sum(_num(p, c) for c in SOCIAL)
+        p["ownership"] = sum(_num(p, c) for c in OWNERSHIP)
+        year = pd.to_numeric(p["delivery_year"], errors="coerce")
+        p["in_period"] = p["active"] & (year.isna() | year.between(start, end)).to_numpy()
+        p["by_midterm"] = p["active"] & year.between(start, mid).to_numpy()
+        p["bucket"] = np.select([p["status"].isin(CERTAIN), p["status"].isin(PROBABLE)],
+                                ["certain", "probable"], "possible")
+        permit = pd.to_numeric(p["permit_year"], errors="coerce")
+        financed = permit.fillna(year - 2)
+        t0, t1 = s.triennial()
+        p["in_triennial"] = p["active"] & financed.between(t0, t1).to_numpy()
+        # QPV: the point decides "in the QPV"; the whole footprint must lie in the band (CGI 278 sexies)
+        qpv = self.qpv
+        qpos = first_within(p["pt"].to_numpy(), qpv)
+        p["qpv"] = pick(qpv, qpos, "code_qp")
+        bpos = first_within(p.geometry.to_numpy(), self.qpv_bands)
+        p["band_qpv"] = pick(qpv, bpos, "code_qp")
+        p["band_m"] = pick(qpv, bpos, "band_m")
+        has_band = bpos >= 0
+        dist = np.full(len(p), np.nan)
+        if has_band.any():
+            dist[has_band] = shapely.distance(p.geometry.to_numpy()[has_band],
+                                              qpv.geometry.to_numpy()[bpos[has_band]])
+        p["qpv_distance_m"] = dist
+        sectors = self.layer("sectors")
+        spos = first_within(p["pt"].to_numpy(), sectors)
+        p["sector"] = pick(sectors, spos, "id")
+        p["sector_name"] = pick(sectors, spos, "name")
+        # ZAN: land taken from farmland or nature
+        on_an = p["zone_type"].isin(["A", "N"]).to_numpy()
+        p["consumes"] = (p["land_origin"].eq("extension").to_numpy() | on_an)
+        p["renewal"] = p["land_origin"].isin(RENEWAL).to_numpy() & ~p["consumes"]
+        density = p["declared"].map(dict(zip(self.communes.insee, self.communes.density))).astype(float)
+        estimate = homes / density.where(density > 0) * 10000
+        known = pd.Series(p["area_m2_geom"], index=p.index).fillna(pd.to_numeric(p["site_area_m2"], errors="coerce"))
+        p["site_m2_known"] = known  # footprint, else the declared site area
+        area = known.fillna(estimate)
+        p["site_m2"] = area
+        p["zan_ha"] = np.where(p["consumes"], area.fillna(0) / 10000, 0.0)
+        return p
+
+    @property
+    def qpv(self) -> gpd.GeoDataFrame:
+        def build():
+            q = self.layer("qpv").copy()
+            npnru = pd.to_numeric(q["npnru"], errors="coerce").fillna(0).astype(int)
+            q["band_m"] = np.where(npnru == 1, self.settings.vat_band_npnru_m, self.settings.vat_band_m)
+            return q
+        return self._cached("qpv", build)
+
+    @property
+    def qpv_bands(self) -> gpd.GeoDataFrame:
+        """Each QPV grown by its reduced-VAT band (300 m, 500 m for NPNRU quarters)."""
+        def build():
+            q = self.qpv
+            return gpd.GeoDataFrame({"code_qp": q["code_qp"]},
+                                    geometry=q.geometry.buffer(q["band_m"].to_numpy(), quad_segs=8),
+                                    crs=self.crs)
+        return self._cached("qpv_bands", build)
+
+    # -- friches and plots not yet linked to a scheme ----------------------------------------------
+    def unlinked(self, layer: str) -> gpd.GeoDataFrame:
+        """Friches (not reconverted) or plots (not built, not in a project) with no scheme on them."""
+        return self._cached(("unlinked", layer), lambda: self._unlinked(layer))
+
+    def _unlinked(self, layer):
+        frame = self.placed(layer)
+        p = self.projects[self.projects["active"]]
+        if layer == "friches":
+            key, link = "site_id", "friche_id"
+            open_ = ~frame["site_statut"].isin(["friche reconvertie"])
+        else:
+            key, link = "id", "plot_id"
+            open_ = ~frame["status"].isin(["bâti", "en projet"])
+        linked = frame[key].isin(set(p[link].dropna()))
+        touched = np.zeros(len(frame), dtype=bool)
+        geoms = p.geometry.to_numpy()
+        ok = ~shapely.is_missing(geoms)
+        if ok.any() and len(frame):
+            tree = shapely.STRtree(geoms[ok])
+            fgeoms = frame.geometry.to_numpy()
+            fok = np.flatnonzero(~shapely.is_missing(fgeoms))
+            hit, _ = tree.query(fgeoms[fok], predicate="intersects")
+            touched[fok[np.unique(hit)]] = True
+        out = frame[open_.to_numpy() & ~linked.to_numpy() & ~touched].copy()
+        cap = pd.to_numeric(out["capacity"], errors="coerce")
+        out["capacity_est"] = cap.fillna(0)
+        return out
+
+
+def _ratio(a, b):
+    b = pd.Series(b, dtype=float)
+    return (pd.Series(a, dtype=float) / b.where(b > 0)).round(3)
+
+
+def progress(store, commune=None, settings=None, territory: Territory | None = None) -> pd.DataFrame:
+    """Pipeline vs PLH targets: one row per commune, and an "EPCI" total row (last).
+
+    Columns: the PLH target; homes expected within the PLH period, certain / probable /
+    possible and their sum, coverage (expected / target); pro-rata target and expected homes at
+    mid-term; LLS target vs social rent programmed; current and projected SRU rate, the
+    triennial catch-up target (CCH L302-8) vs social rent financed in the current triennial
+    period with its PLAI/PLS shares; homes in QPV and in priority sectors; renewal vs extension
+    homes and the hectares of farmland/nature taken (ZAN); remaining need vs the capacity of
+    friches and plots no scheme uses yet; every scheme's homes (homes_pipeline), in the period
+    or not. With `commune`, only that commune's row (and no EPCI row).
+    """
+    t = territory or Territory(store, settings)
+    s, (start, end, mid) = t.settings, t.period
+    com = t.communes
+    p = t.projects
+    act = p[p["active"]]
+    per = act[act["in_period"]]
+    tri = act[act["in_triennial"]]
+    codes = list(com["insee"]) + sorted(set(act["declared"].dropna()) - set(com["insee"]))
+    rows = pd.DataFrame({"commune": codes})
+    rows["name"] = rows["commune"].map(dict(zip(com.insee, com["name"])))
+    targets = t.layer("targets")
+    targets = targets[pd.to_numeric(targets["period_start"], errors="coerce") == start]
+    for col, src in (("homes_target", "homes_target"), ("lls_target", "lls_target")):
+        rows[col] = rows["commune"].map(targets.groupby("commune")[src].sum(min_count=1)).astype(float)
+
+    def by(frame, value, name):
+        rows[name] = rows["commune"].map(frame.groupby("declared")[value].sum()).fillna(0).astype(float)
+
+    for bucket in ("certain", "probable", "possible"):
+        by(per[per["bucket"] == bucket], "homes", bucket)
+    rows["expected"] = rows[["certain", "probable", "possible"]].sum(axis=1)
+    years = end - start + 1
+    rows["midterm_target"] = (rows["homes_target"] * (mid - start + 1) / years).round(0)
+    by(act[act["by_midterm"]], "homes", "midterm_expected")
+    by(per, "social", "lls_programmed")
+    for c in ("lls_plai", "lls_pls"):
+        by(tri.assign(v=_num(tri, c)), "v", "sru_" + c.split("_")[1])
+    by(tri, "social", "sru_catchup_programmed")
+    by(per[per["qpv"].notna()], "homes", "homes_qpv")
+    by(per[per["sector"].notna()], "homes", "homes_sectors")
+    by(per[per["renewal"]], "homes", "homes_renewal")
+    by(per[per["consumes"]], "homes", "homes_extension")
+    by(per, "zan_ha", "zan_ha")
+    by(act, "homes", "homes_pipeline")
+    rows["homes_outside_period"] = rows["homes_pipeline"] - rows["expected"]
+    cap = pd.concat([t.unlinked("friches")[["declared", "capacity_est"]],
+                     t.unlinked("plots")[["declared", "capacity_est"]]])
+    rows["capacity_unlinked"] = rows["commune"].map(cap.groupby("declared")["capacity_est"].sum()).fillna(0)
+    # SRU
+    cinfo = com.set_index("insee")
+    for col in ("sru_rate_required", "sru_status", "main_residences", "lls_stock"):
+        rows[col] = rows["commune"].map(cinfo[col]) if len(cinfo) else None
+    rp = pd.to_numeric(rows["main_residences"], errors="coerce").astype(float)
+    stock = pd.to_numeric(rows["lls_stock"], errors="coerce").astype(float)
+    required = pd.to_numeric(rows["sru_rate_required"], errors="coerce").astype(float)
+    subject = (required > 0) & rows["sru_status"].isin(["soumise", "carencée"])
+    rows["sru_missing"] = np.where(subject, np.ceil((required * rp - stock).clip(lower=0)), np.nan)
+    rows["sru_catchup_target"] = np.ceil(rows["sru_missing"] * s.sru_catchup_rate)
+    rows = _ratios(_rounded(rows))
+    rows["sru_rate_now"] = _ratio(stock, rp)
+    rows["sru_rate_projected"] = _ratio(stock + rows["lls_programmed"], rp + rows["expected"])
+    rows.loc[rp.isna(), ["sru_rate_now", "sru_rate_projected"]] = np.nan
+    rows = rows.drop(columns=["main_residences", "lls_stock", "sru_status"])
+    if commune:
+        return _rounded(rows[rows["commune"] == commune].reset_index(drop=True))
+    total = rows.select_dtypes("number").sum(min_count=1)
+    total = total.drop([c for c in ("sru_rate_required",) if c in total])
+    epci = pd.DataFrame([{**total.to_dict(), "commune": EPCI, "name": _epci_name(com)}])
+    epci = _ratios(epci)
+    epci["sru_rate_now"] = _ratio(pd.Series([stock.sum()]), pd.Series([rp.sum()]))
+    epci["sru_rate_projected"] = _ratio(stock.sum() + epci["lls_programmed"], rp.sum() + epci["expected"])
+    return _rounded(pd.concat([rows, epci], ignore_index=True)[list(rows.columns)])
+
+
+def _ratios(rows):
+    rows["coverage"] = _ratio(rows["expected"], rows["homes_target"])
+    rows["lls_coverage"] = _ratio(rows["lls_programmed"], rows["lls_target"])
+    rows["sru_plai_share"] = _ratio(rows["sru_plai"], rows["sru_catchup_programmed"])
+    rows["sru_pls_share"] = _ratio(rows["sru_pls"], rows["sru_catchup_programmed"])
+    rows["remaining_need"] = (rows["homes_target"] - rows["expected"]).clip(lower=0)
+    return rows
+
+
+def _rounded(rows):
+    for col in rows.columns.drop([c for c in ("commune", "name", "sru_status") if c in rows]):
+        rows[col] = pd.to_numeric(rows[col], errors="coerce").astype(float)
+    rows["zan_ha"] = rows["zan_ha"].round(2)
+    return rows
+
+
+def _epci_name(com):
+    names = com["epci_name"].dropna().unique() if "epci_name" in com else []
+    return names[0] if len(names) == 1 else "total"
+
+
+def sms_share(prescriptions) -> pd.Series:
+    """The social-rent share a mixité-sociale sector asks: `lls_share`, else a "30 %" in its text."""
+    share = pd.to_numeric(prescriptions["lls_share"], errors="coerce")
+    text = prescriptions["txt"].fillna("") + " " + prescriptions["libelle"].fillna("")
+    found = text.str.extract(r"(\d+(?:[.,]\d+)?)\s*%")[0].str.replace(",", ".")
+    return share.fillna(pd.to_numeric(found, errors="coerce") / 100)

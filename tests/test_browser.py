@@ -1,0 +1,150 @@
+"""The demo map and a commune pack in headless Chromium with no network: they draw and they work."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from plhgis import maps, reports
+from plhgis.store import GeoPackageStore
+
+import browser as harness
+from test_pack import HOSTILE, add_hostile
+
+pytestmark = pytest.mark.skipif(harness.available() is not None, reason=str(harness.available()))
+
+
+@pytest.fixture(scope="module")
+def pages(_demo_master, tmp_path_factory):
+    """The territory map and the pack of 62950 (with two hostile scheme names), built once."""
+    folder = tmp_path_factory.mktemp("pages")
+    store_path = folder / "plh.gpkg"
+    shutil.copy(_demo_master, store_path)
+    store = GeoPackageStore(store_path, user="test")
+    ids = add_hostile(store)
+    territory = maps.write_map(store, folder / "territoire.html")
+    reports.write_packs(store, ["62950"], folder)
+    store.close()
+    return {"map": territory, "pack": folder / "62950-dossier.html", "hostile": ids}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with harness.Browser() as b:
+        yield b
+
+
+def _shot(b, path, name):
+    """Screenshot into the test folder (and $PLHGIS_SCREENSHOTS when set, to look at)."""
+    png = b.screenshot(path / name)
+    if os.environ.get("PLHGIS_SCREENSHOTS"):
+        shutil.copy(png, Path(os.environ["PLHGIS_SCREENSHOTS"]) / name)
+    return png
+
+
+def test_territory_map_draws_offline(chromium, pages, tmp_path):
+    chromium.open(pages["map"])
+    assert chromium.js_errors() == []
+    assert chromium.js("return document.querySelectorAll('.leaflet-container').length") == 1
+    keys = chromium.js("return Object.keys(PLH_LAYERS).sort()")
+    assert keys == sorted(["communes", "zoning", "sectors", "qpv", "plots", "friches", "projects"])
+    drawn = chromium.js("return document.querySelectorAll('.leaflet-plh-projects-pane path, "
+                        ".plh-projects path').length || document.querySelectorAll('path.leaflet-interactive').length")
+    assert drawn > 50
+    assert chromium.js("return document.querySelector('.plh-title').textContent").startswith(
+        "Programme local de l'habitat")
+    png = _shot(chromium, tmp_path, "territoire.png")
+    assert harness.painted_share(png) > 0.03  # communes, schemes and friches drawn, not a blank page
+
+
+def _overlay_checkbox(b, label):
+    return b.js("""var labels = document.querySelectorAll('.leaflet-control-layers-overlays label');
+        for (var l of labels) { if (l.textContent.trim() === arguments[0]) return l.querySelector('input'); }
+        return null;""", label)
+
+
+def test_layer_control_toggles_a_layer(chromium, pages):
+    chromium.open(pages["map"])
+    on = "return PLH_LAYERS.zoning.layer._map != null"
+    assert chromium.js(on) is False  # zoning starts hidden
+    box = _overlay_checkbox(chromium, "Zonage PLU (U / AU / A / N)")
+    box.click()
+    assert chromium.js(on) is True
+    schemes = "return PLH_LAYERS.projects.layer._map != null"
+    _overlay_checkbox(chromium, "Opérations de logements (état)").click()
+    assert chromium.js(schemes) is False
+    _overlay_checkbox(chromium, "Opérations de logements (état)").click()
+    assert chromium.js(schemes) is True
+    assert chromium.js_errors() == []
+
+
+def _click_feature(b, key, feature_id):
+    """Click, with the mouse, on the marker of one feature; returns the popup's text."""
+    point = b.js("""var key = arguments[0], id = arguments[1], found = null;
+        PLH_LAYERS[key].geojson.eachLayer(function (l) {
+            if (l.feature.properties.p.some(function (r) { return r[1] === id; })) { found = l; }
+        });
+        var map = PLH_LAYERS[key].layer._map;
+        found.getElement().scrollIntoView({block: 'center'});
+        map.setView(found.getLatLng(), 15, {animate: false});
+        var p = map.latLngToContainerPoint(found.getLatLng());
+        var box = map.getContainer().getBoundingClientRect();
+        return [p.x + box.left, p.y + box.top];""", key, feature_id)
+    _mouse_click(b, *point)
+    b.wait("document.querySelector('.leaflet-popup-content')", 5)
+    return b.js("return document.querySelector('.leaflet-popup-content').textContent")
+
+
+def _mouse_click(b, x, y):
+    """A real mouse click (DevTools input events) at page coordinates."""
+    b.driver.execute_cdp_cmd("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})
+    for kind in ("mousePressed", "mouseReleased"):
+        b.driver.execute_cdp_cmd("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left",
+                                                              "clickCount": 1})
+
+
+def test_popup_opens_on_a_scheme(chromium, pages, tmp_path):
+    chromium.open(pages["map"])
+    text = _click_feature(chromium, "projects", "P-62950-0018")
+    assert "Résidence du Chevalement (QPV)" in text and "Logements" in text and "40" in text
+    _shot(chromium, tmp_path, "popup.png")
+    assert chromium.js_errors() == []
+
+
+def test_hostile_names_show_as_text(chromium, pages):
+    chromium.open(pages["map"])
+    chromium.js("window.alert = function (m) { window.__alerted = m; };")
+    for fid, name in zip(pages["hostile"], HOSTILE):
+        text = _click_feature(chromium, "projects", fid)
+        assert name in text  # shown literally
+    assert chromium.js("return document.querySelectorAll('.leaflet-popup-content img').length") == 0
+    assert chromium.js("return window.__alerted === undefined")
+    chromium.open(pages["pack"])
+    cells = chromium.js("return Array.from(document.querySelectorAll('table.schemes td')).map(c => c.textContent)")
+    assert HOSTILE[0] in cells and HOSTILE[1] in cells
+    assert chromium.js("return document.querySelectorAll('table img, .plh-title img').length") == 0
+    assert chromium.js_errors() == []
+
+
+def test_pack_page_works_offline(chromium, pages, tmp_path):
+    chromium.open(pages["pack"])
+    assert chromium.js_errors() == []
+    assert chromium.js("return document.querySelectorAll('.leaflet-container').length") == 1
+    assert chromium.js("return document.querySelector('h1').textContent").startswith("Rencontre foncière annuelle")
+    # the scheme table sorts by homes, numerically, on a click
+    header = chromium.js("""return Array.from(document.querySelectorAll('table.schemes th'))
+        .find(th => th.textContent === 'Logements');""")
+    header.click()
+    col = chromium.js("return Array.from(document.querySelectorAll('table.schemes th')).indexOf(arguments[0])",
+                      header)
+    homes = chromium.js("return Array.from(document.querySelectorAll('table.schemes tbody tr'))"
+                        ".map(r => parseFloat(r.cells[arguments[0]].textContent))", col)
+    assert homes == sorted(homes) and len(homes) > 10
+    header.click()
+    homes = chromium.js("return Array.from(document.querySelectorAll('table.schemes tbody tr'))"
+                        ".map(r => parseFloat(r.cells[arguments[0]].textContent))", col)
+    assert homes == sorted(homes, reverse=True)
+    png = _shot(chromium, tmp_path, "pack.png")
+    assert harness.painted_share(png) > 0.02

@@ -1,0 +1,159 @@
+"""HTML maps: offline, escaped, light, and the `plhgis map` command."""
+from __future__ import annotations
+
+import re
+
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from plhgis import assets, demo, maps
+from plhgis.errors import PlhgisError
+
+from test_pack import HOSTILE, add_hostile
+
+EXTERNAL = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=", re.I)
+
+
+def real_data(shared) -> maps.MapData:
+    """The 89 CALL + CAPSO communes and the Cartofriches points, as a map of frames."""
+    communes = gpd.read_file(shared / "territoire" / "communes_call_capso.geojson").rename(
+        columns={"code": "insee", "nom": "name", "nom_epci": "epci_name", "population_municipale": "population"})
+    friches = gpd.read_file(shared / "friches" / "cartofriches_points_call.geojson")
+    return maps.MapData({"communes": communes, "friches": friches}, name="CALL et CAPSO")
+
+
+def features(page: str, key: str) -> list[dict]:
+    """The GeoJSON features of one overlay, read back from the page."""
+    import json
+
+    match = re.search(r"plhLayer\([^,]+, \"" + key + r"\",\s*(\{.*?\}), \{\"styles\"", page, re.S)
+    return json.loads(match.group(1))["features"]
+
+
+def test_territory_map_is_self_contained(demo_store):
+    page = maps.to_html(maps.store_map(demo_store))
+    assert not EXTERNAL.search(page), EXTERNAL.search(page)
+    assert "markerClusterGroup" in page and "leaflet-control-layers" in page  # the libraries, inlined
+    assert "url(data:image/png;base64," in page  # the layer-control icon too
+    assert demo.LABEL in page and "données au " in page
+    assert "LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2" in page and "tile.openstreetmap.org" in page
+    for name in ("Opérations de logements (état)", "Friches (statut CNIG)", "Dents creuses / gisements (horizon)",
+                 "QPV et bande TVA réduite", "Secteurs prioritaires", "Zonage PLU (U / AU / A / N)",
+                 "Couverture de l\\u0027objectif PLH par commune", "Fond blanc (hors ligne)"):
+        assert name in page, name
+    assert len(page) < 1_000_000
+
+
+def test_schemes_sized_coloured_and_flagged(demo_store):
+    page = maps.to_html(maps.store_map(demo_store))
+    schemes = features(page, "projects")
+    stored = demo_store.read("projects")
+    assert len(schemes) == stored.geometry.notna().sum() > 40  # one scheme has no geometry yet
+    big = max(schemes, key=lambda f: f["properties"]["r"])
+    small = min(schemes, key=lambda f: f["properties"]["r"])
+    assert big["properties"]["r"] > small["properties"]["r"]
+    assert {f["properties"]["s"] for f in schemes} >= {0, 5}  # several statuses, several colours
+    if maps.checks_available():
+        flagged = [f for f in schemes if f["properties"].get("h")]
+        assert flagged and all(f["properties"]["f"] for f in flagged)
+    coords = re.findall(r"\d+\.(\d+)", page[page.index('"projects"'):][:20000])
+    assert coords and max(len(c) for c in coords) <= maps.DECIMALS
+
+
+def test_commune_map_zooms_and_greys_neighbours(demo_store):
+    data = maps.collect(demo_store, "62951")
+    specs, extent = maps._layer_specs(data, "fr")
+    communes = dict((k, c) for k, _, c, _, _ in specs)["communes"]["features"]
+    grey = [f for f in communes if f["properties"]["s"] == len(maps.COVERAGE_CLASSES) + 1]
+    assert len(grey) == 11
+    schemes = dict((k, c) for k, _, c, _, _ in specs)["projects"]["features"]
+    assert len(schemes) == 7
+    assert extent[2] - extent[0] < 15000  # one commune, not the 24 km territory
+    with pytest.raises(PlhgisError, match="no commune '99999'"):
+        maps.collect(demo_store, "99999")
+
+
+def test_choropleth_classes_follow_coverage(demo_store):
+    data = maps.load(demo_store)
+    codes = sorted(data.layers["communes"]["insee"])
+    data.progress = pd.DataFrame({"commune": codes[:5] + ["EPCI"], "homes_target": [100] * 6,
+                                  "expected": [10, 60, 90, 110, 150, 500]})
+    specs, _ = maps._layer_specs(data, "fr")
+    by_name = {f["properties"]["p"][0][1]: f["properties"]["s"]
+               for f in dict((k, c) for k, _, c, _, _ in specs)["communes"]["features"]}
+    assert [by_name[c] for c in codes[:5]] == [0, 1, 2, 3, 4]
+    assert by_name[codes[6]] == len(maps.COVERAGE_CLASSES)  # no target: its own grey
+
+
+def test_hostile_text_is_escaped(demo_store):
+    add_hostile(demo_store)
+    page = maps.to_html(maps.store_map(demo_store, "62950"))
+    for raw in HOSTILE + ("<b onmouseover",):
+        assert raw not in page
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
+    assert page.count("</script>") == page.count("<script")
+    assert "textContent" in page and "bindPopup(plhPopup" in page
+
+
+def test_js_json_cannot_close_a_script():
+    text = maps.js_json({"a": "</script><!-- & ' \u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text and "'" not in text
+    assert "\u2028" not in text
+
+
+def test_a_cdn_plugin_is_refused(demo_store):
+    m = maps.store_map(demo_store)
+    folium.plugins.MousePosition().add_to(m)
+    with pytest.raises(PlhgisError, match="from the network"):
+        maps.to_html(m)
+
+
+def test_neighbouring_communes_keep_shared_edges():
+    # two squares sharing a wiggly edge, in Lambert-93
+    x0, y0 = 680000, 7030000
+    edge = [(x0 + 1000 + (15 if i % 2 else -15), y0 + i * 50) for i in range(41)]
+    west = shapely.Polygon([(x0, y0)] + edge + [(x0, y0 + 2000)])
+    east = shapely.Polygon([(x0 + 2000, y0)] + [(x0 + 2000, y0 + 2000)] + list(reversed(edge)))
+    frame = gpd.GeoDataFrame(geometry=[west, east], crs="EPSG:2154")
+    out = maps.display_geometries(frame, tolerance=40, coverage=True)
+    assert shapely.get_num_coordinates(out).sum() < shapely.get_num_coordinates(frame.geometry.to_numpy()).sum()
+    metric = gpd.GeoSeries(out, crs="EPSG:4326").to_crs("EPSG:2154").to_numpy()
+    assert shapely.intersection(metric[0], metric[1]).area < 1.0  # no overlap
+    assert abs(shapely.union_all(metric).area - (west.area + east.area)) < 0.002 * west.area  # no gap
+    coords = shapely.get_coordinates(out)
+    assert np.allclose(coords, np.round(coords, maps.DECIMALS), atol=1e-12)
+
+
+def test_map_command(invoke, demo_path, tmp_path):
+    out = tmp_path / "carte.html"
+    result = invoke("map", "--store", demo_path, "-o", out)
+    assert result.exit_code == 0 and f"map written to {out}" in result.stderr
+    again = invoke("map", "--store", demo_path, "-o", out)
+    assert again.exit_code == 1 and "already exists" in again.output
+    result = invoke("map", "--store", demo_path, "--commune", "62950", "-o", out, "--overwrite", "--lang", "en")
+    assert result.exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert "Souchez-la-Grande (62950) — land meeting" in page and "Housing schemes (status)" in page
+
+
+def test_assets_come_from_npm_packages():
+    found = assets.find()
+    assert found is not None and (found / "node_modules" / "leaflet" / "package.json").is_file()
+    head = assets.head_html()
+    assert "</script" not in head.replace("</script>", "", head.count("</script>"))
+
+
+@pytest.mark.shared
+def test_real_communes_and_cartofriches_stay_light(shared_data):
+    data = real_data(shared_data)
+    page = maps.to_html(maps.build(data))
+    assert len(page.encode()) < 3_000_000
+    communes = features(page, "communes")
+    assert len(communes) == 89
+    friches = features(page, "friches")
+    assert len(friches) == len(data.layers["friches"])
+    assert '"cluster":true' in page  # 95 Cartofriches points: clustered

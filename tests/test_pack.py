@@ -1,0 +1,205 @@
+"""The commune pack (HTML + XLSX) and the spreadsheet round trip."""
+from __future__ import annotations
+
+import json
+import re
+
+import openpyxl
+import pytest
+import shapely
+
+from plhgis import edits, reports, sheets
+from plhgis.store import GeoPackageStore
+
+HOSTILE = ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>")
+COMMUNE = "62951"  # Méricourt-les-Fosses: 7 schemes in the demo
+
+
+def add_hostile(store, commune="62950"):
+    """Two schemes whose names and comments try to run script in a page."""
+    c = store.read("communes", commune=commune).geometry.iloc[0].representative_point()
+    ids = []
+    for k, name in enumerate(HOSTILE):
+        change = edits.add(store, "projects", {"name": name, "commune": commune, "homes_total": 12,
+                                               "status": "études", "operator": HOSTILE[1 - k],
+                                               "comment": f"<b onmouseover=alert({k})>x</b>"},
+                           shapely.Point(c.x + 50 * k, c.y), source="test")
+        ids.append(change.id)
+    return ids
+
+
+@pytest.fixture
+def pack_dir(demo_path, tmp_path):
+    store = GeoPackageStore(demo_path, user="test")
+    reports.write_packs(store, [COMMUNE], tmp_path / "out")
+    store.close()
+    return tmp_path / "out"
+
+
+# -- the workbook ---------------------------------------------------------------------------------------
+def test_workbook_layout(pack_dir):
+    book = openpyxl.load_workbook(pack_dir / f"{COMMUNE}-projets.xlsx")
+    assert book.sheetnames[0] == "instructions"
+    assert "renvoyer au service habitat" in " ".join(str(c.value) for c in book["instructions"]["A"] if c.value)
+    ws = book["projets"]
+    header = [c.value for c in ws[1]]
+    assert header == list(sheets.COLUMNS)
+    assert "Nom de l'opération" in ws.cell(1, 2).comment.text
+    assert ws.protection.sheet
+    assert ws.cell(2, 1).protection.locked and not ws.cell(2, 2).protection.locked
+    assert ws.cell(ws.max_row, 1).protection.locked  # new rows get their id from plhgis
+    lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    status_col = openpyxl.utils.get_column_letter(header.index("status") + 1)
+    assert lists['"repérage,études,PC déposé,PC accordé,travaux,livré,abandonné"'].startswith(f"{status_col}2:")
+    assert '"friche,dent creuse,renouvellement urbain,extension"' in lists
+    ids = [ws.cell(r, 1).value for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value]
+    assert len(ids) == 7 and ids == sorted(ids)
+    assert ws.max_row == 1 + 7 + sheets.NEW_ROWS
+    assert sheets.pack_commune(pack_dir / f"{COMMUNE}-projets.xlsx") == COMMUNE
+
+
+def test_untouched_workbook_imports_as_no_change(invoke, demo_path, pack_dir):
+    result = invoke("import", "projects", pack_dir / f"{COMMUNE}-projets.xlsx", "--dry-run", "--store", demo_path)
+    assert result.exit_code == 0, result.output
+    assert "would change 0 added, 0 updated, 0 ended, 7 unchanged" in result.output
+    assert "left out" not in result.output
+
+
+def _rewrite(path, edit):
+    """Apply `edit(rows)` to the data rows of the projets sheet, as a commune would in Excel."""
+    book = openpyxl.load_workbook(path)
+    ws = book["projets"]
+    header = [c.value for c in ws[1]]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=ws.max_row)]
+    rows = edit(header, [r for r in rows if any(v not in (None, "") for v in r)])
+    ws.delete_rows(2, ws.max_row)
+    for r in rows:
+        ws.append(r)
+    book.save(path)
+    return header
+
+
+def test_edited_sheet_shows_each_change_then_merges(invoke, demo_path, pack_dir):
+    path = pack_dir / f"{COMMUNE}-projets.xlsx"
+    col = {}
+
+    def edit(header, rows):
+        col.update({name: i for i, name in enumerate(header)})
+        rows[2][col["status"]] = "PC accordé"                       # P-62951-0003: PC déposé → PC accordé
+        rows[3][col["homes_total"]] = 30
+        rows[3][col["delivery_year"]] = "2029"                      # a year typed as text
+        rows[4][col["comment"]] = "  revu en réunion  "
+        left = rows.pop(5)[0]                                       # a scheme the commune deleted
+        new = [None] * len(header)
+        new[col["name"]], new[col["commune"]], new[col["homes_total"]] = "Les Hauts du Terril", "62951", "14"
+        new[col["status"]], new[col["address"]] = "repérage", "62951000AB0123"
+        rows.sort(key=lambda r: r[col["name"]], reverse=True)      # the commune sorted its table
+        blank = [None] * len(header)
+        col["left"] = left
+        return rows[:2] + [blank, blank] + rows[2:] + [blank, new, [" "] * len(header)]
+
+    _rewrite(path, edit)
+    before = GeoPackageStore(demo_path).get("projects", "P-62951-0003")
+    assert before["status"] == "PC déposé"
+    result = invoke("import", "projects", path, "--dry-run", "--store", demo_path)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "~ projects P-62951-0003 status: 'PC déposé' → 'PC accordé'" in out
+    assert re.search(r"~ projects P-62951-0004 homes_total: \d+ → 30; delivery_year: \d+ → 2029", out), out
+    assert re.search(r"~ projects P-62951-0005 comment: ∅ → 'revu en réunion'", out), out
+    assert "+ projects (new id) Les Hauts du Terril" in out
+    assert f"? projects {col['left']} " in out and "left out of the sheet" in out
+    assert "would change 1 added, 3 updated, 0 ended" in result.output
+    assert GeoPackageStore(demo_path).get("projects", "P-62951-0003")["status"] == "PC déposé"  # dry run
+
+    result = invoke("import", "projects", path, "--store", demo_path, "--user", "mairie")
+    assert result.exit_code == 0, result.output
+    store = GeoPackageStore(demo_path)
+    assert store.get("projects", "P-62951-0003")["status"] == "PC accordé"
+    assert store.get("projects", col["left"])["end_date"] is None  # left out is never ended silently
+    hist = store.history("projects", "P-62951-0003")
+    assert hist.iloc[-1]["source"].endswith(f"{COMMUNE}-projets.xlsx") and hist.iloc[-1]["user"] == "mairie"
+    # and the next pack shows it under "what changed"
+    changes = reports.changes_since(store, COMMUNE, "2000-01-01")
+    assert {"kind": "status", "id": "P-62951-0003"}.items() <= next(
+        c for c in changes if c["id"] == "P-62951-0003" and c["kind"] == "status").items()
+    assert any(c["kind"] == "new" and c["name"] == "Les Hauts du Terril" for c in changes)
+
+
+def test_bad_cell_names_row_and_column(invoke, demo_path, pack_dir):
+    path = pack_dir / f"{COMMUNE}-projets.xlsx"
+
+    def edit(header, rows):
+        rows[1][header.index("delivery_year")] = "fin 2027"
+        return rows
+
+    _rewrite(path, edit)
+    result = invoke("import", "projects", path, "--dry-run", "--store", demo_path)
+    assert result.exit_code == 1
+    assert "row 3" in result.output and "field 'delivery_year'" in result.output and "fin 2027" in result.output
+
+
+# -- the page ------------------------------------------------------------------------------------------------
+def test_pack_page_sections(demo_store, tmp_path):
+    edits.edit(demo_store, "projects", "P-62951-0003", {"status": "PC accordé"}, source="test")
+    page, facts = reports.pack_html(demo_store, COMMUNE, since="2000-01-01")
+    assert facts["schemes"] == 7
+    for text in ("Rencontre foncière annuelle — Méricourt-les-Fosses", "Où en est l&#x27;objectif PLH",
+                 "Objectif PLH 2023–2028", "Opérations de logements", "Friches", "Dents creuses",
+                 "Points à vérifier ensemble", "Ce qui a changé depuis la dernière rencontre (2000-01-01)",
+                 "Changement d&#x27;état", "PC déposé → PC accordé", "données fictives", "class='gauge'",
+                 "table class='schemes sortable'"):
+        assert text in page, text
+    assert '<html lang="fr">' in page
+    en, _ = reports.pack_html(demo_store, COMMUNE, lang="en")
+    assert "Annual land meeting" in en and "Where does the PLH target stand?" in en and '<html lang="en">' in en
+
+
+def test_pack_page_escapes_every_text(demo_store):
+    add_hostile(demo_store)
+    page, _ = reports.pack_html(demo_store, "62950")
+    for raw in HOSTILE + ("<b onmouseover",):
+        assert raw not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("</script>") == page.count("<script")  # nothing closes a script early
+
+
+def test_pack_cli_all(invoke, demo_path, tmp_path):
+    out = tmp_path / "packs"
+    result = invoke("pack", "--all", "-o", out, "--store", demo_path)
+    assert result.exit_code == 0, result.output
+    assert len(list(out.glob("*-dossier.html"))) == 12 and len(list(out.glob("*-projets.xlsx"))) == 12
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "href='62950-dossier.html'" in index and "href='62961-projets.xlsx'" in index
+    again = invoke("pack", "62950", "-o", out, "--store", demo_path)
+    assert again.exit_code == 1 and "already exists" in again.output and "--overwrite" in again.output
+    assert invoke("pack", "62950", "-o", out, "--overwrite", "--store", demo_path).exit_code == 0
+    usage = invoke("pack", "--store", demo_path)
+    assert usage.exit_code == 2 and "give one INSEE code or --all" in usage.output
+
+
+def test_demo_writes_map_checks_and_packs(invoke, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("demo", "--store", tmp_path / "plh.gpkg")
+    assert result.exit_code == 0, result.output
+    maps_dir = tmp_path / "maps"
+    for name in ("territoire.html", "controles.html", "index.html", "62950-dossier.html", "62961-projets.xlsx"):
+        assert (maps_dir / name).is_file(), name
+    assert "territory map: maps/territoire.html" in result.stderr
+    assert "check report: maps/controles.html" in result.stderr
+    assert "href='territoire.html'" in (maps_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_changes_since_kinds(demo_store):
+    edits.edit(demo_store, "projects", "P-62951-0003", {"status": "livré"}, source="test")
+    edits.edit(demo_store, "projects", "P-62951-0004", {"operator": "Nouveau bailleur"}, source="test")
+    edits.end(demo_store, "projects", "P-62951-0005", reason="abandon")
+    kinds = {(c["id"], c["kind"]) for c in reports.changes_since(demo_store, COMMUNE, "2000-01-01")}
+    assert {("P-62951-0003", "delivered"), ("P-62951-0004", "other"), ("P-62951-0005", "ended"),
+            ("P-62951-0001", "new")} <= kinds
+    assert not any(i.startswith("P-62950") for i, _ in kinds)
+    detail = next(c["detail"] for c in reports.changes_since(demo_store, COMMUNE, "2000-01-01")
+                  if c["kind"] == "other")
+    assert "operator" in detail and "Nouveau bailleur" in detail
+    assert json.dumps(detail)  # plain text

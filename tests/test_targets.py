@@ -1,0 +1,86 @@
+"""Pipeline vs targets: totals, no scheme counted twice or lost, settings from plhgis.toml."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from plhgis import checks, targets
+from plhgis.settings import Settings, SettingsError, describe, load_settings
+
+SETTINGS = Settings(plh_start=2023, plh_end=2028, reference_year=2025)
+
+
+def test_epci_totals_are_the_sum_of_the_schemes(demo_store):
+    table = targets.progress(demo_store, settings=SETTINGS)
+    projects = demo_store.read("projects")
+    live = projects[projects.status != "abandonné"]
+    epci = table.set_index("commune").loc[targets.EPCI]
+    communes = table[table.commune != targets.EPCI]
+    assert epci.homes_pipeline == live.homes_total.sum() == communes.homes_pipeline.sum()
+    in_period = live[live.delivery_year.isna() | live.delivery_year.between(2023, 2028)]
+    assert epci.expected == in_period.homes_total.sum()
+    assert (communes.certain + communes.probable + communes.possible == communes.expected).all()
+    assert epci.homes_target == demo_store.read("targets").homes_target.sum()
+    assert epci.coverage == pytest.approx(epci.expected / epci.homes_target, abs=1e-3)
+
+
+def test_the_declared_commune_decides_for_a_straddling_scheme(demo_store):
+    """Les Terrasses du Bois: declared in 62959, its point lies in 62952; it counts once, for 62959."""
+    table = targets.progress(demo_store, settings=SETTINGS).set_index("commune")
+    projects = demo_store.read("projects")
+    for insee in ("62952", "62959"):
+        live = projects[(projects.commune == insee) & (projects.status != "abandonné")]
+        assert table.loc[insee, "homes_pipeline"] == live.homes_total.sum()
+    found = checks.run_checks(demo_store, rules=["DATA-OUTSIDE-COMMUNE"], settings=SETTINGS)
+    assert [(f.commune, f.figures["found"]) for f in found] == [("62959", "62952")]
+
+
+def test_one_commune_and_hand_figures(demo_store):
+    (row,) = targets.progress(demo_store, commune="62952", settings=SETTINGS).to_dict("records")
+    com = demo_store.read("communes", commune="62952").iloc[0]
+    assert row["sru_rate_now"] == pytest.approx(com.lls_stock / com.main_residences, abs=1e-3)
+    missing = -(-(0.25 * com.main_residences - com.lls_stock) // 1)
+    assert row["sru_missing"] == missing and row["sru_catchup_target"] == -(-(missing * 0.33) // 1)
+    assert row["midterm_target"] == round(row["homes_target"] / 2)
+    assert row["remaining_need"] == row["homes_target"] - row["expected"]
+
+
+def test_settings_from_plhgis_toml(demo_store):
+    path = demo_store.path.parent / "plhgis.toml"
+    path.write_text('[checks]\ntarget_under = 0.1\nvat_band_m = 250\n\n[checks.density_min]\n"pôle urbain" = 45\n'
+                    '\n[maps]\nzoom = 12\n', encoding="utf-8")
+    s = load_settings(demo_store)
+    assert (s.target_under, s.vat_band_m, s.density_min["pôle urbain"], s.density_min["commune rurale"]) == \
+        (0.1, 250, 45.0, 18.0)
+    assert s.sru_rate_high == 0.25
+    under = {f.commune for f in checks.run_checks(demo_store, rules=["TARGET-UNDER"])}
+    assert under == {"62952", "62955", "62957"}  # coverage 9 %, 4 % and 6 %: the only ones below 10 %
+    path.write_text("[checks]\ntarget_undr = 0.5\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="unknown setting"):
+        load_settings(demo_store)
+
+
+def test_every_setting_has_a_source():
+    table = describe(Settings())
+    assert table.source.str.len().gt(5).all() and table.meaning.str.len().gt(5).all()
+    legal = table.set_index("setting").source
+    assert "L302-8" in legal.sru_catchup_rate and "278 sexies" in legal.vat_band_npnru_m
+
+
+def test_targets_cli(invoke, demo_path):
+    table = invoke("targets", "--store", demo_path)
+    assert table.exit_code == 0 and "Souchez-la-Grande" in table.output and "EPCI" in table.output
+    rows = json.loads(invoke("targets", "--store", demo_path, "--commune", "62950", "--format", "json").stdout)
+    assert [r["commune"] for r in rows] == ["62950"] and rows[0]["homes_target"] == 1400
+
+
+def test_settings_cli(invoke, demo_path):
+    result = invoke("settings", "--store", demo_path, "--format", "csv")
+    assert result.exit_code == 0 and "sru_catchup_rate;0.33;0.33" in result.output
+
+
+def test_demo_prints_the_check_summary(invoke, tmp_path):
+    result = invoke("demo", "--store", tmp_path / "plh.gpkg", "-o", tmp_path / "maps")
+    assert result.exit_code == 0
+    assert "constats:" in result.stdout and "DATA-GEOM 1" in result.stdout
