@@ -96,7 +96,7 @@ def _centre(communes, i) -> Point:
 
 def _targets(communes) -> pd.DataFrame:
     rows = []
-    for i, c in communes.iterrows():
+    for _, c in communes.iterrows():
         homes = int(round(c.population * 0.0075 * 6 / 10) * 10)
         lls = int(homes * (0.1 if c.polarity == "pôle urbain" else 0.3 if c.sru_rate_required else 0.1))
         rows.append({"commune": c.insee, "period_start": 2023, "period_end": 2028,

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from . import io, schema
-from .errors import NotFoundError, PlhgisError, Problem, ValidationError
+from .errors import PlhgisError, Problem, ValidationError
 from .store import Change, _plain
 
 MODES = ("upsert", "append", "replace")
@@ -129,14 +129,14 @@ def _checked_geometry(geometry, lay, file, rows):
             polys = [g for g in repaired.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
             repaired = shapely.union_all(polys) if polys else repaired
         geoms[i] = repaired
-        warnings.append(Problem(f"invalid polygon repaired ({reason})", file, _label(rows.iloc[i]),
+        warnings.append(Problem(f"invalid polygon repaired ({reason})", file, rows.iloc[i],
                                 "geometry", None, "check the outline in QGIS"))
     if lay.geometry == "polygon":
         kinds = shapely.get_type_id(geoms)
         wrong = np.flatnonzero(~shapely.is_missing(geoms) & ~np.isin(kinds, (3, 6)))
         if len(wrong):
             raise ValidationError([Problem(f"{lay.name} need polygons, this is a "
-                                           f"{geoms[i].geom_type}", file, _label(rows.iloc[i]),
+                                           f"{geoms[i].geom_type}", file, rows.iloc[i],
                                            "geometry", None, "give the outline, not a point")
                                    for i in wrong])
     return pd.Series(list(geoms), index=geometry.index, dtype=object), warnings
@@ -154,10 +154,6 @@ def _derive_areas(lay, typed):
     typed[target] = derived.where(polygon, typed[target] if target in typed else np.nan)
 
 
-def _label(value):
-    return int(value) if isinstance(value, (int, np.integer)) else value
-
-
 def _duplicates(lay, typed, file, rows):
     if lay.key not in typed:
         return []
@@ -165,9 +161,9 @@ def _duplicates(lay, typed, file, rows):
     dup = keys.notna() & keys.duplicated(keep=False)
     problems = []
     for key, group in typed[dup].groupby(lay.key, sort=False):
-        lines = [str(_label(rows.loc[i])) for i in group.index]
+        lines = [str(rows.loc[i]) for i in group.index]
         problems.append(Problem(f"the same id appears on rows {', '.join(lines)}", file,
-                                _label(rows.loc[group.index[1]]), lay.key, key,
+                                rows.loc[group.index[1]], lay.key, key,
                                 "give each feature its own id, or merge the rows"))
     return problems
 
@@ -211,7 +207,7 @@ def _diff(lay, typed, current, mode, plan, file, rows):
     matched = pos.notna().to_numpy()
     if mode == "append" and matched.any():
         raise ValidationError([Problem(f"{lay.name} {k} is already in the store", file,
-                                       _label(rows.loc[i]), lay.key, k,
+                                       rows.loc[i], lay.key, k,
                                        "use --mode upsert to update it, or drop the id to add a new one")
                                for i, k in typed.loc[matched, lay.key].items()])
     new = typed[~matched]
@@ -331,13 +327,6 @@ def end(store, layer, feature_id, on=None, reason=None) -> Change:
     day = (on or date.today()).isoformat() if not isinstance(on, str) else on
     change = Change("end", feature_id, {"end_date": day}, {"end_date": None},
                     updated_at=current["updated_at"])
-    source = f"plhgis end" + (f" ({reason})" if reason else "")
+    source = "plhgis end" + (f" ({reason})" if reason else "")
     store.apply(lay.name, [change], source)
     return change
-
-
-def require_known(store, layer, feature_id):
-    """Raise NotFoundError unless the feature exists (ended ones included)."""
-    lay = schema.get_layer(layer)
-    if not store.current_versions(lay.name, [feature_id]):
-        raise NotFoundError(f"no {lay.name} feature with id {feature_id!r}", row=feature_id)

@@ -15,6 +15,11 @@ class Problem:
     value: object = None
     hint: str | None = None
 
+    def __post_init__(self):
+        """Row labels arrive as numpy integers from frames: keep them as plain int or text."""
+        if self.row is not None and not isinstance(self.row, (int, str)):
+            self.row = int(self.row) if hasattr(self.row, "__index__") else str(self.row)
+
     def __str__(self) -> str:
         where = []
         if self.file:

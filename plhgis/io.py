@@ -134,7 +134,7 @@ def _read_csv(path: Path):
                             na_filter=False, skip_blank_lines=True)
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputFileError(f"cannot read the CSV ({_first_line(exc)})", file=str(path),
-                             hint="check the separator (;) and that every line has the same columns")
+                             hint="check the separator (;) and that every line has the same columns") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, np.arange(len(frame)) + 2
 
@@ -280,12 +280,8 @@ def _outside_area(frame, store_crs, file, rows) -> list[tuple[int, Problem]]:
             hint = ("check the CRS of the file (--crs), and that x is the longitude/easting "
                     "and y the latitude/northing")
         i = present[j]
-        found.append((i, Problem(msg, file, _label(rows.iloc[i]), "geometry", None, hint)))
+        found.append((i, Problem(msg, file, rows.iloc[i], "geometry", None, hint)))
     return found
-
-
-def _label(value):
-    return int(value) if isinstance(value, (int, np.integer)) else value
 
 
 # -- export ------------------------------------------------------------------------------------

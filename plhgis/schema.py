@@ -351,7 +351,7 @@ def _coerce(fld: Field, raw: pd.Series, blank: pd.Series):
     if fld.type in ("int", "float"):
         num = _to_number(raw)
         bad = num.isna() & ~blank
-        msg, hint = f"not a number", "write digits only, e.g. 12 or 12,5"
+        msg, hint = "not a number", "write digits only, e.g. 12 or 12,5"
         if fld.type == "int":
             frac = num.notna() & (num != np.floor(num.fillna(0)))
             bad |= frac
@@ -393,7 +393,7 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
     def report(target, mask, fld, message, hint, values):
         for i in np.flatnonzero(mask.to_numpy()):
             v = values.iloc[i]
-            target.append(Problem(message, file, _row(rows.iloc[i]), fld, None if pd.isna(v) else v, hint))
+            target.append(Problem(message, file, rows.iloc[i], fld, None if pd.isna(v) else v, hint))
 
     for fld in layer.fields:
         if fld.name not in frame.columns:
@@ -448,10 +448,6 @@ def missing_required(layer: Layer, columns, file=None) -> list[Problem]:
             for f in layer.fields if f.required and f.name not in columns and f.name != layer.key]
 
 
-def _row(label):
-    return int(label) if isinstance(label, (int, np.integer)) else str(label)
-
-
 def _pattern_hint(fld: Field) -> str:
     return {INSEE_RE: "an INSEE code has 5 characters, e.g. 62498 or 2A004"}.get(
         fld.pattern, f"must match {fld.pattern}")
@@ -466,7 +462,7 @@ def _rule_product_mix(frame, file, rows):
     total = frame["homes_total"].astype("Float64")
     over = (total.notna() & (mix > total)).fillna(False)
     return [Problem(f"product mix adds up to {int(mix.iloc[i])} homes, more than homes_total "
-                    f"{int(total.iloc[i])}", file, _row(rows.iloc[i]), "homes_total",
+                    f"{int(total.iloc[i])}", file, rows.iloc[i], "homes_total",
                     int(total.iloc[i]), "lower the mix or raise homes_total")
             for i in np.flatnonzero(over.to_numpy())]
 
