@@ -134,17 +134,51 @@ def _plain(value):
     return value
 
 
+class _Seen(dict):
+    """A row that remembers which fields the message read."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.read = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+
 def _emit(code, frame, layer, key, message, figures, commune="declared", geometry="pt") -> list[Finding]:
-    """One finding per row of `frame`; `message(row)` and `figures` (column → figure name)."""
+    """One finding per row of `frame`; `message(row)` and `figures` (column → figure name).
+
+    Only the columns the findings use are turned into Python values (the message is first run
+    on one row to learn which it reads): a wide frame of 100,000 rows stays cheap.
+    """
     if frame is None or not len(frame):
         return []
+    probe = _Seen(frame.iloc[0].to_dict())
+    message(probe)
+    cols = [c for c in dict.fromkeys([*probe.read, key, commune, geometry]) if c and c in frame]
+    values = [frame[c].to_numpy(dtype=object).tolist() for c in cols]
+    figs = [(name, _plain_list(frame[col]) if col in frame else [None] * len(frame)) for col, name in figures.items()]
     sev = RULES[code].severity
     out = []
-    for row in frame.to_dict("records"):
-        figs = {name: _plain(row.get(col)) for col, name in figures.items()}
-        out.append(Finding(code, sev, layer, _plain(row.get(key)) if key else None,
-                           row.get(commune), message(row), figs, row.get(geometry)))
+    for i, items in enumerate(zip(*values)):
+        row = dict(zip(cols, items))
+        out.append(Finding(code, sev, layer, _plain(row.get(key)) if key else None, row.get(commune), message(row),
+                           {name: v[i] for name, v in figs}, row.get(geometry)))
     return out
+
+
+def _plain_list(series) -> list:
+    """JSON-ready values of a column: numbers rounded to 3 decimals, NaN/NA as None."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        arr = np.round(pd.to_numeric(series, errors="coerce").to_numpy(dtype=float), 3)
+        whole = pd.api.types.is_integer_dtype(series)
+        return [None if v != v else (int(v) if whole else v) for v in arr.tolist()]
+    return [_plain(v) for v in series.to_numpy(dtype=object).tolist()]
 
 
 def _fmt(x, digits=0) -> str:

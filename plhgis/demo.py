@@ -277,6 +277,7 @@ def _mix(total, rng, social):
     if not social:
         shares[:3] *= 0.3
     parts = np.floor(shares / shares.sum() * total).astype(int)
+    parts[-1] += total - parts.sum()  # the rounding remainder goes to free-market sale
     names = ("lls_plai", "lls_plus", "lls_pls", "psla", "accession_libre")
     return dict(zip(names, map(int, parts)))
 
@@ -310,7 +311,7 @@ def _special_projects(communes, layers, rows, geoms):
           "delivery_year": 2024, "comment": "livraison saisie avant le permis: à corriger"},
          Point(c0.x + 500, c0.y + 500)),
         ({"name": "Clos du Marais <b>(à vérifier)</b>", "commune": plot.commune, "homes_total": 6,
-          "accession_libre": 6, "status": "repérage", "land_origin": "dent creuse", "plot_id": None},
+          "status": "repérage", "land_origin": "dent creuse", "plot_id": None},
          plot.geometry.centroid),
     ] + _check_cases(communes, qpv)
     for values, geom in special:
