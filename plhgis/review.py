@@ -73,6 +73,17 @@ def _zones(path, store, insee, crs):
     return zoning, notes
 
 
+def _require_overlap(zones, commune, path, minimum):
+    """Refuse a zoning that barely meets the commune: another commune's plan, or a wrong CRS."""
+    if commune is None or commune.is_empty:
+        return
+    cover = zones.geometry.union_all().intersection(commune).area / commune.area
+    if cover < minimum:
+        raise PlhgisError(f"the zoning covers {cover:.0%} of the commune", file=str(path),
+                          value=", ".join(sorted(set(zones.get("idurba", pd.Series(dtype=str)).dropna().astype(str)))),
+                          hint="check that the file is this commune's PLU and that its CRS is right (--crs)")
+
+
 def _prescriptions(path, store, insee, crs, notes):
     """The file's surface prescriptions, else those of the store for this commune (or None)."""
     if path:
@@ -112,6 +123,7 @@ def review_plu(store, insee, zoning, prescriptions=None, *, crs=None, settings=N
         raise PlhgisError("no minimum density for this commune", field="density_min", value=insee,
                           hint="fill density_min or polarity in the communes layer, or [checks.density_min]")
     zones, notes = _zones(zoning, store, insee, crs)
+    _require_overlap(zones, c.geometry, zoning, s.zoning_min_cover)
     pr, pr_source = _prescriptions(prescriptions, store, insee, crs, notes)
     areas = zones.assign(ha=zones.geometry.area / 10000).groupby("typezone")["ha"].sum()
     zones_ha = {z: _r(areas.get(z, 0.0), 2) for z in (*schema.TYPEZONE, "other")}

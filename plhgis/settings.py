@@ -84,6 +84,8 @@ class Settings:
                             "schemes from this size must meet the SMS share")
     au_net_share: float = _s(0.75, LOCAL, "share of an AU zone left for housing once roads and public space "
                                           "are set aside (PLU review)")
+    zoning_min_cover: float = _s(0.5, LOCAL, "share of the commune a zoning file must cover for the PLU "
+                                             "review to accept it as that commune's plan")
     density_min: dict = _s(None, "SCoT (armature urbaine); demo values — set those of your SCoT",
                            "minimum homes/ha by polarity, when the commune's density_min is empty")
     # data

@@ -60,6 +60,16 @@ def test_review_refuses_an_unknown_commune(demo_store, tmp_path):
 
 
 @pytest.mark.shared
+def test_review_refuses_another_communes_plan(demo_store, tmp_path, invoke):
+    zoning = cnig_file(demo_store, "zoning", "62952", tmp_path / "z.geojson")
+    frame = gpd.read_file(zoning).drop(columns=["INSEE"])  # no INSEE field to tell them apart
+    frame.to_file(tmp_path / "62954_ZONE_URBA.geojson")
+    result = invoke("review-plu", "62954", "--zoning", tmp_path / "62954_ZONE_URBA.geojson",
+                    "--store", demo_store.path)
+    assert result.exit_code == 1
+    assert "the zoning covers 0% of the commune" in result.output and "62952_PLU_20210615" in result.output
+
+
 def test_review_of_a_real_cnig_plu(shared_data, tmp_path, invoke):
     """Arpaillargues-et-Aureillac (30014): its real ZONE_URBA and PRESCRIPTION_SURF files."""
     plu = shared_data / "plu"
