@@ -84,26 +84,33 @@ def short_names(columns) -> dict[str, str]:
     return out
 
 
+SINGLE_LAYER_SUFFIXES = {".geojson", ".json", ".shp", ".fgb", ".geojsonl", ".geojsons"}
+NOT_GEODATA_HINT = "use GeoPackage, GeoJSON, Shapefile, CSV or XLSX"
+
+
 def _read_ogr(path, layer, target_layer):
     import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError
 
-    try:
-        names = [n for n, _ in pyogrio.list_layers(path)]
-    except Exception as exc:  # GDAL raises several classes for a non-geodata file
-        raise InputFileError(f"not a geodata file GDAL can read ({_first_line(exc)})", file=str(path),
-                             hint="use GeoPackage, GeoJSON, Shapefile, CSV or XLSX") from None
-    if layer is None and len(names) > 1:
-        if target_layer in names:
+    if layer is None and path.suffix.lower() not in SINGLE_LAYER_SUFFIXES:
+        try:
+            names = [n for n, _ in pyogrio.list_layers(path)]
+        except DataSourceError as exc:
+            raise InputFileError(f"not a geodata file GDAL can read ({_first_line(exc)})", file=str(path),
+                                 hint=NOT_GEODATA_HINT) from None
+        if len(names) > 1:
+            if target_layer not in names:
+                raise InputFileError(f"the file holds several layers: {', '.join(names)}", file=str(path),
+                                     hint="say which with --layer NAME")
             layer = target_layer
-        else:
-            raise InputFileError(f"the file holds several layers: {', '.join(names)}", file=str(path),
-                                 hint="say which with --layer NAME")
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer)
-    except Exception as exc:
+        return pyogrio.read_dataframe(path, layer=layer)
+    except DataSourceError as exc:
+        raise InputFileError(f"not a geodata file GDAL can read ({_first_line(exc)})", file=str(path),
+                             hint=NOT_GEODATA_HINT) from None
+    except (DataLayerError, ValueError) as exc:
         raise InputFileError(f"cannot read the file ({_first_line(exc)})", file=str(path),
                              hint="open it in QGIS to check it, or export it again") from None
-    return frame
 
 
 def _first_line(exc) -> str:

@@ -132,6 +132,19 @@ class GeoPackageStore:
                              hint="create one with plhgis init --store PATH") from None
         self.crs = pyproj.CRS.from_user_input(row[0])
         self.srs_id = self.crs.to_epsg() or 0
+        self._upgrade()
+
+    def _upgrade(self):
+        """Bring a store made by an older plhgis up to the schema: new layers, new fields."""
+        tables = {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        missing = [lay for lay in schema.LAYERS.values() if lay.name not in tables]
+        if missing:
+            self.close()
+            _create_layers(self.path, self.crs, missing)
+        for lay in schema.LAYERS.values():
+            have = {r[1] for r in self.con.execute(f'PRAGMA table_info("{lay.name}")')}
+            for col in (c for c in lay.columns if c not in have):
+                self.con.execute(f'ALTER TABLE "{lay.name}" ADD COLUMN "{col}" {_SQL_TYPES[lay.field(col).type]}')
 
     # connection and transactions
     @property
@@ -173,8 +186,6 @@ class GeoPackageStore:
     @classmethod
     def create(cls, path, crs=schema.STORE_CRS, overwrite=False) -> "GeoPackageStore":
         """Create an empty store with every layer, the history and the settings tables."""
-        import fiona
-
         path = Path(path)
         if path.exists():
             if not overwrite:
@@ -182,21 +193,10 @@ class GeoPackageStore:
             path.unlink()
         path.parent.mkdir(parents=True, exist_ok=True)
         crs = pyproj.CRS.from_user_input(crs)
-        for lay in schema.LAYERS.values():
-            if lay.geometry is None:
-                continue
-            props = {f: _FIONA_TYPES[lay.field(f).type] for f in lay.columns}
-            with fiona.open(path, "w", driver="GPKG", layer=lay.name, crs=crs.to_wkt(),
-                            schema={"geometry": "Unknown", "properties": props}):
-                pass
+        _create_layers(path, crs, schema.LAYERS.values())
         con = sqlite3.connect(path, isolation_level=None)
         try:
             con.execute("BEGIN")
-            for lay in schema.LAYERS.values():
-                if lay.geometry is None:
-                    cols = ", ".join(f'"{c}" {_SQL_TYPES[lay.field(c).type]}' for c in lay.columns)
-                    _attribute_table(con, lay.name, cols)
-                con.execute(f'CREATE UNIQUE INDEX "ix_{lay.name}_{lay.key}" ON "{lay.name}" ("{lay.key}")')
             _attribute_table(con, schema.HISTORY_TABLE,
                              "ts TEXT NOT NULL, user TEXT, layer TEXT NOT NULL, feature_id TEXT NOT NULL, "
                              "action TEXT NOT NULL, before TEXT, after TEXT, source TEXT")
@@ -480,6 +480,31 @@ def open_store(path=None, user=None) -> GeoPackageStore:
 @contextmanager
 def _nothing():
     yield
+
+
+def _create_layers(path, crs, layers):
+    """Create layers (OGR for the spatial ones, so they carry GeoPackage metadata and R-tree)."""
+    import fiona
+
+    layers = list(layers)
+    for lay in layers:
+        if lay.geometry is None:
+            continue
+        props = {f: _FIONA_TYPES[lay.field(f).type] for f in lay.columns}
+        with fiona.open(path, "w", driver="GPKG", layer=lay.name, crs=crs.to_wkt(),
+                        schema={"geometry": "Unknown", "properties": props}):
+            pass
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("BEGIN")
+        for lay in layers:
+            if lay.geometry is None:
+                cols = ", ".join(f'"{c}" {_SQL_TYPES[lay.field(c).type]}' for c in lay.columns)
+                _attribute_table(con, lay.name, cols)
+            con.execute(f'CREATE UNIQUE INDEX "ix_{lay.name}_{lay.key}" ON "{lay.name}" ("{lay.key}")')
+        con.execute("COMMIT")
+    finally:
+        con.close()
 
 
 def _attribute_table(con, name, columns):

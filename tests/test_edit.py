@@ -169,3 +169,21 @@ def test_two_processes_editing_different_projects_both_land(demo_path):
         assert feature["homes_total"] == 50 + rounds - 1
         assert feature["comment"] == f"{who} {rounds - 1}"
         assert (store.history("projects", pid).user == who).sum() == rounds
+
+
+def test_a_store_made_by_an_older_plhgis_is_upgraded_on_open(tmp_path, monkeypatch):
+    import dataclasses
+    import sqlite3
+
+    from plhgis import schema
+    old_friches = dataclasses.replace(schema.FRICHES, fields=tuple(
+        f for f in schema.FRICHES.fields if f.name != "capacity"))
+    older = {k: v for k, v in schema.LAYERS.items() if k != "parcels"} | {"friches": old_friches}
+    monkeypatch.setattr(schema, "LAYERS", older)
+    GeoPackageStore.create(tmp_path / "old.gpkg").close()
+    monkeypatch.undo()
+    store = GeoPackageStore(tmp_path / "old.gpkg")
+    con = sqlite3.connect(tmp_path / "old.gpkg")
+    assert "capacity" in {r[1] for r in con.execute("PRAGMA table_info(friches)")}
+    assert con.execute("SELECT data_type FROM gpkg_contents WHERE table_name='parcels'").fetchone() == ("features",)
+    assert store.read("parcels").empty and store.read("friches").empty
