@@ -379,7 +379,8 @@ class GeoPackageStore:
         return max(seqs, default=0)
 
     def _insert(self, con, lay, changes):
-        cols = lay.columns
+        given = set().union(*(ch.after for ch in changes))
+        cols = [c for c in lay.columns if c in given]  # columns no row fills stay NULL
         names = [f'"{c}"' for c in cols]
         values = [[ch.after.get(c) for c in cols] for ch in changes]  # plain values (edits._records)
         geoms = [ch.after.get("geometry") for ch in changes]
