@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from shapely.geometry import box
 
 from plhgis import checks, schema
 from plhgis.settings import Settings
@@ -179,9 +178,9 @@ def main():
             t0 = time.perf_counter()
             store = write_store(Path(tmp) / f"bench-{n}.gpkg", layers)
             written = time.perf_counter() - t0
-            secs, found = timed(lambda: checks.run_checks(store, settings=SETTINGS), repeat=2)
+            secs, found = timed(lambda s=store: checks.run_checks(s, settings=SETTINGS), repeat=2)
             t = Territory(store, SETTINGS)
-            read, _ = timed(lambda: [t.layer(k) for k in schema.LAYERS])
+            read, _ = timed(lambda t=t: [t.layer(k) for k in schema.LAYERS])
             results[n] = secs
             print(f"{n:>7,} plots: run_checks {secs:5.2f} s end to end (of which reading the layers {read:4.2f} s; "
                   f"{len(found):,} findings; store written in {written:.1f} s)")

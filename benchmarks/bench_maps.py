@@ -19,7 +19,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import browser as harness  # noqa: E402  (tests/browser.py)
 
 from plhgis import demo, maps  # noqa: E402
-from plhgis.store import open_store  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 MAX_BYTES, MAX_SECONDS = 3_000_000, 2.0

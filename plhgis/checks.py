@@ -248,7 +248,7 @@ def data_geom(t):
         sub["pt"] = np.where(missing[bad], None, _points_of(sub))
         sub["commune_code"] = sub[lay.commune_field] if lay.commune_field else None
         out += _emit("DATA-GEOM", sub, name, lay.key,
-                     lambda r, n=name: f"{n} {r[lay.key]}: {r['why']}"
+                     lambda r, n=name, key=lay.key: f"{n} {r[key]}: {r['why']}"
                                        + (f" ({r['reason']})" if r["reason"] else ""),
                      {"why": "problem", "reason": "reason"}, commune="commune_code")
     return out

@@ -13,7 +13,6 @@ standard's order, `;`-separated UTF-8, ISO dates, WKT in WGS84.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import geopandas as gpd

@@ -1,0 +1,17 @@
+# make demo | test | lint | bench
+demo:
+	plhgis demo
+
+test:
+	python -m pytest
+
+lint:
+	ruff check plhgis tests benchmarks
+
+bench:
+	python benchmarks/bench_store.py
+	python benchmarks/bench_parcels.py
+	python benchmarks/bench_checks.py
+	python benchmarks/bench_maps.py
+
+.PHONY: demo test lint bench
