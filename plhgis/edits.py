@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import io, schema
+from . import io, schema, sources
 from .errors import PlhgisError, Problem, ValidationError
 from .store import Change, _plain
 
@@ -266,10 +266,9 @@ def import_file(store, layer, path, *, mode="upsert", crs=None, dry_run=False, s
                 source=None, strict=False, **options) -> Plan:
     """Import a file into a layer: read, map its source's fields, check, reproject, plan, and
     (unless dry_run) apply. `source`/`options`: see sources.map_source; `strict`: warnings refuse."""
-    from . import sources
-
     lay = schema.get_layer(layer)
-    frame, rows = io.read_geodata(path, crs=crs, layer=source_layer, target_layer=lay.name)
+    frame, rows = io.read_geodata(path, crs=crs, layer=source_layer, target_layer=lay.name,
+                                  header_names=sources.parse_map(options.get("column_map")))
     mapped = sources.map_source(frame, lay.name, source, file=str(path), rows=rows, store=store, **options)
     frame, rows = mapped.frame, mapped.rows
     problems = list(mapped.errors)

@@ -34,7 +34,7 @@ def crs_of(value) -> pyproj.CRS | None:
     return pyproj.CRS.from_user_input(f"EPSG:{text}" if text.isdigit() else text)
 
 
-def read_geodata(path, *, crs=None, layer=None, target_layer=None):
+def read_geodata(path, *, crs=None, layer=None, target_layer=None, header_names=()):
     """Read any supported file into (frame, row labels).
 
     Parameters
@@ -43,13 +43,14 @@ def read_geodata(path, *, crs=None, layer=None, target_layer=None):
     crs : CRS to assume when the file declares none (`--crs`).
     layer : layer inside a multi-layer file (GeoPackage).
     target_layer : plhgis layer name, used to pick a same-named layer in a GeoPackage.
+    header_names : column names besides plhgis's own that mark a sheet's header row (`--map`).
     """
     path = Path(path)
     if not path.exists():
         raise InputFileError("file not found", file=str(path), hint="check the path and the file name")
     crs = crs_of(crs)
     if path.suffix.lower() in TABLE_SUFFIXES:
-        frame, lines = (_read_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm")
+        frame, lines = (_read_xlsx(path, set(header_names)) if path.suffix.lower() in (".xlsx", ".xlsm")
                         else _read_csv(path))
         rows = pd.Series(lines, index=frame.index)
         return _table_geometry(frame, path, rows, crs), rows
@@ -146,7 +147,7 @@ def _read_csv(path: Path):
     return frame, np.arange(len(frame)) + 2
 
 
-def _read_xlsx(path: Path):
+def _read_xlsx(path: Path, header_names=frozenset()):
     """The first sheet whose header names plhgis fields; the header must be on row 1."""
     import openpyxl
 
@@ -155,7 +156,8 @@ def _read_xlsx(path: Path):
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException
         raise InputFileError(f"not an XLSX workbook ({_first_line(exc)})", file=str(path),
                              hint="save it again as .xlsx from Excel or LibreOffice") from None
-    known = {f.name for lay in schema.LAYERS.values() for f in lay.fields} | set(LON_NAMES + LAT_NAMES)
+    known = ({f.name for lay in schema.LAYERS.values() for f in lay.fields} | set(LON_NAMES + LAT_NAMES)
+             | set(header_names))
     sheets = [ws for ws in book.worksheets if ws.title.lower() not in ("instructions", "lisez-moi")]
     for ws in sheets:
         rows = list(ws.iter_rows(values_only=True))

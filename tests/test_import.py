@@ -263,3 +263,17 @@ def test_geojson_is_written_as_rfc7946_wgs84(invoke, demo_path, tmp_path):
         data["features"][0]["geometry"]["coordinates"][0][0]
     assert 2 < lon < 3.5 and 50 < lat < 51
     assert all(f["properties"]["commune"] == "62950" for f in data["features"])
+
+
+def test_xlsx_with_the_staffs_own_headers_imports_with_map(invoke, demo_path, tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Code INSEE", "Début PLH", "Objectif logements", "dont LLS"])
+    sheet.append(["62950", 2023, 1500, 150])
+    path = tmp_path / "objectifs.xlsx"
+    book.save(path)
+    result = run_import(invoke, demo_path, "targets", path, "--map",
+                        "Code INSEE=commune,Début PLH=period_start,Objectif logements=homes_target,"
+                        "dont LLS=lls_target")
+    assert result.exit_code == 0, result.output
+    assert "~ targets 62950-2023 homes_target: 1400 → 1500; lls_target: 140 → 150" in result.output
