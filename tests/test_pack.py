@@ -203,3 +203,33 @@ def test_changes_since_kinds(demo_store):
                   if c["kind"] == "other")
     assert "operator" in detail and "Nouveau bailleur" in detail
     assert json.dumps(detail)  # plain text
+
+
+def test_sheet_saved_again_by_libreoffice_still_imports(invoke, demo_path, pack_dir, tmp_path):
+    """The workbook as LibreOffice Calc writes it back (its own XLSX dialect), after a commune's edit."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (Debian: libreoffice-calc-nogui)")
+    path = pack_dir / f"{COMMUNE}-projets.xlsx"
+
+    def edit(header, rows):
+        rows[2][header.index("status")] = "PC accordé"
+        rows[3][header.index("delivery_year")] = "2030"
+        return rows
+
+    _rewrite(path, edit)
+    out = tmp_path / "libreoffice"
+    profile = tmp_path / "lo-profile"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=120)
+    saved = out / path.name
+    assert saved.exists() and saved.read_bytes() != path.read_bytes()
+    result = invoke("import", "projects", saved, "--dry-run", "--store", demo_path)
+    assert result.exit_code == 0, result.output
+    assert "~ projects P-62951-0003 status: 'PC déposé' → 'PC accordé'" in result.stdout
+    assert re.search(r"~ projects P-62951-0004 delivery_year: \d+ → 2030", result.stdout), result.stdout
+    assert "would change 0 added, 2 updated, 0 ended" in result.output
