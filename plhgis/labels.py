@@ -56,8 +56,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_data": ("sans objectif", "no target"),
     # legend and title
     "legend": ("Légende", "Legend"),
-    "legend.findings": ("contour rouge épais : point à corriger ou à vérifier",
-                        "thick red outline: something to fix or check"),
+    "legend.errors": ("contour rouge épais : erreur à corriger", "thick red outline: an error to fix"),
+    "legend.warnings": ("contour noir pointillé : point à vérifier", "dashed black outline: something to check"),
     "legend.size": ("taille : nombre de logements", "size: number of homes"),
     "title.territory": ("Programme local de l'habitat — {name}", "Local housing programme — {name}"),
     "title.commune": ("{name} ({insee}) — rencontre foncière", "{name} ({insee}) — land meeting"),

@@ -65,8 +65,9 @@ COVERAGE_CLASSES = ((0.5, "#d73027", "< 50 %"), (0.8, "#fc8d59", "50–80 %"),
                     (1.0, "#fee08b", "80–100 %"), (1.2, "#91cf60", "100–120 %"),
                     (math.inf, "#4575b4", "> 120 %"))
 OTHER_COLOR = "#9e9e9e"
-FLAG_SEVERITIES = ("error", "warning")  # findings that earn a scheme the red outline
-FLAG_STYLE = {"color": "#d50000", "weight": 3.5, "opacity": 1}
+# a scheme's outline by its worst finding: 1 = warning (to check), 2 = error (to fix)
+FLAG_STYLES = {1: {"color": "#000", "weight": 2.5, "opacity": 1, "dashArray": "4 3"},
+               2: {"color": "#d50000", "weight": 3.5, "opacity": 1}}
 # display panes, bottom to top
 PANES = {"communes": 401, "zoning": 402, "sectors": 403, "qpv": 404, "plots": 405, "friches": 406,
          "projects": 407}
@@ -302,7 +303,8 @@ def _layer_specs(data: MapData, lang: str):
             extent = communes.total_bounds
     tol = tolerance_for(extent)
     found = findings_index(data.findings)
-    flagged = findings_index(data.findings, FLAG_SEVERITIES)
+    errors = findings_index(data.findings, ("error",))
+    warnings = findings_index(data.findings, ("warning",))
     cover = coverage_by_commune(data.progress)
     focus = data.focus is not None
     specs = []
@@ -336,7 +338,7 @@ def _layer_specs(data: MapData, lang: str):
                 p["h"] = 1
             props.append(p)
         geoms = display_geometries(communes, tol, coverage=True)
-        flag = {"color": "#111", "weight": 3, "fillOpacity": 0.25}
+        flag = {1: {"color": "#111", "weight": 3, "fillOpacity": 0.25}}
         specs.append(("communes", t("layer.communes_focus" if focus else "layer.communes", lang),
                       _collection(geoms, props), {"styles": styles, "flag": flag}, True))
 
@@ -430,11 +432,12 @@ def _layer_specs(data: MapData, lang: str):
             f = found.get(("projects", _text(r.get("id"))), [])
             homes = _num(r.get("homes_total")) or 5
             p = {"t": _text(r.get("name")), "p": rows, "s": s, "r": round(4 + 1.1 * math.sqrt(homes), 1), "f": f}
-            if ("projects", _text(r.get("id"))) in flagged:
-                p["h"] = 1
+            key = ("projects", _text(r.get("id")))
+            if key in errors or key in warnings:
+                p["h"] = 2 if key in errors else 1
             props.append(p)
         specs.append(("projects", t("layer.projects", lang), _collection(display_geometries(shown, tol), props),
-                      {"styles": styles, "flag": FLAG_STYLE, "cluster": len(shown) > 4 * CLUSTER_MIN}, True))
+                      {"styles": styles, "flag": FLAG_STYLES, "cluster": len(shown) > 4 * CLUSTER_MIN}, True))
     return specs, extent
 
 
@@ -540,7 +543,7 @@ var PLH_LAYERS={};
 function plhLayer(map, key, data, o){
   if(!map.getPane(o.pane)){map.createPane(o.pane).style.zIndex=o.z;}
   function styleOf(f){var s=Object.assign({pane:o.pane}, o.styles[f.properties.s]||{});
-    if(f.properties.h){Object.assign(s, o.flag||{});}return s;}
+    if(f.properties.h){Object.assign(s, (o.flag||{})[f.properties.h]||{});}return s;}
   var g=L.geoJSON(data,{style:styleOf,
     pointToLayer:function(f,ll){var s=styleOf(f);s.radius=f.properties.r||6;return L.circleMarker(ll,s);},
     onEachFeature:function(f,l){l.bindPopup(plhPopup,{maxWidth:340,maxHeight:320,autoPanPaddingTopLeft:[20,70]});
@@ -585,7 +588,9 @@ def _legend_html(data: MapData, specs, lang) -> str:
     if "projects" in shown:
         parts.append(f"<div>{esc(t('legend.size', lang))}</div>"
                      f'<div><i class="pt" style="background:#fff;border:3px solid #d50000"></i>'
-                     f"{esc(t('legend.findings', lang))}</div>")
+                     f"{esc(t('legend.errors', lang))}</div>"
+                     f'<div><i class="pt" style="background:#fff;border:2px dashed #000"></i>'
+                     f"{esc(t('legend.warnings', lang))}</div>")
     block("friches", t("layer.friches", lang), list(FRICHE_COLORS.items()), True)
     block("plots", t("layer.plots", lang), list(HORIZON_COLORS.items()), True)
     if "qpv" in shown:

@@ -279,9 +279,9 @@ def _findings(found, lang, available) -> str:
     for f in found:
         sev = getattr(f, "severity", "info")
         label = SEVERITY_FR.get(sev, (sev, sev))[1 if lang == "en" else 0]
-        fid = getattr(f, "feature_id", None)
-        where = f" <code>{_e(fid)}</code>" if fid else ""
-        out.append(f"<li class='{_e(sev)}'><b>{_e(label)}</b>{where} : {_e(getattr(f, 'message', f))} "
+        fid, message = getattr(f, "feature_id", None), str(getattr(f, "message", f))
+        where = f" <code>{_e(fid)}</code> :" if fid and not message.startswith(str(fid)) else ""
+        out.append(f"<li class='{_e(sev)}'><b>{_e(label)}</b>{where} {_e(message)} "
                    f"<small>({_e(getattr(f, 'rule', ''))})</small></li>")
     out.append("</ul></section>")
     return "\n".join(out)

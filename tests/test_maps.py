@@ -60,6 +60,9 @@ def test_schemes_sized_coloured_and_flagged(demo_store):
     if maps.checks_available():
         flagged = [f for f in schemes if f["properties"].get("h")]
         assert flagged and all(f["properties"]["f"] for f in flagged)
+        level = {f["properties"]["t"]: f["properties"]["h"] for f in flagged}
+        assert level["Îlot Pasteur (SMS)"] == 2  # delivery before permit: an error to fix
+        assert level["Résidence du Chevalement (QPV)"] == 1  # warnings only: to check
     coords = re.findall(r"\d+\.(\d+)", page[page.index('"projects"'):][:20000])
     assert coords and max(len(c) for c in coords) <= maps.DECIMALS
 
