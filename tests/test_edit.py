@@ -7,6 +7,7 @@ import sys
 from datetime import date, timedelta
 
 import pytest
+import shapely
 from conftest import snapshot
 
 from plhgis import edits
@@ -187,3 +188,46 @@ def test_a_store_made_by_an_older_plhgis_is_upgraded_on_open(tmp_path, monkeypat
     assert "capacity" in {r[1] for r in con.execute("PRAGMA table_info(friches)")}
     assert con.execute("SELECT data_type FROM gpkg_contents WHERE table_name='parcels'").fetchone() == ("features",)
     assert store.read("parcels").empty and store.read("friches").empty
+
+
+ADDER = """
+import sys
+from plhgis.store import GeoPackageStore
+from plhgis import edits
+store = GeoPackageStore(sys.argv[1], user=sys.argv[2])
+for i in range(int(sys.argv[3])):
+    edits.add(store, "projects", {"name": f"{sys.argv[2]} {i}", "commune": "62955", "homes_total": 10,
+                                  "status": "repérage"})
+"""
+
+
+def test_two_processes_adding_in_the_same_commune_get_distinct_ids(demo_path):
+    rounds = 10
+    procs = [subprocess.Popen([sys.executable, "-c", ADDER, str(demo_path), who, str(rounds)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for who in ("anne", "bruno")]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    added = GeoPackageStore(demo_path).read("projects", commune="62955")
+    added = added[added.name.str.match(r"^(anne|bruno) \d+$")]
+    assert len(added) == 2 * rounds and added.id.is_unique
+
+
+def test_gdal_reads_every_layer_as_qgis_would(demo_store):
+    """The store is a plain GeoPackage: GDAL (what QGIS uses) lists and reads every layer,
+    in EPSG:2154, and its R-tree answers a bounding-box query after plhgis's own writes."""
+    import pyogrio
+
+    new = edits.add(demo_store, "projects", {"name": "Après coup", "commune": "62950", "homes_total": 9,
+                                       "status": "études"}, shapely.Point(690_000, 7_039_000), crs="EPSG:2154")
+    listed = dict(pyogrio.list_layers(demo_store.path))
+    for name in ("projects", "friches", "plots", "communes", "qpv", "sectors", "zoning", "prescriptions"):
+        assert name in listed
+        info = pyogrio.read_info(demo_store.path, layer=name)
+        assert info["crs"] == "EPSG:2154" and info["features"] == demo_store.count(name)
+    assert listed["history"] is None and listed["targets"] is None  # attribute tables
+    box = (689_000, 7_038_000, 691_000, 7_040_000)
+    by_gdal = set(pyogrio.read_dataframe(demo_store.path, layer="projects", bbox=box).id)
+    every = demo_store.read("projects", include_ended=True)
+    expected = set(every[every.intersects(shapely.box(*box))].id)
+    assert new.id in by_gdal  # the scheme plhgis just wrote is in the R-tree
+    assert by_gdal == expected
