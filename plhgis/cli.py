@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+import pyproj
 import shapely
 
 from . import demo as demo_mod
@@ -40,7 +41,7 @@ def user_option(f):
 def _crs_callback(ctx, param, value):
     try:
         return io.crs_of(value)
-    except Exception as exc:  # pyproj.CRSError and friends
+    except pyproj.exceptions.CRSError as exc:
         raise click.BadParameter(f"{value!r} is not a CRS ({exc})", param_hint="--crs") from None
 
 

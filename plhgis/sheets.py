@@ -207,7 +207,7 @@ def pack_commune(path) -> str | None:
     return keywords[len(PACK_TAG):].strip() if keywords.startswith(PACK_TAG) else None
 
 
-def left_out(store, path, plan=None) -> list[tuple[str, str]]:
+def left_out(store, path) -> list[tuple[str, str]]:
     """(id, name) of the commune's schemes in force that a pack workbook no longer lists.
 
     Nothing is done to them (an import never ends a scheme because a row went missing); the
