@@ -211,8 +211,7 @@ def _diff(lay, typed, current, mode, plan, file, rows):
                                        "use --mode upsert to update it, or drop the id to add a new one")
                                for i, k in typed.loc[matched, lay.key].items()])
     new = typed[~matched]
-    for rec in _records(new, has_geom):
-        after = {k: v for k, v in rec.items() if v is not None or k == "geometry"}
+    for after in _records(new, has_geom):
         plan.changes.append(Change("insert", after.get(lay.key), after))
     old = typed[matched]
     if len(old):
@@ -244,11 +243,11 @@ def _diff(lay, typed, current, mode, plan, file, rows):
                                        updated_at=version))
 
 
-def _records(frame, has_geom):
-    if frame.empty:
-        return []
-    attrs = frame.drop(columns=["geometry"]) if has_geom else frame
-    records = attrs.astype(object).where(attrs.notna(), None).to_dict("records")
+def _records(frame, has_geom) -> list[dict]:
+    """Rows as dicts of plain Python values, empty fields left out (geometry always in)."""
+    cols = [c for c in frame.columns if c != "geometry"]
+    values = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in cols]
+    records = [{k: v for k, v in zip(cols, row) if v is not None} for row in zip(*values)]
     if has_geom:
         for rec, geom in zip(records, frame["geometry"].to_numpy()):
             rec["geometry"] = geom
