@@ -162,7 +162,11 @@ def history(store, layer, feature_id, since, fmt):
     """
     if layer:
         layer = _layer_name(layer)
-    click.echo(render(_open(store).history(layer, feature_id, since), fmt, max_width=60))
+    rows = _open(store).history(layer, feature_id, since)
+    if fmt == "table":  # one readable line per change; csv/json give the raw before/after
+        click.echo("\n".join(edits.history_lines(rows)) or "(nothing)")
+    else:
+        click.echo(render(rows, fmt))
 
 
 def _layer_name(value):

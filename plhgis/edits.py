@@ -6,6 +6,7 @@ already in the store, and compute the inserts, updates and ends. `--dry-run` pri
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,21 +43,40 @@ class Plan:
 
     def describe(self, limit: int = 200) -> list[str]:
         """One line per change: + added, ~ field old → new, - ended."""
-        lay = schema.get_layer(self.layer)
-        lines = []
-        for c in self.changes[:limit]:
-            label = c.id or "(new id)"
-            if c.action == "insert":
-                name = c.after.get("name") or c.after.get("site_nom") or c.after.get("libelle") or ""
-                lines.append(f"+ {lay.name} {label} {name}".rstrip())
-            elif c.action == "end":
-                lines.append(f"- {lay.name} {label} ended on {c.after['end_date']}")
-            else:
-                diffs = "; ".join(f"{k}: {_show(c.before.get(k))} → {_show(v)}" for k, v in c.after.items())
-                lines.append(f"~ {lay.name} {label} {diffs}")
+        lines = [describe_change(self.layer, c) for c in self.changes[:limit]]
         if len(self.changes) > limit:
             lines.append(f"… and {len(self.changes) - limit} more changes")
         return lines
+
+
+def describe_change(layer: str, c: Change) -> str:
+    """A change in one line: `+ projects P-… name`, `~ projects P-… status: 'a' → 'b'`, `- … ended`."""
+    label = c.id or "(new id)"
+    if c.action == "insert":
+        name = c.after.get("name") or c.after.get("site_nom") or c.after.get("libelle") or ""
+        return f"+ {layer} {label} {name}".rstrip()
+    if c.action == "end":
+        return f"- {layer} {label} ended on {c.after['end_date']}"
+    diffs = "; ".join(f"{k}: {_show(c.before.get(k))} → {_show(v)}" for k, v in c.after.items())
+    return f"~ {layer} {label} {diffs}"
+
+
+def history_lines(history) -> list[str]:
+    """The store's history rows (store.history()) as the same one-line changes, with when and who."""
+    out = []
+    for row in history.itertuples(index=False):
+        change = Change(row.action, row.feature_id, _loads(row.after), _loads(row.before))
+        out.append(f"{row.ts[:19].replace('T', ' ')}  {row.user or '?'}  "
+                   f"{describe_change(row.layer, change)}  [{row.source or ''}]")
+    return out
+
+
+def _loads(text) -> dict:
+    """A history JSON column back to values, the geometry (WKT there) as a shapely geometry."""
+    values = json.loads(text) if isinstance(text, str) and text else {}
+    if isinstance(values.get("geometry"), str):
+        values["geometry"] = shapely.from_wkt(values["geometry"])
+    return values
 
 
 def _show(value) -> str:
@@ -306,11 +326,9 @@ def edit(store, layer, feature_id, values: dict, geometry=None, crs=None, source
                           hint="fields are: " + ", ".join(f.name for f in lay.fields))
     row = {k: v for k, v in current.items() if k in lay.columns and k not in ("created_at", "updated_at")}
     row.update(values)
-    geom = current.get("geometry") if geometry is None else None
-    frame = one_row(row, geometry if geometry is not None else geom, crs if geometry is not None else store.crs)
-    if geometry is None and geom is None and lay.geometry:
-        frame = gpd.GeoDataFrame(frame, geometry=[None], crs=store.crs)
-    frame = io.to_store_crs(frame, store.crs, rows=pd.Series([feature_id]))
+    if geometry is None:  # the current geometry, so the rules see the whole feature
+        geometry, crs = current.get("geometry"), store.crs
+    frame = io.to_store_crs(one_row(row, geometry, crs or store.crs), store.crs, rows=pd.Series([feature_id]))
     plan = plan_rows(store, lay.name, frame, mode="upsert", rows=pd.Series([feature_id]), source=source)
     return apply(store, plan)
 

@@ -102,6 +102,13 @@ def test_history_command_filters(invoke, demo_path):
     rows = json.loads(result.stdout)
     assert [r["action"] for r in rows] == ["insert", "update"]
     assert rows[1]["source"] == "plhgis project edit"
+    table = invoke("history", "projects", new_id, "--store", demo_path).stdout.splitlines()
+    assert table[0].endswith(f"+ projects {new_id} Résidence Jean-Moulin  [plhgis project add]")
+    assert table[1].endswith(f"~ projects {new_id} status: 'études' → 'travaux'  [plhgis project edit]")
+    moved = invoke("project", "edit", new_id, "--wkt", "POLYGON ((690000 7039000, 690050 7039000, "
+                   "690050 7039040, 690000 7039000))", "--store", demo_path)
+    assert "geometry: point → polygon" in moved.output and "site_area_m2: ∅ → 1000.0" in moved.output
+    assert "geometry: point → polygon" in invoke("history", "projects", new_id, "--store", demo_path).stdout
     later = invoke("history", "--since", (date.today() + timedelta(days=1)).isoformat(), "--store", demo_path)
     assert later.stdout.strip() == "(nothing)"
 
