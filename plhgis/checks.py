@@ -110,9 +110,7 @@ def run_checks(store, commune=None, rules=None, settings=None, territory=None) -
     """Run the rules over the store; the findings sorted by commune, severity, rule and id."""
     chosen = select_rules(rules)
     t = territory or Territory(store, settings)
-    if commune and len(t.communes) and commune not in set(t.communes["insee"]):
-        raise PlhgisError("unknown commune", field="--commune", value=commune,
-                          hint="an INSEE code of the communes layer, e.g. " + t.communes["insee"].iloc[0])
+    t.require_commune(commune)
     findings = []
     for r in chosen:
         findings.extend(r.function(t))

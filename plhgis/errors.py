@@ -70,3 +70,10 @@ class NotFoundError(PlhgisError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.problem)
+
+
+def unknown_commune(code) -> NotFoundError:
+    """The error for an INSEE code the communes layer does not hold."""
+    return NotFoundError(f"no commune {code!r} in the store", field="commune", value=code,
+                         hint="give the INSEE code of a loaded commune (plhgis export communes communes.csv "
+                              "lists them)")

@@ -36,7 +36,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from . import assets, schema
-from .errors import PlhgisError
+from .errors import PlhgisError, unknown_commune
 from .labels import t, value
 
 WGS84 = "EPSG:4326"
@@ -114,8 +114,7 @@ def focus(data: MapData, commune: str | None) -> MapData:
         return data
     communes = data.layers["communes"]
     if commune not in set(communes["insee"]):
-        raise PlhgisError(f"no commune {commune!r} in the store", field="commune", value=commune,
-                          hint="list them with: plhgis targets")
+        raise unknown_commune(commune)
     read = dict(data.layers)
     area = communes.loc[communes["insee"] == commune].geometry.union_all().buffer(200)
     for name in ("zoning", "sectors", "qpv"):

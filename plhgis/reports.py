@@ -18,7 +18,7 @@ import pandas as pd
 from branca.element import Element
 
 from . import maps, schema, sheets
-from .errors import PlhgisError
+from .errors import PlhgisError, unknown_commune
 from .labels import t, value
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -56,8 +56,7 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
     communes = known if communes is None else list(communes)
     for code in communes:
         if code not in known:
-            raise PlhgisError(f"no commune {code!r} in the store", field="commune", value=code,
-                              hint="give an INSEE code of the communes layer, or --all")
+            raise unknown_commune(code)
     since = since or default_since()
     targets = [out_dir / f"{c}-dossier.html" for c in communes] + [out_dir / f"{c}-projets.xlsx" for c in communes]
     if index:

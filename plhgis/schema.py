@@ -443,9 +443,12 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
 
 def missing_required(layer: Layer, columns, file=None) -> list[Problem]:
     """Problems for the required fields a file lacks (needed only to add new features)."""
+    generated = layer.id_prefix or layer.id_fields
     return [Problem("required column is missing", file, None, f.name, None,
-                    f"add a column '{f.name}' ({f.doc or f.type}) to add new {layer.name}")
-            for f in layer.fields if f.required and f.name not in columns and f.name != layer.key]
+                    f"to add new {layer.name}, give '{f.name}' ({f.doc or f.type}): a column of the "
+                    f"file, or --{f.name.replace('_', '-')} on the command line")
+            for f in layer.fields if f.required and f.name not in columns
+            and not (f.name == layer.key and generated)]
 
 
 def _pattern_hint(fld: Field) -> str:

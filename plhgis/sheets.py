@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from . import schema
-from .errors import PlhgisError
+from .errors import PlhgisError, unknown_commune
 
 SHEET = "projets"
 PACK_TAG = "plhgis-pack:"
@@ -87,7 +87,7 @@ def write_workbook(store, insee, path, overwrite=False, data=None) -> Path:
         communes = store.read("communes")
     names = dict(zip(communes["insee"], communes["name"]))
     if insee not in names:
-        raise PlhgisError(f"no commune {insee!r} in the store", field="commune", value=insee)
+        raise unknown_commune(insee)
     projects = projects.sort_values("id")
 
     wb = openpyxl.Workbook()

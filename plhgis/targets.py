@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from . import schema
+from .errors import unknown_commune
 from .settings import Settings, load_settings
 
 CERTAIN = ("PC accordé", "travaux", "livré")
@@ -102,6 +103,12 @@ class Territory:
     @property
     def period(self):
         return self._cached("period", lambda: self.settings.period(self.layer("targets")))
+
+    def require_commune(self, code):
+        """`code` if the communes layer holds it (or nothing to check is given), else NotFoundError."""
+        if code and code not in set(self.communes["insee"]):
+            raise unknown_commune(code)
+        return code
 
     # -- communes -------------------------------------------------------------------------
     @property
@@ -257,6 +264,7 @@ def progress(store, commune=None, settings=None, territory: Territory | None = N
     or not. With `commune`, only that commune's row (and no EPCI row).
     """
     t = territory or Territory(store, settings)
+    t.require_commune(commune)
     s, (start, end, mid) = t.settings, t.period
     com = t.communes
     p = t.projects

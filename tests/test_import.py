@@ -75,7 +75,7 @@ def test_missing_required_column(invoke, demo_path, tmp_path):
     before = snapshot(demo_path)
     assert_refused(run_import(invoke, demo_path, "projects", path), before, demo_path,
                    "sans-total.csv", "field 'homes_total'", "required column is missing",
-                   "add a column 'homes_total'")
+                   "give 'homes_total' (logements (5 et plus)): a column of the file, or --homes-total")
 
 
 def test_duplicate_ids_in_one_file(invoke, demo_path, tmp_path):

@@ -75,6 +75,12 @@ def test_targets_cli(invoke, demo_path):
     assert [r["commune"] for r in rows] == ["62950"] and rows[0]["homes_target"] == 1400
 
 
+def test_targets_of_an_unknown_commune(invoke, demo_path):
+    result = invoke("targets", "--store", demo_path, "--commune", "62498")
+    assert result.exit_code == 1
+    assert "field 'commune', value '62498': no commune '62498' in the store" in result.output
+
+
 def test_settings_cli(invoke, demo_path):
     result = invoke("settings", "--store", demo_path, "--format", "csv")
     assert result.exit_code == 0 and "sru_catchup_rate;0.33;0.33" in result.output
