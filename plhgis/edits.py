@@ -124,7 +124,7 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
     elif lay.key not in typed:
         typed[lay.key] = None
     if lay.key not in typed or not typed[lay.key].isin(current[lay.key]).all():
-        errors.extend(schema.missing_required(lay, typed.columns, file))  # some rows are new
+        errors.extend(schema.missing_required(lay, attrs.columns, file))  # some rows are new
     errors = list(problems) + errors
     if errors:
         raise ValidationError(sorted(errors, key=_problem_order))
