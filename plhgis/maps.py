@@ -37,6 +37,7 @@ from jinja2 import Template
 
 from . import assets, schema
 from .errors import PlhgisError, unknown_commune
+from .palette import FRICHE_COLORS, HORIZON_COLORS, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
 from .labels import t, value
 
 WGS84 = "EPSG:4326"
@@ -51,15 +52,6 @@ IGN_PLAN_V2 = ("https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=
                "&TILEMATRIX={z}&TILECOL={x}&TILEROW={y}&FORMAT=image/png")
 IGN_ATTRIBUTION = '<a href="https://www.ign.fr/">IGN</a> – Géoplateforme'
 
-STATUS_COLORS = {"repérage": "#bdbdbd", "études": "#64b5f6", "PC déposé": "#ffd54f",
-                 "PC accordé": "#ffa726", "travaux": "#ef6c00", "livré": "#2e7d32",
-                 "abandonné": "#424242"}
-FRICHE_COLORS = {"friche potentielle": "#a1887f", "friche sans projet": "#d84315",
-                 "friche avec projet": "#f9a825", "friche reconvertie": "#43a047"}
-HORIZON_COLORS = {"court terme": "#0d47a1", "moyen terme": "#42a5f5", "long terme": "#b3e5fc"}
-ZONE_COLORS = {"U": "#e57373", "AUc": "#ffb74d", "AUs": "#ffe0b2", "A": "#fff176", "N": "#81c784"}
-SECTOR_COLORS = dict(zip(schema.SECTOR_KIND, ("#6a1b9a", "#283593", "#00838f", "#c2185b", "#5d4037",
-                                              "#2e7d32", "#ef6c00", "#546e7a")))
 # target coverage classes: (upper bound, colour, label)
 COVERAGE_CLASSES = ((0.5, "#d73027", "< 50 %"), (0.8, "#fc8d59", "50–80 %"),
                     (1.0, "#fee08b", "80–100 %"), (1.2, "#91cf60", "100–120 %"),

@@ -28,7 +28,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import schema
+from . import schema, styles
 from .errors import NotFoundError, PlhgisError, StoreError
 
 DEFAULT_STORE = Path("layers") / "plh.gpkg"
@@ -138,6 +138,10 @@ class GeoPackageStore:
         """Bring a store made by an older plhgis up to the schema: new layers, new fields."""
         tables = {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         missing = [lay for lay in schema.LAYERS.values() if lay.name not in tables]
+        if "layer_styles" not in tables:  # stores made before plhgis wrote QGIS styles
+            with self.transaction() as con:
+                styles.install(con, [lay.name for lay in schema.LAYERS.values()
+                                     if lay.geometry and lay not in missing])
         if missing:
             self.close()
             _create_layers(self.path, self.crs, missing)
@@ -503,6 +507,7 @@ def _create_layers(path, crs, layers):
                 cols = ", ".join(f'"{c}" {_SQL_TYPES[lay.field(c).type]}' for c in lay.columns)
                 _attribute_table(con, lay.name, cols)
             con.execute(f'CREATE UNIQUE INDEX "ix_{lay.name}_{lay.key}" ON "{lay.name}" ("{lay.key}")')
+        styles.install(con, [lay.name for lay in layers if lay.geometry])
         con.execute("COMMIT")
     finally:
         con.close()

@@ -195,6 +195,8 @@ def test_a_store_made_by_an_older_plhgis_is_upgraded_on_open(tmp_path, monkeypat
     assert "capacity" in {r[1] for r in con.execute("PRAGMA table_info(friches)")}
     assert con.execute("SELECT data_type FROM gpkg_contents WHERE table_name='parcels'").fetchone() == ("features",)
     assert store.read("parcels").empty and store.read("friches").empty
+    styled = {r[0] for r in con.execute("SELECT f_table_name FROM layer_styles WHERE useAsDefault")}
+    assert {"projects", "friches", "parcels", "zoning"} <= styled
 
 
 ADDER = """
@@ -238,3 +240,15 @@ def test_gdal_reads_every_layer_as_qgis_would(demo_store):
     expected = set(every[every.intersects(shapely.box(*box))].id)
     assert new.id in by_gdal  # the scheme plhgis just wrote is in the R-tree
     assert by_gdal == expected
+
+
+def test_a_store_without_qgis_styles_gets_them_on_open(demo_path):
+    import sqlite3
+
+    con = sqlite3.connect(demo_path)
+    con.execute("DROP TABLE layer_styles")
+    con.execute("DELETE FROM gpkg_contents WHERE table_name = 'layer_styles'")
+    con.commit()
+    GeoPackageStore(demo_path).close()
+    rows = dict(con.execute("SELECT f_table_name, styleName FROM layer_styles WHERE useAsDefault"))
+    assert rows["projects"] == "opérations par état" and rows["zoning"] == "zonage PLU par type"
