@@ -23,7 +23,6 @@ import shapely
 from . import schema
 from .errors import InputFileError, Problem
 
-VERSION = "1.0.6"
 COLUMNS = (
     "site_id", "site_nom", "site_type", "site_adresse", "site_identif_date", "site_actu_date",
     "site_url", "site_ademe_url", "site_securite", "site_occupation", "site_statut",
@@ -220,9 +219,3 @@ def write_cnig(frame: gpd.GeoDataFrame, path, *, overwrite=False):
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(path, sep=";", index=False, encoding="utf-8", lineterminator="\n")
     return path, notes
-
-
-def is_cnig_table(columns) -> bool:
-    """A CNIG Friches table: the key and the point column of the standard."""
-    cols = {str(c).strip() for c in columns}
-    return {"site_id", "geompoint"} <= cols

@@ -1,8 +1,6 @@
 """Every label the maps and commune packs show, in French (default) and English, in one place."""
 from __future__ import annotations
 
-LANGS = ("fr", "en")
-
 LABELS: dict[str, tuple[str, str]] = {
     # layers
     "layer.communes": ("Couverture de l'objectif PLH par commune", "PLH target coverage by commune"),

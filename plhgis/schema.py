@@ -47,7 +47,6 @@ class Layer:
     id_prefix: str | None = None  # projects: P → P-62498-0001
     natural_key: tuple[str, ...] = ()  # matches an incoming row without id to an existing feature
     id_fields: tuple[str, ...] = ()  # targets: <commune>-<period_start>
-    editable: bool = True
     label: str = ""
     extra: dict = dc_field(default_factory=dict)
 
@@ -259,7 +258,7 @@ SECTORS = Layer(
 
 ZONING = Layer(
     "zoning", key="id", geometry="polygon", commune_field="insee", id_prefix="Z",
-    natural_key=(), label="zonage PLU (CNIG ZONE_URBA)", editable=False,
+    natural_key=(), label="zonage PLU (CNIG ZONE_URBA)",
     extra={"commune_check": False},
     fields=(
         Field("id"), Field("libelle", required=True), Field("libelong"),
@@ -270,7 +269,7 @@ ZONING = Layer(
 
 PRESCRIPTIONS = Layer(
     "prescriptions", key="id", geometry="polygon", commune_field="insee", id_prefix="R",
-    natural_key=(), label="prescriptions PLU surfaciques (CNIG)", editable=False,
+    natural_key=(), label="prescriptions PLU surfaciques (CNIG)",
     extra={"commune_check": False},
     fields=(
         Field("id"), Field("libelle"), Field("txt"),
@@ -282,7 +281,7 @@ PRESCRIPTIONS = Layer(
 
 PARCELS = Layer(
     "parcels", key="id", geometry="polygon", commune_field="commune", label="parcelles cadastrales (Etalab)",
-    editable=False, extra={"commune_check": False},
+    extra={"commune_check": False},
     fields=(
         Field("id", required=True, pattern=IDU_RE, doc="IDU, 14 caractères: INSEE + préfixe + section + numéro"),
         Field("commune", required=True, pattern=INSEE_RE),

@@ -62,9 +62,9 @@ class Settings:
     lls_high_share: float = _s(0.40, "PLH de la CA de Lens-Liévin (orientation mixité sociale)",
                                "social-rent share of main residences above which new LLS needs a justification")
     # SRU
-    sru_rate_high: float = _s(0.25, CCH_L302_5, "legal SRU rate (share of main residences)")
-    sru_rate_low: float = _s(0.20, CCH_L302_5 + " and its decree listing the 20 % communes",
-                             "reduced SRU rate where housing demand does not justify 25 %")
+    sru_rate_high: float = _s(0.25, CCH_L302_5 + " (20 % where a decree allows it: set the commune's "
+                                          "sru_rate_required)",
+                              "legal SRU rate (share of main residences), for a liable commune whose rate is blank")
     sru_catchup_rate: float = _s(0.33, CCH_L302_8 + " VII",
                                  "share of the missing social homes to finance per triennial period")
     sru_period_start: int = _s(2002, CCH_L302_8 + " I", "triennial periods run in threes from 1 January 2002")

@@ -300,10 +300,6 @@ class GeoPackageStore:
             return df.reset_index(drop=True)
         return gpd.GeoDataFrame(df, geometry=geoms, crs=self.crs).reset_index(drop=True)
 
-    def known_ids(self, layer: str) -> set[str]:
-        lay = schema.get_layer(layer)
-        return {r[0] for r in self.con.execute(f'SELECT "{lay.key}" FROM "{lay.name}"')}
-
     def communes(self) -> set[str]:
         """INSEE codes of the communes in the store (ended ones excluded)."""
         return set(self.read("communes")["insee"]) if self.count("communes") else set()

@@ -27,7 +27,6 @@ from .settings import Settings, load_settings
 
 CERTAIN = ("PC accordé", "travaux", "livré")
 PROBABLE = ("PC déposé", "études")
-POSSIBLE = ("repérage",)
 RENEWAL = ("friche", "dent creuse", "renouvellement urbain")
 SOCIAL = list(schema.SOCIAL_RENT_FIELDS)
 OWNERSHIP = ["psla", "brs", "accession_libre"]
@@ -309,7 +308,10 @@ def progress(store, commune=None, settings=None, territory: Territory | None = N
     rp = pd.to_numeric(rows["main_residences"], errors="coerce").astype(float)
     stock = pd.to_numeric(rows["lls_stock"], errors="coerce").astype(float)
     required = pd.to_numeric(rows["sru_rate_required"], errors="coerce").astype(float)
-    subject = (required > 0) & rows["sru_status"].isin(["soumise", "carencée"])
+    liable = rows["sru_status"].isin(["soumise", "carencée"])
+    required = required.mask(required.isna() & liable, s.sru_rate_high)  # rate left blank: the legal 25 %
+    rows["sru_rate_required"] = required
+    subject = (required > 0) & liable
     rows["sru_missing"] = np.where(subject, np.ceil((required * rp - stock).clip(lower=0)), np.nan)
     rows["sru_catchup_target"] = np.ceil(rows["sru_missing"] * s.sru_catchup_rate)
     rows = _ratios(_rounded(rows))
