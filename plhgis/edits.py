@@ -301,17 +301,18 @@ def import_file(store, layer, path, *, mode="upsert", crs=None, dry_run=False, s
 
 
 def one_row(values: dict, geometry=None, crs=None):
-    """A one-row frame for add/edit, with its geometry (in `crs`) if given."""
-    frame = pd.DataFrame([{k: v for k, v in values.items() if v is not None}])
+    """A one-row frame for add/edit, with its geometry (in `crs`) if given; None is an empty field."""
+    frame = pd.DataFrame([values], dtype=object)
     if geometry is None:
         return frame
     return gpd.GeoDataFrame(frame, geometry=[geometry], crs=crs)
 
 
 def add(store, layer, values: dict, geometry=None, crs=None, source="plhgis add") -> Change:
-    """Add one feature; returns the change with its new id."""
+    """Add one feature (fields left None are not given); returns the change with its new id."""
     lay = schema.get_layer(layer)
-    frame = io.to_store_crs(one_row(values, geometry, crs or store.crs), store.crs, rows=pd.Series(["new"]))
+    given = {k: v for k, v in values.items() if v is not None}
+    frame = io.to_store_crs(one_row(given, geometry, crs or store.crs), store.crs, rows=pd.Series(["new"]))
     plan = plan_rows(store, lay.name, frame, mode="append", rows=pd.Series(["new"]), source=source)
     return apply(store, plan).changes[0]
 

@@ -252,3 +252,10 @@ def test_a_store_without_qgis_styles_gets_them_on_open(demo_path):
     GeoPackageStore(demo_path).close()
     rows = dict(con.execute("SELECT f_table_name, styleName FROM layer_styles WHERE useAsDefault"))
     assert rows["projects"] == "opérations par état" and rows["zoning"] == "zonage PLU par type"
+
+
+def test_edit_can_blank_a_field(demo_store):
+    feature = demo_store.read("projects").query("comment.notna() and comment != ''").iloc[0]
+    plan = edits.edit(demo_store, "projects", feature.id, {"comment": None})
+    assert [(c.before, c.after) for c in plan.changes] == [({"comment": feature.comment}, {"comment": None})]
+    assert demo_store.get("projects", feature.id)["comment"] is None
