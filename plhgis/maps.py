@@ -546,7 +546,9 @@ function plhLayer(map, key, data, o){
   return out;
 }
 function plhOverlay(map, title, legend, open, bounds){
-  if(bounds){map.fitBounds(bounds,{padding:[10,10],animate:false});}
+  // keep the data clear of the title (top) and, on a wide map, of the layer control and open legend (right)
+  var right=(open&&map.getSize().x>800)?330:10;
+  if(bounds){map.fitBounds(bounds,{paddingTopLeft:[10,50],paddingBottomRight:[right,10],animate:false});}
   var d=document.createElement('div');d.className='plh-title';d.innerHTML=title;
   map.getContainer().appendChild(d);
   L.control.scale({imperial:false}).addTo(map);
