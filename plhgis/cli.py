@@ -244,11 +244,15 @@ def _report(plan, layer, dry_run):
 @commune_option
 @date_option("--as-of", "The layer as it stood at the end of this day.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing file.")
-def export(store, layer, file, fmt, commune, as_of, overwrite):
+@click.option("--csv-dialect", type=click.Choice(list(io.CSV_DIALECTS)), default="excel-fr", show_default=True,
+              help="CSV only. excel-fr: ';', decimal comma, UTF-8 with BOM; excel-fr-ansi: the same in "
+                   "cp1252 (older Excel); comma: ',', decimal point, UTF-8.")
+def export(store, layer, file, fmt, commune, as_of, overwrite, csv_dialect):
     """Export a layer: gpkg, geojson (WGS84), shp, csv (French Excel) or xlsx.
 
     \b
         plhgis export projects projets.csv
+        plhgis export projects projets.csv --csv-dialect excel-fr-ansi --overwrite
         plhgis export projects projets-2024.gpkg --as-of 2024-12-31
         plhgis export friches friches-cnig.csv --format cnig
     """
@@ -260,7 +264,7 @@ def export(store, layer, file, fmt, commune, as_of, overwrite):
         for note in notes:
             click.echo(note, err=True)
     else:
-        path = io.export_frame(frame, file, fmt, overwrite=overwrite)
+        path = io.export_frame(frame, file, fmt, overwrite=overwrite, **io.CSV_DIALECTS[csv_dialect])
     click.echo(f"{len(frame)} {layer} written to {path}", err=True)
 
 

@@ -287,7 +287,7 @@ def _special_projects(communes, layers, rows, geoms):
     qpv, friches, plots, zoning = layers["qpv"], layers["friches"], layers["plots"], layers["zoning"]
     q0 = qpv.geometry.iloc[0].centroid
     a_zone = zoning[(zoning.typezone == "A") & (zoning.insee == insee(4))].geometry.iloc[0]
-    c0 = _centre(communes, 0)
+    c0, c3 = _centre(communes, 0), _centre(communes, 3)
     fr = friches.iloc[0]
     plot = plots.iloc[3]
     special = [
@@ -313,7 +313,16 @@ def _special_projects(communes, layers, rows, geoms):
         ({"name": "Clos du Marais <b>(à vérifier)</b>", "commune": plot.commune, "homes_total": 6,
           "status": "repérage", "land_origin": "dent creuse", "plot_id": None},
          plot.geometry.centroid),
-    ] + _check_cases(communes, qpv)
+    ] + _check_cases(communes, qpv) + [
+        ({"name": "Résidence autonomie Les Glycines", "commune": insee(3), "homes_total": 42, "lls_plus": 12,
+          "specifique": 30, "specifique_note": "résidence autonomie pour personnes âgées",
+          "operator": "Pas-de-Calais habitat", "status": "travaux", "land_origin": "renouvellement urbain",
+          "permit_year": 2024, "start_year": 2025, "delivery_year": 2026}, Point(c3.x + 250, c3.y - 150)),
+        ({"name": "Immeuble du Boulevard", "commune": insee(0), "homes_total": 22, "locatif_libre": 12,
+          "accession_libre": 10, "operator": "Promogim Nord", "status": "PC accordé",
+          "land_origin": "renouvellement urbain", "permit_year": 2025, "delivery_year": 2027},
+         Point(c0.x - 250, c0.y + 150)),
+    ]
     for values, geom in special:
         rows.append({**values, "source": SOURCE})
         geoms.append(geom)

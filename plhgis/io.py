@@ -294,6 +294,13 @@ def _outside_area(frame, store_crs, file, rows) -> list[tuple[int, Problem]]:
 
 
 # -- export ------------------------------------------------------------------------------------
+CSV_DIALECTS = {  # how the spreadsheets staff use expect a CSV
+    "excel-fr": {"sep": ";", "decimal": ",", "encoding": "utf-8-sig"},
+    "excel-fr-ansi": {"sep": ";", "decimal": ",", "encoding": "cp1252"},
+    "comma": {"sep": ",", "decimal": ".", "encoding": "utf-8"},
+}
+
+
 def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=",", encoding="utf-8-sig"):
     """Write `frame` to `path` in `fmt` (guessed from the suffix when None).
 
@@ -328,7 +335,8 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
         return path
     table = table_frame(frame)
     if fmt == "csv":
-        table.to_csv(path, sep=sep, decimal=decimal, encoding=encoding, index=False)
+        # a character cp1252 lacks becomes '?' rather than failing the whole export
+        table.to_csv(path, sep=sep, decimal=decimal, encoding=encoding, index=False, errors="replace")
     else:
         table.to_excel(path, index=False, engine="openpyxl")
     return path

@@ -182,6 +182,20 @@ def test_export_then_import_round_trips(invoke, demo_path, tmp_path, layer, fmt)
     assert snapshot(demo_path) == before
 
 
+@pytest.mark.parametrize("dialect,head", [("excel-fr", "\ufeffid;name"), ("excel-fr-ansi", "id;name"),
+                                          ("comma", "id,name")])
+def test_csv_dialects_round_trip(invoke, demo_path, tmp_path, dialect, head):
+    out = tmp_path / f"projets-{dialect}.csv"
+    assert invoke("export", "projects", out, "--csv-dialect", dialect, "--store", demo_path).exit_code == 0
+    encoding = {"excel-fr-ansi": "cp1252"}.get(dialect, "utf-8")
+    text = out.read_bytes().decode(encoding)
+    assert text.startswith(head) and "Saint-Éloi" in text
+    before = snapshot(demo_path)
+    result = run_import(invoke, demo_path, "projects", out)
+    assert result.exit_code == 0 and "0 added, 0 updated, 0 ended" in result.output, result.output
+    assert snapshot(demo_path) == before
+
+
 def test_shapefile_refuses_a_layer_mixing_points_and_polygons(invoke, demo_path, tmp_path):
     result = invoke("export", "projects", tmp_path / "p.shp", "--store", demo_path)
     assert result.exit_code == 1
