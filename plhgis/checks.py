@@ -554,19 +554,31 @@ def plu_an(t):
                  {"zone_type": "zone_type", "zone_lib": "zone"})
 
 
+def _communes_with_prescriptions(t) -> set:
+    """Communes whose PLU prescriptions are in the store: only there can a missing OAP be told."""
+    pr = t.layer("prescriptions")
+    if not len(pr):
+        return set()
+    com = t.communes
+    return set(com.loc[com.intersects(pr.geometry.union_all()).to_numpy(), "insee"])
+
+
 def _prescriptions(t, typepsc):
     pr = t.layer("prescriptions")
     code = pr["typepsc"].astype(str).str.replace(r"\D", "", regex=True).str[:2]
     return pr[code == typepsc]
 
 
-@rule("PLU-OAP", "warning", "Opération ou gisement de plus de 5 000 m² sans OAP.")
+@rule("PLU-OAP", "warning", "Opération ou gisement de plus de 5 000 m² sans OAP (communes dont les "
+                            "prescriptions du PLU sont chargées).")
 def plu_oap(t):
     oap = _prescriptions(t, "18")
     limit = t.settings.oap_min_area_m2
+    loaded = _communes_with_prescriptions(t)
     out = []
     for name, frame, area in (("projects", _active(t), "site_m2_known"),
                                ("plots", t.unlinked("plots"), "area_m2_geom")):
+        frame = frame[frame["declared"].isin(loaded).to_numpy() & frame.geometry.notna().to_numpy()]
         size = pd.to_numeric(frame[area], errors="coerce")
         if name == "plots":
             size = size.fillna(pd.to_numeric(frame["area_m2"], errors="coerce"))

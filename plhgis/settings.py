@@ -18,6 +18,7 @@ Other tables of ``plhgis.toml`` belong to other modules and are left alone.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
@@ -71,8 +72,10 @@ class Settings:
     plai_min_share: float = _s(0.30, CCH_L302_8 + " III", "PLAI at least this share of the social rent to produce")
     pls_max_share: float = _s(0.30, CCH_L302_8 + " III", "PLS at most this share of the social rent to produce")
     # QPV
-    vat_band_m: float = _s(300.0, CGI_278 + " b", "reduced-VAT band around a QPV (metres)")
-    vat_band_npnru_m: float = _s(500.0, CGI_278 + " a", "reduced-VAT band around an NPNRU quarter (metres)")
+    vat_band_m: float = _s(300.0, CGI_278 + " a", "reduced-VAT band around a QPV: the scheme entirely "
+                                                 "within it (metres)")
+    vat_band_npnru_m: float = _s(500.0, CGI_278 + " b", "reduced-VAT band around an NPNRU quarter: the scheme "
+                                                       "entirely within it and partly within vat_band_m (metres)")
     qpv_share_max: float = _s(0.25, LOCAL, "share of a commune's programmed homes in QPV above which QPV-SHARE fires")
     # priority sectors
     sector_share_min: float = _s(0.50, LOCAL, "share of programmed homes inside priority sectors below which "
@@ -161,8 +164,24 @@ def from_dict(values: dict, file=None) -> Settings:
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SettingsError("must be a number", file=file, field=key, value=value,
                                 hint=known[key].metadata["doc"])
+        else:
+            _check_range(key, value, str(known[key].type), file)
         changes[key] = value
     return replace(Settings(), **changes)
+
+
+SHARES = re.compile(r"(share|rate|cover)|^(target_under|lls_under)$")
+
+
+def _check_range(key, value, annotation, file):
+    """Numbers that cannot be: negative figures, fractional years or counts, shares above 1."""
+    if value < 0:
+        raise SettingsError("must not be negative", file=file, field=key, value=value)
+    if annotation.startswith("int") and value != int(value):
+        raise SettingsError("must be a whole number (a year or a count)", file=file, field=key, value=value)
+    if SHARES.search(key) and value > 1:
+        raise SettingsError("is a share, between 0 and 1", file=file, field=key, value=value,
+                            hint="write 25 % as 0.25")
 
 
 def describe(settings: Settings) -> pd.DataFrame:

@@ -22,12 +22,13 @@ import pandas as pd
 import shapely
 
 from . import schema
-from .errors import unknown_commune
+from .errors import PlhgisError, unknown_commune
 from .settings import Settings, load_settings
 
 CERTAIN = ("PC accordé", "travaux", "livré")
 PROBABLE = ("PC déposé", "études")
 RENEWAL = ("friche", "dent creuse", "renouvellement urbain")
+REUSED = ("friche", "renouvellement urbain")  # land already artificialised
 SOCIAL = list(schema.SOCIAL_RENT_FIELDS)
 OWNERSHIP = ["psla", "brs", "accession_libre"]
 EPCI = "EPCI"
@@ -166,25 +167,30 @@ class Territory:
         financed = permit.fillna(year - 2)
         t0, t1 = s.triennial()
         p["in_triennial"] = p["active"] & financed.between(t0, t1).to_numpy()
-        # QPV: the point decides "in the QPV"; the whole footprint must lie in the band (CGI 278 sexies)
+        # QPV: the point decides "in the QPV". Reduced VAT (CGI 278 sexies III 2°): the whole
+        # footprint within 300 m of a QPV; for an NPNRU quarter, entirely within 500 m and partly
+        # within 300 m
         qpv = self.qpv
         qpos = first_within(p["pt"].to_numpy(), qpv)
         p["qpv"] = pick(qpv, qpos, "code_qp")
         bpos = first_within(p.geometry.to_numpy(), self.qpv_bands)
-        p["band_qpv"] = pick(qpv, bpos, "code_qp")
-        p["band_m"] = pick(qpv, bpos, "band_m")
         has_band = bpos >= 0
         dist = np.full(len(p), np.nan)
         if has_band.any():
             dist[has_band] = shapely.distance(p.geometry.to_numpy()[has_band],
                                               qpv.geometry.to_numpy()[bpos[has_band]])
-        p["qpv_distance_m"] = dist
+        wide = pick(qpv, bpos, "band_m").astype(float) > s.vat_band_m
+        bpos = np.where(has_band & wide & ~(dist < s.vat_band_m), -1, bpos)  # NPNRU: nothing within 300 m
+        p["band_qpv"] = pick(qpv, bpos, "code_qp")
+        p["band_m"] = pick(qpv, bpos, "band_m")
+        p["qpv_distance_m"] = np.where(bpos >= 0, dist, np.nan)
         sectors = self.layer("sectors")
         spos = first_within(p["pt"].to_numpy(), sectors)
         p["sector"] = pick(sectors, spos, "id")
         p["sector_name"] = pick(sectors, spos, "name")
         # ZAN: land taken from farmland or nature
-        on_an = p["zone_type"].isin(["A", "N"]).to_numpy()
+        # a friche or urban renewal built on an A/N zone reuses land already taken: not ZAN
+        on_an = p["zone_type"].isin(["A", "N"]).to_numpy() & ~p["land_origin"].isin(REUSED).to_numpy()
         p["consumes"] = (p["land_origin"].eq("extension").to_numpy() | on_an)
         p["renewal"] = p["land_origin"].isin(RENEWAL).to_numpy() & ~p["consumes"]
         density = p["declared"].map(dict(zip(self.communes.insee, self.communes.density))).astype(float)
@@ -273,8 +279,14 @@ def progress(store, commune=None, settings=None, territory: Territory | None = N
     codes = list(com["insee"]) + sorted(set(act["declared"].dropna()) - set(com["insee"]))
     rows = pd.DataFrame({"commune": codes})
     rows["name"] = rows["commune"].map(dict(zip(com.insee, com["name"])))
-    targets = t.layer("targets")
-    targets = targets[pd.to_numeric(targets["period_start"], errors="coerce") == start]
+    every = t.layer("targets")
+    targets = every[pd.to_numeric(every["period_start"], errors="coerce") == start]
+    if len(every) and targets.empty:
+        starts = ", ".join(sorted({str(v) for v in every["period_start"].dropna()}))
+        raise PlhgisError(f"no PLH target for the period {start}–{end}: the targets start in {starts}",
+                          field="plh_start", value=start,
+                          hint="set plh_start/plh_end in layers/plhgis.toml to the targets' period, "
+                               "or import the targets of this period")
     for col, src in (("homes_target", "homes_target"), ("lls_target", "lls_target")):
         rows[col] = rows["commune"].map(targets.groupby("commune")[src].sum(min_count=1)).astype(float)
 

@@ -151,12 +151,14 @@ def case_qpv_lls(s):
 
 
 def case_qpv_tva(s):
-    near, npnru, far, band_edge = put(s, "projects", [
+    """CGI 278 sexies III 2°: a QPV's 300 m band; an NPNRU quarter's 500 m band when partly within 300 m."""
+    near, npnru, far, band_edge, npnru_far = put(s, "projects", [
         scheme("200 m du QPV", where=(800, 400), psla=10),
-        scheme("450 m d'un QPV NPNRU", where=(1150, 1700), psla=10),
+        scheme("Îlot de 200 à 450 m d'un QPV NPNRU", where=rect(1150, 1650, 1400, 1700), psla=10),
         scheme("Loin des QPV", psla=10),
-        scheme("350 m d'un QPV simple", where=(950, 400), psla=10)])
-    return {near, npnru}, {far, band_edge}
+        scheme("350 m d'un QPV simple", where=(950, 400), psla=10),
+        scheme("450 m d'un QPV NPNRU, rien à moins de 300 m", where=(1150, 1700), psla=10)])
+    return {near, npnru}, {far, band_edge, npnru_far}
 
 
 def case_qpv_share(s):
@@ -256,9 +258,11 @@ def case_plu_oap(s):
         scheme("6 000 m² sans OAP", where=rect(1100, 600, 1200, 660)),
         scheme("6 000 m² dans l'OAP", where=rect(150, 750, 250, 810)),
         scheme("4 000 m²", where=rect(1300, 600, 1400, 640))])
-    plot = put(s, "plots", [{"commune": "62002", "capacity": 10, "status": "identifié",
-                             "geometry": rect(3000, 1000, 3080, 1080)}])
-    return {bad, *plot}, {covered, small}
+    plot, unknown = put(s, "plots", [
+        {"commune": "62001", "capacity": 10, "status": "identifié", "geometry": rect(1300, 700, 1380, 780)},
+        # Bêta's PLU prescriptions are not in the store: whether it has an OAP is unknown, so no finding
+        {"commune": "62002", "capacity": 10, "status": "identifié", "geometry": rect(3000, 1000, 3080, 1080)}])
+    return {bad, plot}, {covered, small, unknown}
 
 
 def case_plu_sms(s):
@@ -312,7 +316,7 @@ def test_figures_behind_the_findings(territory):
     case_qpv_tva(territory)
     tva = {f.figures["code_qp"]: f.figures for f in fired(territory, "QPV-TVA").values()}
     assert tva["QN062001M"]["band_m"] == 300 and tva["QN062001M"]["distance_m"] == pytest.approx(200)
-    assert tva["QN062002M"]["band_m"] == 500 and tva["QN062002M"]["distance_m"] == pytest.approx(450)
+    assert tva["QN062002M"]["band_m"] == 500 and tva["QN062002M"]["distance_m"] == pytest.approx(200)
 
 
 def test_settings_move_the_thresholds(territory):

@@ -100,3 +100,31 @@ def test_demo_prints_the_check_summary(invoke, tmp_path):
     result = invoke("demo", "--store", tmp_path / "plh.gpkg", "-o", tmp_path / "maps")
     assert result.exit_code == 0
     assert "constats:" in result.stdout and "DATA-GEOM 1" in result.stdout
+
+
+@pytest.mark.parametrize("line,message", [("sru_rate_high = 25", "is a share, between 0 and 1"),
+                                          ("target_under = -1", "must not be negative"),
+                                          ("plh_start = 2023.7", "must be a whole number")])
+def test_impossible_settings_are_refused(demo_store, line, message):
+    (demo_store.path.parent / "plhgis.toml").write_text(f"[checks]\n{line}\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=message):
+        load_settings(demo_store)
+
+
+def test_targets_of_another_period_are_an_error_not_a_silence(invoke, demo_path):
+    (demo_path.parent / "plhgis.toml").write_text("[checks]\nplh_start = 2024\nplh_end = 2029\n", encoding="utf-8")
+    result = invoke("targets", "--store", demo_path)
+    assert result.exit_code == 1
+    assert "no PLH target for the period 2024–2029: the targets start in 2023" in result.output
+
+
+def test_a_friche_on_an_a_zone_is_renewal_not_zan(demo_store):
+    from plhgis import edits
+    a_zone = demo_store.read("zoning").query("typezone == 'A' and insee == '62954'").geometry.iloc[0]
+    spot = a_zone.representative_point()
+    ids = [edits.add(demo_store, "projects", {"name": f"Sur zone A ({origin})", "commune": "62954",
+                                              "homes_total": 10, "status": "études", "land_origin": origin},
+                     spot.buffer(40, cap_style="square")).id for origin in ("friche", "dent creuse")]
+    placed = targets.Territory(demo_store, SETTINGS).projects.set_index("id")
+    assert not placed.loc[ids[0], "consumes"] and placed.loc[ids[0], "zan_ha"] == 0
+    assert placed.loc[ids[1], "consumes"] and placed.loc[ids[1], "zan_ha"] == pytest.approx(0.64)
