@@ -35,8 +35,12 @@ def _lower(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame.rename(columns={c: c.lower() for c in frame.columns if c != geom})
 
 
-def read_plu_layer(path, store_crs, insee, *, required=("typezone", "libelle"), crs=None):
-    """A CNIG PLU layer of one commune in the store CRS, with lower-case field names, and notes."""
+def read_plu_layer(path, store_crs, insee, *, required=("typezone", "libelle"), crs=None, outline=None):
+    """A CNIG PLU layer of one commune in the store CRS, with lower-case field names, and notes.
+
+    The commune's features are those its INSEE field or its IDURBA names; a file that names no
+    commune (a PLUi's IDURBA starts with the EPCI's SIREN) is clipped to the commune's `outline`.
+    """
     frame, rows = io.read_geodata(path, crs=crs)
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputFileError("the file has no geometry", file=str(path), hint="give the CNIG layer itself")
@@ -55,13 +59,18 @@ def read_plu_layer(path, store_crs, insee, *, required=("typezone", "libelle"), 
         frame = frame[frame["insee"].astype(str).eq(insee)]
     elif "idurba" in frame and frame["idurba"].astype(str).str.startswith(insee).any():
         frame = frame[frame["idurba"].astype(str).str.startswith(insee)]
+    elif outline is not None and not outline.is_empty:
+        frame = frame.clip(outline)
+        frame = frame[~frame.geometry.is_empty & frame.geometry.area.gt(1)]
+        notes.append(f"{path}: no INSEE or IDURBA field names {insee}; its features are clipped to the "
+                     "commune's outline")
     else:
         notes.append(f"{path}: no INSEE or IDURBA field names {insee}; the whole file is read as its plan")
     return frame.reset_index(drop=True), notes
 
 
-def _zones(path, store, insee, crs):
-    zoning, notes = read_plu_layer(path, store.crs, insee, crs=crs)
+def _zones(path, store, insee, crs, outline):
+    zoning, notes = read_plu_layer(path, store.crs, insee, crs=crs, outline=outline)
     canon = zoning["typezone"].astype(str).map(lambda v: ZONE_TYPES.get(schema.fold(v)))
     odd = sorted(set(zoning.loc[canon.isna(), "typezone"].astype(str)))
     if odd:
@@ -84,10 +93,10 @@ def _require_overlap(zones, commune, path, minimum):
                           hint="check that the file is this commune's PLU and that its CRS is right (--crs)")
 
 
-def _prescriptions(path, store, insee, crs, notes):
+def _prescriptions(path, store, insee, crs, notes, outline):
     """The file's surface prescriptions, else those of the store for this commune (or None)."""
     if path:
-        pr, more = read_plu_layer(path, store.crs, insee, required=("typepsc",), crs=crs)
+        pr, more = read_plu_layer(path, store.crs, insee, required=("typepsc",), crs=crs, outline=outline)
         notes += more
         source = str(path)
     else:
@@ -122,9 +131,9 @@ def review_plu(store, insee, zoning, prescriptions=None, *, crs=None, settings=N
     if not density:
         raise PlhgisError("no minimum density for this commune", field="density_min", value=insee,
                           hint="fill density_min or polarity in the communes layer, or [checks.density_min]")
-    zones, notes = _zones(zoning, store, insee, crs)
+    zones, notes = _zones(zoning, store, insee, crs, c.geometry)
     _require_overlap(zones, c.geometry, zoning, s.zoning_min_cover)
-    pr, pr_source = _prescriptions(prescriptions, store, insee, crs, notes)
+    pr, pr_source = _prescriptions(prescriptions, store, insee, crs, notes, c.geometry)
     areas = zones.assign(ha=zones.geometry.area / 10000).groupby("typezone")["ha"].sum()
     zones_ha = {z: _r(areas.get(z, 0.0), 2) for z in (*schema.TYPEZONE, "other")}
 

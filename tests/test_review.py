@@ -26,6 +26,9 @@ def cnig_file(store, layer, insee, path):
 
 
 def test_review_of_a_demo_commune(demo_store, tmp_path):
+    centre = demo_store.read("communes", commune="62952").geometry.iloc[0].representative_point()
+    big = edits.add(demo_store, "plots", {"commune": "62952", "capacity": 20, "status": "identifié"},
+                    centre.buffer(45, cap_style="square")).id  # 8,100 m², outside the OAP
     zoning = cnig_file(demo_store, "zoning", "62952", tmp_path / "62952_ZONE_URBA.geojson")
     oap = cnig_file(demo_store, "prescriptions", "62952", tmp_path / "62952_PRESCRIPTION_SURF.geojson")
     report = review.review_plu(demo_store, "62952", zoning, oap, settings=SETTINGS)
@@ -35,8 +38,9 @@ def test_review_of_a_demo_commune(demo_store, tmp_path):
     assert report["capacity"]["auc_homes"] == math.floor(auc_ha * 0.75 * 30)  # pôle relais: 30 logements/ha
     assert report["target"]["homes_target"] == 420 and report["target"]["remaining_need"] == 382
     assert [a["zone"] for a in report["au_zones_without_oap"]] == ["1AUh"]  # the demo's OAP lies in zone U
-    assert {b["layer"] for b in report["large_sites_without_oap"]} <= {"projects", "plots"}
-    assert all(b["area_m2"] >= 5000 for b in report["large_sites_without_oap"])
+    large = {b["id"]: b for b in report["large_sites_without_oap"]}
+    assert big in large and large[big]["layer"] == "plots" and large[big]["area_m2"] == pytest.approx(8100)
+    assert all(b["area_m2"] >= 5000 for b in large.values())
     text = review.render_text(report)
     assert "Avis sur le PLU de Haillicourt-sur-Deûle (62952)" in text and "Objectif PLH 2023–2028: 420" in text
 
@@ -67,7 +71,23 @@ def test_review_refuses_another_communes_plan(demo_store, tmp_path, invoke):
     result = invoke("review-plu", "62954", "--zoning", tmp_path / "62954_ZONE_URBA.geojson",
                     "--store", demo_store.path)
     assert result.exit_code == 1
-    assert "the zoning covers 0% of the commune" in result.output and "62952_PLU_20210615" in result.output
+    assert "62954_ZONE_URBA.geojson, value '62954': the zoning file has no zone for this commune" in result.output
+
+
+def test_a_plui_naming_no_commune_is_clipped_to_the_commune(demo_store, tmp_path):
+    """A 2017 CNIG PLUi: no INSEE field, IDURBA starts with the EPCI's SIREN."""
+    zones = demo_store.read("zoning")
+    zones = zones[zones.insee.isin(["62950", "62951", "62952"])].drop(columns=["insee", "id", "created_at",
+                                                                            "updated_at", "end_date"])
+    zones = zones.assign(idurba="200099999_PLUI_20220101").rename(columns=str.upper).rename(
+        columns={"GEOMETRY": "geometry"}).set_geometry("geometry")
+    path = tmp_path / "200099999_ZONE_URBA_20220101.geojson"
+    zones.to_crs(4326).to_file(path, driver="GeoJSON")
+    own = demo_store.read("zoning", commune="62952")
+    report = review.review_plu(demo_store, "62952", path, settings=SETTINGS)
+    expected = own[own.typezone == "AUc"].area.sum() / 10000
+    assert report["capacity"]["auc_ha"] == pytest.approx(expected, abs=0.05)
+    assert any("clipped to the commune's outline" in n for n in report["notes"])
 
 
 def test_review_of_a_real_cnig_plu(shared_data, tmp_path, invoke):
