@@ -116,14 +116,18 @@ def init(store, demo, crs, overwrite):
 @store_option
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps", show_default=True,
               help="Where the map, check report and packs go.")
-def demo(store, out_dir):
-    """Build the demo territory into layers/plh.gpkg and list its layers.
+@click.option("--overwrite", is_flag=True, help="Replace a store that is not the demo.")
+def demo(store, out_dir, overwrite):
+    """Build the fictional demo territory (layers/plh.gpkg), check it, and write its map,
+    check report and commune packs into maps/. A demo store is rebuilt each time; any other
+    store is kept unless --overwrite.
 
     \b
         plhgis demo
+        plhgis demo --store /tmp/demo/plh.gpkg -o /tmp/demo/maps
     """
     path = store_path(store)
-    built = demo_mod.build(path, overwrite=True)
+    built = demo_mod.build(path, overwrite=overwrite)
     click.echo(f"demo store ({demo_mod.LABEL}): {built.path}", err=True)
     click.echo(render(built.layer_info()))
     click.echo(checks_mod.check_summary(built))

@@ -8,6 +8,8 @@ a low-density scheme, a commune far below target, an SRU-deficient commune…).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -15,6 +17,7 @@ import shapely
 from shapely.geometry import Point, box
 
 from . import edits
+from .errors import PlhgisError, StoreError
 from .store import GeoPackageStore
 
 SEED = 2154
@@ -49,8 +52,16 @@ def insee(i: int) -> str:
 
 
 def build(path, overwrite=False) -> GeoPackageStore:
-    """Create the demo store at `path` and fill every layer."""
-    store = GeoPackageStore.create(path, overwrite=overwrite)
+    """Create the demo store at `path` and fill every layer.
+
+    An existing demo store is rebuilt; any other store is replaced only with `overwrite`.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite and not is_demo(path):
+        raise StoreError(f"{path} holds a store that is not the demo: the demo would replace it",
+                         hint="build the demo elsewhere (--store demo/plh.gpkg), or use --overwrite")
+    store = GeoPackageStore.create(path, overwrite=True)
+    store.set_setting("demo", LABEL)
     store.user = "demo"
     rng = np.random.default_rng(SEED)
     communes = _communes()
@@ -64,6 +75,15 @@ def build(path, overwrite=False) -> GeoPackageStore:
     for name, frame in layers.items():
         edits.apply(store, edits.plan_rows(store, name, frame, mode="append", source=SOURCE))
     return store
+
+
+def is_demo(path) -> bool:
+    """True when `path` is a store this module built (so rebuilding it loses nothing)."""
+    try:
+        with GeoPackageStore(path) as store:
+            return store.setting("demo") is not None
+    except PlhgisError:
+        return False
 
 
 def _km(x, y):

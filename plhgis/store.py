@@ -126,11 +126,11 @@ class GeoPackageStore:
         self.user = user or os.environ.get("PLHGIS_USER") or _login()
         self._con = None
         try:
-            row = self.con.execute("SELECT value FROM plhgis_settings WHERE key='crs'").fetchone()
+            crs = self.setting("crs")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a plhgis store ({exc})",
                              hint="create one with plhgis init --store PATH") from None
-        self.crs = pyproj.CRS.from_user_input(row[0])
+        self.crs = pyproj.CRS.from_user_input(crs)
         self.srs_id = self.crs.to_epsg() or 0
         self._upgrade()
 
@@ -149,6 +149,16 @@ class GeoPackageStore:
             have = {r[1] for r in self.con.execute(f'PRAGMA table_info("{lay.name}")')}
             for col in (c for c in lay.columns if c not in have):
                 self.con.execute(f'ALTER TABLE "{lay.name}" ADD COLUMN "{col}" {_SQL_TYPES[lay.field(col).type]}')
+
+    def setting(self, key: str) -> str | None:
+        """A value of the store's own settings table (crs, schema_version, demo…)."""
+        row = self.con.execute("SELECT value FROM plhgis_settings WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction() as con:
+            con.execute("DELETE FROM plhgis_settings WHERE key = ?", [key])
+            con.execute("INSERT INTO plhgis_settings (key, value) VALUES (?, ?)", [key, value])
 
     # connection and transactions
     @property

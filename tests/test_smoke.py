@@ -40,3 +40,15 @@ def test_every_command_has_help_and_is_in_the_readme(runner):
             assert result.exit_code == 0 and "Usage:" in result.output, full
             assert f"plhgis {full}" in readme, f"README has no example of 'plhgis {full}'"
     assert len(names) >= 15
+
+
+def test_demo_never_replaces_a_real_store(invoke, empty_store, tmp_path):
+    from conftest import snapshot
+    before = snapshot(empty_store.path)
+    result = invoke("demo", "--store", empty_store.path, "-o", tmp_path / "maps")
+    assert result.exit_code == 1 and "holds a store that is not the demo" in result.output
+    assert snapshot(empty_store.path) == before and not (tmp_path / "maps").exists()
+    again = invoke("demo", "--store", empty_store.path, "-o", tmp_path / "maps", "--overwrite")
+    assert again.exit_code == 0, again.output
+    rerun = invoke("demo", "--store", empty_store.path, "-o", tmp_path / "maps")  # a demo store: rebuilt
+    assert rerun.exit_code == 0 and (tmp_path / "maps" / "territoire.html").exists()
