@@ -368,15 +368,18 @@ def qpv_lls(t):
                            f"à indiquer en commentaire)", {"social": "lls", "qpv": "code_qp"})
 
 
-@rule("QPV-TVA", "info", "Accession dans un QPV ou sa bande de 300 m (500 m NPNRU): TVA à 5,5 % possible.")
+@rule("QPV-TVA", "info", "Accession dans un QPV ou sa bande de 300 m (500 m NPNRU): TVA à 5,5 % possible "
+                         "sous plafonds (le PSLA et le BRS y ont droit partout).")
 def qpv_tva(t):
     p = _active(t)
-    sub = p[(p["ownership"] > 0) & p["band_qpv"].notna()]
+    sub = p[(p["free_sale"] > 0) & p["band_qpv"].notna()]
     return _emit("QPV-TVA", sub, "projects", "id",
-                 lambda r: f"{_label(r)}: {_fmt(r['ownership'])} logements en accession à {_fmt(r['qpv_distance_m'])} m "
-                           f"du QPV {r['band_qpv']} (bande de {_fmt(r['band_m'])} m): éligibles à la TVA à 5,5 % "
-                           f"sous plafonds (CGI art. 278 sexies)",
-                 {"ownership": "homes_ownership", "band_qpv": "code_qp", "qpv_distance_m": "distance_m",
+                 lambda r: f"{_label(r)}: {_fmt(r['free_sale'])} logements en accession "
+                           + ("dans le QPV " if r["qpv_distance_m"] == 0 else
+                              f"à {_fmt(r['qpv_distance_m'])} m du QPV ")
+                           + f"{r['band_qpv']} (bande de {_fmt(r['band_m'])} m): TVA à 5,5 % possible s'ils sont "
+                             "vendus sous plafonds de prix et de ressources (CGI art. 278 sexies III 2°)",
+                 {"free_sale": "homes_accession", "band_qpv": "code_qp", "qpv_distance_m": "distance_m",
                   "band_m": "band_m"})
 
 

@@ -30,7 +30,6 @@ PROBABLE = ("PC déposé", "études")
 RENEWAL = ("friche", "dent creuse", "renouvellement urbain")
 REUSED = ("friche", "renouvellement urbain")  # land already artificialised
 SOCIAL = list(schema.SOCIAL_RENT_FIELDS)
-OWNERSHIP = ["psla", "brs", "accession_libre"]
 EPCI = "EPCI"
 TABLE_COLUMNS = ("commune", "name", "homes_target", "certain", "probable", "possible", "expected",
                  "coverage", "midterm_target", "midterm_expected", "lls_target", "lls_programmed",
@@ -157,7 +156,7 @@ class Territory:
         homes = _num(p, "homes_total")
         p["homes"] = homes
         p["social"] = sum(_num(p, c) for c in SOCIAL)
-        p["ownership"] = sum(_num(p, c) for c in OWNERSHIP)
+        p["free_sale"] = _num(p, "accession_libre")  # what the QPV band can bring to 5.5 % VAT
         year = pd.to_numeric(p["delivery_year"], errors="coerce")
         p["in_period"] = p["active"] & (year.isna() | year.between(start, end)).to_numpy()
         p["by_midterm"] = p["active"] & year.between(start, mid).to_numpy()

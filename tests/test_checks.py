@@ -153,12 +153,13 @@ def case_qpv_lls(s):
 def case_qpv_tva(s):
     """CGI 278 sexies III 2°: a QPV's 300 m band; an NPNRU quarter's 500 m band when partly within 300 m."""
     near, npnru, far, band_edge, npnru_far = put(s, "projects", [
-        scheme("200 m du QPV", where=(800, 400), psla=10),
-        scheme("Îlot de 200 à 450 m d'un QPV NPNRU", where=rect(1150, 1650, 1400, 1700), psla=10),
-        scheme("Loin des QPV", psla=10),
-        scheme("350 m d'un QPV simple", where=(950, 400), psla=10),
-        scheme("450 m d'un QPV NPNRU, rien à moins de 300 m", where=(1150, 1700), psla=10)])
-    return {near, npnru}, {far, band_edge, npnru_far}
+        scheme("200 m du QPV", where=(800, 400), accession_libre=10),
+        scheme("Îlot de 200 à 450 m d'un QPV NPNRU", where=rect(1150, 1650, 1400, 1700), accession_libre=10),
+        scheme("Loin des QPV", accession_libre=10),
+        scheme("350 m d'un QPV simple", where=(950, 400), accession_libre=10),
+        scheme("450 m d'un QPV NPNRU, rien à moins de 300 m", where=(1150, 1700), accession_libre=10)])
+    psla = put(s, "projects", [scheme("PSLA à 200 m: à 5,5 % partout", where=(800, 350), psla=10)])
+    return {near, npnru}, {far, band_edge, npnru_far, *psla}
 
 
 def case_qpv_share(s):
