@@ -78,8 +78,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "pack.none": ("Aucun.", "None."),
     "pack.findings": ("Points à vérifier ensemble", "Points to check together"),
     "pack.findings_none": ("Aucun point à signaler.", "Nothing to report."),
-    "pack.findings_off": ("Les contrôles ne sont pas disponibles dans cette version.",
-                          "Checks are not available in this version."),
     "pack.changes": ("Ce qui a changé depuis la dernière rencontre ({date})",
                      "What changed since the last meeting ({date})"),
     "pack.changes_none": ("Aucun changement depuis cette date.", "No change since that date."),
@@ -102,8 +100,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "gauge.possible": ("possibles (repérage)", "possible (identified)"),
     "gauge.midterm": ("Repère à mi-parcours (prorata)", "Mid-term mark (pro rata)"),
     "gauge.lls": ("Locatif social programmé / objectif", "Social rent programmed / target"),
+    "gauge.catchup": ("rattrapage : {done} / {target}", "catch-up: {done} / {target}"),
     "gauge.sru": ("Taux SRU : {rate} (obligation {required})", "SRU rate: {rate} (required {required})"),
     "change.field": ("{field} : {old} → {new}", "{field}: {old} → {new}"),
+    "change.new": ("{homes} logements, {status}", "{homes} homes, {status}"),
+    "change.geometry": ("géométrie", "geometry"),
 }
 
 STATUS_EN = {"repérage": "identified", "études": "studies", "PC déposé": "permit filed",

@@ -35,7 +35,7 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from . import assets, schema
+from . import assets, checks, schema, targets
 from .errors import PlhgisError, unknown_commune
 from .palette import FRICHE_COLORS, HORIZON_COLORS, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
 from .labels import t, value
@@ -95,7 +95,9 @@ def load(store, as_of=None) -> MapData:
     names = communes["epci_name"].dropna()
     info = store.layer_info()
     dates = [d for d in info["last_change"] if d]
-    return MapData(read, findings=run_findings(store), progress=target_progress(store),
+    territory = targets.Territory(store)
+    return MapData(read, findings=checks.run_checks(store, territory=territory),
+                   progress=targets.progress(store, territory=territory),
                    name=names.mode().iloc[0] if len(names) else "",
                    data_date=max(dates)[:10] if dates else None, demo=is_demo)
 
@@ -123,64 +125,13 @@ def focus(data: MapData, commune: str | None) -> MapData:
                    data_date=data.data_date, demo=data.demo, focus=commune)
 
 
-def checks_available() -> bool:
-    """True once plhgis.checks provides run_checks."""
-    try:
-        from . import checks
-    except ImportError:
-        return False
-    return hasattr(checks, "run_checks")
-
-
-def run_findings(store, commune=None) -> list:
-    """The checks' findings, or none while the checks module is not there."""
-    try:
-        from . import checks
-    except ImportError:
-        return []
-    if not hasattr(checks, "run_checks"):
-        return []
-    return list(checks.run_checks(store, commune=commune))
-
-
-def target_progress(store, commune=None) -> pd.DataFrame | None:
-    """`targets.progress` (one row per commune and an EPCI row), or None when not available."""
-    try:
-        from . import targets
-    except ImportError:
-        return None
-    if not hasattr(targets, "progress"):
-        return None
-    return targets.progress(store, commune)
-
-
 def coverage_by_commune(progress) -> dict[str, dict]:
-    """{insee: {target, expected, coverage}} from a progress table, whatever its column names."""
+    """{insee: {target, expected, coverage}} from a `targets.progress` table (coverage: a ratio)."""
     if progress is None or len(progress) == 0:
         return {}
-    cols = list(progress.columns)
-
-    def pick(*names):
-        return next((c for c in names if c in cols), None)
-
-    code = pick("commune", "insee", "code")
-    target = pick("homes_target", "target", "objectif")
-    expected = pick("homes_expected", "expected", "expected_total", "pipeline", "homes_pipeline")
-    ratio = pick("coverage", "coverage_ratio", "ratio", "rate")
-    if code is None:
-        return {}
-    out = {}
-    for rec in progress.to_dict("records"):
-        key = str(rec[code])
-        tgt = _num(rec.get(target)) if target else None
-        exp = _num(rec.get(expected)) if expected else None
-        cov = _num(rec.get(ratio)) if ratio else None
-        if cov is None and tgt and exp is not None:
-            cov = exp / tgt
-        if cov is not None and cov > 5:  # given in percent
-            cov /= 100
-        out[key] = {"target": tgt, "expected": exp, "coverage": cov}
-    return out
+    return {str(rec["commune"]): {"target": _num(rec.get("homes_target")), "expected": _num(rec.get("expected")),
+                                  "coverage": _num(rec.get("coverage"))}
+            for rec in progress.to_dict("records")}
 
 
 def _num(v):
@@ -280,12 +231,14 @@ def _style_index(keys, palette, fill_opacity, weight=1, color="#333", point=Fals
         styles.append({"color": color if point else fill, "weight": weight, "fillColor": fill,
                        "fillOpacity": fill_opacity, "opacity": 0.9})
     index = [names.index(k) if k in palette else len(names) - 1 for k in keys]
-    return styles, index, names
+    return styles, index
 
 
 def _layer_specs(data: MapData, lang: str):
     """(key, label, FeatureCollection, options, show) for every overlay, bottom to top."""
     layers = {k: v for k, v in data.layers.items() if v is not None and len(v)}
+    if not layers:
+        raise PlhgisError("the store has nothing to map", hint="load the communes first: plhgis import communes FILE")
     communes = layers.get("communes")
     extent = (communes if communes is not None else next(iter(layers.values()))).total_bounds
     if data.focus is not None and communes is not None:
@@ -335,7 +288,7 @@ def _layer_specs(data: MapData, lang: str):
 
     zoning = layers.get("zoning")
     if zoning is not None:
-        styles, idx, _ = _style_index(zoning["typezone"], ZONE_COLORS, 0.45, weight=0.5, color="#555")
+        styles, idx = _style_index(zoning["typezone"], ZONE_COLORS, 0.45, weight=0.5, color="#555")
         props = [{"t": f"{_text(r.get('libelle'))} ({_text(r.get('typezone'))})",
                   "p": _rows(r, [("libelong", "libelle"), ("insee", "insee")], lang), "s": s}
                  for r, s in zip(zoning.to_dict("records"), idx)]
@@ -345,7 +298,7 @@ def _layer_specs(data: MapData, lang: str):
 
     sectors = layers.get("sectors")
     if sectors is not None:
-        styles, idx, _ = _style_index(sectors["kind"], SECTOR_COLORS, 0.12, weight=2)
+        styles, idx = _style_index(sectors["kind"], SECTOR_COLORS, 0.12, weight=2)
         for s in styles:
             s["color"] = s["fillColor"]
             s["dashArray"] = "6 4"
@@ -378,7 +331,7 @@ def _layer_specs(data: MapData, lang: str):
     plots = layers.get("plots")
     if plots is not None:
         shown = _points(plots)
-        styles, idx, _ = _style_index(shown["horizon"], HORIZON_COLORS, 0.85, weight=1, point=True)
+        styles, idx = _style_index(shown["horizon"], HORIZON_COLORS, 0.85, weight=1, point=True)
         keys = [("id", "id"), ("parcels", "parcels"), ("area_m2", "surface"), ("capacity", "capacity"),
                 ("horizon", "horizon"), ("ownership", "ownership"), ("constraints", "constraints"),
                 ("status", "plot_status"), ("comment", "comment")]
@@ -392,7 +345,7 @@ def _layer_specs(data: MapData, lang: str):
     if friches is not None:
         shown = _points(friches)
         statut = shown["site_statut"] if "site_statut" in shown else pd.Series([None] * len(shown))
-        styles, idx, _ = _style_index(statut, FRICHE_COLORS, 0.85, weight=1, point=True)
+        styles, idx = _style_index(statut, FRICHE_COLORS, 0.85, weight=1, point=True)
         keys = [("site_id", "id"), ("site_type", "site_type"), ("site_statut", "site_statut"),
                 ("unite_fonciere_surface", "surface"), ("capacity", "capacity"),
                 ("comm_insee", "commune")]
@@ -407,7 +360,7 @@ def _layer_specs(data: MapData, lang: str):
     projects = layers.get("projects")
     if projects is not None:
         shown = _points(projects)
-        styles, idx, _ = _style_index(shown["status"], STATUS_COLORS, 0.9, weight=1, point=True)
+        styles, idx = _style_index(shown["status"], STATUS_COLORS, 0.9, weight=1, point=True)
         props = []
         for r, s in zip(shown.to_dict("records"), idx):
             social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if _text(r.get(k)))

@@ -53,6 +53,9 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
     out_dir = Path(out_dir)
     data = maps.load(store)
     known = list(data.layers["communes"].sort_values("insee")["insee"])
+    if not known:
+        raise PlhgisError("the store has no commune to make a pack for",
+                          hint="load the communes first: plhgis import communes FILE")
     communes = known if communes is None else list(communes)
     for code in communes:
         if code not in known:
@@ -80,7 +83,7 @@ def write_pack(store, insee, out_dir, since=None, lang="fr", data=None) -> PackF
     """One commune's page and workbook (overwrites: `write_packs` checks first)."""
     out_dir = Path(out_dir)
     data = data or maps.load(store)
-    xlsx = sheets.write_workbook(store, insee, out_dir / f"{insee}-projets.xlsx", overwrite=True, data=data)
+    xlsx = sheets.write_workbook(store, insee, out_dir / f"{insee}-projets.xlsx", overwrite=True)
     page, facts = pack_html(store, insee, since=since, lang=lang, data=data, sheet_name=xlsx.name)
     path = out_dir / f"{insee}-dossier.html"
     path.write_text(page, encoding="utf-8")
@@ -99,7 +102,7 @@ def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None):
                                                  str(getattr(f, "rule", ""))))
     top = [_header(data, lang, sheet_name), f"<h2>{_e(t('pack.map', lang))}</h2>"]
     rest = [_gauge(row, store, lang), _schemes(projects, data.findings, lang),
-            _sites(data, lang), _findings(found, lang, maps.checks_available()),
+            _sites(data, lang), _findings(found, lang),
             _changes(store, insee, since, lang), "</main>"]
     fig.header.add_child(Element(f"<title>{_e(t('pack.title', lang, name=data.name))}</title>"
                                  + PACK_CSS), name="plh_pack_css")
@@ -187,7 +190,8 @@ def _gauge(row, store, lang) -> str:
             sru += f" → {_pct(projected)}"
         catchup = maps._num(row.get("sru_catchup_target"))
         if catchup:
-            sru += f" · rattrapage : {_int(row.get('sru_catchup_programmed'))} / {_int(catchup)}"
+            sru += " · " + _e(t("gauge.catchup", lang, done=_int(row.get("sru_catchup_programmed")),
+                                target=_int(catchup)))
         lines.append(sru)
     if lines:
         out.append("<ul>" + "".join(f"<li>{line}</li>" for line in lines) + "</ul>")
@@ -268,11 +272,10 @@ def _sites(data, lang) -> str:
     return "\n".join(out)
 
 
-def _findings(found, lang, available) -> str:
+def _findings(found, lang) -> str:
     out = [f"<section><h2>{_e(t('pack.findings', lang))}</h2>"]
     if not found:
-        key = "pack.findings_none" if available else "pack.findings_off"
-        out.append(f"<p>{_e(t(key, lang))}</p></section>")
+        out.append(f"<p>{_e(t('pack.findings_none', lang))}</p></section>")
         return "\n".join(out)
     out.append("<ul class='findings'>")
     for f in found:
@@ -286,8 +289,8 @@ def _findings(found, lang, available) -> str:
     return "\n".join(out)
 
 
-def changes_since(store, insee, since) -> list[dict]:
-    """The commune's scheme changes on or after `since`: kind, id, name, detail, day."""
+def changes_since(store, insee, since, lang="fr") -> list[dict]:
+    """The commune's scheme changes on or after `since`: kind, id, name, detail (in `lang`), day."""
     ids = store.read("projects", commune=insee, include_ended=True)
     names = dict(zip(ids["id"], ids["name"]))
     hist = store.history("projects", since=since)
@@ -299,18 +302,19 @@ def changes_since(store, insee, since) -> list[dict]:
         kind, detail = "other", ""
         if rec["action"] == "insert":
             kind = "new"
-            detail = f"{after.get('homes_total', '')} logements, {after.get('status', '')}"
+            detail = t("change.new", lang, homes=_show(after.get("homes_total")),
+                       status=value(after.get("status"), lang))
         elif rec["action"] == "end" or after.get("end_date"):
             kind = "ended"
             detail = str(after.get("end_date", ""))
         elif "status" in after:
             kind = "delivered" if after["status"] == "livré" else "status"
-            detail = f"{before.get('status')} → {after['status']}"
+            detail = f"{_show(value(before.get('status'), lang))} → {_show(value(after['status'], lang))}"
         else:
-            detail = "; ".join(f"{k} : {_show(before.get(k))} → {_show(v)}" for k, v in after.items()
-                               if k not in ("updated_at", "created_at", "geometry"))
+            detail = "; ".join(t("change.field", lang, field=k, old=_show(before.get(k)), new=_show(v))
+                               for k, v in after.items() if k not in ("updated_at", "created_at", "geometry"))
             if "geometry" in after:
-                detail = (detail + "; " if detail else "") + "geometry"
+                detail = (detail + "; " if detail else "") + t("change.geometry", lang)
         out.append({"kind": kind, "id": rec["feature_id"], "name": names.get(rec["feature_id"], ""),
                     "detail": detail, "day": str(rec["ts"])[:10],
                     "source": rec["source"] if isinstance(rec["source"], str) else ""})
@@ -323,7 +327,7 @@ def _show(v) -> str:
 
 def _changes(store, insee, since, lang) -> str:
     out = [f"<section><h2>{_e(t('pack.changes', lang, date=since.isoformat()))}</h2>"]
-    rows = changes_since(store, insee, since)
+    rows = changes_since(store, insee, since, lang)
     if not rows:
         out.append(f"<p>{_e(t('pack.changes_none', lang))}</p></section>")
         return "\n".join(out)
@@ -426,12 +430,11 @@ def write_check_report(data, path, lang="fr") -> Path:
     if data.demo:
         parts.append(f"<p class='demo'>{_e(demo_mod.LABEL)}</p>")
     if not data.findings:
-        key = "pack.findings_none" if maps.checks_available() else "pack.findings_off"
-        parts.append(f"<p>{_e(t(key, lang))}</p>")
+        parts.append(f"<p>{_e(t('pack.findings_none', lang))}</p>")
     for code in sorted(by_commune):
         found = sorted(by_commune[code], key=lambda f: SEVERITY_ORDER.get(getattr(f, "severity", ""), 9))
         head = f"{names.get(code, 'EPCI')} ({code})" if code else data.name
-        parts.append(_findings(found, lang, True).replace(
+        parts.append(_findings(found, lang).replace(
             f"<h2>{_e(t('pack.findings', lang))}</h2>", f"<h2>{_e(head)}</h2>", 1))
     parts.append("</main></body></html>")
     path = Path(path)

@@ -16,12 +16,15 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
 from . import schema
 from .errors import PlhgisError, unknown_commune
 
 SHEET = "projets"
 PACK_TAG = "plhgis-pack:"
 NEW_ROWS = 20
+FORMULA_START = ("=", "+", "-", "@")  # a text starting so is a formula to Excel (see `_append`)
 # the columns of the workbook: store field names, in the order a commune reads them
 COLUMNS = ("id", "name", "commune", "address", "homes_total", "lls_plai", "lls_plus", "lls_pls",
            "psla", "brs", "accession_libre", "locatif_libre", "specifique", "specifique_note",
@@ -67,7 +70,7 @@ INSTRUCTIONS = [
 ]
 
 
-def write_workbook(store, insee, path, overwrite=False, data=None) -> Path:
+def write_workbook(store, insee, path, overwrite=False) -> Path:
     """Write `<insee>-projets.xlsx`: instructions, then the commune's schemes and a block for new ones."""
     import openpyxl
     from openpyxl.comments import Comment
@@ -78,39 +81,33 @@ def write_workbook(store, insee, path, overwrite=False, data=None) -> Path:
     path = Path(path)
     if path.exists() and not overwrite:
         raise PlhgisError("the output file already exists", file=str(path), hint="use --overwrite to replace it")
-    if data is not None:
-        projects = data.layers["projects"]
-        projects = projects[projects["commune"] == insee]
-        communes = data.layers["communes"]
-    else:
-        projects = store.read("projects", commune=insee)
-        communes = store.read("communes")
+    communes = store.read("communes", commune=insee)
     names = dict(zip(communes["insee"], communes["name"]))
     if insee not in names:
         raise unknown_commune(insee)
-    projects = projects.sort_values("id")
+    projects = store.read("projects", commune=insee).sort_values("id")
 
     wb = openpyxl.Workbook()
     info = wb.active
     info.title = "instructions"
-    info.append([INSTRUCTIONS[0] + f" — {names[insee]} ({insee})"])
+    _append(info, [INSTRUCTIONS[0] + f" — {names[insee]} ({insee})"])
     info["A1"].font = Font(bold=True, size=13)
     for line in INSTRUCTIONS[1:]:
-        info.append([line])
-    info.append(["Colonne", "Intitulé", "Aide", "Valeurs possibles"])
+        _append(info, [line])
+    _append(info, ["Colonne", "Intitulé", "Aide", "Valeurs possibles"])
     for cell in info[info.max_row]:
         cell.font = Font(bold=True)
     for col in COLUMNS:
         fld = schema.PROJECTS.field(col)
         label, help_text = FRENCH[col]
-        info.append([col, label, help_text, ", ".join(fld.enum) if fld.enum else ""])
+        _append(info, [col, label, help_text, ", ".join(fld.enum) if fld.enum else ""])
     info.append([])
-    info.append([f"Tableau préparé le {date.today().isoformat()} par plhgis."])
+    _append(info, [f"Tableau préparé le {date.today().isoformat()} par plhgis."])
     for letter, width in zip("ABCD", (18, 38, 60, 70)):
         info.column_dimensions[letter].width = width
 
     ws = wb.create_sheet(SHEET)
-    ws.append(list(COLUMNS))
+    _append(ws, list(COLUMNS))
     for j, col in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=j)
         cell.font = Font(bold=True)
@@ -118,7 +115,7 @@ def write_workbook(store, insee, path, overwrite=False, data=None) -> Path:
         cell.comment = Comment(" — ".join(p for p in FRENCH[col] if p), "plhgis")
         cell.alignment = Alignment(wrap_text=False)
     for rec in projects.to_dict("records"):
-        ws.append([_cell(rec.get(c)) for c in COLUMNS])
+        _append(ws, [_cell(rec.get(c)) for c in COLUMNS])
     last = ws.max_row
     new_fill = PatternFill("solid", fgColor="EEEEEE")
     for r in range(last + 1, last + NEW_ROWS + 1):
@@ -173,17 +170,30 @@ def write_workbook(store, insee, path, overwrite=False, data=None) -> Path:
     return path
 
 
+def _append(ws, values) -> None:
+    """Append a row whose every text is a text cell, never a formula.
+
+    openpyxl stores a text starting with '=' as a formula, so a scheme named
+    '=HYPERLINK(...)' would run in Excel and come back empty on import; such texts (and those
+    starting with '+', '-' or '@', which Excel reads as formulas when typed) also get the quote
+    prefix, so editing the cell in Excel keeps it as text.
+    """
+    ws.append(values)
+    row = ws.max_row
+    for j, v in enumerate(values, start=1):
+        if isinstance(v, str):
+            cell = ws.cell(row=row, column=j)
+            cell.data_type = "s"
+            if v.startswith(FORMULA_START):
+                cell.quotePrefix = True
+
+
 def _cell(v):
     """A store value as a spreadsheet cell (None for missing, plain int for counts)."""
     if v is None:
         return None
-    try:
-        import pandas as pd
-
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
+    if pd.api.types.is_scalar(v) and pd.isna(v):
+        return None
     if hasattr(v, "item"):
         v = v.item()
     return v

@@ -57,12 +57,11 @@ def test_schemes_sized_coloured_and_flagged(demo_store):
     small = min(schemes, key=lambda f: f["properties"]["r"])
     assert big["properties"]["r"] > small["properties"]["r"]
     assert {f["properties"]["s"] for f in schemes} >= {0, 5}  # several statuses, several colours
-    if maps.checks_available():
-        flagged = [f for f in schemes if f["properties"].get("h")]
-        assert flagged and all(f["properties"]["f"] for f in flagged)
-        level = {f["properties"]["t"]: f["properties"]["h"] for f in flagged}
-        assert level["Îlot Pasteur (SMS)"] == 2  # delivery before permit: an error to fix
-        assert level["Résidence du Chevalement (QPV)"] == 1  # warnings only: to check
+    flagged = [f for f in schemes if f["properties"].get("h")]
+    assert flagged and all(f["properties"]["f"] for f in flagged)
+    level = {f["properties"]["t"]: f["properties"]["h"] for f in flagged}
+    assert level["Îlot Pasteur (SMS)"] == 2  # delivery before permit: an error to fix
+    assert level["Résidence du Chevalement (QPV)"] == 1  # warnings only: to check
     coords = re.findall(r"\d+\.(\d+)", page[page.index('"projects"'):][:20000])
     assert coords and max(len(c) for c in coords) <= maps.DECIMALS
 
@@ -83,13 +82,40 @@ def test_commune_map_zooms_and_greys_neighbours(demo_store):
 def test_choropleth_classes_follow_coverage(demo_store):
     data = maps.load(demo_store)
     codes = sorted(data.layers["communes"]["insee"])
-    data.progress = pd.DataFrame({"commune": codes[:5] + ["EPCI"], "homes_target": [100] * 6,
-                                  "expected": [10, 60, 90, 110, 150, 500]})
+    expected = [10, 60, 90, 110, 150, 600, 500]
+    # as targets.progress gives it: coverage is a ratio, 6.0 for 600 %
+    data.progress = pd.DataFrame({"commune": codes[:6] + ["EPCI"], "homes_target": [100] * 7,
+                                  "expected": expected, "coverage": [e / 100 for e in expected]})
     specs, _ = maps._layer_specs(data, "fr")
-    by_name = {f["properties"]["p"][0][1]: f["properties"]["s"]
-               for f in dict((k, c) for k, _, c, _, _ in specs)["communes"]["features"]}
-    assert [by_name[c] for c in codes[:5]] == [0, 1, 2, 3, 4]
+    features = dict((k, c) for k, _, c, _, _ in specs)["communes"]["features"]
+    by_name = {f["properties"]["p"][0][1]: f["properties"]["s"] for f in features}
+    assert [by_name[c] for c in codes[:6]] == [0, 1, 2, 3, 4, 4]  # 600 %: well above, not 6 %
     assert by_name[codes[6]] == len(maps.COVERAGE_CLASSES)  # no target: its own grey
+    shown = {f["properties"]["p"][0][1]: dict(f["properties"]["p"]) for f in features}
+    assert shown[codes[5]]["Couverture de l'objectif"] == "600%"
+
+
+def test_choropleth_uses_the_real_progress(demo_store):
+    from plhgis import targets
+
+    data = maps.load(demo_store)
+    progress = targets.progress(demo_store)
+    assert data.progress.equals(progress)
+    cover = maps.coverage_by_commune(progress)
+    for rec in progress.to_dict("records"):
+        assert cover[rec["commune"]]["coverage"] == pytest.approx(rec["coverage"])
+        assert cover[rec["commune"]]["target"] == rec["homes_target"]
+
+
+def test_nothing_to_map(invoke, tmp_path):
+    with pytest.raises(PlhgisError, match="the store has nothing to map"):
+        maps.build(maps.MapData({"communes": gpd.GeoDataFrame(geometry=[], crs="EPSG:2154")}))
+    store = tmp_path / "e" / "s.gpkg"
+    assert invoke("init", "--store", store).exit_code == 0
+    result = invoke("map", "--store", store, "-o", tmp_path / "e" / "m.html")
+    assert result.exit_code == 1
+    assert "the store has nothing to map" in result.output and "plhgis import communes FILE" in result.output
+    assert not (tmp_path / "e" / "m.html").exists()
 
 
 def test_hostile_text_is_escaped(demo_store):
@@ -143,11 +169,29 @@ def test_map_command(invoke, demo_path, tmp_path):
     assert "Souchez-la-Grande (62950) — land meeting" in page and "Housing schemes (status)" in page
 
 
+def _script_bodies(files):
+    return [assets._script_safe(files[key]) for key in ("leaflet_js", "cluster_js")]
+
+
 def test_assets_come_from_npm_packages():
     found = assets.find()
     assert found is not None and (found / "node_modules" / "leaflet" / "package.json").is_file()
     head = assets.head_html()
-    assert "</script" not in head.replace("</script>", "", head.count("</script>"))
+    for body in _script_bodies(assets.find_files()):
+        assert f"<script>{body}</script>" in head
+        assert not re.search(r"</script", body, re.I)
+
+
+def test_an_inlined_library_cannot_close_its_script(monkeypatch):
+    hostile = dict(assets.find_files())
+    hostile["leaflet_js"] += '\nvar a = "</SCRIPT><script>alert(1)</script>";'
+    hostile["cluster_js"] += "\n// </script >"
+    monkeypatch.setattr(assets, "find_files", lambda: hostile)
+    head = assets.head_html()
+    for body in _script_bodies(hostile):
+        assert f"<script>{body}</script>" in head
+        assert not re.search(r"</script", body, re.I)
+    assert len(re.findall(r"</script", head, re.I)) == 2  # only the two closing tags
 
 
 @pytest.mark.shared

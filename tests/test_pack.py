@@ -139,6 +139,44 @@ def test_bad_cell_names_row_and_column(invoke, demo_path, pack_dir):
     assert "row 3" in result.output and "field 'delivery_year'" in result.output and "fin 2027" in result.output
 
 
+FORMULAS = {"name": '=HYPERLINK("http://evil.example","clic")', "comment": "=1+1", "operator": "+33 bailleur",
+            "address": "-12 rue du Puits", "specifique_note": "@seniors"}
+
+
+def test_formula_like_texts_stay_text_and_import_back(invoke, demo_path, tmp_path):
+    """openpyxl would store '=…' as a formula: the cell must hold the text, and import back unchanged."""
+    result = invoke("project", "add", "--store", demo_path, "--commune", "62950", "--homes-total", 12,
+                    "--status", "études", *[a for k, v in FORMULAS.items() for a in (f"--{k.replace('_', '-')}", v)])
+    assert result.exit_code == 0, result.output
+    fid = result.stdout.strip().splitlines()[-1]
+    out = tmp_path / "out"
+    assert invoke("pack", "62950", "-o", out, "--store", demo_path).exit_code == 0
+    path = out / "62950-projets.xlsx"
+    ws = openpyxl.load_workbook(path)["projets"]
+    header = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == fid)
+    for key, text in FORMULAS.items():
+        cell = row[header.index(key)]
+        assert (cell.value, cell.data_type) == (text, "s"), key
+        assert cell.quotePrefix  # Excel keeps it as text when the commune edits the cell
+    texts = [c for r in ws.iter_rows(min_row=1) for c in r if isinstance(c.value, str)]
+    assert texts and all(c.data_type == "s" for c in texts)
+    result = invoke("import", "projects", path, "--dry-run", "--store", demo_path)
+    assert result.exit_code == 0, result.output
+    assert "0 added, 0 updated, 0 ended" in result.output
+    stored = GeoPackageStore(demo_path).get("projects", fid)
+    assert {k: stored[k] for k in FORMULAS} == FORMULAS
+
+
+def test_pack_all_on_an_empty_store_is_an_error(invoke, tmp_path):
+    store = tmp_path / "e" / "s.gpkg"
+    assert invoke("init", "--store", store).exit_code == 0
+    result = invoke("pack", "--all", "-o", tmp_path / "out", "--store", store)
+    assert result.exit_code == 1
+    assert "no commune" in result.output and "plhgis import communes FILE" in result.output
+    assert not (tmp_path / "out" / "index.html").exists()
+
+
 # -- the page ------------------------------------------------------------------------------------------------
 def test_pack_page_sections(demo_store, tmp_path):
     edits.edit(demo_store, "projects", "P-62951-0003", {"status": "PC accordé"}, source="test")
@@ -153,6 +191,21 @@ def test_pack_page_sections(demo_store, tmp_path):
     assert '<html lang="fr">' in page
     en, _ = reports.pack_html(demo_store, COMMUNE, lang="en")
     assert "Annual land meeting" in en and "Where does the PLH target stand?" in en and '<html lang="en">' in en
+
+
+def test_english_pack_has_no_french_generated_text(demo_store):
+    commune = "62952"  # an SRU commune with a triennial catch-up target
+    edits.edit(demo_store, "projects", "P-62952-0001", {"status": "livré"}, source="test")
+    edits.edit(demo_store, "projects", "P-62952-0002", {"operator": "Nouveau bailleur"}, source="test")
+    fr, _ = reports.pack_html(demo_store, commune, since="2000-01-01")
+    en, _ = reports.pack_html(demo_store, commune, since="2000-01-01", lang="en")
+    assert "rattrapage : " in fr and re.search(r"\d+ logements, ", fr) and "operator : " in fr
+    # (the checks' own messages are French in both pages: only the pack's words are tested here)
+    assert "rattrapage : " not in en and re.search(r"catch-up: \d+ / \d+", en)
+    assert not re.search(r"\d+ logements, ", en) and re.search(r"\d+ homes, (identified|studies|permit|works)", en)
+    assert "operator : " not in en and "operator: " in en
+    details = [c["detail"] for c in reports.changes_since(demo_store, commune, "2000-01-01", lang="en")]
+    assert any(d.endswith("→ delivered") for d in details), details
 
 
 def test_pack_page_escapes_every_text(demo_store):
