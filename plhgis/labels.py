@@ -54,6 +54,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_data": ("sans objectif", "no target"),
     # legend and title
     "legend": ("Légende", "Legend"),
+    "demo": ("données fictives — territoire de démonstration plhgis",
+             "fictional data — plhgis demonstration territory"),
     "legend.errors": ("contour rouge épais : erreur à corriger", "thick red outline: an error to fix"),
     "legend.warnings": ("contour noir pointillé : point à vérifier", "dashed black outline: something to check"),
     "legend.size": ("taille : nombre de logements", "size: number of homes"),

@@ -86,12 +86,10 @@ def collect(store, commune: str | None = None, as_of=None) -> MapData:
 
 def load(store, as_of=None) -> MapData:
     """The whole territory: every layer, every finding, the target progress."""
-    from . import demo as demo_mod
-
     read = {name: store.read(name, as_of=as_of) for name in
             ("communes", "zoning", "sectors", "qpv", "plots", "friches", "projects")}
     communes = read["communes"]
-    is_demo = bool(len(communes)) and bool((communes["epci_siren"] == demo_mod.EPCI_SIREN).any())
+    is_demo = store.setting("demo") is not None  # set by demo.build: says "données fictives" on every page
     names = communes["epci_name"].dropna()
     info = store.layer_info()
     dates = [d for d in info["last_change"] if d]
@@ -552,8 +550,6 @@ def _legend_html(data: MapData, specs, lang) -> str:
 
 
 def _title_html(data: MapData, lang) -> str:
-    from . import demo as demo_mod
-
     esc = html.escape
     if data.focus:
         title = t("title.commune", lang, name=data.name, insee=data.focus)
@@ -561,7 +557,7 @@ def _title_html(data: MapData, lang) -> str:
         title = t("title.territory", lang, name=data.name)
     sub = [esc(t("data_date", lang, date=data.data_date))] if data.data_date else []
     if data.demo:
-        sub.append(f'<span class="plh-demo">{esc(demo_mod.LABEL)}</span>')
+        sub.append(f'<span class="plh-demo">{esc(t("demo", lang))}</span>')
     return esc(title) + (f"<small>{' · '.join(sub)}</small>" if sub else "")
 
 

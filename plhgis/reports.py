@@ -123,7 +123,6 @@ def _progress_row(progress, insee) -> dict | None:
 
 
 def _header(data, lang, sheet_name) -> str:
-    from . import demo as demo_mod
 
     parts = ["<main class='plh-pack'>", f"<h1>{_e(t('pack.title', lang, name=data.name))} "
              f"<small>({_e(data.focus)})</small></h1>"]
@@ -132,7 +131,7 @@ def _header(data, lang, sheet_name) -> str:
         sub.append(_e(t("data_date", lang, date=data.data_date)))
     parts.append(f"<p class='sub'>{' · '.join(sub)}</p>")
     if data.demo:
-        parts.append(f"<p class='demo'>{_e(demo_mod.LABEL)}</p>")
+        parts.append(f"<p class='demo'>{_e(t('demo', lang))}</p>")
     if sheet_name:
         parts.append(f"<p>{_e(t('pack.sheet', lang, file=sheet_name))}</p>")
     return "\n".join(parts)
@@ -341,7 +340,6 @@ def _changes(store, insee, since, lang) -> str:
 
 def write_index(data, packs: list[PackFiles], path, lang="fr") -> Path:
     """The EPCI's index page: one line per commune, with links to its pack and workbook."""
-    from . import demo as demo_mod
 
     names = dict(zip(data.layers["communes"]["insee"], data.layers["communes"]["name"]))
     cols = [(t("pack.index_commune", lang), False), (t("insee", lang), False),
@@ -352,7 +350,7 @@ def write_index(data, packs: list[PackFiles], path, lang="fr") -> Path:
              f"<a href='{_e(p.html.name)}'>{_e(p.html.name)}</a>",
              f"<a href='{_e(p.xlsx.name)}'>{_e(p.xlsx.name)}</a>"] for p in packs]
     title = t("pack.index_title", lang, name=data.name)
-    demo_line = f"<p class='demo'>{_e(demo_mod.LABEL)}</p>" if data.demo else ""
+    demo_line = f"<p class='demo'>{_e(t('demo', lang))}</p>" if data.demo else ""
     territory = Path(path).parent / "territoire.html"
     link = (f"<p><a href='territoire.html'>{_e(t('pack.index_map', lang))}</a></p>"
             if territory.exists() else "")
@@ -418,7 +416,6 @@ document.querySelectorAll('table.sortable').forEach(function(table){
 
 def write_check_report(data, path, lang="fr") -> Path:
     """The findings of the whole territory, commune by commune, as one HTML page."""
-    from . import demo as demo_mod
 
     names = dict(zip(data.layers["communes"]["insee"], data.layers["communes"]["name"]))
     by_commune: dict = {}
@@ -428,7 +425,7 @@ def write_check_report(data, path, lang="fr") -> Path:
     parts = [f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{_e(title)}</title>"
              f"{PACK_CSS}</head><body><main class='plh-pack'><h1>{_e(title)}</h1>"]
     if data.demo:
-        parts.append(f"<p class='demo'>{_e(demo_mod.LABEL)}</p>")
+        parts.append(f"<p class='demo'>{_e(t('demo', lang))}</p>")
     if not data.findings:
         parts.append(f"<p>{_e(t('pack.findings_none', lang))}</p>")
     for code in sorted(by_commune):
