@@ -290,6 +290,7 @@ def _fetch_options(default_url):
                 click.option("--timeout", type=float, default=fetch_mod.TIMEOUT_S, show_default=True,
                              help="Seconds to wait for an answer."),
                 click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also keep the download here."),
+                click.option("--overwrite", is_flag=True, help="Replace an existing --output file."),
                 click.option("--dry-run", is_flag=True, help="Show what would change and write nothing."))):
             f = opt(f)
         return user_option(store_option(f))
@@ -303,28 +304,28 @@ def _progress(length, label):
 @fetch.command("communes")
 @click.option("--epci", required=True, help="SIREN of the EPCI, e.g. 246200364.")
 @_fetch_options(fetch_mod.GEO_API)
-def fetch_communes(epci, store, user, base_url, timeout, output, dry_run):
+def fetch_communes(epci, store, user, base_url, timeout, output, overwrite, dry_run):
     """One EPCI's communes (outline, population) from geo.api.gouv.fr.
 
     \b
         plhgis fetch communes --epci 246200364
     """
     plan = fetch_mod.fetch_communes(_open(store, user), epci, base_url=base_url, timeout=timeout,
-                                    progress=_progress, keep=output, dry_run=dry_run)
+                                    progress=_progress, keep=output, overwrite=overwrite, dry_run=dry_run)
     _report(plan, "communes", dry_run)
 
 
 @fetch.command("qpv")
 @click.option("--epci", help="Keep the QPV meeting this EPCI's communes [default: the store's communes].")
 @_fetch_options(fetch_mod.DATA_GOUV)
-def fetch_qpv(epci, store, user, base_url, timeout, output, dry_run):
+def fetch_qpv(epci, store, user, base_url, timeout, output, overwrite, dry_run):
     """QPV perimeters (ANCT dataset on data.gouv.fr), kept to the territory.
 
     \b
         plhgis fetch qpv --epci 246200364
     """
     plan = fetch_mod.fetch_qpv(_open(store, user), base_url=base_url, timeout=timeout, progress=_progress,
-                               keep=output, dry_run=dry_run, epci=epci)
+                               keep=output, overwrite=overwrite, dry_run=dry_run, epci=epci)
     _report(plan, "qpv", dry_run)
 
 

@@ -42,6 +42,7 @@ DATES = ("site_identif_date", "site_actu_date")
 PATTERNS = {
     "site_url": r"^(https?://[^|\s]*\|)*https?://[^|\s]*$",
     "site_ademe_url": r"^https?://[^|\s]*$",
+    "site_projet_url": r"^(https?://[^|\s]*)|([\w\-\.]+@([\w-]+\.)+[\w-]{2,})$",
     "activite_code": r"(?:(?:^|\|)([A-Z]\d\d.\d\d[A-Z]|)\1+[A-Z]\d\d.\d\d[A-Z])+$",
     "bati_type": r"(?:(?:^|\|)(industriel|commercial|résidentiel|secteur tertiaire|inconnu|autre|sans objet))+$",
     "proprio_type": r"(?:(?:^|\|)([A-Z]\d[a-z]|)\1+[A-Z]\d[a-z])+$",
@@ -69,7 +70,13 @@ def from_cnig(frame: pd.DataFrame, *, file=None, rows=None):
     rows = frame.index.to_series() if rows is None else rows
     notes, warnings, errors = [], [], []
     frame = pd.DataFrame(frame).copy()
-    frame.columns = [str(c).strip() for c in frame.columns]
+    names = [str(c).strip().lower() for c in frame.columns]  # SITE_ID → site_id
+    twins = sorted({n for n in names if names.count(n) > 1})
+    if twins:
+        same = [str(c) for c, n in zip(frame.columns, names) if n == twins[0]]
+        raise InputFileError(f"columns {' and '.join(map(repr, same))} are the same CNIG column {twins[0]!r}",
+                             file=file, field=twins[0], hint="keep only one of them")
+    frame.columns = names
     absent = [c for c in COLUMNS if c not in frame.columns]
     if absent:
         older = absent == ["urba_zaer"]
@@ -92,23 +99,23 @@ def from_cnig(frame: pd.DataFrame, *, file=None, rows=None):
             for i in np.flatnonzero(fr.to_numpy()):
                 d, m, y = text[col].iloc[i].split("/")
                 warnings.append(Problem(f"date written dd/mm/yyyy, read as {y}-{int(m):02d}-{int(d):02d}",
-                                        file, _label(rows.iloc[i]), col, text[col].iloc[i],
+                                        file, rows.iloc[i], col, text[col].iloc[i],
                                         "the standard writes dates as yyyy-mm-dd"))
     for col, pattern in PATTERNS.items():
         if col in text:
             ok = text[col].str.fullmatch(pattern).fillna(False) | blank[col]
             for i in np.flatnonzero(~ok.to_numpy()):
                 warnings.append(Problem("value does not match the standard's pattern (kept)", file,
-                                        _label(rows.iloc[i]), col, text[col].iloc[i], f"pattern {pattern}"))
+                                        rows.iloc[i], col, text[col].iloc[i], f"pattern {pattern}"))
     for col in REQUIRED:
         if col in text and col != "geompoint" and schema.FRICHES.field(col).required is False:
             for i in np.flatnonzero(blank[col].to_numpy()):
-                warnings.append(Problem("required by the standard but empty", file, _label(rows.iloc[i]),
+                warnings.append(Problem("required by the standard but empty", file, rows.iloc[i],
                                         col, None, "fill it in before sending the file on"))
     point, bad_point = _wkt(text, blank, "geompoint", file, rows, errors)
     surf, bad_surf = _wkt(text, blank, "geomsurf", file, rows, errors)
     for i in np.flatnonzero(shapely.is_missing(point) & shapely.is_missing(surf) & ~bad_point & ~bad_surf):
-        errors.append(Problem("no geometry: geompoint is required", file, _label(rows.iloc[i]), "geompoint",
+        errors.append(Problem("no geometry: geompoint is required", file, rows.iloc[i], "geompoint",
                               None, "give the point as POINT (lon lat) in WGS84, e.g. POINT (2.83344 50.43495)"))
     has_surf = ~shapely.is_missing(surf)
     geoms = np.where(has_surf, surf, point)
@@ -129,8 +136,9 @@ def _wkt(text, blank, col, file, rows, errors):
     values = pd.Series(np.where(blank[col], None, text[col].to_numpy(dtype=object)), index=text.index)
     geoms = shapely.from_wkt(values.to_numpy(dtype=object), on_invalid="ignore")
     bad = shapely.is_missing(geoms) & ~blank[col].to_numpy()
+    geoms[shapely.is_empty(geoms)] = None  # POINT EMPTY: no geometry, as if the cell were blank
     for i in np.flatnonzero(bad):
-        errors.append(Problem("not a readable WKT geometry", file, _label(rows.iloc[i]), col, _short(values.iloc[i]),
+        errors.append(Problem("not a readable WKT geometry", file, rows.iloc[i], col, _short(values.iloc[i]),
                               "e.g. POINT (2.83344 50.43495) or POLYGON ((lon lat, …)) in WGS84"))
     present = np.flatnonzero(~shapely.is_missing(geoms))
     if len(present):
@@ -141,14 +149,14 @@ def _wkt(text, blank, col, file, rows, errors):
             i = present[j]
             errors.append(Problem(
                 f"latitude and longitude are swapped (x={x[j]:g} is a latitude, y={y[j]:g} a longitude)",
-                file, _label(rows.iloc[i]), col, _short(values.iloc[i]),
+                file, rows.iloc[i], col, _short(values.iloc[i]),
                 f"WKT in WGS84 is 'longitude latitude': write POINT ({y[j]:g} {x[j]:g})"))
             geoms[i], bad[i] = None, True
         elsewhere = ~_in_france(x, y) & ~swapped
         for j in np.flatnonzero(elsewhere):
             i = present[j]
             errors.append(Problem(f"coordinates ({x[j]:g}, {y[j]:g}) are not in France in WGS84", file,
-                                  _label(rows.iloc[i]), col, _short(values.iloc[i]),
+                                  rows.iloc[i], col, _short(values.iloc[i]),
                                   "the standard's WKT is in WGS84 degrees, longitude first"))
             geoms[i], bad[i] = None, True
     return geoms, bad
@@ -157,10 +165,6 @@ def _wkt(text, blank, col, file, rows, errors):
 def _short(value, n=70):
     value = "" if value is None else str(value)
     return value if len(value) <= n else value[:n] + "…"
-
-
-def _label(value):
-    return int(value) if isinstance(value, (int, np.integer)) else value
 
 
 # -- export ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ progress callback), keeps a copy when asked, and imports it through the same pat
 """
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import socket
@@ -18,7 +19,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from . import edits
-from .errors import PlhgisError
+from .errors import InputFileError, PlhgisError
 
 GEO_API = "https://geo.api.gouv.fr"
 DATA_GOUV = "https://www.data.gouv.fr"
@@ -32,10 +33,38 @@ class FetchError(PlhgisError, OSError):
     """An online source cannot be reached or did not answer as expected."""
 
 
+def base_url_of(base_url) -> str:
+    """`--base-url` checked: an http:// or https:// address with a host, without its trailing /."""
+    text = str(base_url or "").strip()
+    hint = f"give the service's address, e.g. --base-url {GEO_API}"
+    try:
+        parts = urllib.parse.urlsplit(text)
+        parts.port  # noqa: B018  (a bad port raises here)
+    except ValueError as exc:
+        raise FetchError(f"--base-url is not a URL ({exc})", field="--base-url", value=base_url,
+                         hint=hint) from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise FetchError("--base-url is not an http:// or https:// address", field="--base-url",
+                         value=base_url, hint=hint)
+    return text.rstrip("/")
+
+
+def _unexpected(url, what) -> FetchError:
+    host = urllib.parse.urlsplit(url).netloc or url
+    return FetchError(f"{host} did not answer as expected ({what}) for {url}", hint="check --base-url")
+
+
 def get(url: str, *, timeout: float = TIMEOUT_S, progress=None, label: str = "") -> bytes:
     """The body of `url`. `progress(length, label)` returns a context manager with `update(n)`."""
-    host = urllib.parse.urlsplit(url).netloc or url
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.netloc or url
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http(s) address")
+        parts.port  # noqa: B018  (a bad port raises here)
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+    except ValueError as exc:
+        raise FetchError(f"cannot ask {url!r}: {exc}", hint="check --base-url") from None
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
@@ -54,6 +83,9 @@ def get(url: str, *, timeout: float = TIMEOUT_S, progress=None, label: str = "")
                          "the service may be down: try again later") from None
     except (TimeoutError, socket.timeout):
         raise _timeout(host, timeout) from None
+    except (http.client.HTTPException, ValueError) as exc:  # a garbled answer, a URL urllib refuses
+        raise FetchError(f"{host} did not answer as expected ({type(exc).__name__}: {exc}) for {url}",
+                         hint="check --base-url, or try again later") from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
             raise _timeout(host, timeout) from None
@@ -78,42 +110,67 @@ def get_json(url: str, **kwargs):
                          hint="check --base-url") from None
 
 
-def _save(body: bytes, name: str, keep, workdir) -> Path:
-    path = Path(keep) if keep else Path(workdir) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(body)
-    return path
+def _check_keep(keep, overwrite):
+    """Refuse an existing `-o` file unless `overwrite` (before anything is downloaded)."""
+    if keep and Path(keep).exists() and not overwrite:
+        raise InputFileError("the output file already exists", file=str(keep), field="--output",
+                             hint="use --overwrite to replace it, or give another file")
+
+
+def _import(store, layer, body: bytes, name: str, keep, dry_run, **options):
+    """Import the downloaded `body`; keep a copy at `keep`, except in a dry run (which writes nothing)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if keep and not dry_run:
+            path = Path(keep)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        else:  # under the kept file's name, so the notes and the history read the same
+            path = Path(tmp) / (Path(keep).name if keep else name)
+        path.write_bytes(body)
+        plan = edits.import_file(store, layer, path, dry_run=dry_run, **options)
+    if keep and dry_run:
+        plan.notes.append(f"--dry-run: {keep} not written")
+    return plan
 
 
 def fetch_communes(store, epci: str, *, base_url: str = GEO_API, timeout: float = TIMEOUT_S, progress=None,
-                   keep=None, dry_run=False, mode="upsert"):
+                   keep=None, overwrite=False, dry_run=False, mode="upsert"):
     """One EPCI's communes (outline, population, EPCI) from geo.api.gouv.fr into `communes`."""
     if not re.fullmatch(r"\d{9}", str(epci or "")):
         raise PlhgisError("an EPCI is named by its 9-digit SIREN", field="--epci", value=epci,
                           hint="e.g. 246200364 (CA de Lens-Liévin)")
-    base = base_url.rstrip("/")
-    info = get_json(f"{base}/epcis/{epci}?fields=nom,code", timeout=timeout)
-    fields = "code,nom,population,codeEpci,codeDepartement"
-    body = get(f"{base}/epcis/{epci}/communes?fields={fields}&format=geojson&geometry=contour",
-               timeout=timeout, progress=progress, label=f"communes of {info.get('nom', epci)}")
+    base = base_url_of(base_url)
+    _check_keep(keep, overwrite)
+    url = f"{base}/epcis/{epci}?fields=nom,code"
+    info = get_json(url, timeout=timeout)
+    if not isinstance(info, dict):
+        raise _unexpected(url, "an EPCI as a JSON object")
+    url = f"{base}/epcis/{epci}/communes?fields=code,nom,population,codeEpci,codeDepartement" \
+          "&format=geojson&geometry=contour"
+    body = get(url, timeout=timeout, progress=progress, label=f"communes of {info.get('nom') or epci}")
     try:
         collection = json.loads(body)
-        features = collection["features"]
-    except (ValueError, KeyError, TypeError):
-        raise FetchError("geo.api.gouv.fr did not answer with a GeoJSON FeatureCollection", value=base,
-                         hint="check --base-url") from None
+    except ValueError:
+        collection = None
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not isinstance(features, list) or not all(isinstance(f, dict) for f in features) \
+            or not all(isinstance(f.get("properties"), (dict, type(None))) for f in features):
+        raise _unexpected(url, "a GeoJSON FeatureCollection")
     for feature in features:
-        feature.setdefault("properties", {})["nomEpci"] = info.get("nom")
+        if feature.get("properties") is None:
+            feature["properties"] = {}
+        feature["properties"]["nomEpci"] = info.get("nom")
     body = json.dumps(collection, ensure_ascii=False).encode()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = _save(body, f"geo-api-epci-{epci}-communes.geojson", keep, tmp)
-        return edits.import_file(store, "communes", path, source="geo-api", epci=str(epci), mode=mode,
-                                 dry_run=dry_run)
+    return _import(store, "communes", body, f"geo-api-epci-{epci}-communes.geojson", keep, dry_run,
+                   source="geo-api", epci=str(epci), mode=mode)
 
 
 def qpv_resource(dataset: dict) -> dict:
     """The GeoJSON resource of the ANCT QPV dataset, the 2024 generation first."""
-    resources = [r for r in dataset.get("resources", []) if isinstance(r, dict)]
+    resources = dataset.get("resources", []) if isinstance(dataset, dict) else None
+    if not isinstance(resources, list):
+        raise FetchError("data.gouv.fr did not answer as expected (a dataset with a list of resources)",
+                         hint="check --base-url")
+    resources = [r for r in resources if isinstance(r, dict)]
     geojson = [r for r in resources if "geojson" in f"{r.get('format', '')} {r.get('url', '')}".lower()]
     if not geojson:
         formats = sorted({str(r.get("format")) for r in resources})
@@ -121,19 +178,25 @@ def qpv_resource(dataset: dict) -> dict:
                          hint="download the perimeters by hand and use plhgis import qpv FILE")
     newest = [r for r in geojson if "2024" in f"{r.get('title', '')} {r.get('url', '')}"]
     wgs84 = [r for r in newest or geojson if "wgs84" in f"{r.get('title', '')} {r.get('url', '')}".lower()]
-    return (wgs84 or newest or geojson)[0]
+    resource = (wgs84 or newest or geojson)[0]
+    if not isinstance(resource.get("url"), str) or not resource["url"].strip():
+        raise FetchError("data.gouv.fr did not answer as expected (the QPV GeoJSON resource has no url)",
+                         value=resource.get("title"), hint="check --base-url")
+    return resource
 
 
 def fetch_qpv(store, *, base_url: str = DATA_GOUV, dataset: str = QPV_DATASET, timeout: float = TIMEOUT_S,
-              progress=None, keep=None, dry_run=False, epci=None, mode="upsert"):
+              progress=None, keep=None, overwrite=False, dry_run=False, epci=None, mode="upsert"):
     """The QPV perimeters of the ANCT dataset on data.gouv.fr, kept to the store's territory."""
-    base = base_url.rstrip("/")
-    meta = get_json(f"{base}/api/1/datasets/{dataset}/", timeout=timeout)
+    base = base_url_of(base_url)
+    _check_keep(keep, overwrite)
+    url = f"{base}/api/1/datasets/{dataset}/"
+    meta = get_json(url, timeout=timeout)
+    if not isinstance(meta, dict):
+        raise _unexpected(url, "a dataset as a JSON object")
     resource = qpv_resource(meta)
-    url = urllib.parse.urljoin(base + "/", resource["url"])
-    body = get(url, timeout=timeout, progress=progress, label=resource.get("title") or "QPV")
-    name = Path(urllib.parse.urlsplit(url).path).name or "qpv.geojson"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = _save(body, name, keep, tmp)
-        return edits.import_file(store, "qpv", path, epci=epci, territory=None if epci else "store",
-                                 mode=mode, dry_run=dry_run)
+    url = urllib.parse.urljoin(base + "/", resource["url"].strip())
+    body = get(url, timeout=timeout, progress=progress, label=str(resource.get("title") or "QPV"))
+    name = Path(urllib.parse.urlsplit(url).path).name.strip(".") or "qpv.geojson"
+    return _import(store, "qpv", body, name, keep, dry_run, epci=epci, territory=None if epci else "store",
+                   mode=mode)

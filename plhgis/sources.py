@@ -266,7 +266,9 @@ def _stable_ids(frame, prefix, scope, parts) -> pd.Series:
     """Ids that stay the same when the same file is imported again: prefix-scope-hash of content."""
     geoms = frame.geometry.to_numpy() if isinstance(frame, gpd.GeoDataFrame) else np.full(len(frame), None)
     wkt = shapely.to_wkt(geoms, rounding_precision=6)
-    keys = frame[parts].astype(str).agg("|".join, axis=1) if parts else pd.Series("", index=frame.index)
+    # "string" then fillna: a missing value is '' (astype(str) keeps None/NaN under pandas 3)
+    keys = (frame[parts].astype("string").fillna("").agg("|".join, axis=1) if parts
+            else pd.Series("", index=frame.index))
     digests = [hashlib.sha1(f"{k}|{w}".encode()).hexdigest()[:10] for k, w in zip(keys, wkt)]
     return pd.Series([f"{prefix}-{s or '00000'}-{d}" for s, d in zip(scope, digests)], index=frame.index)
 
@@ -340,23 +342,16 @@ def _keep_territory(out: Mapped, lay, store, epci, file):
                               field="--epci", value=epci, hint="drop --epci, or use a file that has one")
         keep = frame["epci_siren"].astype("string").str.strip() == str(epci)
     elif lay.extra.get("commune_check", True) and lay.commune_field in frame.columns and store is not None:
-        communes = store.read("communes")  # the territory's own layers: by commune code
-        if epci:
-            communes = communes[communes["epci_siren"] == str(epci)]
+        communes = _territory_communes(store, epci)  # the territory's own layers: by commune code
         codes = frame[lay.commune_field].astype("string").str.strip().str.zfill(5)
         keep = codes.isin(set(communes["insee"]))
     else:
         if not isinstance(frame, gpd.GeoDataFrame) or store is None:
             raise PlhgisError(f"--epci keeps the {lay.name} that meet the EPCI's communes, "
                               "and this file has no geometry", field="--epci", value=epci)
-        communes = store.read("communes")
-        if epci:
-            communes = communes[communes["epci_siren"] == str(epci)]
-        if communes.empty:
-            if not epci:
-                return
-            raise PlhgisError(f"the store has no commune of EPCI {epci}", field="--epci", value=epci,
-                              hint=f"load them first: plhgis import communes FILE --epci {epci}")
+        communes = _territory_communes(store, epci)
+        if communes.empty:  # no --epci and an empty store: nothing to keep to
+            return
         area = shapely.union_all(communes.geometry.to_numpy())
         geoms = frame.geometry.to_crs(communes.crs).to_numpy()
         keep = pd.Series(shapely.intersects(geoms, area), index=frame.index)
@@ -369,6 +364,17 @@ def _keep_territory(out: Mapped, lay, store, epci, file):
                                   "check the SIREN (CA de Lens-Liévin is 246200364)"))
 
 
+def _territory_communes(store, epci):
+    """The store's communes, or those of EPCI `epci`: an EPCI the store does not hold is an error."""
+    communes = store.read("communes")
+    if epci:
+        communes = communes[communes["epci_siren"] == str(epci)]
+        if communes.empty:
+            raise PlhgisError(f"the store has no commune of EPCI {epci}", field="--epci", value=epci,
+                              hint=f"load them first: plhgis import communes FILE --epci {epci}")
+    return communes
+
+
 def _updates_only(out: Mapped, lay, store, file):
     """A table of figures (no geometry) updates communes already in the store, never adds one."""
     key = lay.key
@@ -377,21 +383,22 @@ def _updates_only(out: Mapped, lay, store, file):
     known = store.communes()
     codes = out.frame[key].astype("string").str.strip().str.zfill(5)
     for i in np.flatnonzero(~codes.isin(known).to_numpy()):
-        out.errors.append(Problem("unknown commune INSEE code", file, _label(out.rows.iloc[i]), key,
+        out.errors.append(Problem("unknown commune INSEE code", file, out.rows.iloc[i], key,
                                   out.frame[key].iloc[i],
                                   "a table of figures updates communes already loaded: load the "
                                   "commune outlines first (plhgis import communes FILE.geojson)"))
 
 
-def _label(value):
-    return int(value) if isinstance(value, (int, np.integer)) else value
-
-
 # -- locating a scheme by its parcels -----------------------------------------------------------
 def parcels_footprint(store, refs) -> shapely.Geometry:
     """The union of the parcels `refs` (IDU strings, or one 'A,B' string) from the parcels layer."""
+    given = refs
     if isinstance(refs, str):
-        refs = [r.strip().upper() for r in re.split(r"[,|;\s]+", refs) if r.strip()]
+        refs = re.split(r"[,|;\s]+", refs)
+    refs = [str(r).strip().upper() for r in refs if r is not None and str(r).strip()]
+    if not refs:
+        raise PlhgisError("no parcel reference", field="--parcels", value=given if isinstance(given, str) else None,
+                          hint="give one or more IDU separated by commas, e.g. 62498000BI0122,62498000BI0123")
     bad = [r for r in refs if not re.fullmatch(schema.IDU_RE, r)]
     if bad:
         raise PlhgisError("badly formed parcel reference", field="--parcels", value=bad[0],

@@ -182,5 +182,57 @@ def test_the_enums_are_the_standards(shared_data):
             assert schema.FRICHES.field(name).enum == tuple(enum), name
         if fld.get("constraints", {}).get("required"):
             assert name in cnig.REQUIRED, name
-        if "pattern" in fld.get("constraints", {}) and fld["type"] == "string" and name in cnig.PATTERNS:
-            assert cnig.PATTERNS[name] == fld["constraints"]["pattern"], name
+        if "pattern" in fld.get("constraints", {}):
+            assert cnig.PATTERNS.get(name) == fld["constraints"]["pattern"], name
+    patterns = {name for name, fld in standard.items() if "pattern" in fld.get("constraints", {})}
+    assert set(cnig.PATTERNS) == patterns
+
+
+def test_a_project_url_outside_the_standards_pattern_warns(store62, invoke, shared_data, tmp_path):
+    raw = _raw(shared_data / CARTOFRICHES).head(3).copy()
+    raw["site_projet_url"] = ["https://exemple.fr/projet", "projet en cours", "contact@mairie-lens.fr"]
+    src = tmp_path / "projet.csv"
+    raw.to_csv(src, sep=";", index=False)
+    result = invoke("import", "friches", src, "--store", store62)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if "field 'site_projet_url'" in line]
+    assert len(lines) == 1 and "row 3" in lines[0] and "value 'projet en cours'" in lines[0]
+    assert "does not match the standard's pattern (kept)" in lines[0]
+
+
+def test_upper_case_cnig_headers_import_like_lower_case_ones(store62, invoke, shared_data, tmp_path):
+    raw = _raw(shared_data / CARTOFRICHES)
+    upper = tmp_path / "FRICHES.csv"
+    raw.rename(columns=lambda c: f" {c.upper()}").to_csv(upper, sep=";", index=False)
+    result = invoke("import", "friches", upper, "--dry-run", "--store", store62)
+    assert result.exit_code == 0, result.output
+    lower = invoke("import", "friches", shared_data / CARTOFRICHES, "--dry-run", "--store", store62)
+    assert result.stdout == lower.stdout and "would change 45 added" in result.stderr
+    assert "dropped column(s) outside the standard" not in result.stderr
+    assert invoke("import", "friches", upper, "--store", store62).exit_code == 0
+    lens = _friches(store62).set_index("site_id").loc["62498_5371"]
+    assert (lens.site_nom, lens.comm_insee, lens.unite_fonciere_refcad) == ("Chaudronnerie Bracq", "62498",
+                                                                            "62498000BI0122")
+    twins = tmp_path / "twins.csv"
+    raw.assign(SITE_ID=raw.site_id).to_csv(twins, sep=";", index=False)
+    bad = invoke("import", "friches", twins, "--store", store62)
+    assert bad.exit_code == 1 and "are the same CNIG column 'site_id'" in bad.output
+
+
+def test_an_empty_wkt_point_is_no_geometry(store62, invoke, shared_data, tmp_path):
+    raw = _raw(shared_data / CARTOFRICHES).head(2).copy()
+    raw.loc[1, "geompoint"] = "POINT EMPTY"
+    src = tmp_path / "vide.csv"
+    raw.to_csv(src, sep=";", index=False)
+    before = snapshot(store62)
+    result = invoke("import", "friches", src, "--store", store62)
+    assert result.exit_code == 1
+    assert f"{src}, row 3, field 'geompoint': no geometry: geompoint is required" in result.output
+    assert "not a readable WKT" not in result.output
+    assert snapshot(store62) == before
+    raw.loc[1, "geomsurf"] = "POLYGON ((2.833 50.4347, 2.8338 50.4347, 2.8338 50.4352, 2.833 50.4347))"
+    raw.loc[0, "geomsurf"] = "POLYGON EMPTY"
+    raw.to_csv(src, sep=";", index=False)
+    result = invoke("import", "friches", src, "--store", store62)
+    assert result.exit_code == 0, result.output
+    assert "1 with a surface (geomsurf), 1 with a point only" in result.stderr

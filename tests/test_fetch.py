@@ -162,3 +162,130 @@ def test_a_silent_server_times_out(server, store, invoke):
     result = invoke("fetch", "qpv", "--base-url", base + "/slow", "--timeout", "0.3", "--store", store)
     assert result.exit_code == 1
     assert "did not answer within 0.3 s" in result.output
+
+
+@pytest.mark.parametrize("url", ["notaurl", "http://[::1", "ftp://127.0.0.1/", "file:///etc", "http://",
+                                 "http://127.0.0.1:99999"])
+def test_a_bad_base_url_is_a_clear_error(store, invoke, url):
+    before = snapshot(store)
+    for args in (["communes", "--epci", CALL], ["qpv"]):
+        result = invoke("fetch", *args, "--base-url", url, "--store", store)
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith(f"Error: field '--base-url', value {url!r}: --base-url is not ")
+        assert "(hint: give the service's address, e.g. --base-url https://geo.api.gouv.fr)" in result.output
+    assert snapshot(store) == before
+
+
+@pytest.fixture
+def fake():
+    """A loopback server answering each path of `routes` with its JSON (404 for the others)."""
+    routes = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            path = urllib.parse.urlsplit(self.path).path
+            code, data = (200, json.dumps(routes[path]).encode()) if path in routes else (404, b"{}")
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", routes
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+FEATURE = {"type": "Feature", "properties": {"code": "62498", "nom": "Lens"},
+           "geometry": {"type": "Polygon", "coordinates": [[[2.8, 50.4], [2.85, 50.4], [2.85, 50.45], [2.8, 50.4]]]}}
+
+
+@pytest.mark.parametrize("epci, communes", [
+    ([1, 2], {"type": "FeatureCollection", "features": []}),
+    ("CA de Lens", {"type": "FeatureCollection", "features": []}),
+    ({"nom": "CA"}, {"type": "FeatureCollection", "features": [1]}),
+    ({"nom": "CA"}, {"type": "FeatureCollection", "features": {"a": 1}}),
+    ({"nom": "CA"}, [FEATURE]),
+    ({"nom": "CA"}, {"type": "FeatureCollection", "features": [{**FEATURE, "properties": [1]}]}),
+])
+def test_communes_answers_of_the_wrong_shape_are_a_clear_error(fake, store, invoke, epci, communes):
+    base, routes = fake
+    routes[f"/epcis/{CALL}"], routes[f"/epcis/{CALL}/communes"] = epci, communes
+    before = snapshot(store)
+    result = invoke("fetch", "communes", "--epci", CALL, "--base-url", base, "--store", store)
+    assert result.exit_code == 1
+    host = base.removeprefix("http://")
+    assert f"Error: {host} did not answer as expected (" in result.output
+    assert "(hint: check --base-url)" in result.output
+    assert snapshot(store) == before
+
+
+def test_communes_with_null_properties_still_load(fake, store, invoke):
+    base, routes = fake
+    routes[f"/epcis/{CALL}"] = {"nom": "CA de Lens - Liévin", "code": CALL}
+    routes[f"/epcis/{CALL}/communes"] = {"type": "FeatureCollection", "features": [
+        {**FEATURE, "properties": {"code": "62498", "nom": "Lens", "codeEpci": CALL}},
+        {**FEATURE, "properties": None}]}
+    result = invoke("fetch", "communes", "--epci", CALL, "--base-url", base, "--dry-run", "--store", store)
+    assert result.exit_code == 0, result.output  # GeoJSON allows "properties": null
+    assert "kept 1 of 2 communes (EPCI 246200364)" in result.stderr
+    assert "communes: would change 1 added" in result.stderr
+
+
+@pytest.mark.parametrize("dataset", [
+    [],
+    {"resources": {"format": "geojson"}},
+    {"resources": [{"title": "QPV 2024 (GeoJSON)", "format": "geojson"}]},
+    {"resources": [{"title": "QPV 2024 (GeoJSON)", "format": "geojson", "url": 12}]},
+])
+def test_a_dataset_of_the_wrong_shape_is_a_clear_error(fake, store, invoke, dataset):
+    base, routes = fake
+    routes[f"/api/1/datasets/{QPV_SLUG}/"] = dataset
+    result = invoke("fetch", "qpv", "--base-url", base, "--store", store)
+    assert result.exit_code == 1
+    assert "did not answer as expected (" in result.output and "(hint: check --base-url)" in result.output
+
+
+def test_a_resource_url_that_is_not_http_is_refused(fake, store, invoke, tmp_path):
+    base, routes = fake
+    secret = tmp_path / "secret.geojson"
+    secret.write_text("{}")
+    routes[f"/api/1/datasets/{QPV_SLUG}/"] = {"resources": [
+        {"title": "QPV (GeoJSON)", "format": "geojson", "url": secret.as_uri()}]}
+    result = invoke("fetch", "qpv", "--base-url", base, "--store", store)
+    assert result.exit_code == 1
+    assert f"cannot ask {secret.as_uri()!r}: not an http(s) address (hint: check --base-url)" in result.output
+
+
+def test_output_is_never_overwritten_without_overwrite_nor_written_in_a_dry_run(server, store, invoke, tmp_path):
+    base, seen = server
+    kept = tmp_path / "call.geojson"
+    dry = invoke("fetch", "communes", "--epci", CALL, "--base-url", base, "-o", kept, "--dry-run", "--store", store)
+    assert dry.exit_code == 0, dry.output
+    assert "communes: would change 36 added" in dry.stderr and f"--dry-run: {kept} not written" in dry.stderr
+    assert not kept.exists() and _read(store, "communes").empty
+    kept.write_text("mine")
+    asked = len(seen)
+    for extra in ([], ["--dry-run"]):
+        result = invoke("fetch", "communes", "--epci", CALL, "--base-url", base, "-o", kept, *extra,
+                        "--store", store)
+        assert result.exit_code == 1
+        assert (f"Error: {kept}, field '--output': the output file already exists "
+                "(hint: use --overwrite to replace it, or give another file)") in result.output
+        assert kept.read_text() == "mine" and len(seen) == asked  # refused before any download
+    dry = invoke("fetch", "communes", "--epci", CALL, "--base-url", base, "-o", kept, "--overwrite", "--dry-run",
+                 "--store", store)
+    assert dry.exit_code == 0 and kept.read_text() == "mine"
+    result = invoke("fetch", "communes", "--epci", CALL, "--base-url", base, "-o", kept, "--overwrite",
+                    "--store", store)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(kept.read_text())["features"]) == 36 and len(_read(store, "communes")) == 36
+    qpv = invoke("fetch", "qpv", "--base-url", base, "-o", kept, "--store", store)
+    assert qpv.exit_code == 1 and "the output file already exists" in qpv.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -294,3 +295,102 @@ def test_admin_express_and_geo_api_headers_are_recognised():
     geo = frame.rename(columns={"INSEE_COM": "code", "NOM": "nom", "SIREN_EPCI": "codeEpci",
                                 "POPULATION": "population"})
     assert sources.map_source(geo, "communes").source == "geo-api"
+
+
+def test_a_zone_with_a_missing_label_gets_a_stable_id(tmp_path, invoke, shared_data):
+    path = _store(tmp_path, invoke)
+    zones = gpd.read_file(shared_data / "plu/30014_ZONE_URBA_20171013.geojson").head(3)
+    zones["LIBELLE"] = zones["LIBELLE"].astype(object)
+    zones["LIBELONG"] = zones["LIBELONG"].astype(object)
+    zones.loc[1, ["LIBELLE", "LIBELONG"]] = None
+    src = tmp_path / "30014_ZONE_URBA_sans_libelle.geojson"
+    zones.to_file(src)
+    result = invoke("import", "zoning", src, "--dry-run", "--store", path)
+    assert result.exit_code == 1  # a clear problem, not a TypeError
+    assert f"{src}, row 2, field 'libelle': required value is empty" in result.output
+    zones.loc[1, "LIBELLE"] = "Ua"  # LIBELONG alone may be empty
+    zones.to_file(src)
+    result = invoke("import", "zoning", src, "--dry-run", "--store", path)
+    assert result.exit_code == 0, result.output
+    assert "zoning: would change 3 added" in result.stderr
+    zones.loc[1, "LIBELLE"] = None
+    zones.to_file(src)
+    frame = gpd.read_file(src)
+    ids = sources.map_source(frame, "zoning").frame["id"]
+    assert ids.str.fullmatch(r"Z-30014-[0-9a-f]{10}").all() and ids.is_unique
+    # the ids of rows without a missing value are those of the untouched file
+    full = sources.map_source(gpd.read_file(shared_data / "plu/30014_ZONE_URBA_20171013.geojson").head(3),
+                              "zoning").frame["id"]
+    assert ids[[0, 2]].tolist() == full[[0, 2]].tolist() and ids[1] != full[1]
+    again = sources.map_source(gpd.read_file(src), "zoning").frame["id"]
+    assert again.tolist() == ids.tolist()
+
+
+def test_stable_ids_of_full_rows_are_unchanged():
+    frame = gpd.GeoDataFrame({"idurba": ["62498_PLU_20240101"], "libelle": ["Ua"], "typezone": ["U"]},
+                             geometry=[shapely.box(0, 0, 1, 1)], crs=2154)
+    ids = sources._stable_ids(frame, "Z", pd.Series(["62498"]), ["idurba", "libelle", "typezone"])
+    import hashlib
+    key = "62498_PLU_20240101|Ua|U|" + shapely.to_wkt(shapely.box(0, 0, 1, 1), rounding_precision=6)
+    assert ids.tolist() == [f"Z-62498-{hashlib.sha1(key.encode()).hexdigest()[:10]}"]
+
+
+def test_a_17_00_prescription_without_a_stypepsc_column_loads(tmp_path, invoke):
+    path = _store(tmp_path, invoke)
+    src = tmp_path / "PRESCRIPTION_SURF.geojson"
+    gpd.GeoDataFrame({"LIBELLE": ["Secteur de mixité sociale : 25 % de LLS", "OAP"], "TYPEPSC": ["17-00", "18"],
+                      "IDURBA": ["62498_PLU_20240101"] * 2},
+                     geometry=[shapely.box(2.82, 50.42, 2.83, 50.43), shapely.box(2.83, 50.42, 2.84, 50.43)],
+                     crs=4326).to_file(src)
+    result = invoke("import", "prescriptions", src, "--store", path)
+    assert result.exit_code == 0, result.output
+    assert "prescriptions by code: 17-00 ×1, 18-00 ×1" in result.stderr
+    stored = _read(path, "prescriptions").set_index("typepsc")
+    assert stored.loc["17", "stypepsc"] == "00" and stored.loc["17", "lls_share"] == pytest.approx(0.25)
+    assert stored.loc["18", "stypepsc"] is None and stored.id.is_unique
+
+
+@pytest.mark.parametrize("refs", [",", "  ", " , ;"])
+def test_parcels_that_name_no_parcel_are_a_clear_error(cadastre, invoke, refs):
+    path, _ = cadastre
+    before = snapshot(path)
+    result = invoke("project", "add", "--name", "Les Prés", "--commune", "91216", "--homes-total", 40,
+                    "--status", "études", "--parcels", refs, "--store", path)
+    assert result.exit_code == 1
+    assert "field '--parcels'" in result.output and "no parcel reference" in result.output
+    assert "hint: " in result.output
+    assert snapshot(path) == before
+
+
+def test_parcels_footprint_without_a_reference_on_an_empty_parcels_layer(empty_store):
+    from plhgis.errors import PlhgisError
+
+    for refs in (",", " ", []):
+        with pytest.raises(PlhgisError, match="no parcel reference") as info:
+            sources.parcels_footprint(empty_store, refs)
+        assert info.value.problem.field == "--parcels" and info.value.problem.hint
+
+
+def test_an_epci_the_store_lacks_is_named_the_same_way_on_both_paths(territory, invoke, shared_data, tmp_path):
+    src = shared_data / "perimetres/acv_action_coeur_de_ville_62.geojson"  # a commune code per sector
+    by_code = invoke("import", "sectors", src, "--kind", "ORT/ACV", "--epci", "123456789", "--store", territory)
+    zones = shared_data / "plu/30014_ZONE_URBA_20171013.geojson"  # zoning: kept by geometry
+    by_geometry = invoke("import", "zoning", zones, "--epci", "123456789", "--store", territory)
+    for result in (by_code, by_geometry):
+        assert result.exit_code == 1
+        assert ("field '--epci', value '123456789': the store has no commune of EPCI 123456789 "
+                "(hint: load them first: plhgis import communes FILE --epci 123456789)") in result.output
+        assert "Lens" not in result.output
+    kept = invoke("import", "sectors", src, "--kind", "ORT/ACV", "--epci", CALL, "--dry-run", "--store", territory)
+    assert kept.exit_code == 0 and "kept 2 of 8 sectors (EPCI 246200364)" in kept.stderr
+
+
+def test_the_label_twins_are_gone_and_rows_stay_plain_ints():
+    import numpy as np
+
+    from plhgis import cnig
+
+    assert not hasattr(sources, "_label") and not hasattr(cnig, "_label")
+    frame = pd.DataFrame({"site_id": ["a"], "geompoint": ["POINT (1 2 3"]})
+    *_, errors = cnig.from_cnig(frame, rows=pd.Series([np.int64(7)]))
+    assert errors[0].row == 7 and type(errors[0].row) is int
