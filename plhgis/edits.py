@@ -318,14 +318,14 @@ def add(store, layer, values: dict, geometry=None, crs=None, source="plhgis add"
 
 
 def edit(store, layer, feature_id, values: dict, geometry=None, crs=None, source="plhgis edit") -> Plan:
-    """Change some fields (and/or the geometry) of one feature; the rules see the whole row."""
+    """Change some fields (and/or the geometry) of one feature; the rules see every field they read."""
     lay = schema.get_layer(layer)
     current = store.get(lay.name, feature_id)
     unknown = set(values) - set(lay.columns)
     if unknown:
         raise PlhgisError(f"{', '.join(sorted(unknown))} is not a field of {lay.name}",
                           hint="fields are: " + ", ".join(f.name for f in lay.fields))
-    row = {k: v for k, v in current.items() if k in lay.columns and k not in ("created_at", "updated_at")}
+    row = {k: v for k, v in current.items() if k in schema.checked_fields(lay)}
     row.update(values)
     if geometry is None:  # the current geometry, so the rules see the whole feature
         geometry, crs = current.get("geometry"), store.crs

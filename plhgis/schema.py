@@ -399,6 +399,11 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
             continue  # a partial file updates what it carries; see missing_required()
         raw = frame[fld.name]
         blank = _blank(raw)
+        if blank.all():  # an empty column (common in one-row edits): nothing to coerce or check
+            if fld.required:
+                report(errors, blank, fld.name, "required value is empty", f"fill in '{fld.name}'", raw)
+            out[fld.name] = pd.Series([None] * len(raw), index=raw.index, dtype=object)
+            continue
         values, bad, msg, hint = _coerce(fld, raw, blank)
         report(errors, bad, fld.name, msg, hint, raw)
         if fld.required:
@@ -470,3 +475,10 @@ def _rule_product_mix(frame, file, rows):
 
 
 RULES = {"projects": (_rule_product_mix,)}
+RULE_FIELDS = {"projects": ("homes_total", *PRODUCT_FIELDS)}  # what the rules above read
+
+
+def checked_fields(layer: Layer) -> set[str]:
+    """The fields any write must carry for the rules to judge a row: key, required, rule inputs."""
+    return ({layer.key} | {f.name for f in layer.fields if f.required}
+            | set(RULE_FIELDS.get(layer.name, ())))

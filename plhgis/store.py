@@ -312,7 +312,9 @@ class GeoPackageStore:
 
     def communes(self) -> set[str]:
         """INSEE codes of the communes in the store (ended ones excluded)."""
-        return set(self.read("communes")["insee"]) if self.count("communes") else set()
+        rows = self.con.execute("SELECT insee FROM communes WHERE end_date IS NULL OR end_date > ?",
+                                [date.today().isoformat()])
+        return {r[0] for r in rows}
 
     def count(self, layer: str) -> int:
         lay = schema.get_layer(layer)
