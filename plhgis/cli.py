@@ -582,14 +582,20 @@ def review_plu(store, insee, zoning, prescriptions, crs, fmt):
 
 @cli.command("settings")
 @store_option
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json", "toml")), default="table",
+              show_default=True, help="toml: a commented plhgis.toml listing every setting.")
 def settings_cmd(store, fmt):
     """The thresholds and legal figures the checks use, with their sources (layers/plhgis.toml).
 
     \b
         plhgis settings
+        plhgis settings --format toml > layers/plhgis.toml
     """
-    click.echo(render(settings_mod.describe(settings_mod.load_settings(store_path(store))), fmt, max_width=70))
+    current = settings_mod.load_settings(store_path(store))
+    if fmt == "toml":
+        click.echo(settings_mod.toml_template(current), nl=False)
+    else:
+        click.echo(render(settings_mod.describe(current), fmt, max_width=70))
 
 
 def main():

@@ -192,6 +192,25 @@ def describe(settings: Settings) -> pd.DataFrame:
              "source": f.metadata["source"]} for f in fields(Settings)])
 
 
+def toml_template(settings: Settings) -> str:
+    """A plhgis.toml with every setting, commented out unless it differs from its default."""
+    default = Settings()
+    lines = ["# plhgis workspace settings: uncomment a line to change a threshold.",
+             "# `plhgis settings` lists them with their current values.", "", f"[{TABLE}]"]
+    tables = []
+    for f in fields(Settings):
+        value, mark = getattr(settings, f.name), "" if getattr(settings, f.name) != getattr(default, f.name) else "# "
+        comment = f"  # {f.metadata['doc']} — {f.metadata['source']}"
+        if isinstance(value, dict):
+            tables.append(f"\n# {f.metadata['doc']} — {f.metadata['source']}\n{mark}[{TABLE}.{f.name}]")
+            tables += [f'{mark}"{k}" = {v:g}' for k, v in value.items()]
+        elif value is None:
+            lines.append(f"# {f.name} = ...{comment}")
+        else:
+            lines.append(f"{mark}{f.name} = {value!r}{comment}")
+    return "\n".join(lines + tables) + "\n"
+
+
 def _show(value):
     if isinstance(value, dict):
         return ", ".join(f"{k} {v:g}" for k, v in value.items())

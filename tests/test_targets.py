@@ -128,3 +128,16 @@ def test_a_friche_on_an_a_zone_is_renewal_not_zan(demo_store):
     placed = targets.Territory(demo_store, SETTINGS).projects.set_index("id")
     assert not placed.loc[ids[0], "consumes"] and placed.loc[ids[0], "zan_ha"] == 0
     assert placed.loc[ids[1], "consumes"] and placed.loc[ids[1], "zan_ha"] == pytest.approx(0.64)
+
+
+def test_the_settings_template_is_the_committed_plhgis_toml_and_loads_back(tmp_path):
+    from pathlib import Path
+
+    from plhgis.settings import toml_template
+    committed = Path(__file__).parents[1] / "layers" / "plhgis.toml"
+    assert committed.read_text(encoding="utf-8") == toml_template(Settings())  # regenerate: plhgis settings --format toml
+    changed = Settings(target_under=0.7, density_min={"pôle urbain": 45.0})
+    (tmp_path / "plhgis.toml").write_text(toml_template(changed), encoding="utf-8")
+    loaded = load_settings(tmp_path / "plh.gpkg")
+    assert loaded.target_under == 0.7 and loaded.density_min["pôle urbain"] == 45.0
+    assert loaded.vat_band_m == Settings().vat_band_m
