@@ -144,6 +144,7 @@ def _read_csv(path: Path):
         raise InputFileError(f"cannot read the CSV ({_first_line(exc)})", file=str(path),
                              hint="check the separator (;) and that every line has the same columns") from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.apply(lambda col: col.str.replace(r"^'(?=[=+\-@])", "", regex=True))  # see _quote_formulas
     return frame, np.arange(len(frame)) + 2
 
 
@@ -336,10 +337,54 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
     table = table_frame(frame)
     if fmt == "csv":
         # a character cp1252 lacks becomes '?' rather than failing the whole export
-        table.to_csv(path, sep=sep, decimal=decimal, encoding=encoding, index=False, errors="replace")
+        _quote_formulas(table).to_csv(path, sep=sep, decimal=decimal, encoding=encoding, index=False,
+                                      errors="replace")
     else:
-        table.to_excel(path, index=False, engine="openpyxl")
+        _write_xlsx(table, path)
     return path
+
+
+FORMULA_START = ("=", "+", "-", "@")  # a text starting so is a formula to Excel
+
+
+def append_text_row(ws, values) -> None:
+    """Append a row to an openpyxl sheet, every text as a text cell, never a formula.
+
+    openpyxl stores a text starting with '=' as a formula, so a scheme named '=HYPERLINK(...)'
+    would run in Excel and come back empty on import; such texts (and those starting with '+',
+    '-' or '@', which Excel reads as formulas when typed) also get the quote prefix, so editing
+    the cell in Excel keeps it as text.
+    """
+    ws.append(values)
+    row = ws.max_row
+    for j, v in enumerate(values, start=1):
+        if isinstance(v, str):
+            cell = ws.cell(row=row, column=j)
+            cell.data_type = "s"
+            if v.startswith(FORMULA_START):
+                cell.quotePrefix = True
+
+
+def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = path.stem[:31]
+    append_text_row(ws, [str(c) for c in table.columns])
+    for row in table.astype(object).where(table.notna(), None).itertuples(index=False, name=None):
+        append_text_row(ws, list(row))
+    book.save(path)
+
+
+def _quote_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """CSV for Excel: a text starting like a formula gets a leading ' (read back by `_read_csv`)."""
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START)
+                                    else v)
+    return out
 
 
 def _base_type(geom_type):

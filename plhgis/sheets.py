@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import schema
+from . import io, schema
+from .io import append_text_row
 from .errors import PlhgisError, unknown_commune
 
 SHEET = "projets"
 PACK_TAG = "plhgis-pack:"
 NEW_ROWS = 20
-FORMULA_START = ("=", "+", "-", "@")  # a text starting so is a formula to Excel (see `_append`)
 # the columns of the workbook: store field names, in the order a commune reads them
 COLUMNS = ("id", "name", "commune", "address", "homes_total", "lls_plai", "lls_plus", "lls_pls",
            "psla", "brs", "accession_libre", "locatif_libre", "specifique", "specifique_note",
@@ -90,24 +90,24 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
     wb = openpyxl.Workbook()
     info = wb.active
     info.title = "instructions"
-    _append(info, [INSTRUCTIONS[0] + f" — {names[insee]} ({insee})"])
+    append_text_row(info, [INSTRUCTIONS[0] + f" — {names[insee]} ({insee})"])
     info["A1"].font = Font(bold=True, size=13)
     for line in INSTRUCTIONS[1:]:
-        _append(info, [line])
-    _append(info, ["Colonne", "Intitulé", "Aide", "Valeurs possibles"])
+        append_text_row(info, [line])
+    append_text_row(info, ["Colonne", "Intitulé", "Aide", "Valeurs possibles"])
     for cell in info[info.max_row]:
         cell.font = Font(bold=True)
     for col in COLUMNS:
         fld = schema.PROJECTS.field(col)
         label, help_text = FRENCH[col]
-        _append(info, [col, label, help_text, ", ".join(fld.enum) if fld.enum else ""])
+        append_text_row(info, [col, label, help_text, ", ".join(fld.enum) if fld.enum else ""])
     info.append([])
-    _append(info, [f"Tableau préparé le {date.today().isoformat()} par plhgis."])
+    append_text_row(info, [f"Tableau préparé le {date.today().isoformat()} par plhgis."])
     for letter, width in zip("ABCD", (18, 38, 60, 70)):
         info.column_dimensions[letter].width = width
 
     ws = wb.create_sheet(SHEET)
-    _append(ws, list(COLUMNS))
+    append_text_row(ws, list(COLUMNS))
     for j, col in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=j)
         cell.font = Font(bold=True)
@@ -115,7 +115,7 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
         cell.comment = Comment(" — ".join(p for p in FRENCH[col] if p), "plhgis")
         cell.alignment = Alignment(wrap_text=False)
     for rec in projects.to_dict("records"):
-        _append(ws, [_cell(rec.get(c)) for c in COLUMNS])
+        append_text_row(ws, [_cell(rec.get(c)) for c in COLUMNS])
     last = ws.max_row
     new_fill = PatternFill("solid", fgColor="EEEEEE")
     for r in range(last + 1, last + NEW_ROWS + 1):
@@ -170,24 +170,6 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
     return path
 
 
-def _append(ws, values) -> None:
-    """Append a row whose every text is a text cell, never a formula.
-
-    openpyxl stores a text starting with '=' as a formula, so a scheme named
-    '=HYPERLINK(...)' would run in Excel and come back empty on import; such texts (and those
-    starting with '+', '-' or '@', which Excel reads as formulas when typed) also get the quote
-    prefix, so editing the cell in Excel keeps it as text.
-    """
-    ws.append(values)
-    row = ws.max_row
-    for j, v in enumerate(values, start=1):
-        if isinstance(v, str):
-            cell = ws.cell(row=row, column=j)
-            cell.data_type = "s"
-            if v.startswith(FORMULA_START):
-                cell.quotePrefix = True
-
-
 def _cell(v):
     """A store value as a spreadsheet cell (None for missing, plain int for counts)."""
     if v is None:
@@ -226,8 +208,6 @@ def left_out(store, path) -> list[tuple[str, str]]:
     insee = pack_commune(path)
     if insee is None:
         return []
-    from . import io
-
     frame, _ = io.read_geodata(path)
     listed = set(frame["id"].dropna().astype(str).str.strip()) if "id" in frame else set()
     current = store.read("projects", commune=insee)

@@ -291,3 +291,24 @@ def test_xlsx_with_the_staffs_own_headers_imports_with_map(invoke, demo_path, tm
                         "dont LLS=lls_target")
     assert result.exit_code == 0, result.output
     assert "~ targets 62950-2023 homes_target: 1400 → 1500; lls_target: 140 → 150" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_like_texts_are_exported_as_text_and_import_back(invoke, demo_path, tmp_path, fmt):
+    from plhgis import edits
+    names = ['=HYPERLINK("http://evil.example","clic")', "+33 rue du Port", "-- à revoir", "@mairie"]
+    store = GeoPackageStore(demo_path)
+    for name in names:
+        edits.add(store, "projects", {"name": name, "commune": "62950", "homes_total": 6, "status": "repérage",
+                                      "comment": "=1+1"})
+    out = tmp_path / f"projets.{fmt}"
+    assert invoke("export", "projects", out, "--store", demo_path).exit_code == 0
+    if fmt == "xlsx":
+        cells = [c for row in openpyxl.load_workbook(out).active.iter_rows() for c in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"]  # no cell is a formula
+    else:
+        assert "'=HYPERLINK" in out.read_text(encoding="utf-8-sig")  # Excel shows it as text
+    before = snapshot(demo_path)
+    result = run_import(invoke, demo_path, "projects", out)
+    assert result.exit_code == 0 and "0 added, 0 updated, 0 ended" in result.output, result.output
+    assert snapshot(demo_path) == before
