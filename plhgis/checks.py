@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from collections import Counter
 from dataclasses import dataclass, asdict
 from typing import Callable
@@ -24,6 +25,7 @@ import shapely
 
 from . import schema
 from .errors import PlhgisError
+from .labels import LABELS, t as label
 from .render import render
 from .targets import EPCI, Territory, first_within, pick, progress, sms_share
 
@@ -61,10 +63,16 @@ class Finding:
     message: str  # plain French
     figures: dict
     geometry: object = None  # shapely geometry in the store CRS, may be None
+    message_en: str = ""  # the same in English (the packs and maps in English)
+
+    def text(self, lang="fr") -> str:
+        """The message in `lang` ("fr" or "en")."""
+        return self.message_en if lang == "en" and self.message_en else self.message
 
     def to_dict(self) -> dict:
         out = asdict(self)
         out.pop("geometry")
+        out.pop("message_en")
         return out
 
 
@@ -132,41 +140,70 @@ def _plain(value):
     return value
 
 
-class _Seen(dict):
-    """A row that remembers which fields the message read."""
+class _Message(string.Formatter):
+    """Fills a finding's template (`labels`, "check.CODE") from a row, in one language."""
 
-    def __init__(self, *args):
-        super().__init__(*args)
-        self.read = set()
+    def __init__(self, lang, layer, key):
+        super().__init__()
+        self.lang, self.layer, self.key, self.row = lang, layer, key, {}
 
-    def __getitem__(self, key):
-        self.read.add(key)
-        return super().__getitem__(key)
+    def text(self, template_key, row) -> str:
+        self.row = row
+        return self.vformat(LABELS[template_key][self.lang == "en"], (), row)
 
-    def get(self, key, default=None):
-        self.read.add(key)
-        return super().get(key, default)
+    def get_value(self, name, args, row):
+        if name == "label":
+            return _label(row, self.layer, self.lang)
+        if name == "fid":
+            return row[self.key]
+        return self.layer if name == "layer" else row[name]
+
+    def format_field(self, value, spec):
+        if spec[:1] == "n":
+            return _fmt(value, int(spec[1:] or 0), self.lang)
+        if spec == "%":
+            return _pct(value, self.lang)
+        if spec == "?":
+            return str(_plain(value) or "?")
+        if spec == "t":
+            return self.vformat(LABELS[value][self.lang == "en"], (), self.row)
+        return super().format_field(value, spec)
 
 
-def _emit(code, frame, layer, key, message, figures, commune="declared", geometry="pt") -> list[Finding]:
-    """One finding per row of `frame`; `message(row)` and `figures` (column → figure name).
+def _fields(template_key, frame) -> set:
+    """The columns a template reads, in both languages (and those of the pieces its rows name)."""
+    out = set()
+    for text in LABELS[template_key]:
+        for _, name, spec, _ in string.Formatter().parse(text):
+            if name:
+                out.add(name)
+            if spec == "t" and name in frame:
+                out = out.union(*(_fields(k, frame) for k in frame[name].dropna().unique()))
+    return out
 
-    Only the columns the findings use are turned into Python values (the message is first run
-    on one row to learn which it reads): a wide frame of 100,000 rows stays cheap.
+
+def _emit(code, frame, layer, key, figures, commune="declared", geometry="pt") -> list[Finding]:
+    """One finding per row of `frame`: its messages (template "check.CODE") and `figures` (column → name).
+
+    Only the columns the findings use are turned into Python values: a wide frame of 100,000 rows
+    stays cheap.
     """
     if frame is None or not len(frame):
         return []
-    probe = _Seen(frame.iloc[0].to_dict())
-    message(probe)
-    cols = [c for c in dict.fromkeys([*probe.read, key, commune, geometry]) if c and c in frame]
+    template = "check." + code
+    named = [KEYS.get(layer), NAMES.get(layer)]
+    used = [*_fields(template, frame), *named, key, commune, geometry]
+    cols = [c for c in dict.fromkeys(used) if c and c in frame]
     values = [frame[c].to_numpy(dtype=object).tolist() for c in cols]
     figs = [(name, _plain_list(frame[col]) if col in frame else [None] * len(frame)) for col, name in figures.items()]
     sev = RULES[code].severity
+    fr, en = _Message("fr", layer, key), _Message("en", layer, key)
     out = []
     for i, items in enumerate(zip(*values)):
         row = dict(zip(cols, items))
-        out.append(Finding(code, sev, layer, _plain(row.get(key)) if key else None, row.get(commune), message(row),
-                           {name: v[i] for name, v in figs}, row.get(geometry)))
+        out.append(Finding(code, sev, layer, _plain(row.get(key)) if key else None, row.get(commune),
+                           fr.text(template, row), {name: v[i] for name, v in figs}, row.get(geometry),
+                           en.text(template, row)))
     return out
 
 
@@ -179,22 +216,24 @@ def _plain_list(series) -> list:
     return [_plain(v) for v in series.to_numpy(dtype=object).tolist()]
 
 
-def _fmt(x, digits=0) -> str:
-    """A number the French way: 1 234, 12,5."""
+def _fmt(x, digits=0, lang="fr") -> str:
+    """A number the French way (1 234, 12,5) or the English way (1,234, 12.5)."""
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return "?"
-    text = f"{x:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-    return text
+    text = f"{x:,.{digits}f}"
+    return text if lang == "en" else text.replace(",", "\u202f").replace(".", ",")
 
 
-def _pct(x) -> str:
-    return "?" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{_fmt(100 * x)} %"
+def _pct(x, lang="fr") -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "?"
+    return f"{_fmt(100 * x, 0, lang)}{'%' if lang == 'en' else ' %'}"
 
 
-def _label(row, layer="projects"):
+def _label(row, layer="projects", lang="fr"):
     name = row.get(NAMES[layer])
     key = row.get(KEYS[layer])
-    return f"{key} « {name} »" if name else str(key)
+    return label("check.label", lang, id=key, name=name) if name else str(key)
 
 
 def _commune_rows(t: Territory) -> pd.DataFrame:
@@ -240,15 +279,15 @@ def data_geom(t):
         if not bad.any():
             continue
         sub = frame[bad].copy()
-        sub["why"] = np.where(missing[bad], "géométrie absente",
-                              np.where(invalid[bad], "géométrie invalide", "un polygone est attendu"))
+        sub["why_key"] = np.where(missing[bad], "check.geom.missing",
+                                  np.where(invalid[bad], "check.geom.invalid", "check.geom.polygon"))
+        sub["why"] = [label(k) for k in sub["why_key"]]
         sub["reason"] = np.where(invalid[bad], shapely.is_valid_reason(g[bad]), None)
+        sub["detail"] = [f" ({r})" if r else "" for r in sub["reason"]]
         sub["pt"] = np.where(missing[bad], None, _points_of(sub))
         sub["commune_code"] = sub[lay.commune_field] if lay.commune_field else None
-        out += _emit("DATA-GEOM", sub, name, lay.key,
-                     lambda r, n=name, key=lay.key: f"{n} {r[key]}: {r['why']}"
-                                       + (f" ({r['reason']})" if r["reason"] else ""),
-                     {"why": "problem", "reason": "reason"}, commune="commune_code")
+        out += _emit("DATA-GEOM", sub, name, lay.key, {"why": "problem", "reason": "reason"},
+                     commune="commune_code")
     return out
 
 
@@ -260,9 +299,7 @@ def data_outside_commune(t):
         f = t.placed(name)
         sub = f[f["commune_found"].notna() & f["declared"].notna() & (f["commune_found"] != f["declared"])]
         out += _emit("DATA-OUTSIDE-COMMUNE", sub, name, KEYS[name],
-                     lambda r, n=name: f"{_label(r, n)} est déclaré(e) sur {r['declared']} mais se situe "
-                                       f"sur {r['commune_found']} (la commune déclarée fait foi pour les "
-                                       f"objectifs)", {"declared": "declared", "commune_found": "found"})
+                     {"declared": "declared", "commune_found": "found"})
     return out
 
 
@@ -274,9 +311,7 @@ def data_outside_epci(t):
     for name in PLACED:
         f = t.placed(name)
         sub = f[f["pt"].notna() & f["commune_found"].isna()]
-        out += _emit("DATA-OUTSIDE-EPCI", sub, name, KEYS[name],
-                     lambda r, n=name: f"{_label(r, n)} est hors du territoire de l'EPCI",
-                     {"declared": "declared"})
+        out += _emit("DATA-OUTSIDE-EPCI", sub, name, KEYS[name], {"declared": "declared"})
     return out
 
 
@@ -285,10 +320,7 @@ def data_mix(t):
     p = _active(t)
     mix = sum(pd.to_numeric(p[c], errors="coerce").fillna(0) for c in schema.PRODUCT_FIELDS)
     sub = p.assign(mix=mix)[(mix != p["homes"]).to_numpy()]
-    return _emit("DATA-MIX", sub, "projects", "id",
-                 lambda r: f"{_label(r)}: le détail par produit compte {_fmt(r['mix'])} logements pour "
-                           f"{_fmt(r['homes'])} au total",
-                 {"mix": "mix", "homes": "homes_total"})
+    return _emit("DATA-MIX", sub, "projects", "id", {"mix": "mix", "homes": "homes_total"})
 
 
 @rule("DATA-YEARS", "error", "Années incohérentes: livraison avant le permis, ou hors d'une plage plausible.")
@@ -296,16 +328,21 @@ def data_years(t):
     s = t.settings
     p = t.projects
     y = {c: pd.to_numeric(p[c], errors="coerce") for c in ("permit_year", "start_year", "delivery_year")}
-    problems = pd.Series("", index=p.index)
-    for col, other, text in (("delivery_year", "permit_year", "livraison avant le permis"),
-                             ("start_year", "permit_year", "démarrage avant le permis"),
-                             ("delivery_year", "start_year", "livraison avant le démarrage")):
-        problems = problems.where(~(y[col] < y[other]).fillna(False), problems + text + "; ")
-    for col, v in y.items():
-        out_range = ((v < s.year_min) | (v > s.year_max)).fillna(False)
-        problems = problems.where(~out_range, problems + f"{col} hors de {s.year_min}–{s.year_max}; ")
-    sub = p[problems != ""].assign(problem=problems[problems != ""].str.rstrip("; "))
-    return _emit("DATA-YEARS", sub, "projects", "id", lambda r: f"{_label(r)}: {r['problem']}",
+    bad = [((y[col] < y[other]).fillna(False), key, {}) for col, other, key in (
+        ("delivery_year", "permit_year", "check.years.delivery_permit"),
+        ("start_year", "permit_year", "check.years.start_permit"),
+        ("delivery_year", "start_year", "check.years.delivery_start"))]
+    bad += [(((v < s.year_min) | (v > s.year_max)).fillna(False), "check.years.range",
+             {"col": col, "lo": s.year_min, "hi": s.year_max}) for col, v in y.items()]
+
+    def problems(lang):
+        text = pd.Series("", index=p.index)
+        for mask, key, values in bad:
+            text = text.where(~mask, text + label(key, lang, **values) + "; ")
+        return text.str.rstrip("; ")
+    fr = problems("fr")
+    sub = p[fr != ""].assign(problem=fr, problem_en=problems("en"))
+    return _emit("DATA-YEARS", sub, "projects", "id",
                  {"permit_year": "permit_year", "start_year": "start_year", "delivery_year": "delivery_year"})
 
 
@@ -324,9 +361,7 @@ def data_duplicate(t):
     sub = p.iloc[right].copy()
     sub["other"] = p["id"].to_numpy()[left]
     sub["distance_m"] = shapely.distance(pts[left], pts[right])
-    return _emit("DATA-DUPLICATE", sub, "projects", "id",
-                 lambda r: f"{_label(r)} est à {_fmt(r['distance_m'])} m de {r['other']}: même opération ?",
-                 {"other": "other_id", "distance_m": "distance_m"})
+    return _emit("DATA-DUPLICATE", sub, "projects", "id", {"other": "other_id", "distance_m": "distance_m"})
 
 
 def _cnig_enums():
@@ -347,9 +382,7 @@ def friche_enum(t):
         present = values.notna() & values.astype(str).str.strip().ne("")
         bad = present & ~values.astype(str).map(schema.fold).isin(allowed)
         sub = f[bad].assign(field=name, value=values[bad])
-        out += _emit("FRICHE-ENUM", sub, "friches", "site_id",
-                     lambda r: f"friche {_label(r, 'friches')}: {r['field']} = « {r['value']} » hors de la "
-                               f"liste CNIG", {"field": "field", "value": "value"})
+        out += _emit("FRICHE-ENUM", sub, "friches", "site_id", {"field": "field", "value": "value"})
     return out
 
 
@@ -362,10 +395,7 @@ def qpv_lls(t):
     p = _active(t)
     text = p["name"].fillna("") + " " + p["comment"].fillna("") + " " + p["specifique_note"].fillna("")
     sub = p[(p["social"] > 0) & p["qpv"].notna() & ~text.str.contains(RECONSTITUTION)]
-    return _emit("QPV-LLS", sub, "projects", "id",
-                 lambda r: f"{_label(r)}: {_fmt(r['social'])} logements locatifs sociaux dans le QPV "
-                           f"{r['qpv']}, contraire à l'orientation de mixité (sauf reconstitution de l'offre, "
-                           f"à indiquer en commentaire)", {"social": "lls", "qpv": "code_qp"})
+    return _emit("QPV-LLS", sub, "projects", "id", {"social": "lls", "qpv": "code_qp"})
 
 
 @rule("QPV-TVA", "info", "Accession dans un QPV ou sa bande de 300 m (500 m NPNRU): TVA à 5,5 % possible "
@@ -373,14 +403,9 @@ def qpv_lls(t):
 def qpv_tva(t):
     p = _active(t)
     sub = p[(p["free_sale"] > 0) & p["band_qpv"].notna()]
-    return _emit("QPV-TVA", sub, "projects", "id",
-                 lambda r: f"{_label(r)}: {_fmt(r['free_sale'])} logements en accession "
-                           + ("dans le QPV " if r["qpv_distance_m"] == 0 else
-                              f"à {_fmt(r['qpv_distance_m'])} m du QPV ")
-                           + f"{r['band_qpv']} (bande de {_fmt(r['band_m'])} m): TVA à 5,5 % possible s'ils sont "
-                             "vendus sous plafonds de prix et de ressources (CGI art. 278 sexies III 2°)",
-                 {"free_sale": "homes_accession", "band_qpv": "code_qp", "qpv_distance_m": "distance_m",
-                  "band_m": "band_m"})
+    sub = sub.assign(where=np.where(sub["qpv_distance_m"] == 0, "check.qpv.in", "check.qpv.near"))
+    return _emit("QPV-TVA", sub, "projects", "id", {"free_sale": "homes_accession", "band_qpv": "code_qp",
+                                                    "qpv_distance_m": "distance_m", "band_m": "band_m"})
 
 
 @rule("QPV-SHARE", "warning", "Part des logements programmés de la commune située en QPV au-dessus du seuil.")
@@ -389,8 +414,6 @@ def qpv_share(t):
     rows = rows.assign(share=rows["homes_qpv"] / rows["expected"].where(rows["expected"] > 0))
     sub = rows[rows["share"] > t.settings.qpv_share_max].assign(limit=t.settings.qpv_share_max)
     return _emit("QPV-SHARE", sub, "communes", "commune",
-                 lambda r: f"{r['name']}: {_pct(r['share'])} des logements programmés sont en QPV "
-                           f"({_fmt(r['homes_qpv'])} sur {_fmt(r['expected'])}; seuil {_pct(r['limit'])})",
                  {"homes_qpv": "homes_qpv", "expected": "expected", "share": "share", "limit": "threshold"},
                  commune="commune")
 
@@ -408,9 +431,7 @@ def _sector_communes(t) -> set:
 def sector_out(t):
     p = _active(t, period=True)
     sub = p[p["pt"].notna() & p["sector"].isna() & p["declared"].isin(_sector_communes(t))]
-    return _emit("SECTOR-OUT", sub, "projects", "id",
-                 lambda r: f"{_label(r)}: {_fmt(r['homes'])} logements hors des secteurs prioritaires",
-                 {"homes": "homes_total"})
+    return _emit("SECTOR-OUT", sub, "projects", "id", {"homes": "homes_total"})
 
 
 @rule("SECTOR-SHARE", "warning", "Part des logements programmés dans les secteurs prioritaires sous le seuil "
@@ -425,9 +446,6 @@ def sector_share(t):
                        limit=t.settings.sector_share_min)
     sub = rows[rows["share"] < rows["limit"]]
     return _emit("SECTOR-SHARE", sub, "communes", "commune",
-                 lambda r: f"{r['name']}: {_pct(r['share'])} des logements programmés dans les secteurs "
-                           f"prioritaires ({_fmt(r['homes_sectors'])} sur {_fmt(r['expected'])}; "
-                           f"objectif {_pct(r['limit'])})",
                  {"homes_sectors": "homes_sectors", "expected": "expected", "share": "share",
                   "limit": "threshold"}, commune="commune")
 
@@ -442,52 +460,37 @@ def sector_opportunity(t):
         pos = first_within(f["pt"].to_numpy(), sectors)
         sub = f[pos >= 0].assign(sector=pick(sectors, pos, "name")[pos >= 0])
         out += _emit("SECTOR-OPPORTUNITY", sub, name, KEYS[name],
-                     lambda r, n=name: f"{_label(r, n)} est dans le secteur « {r['sector']} » et aucune "
-                                       f"opération ne la mobilise (capacité {_fmt(r['capacity_est'])} logements)",
                      {"sector": "sector", "capacity_est": "capacity"})
     return out
 
 
 # -- targets and SRU ----------------------------------------------------------------------------------------
-def _target_rule(code, mask, text, figures):
+def _target_rule(code, mask, figures):
     def run(t):
         rows = _commune_rows(t)
         rows = rows.assign(under=t.settings.target_under, over=t.settings.target_over,
                            lls_under=t.settings.lls_under)
-        return _emit(code, rows[mask(rows)], "targets", "commune", text, figures, commune="commune")
+        return _emit(code, rows[mask(rows)], "targets", "commune", figures, commune="commune")
     return run
 
 
 _TARGET_FIGS = {"homes_target": "homes_target", "expected": "expected", "coverage": "coverage",
                 "certain": "certain", "probable": "probable", "possible": "possible"}
 rule("TARGET-UNDER", "warning", "Logements attendus sur la période du PLH sous 80 % de l'objectif.")(
-    _target_rule("TARGET-UNDER", lambda r: r["coverage"] < r["under"],
-                 lambda r: f"{r['name']}: {_fmt(r['expected'])} logements attendus sur la période pour un objectif "
-                           f"de {_fmt(r['homes_target'])} ({_pct(r['coverage'])}; dont {_fmt(r['certain'])} "
-                           f"certains)", _TARGET_FIGS))
+    _target_rule("TARGET-UNDER", lambda r: r["coverage"] < r["under"], _TARGET_FIGS))
 rule("TARGET-OVER", "warning", "Logements attendus sur la période du PLH au-dessus de 120 % de l'objectif.")(
-    _target_rule("TARGET-OVER", lambda r: r["coverage"] > r["over"],
-                 lambda r: f"{r['name']}: {_fmt(r['expected'])} logements attendus pour un objectif de "
-                           f"{_fmt(r['homes_target'])} ({_pct(r['coverage'])}): au-delà de l'objectif du PLH",
-                 _TARGET_FIGS))
+    _target_rule("TARGET-OVER", lambda r: r["coverage"] > r["over"], _TARGET_FIGS))
 rule("TARGET-MIDTERM", "warning", "À mi-parcours, logements livrables sous le prorata de l'objectif.")(
     _target_rule("TARGET-MIDTERM", lambda r: (r["midterm_target"] > 0)
                  & (r["midterm_expected"] < r["midterm_target"] * r["under"]),
-                 lambda r: f"{r['name']}: {_fmt(r['midterm_expected'])} logements livrables à mi-parcours pour un "
-                           f"prorata d'objectif de {_fmt(r['midterm_target'])}",
                  {"midterm_target": "midterm_target", "midterm_expected": "midterm_expected"}))
 rule("LLS-UNDER", "warning", "Logements locatifs sociaux programmés sous l'objectif LLS du PLH.")(
     _target_rule("LLS-UNDER", lambda r: (r["lls_target"] > 0) & (r["lls_programmed"] < r["lls_target"] * r["lls_under"]),
-                 lambda r: f"{r['name']}: {_fmt(r['lls_programmed'])} logements locatifs sociaux programmés pour un "
-                           f"objectif de {_fmt(r['lls_target'])} ({_pct(r['lls_coverage'])})",
                  {"lls_target": "lls_target", "lls_programmed": "lls_programmed", "lls_coverage": "coverage"}))
 rule("SRU-CATCHUP", "warning", "Commune SRU déficitaire: le locatif social financé sur la période triennale "
                                "n'atteint pas l'objectif de rattrapage (CCH L302-8).")(
     _target_rule("SRU-CATCHUP", lambda r: (r["sru_catchup_target"] > 0)
                  & (r["sru_catchup_programmed"] < r["sru_catchup_target"]),
-                 lambda r: f"{r['name']}: taux SRU {_pct(r['sru_rate_now'])} pour {_pct(r['sru_rate_required'])} "
-                           f"exigés; {_fmt(r['sru_catchup_programmed'])} LLS financés sur la période triennale pour "
-                           f"un objectif de rattrapage de {_fmt(r['sru_catchup_target'])}",
                  {"sru_rate_now": "sru_rate_now", "sru_rate_required": "sru_rate_required",
                   "sru_missing": "missing", "sru_catchup_target": "catchup_target",
                   "sru_catchup_programmed": "catchup_programmed"}))
@@ -500,10 +503,8 @@ def sru_mix(t):
     rows = _commune_rows(t)
     bad = (rows["sru_catchup_target"] > 0) & (rows["sru_catchup_programmed"] > 0) & (
         (rows["sru_plai_share"] < s.plai_min_share) | (rows["sru_pls_share"] > s.pls_max_share))
-    return _emit("SRU-MIX", rows[bad], "targets", "commune",
-                 lambda r: f"{r['name']}: {_pct(r['sru_plai_share'])} de PLAI (minimum {_pct(s.plai_min_share)}) et "
-                           f"{_pct(r['sru_pls_share'])} de PLS (maximum {_pct(s.pls_max_share)}) sur "
-                           f"{_fmt(r['sru_catchup_programmed'])} LLS",
+    sub = rows[bad].assign(plai_min=s.plai_min_share, pls_max=s.pls_max_share)
+    return _emit("SRU-MIX", sub, "targets", "commune",
                  {"sru_plai_share": "plai_share", "sru_pls_share": "pls_share",
                   "sru_catchup_programmed": "lls"}, commune="commune")
 
@@ -514,11 +515,8 @@ def lls_high_share(t):
     p = _active(t, period=True)
     rate = p["declared"].map(dict(zip(t.communes["insee"], t.communes["sru_rate_now"])))
     limit = t.settings.lls_high_share
-    sub = p.assign(rate=rate)[(p["social"] > 0) & (rate > limit)]
-    return _emit("LLS-HIGH-SHARE", sub, "projects", "id",
-                 lambda r: f"{_label(r)}: {_fmt(r['social'])} LLS neufs dans une commune à {_pct(r['rate'])} de "
-                           f"logements sociaux (seuil {_pct(limit)}): justification attendue",
-                 {"social": "lls", "rate": "commune_lls_rate"})
+    sub = p.assign(rate=rate, limit=limit)[(p["social"] > 0) & (rate > limit)]
+    return _emit("LLS-HIGH-SHARE", sub, "projects", "id", {"social": "lls", "rate": "commune_lls_rate"})
 
 
 # -- density, ZAN, PLU, capacity ------------------------------------------------------------------------------
@@ -530,8 +528,6 @@ def density_low(t):
     dens = p["homes"] / (area.where(area > 0) / 10000)
     sub = p.assign(density=dens, minimum=density)[(dens.round(1) < density).fillna(False).to_numpy()]
     return _emit("DENSITY-LOW", sub, "projects", "id",
-                 lambda r: f"{_label(r)}: {_fmt(r['density'], 1)} logements/ha pour un minimum de "
-                           f"{_fmt(r['minimum'])} logements/ha",
                  {"density": "homes_per_ha", "minimum": "minimum", "area_m2_geom": "area_m2"})
 
 
@@ -541,9 +537,6 @@ def zan_extension(t):
     p = _active(t, period=True)
     sub = p[p["consumes"]]
     return _emit("ZAN-EXTENSION", sub, "projects", "id",
-                 lambda r: f"{_label(r)}: {_fmt(r['zan_ha'], 2)} ha d'espaces naturels ou agricoles consommés "
-                           f"(origine {r['land_origin'] or '?'}, zone {r['zone_type'] or '?'}, livraison "
-                           f"{_plain(r['delivery_year']) or '?'})",
                  {"zan_ha": "hectares", "land_origin": "land_origin", "zone_type": "zone_type",
                   "delivery_year": "year"})
 
@@ -552,9 +545,7 @@ def zan_extension(t):
 def plu_an(t):
     p = _active(t)
     sub = p[p["zone_type"].isin(["A", "N"])]
-    return _emit("PLU-AN", sub, "projects", "id",
-                 lambda r: f"{_label(r)} est en zone {r['zone_lib']} ({r['zone_type']}) du PLU",
-                 {"zone_type": "zone_type", "zone_lib": "zone"})
+    return _emit("PLU-AN", sub, "projects", "id", {"zone_type": "zone_type", "zone_lib": "zone"})
 
 
 def _communes_with_prescriptions(t) -> set:
@@ -586,11 +577,9 @@ def plu_oap(t):
         if name == "plots":
             size = size.fillna(pd.to_numeric(frame["area_m2"], errors="coerce"))
         big = frame[(size >= limit).fillna(False).to_numpy()]
-        big = big.assign(size=size[big.index])
+        big = big.assign(size=size[big.index], limit=limit)
         covered = first_within(big.geometry.to_numpy(), oap, predicate="intersects") >= 0
-        out += _emit("PLU-OAP", big[~covered], name, KEYS[name],
-                     lambda r, n=name: f"{_label(r, n)}: {_fmt(r['size'])} m² sans OAP (seuil {_fmt(limit)} m²)",
-                     {"size": "area_m2"})
+        out += _emit("PLU-OAP", big[~covered], name, KEYS[name], {"size": "area_m2"})
     return out
 
 
@@ -606,8 +595,6 @@ def plu_sms(t):
     sub = sub.assign(share=sub["social"] / sub["homes"].where(sub["homes"] > 0))
     sub = sub[(sub["homes"] >= t.settings.sms_min_homes) & (sub["share"] < sub["required"].astype(float))]
     return _emit("PLU-SMS", sub, "projects", "id",
-                 lambda r: f"{_label(r)}: {_pct(r['share'])} de LLS dans le secteur de mixité sociale « {r['sms']} » "
-                           f"qui en exige {_pct(r['required'])}",
                  {"share": "lls_share", "required": "required", "sms": "sms"})
 
 
@@ -616,8 +603,6 @@ def capacity_short(t):
     rows = _commune_rows(t)
     sub = rows[(rows["remaining_need"] > 0) & (rows["capacity_unlinked"] < rows["remaining_need"])]
     return _emit("CAPACITY-SHORT", sub, "targets", "commune",
-                 lambda r: f"{r['name']}: il reste {_fmt(r['remaining_need'])} logements à trouver et les friches et "
-                           f"gisements non mobilisés en portent {_fmt(r['capacity_unlinked'])}",
                  {"remaining_need": "remaining_need", "capacity_unlinked": "capacity"}, commune="commune")
 
 

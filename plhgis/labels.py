@@ -109,6 +109,115 @@ LABELS: dict[str, tuple[str, str]] = {
     "change.geometry": ("géométrie", "geometry"),
 }
 
+# The findings' messages (`checks`), one per rule: {field} is a column of the rule's row, {label} the
+# feature's id and name, {fid} its id, {layer} its layer; {x:n} is a number (n1, n2: decimals), {x:%} a
+# share, {x:?} a value or "?", {x:t} the message piece whose key the row holds.
+LABELS |= {
+    "check.label": ("{id} « {name} »", "{id} “{name}”"),
+    "check.DATA-GEOM": ("{layer} {fid}: {why_key:t}{detail}", "{layer} {fid}: {why_key:t}{detail}"),
+    "check.geom.missing": ("géométrie absente", "missing geometry"),
+    "check.geom.invalid": ("géométrie invalide", "invalid geometry"),
+    "check.geom.polygon": ("un polygone est attendu", "a polygon is expected"),
+    "check.DATA-OUTSIDE-COMMUNE": (
+        "{label} est déclaré(e) sur {declared} mais se situe sur {commune_found} (la commune déclarée fait foi "
+        "pour les objectifs)",
+        "{label} is declared in {declared} but lies in {commune_found} (the declared commune counts for the "
+        "targets)"),
+    "check.DATA-OUTSIDE-EPCI": ("{label} est hors du territoire de l'EPCI", "{label} lies outside the EPCI"),
+    "check.DATA-MIX": ("{label}: le détail par produit compte {mix:n} logements pour {homes:n} au total",
+                       "{label}: the breakdown by product counts {mix:n} homes for {homes:n} in all"),
+    "check.DATA-YEARS": ("{label}: {problem}", "{label}: {problem_en}"),
+    "check.years.delivery_permit": ("livraison avant le permis", "delivery before the permit"),
+    "check.years.start_permit": ("démarrage avant le permis", "start before the permit"),
+    "check.years.delivery_start": ("livraison avant le démarrage", "delivery before the start"),
+    "check.years.range": ("{col} hors de {lo}–{hi}", "{col} outside {lo}–{hi}"),
+    "check.DATA-DUPLICATE": ("{label} est à {distance_m:n} m de {other}: même opération ?",
+                             "{label} is {distance_m:n} m from {other}: the same scheme?"),
+    "check.FRICHE-ENUM": ("friche {label}: {field} = « {value} » hors de la liste CNIG",
+                          "brownfield {label}: {field} = “{value}” is not in the CNIG list"),
+    "check.QPV-LLS": (
+        "{label}: {social:n} logements locatifs sociaux dans le QPV {qpv}, contraire à l'orientation de mixité "
+        "(sauf reconstitution de l'offre, à indiquer en commentaire)",
+        "{label}: {social:n} social rented homes in the QPV {qpv}, against the social mix policy (unless "
+        "they replace demolished social housing, to be said in the comment)"),
+    "check.QPV-TVA": (
+        "{label}: {free_sale:n} logements en accession {where:t}{band_qpv} (bande de {band_m:n} m): TVA à 5,5 % "
+        "possible s'ils sont vendus sous plafonds de prix et de ressources (CGI art. 278 sexies III 2°)",
+        "{label}: {free_sale:n} homes for sale {where:t}{band_qpv} ({band_m:n} m band): 5.5% VAT possible if "
+        "they are sold under price and income ceilings (CGI art. 278 sexies III 2°)"),
+    "check.qpv.in": ("dans le QPV ", "in the QPV "),
+    "check.qpv.near": ("à {qpv_distance_m:n} m du QPV ", "{qpv_distance_m:n} m from the QPV "),
+    "check.QPV-SHARE": (
+        "{name}: {share:%} des logements programmés sont en QPV ({homes_qpv:n} sur {expected:n}; seuil {limit:%})",
+        "{name}: {share:%} of the programmed homes are in a QPV ({homes_qpv:n} of {expected:n}; "
+        "threshold {limit:%})"),
+    "check.SECTOR-OUT": ("{label}: {homes:n} logements hors des secteurs prioritaires",
+                         "{label}: {homes:n} homes outside the priority sectors"),
+    "check.SECTOR-SHARE": (
+        "{name}: {share:%} des logements programmés dans les secteurs prioritaires ({homes_sectors:n} sur "
+        "{expected:n}; objectif {limit:%})",
+        "{name}: {share:%} of the programmed homes in the priority sectors ({homes_sectors:n} of {expected:n}; "
+        "target {limit:%})"),
+    "check.SECTOR-OPPORTUNITY": (
+        "{label} est dans le secteur « {sector} » et aucune opération ne la mobilise (capacité {capacity_est:n} "
+        "logements)",
+        "{label} is in the sector “{sector}” and no scheme uses it (capacity {capacity_est:n} homes)"),
+    "check.TARGET-UNDER": (
+        "{name}: {expected:n} logements attendus sur la période pour un objectif de {homes_target:n} "
+        "({coverage:%}; dont {certain:n} certains)",
+        "{name}: {expected:n} homes expected within the period for a target of {homes_target:n} "
+        "({coverage:%}; {certain:n} of them committed)"),
+    "check.TARGET-OVER": (
+        "{name}: {expected:n} logements attendus pour un objectif de {homes_target:n} ({coverage:%}): au-delà de "
+        "l'objectif du PLH",
+        "{name}: {expected:n} homes expected for a target of {homes_target:n} ({coverage:%}): beyond the PLH "
+        "target"),
+    "check.TARGET-MIDTERM": (
+        "{name}: {midterm_expected:n} logements livrables à mi-parcours pour un prorata d'objectif de "
+        "{midterm_target:n}",
+        "{name}: {midterm_expected:n} homes deliverable at mid-term for a pro rata target of {midterm_target:n}"),
+    "check.LLS-UNDER": (
+        "{name}: {lls_programmed:n} logements locatifs sociaux programmés pour un objectif de {lls_target:n} "
+        "({lls_coverage:%})",
+        "{name}: {lls_programmed:n} social rented homes programmed for a target of {lls_target:n} "
+        "({lls_coverage:%})"),
+    "check.SRU-CATCHUP": (
+        "{name}: taux SRU {sru_rate_now:%} pour {sru_rate_required:%} exigés; {sru_catchup_programmed:n} LLS "
+        "financés sur la période triennale pour un objectif de rattrapage de {sru_catchup_target:n}",
+        "{name}: SRU rate {sru_rate_now:%} for {sru_rate_required:%} required; {sru_catchup_programmed:n} "
+        "social rented homes funded over the three-year period for a catch-up target of {sru_catchup_target:n}"),
+    "check.SRU-MIX": (
+        "{name}: {sru_plai_share:%} de PLAI (minimum {plai_min:%}) et {sru_pls_share:%} de PLS (maximum "
+        "{pls_max:%}) sur {sru_catchup_programmed:n} LLS",
+        "{name}: {sru_plai_share:%} PLAI (minimum {plai_min:%}) and {sru_pls_share:%} PLS (maximum "
+        "{pls_max:%}) out of {sru_catchup_programmed:n} social rented homes"),
+    "check.LLS-HIGH-SHARE": (
+        "{label}: {social:n} LLS neufs dans une commune à {rate:%} de logements sociaux (seuil {limit:%}): "
+        "justification attendue",
+        "{label}: {social:n} new social rented homes where social housing is already {rate:%} of the homes "
+        "(threshold {limit:%}): to be justified"),
+    "check.DENSITY-LOW": ("{label}: {density:n1} logements/ha pour un minimum de {minimum:n} logements/ha",
+                          "{label}: {density:n1} homes/ha for a minimum of {minimum:n} homes/ha"),
+    "check.ZAN-EXTENSION": (
+        "{label}: {zan_ha:n2} ha d'espaces naturels ou agricoles consommés (origine {land_origin:?}, zone "
+        "{zone_type:?}, livraison {delivery_year:?})",
+        "{label}: {zan_ha:n2} ha of natural or farm land taken (land origin {land_origin:?}, zone "
+        "{zone_type:?}, delivery {delivery_year:?})"),
+    "check.PLU-AN": ("{label} est en zone {zone_lib} ({zone_type}) du PLU",
+                     "{label} is in the {zone_lib} ({zone_type}) zone of the local plan"),
+    "check.PLU-OAP": ("{label}: {size:n} m² sans OAP (seuil {limit:n} m²)",
+                      "{label}: {size:n} m² without an OAP (threshold {limit:n} m²)"),
+    "check.PLU-SMS": ("{label}: {share:%} de LLS dans le secteur de mixité sociale « {sms} » qui en exige "
+                      "{required:%}",
+                      "{label}: {share:%} social rent in the social mix sector “{sms}”, which requires "
+                      "{required:%}"),
+    "check.CAPACITY-SHORT": (
+        "{name}: il reste {remaining_need:n} logements à trouver et les friches et gisements non mobilisés en "
+        "portent {capacity_unlinked:n}",
+        "{name}: {remaining_need:n} homes are still to be found and the unused brownfields and plots can hold "
+        "{capacity_unlinked:n}"),
+}
+
 STATUS_EN = {"repérage": "identified", "études": "studies", "PC déposé": "permit filed",
              "PC accordé": "permit granted", "travaux": "works", "livré": "delivered",
              "abandonné": "abandoned"}

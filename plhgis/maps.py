@@ -140,8 +140,14 @@ def _num(v):
     return None if math.isnan(v) else v
 
 
-def findings_index(findings, severities=None) -> dict[tuple[str, str], list[str]]:
-    """{(layer, feature id): [messages]}; commune-level findings under ('communes', insee).
+def finding_text(f, lang="fr") -> str:
+    """A finding's message in `lang`: its English one for "en" when it has one, else its French one."""
+    english = getattr(f, "message_en", "") if lang == "en" else ""
+    return english or str(getattr(f, "message", f))
+
+
+def findings_index(findings, severities=None, lang="fr") -> dict[tuple[str, str], list[str]]:
+    """{(layer, feature id): [messages in `lang`]}; commune-level findings under ('communes', insee).
 
     With `severities`, only the findings of those severities.
     """
@@ -153,7 +159,7 @@ def findings_index(findings, severities=None) -> dict[tuple[str, str], list[str]
         if not fid:
             layer, fid = "communes", getattr(f, "commune", None)
         if fid:
-            out.setdefault((layer, str(fid)), []).append(str(getattr(f, "message", f)))
+            out.setdefault((layer, str(fid)), []).append(finding_text(f, lang))
     return out
 
 
@@ -244,7 +250,7 @@ def _layer_specs(data: MapData, lang: str):
         if not np.isfinite(extent).all():
             extent = communes.total_bounds
     tol = tolerance_for(extent)
-    found = findings_index(data.findings)
+    found = findings_index(data.findings, lang=lang)
     errors = findings_index(data.findings, ("error",))
     warnings = findings_index(data.findings, ("warning",))
     cover = coverage_by_commune(data.progress)

@@ -280,7 +280,7 @@ def _findings(found, lang) -> str:
     for f in found:
         sev = getattr(f, "severity", "info")
         label = SEVERITY_FR.get(sev, (sev, sev))[1 if lang == "en" else 0]
-        fid, message = getattr(f, "feature_id", None), str(getattr(f, "message", f))
+        fid, message = getattr(f, "feature_id", None), maps.finding_text(f, lang)
         where = f" <code>{_e(fid)}</code> :" if fid and not message.startswith(str(fid)) else ""
         out.append(f"<li class='{_e(sev)}'><b>{_e(label)}</b>{where} {_e(message)} "
                    f"<small>({_e(getattr(f, 'rule', ''))})</small></li>")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import geopandas as gpd
@@ -307,6 +308,51 @@ def test_rule_fires_where_it_should_and_only_there(territory, code):
     assert not (must_not & set(found)), f"{code} fired on {must_not & set(found)}"
     for f in found.values():
         assert f.severity == checks.RULES[code].severity and f.message and isinstance(f.figures, dict)
+
+
+def _numbers(text, lang):
+    """The numbers of a message, written the same way whatever the language (1 400 / 1,400 → 1400)."""
+    text = text.replace("\u202f", "").replace(",", ".") if lang == "fr" else re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    return re.findall(r"\d+(?:\.\d+)?", text)
+
+
+@pytest.mark.parametrize("code", list(CASES))
+def test_every_finding_has_its_english_message(territory, code):
+    CASES[code](territory)
+    found = fired(territory, code).values()
+    assert found
+    for f in found:
+        assert f.message_en and f.message_en != f.message and f.text("en") == f.message_en
+        assert f.text() == f.text("fr") == f.message
+        for french in ("logements", "commune à", "«", " pour ", "hors d"):
+            assert french not in f.message_en, (french, f.message_en)
+        assert _numbers(f.message_en, "en") == _numbers(f.message, "fr"), (f.message, f.message_en)
+        assert "message_en" not in f.to_dict()  # JSON, CSV and GeoJSON keep the French message
+
+
+def test_english_messages_carry_the_figures(territory):
+    case_target_under(territory)
+    under = fired(territory, "TARGET-UNDER")["62001"]
+    for case in (case_qpv_lls, case_plu_an, case_years):
+        case(territory)
+    (lls,) = [f for f in fired(territory, "QPV-LLS").values() if f.figures["lls"] == 10]
+    assert lls.message_en.endswith("10 social rented homes in the QPV QN062001M, against the social mix "
+                                   "policy (unless they replace demolished social housing, to be said in the "
+                                   "comment)") and "« LLS en QPV »" in lls.message and "“LLS en QPV”" in lls.message_en
+    assert under.message == "Alpha: 50 logements attendus sur la période pour un objectif de 100 (50 %; dont 50 certains)"
+    assert under.message_en == "Alpha: 50 homes expected within the period for a target of 100 (50%; 50 of them committed)"
+    assert (under.figures["expected"], under.figures["homes_target"]) == (50, 100)
+    (an,) = fired(territory, "PLU-AN").values()
+    assert an.message_en.endswith("is in the A (A) zone of the local plan") and an.figures["zone_type"] == "A"
+    years = sorted(f.message_en for f in fired(territory, "DATA-YEARS").values())
+    assert years[0].endswith(": delivery before the permit")
+    assert years[1].endswith(": delivery_year outside 2000–2045") and "2090" not in years[1]
+
+
+def test_english_numbers_are_written_the_english_way():
+    assert (checks._fmt(1400), checks._fmt(1400, lang="en")) == ("1\u202f400", "1,400")
+    assert (checks._fmt(2.5, 1), checks._fmt(2.5, 1, "en")) == ("2,5", "2.5")
+    assert (checks._pct(0.25), checks._pct(0.25, "en"), checks._pct(None, "en")) == ("25 %", "25%", "?")
 
 
 def test_figures_behind_the_findings(territory):

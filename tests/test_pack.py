@@ -1,6 +1,7 @@
 """The commune pack (HTML + XLSX) and the spreadsheet round trip."""
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -8,7 +9,7 @@ import openpyxl
 import pytest
 import shapely
 
-from plhgis import edits, reports, sheets
+from plhgis import edits, maps, reports, sheets
 from plhgis.store import GeoPackageStore
 
 HOSTILE = ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>")
@@ -200,12 +201,28 @@ def test_english_pack_has_no_french_generated_text(demo_store):
     fr, _ = reports.pack_html(demo_store, commune, since="2000-01-01")
     en, _ = reports.pack_html(demo_store, commune, since="2000-01-01", lang="en")
     assert "rattrapage : " in fr and re.search(r"\d+ logements, ", fr) and "operator : " in fr
-    # (the checks' own messages are French in both pages: only the pack's words are tested here)
     assert "rattrapage : " not in en and re.search(r"catch-up: \d+ / \d+", en)
     assert not re.search(r"\d+ logements, ", en) and re.search(r"\d+ homes, (identified|studies|permit|works)", en)
     assert "operator : " not in en and "operator: " in en
     details = [c["detail"] for c in reports.changes_since(demo_store, commune, "2000-01-01", lang="en")]
     assert any(d.endswith("→ delivered") for d in details), details
+
+
+def test_english_pack_and_findings_page_show_english_findings(demo_store, tmp_path):
+    data = maps.load(demo_store)
+    found = [f for f in data.findings if f.commune == COMMUNE]
+    assert {"TARGET-UNDER", "PLU-AN"} <= {f.rule for f in found}
+    fr, _ = reports.pack_html(demo_store, COMMUNE, data=data)
+    en, _ = reports.pack_html(demo_store, COMMUNE, lang="en", data=data)
+    checks_en = reports.write_check_report(data, tmp_path / "checks.html", lang="en").read_text(encoding="utf-8")
+    for f in found:
+        english, french = html.escape(f.message_en), html.escape(f.message)
+        assert french in fr and english not in fr
+        assert english in en and french not in en, f.rule
+        assert english in checks_en and french not in checks_en, f.rule
+    assert "logements attendus" not in en and "homes expected within the period for a target of" in en
+    projects = [f for f in found if f.layer == "projects"]
+    assert all(en.count(html.escape(f.message_en)) >= 2 for f in projects)  # the list and the map's popup
 
 
 def test_pack_page_escapes_every_text(demo_store):
