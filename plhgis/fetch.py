@@ -110,6 +110,14 @@ def get_json(url: str, **kwargs):
                          hint="check --base-url") from None
 
 
+def get_object(url: str, what: str, **kwargs) -> dict:
+    """A JSON object from `url`, or a clear error naming `what` the service should have sent."""
+    value = get_json(url, **kwargs)
+    if not isinstance(value, dict):
+        raise _unexpected(url, what)
+    return value
+
+
 def _check_keep(keep, overwrite):
     """Refuse an existing `-o` file unless `overwrite` (before anything is downloaded)."""
     if keep and Path(keep).exists() and not overwrite:
@@ -140,10 +148,7 @@ def fetch_communes(store, epci: str, *, base_url: str = GEO_API, timeout: float 
                           hint="e.g. 246200364 (CA de Lens-Liévin)")
     base = base_url_of(base_url)
     _check_keep(keep, overwrite)
-    url = f"{base}/epcis/{epci}?fields=nom,code"
-    info = get_json(url, timeout=timeout)
-    if not isinstance(info, dict):
-        raise _unexpected(url, "an EPCI as a JSON object")
+    info = get_object(f"{base}/epcis/{epci}?fields=nom,code", "an EPCI as a JSON object", timeout=timeout)
     url = f"{base}/epcis/{epci}/communes?fields=code,nom,population,codeEpci,codeDepartement" \
           "&format=geojson&geometry=contour"
     body = get(url, timeout=timeout, progress=progress, label=f"communes of {info.get('nom') or epci}")
@@ -190,10 +195,7 @@ def fetch_qpv(store, *, base_url: str = DATA_GOUV, dataset: str = QPV_DATASET, t
     """The QPV perimeters of the ANCT dataset on data.gouv.fr, kept to the store's territory."""
     base = base_url_of(base_url)
     _check_keep(keep, overwrite)
-    url = f"{base}/api/1/datasets/{dataset}/"
-    meta = get_json(url, timeout=timeout)
-    if not isinstance(meta, dict):
-        raise _unexpected(url, "a dataset as a JSON object")
+    meta = get_object(f"{base}/api/1/datasets/{dataset}/", "a dataset as a JSON object", timeout=timeout)
     resource = qpv_resource(meta)
     url = urllib.parse.urljoin(base + "/", resource["url"].strip())
     body = get(url, timeout=timeout, progress=progress, label=str(resource.get("title") or "QPV"))

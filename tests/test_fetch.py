@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 import urllib.parse
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -43,6 +44,20 @@ def _routes(shared_data):
 
     qpv = (shared_data / "qpv/qpv2015_occitanie_30_31_34.geojson").read_bytes()
     return epci, epci_communes, dataset, qpv
+
+
+@contextmanager
+def serving(handler):
+    """A loopback HTTP server in a thread for the test's duration; yields its base URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
 
 
 @pytest.fixture
@@ -84,13 +99,8 @@ def server(shared_data):
         def log_message(self, *args):
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with serving(Handler) as base:
+        yield base, seen
 
 
 @pytest.fixture
@@ -194,13 +204,8 @@ def fake():
         def log_message(self, *args):
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", routes
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with serving(Handler) as base:
+        yield base, routes
 
 
 FEATURE = {"type": "Feature", "properties": {"code": "62498", "nom": "Lens"},
