@@ -298,7 +298,7 @@ def _fetch_options(default_url):
 
 
 def _progress(length, label):
-    return click.progressbar(length=length or 0, label=label, file=click.get_text_stream("stderr"))
+    return click.progressbar(length=length or 0, label=label, file=sys.stderr)
 
 
 @fetch.command("communes")
