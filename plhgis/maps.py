@@ -8,10 +8,11 @@ A map is built in three steps:
    `MapData` from plain frames instead.
 2. `build(data)` makes the folium map: one GeoJSON overlay per layer, drawn by a few lines of
    our own JavaScript (`_JS`) that build popups and tooltips with `textContent`, so no text from
-   the data is ever parsed as HTML; the GeoJSON itself is embedded with `<`, `>`, `&` and `'`
-   escaped, so a `</script>` in a scheme name ends nothing.
-3. `to_html(m)` renders the page with Leaflet inlined (`assets`), and refuses a page that would
-   still load a script or a stylesheet from the network.
+   the data is ever parsed as HTML. The data never passes through Jinja2 (folium renders every
+   element's text as a template): it is one JSON document in a `<script type="application/json">`
+   with `<`, `>`, `&` and `'` escaped, put in a slot of the page after rendering (`add_slot`).
+3. `to_html(m)` renders the page with Leaflet inlined (`assets`), fills the slots, and refuses a
+   page that would still load a script or a stylesheet from the network.
 
 Pages stay light: polygons are simplified with a tolerance that follows the map's extent,
 neighbouring communes and zoning with `shapely.coverage_simplify` (shared edges stay shared),

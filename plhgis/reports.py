@@ -3,7 +3,9 @@
 Each page carries the commune's map (Leaflet inlined, see `maps`), the target gauge
 (`targets.progress`), the sortable scheme table, friches and plots with their capacity, the
 findings (`checks.run_checks`) in plain words and *what changed since the last meeting* from
-the history. Every text from the data goes through `html.escape` (`_e`); the labels are in
+the history. Every text from the data goes through `html.escape` (`_e`) and reaches the page
+through slots filled after Jinja2 has rendered it (`maps.add_slot`), never as template text; every
+file is written whole or not at all (`outputs`), under a name checked to stay in `out_dir`. The labels are in
 `labels.py`, French by default, English with ``lang="en"``.
 """
 from __future__ import annotations
