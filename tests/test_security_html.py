@@ -161,6 +161,8 @@ def test_hostile_pages_screenshots(pages, size):
     with browser.Browser(*size) as b:
         b.open(pages["territory"])
         b.js("var g=PLH_LAYERS.projects.geojson, l=g.getLayers()[0]; l.openPopup();")
+        b.wait("document.querySelector('.leaflet-popup') && "
+               "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
         shot = b.screenshot(target / f"hostile-territory-{size[0]}.png")
         assert browser.painted_share(shot) > 0.05
         pack = next(p for n, p in pages.items() if n.endswith("-dossier.html"))
