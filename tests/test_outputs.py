@@ -65,6 +65,22 @@ def test_export_killed_while_saving_keeps_the_old_file(demo_store, tmp_path, mon
     assert [p.name for p in out.iterdir()] == ["projets.xlsx"]
 
 
+def test_init_overwrite_killed_half_way_keeps_the_old_store(demo_path, monkeypatch):
+    from plhgis import store as store_mod
+
+    before = demo_path.read_bytes()
+
+    def dies_half_way(path, crs, layers):
+        Path(path).write_bytes(b"SQLite format 3\x00 half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store_mod, "_create_layers", dies_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        GeoPackageStore.create(demo_path, overwrite=True)
+    assert demo_path.read_bytes() == before
+    assert [p.name for p in demo_path.parent.iterdir()] == [demo_path.name]
+
+
 def test_shapefile_sidecars_follow_the_main_file(demo_store, tmp_path):
     io.export_frame(demo_store.read("communes"), tmp_path / "shp" / "communes.shp")
     assert {p.suffix for p in (tmp_path / "shp").iterdir()} >= {".shp", ".shx", ".dbf", ".prj"}
