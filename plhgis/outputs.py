@@ -82,7 +82,6 @@ def inside(folder, name: str) -> Path:
     folder = Path(folder)
     path = folder / name
     if Path(name).name != name or name in ("", ".", "..") or not path.resolve().is_relative_to(folder.resolve()):
-        raise PlhgisError("a value of the store would make a file outside the output folder",
-                          file=str(folder), value=name,
-                          hint="fix the commune's INSEE code in the store (5 characters, e.g. 62498)")
+        raise PlhgisError("this file name would leave the output folder", file=str(folder), value=name,
+                          hint="a commune is named by its INSEE code (5 characters, e.g. 62498 or 2A004)")
     return path

@@ -143,15 +143,27 @@ def test_kill_9_at_random_points_leaves_no_partial_output(demo_path, tmp_path, c
 def test_outputs_inside_refuses_a_name_that_leaves_the_folder(tmp_path):
     assert outputs.inside(tmp_path, "62950-dossier.html") == tmp_path / "62950-dossier.html"
     for name in ("../x.html", "../../etc/x-dossier.html", "/etc/passwd", "a/b.html", "..", ""):
-        with pytest.raises(PlhgisError, match="outside the output folder"):
+        with pytest.raises(PlhgisError, match="would leave the output folder"):
             outputs.inside(tmp_path, name)
 
 
-def test_pack_refuses_a_commune_code_edited_in_by_another_tool(invoke, demo_path, tmp_path):
+def _spoil_commune_code(demo_path, code="../../evil"):
     store = GeoPackageStore(demo_path)
     with store.con as con:  # as QGIS or a script would: no plhgis check on the way
-        con.execute("UPDATE communes SET insee = '../../evil' WHERE insee = '62950'")
+        con.execute("UPDATE communes SET insee = ? WHERE insee = '62950'", [code])
     store.close()
+
+
+def test_map_default_output_stays_in_maps(invoke, demo_path, tmp_path, monkeypatch):
+    _spoil_commune_code(demo_path)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("map", "--commune", "../../evil", "--store", demo_path)
+    assert result.exit_code == 1 and "would leave the output folder" in result.output
+    assert list(tmp_path.parent.glob("evil*")) == [] and not (tmp_path / "maps").exists()
+
+
+def test_pack_refuses_a_commune_code_edited_in_by_another_tool(invoke, demo_path, tmp_path):
+    _spoil_commune_code(demo_path)
     out = tmp_path / "a" / "b" / "out"
     result = invoke("pack", "--all", "-o", out, "--store", demo_path)
     assert result.exit_code == 1, result.output
