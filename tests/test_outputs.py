@@ -121,11 +121,15 @@ def test_kill_9_at_random_points_leaves_no_partial_output(demo_path, tmp_path, c
         args = ("pack", "--all", "-o", out, "--store", demo_path, "--overwrite")
     else:
         args = ("export", "projects", out / "projets.{}", "--store", demo_path, "--overwrite")
+    cmd, env = _cli(*(str(a).format("gpkg") for a in args))
+    start = time.monotonic()  # a whole run, to spread the kills over its length on this machine
+    subprocess.run(cmd, env=env, capture_output=True, timeout=120, check=True)
+    whole = time.monotonic() - start
     for trial in range(6):
         suffix = ("gpkg", "csv", "xlsx")[trial % 3]
         cmd, env = _cli(*(str(a).format(suffix) for a in args))
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.4, 3.0 if command == "pack" else 1.0))
+        time.sleep(rng.uniform(0.5, 1.0) * whole)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         for path in out.glob("*") if out.exists() else ():
