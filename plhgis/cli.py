@@ -476,9 +476,9 @@ def map_(store, commune, output, lang, overwrite):
         plhgis map -o maps/territoire.html
         plhgis map --commune 62950 --overwrite
     """
-    from . import maps
+    from . import maps, outputs
 
-    output = output or Path("maps") / f"{commune or 'territoire'}.html"
+    output = output or outputs.inside(Path("maps"), f"{commune or 'territoire'}.html")
     path = maps.write_map(_open(store), output, commune=commune, overwrite=overwrite, lang=lang)
     click.echo(f"map written to {path}", err=True)
 

@@ -8,10 +8,11 @@ A map is built in three steps:
    `MapData` from plain frames instead.
 2. `build(data)` makes the folium map: one GeoJSON overlay per layer, drawn by a few lines of
    our own JavaScript (`_JS`) that build popups and tooltips with `textContent`, so no text from
-   the data is ever parsed as HTML; the GeoJSON itself is embedded with `<`, `>`, `&` and `'`
-   escaped, so a `</script>` in a scheme name ends nothing.
-3. `to_html(m)` renders the page with Leaflet inlined (`assets`), and refuses a page that would
-   still load a script or a stylesheet from the network.
+   the data is ever parsed as HTML. The data never passes through Jinja2 (folium renders every
+   element's text as a template): it is one JSON document in a `<script type="application/json">`
+   with `<`, `>`, `&` and `'` escaped, put in a slot of the page after rendering (`add_slot`).
+3. `to_html(m)` renders the page with Leaflet inlined (`assets`), fills the slots, and refuses a
+   page that would still load a script or a stylesheet from the network.
 
 Pages stay light: polygons are simplified with a tolerance that follows the map's extent,
 neighbouring communes and zoning with `shapely.coverage_simplify` (shared edges stay shared),
@@ -35,7 +36,7 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from . import assets, checks, schema, targets
+from . import assets, checks, outputs, schema, targets
 from .errors import PlhgisError, unknown_commune
 from .palette import FRICHE_COLORS, HORIZON_COLORS, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
 from .labels import t, value
@@ -397,22 +398,38 @@ def js_json(obj) -> str:
             .replace("'", "\\u0027").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+# -- the page: folium draws the frame, the data never goes through Jinja2 ----------------------------
+# branca renders every element's text as a Jinja2 template, and MacroElement output is rendered a second
+# time, so a scheme named "{{ 7*7 }}" would be evaluated. Elements therefore hold only our own code and
+# a `<!--plh-slot:NAME-->` marker; the data (JSON in a <script type="application/json">) and the HTML
+# built from it are put in place of the markers after the page is rendered (`to_html`), in one pass.
+_SLOT = re.compile(r"<!--plh-slot:([a-z_]+)-->")
+
+
+def add_slot(fig, section: str, name: str, text: str) -> None:
+    """Reserve a place in `fig`'s `section` ("header" or "html") for `text`, filled in by `to_html`."""
+    getattr(fig, section).add_child(Element(f"<!--plh-slot:{name}-->"), name=name)
+    fig.__dict__.setdefault("plh_slots", {})[name] = text
+
+
+def _data_script(payload) -> str:
+    """The page's data: JSON that no browser runs and no `</script>` in it can end."""
+    return f'<script type="application/json" id="plh-data">{js_json(payload)}</script>'
+
+
 class GeoLayer(folium.map.Layer):
-    """An overlay drawn by `plhLayer` (see `_JS`): styles by index, text-only popups."""
+    """An overlay drawn by `plhLayer` (see `_JS`) from the page's data: styles by index, text-only popups."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = plhLayer({{ this._parent.get_name() }}, {{ this.key|tojson }},
-    {{ this.data_json }}, {{ this.options_json }});
+var {{ this.get_name() }} = plhLayer({{ this._parent.get_name() }}, {{ this.key|tojson }});
 {% endmacro %}
 """)
 
-    def __init__(self, key, name, data, options, show=True):
+    def __init__(self, key, name, show=True):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "plh_" + key
         self.key = key
-        self.data_json = js_json(data)
-        self.options_json = js_json({**options, "pane": "plh-" + key, "z": PANES[key]})
 
 
 class BlankBase(folium.map.Layer):
@@ -429,22 +446,17 @@ var {{ this.get_name() }} = L.layerGroup();
 
 
 class MapOverlay(MacroElement):
-    """The title (top centre) and the legend (a Leaflet control), as pre-escaped HTML."""
+    """The title (top centre) and the legend (a Leaflet control), from the page's data."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-plhOverlay({{ this._parent.get_name() }}, {{ this.title_json }}, {{ this.legend_json }}, {{ this.open|tojson }},
-           {{ this.bounds|tojson }});
+plhOverlay({{ this._parent.get_name() }});
 {% endmacro %}
 """)
 
-    def __init__(self, title_html, legend_html, legend_open=True, bounds=None):
+    def __init__(self):
         super().__init__()
-        self.bounds = bounds
         self._name = "plh_overlay"
-        self.title_json = js_json(title_html)
-        self.legend_json = js_json(legend_html)
-        self.open = legend_open
 
 
 _CSS = """
@@ -475,6 +487,9 @@ _JS = """
 <script>
 function plhText(tag, text, cls){var e=document.createElement(tag);e.textContent=text==null?'':String(text);
   if(cls){e.className=cls;}return e;}
+var PLH_DATA=null;
+function plhData(){if(!PLH_DATA){PLH_DATA=JSON.parse(document.getElementById('plh-data').textContent);}
+  return PLH_DATA;}
 function plhPopup(layer){
   var p=layer.feature.properties, d=plhText('div','', 'plh-pop');
   d.appendChild(plhText('div', p.t, 'plh-pop-t'));
@@ -482,13 +497,14 @@ function plhPopup(layer){
   (p.p||[]).forEach(function(r){var tr=tb.insertRow();tr.appendChild(plhText('th', r[0]));
     tr.appendChild(plhText('td', r[1]));});
   d.appendChild(tb);
-  if(p.f&&p.f.length){d.appendChild(plhText('div', PLH_FINDINGS, 'plh-pop-t'));
+  if(p.f&&p.f.length){d.appendChild(plhText('div', plhData().findings, 'plh-pop-t'));
     var ul=document.createElement('ul');p.f.forEach(function(m){ul.appendChild(plhText('li', m));});
     d.appendChild(ul);}
   return d;
 }
 var PLH_LAYERS={};
-function plhLayer(map, key, data, o){
+function plhLayer(map, key){
+  var data=plhData().layers[key], o=plhData().options[key];
   if(!map.getPane(o.pane)){map.createPane(o.pane).style.zIndex=o.z;}
   function styleOf(f){var s=Object.assign({pane:o.pane}, o.styles[f.properties.s]||{});
     if(f.properties.h){Object.assign(s, (o.flag||{})[f.properties.h]||{});}return s;}
@@ -502,7 +518,8 @@ function plhLayer(map, key, data, o){
   PLH_LAYERS[key]={layer:out, geojson:g};
   return out;
 }
-function plhOverlay(map, title, legend, open, bounds){
+function plhOverlay(map){
+  var v=plhData().overlay, title=v.title, legend=v.legend, open=v.open, bounds=v.bounds;
   // keep the data clear of the title (top) and, on a wide map, of the layer control and open legend (right)
   var right=(open&&map.getSize().x>800)?330:10;
   if(bounds){map.fitBounds(bounds,{paddingTopLeft:[10,50],paddingBottomRight:[right,10],animate:false});}
@@ -575,21 +592,26 @@ def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bo
     m.default_js, m.default_css = [], []  # no CDN: Leaflet is inlined below
     fig = m.get_root()
     fig.header.add_child(Element(assets.head_html(cluster=True)), name="plh_assets")
-    fig.header.add_child(Element(_CSS + _JS.replace("PLH_FINDINGS", js_json(t("findings", lang)))),
-                         name="plh_code")
+    fig.header.add_child(Element(_CSS + _JS), name="plh_code")
     folium.TileLayer("OpenStreetMap", name=t("base.osm", lang)).add_to(m)
     folium.TileLayer(IGN_PLAN_V2, attr=IGN_ATTRIBUTION, name=t("base.ign", lang), max_zoom=19,
                      show=False).add_to(m)
     BlankBase(t("base.blank", lang)).add_to(m)
+    payload = {"findings": t("findings", lang), "layers": {}, "options": {}}
     for key, label, collection, options, show in specs:
-        GeoLayer(key, label, collection, options, show=show).add_to(m)
+        payload["layers"][key] = collection
+        payload["options"][key] = {**options, "pane": "plh-" + key, "z": PANES[key]}
+        GeoLayer(key, label, show=show).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     bounds = None
     if extent is not None and np.isfinite(extent).all():
         box = gpd.GeoSeries([shapely.box(*extent)], crs=_crs_of(data)).to_crs(WGS84).total_bounds
         bounds = [[round(box[1], 5), round(box[0], 5)], [round(box[3], 5), round(box[2], 5)]]
         m.location = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    MapOverlay(_title_html(data, lang), _legend_html(data, specs, lang), legend_open, bounds).add_to(m)
+    payload["overlay"] = {"title": _title_html(data, lang), "legend": _legend_html(data, specs, lang),
+                          "open": legend_open, "bounds": bounds}
+    MapOverlay().add_to(m)
+    add_slot(fig, "header", "plh_data", _data_script(payload))
     return m
 
 
@@ -604,8 +626,14 @@ _EXTERNAL = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:ht
 
 
 def to_html(m: folium.Map) -> str:
-    """The complete page; raises if anything in it would load a script or style from the network."""
-    page = m.get_root().render()
+    """The complete page; raises if anything in it would load a script or style from the network.
+
+    Jinja2 renders the frame first; the slots (data and HTML built from it) are filled afterwards,
+    in one pass, so no text of theirs is ever read as a template or as another slot.
+    """
+    fig = m.get_root()
+    slots = fig.__dict__.get("plh_slots", {})
+    page = _SLOT.sub(lambda hit: slots.get(hit.group(1), ""), fig.render())
     hit = _EXTERNAL.search(page)
     if hit:
         raise PlhgisError(f"the page would load {hit.group(0)!r} from the network",
@@ -615,13 +643,7 @@ def to_html(m: folium.Map) -> str:
 
 def write(page: str, path, overwrite: bool = False) -> Path:
     """Write a page, refusing to replace an existing file without `overwrite`."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise PlhgisError("the output file already exists", file=str(path),
-                          hint="use --overwrite to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return outputs.write_text(path, page, overwrite)
 
 
 def store_map(store, commune=None, lang="fr", height="100%", legend_open=True) -> folium.Map:

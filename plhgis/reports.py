@@ -3,13 +3,16 @@
 Each page carries the commune's map (Leaflet inlined, see `maps`), the target gauge
 (`targets.progress`), the sortable scheme table, friches and plots with their capacity, the
 findings (`checks.run_checks`) in plain words and *what changed since the last meeting* from
-the history. Every text from the data goes through `html.escape` (`_e`); the labels are in
+the history. Every text from the data goes through `html.escape` (`_e`) and reaches the page
+through slots filled after Jinja2 has rendered it (`maps.add_slot`), never as template text; every
+file is written whole or not at all (`outputs`), under a name checked to stay in `out_dir`. The labels are in
 `labels.py`, French by default, English with ``lang="en"``.
 """
 from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from branca.element import Element
 
-from . import maps, schema, sheets
+from . import maps, outputs, schema, sheets
 from .errors import PlhgisError, unknown_commune
 from .labels import t, value
 
@@ -60,15 +63,10 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
     for code in communes:
         if code not in known:
             raise unknown_commune(code)
+        _pack_names(out_dir, code)  # a code edited in by another tool may not name a file outside out_dir
     since = since or default_since()
-    targets = [out_dir / f"{c}-dossier.html" for c in communes] + [out_dir / f"{c}-projets.xlsx" for c in communes]
-    if index:
-        targets.append(out_dir / "index.html")
-    existing = [p for p in targets if p.exists()]
-    if existing and not overwrite:
-        raise PlhgisError("the output file already exists", file=str(existing[0]),
-                          hint="use --overwrite to replace the packs")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = [p for c in communes for p in _pack_names(out_dir, c)] + ([out_dir / "index.html"] if index else [])
+    outputs.check_free(targets, overwrite, hint="use --overwrite to replace the packs")
     written, done = [], []
     for code in communes:
         pack = write_pack(store, code, out_dir, since=since, lang=lang, data=data)
@@ -79,14 +77,22 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
     return written
 
 
+def _pack_names(out_dir, insee) -> tuple[Path, Path]:
+    """(page, workbook) of a commune's pack; refused when the code is no INSEE code."""
+    if not re.fullmatch(schema.INSEE_RE, str(insee)):
+        raise PlhgisError("the store holds a commune code that is not an INSEE code, so no pack is made "
+                          "for it", field="insee", value=insee,
+                          hint="correct the commune's code in the store (5 characters, e.g. 62498 or 2A004)")
+    return outputs.inside(out_dir, f"{insee}-dossier.html"), outputs.inside(out_dir, f"{insee}-projets.xlsx")
+
+
 def write_pack(store, insee, out_dir, since=None, lang="fr", data=None) -> PackFiles:
     """One commune's page and workbook (overwrites: `write_packs` checks first)."""
-    out_dir = Path(out_dir)
     data = data or maps.load(store)
-    xlsx = sheets.write_workbook(store, insee, out_dir / f"{insee}-projets.xlsx", overwrite=True)
+    path, xlsx = _pack_names(Path(out_dir), insee)
+    sheets.write_workbook(store, insee, xlsx, overwrite=True)
     page, facts = pack_html(store, insee, since=since, lang=lang, data=data, sheet_name=xlsx.name)
-    path = out_dir / f"{insee}-dossier.html"
-    path.write_text(page, encoding="utf-8")
+    outputs.write_text(path, page, overwrite=True)
     return PackFiles(insee, path, xlsx, **facts)
 
 
@@ -104,11 +110,12 @@ def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None):
     rest = [_gauge(row, store, lang), _schemes(projects, data.findings, lang),
             _sites(data, lang), _findings(found, lang),
             _changes(store, insee, since, lang), "</main>"]
-    fig.header.add_child(Element(f"<title>{_e(t('pack.title', lang, name=data.name))}</title>"
-                                 + PACK_CSS), name="plh_pack_css")
-    fig.html.add_child(Element("\n".join(top)), name="plh_pack_top")
+    # the HTML built from the data goes in slots, out of Jinja2's reach (see maps.add_slot)
+    maps.add_slot(fig, "header", "plh_pack_head", f"<title>{_e(t('pack.title', lang, name=data.name))}</title>"
+                  + PACK_CSS)
+    maps.add_slot(fig, "html", "plh_pack_top", "\n".join(top))
     fig.html.add_child(Element(""), name=m.get_name())  # the map's <div> takes this place
-    fig.html.add_child(Element("\n".join(rest) + SORT_JS), name="plh_pack_rest")
+    maps.add_slot(fig, "html", "plh_pack_rest", "\n".join(rest) + SORT_JS)
     page = maps.to_html(m).replace("<html>", f'<html lang="{lang}">', 1)
     facts = {"schemes": len(projects), "findings": len(found),
              "coverage": maps._num(row.get("coverage")) if row else None}
@@ -357,9 +364,7 @@ def write_index(data, packs: list[PackFiles], path, lang="fr") -> Path:
     page = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{_e(title)}</title>"
             f"{PACK_CSS}</head><body><main class='plh-pack'><h1>{_e(title)}</h1>{demo_line}{link}"
             f"{_table(cols, rows, cls='index')}</main>{SORT_JS}</body></html>")
-    path = Path(path)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return outputs.write_text(path, page, overwrite=True)
 
 
 PACK_CSS = """
@@ -434,10 +439,7 @@ def write_check_report(data, path, lang="fr") -> Path:
         parts.append(_findings(found, lang).replace(
             f"<h2>{_e(t('pack.findings', lang))}</h2>", f"<h2>{_e(head)}</h2>", 1))
     parts.append("</main></body></html>")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
+    return outputs.write_text(path, "".join(parts), overwrite=True)
 
 
 def write_demo_outputs(store, out_dir="maps", lang="fr") -> dict[str, Path]:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import io, schema
+from . import io, outputs, schema
 from .io import append_text_row
-from .errors import PlhgisError, unknown_commune
+from .errors import unknown_commune
 
 SHEET = "projets"
 PACK_TAG = "plhgis-pack:"
@@ -79,8 +79,7 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise PlhgisError("the output file already exists", file=str(path), hint="use --overwrite to replace it")
+    outputs.check_free([path], overwrite)
     communes = store.read("communes", commune=insee)
     names = dict(zip(communes["insee"], communes["name"]))
     if insee not in names:
@@ -165,8 +164,8 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
     wb.properties.keywords = PACK_TAG + insee
     wb.properties.creator = "plhgis"
     wb.active = 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with outputs.atomic_output(path, overwrite) as tmp:
+        wb.save(tmp)
     return path
 
 

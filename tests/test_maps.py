@@ -30,8 +30,8 @@ def features(page: str, key: str) -> list[dict]:
     """The GeoJSON features of one overlay, read back from the page."""
     import json
 
-    match = re.search(r"plhLayer\([^,]+, \"" + key + r"\",\s*(\{.*?\}), \{\"styles\"", page, re.S)
-    return json.loads(match.group(1))["features"]
+    match = re.search(r'<script type="application/json" id="plh-data">(.*?)</script>', page, re.S)
+    return json.loads(match.group(1))["layers"][key]["features"]
 
 
 def test_territory_map_is_self_contained(demo_store):
