@@ -50,6 +50,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "coverage": ("Couverture de l'objectif", "Target coverage"),
     "qpv_band": ("Bande de {m} m autour du QPV (TVA réduite pour l'accession sociale)",
                  "{m} m band around the QPV (reduced VAT for social ownership)"),
+    "qpv_band_npnru": ("Bande de {m} m autour du QPV NPNRU (TVA réduite pour l'accession sociale)",
+                       "{m} m band around the NPNRU QPV (reduced VAT for social ownership)"),
     "findings": ("Points à vérifier", "To check"),
     "no_data": ("sans objectif", "no target"),
     # legend and title

@@ -39,14 +39,11 @@ from . import assets, checks, schema, targets
 from .errors import PlhgisError, unknown_commune
 from .palette import FRICHE_COLORS, HORIZON_COLORS, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
 from .labels import t, value
+from .settings import Settings
 
 WGS84 = "EPSG:4326"
 DECIMALS = 6
 CLUSTER_MIN = 80  # point layers with more points than this are clustered
-# Reduced VAT (5.5 %) for social ownership in and around a QPV: CGI art. 278 sexies I-11,
-# 300 m around a QPV, 500 m around a quarter of the NPNRU renewal programme.
-VAT_BAND_M = 300
-VAT_BAND_NPNRU_M = 500
 IGN_PLAN_V2 = ("https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
                "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
                "&TILEMATRIX={z}&TILECOL={x}&TILEROW={y}&FORMAT=image/png")
@@ -76,6 +73,7 @@ class MapData:
     data_date: str | None = None
     demo: bool = False
     focus: str | None = None  # INSEE code of the commune the map zooms in on
+    settings: Settings = field(default_factory=Settings)  # the reduced-VAT bands, as the checks use them
 
 
 # -- reading the store --------------------------------------------------------------------------
@@ -97,7 +95,7 @@ def load(store, as_of=None) -> MapData:
     return MapData(read, findings=checks.run_checks(store, territory=territory),
                    progress=targets.progress(store, territory=territory),
                    name=names.mode().iloc[0] if len(names) else "",
-                   data_date=max(dates)[:10] if dates else None, demo=is_demo)
+                   data_date=max(dates)[:10] if dates else None, demo=is_demo, settings=territory.settings)
 
 
 def focus(data: MapData, commune: str | None) -> MapData:
@@ -120,7 +118,7 @@ def focus(data: MapData, commune: str | None) -> MapData:
     findings = [f for f in data.findings if getattr(f, "commune", None) in (commune, None)]
     name = communes.loc[communes["insee"] == commune, "name"].iloc[0]
     return MapData(read, findings=findings, progress=data.progress, name=name,
-                   data_date=data.data_date, demo=data.demo, focus=commune)
+                   data_date=data.data_date, demo=data.demo, focus=commune, settings=data.settings)
 
 
 def coverage_by_commune(progress) -> dict[str, dict]:
@@ -316,7 +314,8 @@ def _layer_specs(data: MapData, lang: str):
     if qpv is not None:
         q2154 = qpv.to_crs(schema.STORE_CRS) if qpv.crs is not None and qpv.crs.is_geographic else qpv
         npnru = q2154["npnru"].fillna(0).astype(int).to_numpy() if "npnru" in q2154 else np.zeros(len(q2154))
-        widths = np.where(npnru == 1, VAT_BAND_NPNRU_M, VAT_BAND_M)
+        # reduced VAT (5.5 %) for social ownership near a QPV (CGI art. 278 sexies), wider around NPNRU quarters
+        widths = np.where(npnru == 1, data.settings.vat_band_npnru_m, data.settings.vat_band_m)
         bands = shapely.difference(shapely.buffer(q2154.geometry.to_numpy(), widths, quad_segs=4),
                                    q2154.geometry.to_numpy())
         band_frame = gpd.GeoDataFrame(geometry=list(bands), crs=q2154.crs)
@@ -324,8 +323,9 @@ def _layer_specs(data: MapData, lang: str):
                    "fillOpacity": 0.15},
                   {"color": "#ad1457", "weight": 2, "fillColor": "#ad1457", "fillOpacity": 0.35}]
         recs = q2154.to_dict("records")
-        band_props = [{"t": _text(r.get("lib_qp")), "p": [[t("qpv_band", lang, m=int(w)), _text(r.get("code_qp"))]],
-                       "s": 0} for r, w in zip(recs, widths)]
+        band_props = [{"t": _text(r.get("lib_qp")),
+                       "p": [[t("qpv_band_npnru" if n == 1 else "qpv_band", lang, m=_metres(w)),
+                              _text(r.get("code_qp"))]], "s": 0} for r, w, n in zip(recs, widths, npnru)]
         qpv_props = [{"t": _text(r.get("lib_qp")), "p": _rows(r, [("code_qp", "id"), ("commune", "commune")], lang),
                       "s": 1} for r in recs]
         geoms = list(display_geometries(band_frame, tol)) + list(display_geometries(q2154, tol))
@@ -547,12 +547,21 @@ def _legend_html(data: MapData, specs, lang) -> str:
         parts.append(f"<h4>{esc(t('layer.qpv', lang))}</h4>"
                      '<div><i style="background:#ad1457"></i>QPV</div>'
                      f'<div><i style="background:#f8bbd0;border-style:dashed"></i>'
-                     f"{esc(t('qpv_band', lang, m=VAT_BAND_M))}</div>")
+                     f"{esc(t('qpv_band', lang, m=_metres(data.settings.vat_band_m)))}</div>")
+        qpv = data.layers["qpv"]
+        if "npnru" in qpv and (pd.to_numeric(qpv["npnru"], errors="coerce") == 1).any():
+            parts.append(f'<div><i style="background:#f8bbd0;border-style:dashed"></i>'
+                         f"{esc(t('qpv_band_npnru', lang, m=_metres(data.settings.vat_band_npnru_m)))}</div>")
     kinds = set(data.layers["sectors"]["kind"]) if "sectors" in shown else set()
     block("sectors", t("layer.sectors", lang), [(k, c) for k, c in SECTOR_COLORS.items() if k in kinds])
     block("zoning", t("layer.zoning", lang), list(ZONE_COLORS.items()))
     parts.append("</details>")
     return "".join(parts)
+
+
+def _metres(width) -> str:
+    """A band width as written in a label: 300, 12.5."""
+    return f"{float(width):g}"
 
 
 def _title_html(data: MapData, lang) -> str:
