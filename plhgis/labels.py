@@ -11,6 +11,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "layer.plots": ("Dents creuses / gisements (horizon)", "Infill plots (horizon)"),
     "layer.friches": ("Friches (statut CNIG)", "Brownfields (CNIG status)"),
     "layer.projects": ("Opérations de logements (état)", "Housing schemes (status)"),
+    "layer.projects_abandoned": ("Opérations abandonnées", "Abandoned schemes"),
     "base.osm": ("OpenStreetMap", "OpenStreetMap"),
     "base.ign": ("Plan IGN v2", "Plan IGN v2"),
     "base.blank": ("Fond blanc (hors ligne)", "Blank (offline)"),

@@ -37,7 +37,7 @@ from jinja2 import Template
 
 from . import assets, checks, schema, targets
 from .errors import PlhgisError, unknown_commune
-from .palette import FRICHE_COLORS, HORIZON_COLORS, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
+from .palette import FRICHE_COLORS, HORIZON_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
 from .labels import t, value
 from .settings import Settings
 
@@ -59,7 +59,8 @@ FLAG_STYLES = {1: {"color": "#000", "weight": 2.5, "opacity": 1, "dashArray": "4
                2: {"color": "#d50000", "weight": 3.5, "opacity": 1}}
 # display panes, bottom to top
 PANES = {"communes": 401, "zoning": 402, "sectors": 403, "qpv": 404, "plots": 405, "friches": 406,
-         "projects": 407}
+         "projects_abandoned": 407, "projects": 408}
+ABANDONED = "abandonné"  # schemes of this status get their own overlay, off until the reader asks
 
 
 @dataclass
@@ -343,7 +344,7 @@ def _layer_specs(data: MapData, lang: str):
                   "s": s, "r": 4, "f": found.get(("plots", _text(r.get("id"))), [])}
                  for r, s in zip(shown.to_dict("records"), idx)]
         specs.append(("plots", t("layer.plots", lang), _collection(display_geometries(shown, tol), props),
-                      {"styles": styles, "cluster": len(shown) > CLUSTER_MIN}, True))
+                      {"styles": styles, "shape": POINT_SHAPES["plots"], "cluster": len(shown) > CLUSTER_MIN}, True))
 
     friches = layers.get("friches")
     if friches is not None:
@@ -359,7 +360,8 @@ def _layer_specs(data: MapData, lang: str):
             props.append({"t": title, "p": _rows(r, keys, lang), "s": s, "r": 6,
                           "f": found.get(("friches", _text(r.get("site_id"))), [])})
         specs.append(("friches", t("layer.friches", lang), _collection(display_geometries(shown, tol), props),
-                      {"styles": styles, "cluster": len(shown) > CLUSTER_MIN}, True))
+                      {"styles": styles, "shape": POINT_SHAPES["friches"], "cluster": len(shown) > CLUSTER_MIN},
+                      True))
 
     projects = layers.get("projects")
     if projects is not None:
@@ -384,8 +386,14 @@ def _layer_specs(data: MapData, lang: str):
             if key in errors or key in warnings:
                 p["h"] = 2 if key in errors else 1
             props.append(p)
-        specs.append(("projects", t("layer.projects", lang), _collection(display_geometries(shown, tol), props),
-                      {"styles": styles, "flag": FLAG_STYLES, "cluster": len(shown) > 4 * CLUSTER_MIN}, True))
+        geoms = display_geometries(shown, tol)
+        abandoned = (shown["status"] == ABANDONED).to_numpy()
+        options = {"styles": styles, "flag": FLAG_STYLES, "cluster": len(shown) > 4 * CLUSTER_MIN}
+        if abandoned.any():
+            specs.append(("projects_abandoned", t("layer.projects_abandoned", lang),
+                          _collection(geoms[abandoned], [p for p, a in zip(props, abandoned) if a]), options, False))
+        specs.append(("projects", t("layer.projects", lang),
+                      _collection(geoms[~abandoned], [p for p, a in zip(props, abandoned) if not a]), options, True))
     return specs, extent
 
 
@@ -460,6 +468,9 @@ _CSS = """
 .plh-legend h4{margin:6px 0 2px;font-size:12px}
 .plh-legend i{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-2px;border:1px solid #555}
 .plh-legend i.pt{border-radius:50%}
+.plh-legend i.dm{transform:rotate(45deg) scale(.85)}
+.plh-legend i.tr{border:0;clip-path:polygon(50% 0,100% 100%,0 100%)}
+.plh-shape{background:none;border:0}
 .plh-pop{font:13px/1.35 system-ui,sans-serif;min-width:180px}
 .plh-pop-t{font-weight:600;margin-bottom:4px}
 .plh-pop th{text-align:left;font-weight:400;color:#555;padding:1px 8px 1px 0;vertical-align:top}
@@ -487,13 +498,25 @@ function plhPopup(layer){
     d.appendChild(ul);}
   return d;
 }
+function plhShape(ll, s, shape){
+  // a diamond or a triangle marker, as an SVG icon drawn with the layer's own style
+  var n=Math.round(2.4*s.radius)+2, c=n/2, w=s.weight||1, ns='http://www.w3.org/2000/svg';
+  var pts=shape==='diamond'?[[c,w],[n-w,c],[c,n-w],[w,c]]:[[c,w],[n-w,n-w],[w,n-w]];
+  var svg=document.createElementNS(ns,'svg'), p=document.createElementNS(ns,'polygon');
+  svg.setAttribute('width',n);svg.setAttribute('height',n);
+  p.setAttribute('points',pts.map(function(q){return q.join(',');}).join(' '));
+  p.setAttribute('fill',s.fillColor);p.setAttribute('fill-opacity',s.fillOpacity);
+  p.setAttribute('stroke',s.color);p.setAttribute('stroke-width',w);svg.appendChild(p);
+  return L.marker(ll,{pane:s.pane,keyboard:false,icon:L.divIcon({html:svg,className:'plh-shape',iconSize:[n,n]})});
+}
 var PLH_LAYERS={};
 function plhLayer(map, key, data, o){
   if(!map.getPane(o.pane)){map.createPane(o.pane).style.zIndex=o.z;}
   function styleOf(f){var s=Object.assign({pane:o.pane}, o.styles[f.properties.s]||{});
     if(f.properties.h){Object.assign(s, (o.flag||{})[f.properties.h]||{});}return s;}
   var g=L.geoJSON(data,{style:styleOf,
-    pointToLayer:function(f,ll){var s=styleOf(f);s.radius=f.properties.r||6;return L.circleMarker(ll,s);},
+    pointToLayer:function(f,ll){var s=styleOf(f);s.radius=f.properties.r||6;
+      return o.shape&&o.shape!=='circle'?plhShape(ll,s,o.shape):L.circleMarker(ll,s);},
     onEachFeature:function(f,l){l.bindPopup(plhPopup,{maxWidth:340,maxHeight:320,autoPanPaddingTopLeft:[20,70]});
       l.bindTooltip(function(){return plhText('span', f.properties.t);},{sticky:true});}});
   var out=g;
@@ -523,12 +546,14 @@ def _legend_html(data: MapData, specs, lang) -> str:
     shown = {key for key, *_ in specs}
     parts = [f"<details><summary>{esc(t('legend', lang))}</summary>"]
 
+    marks = {"circle": ' class="pt"', "diamond": ' class="dm"', "triangle": ' class="tr"'}
+
     def block(key, title, palette, point=False):
         if key not in shown:
             return
         parts.append(f"<h4>{esc(title)}</h4>")
         for name, color in palette:
-            cls = ' class="pt"' if point else ""
+            cls = marks[POINT_SHAPES[key]] if point else ""
             parts.append(f'<div><i{cls} style="background:{esc(color)}"></i>{esc(name)}</div>')
 
     if data.focus is None:

@@ -49,7 +49,8 @@ def test_territory_map_draws_offline(chromium, pages, tmp_path):
     assert chromium.js_errors() == []
     assert chromium.js("return document.querySelectorAll('.leaflet-container').length") == 1
     keys = chromium.js("return Object.keys(PLH_LAYERS).sort()")
-    assert keys == sorted(["communes", "zoning", "sectors", "qpv", "plots", "friches", "projects"])
+    assert keys == sorted(["communes", "zoning", "sectors", "qpv", "plots", "friches", "projects",
+                           "projects_abandoned"])
     drawn = chromium.js("return document.querySelectorAll('.leaflet-plh-projects-pane path, "
                         ".plh-projects path').length || document.querySelectorAll('path.leaflet-interactive').length")
     assert drawn > 50
@@ -77,7 +78,23 @@ def test_layer_control_toggles_a_layer(chromium, pages):
     assert chromium.js(schemes) is False
     _overlay_checkbox(chromium, "Opérations de logements (état)").click()
     assert chromium.js(schemes) is True
+    abandoned = "return PLH_LAYERS.projects_abandoned.layer._map != null"
+    assert chromium.js(abandoned) is False  # abandoned schemes start hidden, behind their own toggle
+    _overlay_checkbox(chromium, "Opérations abandonnées").click()
+    assert chromium.js(abandoned) is True
     assert chromium.js_errors() == []
+
+
+def test_point_layers_have_their_own_shapes(chromium, pages):
+    chromium.open(pages["map"])
+    shapes = chromium.js("""return ['friches', 'plots'].map(function (k) {
+        var n = 0; PLH_LAYERS[k].geojson.eachLayer(function (l) {
+            var e = l.getElement && l.getElement();
+            if (e && e.querySelector('svg polygon')) { n += e.querySelector('polygon').getAttribute('points')
+                .split(' ').length; } });
+        return n; });""")
+    friches = len(GeoPackageStore(pages["map"].parent / "plh.gpkg").read("friches"))
+    assert shapes[0] == 4 * friches and shapes[1] > 0 and shapes[1] % 3 == 0  # diamonds and triangles
 
 
 def _click_feature(b, key, feature_id):

@@ -51,8 +51,11 @@ def test_territory_map_is_self_contained(demo_store):
 def test_schemes_sized_coloured_and_flagged(demo_store):
     page = maps.to_html(maps.store_map(demo_store))
     schemes = features(page, "projects")
+    abandoned = features(page, "projects_abandoned")
     stored = demo_store.read("projects")
-    assert len(schemes) == stored.geometry.notna().sum() > 40  # one scheme has no geometry yet
+    assert len(schemes) + len(abandoned) == stored.geometry.notna().sum() > 40  # one scheme has no geometry yet
+    assert len(abandoned) == (stored.geometry.notna() & (stored["status"] == "abandonné")).sum() > 0
+    assert {f["properties"]["s"] for f in abandoned} == {list(maps.STATUS_COLORS).index("abandonné")}
     big = max(schemes, key=lambda f: f["properties"]["r"])
     small = min(schemes, key=lambda f: f["properties"]["r"])
     assert big["properties"]["r"] > small["properties"]["r"]
@@ -72,7 +75,8 @@ def test_commune_map_zooms_and_greys_neighbours(demo_store):
     communes = dict((k, c) for k, _, c, _, _ in specs)["communes"]["features"]
     grey = [f for f in communes if f["properties"]["s"] == len(maps.COVERAGE_CLASSES) + 1]
     assert len(grey) == 11
-    schemes = dict((k, c) for k, _, c, _, _ in specs)["projects"]["features"]
+    drawn = dict((k, c) for k, _, c, _, _ in specs)
+    schemes = drawn["projects"]["features"] + drawn["projects_abandoned"]["features"]
     assert len(schemes) == demo_store.read("projects", commune="62951").geometry.notna().sum() == 7
     assert extent[2] - extent[0] < 15000  # one commune, not the 24 km territory
     with pytest.raises(PlhgisError, match="no commune '99999'"):
