@@ -285,9 +285,12 @@ def _layer_specs(data: MapData, lang: str):
                 p["h"] = 1
             props.append(p)
         geoms = display_geometries(communes, tol, coverage=True)
+        for p, c in zip(props, display_geometries(_points(communes), 0)):  # where the name is always shown
+            if c is not None:
+                p["c"] = [c.y, c.x]
         flag = {1: {"color": "#111", "weight": 3, "fillOpacity": 0.25}}
         specs.append(("communes", t("layer.communes_focus" if focus else "layer.communes", lang),
-                      _collection(geoms, props), {"styles": styles, "flag": flag}, True))
+                      _collection(geoms, props), {"styles": styles, "flag": flag, "labels": True}, True))
 
     zoning = layers.get("zoning")
     if zoning is not None:
@@ -471,6 +474,15 @@ _CSS = """
 .plh-legend i.dm{transform:rotate(45deg) scale(.85)}
 .plh-legend i.tr{border:0;clip-path:polygon(50% 0,100% 100%,0 100%)}
 .plh-shape{background:none;border:0}
+.plh-label{background:none;border:0;box-shadow:none;padding:0;color:#111;font:600 11px/1.1 system-ui,sans-serif;
+  text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}
+.plh-label:before{display:none}
+@media (max-width:600px){
+  .plh-title{font-size:12px;max-width:calc(100% - 110px);padding:2px 6px}
+  .plh-title small{font-size:10px}
+  .plh-legend{max-height:40vh;max-width:70vw}
+  .plh-label{font-size:10px}
+}
 .plh-pop{font:13px/1.35 system-ui,sans-serif;min-width:180px}
 .plh-pop-t{font-weight:600;margin-bottom:4px}
 .plh-pop th{text-align:left;font-weight:400;color:#555;padding:1px 8px 1px 0;vertical-align:top}
@@ -520,6 +532,9 @@ function plhLayer(map, key, data, o){
     onEachFeature:function(f,l){l.bindPopup(plhPopup,{maxWidth:340,maxHeight:320,autoPanPaddingTopLeft:[20,70]});
       l.bindTooltip(function(){return plhText('span', f.properties.t);},{sticky:true});}});
   var out=g;
+  if(o.labels){var names=L.layerGroup();out=L.layerGroup([g,names]);
+    g.eachLayer(function(l){var p=l.feature.properties;if(p.c){names.addLayer(L.tooltip({permanent:true,
+      direction:'center',className:'plh-label',interactive:false}).setLatLng(p.c).setContent(plhText('span',p.t)));}});}
   if(o.cluster&&L.markerClusterGroup){out=L.markerClusterGroup({showCoverageOnHover:false,maxClusterRadius:35});
     out.addLayer(g);}
   PLH_LAYERS[key]={layer:out, geojson:g};
@@ -527,7 +542,14 @@ function plhLayer(map, key, data, o){
 }
 function plhOverlay(map, title, legend, open, bounds){
   // keep the data clear of the title (top) and, on a wide map, of the layer control and open legend (right)
+  var narrow=map.getSize().x<600;
+  open=open&&!narrow;  // on a phone the legend starts folded, and so does the layer control
   var right=(open&&map.getSize().x>800)?330:10;
+  var lc=narrow&&map.getContainer().querySelector('.leaflet-control-layers');
+  if(lc){lc.classList.remove('leaflet-control-layers-expanded');
+    L.DomEvent.on(lc.querySelector('.leaflet-control-layers-toggle'),'click',function(ev){L.DomEvent.preventDefault(ev);
+      lc.classList.add('leaflet-control-layers-expanded');});
+    map.on('click',function(){lc.classList.remove('leaflet-control-layers-expanded');});}
   if(bounds){map.fitBounds(bounds,{paddingTopLeft:[10,50],paddingBottomRight:[right,10],animate:false});}
   var d=document.createElement('div');d.className='plh-title';d.innerHTML=title;
   map.getContainer().appendChild(d);

@@ -354,7 +354,7 @@ def write_index(data, packs: list[PackFiles], path, lang="fr") -> Path:
     territory = Path(path).parent / "territoire.html"
     link = (f"<p><a href='territoire.html'>{_e(t('pack.index_map', lang))}</a></p>"
             if territory.exists() else "")
-    page = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+    page = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>{VIEWPORT}<title>{_e(title)}</title>"
             f"{PACK_CSS}</head><body><main class='plh-pack'><h1>{_e(title)}</h1>{demo_line}{link}"
             f"{_table(cols, rows, cls='index')}</main>{SORT_JS}</body></html>")
     path = Path(path)
@@ -362,6 +362,7 @@ def write_index(data, packs: list[PackFiles], path, lang="fr") -> Path:
     return path
 
 
+VIEWPORT = "<meta name='viewport' content='width=device-width, initial-scale=1'>"
 PACK_CSS = """
 <style>
 body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#222;background:#fff}
@@ -385,6 +386,10 @@ ul.keys i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-
 ul.keys i.tick{width:3px;background:#111}
 ul.findings li{margin:3px 0}ul.findings li.error b{color:#b71c1c}ul.findings li.warning b{color:#e65100}
 ul.findings li.info b{color:#1565c0}
+@media (max-width:700px){
+  body{font-size:14px}.plh-pack{padding:8px 10px 30px}.plh-pack h1{font-size:19px}.plh-pack h2{font-size:16px}
+  .plh-pack table{display:block;overflow-x:auto;font-size:12.5px}
+}
 @media print{.leaflet-control-layers{display:none}}
 </style>
 """
@@ -422,7 +427,7 @@ def write_check_report(data, path, lang="fr") -> Path:
     for f in data.findings:
         by_commune.setdefault(getattr(f, "commune", None) or "", []).append(f)
     title = f"{t('pack.findings', lang)} — {data.name}"
-    parts = [f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+    parts = [f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>{VIEWPORT}<title>{_e(title)}</title>"
              f"{PACK_CSS}</head><body><main class='plh-pack'><h1>{_e(title)}</h1>"]
     if data.demo:
         parts.append(f"<p class='demo'>{_e(t('demo', lang))}</p>")

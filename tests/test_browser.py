@@ -165,3 +165,50 @@ def test_pack_page_works_offline(chromium, pages, tmp_path):
     assert homes == sorted(homes, reverse=True)
     png = _shot(chromium, tmp_path, "pack.png")
     assert harness.painted_share(png) > 0.02
+
+
+def _viewport(b, width, height):
+    b.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+
+def _rect(b, selector):
+    return b.js("var r = document.querySelector(arguments[0]).getBoundingClientRect();"
+                "return [r.left, r.top, r.right, r.bottom];", selector)
+
+
+def _overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_map_fits_a_projector_and_a_phone(chromium, pages, tmp_path):
+    names = sorted(GeoPackageStore(pages["map"].parent / "plh.gpkg").read("communes")["name"])
+    try:
+        _viewport(chromium, 1366, 768)
+        chromium.open(pages["map"])
+        legend = _rect(chromium, ".plh-legend")
+        assert legend[3] <= 768 and legend[1] >= 0  # the whole legend box is on screen ...
+        assert chromium.js("var e = document.querySelector('.plh-legend'); return e.scrollHeight > e.clientHeight")
+        assert chromium.js("return getComputedStyle(document.querySelector('.plh-legend')).overflowY") == "auto"
+        assert chromium.js("return document.querySelector('.plh-legend details').open") is True  # ... and scrolls
+        labels = chromium.js("return Array.from(document.querySelectorAll('.plh-label')).map(e => e.textContent)")
+        assert sorted(labels) == names  # every commune named, without hovering
+        _shot(chromium, tmp_path, "territoire-1366.png")
+
+        _viewport(chromium, 390, 844)
+        chromium.open(pages["map"])
+        assert chromium.js("return document.querySelector('.plh-legend details').open") is False
+        assert not chromium.js("return document.querySelector('.leaflet-control-layers')"
+                               ".classList.contains('leaflet-control-layers-expanded')")
+        title, legend, control = (_rect(chromium, s) for s in (".plh-title", ".plh-legend",
+                                                                  ".leaflet-control-layers"))
+        assert not _overlap(title, control) and not _overlap(title, legend)
+        assert (legend[2] - legend[0]) * (legend[3] - legend[1]) < 0.05 * 390 * 844  # folded: a small button
+        assert title[2] - title[0] < 300
+        chromium.js("document.querySelector('.leaflet-control-layers-toggle').click()")
+        assert chromium.js("return document.querySelector('.leaflet-control-layers')"
+                           ".classList.contains('leaflet-control-layers-expanded')")
+        _shot(chromium, tmp_path, "territoire-390.png")
+        assert chromium.js_errors() == []
+    finally:
+        chromium.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

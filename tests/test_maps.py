@@ -79,6 +79,9 @@ def test_commune_map_zooms_and_greys_neighbours(demo_store):
     schemes = drawn["projects"]["features"] + drawn["projects_abandoned"]["features"]
     assert len(schemes) == demo_store.read("projects", commune="62951").geometry.notna().sum() == 7
     assert extent[2] - extent[0] < 15000  # one commune, not the 24 km territory
+    named = [shapely.Point(f["properties"]["c"][::-1]) for f in communes]  # each name placed inside its commune
+    assert all(shapely.geometry.shape(f["geometry"]).buffer(1e-4).contains(p) for f, p in zip(communes, named))
+    assert dict((k, o) for k, _, _, o, _ in specs)["communes"]["labels"] is True
     with pytest.raises(PlhgisError, match="no commune '99999'"):
         maps.collect(demo_store, "99999")
 

@@ -259,6 +259,10 @@ def test_demo_writes_map_checks_and_packs(invoke, tmp_path, monkeypatch):
     assert "territory map: maps/territoire.html" in result.stderr
     assert "check report: maps/controles.html" in result.stderr
     assert "href='territoire.html'" in (maps_dir / "index.html").read_text(encoding="utf-8")
+    for name in ("index.html", "controles.html", "62950-dossier.html", "territoire.html"):
+        page = (maps_dir / name).read_text(encoding="utf-8")
+        assert re.search(r"<meta name=.viewport. content=.width=device-width", page), name  # phones: not 980 px
+        assert "@media (max-width:" in page, name
 
 
 def test_changes_since_kinds(demo_store):
