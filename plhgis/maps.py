@@ -550,7 +550,14 @@ function plhOverlay(map, title, legend, open, bounds){
     L.DomEvent.on(lc.querySelector('.leaflet-control-layers-toggle'),'click',function(ev){L.DomEvent.preventDefault(ev);
       lc.classList.add('leaflet-control-layers-expanded');});
     map.on('click',function(){lc.classList.remove('leaflet-control-layers-expanded');});}
-  if(bounds){map.fitBounds(bounds,{paddingTopLeft:[10,50],paddingBottomRight:[right,10],animate:false});}
+  function fit(bottom){if(bounds){map.fitBounds(bounds,{paddingTopLeft:[10,50],
+    paddingBottomRight:[right,bottom||10],animate:false});}}
+  fit();
+  function refit(e){  // the print CSS resizes the map and lays the legend along its foot
+    var lg=map.getContainer().querySelector('.plh-legend');
+    map.invalidateSize({animate:false});fit(e.matches!==false&&lg?lg.offsetHeight+10:10);}
+  window.addEventListener('beforeprint',refit);
+  if(window.matchMedia){window.matchMedia('print').addEventListener('change',refit);}
   var d=document.createElement('div');d.className='plh-title';d.innerHTML=title;
   map.getContainer().appendChild(d);
   L.control.scale({imperial:false}).addTo(map);

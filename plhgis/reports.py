@@ -390,7 +390,19 @@ ul.findings li.info b{color:#1565c0}
   body{font-size:14px}.plh-pack{padding:8px 10px 30px}.plh-pack h1{font-size:19px}.plh-pack h2{font-size:16px}
   .plh-pack table{display:block;overflow-x:auto;font-size:12.5px}
 }
-@media print{.leaflet-control-layers{display:none}}
+@page{size:A4;margin:12mm 10mm}
+@page wide{size:A4 landscape;margin:10mm}
+@media print{
+  body{font-size:10.5pt}.plh-pack{max-width:none;padding:0}
+  .folium-map{width:100%!important;height:190mm!important;max-width:none;break-inside:avoid}
+  .plh-pack section:has(table),main:has(table.index){page:wide}
+  table{font-size:9pt}thead{display:table-header-group}tr,li{break-inside:avoid}h2{break-after:avoid}
+  table.sortable th::after{content:''!important}td:first-child{white-space:nowrap}section:has(.gauge){break-inside:avoid}
+  .hint,.leaflet-control-layers,.leaflet-control-zoom{display:none}
+  .plh-legend{max-height:none;max-width:none;width:180mm;box-shadow:none;border:1px solid #ccc;font-size:8pt}
+  .plh-legend details::details-content{content-visibility:visible;columns:3}.plh-legend summary{display:none}
+  .plh-legend h4{break-after:avoid}
+}
 </style>
 """
 
