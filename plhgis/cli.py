@@ -491,11 +491,15 @@ def map_(store, commune, output, lang, overwrite):
 @date_option("--since", "Date of the last meeting, for 'what changed' [default: a year ago].")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace existing files.")
-def pack(store, commune, all_, out_dir, since, lang, overwrite):
+@click.option("--pdf", is_flag=True, help="Each pack as a PDF too, with a static map (no browser needed).")
+def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
     """The annual-meeting pack: one HTML page and one XLSX workbook per commune.
+
+    With --all, also the territory map, the findings page and an index linking them.
 
     \b
         plhgis pack 62950 --since 2024-11-15
+        plhgis pack 62950 --pdf
         plhgis pack --all -o maps/rencontres-2025
     """
     from . import reports
@@ -503,7 +507,7 @@ def pack(store, commune, all_, out_dir, since, lang, overwrite):
     if bool(commune) == all_:
         raise click.UsageError("give one INSEE code or --all")
     paths = reports.write_packs(_open(store), None if all_ else [commune], out_dir, since=since, lang=lang,
-                                overwrite=overwrite, index=all_)
+                                overwrite=overwrite, index=all_, pdf=pdf)
     for path in paths:
         click.echo(str(path))
 

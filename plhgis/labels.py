@@ -98,6 +98,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "pack.index_pack": ("Dossier", "Pack"),
     "pack.index_sheet": ("Tableur", "Spreadsheet"),
     "pack.index_map": ("Carte du territoire", "Territory map"),
+    "pack.index_checks": ("Points à vérifier sur tout le territoire", "Points to check across the territory"),
     "gauge.target": ("Objectif PLH {start}–{end}", "PLH target {start}–{end}"),
     "gauge.expected": ("Logements attendus dans la période", "Homes expected within the period"),
     "gauge.certain": ("engagés (PC accordé, travaux, livrés)", "committed (permit granted, works, delivered)"),

@@ -21,6 +21,7 @@ from . import maps, schema, sheets
 from .errors import PlhgisError, unknown_commune
 from .labels import t, value
 
+MAP_PAGE, CHECKS_PAGE = "territoire.html", "controles.html"  # beside the packs and their index
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_FR = {"error": ("à corriger", "to fix"), "warning": ("à vérifier", "to check"),
                "info": ("pour information", "for information")}
@@ -48,8 +49,11 @@ def default_since(today: date | None = None) -> date:
 
 
 def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", overwrite=False,
-                index=False) -> list[Path]:
-    """Write the pack of each commune (all of them when `communes` is None) and, with `index`, index.html."""
+                index=False, pdf=False) -> list[Path]:
+    """Write the pack of each commune (all of them when `communes` is None); with `pdf`, each as a PDF too.
+
+    With `index`, also the territory map, the findings page and index.html linking them all.
+    """
     out_dir = Path(out_dir)
     data = maps.load(store)
     known = list(data.layers["communes"].sort_values("insee")["insee"])
@@ -61,9 +65,10 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
         if code not in known:
             raise unknown_commune(code)
     since = since or default_since()
-    targets = [out_dir / f"{c}-dossier.html" for c in communes] + [out_dir / f"{c}-projets.xlsx" for c in communes]
+    kinds = ("dossier.html", "projets.xlsx") + (("dossier.pdf",) if pdf else ())
+    targets = [out_dir / f"{c}-{kind}" for kind in kinds for c in communes]
     if index:
-        targets.append(out_dir / "index.html")
+        targets += [out_dir / name for name in (MAP_PAGE, CHECKS_PAGE, "index.html")]
     existing = [p for p in targets if p.exists()]
     if existing and not overwrite:
         raise PlhgisError("the output file already exists", file=str(existing[0]),
@@ -74,7 +79,13 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
         pack = write_pack(store, code, out_dir, since=since, lang=lang, data=data)
         done.append(pack)
         written += [pack.html, pack.xlsx]
+        if pdf:
+            from . import pdf as pdf_pack
+
+            written.append(pdf_pack.write_pdf(store, code, out_dir / f"{code}-dossier.pdf", since, lang, data))
     if index:
+        written.append(maps.write(maps.to_html(maps.build(data, lang=lang)), out_dir / MAP_PAGE, overwrite=True))
+        written.append(write_check_report(data, out_dir / CHECKS_PAGE, lang))
         written.append(write_index(data, done, out_dir / "index.html", lang))
     return written
 
@@ -351,9 +362,9 @@ def write_index(data, packs: list[PackFiles], path, lang="fr") -> Path:
              f"<a href='{_e(p.xlsx.name)}'>{_e(p.xlsx.name)}</a>"] for p in packs]
     title = t("pack.index_title", lang, name=data.name)
     demo_line = f"<p class='demo'>{_e(t('demo', lang))}</p>" if data.demo else ""
-    territory = Path(path).parent / "territoire.html"
-    link = (f"<p><a href='territoire.html'>{_e(t('pack.index_map', lang))}</a></p>"
-            if territory.exists() else "")
+    links = [f"<a href='{name}'>{_e(t(label, lang))}</a>" for name, label in
+             ((MAP_PAGE, "pack.index_map"), (CHECKS_PAGE, "pack.index_checks")) if (Path(path).parent / name).exists()]
+    link = f"<p>{' · '.join(links)}</p>" if links else ""
     page = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>{VIEWPORT}<title>{_e(title)}</title>"
             f"{PACK_CSS}</head><body><main class='plh-pack'><h1>{_e(title)}</h1>{demo_line}{link}"
             f"{_table(cols, rows, cls='index')}</main>{SORT_JS}</body></html>")
@@ -460,11 +471,6 @@ def write_check_report(data, path, lang="fr") -> Path:
 def write_demo_outputs(store, out_dir="maps", lang="fr") -> dict[str, Path]:
     """`plhgis demo`: the territory map, the check report and every commune's pack, in `out_dir`."""
     out_dir = Path(out_dir)
-    data = maps.load(store)
-    out = {"map": maps.write(maps.to_html(maps.build(data, lang=lang)), out_dir / "territoire.html",
-                             overwrite=True),
-           "checks": write_check_report(data, out_dir / "controles.html", lang)}
-    paths = write_packs(store, None, out_dir, lang=lang, overwrite=True, index=True)
-    out["index"] = paths[-1]
-    out["packs"] = out_dir
-    return out
+    write_packs(store, None, out_dir, lang=lang, overwrite=True, index=True)
+    return {"map": out_dir / MAP_PAGE, "checks": out_dir / CHECKS_PAGE, "index": out_dir / "index.html",
+            "packs": out_dir}
