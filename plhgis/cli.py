@@ -156,17 +156,20 @@ def layers(store, fmt):
 @click.argument("layer", required=False)
 @click.argument("feature_id", required=False)
 @date_option("--since", "Only changes on or after this day.")
+@commune_option
+@click.option("--user", help="Only the changes made by this user (as the history names them).")
 @format_option
-def history(store, layer, feature_id, since, fmt):
+def history(store, layer, feature_id, since, commune, user, fmt):
     """The journal of changes: when, who, layer, id, action, before, after, source.
 
     \b
         plhgis history
         plhgis history projects P-62950-0003 --since 2025-01-01
+        plhgis history --commune 62950 --user mairie
     """
     if layer:
         layer = _layer_name(layer)
-    rows = _open(store).history(layer, feature_id, since)
+    rows = edits.history(_open(store), layer, feature_id, since, commune=commune, user=user)
     if fmt == "table":  # one readable line per change; csv/json give the raw before/after
         click.echo("\n".join(edits.history_lines(rows)) or "(nothing)")
     else:
