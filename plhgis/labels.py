@@ -135,6 +135,12 @@ LABELS |= {
     "check.years.start_permit": ("démarrage avant le permis", "start before the permit"),
     "check.years.delivery_start": ("livraison avant le démarrage", "delivery before the start"),
     "check.years.range": ("{col} hors de {lo}–{hi}", "{col} outside {lo}–{hi}"),
+    "check.DATA-DELIVERED-FUTURE": ("{label}: « {status_fr} » mais livraison prévue en {year} (nous sommes en {now})",
+                                    "{label}: “{status_en}” but delivery planned in {year} (this is {now})"),
+    "check.DATA-STALE-STATUS": ("{label}: encore « {status_fr} » alors que la livraison était prévue en {year} "
+                                "(nous sommes en {now}): état ou année à mettre à jour",
+                                "{label}: still “{status_en}” although delivery was planned in {year} (this is {now}): "
+                                "update the status or the year"),
     "check.DATA-DUPLICATE": ("{label} est à {distance_m:n} m de {other}: même opération ?",
                              "{label} is {distance_m:n} m from {other}: the same scheme?"),
     "check.FRICHE-ENUM": ("friche {label}: {field} = « {value} » hors de la liste CNIG",
