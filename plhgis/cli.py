@@ -565,7 +565,10 @@ def targets_cmd(store, commune, fmt):
         plhgis targets --commune 62950 --format json
     """
     frame = targets_mod.progress(_open(store), commune)
-    click.echo(render(frame, fmt, targets_mod.TABLE_COLUMNS if fmt == "table" else None, max_width=24))
+    if fmt == "table":
+        click.echo(render(targets_mod.for_table(frame), fmt, targets_mod.TABLE_COLUMNS, max_width=24))
+    else:
+        click.echo(render(targets_mod.typed(frame), fmt))
 
 
 @cli.command("review-plu")

@@ -24,8 +24,8 @@ def render(frame, fmt: str = "table", columns=None, max_width: int = 40) -> str:
     if fmt == "json":
         records = flat.astype(object).where(flat.notna(), None).to_dict("records")
         return json.dumps(records, ensure_ascii=False, indent=1, default=str)
-    if fmt == "csv":
-        return flat.to_csv(index=False, sep=";")
+    if fmt == "csv":  # the excel-fr dialect: ';' and a decimal comma (Excel reads 3.12 as a date)
+        return flat.to_csv(index=False, sep=";", decimal=",")
     return table(flat, max_width)
 
 
