@@ -160,6 +160,8 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
               "land_origin": 20, "specifique_note": 20}
     for col in COLUMNS:
         ws.column_dimensions[letter(col)].width = widths.get(col, 11)
+    for sheet in (info, ws):
+        print_a4_landscape(sheet)
     wb.properties.title = f"Opérations de logements — {names[insee]}"
     wb.properties.keywords = PACK_TAG + insee
     wb.properties.creator = "plhgis"
@@ -167,6 +169,16 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
     with outputs.atomic_output(path, overwrite) as tmp:
         wb.save(tmp)
     return path
+
+
+def print_a4_landscape(ws) -> None:
+    """Print on A4 landscape, all columns on the page's width, the header row on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
 
 
 def _cell(v):
