@@ -331,6 +331,8 @@ def edit(store, layer, feature_id, values: dict, geometry=None, crs=None, source
         geometry, crs = current.get("geometry"), store.crs
     frame = io.to_store_crs(one_row(row, geometry, crs or store.crs), store.crs, rows=pd.Series([feature_id]))
     plan = plan_rows(store, lay.name, frame, mode="upsert", rows=pd.Series([feature_id]), source=source)
+    for change in plan.changes:  # the version the new row was built from, not a later read's
+        change.updated_at = current["updated_at"]
     return apply(store, plan)
 
 
