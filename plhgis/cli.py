@@ -1,6 +1,7 @@
 """The plhgis command line: thin click adapters over the library."""
 from __future__ import annotations
 
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,11 @@ class PlhgisGroup(click.Group):
             return super().invoke(ctx)
         except PlhgisError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:  # a file plhgis was told to write: unwritable folder, disk full…
+            if exc.filename is None:
+                raise
+            raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror} "
+                                       "(hint: choose a folder you can write to)") from None
 
 
 # -- shared options, defined once ---------------------------------------------------------------
@@ -353,6 +359,9 @@ def _geometry(lon, lat, wkt, crs):
     if (lon is None) != (lat is None):
         raise click.UsageError("give both --lon and --lat")
     if lon is not None:
+        for name, value in (("--lon", lon), ("--lat", lat)):
+            if not math.isfinite(value):
+                raise click.BadParameter(f"{value} is not a number of degrees", param_hint=name)
         return shapely.Point(lon, lat), io.crs_of(4326)
     if wkt:
         try:

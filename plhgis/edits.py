@@ -111,8 +111,11 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
     typed, errors, warnings = schema.validate(lay, attrs, file=file, rows=rows, known_communes=communes)
     plan.warnings.extend(warnings)
     if "end_date" in attrs:
-        typed["end_date"] = schema._coerce(schema.SYSTEM_FIELDS[2], attrs["end_date"],
-                                           schema._blank(attrs["end_date"]))[0]
+        end_field = schema.SYSTEM_FIELDS[2]
+        typed["end_date"], bad, msg, hint = schema._coerce(end_field, attrs["end_date"],
+                                                           schema._blank(attrs["end_date"]))
+        errors.extend(Problem(msg, file, rows.iloc[i], end_field.name, attrs["end_date"].iloc[i], hint)
+                      for i in np.flatnonzero(bad.to_numpy()))
     if geometry is not None:
         typed["geometry"], geo_problems = _checked_geometry(geometry, lay, file, rows)
         plan.warnings.extend(geo_problems)

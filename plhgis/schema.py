@@ -317,6 +317,7 @@ def fold(text: str) -> str:
     return re.sub(r"[\s_]+", " ", text).strip().lower()
 
 
+INT_LIMIT = 10**9  # the largest whole number a field holds: no count or year comes near it
 BLANKS = ("", "NA", "N/A", "nan", "None", "NULL")
 
 
@@ -349,13 +350,13 @@ def _coerce(fld: Field, raw: pd.Series, blank: pd.Series):
     """(values, bad mask, message, hint) for one column."""
     if fld.type in ("int", "float"):
         num = _to_number(raw)
-        bad = num.isna() & ~blank
+        bad = (num.isna() | np.isinf(num)) & ~blank  # 'inf', '1e309'
         msg, hint = "not a number", "write digits only, e.g. 12 or 12,5"
         if fld.type == "int":
             frac = num.notna() & (num != np.floor(num.fillna(0)))
             bad |= frac
             msg, hint = "not a whole number", "write a whole number, e.g. 12"
-            values = num.round().astype("Int64")
+            values = num.where(num.abs() <= INT_LIMIT).round().astype("Int64")  # larger: out of range
         else:
             values = num
         return values, bad, msg, hint
@@ -426,14 +427,17 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
                 values = values.map(lambda v: v.zfill(5) if isinstance(v, str) and v.isdigit() else v)
             badpat = ok & ~values.astype("string").str.fullmatch(fld.pattern).fillna(False)
             report(errors, badpat, fld.name, "badly formed value", _pattern_hint(fld), raw)
-        if fld.min is not None or fld.max is not None:
-            num = pd.to_numeric(values, errors="coerce")
+        top = INT_LIMIT if fld.max is None and fld.type == "int" else fld.max
+        if fld.min is not None or top is not None:
+            num = _to_number(raw) if fld.type in ("int", "float") else pd.to_numeric(values, errors="coerce")
             low = ok & (num < fld.min) if fld.min is not None else pd.Series(False, index=raw.index)
-            high = ok & (num > fld.max) if fld.max is not None else pd.Series(False, index=raw.index)
-            rng = f"between {fld.min:g} and {fld.max:g}" if fld.max is not None else f"at least {fld.min:g}"
+            high = ok & (num > top) if top is not None else pd.Series(False, index=raw.index)
+            rng = (f"at least {fld.min:g}" if top is None else f"at most {top:g}" if fld.min is None
+                   else f"between {fld.min:g} and {top:g}")
             hint = ("the project table holds schemes of 5 homes or more"
                     if fld.name == "homes_total" else f"must be {rng}")
-            report(errors, low | high, fld.name, f"out of range (must be {rng})", hint, raw)
+            report(errors, low, fld.name, f"out of range (must be {rng})", hint, raw)
+            report(errors, high, fld.name, f"out of range (must be {rng})", f"must be {rng}", raw)
         out[fld.name] = values
     for rule in RULES.get(layer.name, ()):
         errors.extend(rule(out, file, rows))
