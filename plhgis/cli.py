@@ -83,7 +83,12 @@ def layer_argument(f):
 
 
 def _open(store, user=None):
-    return open_store(store, user=user)
+    """The store; its notes (an upgrade, an unreadable history row) go to stderr when the command ends."""
+    opened = open_store(store, user=user)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(lambda: [click.echo(f"note: {n}", err=True) for n in opened.notes])
+    return opened
 
 
 @click.group(cls=PlhgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
