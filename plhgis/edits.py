@@ -249,14 +249,19 @@ def _diff(lay, typed, current, mode, plan, file, rows):
             gb = cur.geometry.to_numpy()
             same = shapely.equals_exact(ga, gb, tolerance=0.001) | shapely.is_missing(ga)  # no geometry: keep it
             changed["geometry"] = ~same
-        dirty = changed.any(axis=1).to_numpy()
-        plan.unchanged += int((~dirty).sum())
-        for i in np.flatnonzero(dirty):
-            fields = [c for c in changed.columns if changed.at[i, c]]
-            after = {c: _plain(inc.at[i, c]) for c in fields}
-            before = {c: _plain(cur.geometry.iloc[i] if c == "geometry" else cur.at[i, c]) for c in fields}
-            plan.changes.append(Change("update", inc.at[i, lay.key], after, before,
-                                       updated_at=cur.at[i, "updated_at"]))
+        flags = changed.to_numpy()
+        dirty = np.flatnonzero(flags.any(axis=1))
+        plan.unchanged += len(inc) - len(dirty)
+        # whole columns to plain values at once (per-cell pandas access made 30,000 updates take 30 s)
+        names = [c for j, c in enumerate(changed.columns) if flags[dirty, j].any()]
+        new_values = {c: _plain_list(inc[c].iloc[dirty]) for c in names}
+        old_values = {c: _plain_list((cur.geometry if c == "geometry" else cur[c]).iloc[dirty]) for c in names}
+        keys, versions = inc[lay.key].iloc[dirty].tolist(), cur["updated_at"].iloc[dirty].tolist()
+        columns = [changed.columns.get_loc(c) for c in names]
+        for k, i in enumerate(dirty):
+            fields = [c for c, j in zip(names, columns) if flags[i, j]]
+            plan.changes.append(Change("update", keys[k], {c: new_values[c][k] for c in fields},
+                                       {c: old_values[c][k] for c in fields}, updated_at=versions[k]))
     if mode == "replace" and len(current):
         seen = set(typed[lay.key].dropna())
         today = date.today().isoformat()
@@ -264,6 +269,11 @@ def _diff(lay, typed, current, mode, plan, file, rows):
         for key, version in zip(active[lay.key], active["updated_at"]):
             plan.changes.append(Change("end", key, {"end_date": today}, {"end_date": None},
                                        updated_at=version))
+
+
+def _plain_list(series) -> list:
+    """A column as plain Python values (None for missing ones), as `_plain` gives one by one."""
+    return [_plain(v) for v in series.astype(object).tolist()]
 
 
 def _records(frame, has_geom) -> list[dict]:

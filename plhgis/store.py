@@ -390,9 +390,7 @@ class GeoPackageStore:
                 c.after.update(created_at=stamp, updated_at=stamp)
             if inserts:
                 self._insert(con, lay, inserts)
-            for c in changes:
-                if c.action != "insert":
-                    self._update(con, lay, c, stamp)
+            self._update(con, lay, [c for c in changes if c.action != "insert"], stamp)
             con.executemany(
                 "INSERT INTO history (ts, user, layer, feature_id, action, before, after, source) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -487,18 +485,17 @@ class GeoPackageStore:
         con.execute(f'UPDATE gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM "{lay.name}") '
                     "WHERE table_name = ?", [lay.name])
 
-    def _update(self, con, lay, change, stamp):
-        after = dict(change.after, updated_at=stamp)
-        sets, params = [], []
-        for key, value in after.items():
-            if key == "geometry":
-                sets.append('"geom" = ?')
-                params.append(to_gpkg_blobs([value], self.srs_id)[0])
-            else:
-                sets.append(f'"{lay.field(key).name}" = ?')
-                params.append(_sql_value(value))
-        con.execute(f'UPDATE "{lay.name}" SET {", ".join(sets)} WHERE "{lay.key}" = ?',
-                    params + [change.id])
+    def _update(self, con, lay, changes, stamp):
+        """UPDATE the changed fields, one statement per set of fields (executemany)."""
+        groups: dict[tuple, list[Change]] = {}
+        for c in changes:
+            groups.setdefault(tuple(c.after), []).append(c)
+        for fields, group in groups.items():
+            sets = ['"geom" = ?' if f == "geometry" else f'"{lay.field(f).name}" = ?' for f in fields]
+            columns = [to_gpkg_blobs([c.after[f] for c in group], self.srs_id) if f == "geometry"
+                       else [_sql_value(c.after[f]) for c in group] for f in fields]
+            con.executemany(f'UPDATE "{lay.name}" SET {", ".join(sets)}, updated_at = ? WHERE "{lay.key}" = ?',
+                            [(*row, stamp, c.id) for c, row in zip(group, zip(*columns))])
 
     # history and metadata
     def history(self, layer=None, feature_id=None, since=None) -> pd.DataFrame:
