@@ -256,7 +256,8 @@ def _diff(lay, typed, current, mode, plan, file, rows):
         names = [c for j, c in enumerate(changed.columns) if flags[dirty, j].any()]
         new_values = {c: _plain_list(inc[c].iloc[dirty]) for c in names}
         old_values = {c: _plain_list((cur.geometry if c == "geometry" else cur[c]).iloc[dirty]) for c in names}
-        keys, versions = inc[lay.key].iloc[dirty].tolist(), cur["updated_at"].iloc[dirty].tolist()
+        keys = inc[lay.key].iloc[dirty].tolist()
+        versions = [v or "" for v in cur["updated_at"].iloc[dirty].tolist()]
         columns = [changed.columns.get_loc(c) for c in names]
         for k, i in enumerate(dirty):
             fields = [c for c, j in zip(names, columns) if flags[i, j]]
@@ -268,7 +269,7 @@ def _diff(lay, typed, current, mode, plan, file, rows):
         active = current[current["end_date"].isna() & ~current[lay.key].isin(seen)]
         for key, version in zip(active[lay.key], active["updated_at"]):
             plan.changes.append(Change("end", key, {"end_date": today}, {"end_date": None},
-                                       updated_at=version))
+                                       updated_at=version or ""))
 
 
 def _plain_list(series) -> list:
@@ -345,7 +346,7 @@ def edit(store, layer, feature_id, values: dict, geometry=None, crs=None, source
     frame = io.to_store_crs(one_row(row, geometry, crs or store.crs), store.crs, rows=pd.Series([feature_id]))
     plan = plan_rows(store, lay.name, frame, mode="upsert", rows=pd.Series([feature_id]), source=source)
     for change in plan.changes:  # the version the new row was built from, not a later read's
-        change.updated_at = current["updated_at"]
+        change.updated_at = current["updated_at"] or ""
     return apply(store, plan)
 
 
@@ -358,7 +359,7 @@ def end(store, layer, feature_id, on=None, reason=None) -> Change:
                           row=feature_id, hint="nothing to do")
     day = (on or date.today()).isoformat() if not isinstance(on, str) else on
     change = Change("end", feature_id, {"end_date": day}, {"end_date": None},
-                    updated_at=current["updated_at"])
+                    updated_at=current["updated_at"] or "")
     source = "plhgis end" + (f" ({reason})" if reason else "")
     store.apply(lay.name, [change], source)
     return change

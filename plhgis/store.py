@@ -47,7 +47,7 @@ class Change:
     id: str | None
     after: dict  # insert: every field; update/end: the changed fields only
     before: dict = field(default_factory=dict)
-    updated_at: str | None = None  # the version the change was computed against
+    updated_at: str | None = None  # the version the change was computed against ("": none); None: unchecked
 
 
 def now_iso() -> str:
@@ -135,6 +135,10 @@ class GeoPackageStore:
                              hint="create one with plhgis init --store PATH") from None
         self.crs = self._crs(crs)
         self.srs_id = self.crs.to_epsg() or 0
+        if self.crs.is_geographic:
+            self.notes.append(f"the store's CRS {self.crs.to_string()} is in degrees: distances and areas "
+                              "(checks, targets, site areas) are wrong; stores should use a projected CRS "
+                              "such as EPSG:2154")
         self.version = int(version) if str(version).isdigit() else 1
         if self.version <= SCHEMA_VERSION:
             self._upgrade()
@@ -256,6 +260,10 @@ class GeoPackageStore:
             path.unlink()
         path.parent.mkdir(parents=True, exist_ok=True)
         crs = pyproj.CRS.from_user_input(crs)
+        if crs.is_geographic:
+            raise StoreError(f"the store needs a projected CRS in metres; {crs.to_string()} is in degrees",
+                             hint="use --crs 2154 (Lambert-93), or your territory's projected CRS "
+                                  "(e.g. 2975 for La Réunion)")
         _create_layers(path, crs, schema.LAYERS.values())
         con = sqlite3.connect(path, isolation_level=None)
         try:
@@ -408,7 +416,7 @@ class GeoPackageStore:
         for c in changes:
             if c.id not in current:
                 raise NotFoundError(f"no {lay.name} feature with id {c.id!r}", row=c.id)
-            if c.updated_at is not None and current[c.id] != c.updated_at:
+            if c.updated_at is not None and (current[c.id] or "") != c.updated_at:
                 raise StoreError(f"{lay.name} {c.id} was changed by someone else meanwhile",
                                  row=c.id, hint="run the command again to apply it on the new version")
 

@@ -69,6 +69,19 @@ def test_a_stale_plhgis_edit_after_an_outside_edit_is_refused(demo_path):
         edits.apply(store, plan)
 
 
+def test_a_row_without_a_version_is_still_checked(demo_path):
+    """A feature another tool wrote without updated_at (before the journal triggers existed)."""
+    store = GeoPackageStore(demo_path)
+    scheme = store.read("projects").iloc[0]
+    _sql(demo_path, ("INSERT INTO plhgis_settings (key, value) VALUES ('plhgis_write', 'test')",),
+         ("UPDATE projects SET updated_at = NULL WHERE id = ?", [scheme.id]),
+         ("DELETE FROM plhgis_settings WHERE key = 'plhgis_write'",))
+    plan = edits.plan_rows(store, "projects", store.read("projects", ids=[scheme.id]).assign(comment="x"))
+    _sql(demo_path, ("UPDATE projects SET homes_total = homes_total + 1 WHERE id = ?", [scheme.id]))
+    with pytest.raises(Exception, match="changed by someone else meanwhile"):
+        edits.apply(store, plan)
+
+
 def test_plhgis_writes_are_journaled_once(invoke, demo_path):
     store = GeoPackageStore(demo_path)
     scheme = store.read("projects").iloc[0]
@@ -198,10 +211,13 @@ def test_a_missing_or_odd_crs_setting_falls_back_to_the_layers_crs(invoke, demo_
     assert "EPSG:2154" in result.stdout and "is not a CRS: using its layers' EPSG:2154" in result.stderr
 
 
-def test_a_store_in_wgs84_works(invoke, tmp_path):
-    path = tmp_path / "wgs84.gpkg"
-    assert invoke("init", "--store", path, "--crs", "EPSG:4326").exit_code == 0
-    assert invoke("layers", "--store", path).exit_code == 0
+def test_a_store_in_degrees_is_refused_at_init_and_noted_when_opened(invoke, tmp_path, demo_path):
+    result = invoke("init", "--store", tmp_path / "wgs84.gpkg", "--crs", "EPSG:4326")
+    assert result.exit_code == 1 and "EPSG:4326 is in degrees" in result.output
+    assert not (tmp_path / "wgs84.gpkg").exists()
+    _sql(demo_path, ("UPDATE plhgis_settings SET value = 'EPSG:4326' WHERE key = 'crs'",))
+    result = invoke("layers", "--store", demo_path)
+    assert result.exit_code == 0 and "note: the store's CRS EPSG:4326 is in degrees" in result.stderr
 
 
 def test_a_dropped_layer_styles_table_comes_back(invoke, demo_path):
