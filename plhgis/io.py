@@ -132,10 +132,10 @@ def _read_csv(path: Path):
         sep = ";" if header.count(";") >= header.count(",") else ","
     from io import StringIO
 
-    _check_field_counts(text, sep, path)
-    try:
+    width = _check_field_counts(text, sep, path)
+    try:  # index_col=False, usecols: empty trailing fields (`a;b;`) never shift a row
         frame = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=True)
+                            na_filter=False, skip_blank_lines=True, index_col=False, usecols=range(width))
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputFileError(f"cannot read the CSV ({_first_line(exc)})", file=str(path),
                              hint="check the separator (;) and that every line has the same columns") from None
@@ -169,9 +169,9 @@ def _decode(raw: bytes, path: Path) -> str:
                          hint="save the file as UTF-8 again (LibreOffice: Save As, character set UTF-8)")
 
 
-def _check_field_counts(text: str, sep: str, path: Path) -> None:
-    """A row with more fields than the header has an unquoted separator in a value: refuse it
-    (pandas would silently shift the row)."""
+def _check_field_counts(text: str, sep: str, path: Path) -> int:
+    """The header's width; a row with more (non-empty) fields has an unquoted separator in a
+    value: refuse it (pandas would silently shift the row)."""
     lines = csv.reader(text.splitlines(), delimiter=sep)
     width = len(next(lines, []))
     for row in lines:
@@ -180,6 +180,7 @@ def _check_field_counts(text: str, sep: str, path: Path) -> None:
                                  file=str(path), row=lines.line_num,
                                  hint=f"a value holding '{sep}' must be quoted (\"a{sep} b\"), "
                                       "or save the sheet as CSV again")
+    return width
 
 
 def _read_xlsx(path: Path, header_names=frozenset()):

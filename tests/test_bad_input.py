@@ -114,19 +114,22 @@ def test_bad_import_is_refused_clearly(runner, demo_path, tmp_path, case):
     assert demo_path.read_bytes() == before
 
 
-ODD_BUT_FINE = {
-    "a value in cell XFD1048576": _xlsx_far_cell,  # read as stored, not padded to the sheet's extent
-    "a WKT column empty in every row": _write("a.csv", _csv("name;commune;homes_total;status;wkt_2154",
-                                                            "A;62950;12;études;", "B;62950;14;études;")),
+ODD_BUT_FINE = {  # case: (file, a line the dry run must print)
+    "a value in cell XFD1048576": (_xlsx_far_cell, "+ projects (new id) Résidence des Aulnes"),
+    "a separator ending every row but the header": (_write("a.csv", _csv(HEADER, GOOD + ";", GOOD + ";")),
+                                                    "+ projects (new id) Résidence des Aulnes"),
+    "a WKT column empty in every row": (_write("a.csv", _csv("name;commune;homes_total;status;wkt_2154",
+                                                             "A;62950;12;études;", "B;62950;14;études;")),
+                                        "+ projects (new id) B"),
 }
 
 
 @pytest.mark.parametrize("case", ODD_BUT_FINE)
 def test_odd_but_valid_files_import(runner, demo_path, tmp_path, case):
-    result = _invoke(runner, "import", "projects", ODD_BUT_FINE[case](tmp_path), "--store", demo_path,
-                     "--dry-run")
+    make, line = ODD_BUT_FINE[case]
+    result = _invoke(runner, "import", "projects", make(tmp_path), "--store", demo_path, "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "added" in result.output
+    assert line in result.output, result.output
 
 
 COMMANDS = {
