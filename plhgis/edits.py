@@ -57,6 +57,8 @@ def describe_change(layer: str, c: Change) -> str:
         return f"+ {layer} {label} {name}".rstrip()
     if c.action == "end":
         return f"- {layer} {label} ended on {c.after['end_date']}"
+    if c.action == "delete":  # only another tool deletes (journal.py); plhgis ends
+        return f"- {layer} {label} deleted on {c.after.get('end_date')}"
     diffs = "; ".join(f"{k}: {_show(c.before.get(k))} → {_show(v)}" for k, v in c.after.items())
     return f"~ {layer} {label} {diffs}"
 

@@ -58,6 +58,7 @@ def test_sqlite_edits_outside_plhgis_are_journaled(demo_path):
     assert store.get("projects", scheme.id)["updated_at"] > scheme.updated_at  # a new version
     deleted = store.history("projects", gone.id).iloc[-1]
     assert deleted.action == "delete" and json.loads(deleted.before)["name"] == gone["name"]
+    assert f"- projects {gone.id} deleted on {date.today()}" in edits.history_lines(store.history())[-1]
 
 
 def test_a_stale_plhgis_edit_after_an_outside_edit_is_refused(demo_path):
