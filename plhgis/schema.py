@@ -427,17 +427,18 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
                 values = values.map(lambda v: v.zfill(5) if isinstance(v, str) and v.isdigit() else v)
             badpat = ok & ~values.astype("string").str.fullmatch(fld.pattern).fillna(False)
             report(errors, badpat, fld.name, "badly formed value", _pattern_hint(fld), raw)
-        top = INT_LIMIT if fld.max is None and fld.type == "int" else fld.max
-        if fld.min is not None or top is not None:
-            num = _to_number(raw) if fld.type in ("int", "float") else pd.to_numeric(values, errors="coerce")
+        if fld.min is not None or fld.max is not None:
+            num = pd.to_numeric(values, errors="coerce").astype("float64")  # NA (too large) → NaN
             low = ok & (num < fld.min) if fld.min is not None else pd.Series(False, index=raw.index)
-            high = ok & (num > top) if top is not None else pd.Series(False, index=raw.index)
-            rng = (f"at least {fld.min:g}" if top is None else f"at most {top:g}" if fld.min is None
-                   else f"between {fld.min:g} and {top:g}")
+            high = ok & (num > fld.max) if fld.max is not None else pd.Series(False, index=raw.index)
+            rng = f"between {fld.min:g} and {fld.max:g}" if fld.max is not None else f"at least {fld.min:g}"
             hint = ("the project table holds schemes of 5 homes or more"
                     if fld.name == "homes_total" else f"must be {rng}")
-            report(errors, low, fld.name, f"out of range (must be {rng})", hint, raw)
-            report(errors, high, fld.name, f"out of range (must be {rng})", f"must be {rng}", raw)
+            report(errors, low | high, fld.name, f"out of range (must be {rng})", hint, raw)
+        if fld.type == "int":  # beyond what any count or year reaches (and what Int64 holds)
+            huge = ~bad & ~blank & (_to_number(raw).abs() > INT_LIMIT)
+            report(errors, huge, fld.name, f"out of range (more than {INT_LIMIT:,})",
+                   "check the value: a count or a year, e.g. 12", raw)
         out[fld.name] = values
     for rule in RULES.get(layer.name, ()):
         errors.extend(rule(out, file, rows))
