@@ -5,7 +5,8 @@ storage CRS, plus the `history` attribute table. Layers are created through OGR 
 that they carry the standard GeoPackage metadata, R-tree index and triggers; rows are then
 written with plain SQLite, one transaction per change, with the functions the R-tree
 triggers call registered on the connection. An edit touches one row and one history row,
-never the layer.
+never the layer. Edits made by other tools (QGIS, GDAL) are journaled by triggers (journal.py),
+which plhgis's own transactions silence with a mark, since plhgis journals its writes itself.
 
 The public surface (`read`, `get`, `apply`, `history`, `layer_info`) is what a PostGIS
 backend will implement too; commands never see SQL.
