@@ -1,6 +1,7 @@
 """The plhgis command line: thin click adapters over the library."""
 from __future__ import annotations
 
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,11 @@ class PlhgisGroup(click.Group):
             return super().invoke(ctx)
         except PlhgisError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:  # a file plhgis was told to write: unwritable folder, disk full…
+            if exc.filename is None:
+                raise
+            raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror} "
+                                       "(hint: choose a folder you can write to)") from None
 
 
 # -- shared options, defined once ---------------------------------------------------------------
@@ -77,7 +83,12 @@ def layer_argument(f):
 
 
 def _open(store, user=None):
-    return open_store(store, user=user)
+    """The store; its notes (an upgrade, an unreadable history row) go to stderr when the command ends."""
+    opened = open_store(store, user=user)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(lambda: [click.echo(f"note: {n}", err=True) for n in opened.notes])
+    return opened
 
 
 @click.group(cls=PlhgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -356,6 +367,9 @@ def _geometry(lon, lat, wkt, crs):
     if (lon is None) != (lat is None):
         raise click.UsageError("give both --lon and --lat")
     if lon is not None:
+        for name, value in (("--lon", lon), ("--lat", lat)):
+            if not math.isfinite(value):
+                raise click.BadParameter(f"{value} is not a number of degrees", param_hint=name)
         return shapely.Point(lon, lat), io.crs_of(4326)
     if wkt:
         try:

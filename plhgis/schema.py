@@ -321,6 +321,7 @@ def fold(text: str) -> str:
     return re.sub(r"[\s_]+", " ", text).strip().lower()
 
 
+INT_LIMIT = 10**9  # the largest whole number a field holds: no count or year comes near it
 BLANKS = ("", "NA", "N/A", "nan", "None", "NULL")
 
 
@@ -353,13 +354,13 @@ def _coerce(fld: Field, raw: pd.Series, blank: pd.Series):
     """(values, bad mask, message, hint) for one column."""
     if fld.type in ("int", "float"):
         num = _to_number(raw)
-        bad = num.isna() & ~blank
+        bad = (num.isna() | np.isinf(num)) & ~blank  # 'inf', '1e309'
         msg, hint = "not a number", "write digits only, e.g. 12 or 12,5"
         if fld.type == "int":
             frac = num.notna() & (num != np.floor(num.fillna(0)))
             bad |= frac
             msg, hint = "not a whole number", "write a whole number, e.g. 12"
-            values = num.round().astype("Int64")
+            values = num.where(num.abs() <= INT_LIMIT).round().astype("Int64")  # larger: out of range
         else:
             values = num
         return values, bad, msg, hint
@@ -431,13 +432,17 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
             badpat = ok & ~values.astype("string").str.fullmatch(fld.pattern).fillna(False)
             report(errors, badpat, fld.name, "badly formed value", _pattern_hint(fld), raw)
         if fld.min is not None or fld.max is not None:
-            num = pd.to_numeric(values, errors="coerce")
+            num = pd.to_numeric(values, errors="coerce").astype("float64")  # NA (too large) → NaN
             low = ok & (num < fld.min) if fld.min is not None else pd.Series(False, index=raw.index)
             high = ok & (num > fld.max) if fld.max is not None else pd.Series(False, index=raw.index)
             rng = f"between {fld.min:g} and {fld.max:g}" if fld.max is not None else f"at least {fld.min:g}"
             hint = ("the project table holds schemes of 5 homes or more"
                     if fld.name == "homes_total" else f"must be {rng}")
             report(errors, low | high, fld.name, f"out of range (must be {rng})", hint, raw)
+        if fld.type == "int":  # beyond what any count or year reaches (and what Int64 holds)
+            huge = ~bad & ~blank & (_to_number(raw).abs() > INT_LIMIT)
+            report(errors, huge, fld.name, f"out of range (more than {INT_LIMIT:,})",
+                   "check the value: a count or a year, e.g. 12", raw)
         out[fld.name] = values
     for rule in RULES.get(layer.name, ()):
         errors.extend(rule(out, file, rows))
