@@ -1,6 +1,7 @@
 """The plhgis command line: thin click adapters over the library."""
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -268,7 +269,8 @@ def export(store, layer, file, fmt, commune, as_of, overwrite, csv_dialect):
         for note in notes:
             click.echo(note, err=True)
     else:
-        path = io.export_frame(frame, file, fmt, overwrite=overwrite, **io.CSV_DIALECTS[csv_dialect])
+        path = io.export_frame(sources.extra_columns(frame), file, fmt, overwrite=overwrite,
+                               **io.CSV_DIALECTS[csv_dialect])
     click.echo(f"{len(frame)} {layer} written to {path}", err=True)
 
 
@@ -440,7 +442,10 @@ def feature_group(lay: schema.Layer, noun: str):
         feature = st.get(lay.name, feature_id)
         width = max(map(len, feature))
         for key, value in feature.items():
-            if value is not None:
+            if key == "extra" and value:  # the file's own columns, one a line
+                for name, kept in json.loads(value).items():
+                    click.echo(f"{'extra'.ljust(width)}  {name}: {kept}")
+            elif value is not None:
                 shown = value.wkt[:100] if isinstance(value, shapely.Geometry) else value
                 click.echo(f"{key.ljust(width)}  {shown}")
         click.echo("\nhistory:")

@@ -238,6 +238,8 @@ def _diff(lay, typed, current, mode, plan, file, rows):
         cur = current.iloc[pos[matched].astype(int).to_numpy()].reset_index(drop=True)
         inc = old.reset_index(drop=True)
         changed = pd.DataFrame(False, index=inc.index, columns=cols + (["geometry"] if has_geom else []))
+        if "extra" in cols:  # a file's own columns add to those kept before, never blank them
+            inc["extra"] = [_merged_extra(o, n) for o, n in zip(cur["extra"], inc["extra"])]
         for c in cols:
             a, b = inc[c], cur[c]
             changed[c] = ~((a == b).fillna(False) | (a.isna() & b.isna()))
@@ -261,6 +263,13 @@ def _diff(lay, typed, current, mode, plan, file, rows):
         for key, version in zip(active[lay.key], active["updated_at"]):
             plan.changes.append(Change("end", key, {"end_date": today}, {"end_date": None},
                                        updated_at=version))
+
+
+def _merged_extra(old, new):
+    """Two `extra` JSON texts as one: the new file's values over the old ones."""
+    if not isinstance(new, str) or not isinstance(old, str) or not old:
+        return old if new is None or (not isinstance(new, str) and pd.isna(new)) else new
+    return json.dumps({**json.loads(old), **json.loads(new)}, ensure_ascii=False)
 
 
 def _records(frame, has_geom) -> list[dict]:

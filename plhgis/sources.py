@@ -13,6 +13,7 @@ dropped, so an import never loses a column silently.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -103,7 +104,7 @@ class Mapped:
 
 def norm(column) -> str:
     """'Code INSEE' → 'code_insee', 'codeEpci' → 'codeepci': the key used to match headers."""
-    return re.sub(r"[^a-z0-9]+", "_", schema.fold(column)).strip("_")
+    return schema.header_key(column)
 
 
 def detect(frame, layer: str) -> Source | None:
@@ -227,14 +228,13 @@ def _rename(frame, lay, src, rows, file, protect) -> Mapped:
     out = frame.rename(columns=renames)
     for target, col in extra.items():
         out[target] = frame[col]
-    for col in list(out.columns):  # the layer's own field names, in any case (LIBELLE → libelle)
-        if col != geom_name and col not in fields and str(col).lower() in fields \
-                and str(col).lower() not in out.columns:
-            renames[col] = str(col).lower()
-            out = out.rename(columns={col: str(col).lower()})
-    kept = [c for c in out.columns if c in fields or c == geom_name]
-    dropped = [str(c) for c in out.columns if c not in kept]
-    out = out[kept]
+    labels = schema.header_fields(lay.name)
+    for col in list(out.columns):  # the layer's own field names in any case (LIBELLE → libelle), its labels
+        target = str(col).lower() if str(col).lower() in fields else labels.get(norm(col))
+        if col != geom_name and col not in fields and target and target not in out.columns:
+            renames[col] = target
+            out = out.rename(columns={col: target})
+    out, kept_as_is = keep_extra(out, fields, geom_name)
     notes = []
     if src is not None:
         notes.append(f"source: {src.label} ({src.name})")
@@ -242,9 +242,54 @@ def _rename(frame, lay, src, rows, file, protect) -> Mapped:
     mapped = [f"{a}→{b}" for a, b in shown.items() if a != b]
     if mapped:
         notes.append("mapped " + ", ".join(mapped))
-    if dropped:
-        notes.append(f"dropped {len(dropped)} column(s) that are not fields of {lay.name}: " + ", ".join(dropped))
+    if kept_as_is:
+        notes.append(f"colonnes conservées telles quelles (extra): {', '.join(kept_as_is)}")
     return Mapped(out, rows, src.name if src else None, notes)
+
+
+STAMPS = ("created_at", "updated_at")  # the store's own: read back from an export, never written
+
+
+def keep_extra(frame, fields, geom_name=None):
+    """(frame, names): the columns that are no field folded into one JSON `extra` column per row.
+
+    Nothing a file carries is lost: `export` and the pack workbook write these columns back.
+    """
+    rest = [c for c in frame.columns if c not in fields and c != geom_name and c not in STAMPS and c != "extra"]
+    out = frame[[c for c in frame.columns if c not in rest and c not in STAMPS]].copy()
+    if not rest:
+        return out, []
+    values = frame[rest].astype(object)
+    records = []
+    for row in values.itertuples(index=False, name=None):
+        kept = {str(k): _json_plain(v) for k, v in zip(rest, row) if not _is_blank(v)}
+        records.append(json.dumps(kept, ensure_ascii=False) if kept else None)
+    out["extra"] = pd.Series(records, index=frame.index, dtype=object)
+    return out, [str(c) for c in rest]
+
+
+def _is_blank(value) -> bool:
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return True
+    return isinstance(value, str) and value.strip() in schema.BLANKS
+
+
+def _json_plain(value):
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    return value if isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def extra_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The `extra` JSON column spread back into the columns it came from (export, workbook)."""
+    if "extra" not in frame.columns:
+        return frame
+    parsed = [json.loads(v) if isinstance(v, str) and v else {} for v in frame["extra"]]
+    names = list(dict.fromkeys(k for d in parsed for k in d if k not in frame.columns))
+    out = frame.drop(columns=["extra"])
+    for name in names:
+        out[name] = [d.get(name) for d in parsed]
+    return out
 
 
 def _sector_fields(out: Mapped, kind, file):
