@@ -113,6 +113,8 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
     if "end_date" in attrs:
         typed["end_date"] = schema._coerce(schema.SYSTEM_FIELDS[2], attrs["end_date"],
                                            schema._blank(attrs["end_date"]))[0]
+    if "extra" in attrs:  # the file's own columns (sources.keep_extra), JSON text as it is
+        typed["extra"] = attrs["extra"].astype(object).where(~schema._blank(attrs["extra"]), None)
     if geometry is not None:
         typed["geometry"], geo_problems = _checked_geometry(geometry, lay, file, rows)
         plan.warnings.extend(geo_problems)

@@ -63,7 +63,7 @@ def test_another_vintage_updates_populations_keeps_outlines_and_the_history_show
     before = _read(territory, "communes").set_index("insee")
     result = invoke("import", "communes", shared_data / "reference/epci_communes_call_capso.csv", "--store", territory)
     assert result.exit_code == 0, result.output
-    assert "dropped 1 column(s) that are not fields of communes: codes_postaux" in result.stderr
+    assert "colonnes conservées telles quelles (extra): codes_postaux" in result.stderr
     assert "~ communes 62498 population: 32618 → 32920" in result.stdout
     after = _read(territory, "communes").set_index("insee")
     changed = (before.population != after.population.reindex(before.index)).sum()
@@ -73,8 +73,10 @@ def test_another_vintage_updates_populations_keeps_outlines_and_the_history_show
     with GeoPackageStore(territory) as st:
         hist = st.history("communes", "62498")
     update = hist[hist.action == "update"].iloc[-1]
-    assert json.loads(update.before) == {"population": 32618}
-    assert json.loads(update.after) == {"population": 32920}
+    assert json.loads(update.before) == {"population": 32618, "extra": None}
+    after_values = json.loads(update.after)
+    assert after_values["population"] == 32920
+    assert set(json.loads(after_values["extra"])) == {"codes_postaux"}  # kept, not dropped
     assert update.source == "import epci_communes_call_capso.csv"
     assert (st_updates := len(_history_updates(territory))) == changed, st_updates
 
@@ -229,7 +231,7 @@ def cadastre(tmp_path, invoke, shared_data):
     src = shared_data / "cadastre/cadastre-91216-parcelles.json"
     result = invoke("import", "parcels", src, "--store", path)
     assert result.exit_code == 0, result.output
-    assert "dropped 3 column(s) that are not fields of parcels: arpente, created, updated" in result.stderr
+    assert "colonnes conservées telles quelles (extra): arpente, created, updated" in result.stderr
     parcels = gpd.read_file(src).to_crs(2154)
     commune = tmp_path / "91216.geojson"
     gpd.GeoDataFrame({"code": ["91216"], "nom": ["Épinay-sur-Orge"]},
@@ -290,8 +292,9 @@ def test_admin_express_and_geo_api_headers_are_recognised():
                               "INSEE_DEP": ["62"]}, geometry=[shapely.Point(2.8, 50.4)], crs=4326)
     mapped = sources.map_source(frame, "communes")
     assert mapped.source == "admin-express"
-    assert list(mapped.frame.columns) == ["insee", "name", "population", "epci_siren", "geometry"]
-    assert "dropped 1 column(s) that are not fields of communes: INSEE_DEP" in mapped.notes
+    assert list(mapped.frame.columns) == ["insee", "name", "population", "epci_siren", "geometry", "extra"]
+    assert mapped.frame["extra"].iloc[0] == '{"INSEE_DEP": "62"}'  # kept, not dropped
+    assert "colonnes conservées telles quelles (extra): INSEE_DEP" in mapped.notes
     geo = frame.rename(columns={"INSEE_COM": "code", "NOM": "nom", "SIREN_EPCI": "codeEpci",
                                 "POPULATION": "population"})
     assert sources.map_source(geo, "communes").source == "geo-api"
