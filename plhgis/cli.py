@@ -13,7 +13,7 @@ import shapely
 from . import demo as demo_mod
 from . import cnig, edits, io, schema, sources
 from . import fetch as fetch_mod
-from .errors import PlhgisError
+from .errors import PlhgisError, grouped
 from .render import OUTPUT_FORMATS, render
 from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
 from .store import GeoPackageStore, open_store, store_path
@@ -199,8 +199,9 @@ def _layer_name(value):
 @click.option("--name-field", help="sectors: the column holding the name.")
 @click.option("--map", "column_map", metavar="COL=FIELD,…", help="Rename columns first: 'Code INSEE=commune'.")
 @click.option("--strict", is_flag=True, help="Refuse the file when it deviates from the standard.")
+@click.option("--verbose", "-v", is_flag=True, help="List every warning row by row (default: grouped by field).")
 def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_name, epci, kind, name_field,
-            column_map, strict):
+            column_map, strict, verbose):
     """Import a file into a layer (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).
 
     \b
@@ -215,7 +216,7 @@ def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_n
     plan = edits.import_file(st, layer, file, mode=mode, crs=crs, dry_run=dry_run, source_layer=source_layer,
                              source=source_name, strict=strict, epci=epci, kind=kind, name_field=name_field,
                              column_map=column_map)
-    _report(plan, layer, dry_run)
+    _report(plan, layer, dry_run, verbose)
     if layer == "projects":
         from . import sheets
 
@@ -224,12 +225,13 @@ def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_n
                        f"(if it is no more: plhgis project end {fid})")
 
 
-def _report(plan, layer, dry_run):
-    """An import's plan: notes and warnings to stderr, the changes to stdout, then the counts."""
+def _report(plan, layer, dry_run, verbose=False):
+    """An import's plan: notes and warnings (grouped by field and kind unless `verbose`) to stderr,
+    the changes to stdout, then the counts."""
     for note in plan.notes:
         click.echo(note, err=True)
-    for w in plan.warnings:
-        click.echo(f"warning: {w}", err=True)
+    for line in (map(str, plan.warnings) if verbose else grouped(plan.warnings)):
+        click.echo(f"warning: {line}", err=True)
     if plan.warnings:
         click.echo(f"{len(plan.warnings)} warning(s): values kept as read", err=True)
     for line in plan.describe():

@@ -87,6 +87,9 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            {"id": ("id",), "commune": ("commune",), "prefixe": ("prefixe",), "section": ("section",),
             "numero": ("numero",), "contenance": ("contenance",)}),
     Source("cnig-friches", "friches", "CNIG Friches CSV", ("site_id", "geompoint"), {}, table_only=True),
+    Source("cartofriches-points", "friches", "Cartofriches points (GeoJSON, no site_nom)", ("site_id", "comm_insee"),
+           {"site_id": ("site_id",), "site_nom": ("site_nom",), "comm_insee": ("comm_insee",),
+            "site_statut": ("site_statut",), "site_type": ("site_type",), "source_nom": ("source", "source_nom")}),
 )}
 
 
@@ -192,6 +195,8 @@ def map_source(frame, layer: str, name: str | None = None, *, file=None, rows=No
         _plu_fields(out, lay)
     if lay.name == "qpv":
         _qpv_fields(out)
+    if lay.name == "friches":
+        _friche_names(out)
     if epci or territory:
         _keep_territory(out, lay, store, epci, file)
     if src is not None and src.table_only and store is not None and not isinstance(out.frame, gpd.GeoDataFrame):
@@ -360,6 +365,18 @@ def _plu_fields(out: Mapped, lay):
             frame.loc[dup, "id"] = frame.loc[dup, "id"] + "-" + frame.groupby("id").cumcount()[dup].astype(str)
 
 
+def _friche_names(out: Mapped):
+    """A friche with no site_nom (Cartofriches points) is named after its site_id, and the notes say so."""
+    frame = out.frame
+    if "site_id" not in frame.columns:
+        return
+    names = frame["site_nom"] if "site_nom" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    blank = names.isna() | names.astype("string").str.strip().fillna("").eq("")
+    if blank.any():
+        frame["site_nom"] = names.astype(object).where(~blank, "Friche " + frame["site_id"].astype(str))
+        out.notes.append(f"{int(blank.sum())} friche(s) without site_nom named 'Friche <site_id>'")
+
+
 def _qpv_fields(out: Mapped):
     """QPV: 'commune' is the first INSEE code of a list, 'communes' all of them joined by |."""
     frame = out.frame
@@ -401,7 +418,11 @@ def _keep_territory(out: Mapped, lay, store, epci, file):
         geoms = frame.geometry.to_crs(communes.crs).to_numpy()
         keep = pd.Series(shapely.intersects(geoms, area), index=frame.index)
     keep = keep.fillna(False).astype(bool)
+    left = {Problem("", row=r).row for r in out.rows[~keep.to_numpy()]}
     out.frame, out.rows = frame[keep.to_numpy()], out.rows[keep.to_numpy()]
+    # rows left out are not imported: nothing to say about them
+    out.warnings = [p for p in out.warnings if p.row is None or p.row not in left]
+    out.errors = [p for p in out.errors if p.row is None or p.row not in left]
     what = f"EPCI {epci}" if epci else "the store's communes"
     out.notes.append(f"kept {int(keep.sum())} of {before} {lay.name} ({what})")
     if not keep.any():
