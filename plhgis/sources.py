@@ -44,7 +44,7 @@ _COMMUNE_FIGURES = {"main_residences": ("main_residences", "residences_principal
                     "sru_status": ("sru_status", "statut_sru"), "polarity": ("polarity", "armature", "polarite"),
                     "density_min": ("density_min", "densite_min", "densite")}
 _QPV_2015 = {"code_qp": ("code_qp",), "lib_qp": ("nom_qp", "lib_qp"),
-             "commune": ("code_commune", "code_com", "insee_com", "commune"), "communes": ("code_communes",)}
+             "commune": ("code_commune", "code_com", "insee_com", "commune"), "communes": ("code_communes", "code_commune", "code_com", "insee_com", "commune")}
 SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("admin-express", "communes", "IGN ADMIN EXPRESS communes", ("insee_com", "nom"),
            {"insee": ("insee_com",), "name": ("nom", "nom_m"), "population": ("population",),
@@ -199,6 +199,7 @@ def map_source(frame, layer: str, name: str | None = None, *, file=None, rows=No
         _friche_names(out)
     if epci or territory:
         _keep_territory(out, lay, store, epci, file)
+    _territory_warnings(out, lay, store, file)
     if src is not None and src.table_only and store is not None and not isinstance(out.frame, gpd.GeoDataFrame):
         _updates_only(out, lay, store, file)
     return out
@@ -388,10 +389,30 @@ def _qpv_fields(out: Mapped):
                     codes.notna(), frame[col])
             else:
                 frame[col] = codes.map(lambda c: "|".join(c) if isinstance(c, list) and c else None)
+    if "code_qp" in frame.columns and "communes" in frame.columns and frame["code_qp"].duplicated().any():
+        _merge_qpv_rows(out)
+        frame = out.frame
     if "code_qp" in frame.columns:
         gen = frame["code_qp"].astype("string").str[:2].value_counts()
         out.notes.append("QPV codes: " + ", ".join(f"{k}… ×{v}" for k, v in gen.items())
                          + " (QP = 2015 generation, QN = 2024)")
+
+
+def _merge_qpv_rows(out: Mapped):
+    """A QPV listed once per commune it covers: one QPV, every commune, the union of the outlines."""
+    frame, rows = out.frame, out.rows
+    first = ~frame["code_qp"].duplicated()
+    codes = frame.groupby("code_qp", sort=False)["communes"].agg(
+        lambda s: "|".join(dict.fromkeys(c for v in s.dropna() for c in str(v).split("|"))) or None)
+    merged = frame[first.to_numpy()].copy()
+    merged["communes"] = merged["code_qp"].map(codes)
+    if isinstance(frame, gpd.GeoDataFrame):
+        union = frame.groupby("code_qp", sort=False).geometry.agg(lambda g: shapely.union_all(g.to_numpy()))
+        merged = merged.set_geometry(gpd.GeoSeries(list(merged["code_qp"].map(union)), index=merged.index,
+                                                   crs=frame.crs))
+    n = int((~first).sum())
+    out.frame, out.rows = merged, rows[first.to_numpy()]
+    out.notes.append(f"{n} row(s) repeating a QPV for another commune merged into it (communes joined by |)")
 
 
 def _keep_territory(out: Mapped, lay, store, epci, file):
@@ -427,7 +448,44 @@ def _keep_territory(out: Mapped, lay, store, epci, file):
     out.notes.append(f"kept {int(keep.sum())} of {before} {lay.name} ({what})")
     if not keep.any():
         out.errors.append(Problem(f"no {lay.name} of {what} in the file", file, None, "--epci", epci,
-                                  "check the SIREN (CA de Lens-Liévin is 246200364)"))
+                                  _epci_hint(frame if lay.name == "communes" else None, store)))
+
+
+def _epci_hint(frame, store) -> str:
+    """'EPCI in the file: 246200364 (CA de Lens - Liévin) ×36, …', else the store's, for a --epci hint."""
+    for table, where in ((frame, "in the file"), (store.read("communes") if store is not None else None,
+                                                   "in the store")):
+        if table is None or "epci_siren" not in table.columns or not table["epci_siren"].notna().any():
+            continue
+        names = table.get("epci_name", pd.Series(None, index=table.index)).astype("string")
+        label = table["epci_siren"].astype("string").str.strip() + names.fillna("").map(
+            lambda n: f" ({n})" if n else "")
+        top = label.value_counts().head(5)
+        return f"check the SIREN; EPCI {where}: " + ", ".join(f"{k} ×{v}" for k, v in top.items())
+    return "check the SIREN (9 digits, see banatic.interieur.gouv.fr)"
+
+
+def _territory_warnings(out: Mapped, lay, store, file):
+    """Say which communes have no EPCI, and which features lie outside the store's communes."""
+    frame = out.frame
+    if lay.name == "communes" and "epci_siren" in frame.columns:
+        blank = frame["epci_siren"].astype("string").str.strip().fillna("").eq("")
+        for i in np.flatnonzero(blank.to_numpy()):
+            out.warnings.append(Problem("commune with no EPCI (epci_siren empty)", file, out.rows.iloc[i],
+                                        "epci_siren", frame["insee"].iloc[i] if "insee" in frame else None,
+                                        "its figures count in no EPCI total: fill epci_siren"))
+    if lay.name == "sectors" and store is not None and isinstance(frame, gpd.GeoDataFrame) and len(frame):
+        communes = store.read("communes")
+        if communes.empty:
+            return
+        area = shapely.union_all(communes.geometry.to_numpy())
+        geoms = frame.geometry.to_crs(communes.crs).to_numpy()
+        outside = ~shapely.intersects(geoms, area) & ~shapely.is_missing(geoms)
+        names = frame["name"] if "name" in frame else pd.Series(None, index=frame.index)
+        for i in np.flatnonzero(outside):
+            out.warnings.append(Problem("sector outside the store's communes (another territory or department?)",
+                                        file, out.rows.iloc[i], "geometry", names.iloc[i],
+                                        "keep the territory's sectors with --epci SIREN"))
 
 
 def _territory_communes(store, epci):
@@ -447,12 +505,15 @@ def _updates_only(out: Mapped, lay, store, file):
     if lay.name != "communes" or key not in out.frame.columns:
         return
     known = store.communes()
+    sirens = set(store.read("communes")["epci_siren"].dropna().astype(str)) if known else set()
     codes = out.frame[key].astype("string").str.strip().str.zfill(5)
     for i in np.flatnonzero(~codes.isin(known).to_numpy()):
         out.errors.append(Problem("unknown commune INSEE code", file, out.rows.iloc[i], key,
                                   out.frame[key].iloc[i],
                                   "a table of figures updates communes already loaded: load the "
-                                  "commune outlines first (plhgis import communes FILE.geojson)"))
+                                  "commune outlines first (plhgis import communes FILE.geojson)"
+                                  + (", or keep the store's EPCI with --epci " + " or ".join(sorted(sirens))
+                                     if sirens and "epci_siren" in out.frame.columns else "")))
 
 
 # -- locating a scheme by its parcels -----------------------------------------------------------

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 import pandas as pd
+import shapely
 
 from plhgis import schema, sources
 from plhgis.store import GeoPackageStore
@@ -83,3 +85,25 @@ def test_every_label_of_the_schema_names_one_field():
         keys = schema.header_fields(layer)
         assert keys[schema.header_key("Nom de l'opération")] == "name" if layer == "projects" else True
     assert sources.norm("NOM DE L’OPÉRATION") == sources.norm("nom de l'operation")
+
+
+def _qpv_file(tmp_path, rows):
+    src = tmp_path / "qpv2015.geojson"
+    gpd.GeoDataFrame([r[0] for r in rows], geometry=[r[1] for r in rows], crs=4326).to_file(src)
+    return src
+
+
+def test_a_qpv_over_two_communes_keeps_both(demo_path, invoke, tmp_path):
+    left, right = shapely.box(2.76, 50.38, 2.78, 50.40), shapely.box(2.78, 50.38, 2.80, 50.40)
+    one_row = {"code_qp": "QP062999", "nom_qp": "Cité des Fleurs", "code_commune": "62950, 62951"}
+    per_commune = [({"code_qp": "QP062998", "nom_qp": "Les Terrils", "code_commune": c}, g)
+                   for c, g in (("62950", left), ("62951", right))]
+    src = _qpv_file(tmp_path, [(one_row, left)] + per_commune)
+    result = invoke("import", "qpv", src, "--store", demo_path)
+    assert result.exit_code == 0, result.output
+    with GeoPackageStore(demo_path) as st:
+        qpv = st.read("qpv").set_index("code_qp")
+    assert qpv.loc["QP062999", ["commune", "communes"]].tolist() == ["62950", "62950|62951"]
+    assert qpv.loc["QP062998", ["commune", "communes"]].tolist() == ["62950", "62950|62951"]
+    assert abs(qpv.loc["QP062998"].geometry.area - (gpd.GeoSeries([left, right], crs=4326).to_crs(2154)
+                                                   .area.sum())) < 1
