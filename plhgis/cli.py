@@ -389,12 +389,10 @@ def feature_group(lay: schema.Layer, noun: str):
     @_parcels_option(lay)
     def add(store, user, lon, lat, wkt, crs, parcel_refs=None, **values):
         geom, gcrs = _geometry(lon, lat, wkt, crs)
-        if parcel_refs:
-            if geom is not None:
-                raise click.UsageError("give either --parcels or a geometry (--wkt, --lon/--lat)")
-            st = _open(store, user)
-            geom, gcrs = sources.parcels_footprint(st, parcel_refs), st.crs
-        change = edits.add(_open(store, user), lay.name, values, geom, gcrs, source=f"plhgis {noun} add")
+        if parcel_refs and geom is not None:
+            raise click.UsageError("give either --parcels or a geometry (--wkt, --lon/--lat)")
+        change = edits.add(_open(store, user), lay.name, values, geom, gcrs, source=f"plhgis {noun} add",
+                           parcels=parcel_refs)
         click.echo(change.id)
 
     @group.command(help=f"Change fields of one {noun}; the history keeps the old values.\n\n\b\n"

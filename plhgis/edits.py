@@ -7,6 +7,7 @@ already in the store, and compute the inserts, updates and ends. `--dry-run` pri
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -319,10 +320,19 @@ def one_row(values: dict, geometry=None, crs=None):
     return gpd.GeoDataFrame(frame, geometry=[geometry], crs=crs)
 
 
-def add(store, layer, values: dict, geometry=None, crs=None, source="plhgis add") -> Change:
-    """Add one feature (fields left None are not given); returns the change with its new id."""
+def add(store, layer, values: dict, geometry=None, crs=None, source="plhgis add", parcels=None) -> Change:
+    """Add one feature (fields left None are not given); returns the change with its new id.
+
+    `parcels` (or a layer's own `parcels` field): cadastral references whose union is the
+    footprint when no geometry is given, for every layer alike.
+    """
     lay = schema.get_layer(layer)
     given = {k: v for k, v in values.items() if v is not None}
+    refs = parcels or given.get("parcels")
+    if refs and geometry is None:
+        geometry, crs = sources.parcels_footprint(store, refs), store.crs
+    if refs and "parcels" in given:  # the field holds them as the schema says: IDU separated by |
+        given["parcels"] = "|".join(r for r in re.split(r"[,|;\s]+", str(refs).upper()) if r)
     frame = io.to_store_crs(one_row(given, geometry, crs or store.crs), store.crs, rows=pd.Series(["new"]))
     plan = plan_rows(store, lay.name, frame, mode="append", rows=pd.Series(["new"]), source=source)
     return apply(store, plan).changes[0]
