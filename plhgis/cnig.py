@@ -95,8 +95,7 @@ def from_cnig(frame: pd.DataFrame, *, file=None, rows=None):
         if col in text:
             fr = text[col].str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}").fillna(False)
             for i in np.flatnonzero(fr.to_numpy()):
-                d, m, y = text[col].iloc[i].split("/")
-                warnings.append(Problem(f"date written dd/mm/yyyy, read as {y}-{int(m):02d}-{int(d):02d}",
+                warnings.append(Problem("date written dd/mm/yyyy, read day first",
                                         file, rows.iloc[i], col, text[col].iloc[i],
                                         "the standard writes dates as yyyy-mm-dd"))
     for col, pattern in PATTERNS.items():
