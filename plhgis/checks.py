@@ -27,7 +27,7 @@ from . import schema
 from .errors import PlhgisError
 from .labels import LABELS, t as label
 from .render import render
-from .targets import EPCI, Territory, first_within, pick, progress, sms_share
+from .targets import EPCI, Territory, covered, first_within, pick, progress, sms_share
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_FR = {"error": "erreurs", "warning": "avertissements", "info": "informations"}
@@ -578,8 +578,8 @@ def plu_oap(t):
             size = size.fillna(pd.to_numeric(frame["area_m2"], errors="coerce"))
         big = frame[(size >= limit).fillna(False).to_numpy()]
         big = big.assign(size=size[big.index], limit=limit)
-        covered = first_within(big.geometry.to_numpy(), oap, predicate="intersects") >= 0
-        out += _emit("PLU-OAP", big[~covered], name, KEYS[name], {"size": "area_m2"})
+        inside = covered(big.geometry.to_numpy(), oap, t.settings.oap_min_cover)
+        out += _emit("PLU-OAP", big[~inside], name, KEYS[name], {"size": "area_m2"})
     return out
 
 

@@ -22,6 +22,7 @@ from .errors import PlhgisError, Problem, ValidationError
 from .store import Change, _plain
 
 MODES = ("upsert", "append", "replace")
+GEOMETRY_TOLERANCE_M = 0.05  # an outline moved by less is unchanged (store CRS units: metres)
 
 
 @dataclass
@@ -249,7 +250,8 @@ def _diff(lay, typed, current, mode, plan, file, rows):
         if has_geom:
             ga = np.asarray(inc["geometry"].to_numpy(), dtype=object)
             gb = cur.geometry.to_numpy()
-            same = shapely.equals_exact(ga, gb, tolerance=0.001) | shapely.is_missing(ga)  # no geometry: keep it
+            # within 5 cm: the same outline read from another format (GeoJSON keeps 7 decimals of a degree)
+            same = shapely.equals_exact(ga, gb, tolerance=GEOMETRY_TOLERANCE_M) | shapely.is_missing(ga)
             changed["geometry"] = ~same
         dirty = changed.any(axis=1).to_numpy()
         plan.unchanged += int((~dirty).sum())

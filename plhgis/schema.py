@@ -75,6 +75,27 @@ POLARITY = ("pôle urbain", "pôle relais", "pôle de proximité", "commune rura
 SECTOR_KIND = ("centralité", "ORT/ACV", "PVD", "NPNRU", "ERBM", "gare/transports", "OPAH-RU", "autre")
 TYPEZONE = ("U", "AUc", "AUs", "A", "N")
 
+
+def typezone_family(value) -> str | None:
+    """The CNIG TYPEZONE family of a zone code: 'Nh' → N, '1AUh' → AUc, '2AU' → AUs, 'Ua' → U (None: none).
+
+    CNIG PLU standard (ZoneUrbaType): U, AUc (à urbaniser), AUs (à urbaniser bloquée), A, N; local
+    codes put a number before AU (1AU opens with the PLU, 2AU needs a change of the plan) and a
+    letter after the family.
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    canon = {fold(z): z for z in TYPEZONE}
+    if fold(text) in canon:
+        return canon[fold(text)]
+    m = re.match(r"^([12]?)\s*(AU|U|A|N)", text.upper())
+    if not m:
+        return None
+    if m.group(2) == "AU":
+        return "AUs" if m.group(1) == "2" else "AUc"
+    return m.group(2)
+
 # CNIG Friches v1.0.6 enums (facts of the standard, schema.data.gouv.fr cnigfr/schema-friches)
 CNIG_SITE_TYPE = (
     "friche industrielle", "friche commerciale", "friche hospitalière", "friche agro-industrielle",

@@ -83,6 +83,9 @@ class Settings:
     # PLU, density, ZAN
     oap_min_area_m2: float = _s(5000.0, LOCAL + " (PLUi rule: OAP required from 5,000 m²)",
                                 "site area from which an OAP is expected")
+    oap_min_cover: float = _s(0.5, LOCAL + " (C. urb. R151-20: an AU zone opens through OAP covering it; "
+                                     "a site or zone counts as covered from this share of its area)",
+                              "share of a site's or AU zone's area an OAP must cover (checks and PLU review alike)")
     sms_min_homes: int = _s(12, LOCAL + " (the PLU's secteur de mixité sociale, L151-15 C. urb.)",
                             "schemes from this size must meet the SMS share")
     au_net_share: float = _s(0.75, LOCAL, "share of an AU zone left for housing once roads and public space "

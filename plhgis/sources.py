@@ -192,7 +192,8 @@ def map_source(frame, layer: str, name: str | None = None, *, file=None, rows=No
     if lay.name == "sectors":
         _sector_fields(out, kind, file)
     if lay.name in ("zoning", "prescriptions"):
-        _plu_fields(out, lay)
+        _plu_fields(out, lay, file)
+        _same_plan_ids(out, lay, store)
     if lay.name == "qpv":
         _qpv_fields(out)
     if lay.name == "friches":
@@ -324,9 +325,12 @@ def _stable_ids(frame, prefix, scope, parts) -> pd.Series:
     return pd.Series([f"{prefix}-{s or '00000'}-{d}" for s, d in zip(scope, digests)], index=frame.index)
 
 
-def _plu_fields(out: Mapped, lay):
-    """CNIG PLU: insee from the IDURBA of a commune PLU, a stable id, typezone counts, 17-00 shares."""
+def _plu_fields(out: Mapped, lay, file=None):
+    """CNIG PLU: insee from the IDURBA of a commune PLU, a stable id, typezone families and counts,
+    17-00 shares."""
     frame = out.frame
+    if lay.name == "zoning" and "typezone" in frame.columns:
+        _typezone_families(out, file)
     if "insee" not in frame.columns and "idurba" in frame.columns:
         prefix = frame["idurba"].astype("string").str.extract(r"^((?:\d{5}|2[AB]\d{3}))_", expand=False)
         if prefix.notna().any():
@@ -376,6 +380,48 @@ def _friche_names(out: Mapped):
     if blank.any():
         frame["site_nom"] = names.astype(object).where(~blank, "Friche " + frame["site_id"].astype(str))
         out.notes.append(f"{int(blank.sum())} friche(s) without site_nom named 'Friche <site_id>'")
+
+
+def _typezone_families(out: Mapped, file):
+    """A local TYPEZONE ('Nh', '1AUh') becomes its CNIG family (N, AUc), with one warning per code."""
+    frame = out.frame
+    raw = frame["typezone"]
+    family = raw.map(schema.typezone_family)
+    odd = family.notna() & (family != raw)
+    for code, n in raw[odd].astype(str).value_counts().items():
+        out.warnings.append(Problem(f"TYPEZONE {code!r} is not a CNIG value: read as its family "
+                                    f"{schema.typezone_family(code)} ({n} zone{'s' if n > 1 else ''})", file, None,
+                                    "typezone", code, "the zone's own code stays in LIBELLE"))
+    frame["typezone"] = family.where(family.notna(), raw)
+
+
+def _same_plan_ids(out: Mapped, lay, store):
+    """A zone already in the store (same IDURBA, LIBELLE, TYPEZONE, outline within 1 %) keeps its id,
+    whatever the file's format or CRS: one plan is one set of zones."""
+    frame = out.frame
+    if store is None or "id" not in frame.columns or not isinstance(frame, gpd.GeoDataFrame) or not len(frame):
+        return
+    current = store.read(lay.name)
+    if current.empty:
+        return
+    parts = [c for c in ("idurba", "libelle", "typezone", "typepsc", "stypepsc") if c in frame.columns]
+    geoms = frame.geometry.to_crs(current.crs).to_numpy()
+    key = (lambda df: df[parts].astype("string").fillna("").agg("|".join, axis=1).to_numpy()) if parts \
+        else (lambda df: np.full(len(df), ""))
+    mine, theirs = key(frame), key(current)
+    cur_geoms, cur_ids = current.geometry.to_numpy(), current["id"].to_numpy()
+    left, right = current.sindex.query(geoms, predicate="intersects")
+    ids, taken, known = frame["id"].to_numpy(dtype=object).copy(), set(), set(cur_ids)
+    for i, j in zip(left, right):
+        if ids[i] in known or mine[i] != theirs[j] or cur_ids[j] in taken:
+            continue
+        a, b = geoms[i], cur_geoms[j]
+        if shapely.is_missing(a) or shapely.is_missing(b):
+            continue
+        if shapely.area(shapely.symmetric_difference(a, b)) <= 0.01 * max(shapely.area(b), 1.0):
+            ids[i] = cur_ids[j]
+            taken.add(cur_ids[j])
+    frame["id"] = ids
 
 
 def _qpv_fields(out: Mapped):
