@@ -27,7 +27,7 @@ from . import schema
 from .errors import PlhgisError
 from .labels import LABELS, t as label
 from .render import render
-from .targets import EPCI, Territory, covered, first_within, pick, progress, sms_share
+from .targets import EPCI, Territory, commune_point, covered, first_within, pick, progress, sms_share
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_FR = {"error": "erreurs", "warning": "avertissements", "info": "informations"}
@@ -362,6 +362,19 @@ def data_duplicate(t):
     sub["other"] = p["id"].to_numpy()[left]
     sub["distance_m"] = shapely.distance(pts[left], pts[right])
     return _emit("DATA-DUPLICATE", sub, "projects", "id", {"other": "other_id", "distance_m": "distance_m"})
+
+
+@rule("DATA-LOCATE", "warning", "Opération placée au centre de la commune faute de localisation: à localiser.")
+def data_locate(t):
+    p = _active(t)
+    if not len(p) or not len(t.communes):
+        return []
+    points = dict(zip(t.communes["insee"], commune_point(t.communes.geometry.to_numpy())))
+    anchor = p["declared"].map(points).to_numpy(dtype=object)
+    geoms = p.geometry.to_numpy()
+    at = ~shapely.is_missing(anchor) & (shapely.get_type_id(geoms) == 0)
+    at[at] = shapely.distance(geoms[at], anchor[at]) < 1.0
+    return _emit("DATA-LOCATE", p[at], "projects", "id", {})
 
 
 def _cnig_enums():

@@ -132,7 +132,7 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
     errors = list(problems) + errors
     if errors:
         raise ValidationError(sorted(errors, key=_problem_order))
-    _diff(lay, typed, current, mode, plan, file, rows)
+    _diff(lay, typed, current, mode, plan, file, rows, given_columns=set(attrs.columns))
     return plan
 
 
@@ -166,9 +166,12 @@ def _checked_geometry(geometry, lay, file, rows):
     return pd.Series(list(geoms), index=geometry.index, dtype=object), warnings
 
 
+DERIVED_AREA = {"projects": "site_area_m2", "plots": "area_m2"}
+
+
 def _derive_areas(lay, typed):
     """site_area_m2 / area_m2 come from the footprint when there is one."""
-    target = {"projects": "site_area_m2", "plots": "area_m2"}.get(lay.name)
+    target = DERIVED_AREA.get(lay.name)
     if not target:
         return
     geoms = np.asarray(typed["geometry"].to_numpy(), dtype=object)
@@ -223,7 +226,7 @@ def _match_natural_keys(lay, typed, current):
     typed.loc[missing, lay.key] = keys.map(lookup).where(keys.map(lookup).notna(), None)
 
 
-def _diff(lay, typed, current, mode, plan, file, rows):
+def _diff(lay, typed, current, mode, plan, file, rows, given_columns=frozenset()):
     cols = [c for c in typed.columns if c not in (lay.key, "geometry")]
     has_geom = "geometry" in typed
     index = {k: i for i, k in enumerate(current[lay.key])} if len(current) else {}
@@ -253,6 +256,9 @@ def _diff(lay, typed, current, mode, plan, file, rows):
             # within 5 cm: the same outline read from another format (GeoJSON keeps 7 decimals of a degree)
             same = shapely.equals_exact(ga, gb, tolerance=GEOMETRY_TOLERANCE_M) | shapely.is_missing(ga)
             changed["geometry"] = ~same
+            area = DERIVED_AREA.get(lay.name)
+            if area in changed and area not in given_columns:  # a row with no geometry keeps its area
+                changed[area] &= ~shapely.is_missing(ga)
         dirty = changed.any(axis=1).to_numpy()
         plan.unchanged += int((~dirty).sum())
         for i in np.flatnonzero(dirty):
@@ -306,12 +312,71 @@ def import_file(store, layer, path, *, mode="upsert", crs=None, dry_run=False, s
     frame, rows = mapped.frame, mapped.rows
     problems = list(mapped.errors)
     frame = io.to_store_crs(frame, store.crs, file=str(path), rows=rows, problems=problems)
+    placing = []
+    if lay.name == "projects":
+        frame = _placed_by_parcels(store, frame, rows, str(path), placing)
     plan = plan_rows(store, lay.name, frame, mode=mode, file=str(path), rows=rows,
                      source=f"import {Path(path).name}", problems=problems)
-    plan.notes, plan.warnings = mapped.notes, mapped.warnings + plan.warnings
+    if lay.name == "projects":
+        _place_at_commune(store, plan, str(path), placing)
+    plan.notes, plan.warnings = mapped.notes, mapped.warnings + placing + plan.warnings
     if strict and plan.warnings:
         raise ValidationError(plan.warnings)
     return plan if dry_run else apply(store, plan)
+
+
+def _parcel_refs(frame) -> pd.Series:
+    """Each row's cadastral references, from the file's parcels column (kept in `extra`)."""
+    keys = {schema.header_key(h) for h in schema.LOCATION_HEADERS["parcels"]}
+    if "extra" not in frame.columns:
+        return pd.Series(None, index=frame.index, dtype=object)
+
+    def refs(text):
+        values = json.loads(text) if isinstance(text, str) and text else {}
+        return next((str(v) for k, v in values.items() if schema.header_key(k) in keys and str(v).strip()), None)
+    return frame["extra"].map(refs)
+
+
+def _placed_by_parcels(store, frame, rows, file, warnings):
+    """Rows with parcel references and no geometry take the parcels' footprint (parcels layer loaded);
+    a reference the layer lacks is a warning, and the row is placed at the commune."""
+    refs = _parcel_refs(frame)
+    geoms = (frame.geometry.to_numpy().copy() if isinstance(frame, gpd.GeoDataFrame)
+             else np.full(len(frame), None, dtype=object))
+    todo = np.flatnonzero(refs.notna().to_numpy() & shapely.is_missing(geoms))
+    if not len(todo):
+        return frame
+    loaded = store.count("parcels") > 0
+    for i in todo:
+        try:
+            if not loaded:
+                raise PlhgisError("the parcels layer is empty")
+            geoms[i] = sources.parcels_footprint(store, refs.iloc[i])
+        except PlhgisError as exc:
+            warnings.append(Problem(f"parcels not placed ({exc.problem.message}): the scheme is placed at the "
+                                    "commune, à localiser", file, rows.iloc[i], "parcels", refs.iloc[i],
+                                    "load the commune's cadastre (plhgis import parcels cadastre-<insee>-"
+                                    "parcelles.json) and import again"))
+    attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name) if isinstance(frame, gpd.GeoDataFrame) else frame)
+    return gpd.GeoDataFrame(attrs, geometry=list(geoms), crs=store.crs)
+
+
+def _place_at_commune(store, plan, file, warnings):
+    """A new scheme with no location at all is placed on its commune (a finding DATA-LOCATE says
+    'à localiser' until someone moves it)."""
+    from .targets import commune_point
+
+    for change in plan.changes:
+        if change.action != "insert" or change.after.get("geometry") is not None:
+            continue
+        commune = change.after.get("commune")
+        outline = store.read("communes", commune=commune).geometry if commune else None
+        if outline is None or not len(outline) or outline.iloc[0] is None:
+            continue
+        change.after["geometry"] = commune_point(outline.iloc[0])
+        warnings.append(Problem("no address, coordinates nor parcels: placed at the commune, à localiser", file,
+                                None, "geometry", change.after.get("name"),
+                                "move it (plhgis project edit ID --lon … --lat …) or give its parcels"))
 
 
 def one_row(values: dict, geometry=None, crs=None):

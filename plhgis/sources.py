@@ -267,12 +267,13 @@ def keep_extra(frame, fields, geom_name=None):
     if not rest:
         return out, []
     values = frame[rest].astype(object)
-    records = []
+    records, filled = [], set()
     for row in values.itertuples(index=False, name=None):
         kept = {str(k): _json_plain(v) for k, v in zip(rest, row) if not _is_blank(v)}
+        filled.update(kept)
         records.append(json.dumps(kept, ensure_ascii=False) if kept else None)
     out["extra"] = pd.Series(records, index=frame.index, dtype=object)
-    return out, [str(c) for c in rest]
+    return out, [str(c) for c in rest if str(c) in filled]  # an empty column holds nothing to keep
 
 
 def _is_blank(value) -> bool:

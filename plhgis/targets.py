@@ -68,6 +68,11 @@ def first_within(geoms, polys: gpd.GeoDataFrame, predicate="within") -> np.ndarr
     return out
 
 
+def commune_point(outline):
+    """Where a scheme with no location is put: a point inside the commune's outline (DATA-LOCATE)."""
+    return shapely.point_on_surface(outline)
+
+
 def covered(geoms, polys: gpd.GeoDataFrame, share: float) -> np.ndarray:
     """True where `polys` cover at least `share` of a polygon's area (a point or line: lies in one).
 
