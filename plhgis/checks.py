@@ -341,7 +341,8 @@ def data_years(t):
             text = text.where(~mask, text + label(key, lang, **values) + "; ")
         return text.str.rstrip("; ")
     fr = problems("fr")
-    sub = p[fr != ""].assign(problem=fr, problem_en=problems("en"))
+    keep = (fr != "").to_numpy()  # assign() on an empty frame would add rows back (pandas 3)
+    sub = p[keep].assign(problem=fr[keep], problem_en=problems("en")[keep])
     return _emit("DATA-YEARS", sub, "projects", "id",
                  {"permit_year": "permit_year", "start_year": "start_year", "delivery_year": "delivery_year"})
 
