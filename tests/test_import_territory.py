@@ -107,7 +107,9 @@ def test_warnings_are_grouped_by_field_and_kind_and_listed_with_verbose(call_sto
     assert sum(line.startswith("warning:") for line in verbose.stderr.splitlines()) == 30
 
 
-def test_plot_add_parcels_stores_the_footprint_like_project_add(tmp_path, invoke, shared_data):
+def store_91216(tmp_path, invoke, shared_data):
+    """A store holding commune 91216 (a box around its cadastre: the only cadastre in the shared data)
+    and the path of that cadastre file."""
     path = tmp_path / "plh.gpkg"
     invoke("init", "--store", path)
     parcels = shared_data / "cadastre/cadastre-91216-parcelles.json"
@@ -115,6 +117,11 @@ def test_plot_add_parcels_stores_the_footprint_like_project_add(tmp_path, invoke
     commune = tmp_path / "91216.geojson"
     gpd.GeoDataFrame({"code": ["91216"], "nom": ["Épinay-sous-Sénart"]}, geometry=[ring], crs=4326).to_file(commune)
     assert invoke("import", "communes", commune, "--store", path).exit_code == 0
+    return path, parcels
+
+
+def test_plot_add_parcels_stores_the_footprint_like_project_add(tmp_path, invoke, shared_data):
+    path, parcels = store_91216(tmp_path, invoke, shared_data)
     assert invoke("import", "parcels", parcels, "--store", path).exit_code == 0
     ids = _read(path, "parcels").sort_values("id")["id"].head(2).tolist()
     plot = invoke("plot", "add", "--commune", "91216", "--parcels", ",".join(ids), "--capacity", "8",

@@ -191,7 +191,7 @@ def test_a_plui_loads_and_a_schemes_zone_can_be_read_back(tmp_path, invoke, shar
     assert joined[["libelle", "typezone"]].iloc[0].tolist() == [zone.libelle, "AUc"]
 
 
-def test_a_non_standard_typezone_is_kept_and_reported(tmp_path, invoke, shared_data):
+def test_a_non_standard_typezone_is_read_as_its_family_and_reported(tmp_path, invoke, shared_data):
     path = _store(tmp_path, invoke)
     zones = gpd.read_file(shared_data / "plu/30014_ZONE_URBA_20171013.geojson").head(3)
     zones.loc[1, "TYPEZONE"] = "Nh"
@@ -199,9 +199,10 @@ def test_a_non_standard_typezone_is_kept_and_reported(tmp_path, invoke, shared_d
     zones.to_file(src)
     result = invoke("import", "zoning", src, "--store", path)
     assert result.exit_code == 0, result.output
-    assert (f"warning: {src}, row 2, field 'typezone', value 'Nh': value outside the standard's list (kept)"
-            in result.stderr)
-    assert "Nh" in set(_read(path, "zoning").typezone)
+    assert (f"warning: {src}, field 'typezone', value 'Nh': TYPEZONE 'Nh' is not a CNIG value: read as its "
+            "family N (1 zone)" in result.stderr)
+    stored = _read(path, "zoning")
+    assert "Nh" not in set(stored.typezone) and stored.set_index("libelle").typezone.get("Nh", "N") == "N"
     strict = invoke("import", "zoning", src, "--strict", "--store", tmp_path / "other.gpkg")
     assert strict.exit_code == 1
 

@@ -12,6 +12,8 @@ import shapely
 from plhgis import checks, reports, sheets
 from plhgis.store import GeoPackageStore
 from plhgis.targets import commune_point
+from test_import_territory import store_91216
+from test_pack import _rewrite
 
 COMMUNE = "62951"  # Méricourt-les-Fosses: 7 schemes, 2 friches and 3 plots in the demo
 
@@ -20,19 +22,6 @@ def _pack(store_path, out, insee=COMMUNE):
     with GeoPackageStore(store_path, user="test") as st:
         reports.write_packs(st, [insee], out)
     return out / f"{insee}-projets.xlsx"
-
-
-def _edit(path, change):
-    """`change(header, rows)` on the projets sheet's filled rows, saved as Excel would."""
-    book = openpyxl.load_workbook(path)
-    ws = book["projets"]
-    header = [c.value for c in ws[1]]
-    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=ws.max_row)]
-    rows = change(header, [r for r in rows if any(v not in (None, "") for v in r)])
-    ws.delete_rows(2, ws.max_row)
-    for r in rows:
-        ws.append(r)
-    book.save(path)
 
 
 def _new(header, **values):
@@ -58,7 +47,7 @@ def test_new_rows_are_placed_and_only_deleted_rows_are_left_out(demo_path, invok
             _new(header, name="En Lambert 93", x_l93=inside.x - 100, y_l93=inside.y, **base),
             _new(header, name="Sans adresse", **base)]
 
-    _edit(path, change)
+    _rewrite(path, change)
     dry = invoke("import", "projects", path, "--dry-run", "--store", demo_path)
     assert dry.exit_code == 0, dry.output
     assert "would change 3 added, 0 updated" in dry.stderr
@@ -107,13 +96,7 @@ def test_the_workbook_carries_friches_and_plots_read_only_and_extra_columns(demo
 
 def test_a_new_row_with_parcel_references_takes_their_footprint(tmp_path, invoke, shared_data):
     """The shared cadastre is Épinay-sous-Sénart's (91216), not Lens-Liévin's: a small store of its own."""
-    path = tmp_path / "plh.gpkg"
-    invoke("init", "--store", path)
-    parcels = shared_data / "cadastre/cadastre-91216-parcelles.json"
-    ring = gpd.read_file(parcels).to_crs(4326).union_all().envelope.buffer(0.01)
-    commune = tmp_path / "91216.geojson"
-    gpd.GeoDataFrame({"code": ["91216"], "nom": ["Épinay-sous-Sénart"]}, geometry=[ring], crs=4326).to_file(commune)
-    assert invoke("import", "communes", commune, "--store", path).exit_code == 0
+    path, parcels = store_91216(tmp_path, invoke, shared_data)
     with GeoPackageStore(path) as st:
         pt = st.read("communes").geometry.iloc[0].representative_point()
     assert invoke("project", "add", "--name", "Existant", "--commune", "91216", "--homes-total", "20",
@@ -123,7 +106,7 @@ def test_a_new_row_with_parcel_references_takes_their_footprint(tmp_path, invoke
     with GeoPackageStore(path) as st:
         ids = st.read("parcels").sort_values("id")["id"].head(2).tolist()
         footprint = st.read("parcels").set_index("id").loc[ids].geometry.union_all()
-    _edit(book, lambda header, rows: rows + [_new(header, name="Les Sablons", commune="91216", homes_total=12,
+    _rewrite(book, lambda header, rows: rows + [_new(header, name="Les Sablons", commune="91216", homes_total=12,
                                                   status="études", parcels=", ".join(ids))])
     result = invoke("import", "projects", book, "--store", path)
     assert result.exit_code == 0, result.output
