@@ -103,10 +103,9 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
     known_fields = set(lay.columns) - {"created_at", "updated_at"}  # stamps are the store's own
     geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) and lay.geometry else None
     attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name) if geometry is not None else frame)
-    for col in attrs.columns:
-        if col not in lay.columns and col != "geometry":
-            plan.warnings.append(Problem(f"column is not a field of {lay.name} (ignored)", file,
-                                         None, col))
+    attrs, kept = sources.keep_extra(attrs, set(lay.columns) | {"geometry"})  # nothing a caller sends is lost
+    if kept:
+        plan.notes.append("colonnes conservées telles quelles (extra): " + ", ".join(kept))
     attrs = attrs[[c for c in attrs.columns if c in known_fields]]
     check = lay.commune_field and lay.name != "communes" and lay.extra.get("commune_check", True)
     communes = store.communes() if check else None
@@ -319,7 +318,7 @@ def import_file(store, layer, path, *, mode="upsert", crs=None, dry_run=False, s
                      source=f"import {Path(path).name}", problems=problems)
     if lay.name == "projects":
         _place_at_commune(store, plan, str(path), placing)
-    plan.notes, plan.warnings = mapped.notes, mapped.warnings + placing + plan.warnings
+    plan.notes, plan.warnings = mapped.notes + plan.notes, mapped.warnings + placing + plan.warnings
     if strict and plan.warnings:
         raise ValidationError(plan.warnings)
     return plan if dry_run else apply(store, plan)

@@ -107,3 +107,14 @@ def test_a_qpv_over_two_communes_keeps_both(demo_path, invoke, tmp_path):
     assert qpv.loc["QP062998", ["commune", "communes"]].tolist() == ["62950", "62950|62951"]
     assert abs(qpv.loc["QP062998"].geometry.area - (gpd.GeoSeries([left, right], crs=4326).to_crs(2154)
                                                    .area.sum())) < 1
+
+
+def test_the_library_keeps_unknown_columns_too(demo_store):
+    from plhgis import edits
+
+    frame = pd.DataFrame([{"name": "Le Clos", "commune": "62950", "homes_total": 6, "status": "études",
+                           "Numéro de dossier": "PC 062 950 25 00012"}])
+    plan = edits.plan_rows(demo_store, "projects", frame, mode="append")
+    assert plan.notes == ["colonnes conservées telles quelles (extra): Numéro de dossier"]
+    change = edits.apply(demo_store, plan).changes[0]
+    assert json.loads(demo_store.get("projects", change.id)["extra"]) == {"Numéro de dossier": "PC 062 950 25 00012"}
