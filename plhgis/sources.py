@@ -495,11 +495,14 @@ def _keep_territory(out: Mapped, lay, store, epci, file):
     out.notes.append(f"kept {int(keep.sum())} of {before} {lay.name} ({what})")
     if not keep.any():
         out.errors.append(Problem(f"no {lay.name} of {what} in the file", file, None, "--epci", epci,
-                                  _epci_hint(frame if lay.name == "communes" else None, store)))
+                                  _epci_hint(frame if lay.name == "communes" else None, store, epci)))
 
 
-def _epci_hint(frame, store) -> str:
+def _epci_hint(frame, store, epci=None) -> str:
     """'EPCI in the file: 246200364 (CA de Lens - Liévin) ×36, …', else the store's, for a --epci hint."""
+    if frame is None and store is not None and epci and str(epci) in set(
+            store.read("communes")["epci_siren"].dropna().astype(str)):
+        return f"the file has nothing on EPCI {epci}'s communes: check that it covers your territory"
     for table, where in ((frame, "in the file"), (store.read("communes") if store is not None else None,
                                                    "in the store")):
         if table is None or "epci_siren" not in table.columns or not table["epci_siren"].notna().any():

@@ -136,3 +136,11 @@ def test_plot_add_parcels_stores_the_footprint_like_project_add(tmp_path, invoke
     assert stored.parcels == "|".join(ids)
     assert _read(path, "projects").iloc[0].geometry.equals_exact(footprint, 0.01)
     assert stored.area_m2 == pytest.approx(footprint.area, abs=0.1)
+
+
+def test_a_file_of_another_region_with_epci_says_so(call_store, invoke, shared_data):
+    result = invoke("import", "qpv", shared_data / "qpv/qpv2015_occitanie_30_31_34.geojson", "--epci", CALL,
+                    "--store", call_store)
+    assert result.exit_code != 0
+    assert f"the file has nothing on EPCI {CALL}'s communes: check that it covers your territory" in result.stderr
+    assert "Lens-Liévin is 246200364" not in result.stderr
