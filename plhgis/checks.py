@@ -398,7 +398,7 @@ def data_locate(t):
     if not len(p) or not len(t.communes):
         return []
     points = dict(zip(t.communes["insee"], commune_point(t.communes.geometry.to_numpy())))
-    anchor = p["declared"].map(points).to_numpy(dtype=object)
+    anchor = np.array([points.get(c) for c in p["declared"]], dtype=object)  # None where no such commune
     geoms = p.geometry.to_numpy()
     at = ~shapely.is_missing(anchor) & (shapely.get_type_id(geoms) == 0)
     at[at] = shapely.distance(geoms[at], anchor[at]) < 1.0
