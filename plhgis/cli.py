@@ -455,11 +455,39 @@ def _example(lay):
                         "--status études --lon 2.77 --lat 50.39",
             "friches": "--site-id 62950_0100 --site-nom 'Ancienne filature' --comm-insee 62950 "
                        "--lon 2.77 --lat 50.39",
-            "plots": "--commune 62950 --parcels 62950000AB0123 --capacity 8 --lon 2.77 --lat 50.39"}[lay.name]
+            "plots": "--commune 62950 --parcels 62950000AB0123 --capacity 8 --lon 2.77 --lat 50.39",
+            "sru": "--commune 62033 --vintage 2025 --lls-stock 340 --main-residences 1850 --target-rate 0.2 "
+                   "--liable 1"}[lay.name]
 
 
 for _lay, _noun in ((schema.PROJECTS, "project"), (schema.FRICHES, "friche"), (schema.PLOTS, "plot")):
     feature_group(_lay, _noun)
+sru_group = feature_group(schema.SRU, "sru")
+
+
+@sru_group.command("figures")
+@store_option
+@commune_option
+@click.option("--schemes", is_flag=True, help="With --commune: the schemes behind the figures, one by one.")
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+def sru_figures(store, commune, schemes, fmt):
+    """SRU per liable commune: inventory, triennial objective (notified, or 'estimation' from
+    CCH L302-8), social homes financed this period with the PLAI/PLS mix, projected rates.
+
+    \b
+        plhgis import sru donnees-sru-2025.csv --epci 246200364
+        plhgis sru edit 62033-2024 --notified-objective 34 --period-start 2026
+        plhgis sru figures
+        plhgis sru figures --commune 62033 --schemes
+    """
+    from . import sru
+
+    if schemes and not commune:
+        raise click.UsageError("--schemes needs --commune")
+    st = _open(store)
+    frame = sru.traced(st, commune) if schemes else sru.figures(st, commune)
+    columns = None if fmt != "table" or schemes else sru.TABLE_COLUMNS
+    click.echo(render(frame, fmt, columns, max_width=24))
 
 
 # -- maps and packs -------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            {"id": ("id",), "commune": ("commune",), "prefixe": ("prefixe",), "section": ("section",),
             "numero": ("numero",), "contenance": ("contenance",)}),
     Source("cnig-friches", "friches", "CNIG Friches CSV", ("site_id", "geompoint"), {}, table_only=True),
+    Source("sru-inventaire", "sru", "SRU inventory (national file, DREAL layouts)", (), {}),
 )}
 
 
@@ -181,6 +182,12 @@ def map_source(frame, layer: str, name: str | None = None, *, file=None, rows=No
 
         frame, notes, warnings, errors = cnig.from_cnig(frame, file=file, rows=rows)
         out = Mapped(frame, rows, src.name, [f"source: {src.label}", *notes], warnings, errors)
+    elif src is not None and src.name == "sru-inventaire":
+        from . import sru
+
+        frame, rows, notes, warnings, errors = sru.from_inventory(frame, file=file, rows=rows, epci=epci)
+        out = Mapped(frame, rows, src.name, notes, warnings, errors)
+        epci = None  # kept by the inventory's own EPCI column
     else:
         out = _rename(frame, lay, src, rows, file, protect=set(mapping.values()))
     if mapping:

@@ -320,8 +320,7 @@ def progress(store, commune=None, settings=None, territory: Territory | None = N
     stock = pd.to_numeric(rows["lls_stock"], errors="coerce").astype(float)
     required = pd.to_numeric(rows["sru_rate_required"], errors="coerce").astype(float)
     liable = rows["sru_status"].isin(["soumise", "carencée"])
-    required = required.mask(required.isna() & liable, s.sru_rate_high)  # rate left blank: the legal 25 %
-    rows["sru_rate_required"] = required
+    rows["sru_rate_required"] = required  # a blank rate stays blank: SRU-RATE names the commune
     subject = (required > 0) & liable
     rows["sru_missing"] = np.where(subject, np.ceil((required * rp - stock).clip(lower=0)), np.nan)
     rows["sru_catchup_target"] = np.ceil(rows["sru_missing"] * s.sru_catchup_rate)
