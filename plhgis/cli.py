@@ -571,6 +571,33 @@ def check(store, commune, rules, fmt, strict, list_rules):
         click.get_current_context().exit(code)
 
 
+@cli.command()
+@store_option
+@user_option
+@click.argument("rule", required=False)
+@click.argument("feature_id", required=False)
+@click.option("--ground", help="Why the finding is accepted (reconstitution, public spécifique, diversification…).")
+@click.option("--list", "list_", is_flag=True, help="List the acknowledged findings and stop.")
+def ack(store, user, rule, feature_id, ground, list_):
+    """Close a finding with a recorded ground (kept in the history); `plhgis check` shows it as
+    justified and no longer counts it for the exit code.
+
+    \b
+        plhgis ack LLS-HIGH-SHARE P-62498-0004 --ground "reconstitution de l'offre ANRU"
+        plhgis ack --list
+    """
+    st = _open(store, user)
+    if list_:
+        click.echo(render(st.read("acknowledgements"), "table", schema.ACKNOWLEDGEMENTS.extra["list_columns"]))
+        return
+    if not (rule and feature_id):
+        raise click.UsageError("give the RULE and the ID of the finding (plhgis check lists them)")
+    if not ground:
+        raise click.BadParameter("say why the finding is accepted", param_hint="--ground")
+    for change in checks_mod.acknowledge(st, rule, feature_id, ground):
+        click.echo(edits.describe_change("acknowledgements", change))
+
+
 @cli.command("targets")
 @store_option
 @commune_option

@@ -196,6 +196,23 @@ LABELS |= {
         "justification attendue",
         "{label}: {social:n} new social rented homes where social housing is already {rate:%} of the homes "
         "(threshold {limit:%}): to be justified"),
+    "check.SRU-RATE": (
+        "{name}: commune soumise à la loi SRU dont le taux légal est {rate_text} (CCH L302-5: 20 % ou 25 %)",
+        "{name}: commune liable to the SRU law whose legal rate is {rate_text_en} (CCH L302-5: 20% or 25%)"),
+    "check.SRU-CARENCE": (
+        "{label}: commune carencée, {family:n} logements familiaux dont {plai_plus:n} PLAI/PLUS ({share:%}; "
+        "minimum {limit:%}, PLS exclus; C. urb. L111-24)",
+        "{label}: commune under a carence order, {family:n} family homes of which {plai_plus:n} PLAI/PLUS "
+        "({share:%}; at least {limit:%}, PLS excluded; C. urb. L111-24)"),
+    "check.ANRU-RECONSTITUTION": (
+        "{label}: reconstitution de l'offre {problem}",
+        "{label}: rebuilt social offer {problem_en}"),
+    "check.rate.blank": ("vide", "blank"),
+    "check.rate.differ": ("{rate} dans la couche communes mais {published} dans l'inventaire SRU",
+                          "{rate} in the communes layer but {published} in the SRU inventory"),
+    "check.anru.inside": ("dans le QPV {qpv} (en règle générale hors du quartier)",
+                          "inside the QPV {qpv} (as a rule outside the quarter)"),
+    "check.anru.plai": ("avec {share} de PLAI (minimum {limit})", "with {share} PLAI (at least {limit})"),
     "check.DENSITY-LOW": ("{label}: {density:n1} logements/ha pour un minimum de {minimum:n} logements/ha",
                           "{label}: {density:n1} homes/ha for a minimum of {minimum:n} homes/ha"),
     "check.ZAN-EXTENSION": (
@@ -220,7 +237,7 @@ LABELS |= {
 
 STATUS_EN = {"repérage": "identified", "études": "studies", "PC déposé": "permit filed",
              "PC accordé": "permit granted", "travaux": "works", "livré": "delivered",
-             "abandonné": "abandoned"}
+             "abandonné": "abandoned", "recours": "under appeal", "suspendu": "on hold"}
 
 
 def t(key: str, lang: str = "fr", **values) -> str:

@@ -5,7 +5,7 @@ from . import schema
 
 STATUS_COLORS = {"repérage": "#bdbdbd", "études": "#64b5f6", "PC déposé": "#ffd54f",
                  "PC accordé": "#ffa726", "travaux": "#ef6c00", "livré": "#2e7d32",
-                 "abandonné": "#424242"}
+                 "abandonné": "#424242", "recours": "#c62828", "suspendu": "#8d6e63"}
 FRICHE_COLORS = {"friche potentielle": "#a1887f", "friche sans projet": "#d84315",
                  "friche avec projet": "#f9a825", "friche reconvertie": "#43a047"}
 HORIZON_COLORS = {"court terme": "#0d47a1", "moyen terme": "#42a5f5", "long terme": "#b3e5fc"}

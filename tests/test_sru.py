@@ -146,7 +146,88 @@ def test_sru_figures_reproducible_by_hand_from_inventory_and_schemes(call_path, 
 
 def test_a_liable_commune_with_no_rate_is_an_error_naming_it(demo_store, invoke):
     edits.edit(demo_store, "communes", "62952", {"sru_rate_required": None})
+    sru.base(demo_store, S)  # the demo's inventory still gives its rate
+    edits.end(demo_store, "sru", "62952-2024")
     with pytest.raises(Exception, match="62952 .* is liable to SRU but has no legal rate"):
         sru.base(demo_store, S)
     r = invoke("sru", "figures", "--store", demo_store.path)
     assert r.exit_code == 1 and "62952" in r.output and "no legal rate" in r.output
+
+
+# -- rules -------------------------------------------------------------------------------------------------
+def _findings(store, rule):
+    from plhgis import checks
+    return checks.run_checks(store, rules=[rule], settings=S)
+
+
+def test_carence_rule_l111_24_counts_plai_plus_of_family_homes(demo_store):
+    found = {f.feature_id: f for f in _findings(demo_store, "SRU-CARENCE")}
+    assert set(found) == {"P-62952-0001", "P-62952-0002"}  # 62952 is carencée in the demo
+    f = found["P-62952-0001"]
+    assert f.figures["family_homes"] == 14 and f.figures["plai_plus"] == 2 and "L111-24" in f.message
+    # 30 % of PLAI/PLUS (PLS excluded) closes it; houses (not collective) are out of the rule
+    edits.edit(demo_store, "projects", "P-62952-0001", {"lls_plai": 3, "lls_plus": 2, "lls_pls": 0})
+    edits.edit(demo_store, "projects", "P-62952-0002", {"collective": 0})
+    assert not _findings(demo_store, "SRU-CARENCE")
+
+
+def test_carence_rule_reads_the_inventory(demo_store):
+    edits.edit(demo_store, "sru", "62953-2024", {"carencee": 1})  # the inventory says so, not the communes
+    p = edits.add(demo_store, "projects", {"name": "Collectif gare", "commune": "62953", "homes_total": 20,
+                                           "lls_pls": 10, "status": "études"})
+    assert p.id in {f.feature_id for f in _findings(demo_store, "SRU-CARENCE")}
+
+
+def test_anru_reconstitution_outside_the_qpv_with_60_percent_plai(demo_store):
+    (f,) = _findings(demo_store, "ANRU-RECONSTITUTION")
+    assert f.feature_id == "P-62951-0007" and "dans le QPV" in f.message and "60 %" in f.message
+    edits.edit(demo_store, "projects", "P-62951-0007", {"lls_plai": 6, "lls_plus": 4, "lls_pls": 0})
+    (f,) = _findings(demo_store, "ANRU-RECONSTITUTION")  # still inside the quarter
+    assert "PLAI" not in f.message and f.figures["plai_share"] == 0.6
+
+
+def test_the_40_percent_rule_reads_the_inventory_rate(demo_store):
+    assert any(f.commune == "62950" for f in _findings(demo_store, "LLS-HIGH-SHARE"))  # 46 % computed
+    edits.add(demo_store, "sru", {"commune": "62950", "vintage": 2025, "lls_stock": 4000, "sru_rate": 0.3,
+                                  "target_rate": 0.25, "liable": 1})  # a newer vintage
+    assert not any(f.commune == "62950" for f in _findings(demo_store, "LLS-HIGH-SHARE"))  # 30 % published
+
+
+def test_a_finding_closed_by_a_recorded_ground(demo_path, invoke):
+    r = invoke("check", "--rule", "LLS-HIGH-SHARE", "--commune", "62950", "--store", demo_path, "--strict")
+    assert r.exit_code == 1
+    ids = [w[1] for w in map(str.split, r.output.splitlines()) if w[:1] == ["LLS-HIGH-SHARE"] and w[1][:2] == "P-"]
+    for fid in ids:
+        r = invoke("ack", "LLS-HIGH-SHARE", fid, "--ground", "reconstitution de l'offre", "--store", demo_path,
+                   "--user", "anne")
+        assert r.exit_code == 0 and f"+ acknowledgements LLS-HIGH-SHARE-{fid}" in r.output
+    r = invoke("check", "--rule", "LLS-HIGH-SHARE", "--commune", "62950", "--store", demo_path, "--strict")
+    assert r.exit_code == 0 and "[justifié: reconstitution de l'offre]" in r.output
+    assert f"({len(ids)} justifiés, clos)" in r.output
+    hist = GeoPackageStore(demo_path).history("acknowledgements")
+    assert len(hist) == len(ids) and set(hist["user"]) == {"anne"}
+    # a new ground replaces the old one, the history keeps both
+    r = invoke("ack", "LLS-HIGH-SHARE", ids[0], "--ground", "public spécifique", "--store", demo_path)
+    assert "~ acknowledgements" in r.output and "public spécifique" in r.output
+    r = invoke("check", "--rule", "LLS-HIGH-SHARE", "--format", "json", "--store", demo_path)
+    assert '"ground": "public spécifique"' in r.output
+
+
+def test_acknowledging_what_is_not_a_finding_is_refused(demo_path, invoke):
+    r = invoke("ack", "LLS-HIGH-SHARE", "P-62950-9999", "--ground", "x", "--store", demo_path)
+    assert r.exit_code == 1 and "no LLS-HIGH-SHARE finding for P-62950-9999 today" in r.output
+    r = invoke("ack", "NOPE", "P-62950-0001", "--ground", "x", "--store", demo_path)
+    assert r.exit_code == 1 and "unknown rule" in r.output
+    r = invoke("ack", "LLS-HIGH-SHARE", "P-62950-0001", "--store", demo_path)
+    assert r.exit_code == 2 and "--ground" in r.output
+
+
+def test_sru_rate_rule_names_the_commune_with_a_blank_odd_or_disputed_rate(demo_store):
+    (f,) = _findings(demo_store, "SRU-RATE")  # the demo's inventory says 25 % for Givenchy, 20 % elsewhere
+    assert f.feature_id == "62956" and "20 % dans la couche communes mais 25 % dans l'inventaire SRU" in f.message
+    edits.end(demo_store, "sru", "62952-2024")
+    edits.edit(demo_store, "communes", "62952", {"sru_rate_required": None})
+    edits.edit(demo_store, "communes", "62953", {"sru_rate_required": 0.22})
+    found = {f.feature_id: f for f in _findings(demo_store, "SRU-RATE")}
+    assert set(found) == {"62952", "62953", "62956"} and found["62952"].severity == "error"
+    assert "taux légal est vide" in found["62952"].message and "22 %" in found["62953"].message
