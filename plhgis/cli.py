@@ -616,6 +616,29 @@ def targets_cmd(store, commune, fmt):
     click.echo(render(frame, fmt, targets_mod.TABLE_COLUMNS if fmt == "table" else None, max_width=24))
 
 
+@cli.command()
+@store_option
+@click.option("--year", type=int, required=True, help="The year reviewed, e.g. 2025.")
+@click.option("--compare", type=int, help="A second year set side by side, e.g. 2024.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file [default: maps/bilan-YEAR.html]; "
+              "the XLSX goes next to it.")
+@click.option("--overwrite", is_flag=True, help="Replace existing files.")
+def bilan(store, year, compare, output, overwrite):
+    """The yearly PLH review (CCH L302-3): homes authorised, started and delivered against the yearly
+    split; loans, assisted ownership, demolitions and net output, land, mid-term; SRU trajectory.
+
+    \b
+        plhgis bilan --year 2025
+        plhgis bilan --year 2025 --compare 2024 -o maps/bilan-2025.html --overwrite
+    """
+    from . import bilan as bilan_mod
+
+    report = bilan_mod.review(_open(store), year, compare)
+    paths = bilan_mod.write(report, output or Path("maps") / f"bilan-{year}.html", overwrite=overwrite)
+    for path in paths:
+        click.echo(str(path))
+
+
 @cli.command("review-plu")
 @store_option
 @click.argument("insee")

@@ -248,6 +248,7 @@ TARGETS = Layer(
         _year("period_start"), _year("period_end"),
         _count("homes_target"), _count("lls_target"), _count("accession_aidee_target"),
         Field("yearly_split", doc="e.g. 40|40|40|40|40|40"),
+        _count("net_homes_target", doc="objectif de production nette (logements neufs moins démolitions)"),
     ),
 )
 

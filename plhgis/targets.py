@@ -12,7 +12,7 @@ in the communes layer still gets a row, so no home is lost.
 
 Which homes count within the PLH period: schemes not abandoned whose delivery year falls in the
 period, or with no delivery year yet (still in the pipeline; DATA findings ask for the year).
-Certain = PC accordé, travaux, livré; probable = PC déposé, études; possible = repérage.
+Certain = PC accordé, travaux, livré; probable = PC déposé, études, recours; possible = repérage, suspendu.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from .errors import PlhgisError, unknown_commune
 from .settings import Settings, load_settings
 
 CERTAIN = ("PC accordé", "travaux", "livré")
-PROBABLE = ("PC déposé", "études")
+PROBABLE = ("PC déposé", "études", "recours")  # a permit under appeal is not yet certain; suspendu: possible
 RENEWAL = ("friche", "dent creuse", "renouvellement urbain")
 REUSED = ("friche", "renouvellement urbain")  # land already artificialised
 SOCIAL = list(schema.SOCIAL_RENT_FIELDS)
