@@ -495,7 +495,7 @@ rule("SRU-CATCHUP", "warning", "Commune SRU déficitaire: le locatif social fina
                  & (r["sru_catchup_programmed"] < r["sru_catchup_target"]),
                  {"sru_rate_now": "sru_rate_now", "sru_rate_required": "sru_rate_required",
                   "sru_missing": "missing", "sru_catchup_target": "catchup_target",
-                  "sru_catchup_programmed": "catchup_programmed"}))
+                  "sru_catchup_programmed": "catchup_programmed", "sru_objective_kind": "objective_kind"}))
 
 
 @rule("SRU-MIX", "warning", "Commune SRU déficitaire: moins de 30 % de PLAI ou plus de 30 % de PLS "

@@ -183,9 +183,11 @@ LABELS |= {
         "({lls_coverage:%})"),
     "check.SRU-CATCHUP": (
         "{name}: taux SRU {sru_rate_now:%} pour {sru_rate_required:%} exigés; {sru_catchup_programmed:n} LLS "
-        "financés sur la période triennale pour un objectif de rattrapage de {sru_catchup_target:n}",
+        "financés sur la période triennale pour un objectif de rattrapage de {sru_catchup_target:n} "
+        "({sru_objective_kind})",
         "{name}: SRU rate {sru_rate_now:%} for {sru_rate_required:%} required; {sru_catchup_programmed:n} "
-        "social rented homes funded over the three-year period for a catch-up target of {sru_catchup_target:n}"),
+        "social rented homes funded over the three-year period for a catch-up target of {sru_catchup_target:n} "
+        "({sru_objective_kind})"),
     "check.SRU-MIX": (
         "{name}: {sru_plai_share:%} de PLAI (minimum {plai_min:%}) et {sru_pls_share:%} de PLS (maximum "
         "{pls_max:%}) sur {sru_catchup_programmed:n} LLS",

@@ -31,9 +31,10 @@ _ALIASES = {
     "name": r"nom_commune|commune|libgeo|nom",
     "epci_siren": r"code_siren_epci|siren_epci|epci_siren|code_epci",
     "population": r"population(_municipale)?(_\d\d_\d\d_\d{4})?|pmun",
-    "lls_stock": r"nombre_lls(_inventaire)?(_au_\d\d_\d\d_\d{4})?|nb_lls|lls|logements_sociaux|nombre_ls",
+    "lls_stock": r"(nombre|nb)_(de_)?(lls|ls|logements_sociaux)(_inventaire)?(_au_\d\d_\d\d_\d{4})?|lls"
+                 r"|logements_sociaux|parc_social",
     "main_residences": r"(nombre_)?(de_)?residences_principales.*|nb_rp|rp",
-    "sru_rate": r"taux_(sru|lls|ls)(_au_\d\d_\d\d_\d{4})?",
+    "sru_rate": r"taux_(sru|lls|ls|de_lls|logements_sociaux)(_au_\d\d_\d\d_\d{4})?",
     "target_rate": r"taux_(cible|legal|obligation)(_commune)?(_\d{4}_\d{4})?",
     "deficient": r"(commune_)?deficitaire",
     "carencee": r"(commune_)?carencee",

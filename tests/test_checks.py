@@ -221,9 +221,10 @@ def case_lls_high_share(s):
 
 
 def case_sru_catchup(s):
-    # A misses 0.25 × 4000 − 400 = 600 LLS: catch-up 33 % → 198 over 2023–2025; C misses 20 → 7
+    # A misses 0.25 × 4000 − 400 = 600 LLS: catch-up 33 % → 198 over 2023–2025; C misses 20, within
+    # 2 points of its 20 %: the whole gap (CCH L302-8 VII, a setting) → 20, which C finances
     put(s, "projects", [scheme("A", homes=50, lls_plus=50, permit_year=2024),
-                        scheme("C", commune="62003", where=(500, 2500), lls_plus=10, permit_year=2024)])
+                        scheme("C", commune="62003", where=(500, 2500), homes=20, lls_plus=20, permit_year=2024)])
     return {"62001"}, {"62003", "62002"}
 
 

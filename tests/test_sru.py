@@ -231,3 +231,33 @@ def test_sru_rate_rule_names_the_commune_with_a_blank_odd_or_disputed_rate(demo_
     found = {f.feature_id: f for f in _findings(demo_store, "SRU-RATE")}
     assert set(found) == {"62952", "62953", "62956"} and found["62952"].severity == "error"
     assert "taux légal est vide" in found["62952"].message and "22 %" in found["62953"].message
+
+
+def test_a_dreal_layout_in_utf8_with_its_own_headers(tmp_path, invoke):
+    """Another layout: other headers, UTF-8 with BOM, a published main-residence count and a notified
+    objective whose header carries the period."""
+    path = tmp_path / "plh.gpkg"
+    invoke("init", "--store", path)
+    f = tmp_path / "bilan-triennal-dreal.csv"
+    f.write_text("INSEE;Commune;Nb LLS au 01/01/2025;Résidences principales;Taux LLS au 01/01/2025;Taux légal;"
+                 "Déficitaire;Carencée;Objectif triennal 2026-2028\n"
+                 "62033;Annay;340;1 850;18,38 %;20 %;1;0;34\n", encoding="utf-8-sig")
+    r = invoke("import", "sru", f, "--store", path)
+    assert r.exit_code == 0, r.output
+    (row,) = GeoPackageStore(path).read("sru").to_dict("records")
+    assert (row["id"], row["vintage"], row["lls_stock"], row["main_residences"]) == ("62033-2025", 2025, 340, 1850)
+    assert (row["sru_rate"], row["target_rate"], row["notified_objective"], row["period_start"]) == (
+        0.1838, 0.2, 34, 2026)
+
+
+def test_targets_read_the_inventory_and_say_estimation_or_notified(call_path, invoke):
+    from plhgis import targets
+
+    store = GeoPackageStore(call_path)
+    rows = targets.progress(store, settings=S).set_index("commune")
+    assert rows.loc["62033", "sru_rate_required"] == 0.2 and rows.loc["62033", "sru_missing"] == 34
+    assert (rows.loc["62033", "sru_catchup_target"], rows.loc["62033", "sru_objective_kind"]) == (34, "estimation")
+    assert rows.loc["62861", "sru_catchup_target"] == 28 and rows.loc["62498", "sru_objective_kind"] == ""
+    invoke("sru", "edit", "62861-2024", "--notified-objective", "40", "--period-start", "2026", "--store", call_path)
+    rows = targets.progress(GeoPackageStore(call_path), settings=S).set_index("commune")
+    assert (rows.loc["62861", "sru_catchup_target"], rows.loc["62861", "sru_objective_kind"]) == (40, "notifié")
