@@ -52,6 +52,9 @@ def test_a_liable_commune_with_no_rate_is_never_given_one(demo_store):
     com = demo_store.read("communes", commune="62952").iloc[0]
     assert com.sru_status == "carencée" and com.sru_rate_required != com.sru_rate_required  # blank (NaN)
     (row,) = targets.progress(demo_store, commune="62952", settings=SETTINGS).to_dict("records")
+    assert row["sru_rate_required"] == 0.25  # the demo's SRU inventory gives it
+    edits.end(demo_store, "sru", "62952-2024")
+    (row,) = targets.progress(demo_store, commune="62952", settings=SETTINGS).to_dict("records")
     assert row["sru_rate_required"] != row["sru_rate_required"]  # blank, not a silent 25 %
     assert row["sru_missing"] != row["sru_missing"]
 
