@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import PlhgisError, StoreError
-from .targets import Territory
+from .targets import Territory, _epci_name, _num
 
 GRANTED = ("PC accordé", "travaux", "livré", "recours", "suspendu")
 STARTED = ("travaux", "livré", "suspendu")
@@ -48,11 +48,6 @@ class Bilan:
     sru: pd.DataFrame  # liable communes: inventory rate, projected rates, target rate
     demo: str | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def _num(frame, col):
-    return pd.to_numeric(frame[col], errors="coerce").fillna(0).astype(float) if col in frame else \
-        pd.Series(0.0, index=frame.index)
 
 
 def schemes(t: Territory) -> pd.DataFrame:
@@ -221,11 +216,6 @@ def _sru(store, t) -> pd.DataFrame:
         return pd.DataFrame()
     keep = ["commune", "name", "vintage", "sru_rate", "target_rate", "objective", "objective_kind"]
     return rows[keep + [c for c in rows.columns if c.startswith("rate_") and c[5:].isdigit()]]
-
-
-def _epci_name(com):
-    names = com["epci_name"].dropna().unique() if "epci_name" in com else []
-    return str(names[0]) if len(names) == 1 else "EPCI"
 
 
 # -- writing -----------------------------------------------------------------------------------------------

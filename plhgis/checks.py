@@ -522,19 +522,14 @@ def lls_high_share(t):
     return _emit("LLS-HIGH-SHARE", sub, "projects", "id", {"social": "lls", "rate": "commune_lls_rate"})
 
 
-def _inventory(t) -> pd.DataFrame:
-    """The latest SRU inventory row of each commune (empty when the sru layer is)."""
-    def build():
-        sru = t.layer("sru")
-        if not len(sru):
-            return sru
-        return sru.sort_values("vintage").groupby("commune").tail(1).set_index("commune")
-    return t._cached("inventory", build)
+def _inventory(t) -> pd.DataFrame | None:
+    """The latest SRU inventory row of each commune (None when the sru layer is empty)."""
+    return t.inventory
 
 
 def _inventory_rates(t) -> dict:
     inv = _inventory(t)
-    return {} if not len(inv) else inv["sru_rate"].dropna().to_dict()
+    return {} if inv is None else inv["sru_rate"].dropna().to_dict()
 
 
 @rule("SRU-RATE", "error", "Commune soumise à la loi SRU sans taux légal, avec un taux que la loi ne fixe pas "
@@ -544,7 +539,7 @@ def sru_rate(t):
     s = t.settings
     inv = _inventory(t)
     own = pd.to_numeric(com["sru_rate_required"], errors="coerce").astype(float)
-    published = com["insee"].map(inv["target_rate"]).astype(float) if len(inv) else own * np.nan
+    published = com["insee"].map(inv["target_rate"]).astype(float) if inv is not None else own * np.nan
     rate = own.fillna(published)
     liable = com["sru_status"].isin(["soumise", "carencée"])
     legal = rate.round(4).isin([0.0, round(s.sru_rate_low, 4), round(s.sru_rate_high, 4)])
@@ -574,7 +569,7 @@ def sru_carence(t):
     s = t.settings
     inv = _inventory(t)
     carencee = set(t.communes.loc[t.communes["sru_status"].eq("carencée").to_numpy(), "insee"])
-    if len(inv):
+    if inv is not None:
         carencee |= set(inv.index[pd.to_numeric(inv["carencee"], errors="coerce").eq(1).fillna(False).to_numpy()])
     p = _active(t)
     homes = p["homes"]

@@ -22,6 +22,7 @@ import pandas as pd
 from . import schema
 from .errors import PlhgisError, Problem
 from .settings import Settings, load_settings
+from .targets import Territory, _num
 
 ESTIMATE, NOTIFIED = "estimation", "notifié"
 
@@ -128,12 +129,11 @@ def from_inventory(frame: pd.DataFrame, *, file=None, rows=None, epci=None):
 
 
 # -- the objective -------------------------------------------------------------------------------------------
-def latest(store) -> pd.DataFrame:
-    """The latest vintage of each commune in the ``sru`` layer (one row per commune)."""
-    sru = store.read("sru")
+def latest(sru: pd.DataFrame) -> pd.DataFrame:
+    """The latest vintage of each commune of an ``sru`` layer frame, indexed by commune (None if empty)."""
     if not len(sru):
-        return sru
-    return sru.sort_values("vintage").groupby("commune", as_index=False).tail(1).reset_index(drop=True)
+        return None
+    return sru.sort_values("vintage").groupby("commune").tail(1).set_index("commune")
 
 
 def catchup(gap, newly, cms, s: Settings) -> tuple[float, str]:
@@ -158,7 +158,8 @@ def base(store, settings: Settings | None = None) -> pd.DataFrame:
     """
     s = settings or load_settings(store)
     com = store.read("communes")
-    inv = latest(store).set_index("commune") if store.count("sru") else pd.DataFrame()
+    inv = latest(store.read("sru"))
+    inv = pd.DataFrame() if inv is None else inv
     rows = pd.DataFrame({"commune": list(com["insee"]), "name": list(com["name"])})
     rows["polarity"] = list(com["polarity"])
     for col in ("lls_stock", "main_residences", "target_rate", "sru_rate", "vintage", "deficient", "carencee",
@@ -208,11 +209,6 @@ def objectives(store, settings: Settings | None = None, base_rows=None) -> pd.Da
 
 
 # -- the SRU count of the pipeline -----------------------------------------------------------------------------
-def _num(frame, col):
-    return pd.to_numeric(frame[col], errors="coerce").fillna(0).astype(float) if col in frame else \
-        pd.Series(0.0, index=frame.index)
-
-
 def counts(projects: pd.DataFrame, s: Settings) -> pd.DataFrame:
     """Each scheme's SRU count as the inventory counts it (CCH L302-5 IV), with its parts.
 
@@ -250,8 +246,6 @@ def figures(store, commune=None, settings: Settings | None = None, territory=Non
     """Per liable commune: inventory, objective (notified or estimated), current period's financing
     against it with the PLAI/PLS mix, and the projected rate at the end of each triennial period
     and of the PLH. Every figure sums `scheme_counts` rows (see `traced`)."""
-    from .targets import Territory
-
     t = territory or Territory(store, settings)
     s = t.settings
     t.require_commune(commune)
@@ -307,8 +301,6 @@ def scheme_counts(t) -> pd.DataFrame:
 
 def traced(store, commune, settings=None, territory=None) -> pd.DataFrame:
     """The schemes behind one commune's SRU figures: each scheme's count and the years it counts."""
-    from .targets import Territory
-
     t = territory or Territory(store, settings)
     t.require_commune(commune)
     c = scheme_counts(t)

@@ -101,6 +101,13 @@ class Territory:
         return self._cache[key]
 
     @property
+    def inventory(self) -> pd.DataFrame | None:
+        """The latest SRU inventory row of each commune, indexed by commune (None when none is loaded)."""
+        from .sru import latest
+
+        return self._cached("inventory", lambda: latest(self.layer("sru")))
+
+    @property
     def period(self):
         return self._cached("period", lambda: self.settings.period(self.layer("targets")))
 
@@ -354,10 +361,9 @@ def _ratios(rows):
 
 def _from_inventory(t, rows):
     """Fill the SRU figures the communes layer leaves blank from the latest SRU inventory."""
-    inv = t.layer("sru")
-    if not len(inv):
+    inv = t.inventory
+    if inv is None:
         return
-    inv = inv.sort_values("vintage").groupby("commune").tail(1).set_index("commune")
     for col, src in (("sru_rate_required", "target_rate"), ("main_residences", "main_residences"),
                      ("lls_stock", "lls_stock")):
         rows[col] = pd.to_numeric(rows[col], errors="coerce").astype(float).fillna(
@@ -374,8 +380,7 @@ def _catchup(t, communes, required, rate, missing):
     from .sru import ESTIMATE, NOTIFIED, catchup
 
     s = t.settings
-    inv = t.layer("sru")
-    inv = inv.sort_values("vintage").groupby("commune").tail(1).set_index("commune") if len(inv) else None
+    inv = t.inventory
 
     def flag(col):
         return communes.map(inv[col]).eq(1).fillna(False).to_numpy() if inv is not None else [False] * len(communes)
