@@ -128,6 +128,9 @@ def review(store, year: int, compare: int | None = None, settings=None, permits:
         grid[flow] = grid.set_index(["commune", "year"]).index.map(counted).astype(float)
     grid[list(FLOWS)] = grid[list(FLOWS)].fillna(0)
     notes = []
+    unknown = sorted(set(scopes["polarity"]) - set(s.polarity_levels) - {"(sans polarité)"})
+    if unknown:
+        notes.append("polarités hors de la liste du territoire (réglage polarity_levels): " + ", ".join(unknown))
     if permits is not None:  # Sitadel permits replace the schemes' own permit and start counts
         by = permits.groupby(["commune", "year"])[["authorised", "started"]].sum()
         idx = grid.set_index(["commune", "year"]).index

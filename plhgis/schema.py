@@ -72,8 +72,6 @@ PLOT_HORIZON = ("court terme", "moyen terme", "long terme")
 PLOT_OWNERSHIP = ("public", "privé", "EPF")
 PLOT_STATUS = ("identifié", "mobilisable", "en projet", "bâti")
 SRU_STATUS = ("soumise", "carencée", "exemptée", "non soumise")
-POLARITY = ("pôle urbain", "pôle relais", "pôle de proximité", "commune rurale")  # defaults: each SCoT sets
-# its own levels (settings.polarity_levels); another level is kept, with a warning
 RESIDENCE_KIND = ("résidence autonomie", "résidence étudiante", "FJT", "pension de famille", "résidence sociale",
                   "aire d'accueil des gens du voyage", "terrain familial locatif", "autre")
 SECTOR_KIND = ("centralité", "ORT/ACV", "PVD", "NPNRU", "ERBM", "gare/transports", "OPAH-RU", "autre")
@@ -234,7 +232,7 @@ COMMUNES = Layer(
         _count("lls_stock", doc="logements locatifs sociaux (inventaire SRU)"),
         Field("sru_rate_required", "float", min=0, max=0.25, doc="0, 0.20 or 0.25"),
         Field("sru_status", enum=SRU_STATUS),
-        Field("polarity", enum=POLARITY, strict_enum=False, doc="armature urbaine (levels: settings.polarity_levels)"),
+        Field("polarity", doc="armature urbaine: a level the territory defines (setting polarity_levels)"),
         Field("density_min", "float", min=0, doc="logements/ha minimum"),
     ),
 )

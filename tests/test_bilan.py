@@ -121,3 +121,13 @@ def test_bilan_renders_in_a_browser(demo_path, invoke, tmp_path):
             assert b.js("return document.querySelectorAll('svg.chart').length") >= 2
             png = b.screenshot(tmp_path / f"bilan-{width}.png")
             assert painted_share(png, background=((250, 250, 250), (255, 255, 255))) > 0.05
+
+
+def test_polarity_levels_are_the_territory_s_own(demo_store):
+    levels = {"cœur d'agglomération": 1.0, "pôle d'appui": 2.0}
+    for code, level in (("62950", "cœur d'agglomération"), ("62951", "pôle d'appui"), ("62952", "bourg")):
+        edits.edit(demo_store, "communes", code, {"polarity": level})  # no fixed list refuses them
+    report = bilan.review(demo_store, 2025, settings=Settings(reference_year=2026, polarity_levels=levels))
+    pols = report.yearly[(report.yearly["scope"] == "polarité") & (report.yearly["year"] == 2025)]
+    assert list(pols.sort_values("level")["code"])[:2] == ["cœur d'agglomération", "pôle d'appui"]
+    assert "bourg" in set(pols["code"]) and any("bourg" in n for n in report.notes)
