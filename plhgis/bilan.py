@@ -139,6 +139,7 @@ def review(store, year: int, compare: int | None = None, settings=None, permits:
         notes.append("autorisations et mises en chantier: permis (Sitadel)")
     yt = _yearly_targets(targets, start, end)
     grid = grid.merge(yt, on=["commune", "year"], how="left")
+    grid["target"] = pd.to_numeric(grid["target"], errors="coerce").astype(float)  # no targets: NaN
     grid = grid.merge(scopes, on="commune", how="left")
     yearly = _by_scope(grid, ["year"], list(FLOWS) + ["target"], t)
     summary = pd.concat([_summary(sc, scopes, targets, y, (start, end, mid), t) for y in dict.fromkeys(
@@ -218,7 +219,8 @@ def _sru(store, t) -> pd.DataFrame:
     except PlhgisError:
         return pd.DataFrame()
     keep = ["commune", "name", "vintage", "sru_rate", "target_rate", "objective", "objective_kind"]
-    return rows[keep + [c for c in rows.columns if c.startswith("rate_") and c[5:].isdigit()]]
+    rates = [c for c in rows.columns if c.startswith("rate_") and c[5:].isdigit()]
+    return rows[keep + rates].sort_values("sru_rate", ascending=False).reset_index(drop=True)
 
 
 # -- writing -----------------------------------------------------------------------------------------------
@@ -304,7 +306,7 @@ def bar_chart(yearly: pd.DataFrame, title: str) -> str:
                          f'{row.year}: {_e(_n(v))}</title></rect>')
         parts.append(f'<text x="{x0 + 1.5 * bar:.1f}" y="{h - bottom + 16}" text-anchor="middle" class="ax">'
                      f'{row.year}</text>')
-        if row.target == row.target:
+        if pd.notna(row.target):
             points.append(f"{x0 + 1.5 * bar:.1f},{h - bottom - row.target * scale:.1f}")
     if points:
         parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{COLOURS["target"]}" '
@@ -320,7 +322,8 @@ def sru_chart(sru: pd.DataFrame) -> str:
     ends = sorted(int(c[5:]) for c in sru.columns if c.startswith("rate_") and c[5:].isdigit())
     vint = int(sru["vintage"].dropna().min()) if sru["vintage"].notna().any() else ends[0] - 1
     xs = [vint, *ends]
-    w, h, left, bottom, top = 720, 300, 48, 34, 40
+    w, left, bottom, top = 720, 48, 34, 40
+    h = max(300, 15 * len(sru) + top + bottom + 10)  # room for one label per commune
     hi = _nice(max(0.3, float(np.nanmax(sru[["sru_rate", "target_rate", *[f"rate_{e}" for e in ends]]]
                                        .to_numpy(float)))))
     scale = (h - bottom - top) / hi
@@ -352,7 +355,7 @@ def sru_chart(sru: pd.DataFrame) -> str:
                          'stroke-dasharray="3 3" stroke-width="1"/>')
         last = values[-1] if values[-1] == values[-1] else row.sru_rate
         labels.append((h - bottom - last * scale + 4, colour, f"{str(row.name)[:16]} {_p(last)}"))
-    for y, (_, colour, text) in zip(_spread([lab[0] for lab in labels], 15), labels):
+    for y, (_, colour, text) in zip(_spread([lab[0] for lab in labels], 15, h - bottom), labels):
         parts.append(f'<text x="{w - 160}" y="{y:.1f}" class="lab" fill="{colour}">{_e(text)}</text>')
     parts.append('<text x="48" y="16" class="ax">— taux projeté (fin de période triennale / fin du PLH)'
                  '   - - - taux légal</text>')
@@ -365,13 +368,14 @@ def _nice(value: float) -> float:
     return float(next(m * power for m in (1, 1.2, 1.6, 2, 2.4, 3, 4, 6, 8, 10) if m * power >= value - 1e-9))
 
 
-def _spread(ys: list[float], gap: float = 13) -> list[float]:
-    """Label heights pushed apart so that no two overlap (order kept)."""
+def _spread(ys: list[float], gap: float = 13, bottom: float = float("inf")) -> list[float]:
+    """Label heights pushed apart so that no two overlap (order kept), lifted to end above `bottom`."""
     order = sorted(range(len(ys)), key=lambda i: ys[i])
     out = list(ys)
     for a, b in zip(order, order[1:]):
         out[b] = max(out[b], out[a] + gap)
-    return out
+    lift = max(0.0, max(out, default=0) - bottom)
+    return [y - lift for y in out]
 
 
 def _legend(items, x, y) -> str:

@@ -272,8 +272,9 @@ def figures(store, commune=None, settings: Settings | None = None, territory=Non
         stock, rp = _at(rows, c, vintages, end, s)
         rows[f"rate_{end}"] = (stock / rp.where(rp > 0)).round(4)
     rows["rate_plh_end"] = rows[f"rate_{plh_end}"]
-    rows["schemes_financed"] = rows["commune"].map(
-        fin[fin["sru_homes"] > 0].groupby("commune")["id"].agg(lambda ids: " ".join(sorted(ids)))).fillna("")
+    ids = rows["commune"].map(fin[fin["sru_homes"] > 0].groupby("commune")["id"].agg(lambda x: " ".join(sorted(x))))
+    rows["schemes_financed"] = ids.astype(object).where(ids.notna(), "")
+    rows["vintage"] = rows["vintage"].astype("Int64")
     return rows
 
 

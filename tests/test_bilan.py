@@ -131,3 +131,16 @@ def test_polarity_levels_are_the_territory_s_own(demo_store):
     pols = report.yearly[(report.yearly["scope"] == "polarité") & (report.yearly["year"] == 2025)]
     assert list(pols.sort_values("level")["code"])[:2] == ["cœur d'agglomération", "pôle d'appui"]
     assert "bourg" in set(pols["code"]) and any("bourg" in n for n in report.notes)
+
+
+def test_a_store_with_communes_only_reviews_to_zeros(tmp_path, invoke, shared_data):
+    """The shape a real store has on day one: communes and the SRU inventory, no target, no scheme."""
+    path = tmp_path / "plh.gpkg"
+    invoke("init", "--store", path)
+    invoke("import", "communes", shared_data / "territoire/communes_call_capso.geojson", "--epci", "246200364",
+           "--store", path)
+    invoke("import", "sru", shared_data / "sru/donnees-sru-2025.csv", "--epci", "246200364", "--store", path)
+    r = invoke("bilan", "--year", "2025", "--store", path, "-o", tmp_path / "bilan.html")
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "bilan.html").read_text(encoding="utf-8")
+    assert "CA de Lens - Liévin" in text and "Trajectoire SRU" in text and "Annay" in text
