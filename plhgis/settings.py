@@ -47,7 +47,8 @@ CCH_L302_8_3DS = ("CCH art. L302-8 in force since 23 Feb 2022 (loi 3DS n° 2022-
                   "LEGIARTI000045211201)")
 UNCONFIRMED = " — NOT CONFIRMED against the article text (sections VII to X not found); check with the DDT(M)"
 CCH_L302_5_IV = "CCH art. L302-5 IV (what the SRU inventory counts)" + UNCONFIRMED
-C_URB_L111_24 = "Code de l'urbanisme art. L111-24 (commune carencée, arrêté CCH L302-9-1)"
+C_URB_L111_24 = ("Code de l'urbanisme art. L111-24 = CCH L302-9-1-2 (commune carencée by an arrêté CCH L302-9-1; "
+                 "800 m² of floor area for housing: CE 11 Feb 2025 n° 491009)")
 NPNRU_RGA = "ANRU, règlement général de l'NPNRU (reconstitution de l'offre hors QPV, PLAI majoritaires)" + UNCONFIRMED
 LOCAL = "local choice (PLH / SCoT of the EPCI); DESIGN §6 default"
 
