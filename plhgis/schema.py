@@ -163,6 +163,7 @@ PROJECTS = Layer(
         _count("demolished", doc="logements démolis par l'opération"),
         _count("demolished_lls", doc="dont logements locatifs sociaux démolis"),
         Field("reconstitution", "int", min=0, max=1, doc="1: reconstitution de l'offre démolie (ANRU/NPNRU)"),
+        _count("lls_sold", doc="logements HLM vendus à leurs occupants (année de vente: delivery_year)"),
         Field("floor_area_m2", "float", min=0, doc="surface de plancher d'habitation (m²)"),
         Field("collective", "int", min=0, max=1, doc="1: immeuble collectif (règle L111-24)"),
     ),

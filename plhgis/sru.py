@@ -213,8 +213,9 @@ def counts(projects: pd.DataFrame, s: Settings) -> pd.DataFrame:
     """Each scheme's SRU count as the inventory counts it (CCH L302-5 IV), with its parts.
 
     Columns: social (PLAI+PLUS+PLS), brs, psla, anah, residence_equiv (places × the kind's
-    equivalence, rounded down), sru_homes (their sum), demolished_lls (leaving the stock),
-    rp_added (ordinary homes: homes_total less the specific ones), rp_removed (demolished).
+    equivalence, rounded down), sru_homes (their sum), demolished_lls (leaving the stock), sold
+    (HLM homes sold, leaving hlm_sold_years later), rp_added (ordinary homes: homes_total less the
+    specific ones), rp_removed (demolished).
     """
     p = projects
     out = pd.DataFrame({"id": p["id"], "name": p["name"], "commune": p["commune"]}, index=p.index)
@@ -225,6 +226,7 @@ def counts(projects: pd.DataFrame, s: Settings) -> pd.DataFrame:
     out["residence_equiv"] = np.floor(_num(p, "residence_places") * factor + 1e-9)
     out["sru_homes"] = out[["social", "brs", "psla", "anah", "residence_equiv"]].sum(axis=1)
     out["demolished_lls"] = _num(p, "demolished_lls")
+    out["sold"] = _num(p, "lls_sold")
     out["rp_added"] = (_num(p, "homes_total") - _num(p, "specifique")).clip(lower=0)
     out["rp_removed"] = _num(p, "demolished")
     out["delivery_year"] = pd.to_numeric(p["delivery_year"], errors="coerce")
@@ -281,13 +283,15 @@ def figures(store, commune=None, settings: Settings | None = None, territory=Non
 def _at(rows, c, vintages, end, s):
     """Stock and main residences at the end of year `end`: the inventory plus the schemes delivered
     from the inventory's 1 January to `end`, less the social homes demolished; PSLA homes leave
-    the count psla_count_years after delivery."""
+    the count psla_count_years after delivery, HLM homes sold hlm_sold_years after the sale."""
     vint = c["commune"].map(dict(zip(rows["commune"], vintages)))
     delivered = c["delivery_year"].between(vint, end)
     psla_gone = delivered & (c["delivery_year"] + s.psla_count_years <= end)
     gain = (c["sru_homes"] - c["psla"].where(psla_gone, 0)).where(delivered, 0)
     demolished = c["demolition_year"].between(vint, end)
-    stock = gain - c["demolished_lls"].where(demolished, 0)
+    # HLM homes sold to their occupants stay counted hlm_sold_years after the sale, then leave
+    leaves = (c["delivery_year"] + s.hlm_sold_years).between(vint + 1, end)
+    stock = gain - c["demolished_lls"].where(demolished, 0) - c["sold"].where(leaves, 0)
     rp = c["rp_added"].where(delivered, 0) - c["rp_removed"].where(demolished, 0)
     g = pd.DataFrame({"commune": c["commune"], "stock": stock, "rp": rp}).groupby("commune").sum()
     return (rows["lls_stock"] + rows["commune"].map(g["stock"]).fillna(0),
@@ -306,7 +310,7 @@ def traced(store, commune, settings=None, territory=None) -> pd.DataFrame:
     t.require_commune(commune)
     c = scheme_counts(t)
     cols = ["id", "name", "status", "financed_year", "delivery_year", "plai", "plus", "pls", "brs", "psla",
-            "anah", "residence_equiv", "sru_homes", "demolished_lls", "rp_added", "rp_removed"]
+            "anah", "residence_equiv", "sru_homes", "demolished_lls", "sold", "rp_added", "rp_removed"]
     return c.loc[c["commune"] == commune, cols].reset_index(drop=True)
 
 

@@ -122,6 +122,8 @@ def test_sru_figures_reproducible_by_hand_from_inventory_and_schemes(call_path, 
     _scheme(invoke, p, "62498", "Reconstitution cité 12", homes_total=25, lls_plai=15, lls_plus=10,
             demolished=40, demolished_lls=40, reconstitution=1, status="travaux", permit_year=2026,
             start_year=2026, delivery_year=2028)
+    # Vimy: 6 HLM homes sold to their occupants in 2017: in the inventory until 2027, out by the end of 2028
+    _scheme(invoke, p, "62861", "Vente HLM rue Basly", homes_total=6, lls_sold=6, status="livré", delivery_year=2017)
     store = GeoPackageStore(p)
     rows = sru.figures(store, settings=S)
     annay, vimy, lens = (_row(rows, c) for c in ("62033", "62861", "62498"))
@@ -133,7 +135,8 @@ def test_sru_figures_reproducible_by_hand_from_inventory_and_schemes(call_path, 
     # end of 2025: + a2 (8 equivalent homes, no main residence); end of 2028: + a1 (17, 30 homes)
     assert annay["rate_2025"] == round((336 + 8) / 1849, 4)
     assert annay["rate_2028"] == annay["rate_plh_end"] == round((336 + 8 + 17) / (1849 + 30), 4)
-    assert vimy["rate_2028"] == round((312 + 10) / (1833 + 10), 4) and vimy["financed_sru"] == 0
+    assert vimy["rate_2025"] == round((312 + 0) / 1833, 4)  # the sale still counts, ANAH homes not yet in
+    assert vimy["rate_2028"] == round((312 + 10 - 6) / (1833 + 10), 4) and vimy["financed_sru"] == 0
     # Lens: 40 social homes demolished (2026), 25 rebuilt (2028): the stock and the homes both fall
     rp = round(8821 / 0.6145)
     assert lens["rate_2028"] == round((8821 - 40 + 25) / (rp - 40 + 25), 4)
