@@ -64,6 +64,7 @@ class Finding:
     figures: dict
     geometry: object = None  # shapely geometry in the store CRS, may be None
     message_en: str = ""  # the same in English (the packs and maps in English)
+    acknowledged: bool = False  # closed by an acknowledgement (rule, feature, ground): shown as closed
 
     def text(self, lang="fr") -> str:
         """The message in `lang` ("fr" or "en")."""
@@ -539,11 +540,21 @@ def sru_mix(t):
 @rule("LLS-HIGH-SHARE", "warning", "Nouveau locatif social dans une commune déjà au-dessus de 40 % de LLS: "
                                    "à justifier.")
 def lls_high_share(t):
+    """One finding per commune: the new social rent of its schemes, the schemes listed in the figures."""
     p = _active(t, period=True)
-    rate = p["declared"].map(dict(zip(t.communes["insee"], t.communes["sru_rate_now"])))
-    limit = t.settings.lls_high_share
-    sub = p.assign(rate=rate, limit=limit)[(p["social"] > 0) & (rate > limit)]
-    return _emit("LLS-HIGH-SHARE", sub, "projects", "id", {"social": "lls", "rate": "commune_lls_rate"})
+    rate = dict(zip(t.communes["insee"], t.communes["sru_rate_now"]))
+    hit = p[((p["social"] > 0) & (p["declared"].map(rate) > t.settings.lls_high_share)).to_numpy()]
+    by = hit.groupby("declared")
+    rows = _commune_rows(t)
+    sub = rows[rows["commune"].isin(by.groups)]
+    count = sub["commune"].map(by.size())
+    sub = sub.assign(social=sub["commune"].map(by["social"].sum()), count=count, rate=sub["commune"].map(rate),
+                     limit=t.settings.lls_high_share,
+                     schemes=sub["commune"].map(by["id"].agg(lambda ids: sorted(map(str, ids)))),
+                     how_many=np.where(count == 1, "check.schemes.one", "check.schemes.many"))
+    return _emit("LLS-HIGH-SHARE", sub, "communes", "commune",
+                 {"social": "lls", "rate": "commune_lls_rate", "count": "schemes_count", "schemes": "schemes"},
+                 commune="commune")
 
 
 # -- density, ZAN, PLU, capacity ------------------------------------------------------------------------------

@@ -99,6 +99,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "pack.index_sheet": ("Tableur", "Spreadsheet"),
     "pack.index_map": ("Carte du territoire", "Territory map"),
     "pack.index_checks": ("Points à vérifier sur tout le territoire", "Points to check across the territory"),
+    "report.summary": ("Synthèse par commune", "Summary by commune"),
+    "report.total": ("Total", "Total"),
+    "report.rule": ("Règle", "Rule"),
+    "report.severity": ("Gravité", "Severity"),
+    "report.all": ("toutes", "all"),
+    "report.shown": ("constats affichés", "findings shown"),
+    "report.on_map": ("voir sur la carte", "see on the map"),
+    "report.closed": ("classé", "closed"),
     "gauge.target": ("Objectif PLH {start}–{end}", "PLH target {start}–{end}"),
     "gauge.expected": ("Logements attendus dans la période", "Homes expected within the period"),
     "gauge.certain": ("engagés (PC accordé, travaux, livrés)", "committed (permit granted, works, delivered)"),
@@ -202,10 +210,12 @@ LABELS |= {
         "{name}: {sru_plai_share:%} PLAI (minimum {plai_min:%}) and {sru_pls_share:%} PLS (maximum "
         "{pls_max:%}) out of {sru_catchup_programmed:n} social rented homes"),
     "check.LLS-HIGH-SHARE": (
-        "{label}: {social:n} LLS neufs dans une commune à {rate:%} de logements sociaux (seuil {limit:%}): "
-        "justification attendue",
-        "{label}: {social:n} new social rented homes where social housing is already {rate:%} of the homes "
-        "(threshold {limit:%}): to be justified"),
+        "{name}: {social:n} LLS neufs dans {how_many:t} alors que la commune compte déjà {rate:%} de logements "
+        "sociaux (seuil {limit:%}): justification attendue",
+        "{name}: {social:n} new social rented homes in {how_many:t} where social housing is already {rate:%} of "
+        "the homes (threshold {limit:%}): to be justified"),
+    "check.schemes.one": ("1 opération", "1 scheme"),
+    "check.schemes.many": ("{count:n} opérations", "{count:n} schemes"),
     "check.DENSITY-LOW": ("{label}: {density:n1} logements/ha pour un minimum de {minimum:n} logements/ha",
                           "{label}: {density:n1} homes/ha for a minimum of {minimum:n} homes/ha"),
     "check.ZAN-EXTENSION": (

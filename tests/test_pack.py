@@ -310,3 +310,42 @@ def test_sheet_saved_again_by_libreoffice_still_imports(invoke, demo_path, pack_
     assert "~ projects P-62951-0003 status: 'PC déposé' → 'PC accordé'" in result.stdout
     assert re.search(r"~ projects P-62951-0004 delivery_year: \d+ → 2030", result.stdout), result.stdout
     assert "would change 0 added, 2 updated, 0 ended" in result.output
+
+
+def test_findings_page_summary_filters_and_map_links(demo_store, tmp_path):
+    data = maps.load(demo_store)
+    page = reports.write_check_report(data, tmp_path / "controles.html").read_text(encoding="utf-8")
+    summary = page[page.index("<table class='summary'>"):page.index("</table>")]
+    mine = [f for f in data.findings if f.commune == "62950"]
+    counts = [sum(f.severity == s for f in mine) for s in ("error", "warning", "info")]
+    row = re.search(r"<a href='#c-62950'>Souchez-la-Grande \(62950\)</a></td>((?:<td>\d+</td>){4})", summary)
+    assert [int(n) for n in re.findall(r"\d+", row.group(1))] == counts + [len(mine)]
+    assert "<th data-num=1>à corriger</th>" in summary and f"<td>{len(data.findings)}</td></tr>" in summary
+    for name in ("commune", "rule", "severity"):
+        assert f"<select data-filter='{name}'>" in page
+    assert "<option value='LLS-HIGH-SHARE'>LLS-HIGH-SHARE</option>" in page
+    items = re.findall(r"<li class='[a-z ]+' data-commune='([^']*)' data-rule='([^']*)' data-severity='([a-z]+)'",
+                       page)
+    assert len(items) == len(data.findings) and items.count(("62950", "LLS-HIGH-SHARE", "warning")) == 1
+    assert "href='territoire.html#feature=projects:P-62950-0018'" in page
+    assert "href='territoire.html#feature=communes:62950'" in page  # a commune-level finding: its commune
+
+
+def test_acknowledged_finding_is_closed_on_the_page_and_out_of_the_pack(demo_store, tmp_path):
+    data = maps.load(demo_store)
+    (high,) = [f for f in data.findings if f.rule == "LLS-HIGH-SHARE"]
+    high.acknowledged = True
+    page = reports.write_check_report(data, tmp_path / "controles.html").read_text(encoding="utf-8")
+    assert f"<li class='warning closed' data-commune='62950' data-rule='LLS-HIGH-SHARE' data-severity='warning'>" \
+           f"<b>classé</b> {html.escape(high.message)}" in page
+    pack, facts = reports.pack_html(demo_store, "62950", data=data)
+    todo = pack[pack.index("<ul class='findings'>"):]
+    assert html.escape(high.message) not in todo and facts["findings"] == len(
+        [f for f in data.findings if f.commune == "62950" and not f.acknowledged])
+
+
+def test_findings_page_with_no_findings(demo_store, tmp_path):
+    data = maps.load(demo_store)
+    data.findings = []
+    page = reports.write_check_report(data, tmp_path / "controles.html").read_text(encoding="utf-8")
+    assert "Aucun point à signaler." in page and "<select" not in page and "<script" not in page
