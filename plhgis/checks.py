@@ -26,6 +26,7 @@ import shapely
 from . import schema
 from .errors import PlhgisError
 from .labels import LABELS, t as label, value
+from .progress import steps
 from .render import render
 from .targets import EPCI, Territory, first_within, pick, progress, sms_share
 
@@ -115,14 +116,19 @@ def select_rules(rules=None) -> list[Rule]:
     return chosen
 
 
-def run_checks(store, commune=None, rules=None, settings=None, territory=None) -> list[Finding]:
-    """Run the rules over the store; the findings sorted by commune, severity, rule and id."""
+def run_checks(store, commune=None, rules=None, settings=None, territory=None, progress=None) -> list[Finding]:
+    """Run the rules over the store; the findings sorted by commune, severity, rule and id.
+
+    `progress`: see `plhgis.progress` (one step per rule).
+    """
     chosen = select_rules(rules)
     t = territory or Territory(store, settings)
     t.require_commune(commune)
     findings = []
-    for r in chosen:
-        findings.extend(r.function(t))
+    with steps(progress, len(chosen), label("progress.checks")) as bar:
+        for r in chosen:
+            findings.extend(r.function(t))
+            bar.update(1)
     if commune:
         findings = [f for f in findings if f.commune == commune]
     rank = {s: i for i, s in enumerate(SEVERITIES)}

@@ -13,6 +13,7 @@ from . import demo as demo_mod
 from . import cnig, edits, io, schema, sources
 from . import fetch as fetch_mod
 from .errors import PlhgisError
+from .progress import steps
 from .render import OUTPUT_FORMATS, render
 from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
 from .store import GeoPackageStore, open_store, store_path
@@ -216,7 +217,7 @@ def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_n
     st = _open(store, user)
     plan = edits.import_file(st, layer, file, mode=mode, crs=crs, dry_run=dry_run, source_layer=source_layer,
                              source=source_name, strict=strict, epci=epci, kind=kind, name_field=name_field,
-                             column_map=column_map)
+                             column_map=column_map, progress=_progress)
     _report(plan, layer, dry_run)
     if layer == "projects":
         from . import sheets
@@ -301,6 +302,9 @@ def _fetch_options(default_url):
 
 
 def _progress(length, label):
+    """The progress callback of every long command: a bar on a terminal's stderr, nothing when piped."""
+    if not sys.stderr.isatty():
+        return steps(None, length, label)
     return click.progressbar(length=length or 0, label=label, file=sys.stderr)
 
 
@@ -482,7 +486,7 @@ def map_(store, commune, output, lang, overwrite):
     from . import maps, outputs
 
     output = output or outputs.inside(Path("maps"), f"{commune or 'territoire'}.html")
-    path = maps.write_map(_open(store), output, commune=commune, overwrite=overwrite, lang=lang)
+    path = maps.write_map(_open(store), output, commune=commune, overwrite=overwrite, lang=lang, progress=_progress)
     click.echo(f"map written to {path}", err=True)
 
 
@@ -510,7 +514,7 @@ def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
     if bool(commune) == all_:
         raise click.UsageError("give one INSEE code or --all")
     paths = reports.write_packs(_open(store), None if all_ else [commune], out_dir, since=since, lang=lang,
-                                overwrite=overwrite, index=all_, pdf=pdf)
+                                overwrite=overwrite, index=all_, pdf=pdf, progress=_progress)
     for path in paths:
         click.echo(str(path))
 
@@ -539,7 +543,7 @@ def check(store, commune, rules, fmt, strict, list_rules):
         return
     st = _open(store)
     try:
-        found = checks_mod.run_checks(st, commune=commune, rules=rules or None)
+        found = checks_mod.run_checks(st, commune=commune, rules=rules or None, progress=_progress)
     except checks_mod.RuleError as exc:
         raise click.BadParameter(str(exc), param_hint="--rule") from None
     click.echo(checks_mod.render_findings(found, fmt, st.crs, checks_mod.commune_names(st)))

@@ -40,6 +40,7 @@ from jinja2 import Template
 from . import assets, checks, outputs, schema, targets
 from .errors import PlhgisError, unknown_commune
 from .palette import FRICHE_COLORS, HORIZON_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
+from .progress import steps
 from .labels import t, value
 from .settings import Settings
 
@@ -745,6 +746,16 @@ def store_map(store, commune=None, lang="fr", height="100%", legend_open=True) -
     return build(collect(store, commune), lang=lang, height=height, legend_open=legend_open)
 
 
-def write_map(store, path, commune=None, overwrite=False, lang="fr") -> Path:
-    """`plhgis map`: the territory (or one commune) as a self-contained HTML page."""
-    return write(to_html(store_map(store, commune, lang)), path, overwrite)
+def write_map(store, path, commune=None, overwrite=False, lang="fr", progress=None) -> Path:
+    """`plhgis map`: the territory (or one commune) as a self-contained HTML page.
+
+    `progress`: see `plhgis.progress` (read and check, draw, write).
+    """
+    with steps(progress, 3, t("progress.map", lang)) as bar:
+        data = collect(store, commune)
+        bar.update(1)
+        page = to_html(build(data, lang=lang))
+        bar.update(1)
+        path = write(page, path, overwrite)
+        bar.update(1)
+    return path

@@ -23,6 +23,7 @@ from branca.element import Element
 from . import maps, outputs, schema, sheets
 from .errors import PlhgisError, unknown_commune
 from .labels import t, value
+from .progress import steps
 
 MAP_PAGE, CHECKS_PAGE = "territoire.html", "controles.html"  # beside the packs and their index
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -52,10 +53,11 @@ def default_since(today: date | None = None) -> date:
 
 
 def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", overwrite=False,
-                index=False, pdf=False) -> list[Path]:
+                index=False, pdf=False, progress=None) -> list[Path]:
     """Write the pack of each commune (all of them when `communes` is None); with `pdf`, each as a PDF too.
 
-    With `index`, also the territory map, the findings page and index.html linking them all.
+    With `index`, also the territory map, the findings page and index.html linking them all. `progress`:
+    see `plhgis.progress` (the checks, then one step per commune and per page).
     """
     out_dir = Path(out_dir)
     data = maps.load(store)
@@ -76,18 +78,24 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
         targets += [out_dir / name for name in (MAP_PAGE, CHECKS_PAGE, "index.html")]
     outputs.check_free(targets, overwrite, hint="use --overwrite to replace the packs")
     written, done = [], []
-    for code in communes:
-        pack = write_pack(store, code, out_dir, since=since, lang=lang, data=data)
-        done.append(pack)
-        written += [pack.html, pack.xlsx]
-        if pdf:
-            from . import pdf as pdf_pack
+    with steps(progress, len(communes) + 3 * index, t("progress.packs", lang)) as bar:
+        for code in communes:
+            pack = write_pack(store, code, out_dir, since=since, lang=lang, data=data)
+            done.append(pack)
+            written += [pack.html, pack.xlsx]
+            if pdf:
+                from . import pdf as pdf_pack
 
-            written.append(pdf_pack.write_pdf(store, code, outputs.inside(out_dir, f"{code}-dossier.pdf"), since, lang, data))
-    if index:
-        written.append(maps.write(maps.to_html(maps.build(data, lang=lang)), out_dir / MAP_PAGE, overwrite=True))
-        written.append(write_check_report(data, out_dir / CHECKS_PAGE, lang))
-        written.append(write_index(data, done, out_dir / "index.html", lang))
+                written.append(pdf_pack.write_pdf(store, code, outputs.inside(out_dir, f"{code}-dossier.pdf"), since,
+                                                  lang, data))
+            bar.update(1)
+        if index:
+            written.append(maps.write(maps.to_html(maps.build(data, lang=lang)), out_dir / MAP_PAGE, overwrite=True))
+            bar.update(1)
+            written.append(write_check_report(data, out_dir / CHECKS_PAGE, lang))
+            bar.update(1)
+            written.append(write_index(data, done, out_dir / "index.html", lang))
+            bar.update(1)
     return written
 
 
