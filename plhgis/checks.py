@@ -685,7 +685,10 @@ def summary(findings) -> str:
     """One line of counts by severity, then the count of each rule that fired."""
     sev = Counter(f.severity for f in findings)
     rules = Counter(f.rule for f in findings)
-    head = f"{len(findings)} constats: " + ", ".join(f"{sev.get(s, 0)} {SEVERITY_FR[s]}" for s in SEVERITIES)
+    def counted(n, many):  # French agreement: 0 and 1 take the singular
+        return f"{n} {many if n > 1 else many[:-1]}"
+    head = counted(len(findings), "constats") + ": " + ", ".join(counted(sev.get(s, 0), SEVERITY_FR[s])
+                                                               for s in SEVERITIES)
     return head + ("\n  " + ", ".join(f"{c} {n}" for c, n in sorted(rules.items())) if rules else "")
 
 

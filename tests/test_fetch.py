@@ -15,7 +15,7 @@ from conftest import snapshot
 from test_sources import _read, _store
 from plhgis.store import GeoPackageStore
 
-pytestmark = pytest.mark.shared
+pytestmark = [pytest.mark.shared, pytest.mark.usefixtures("english")]  # messages read in English
 CALL = "246200364"
 QPV_SLUG = "quartiers-prioritaires-de-la-politique-de-la-ville-qpv"
 

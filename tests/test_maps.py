@@ -167,7 +167,7 @@ def test_neighbouring_communes_keep_shared_edges():
 def test_map_command(invoke, demo_path, tmp_path):
     out = tmp_path / "carte.html"
     result = invoke("map", "--store", demo_path, "-o", out)
-    assert result.exit_code == 0 and f"map written to {out}" in result.stderr
+    assert result.exit_code == 0 and f"carte écrite : {out}" in result.stderr
     again = invoke("map", "--store", demo_path, "-o", out)
     assert again.exit_code == 1 and "already exists" in again.output
     result = invoke("map", "--store", demo_path, "--commune", "62950", "-o", out, "--overwrite", "--lang", "en")
