@@ -26,6 +26,7 @@ import shapely
 from . import schema
 from .errors import PlhgisError
 from .labels import LABELS, t as label, value
+from .progress import steps
 from .render import render
 from .targets import EPCI, Territory, commune_point, covered, first_within, pick, progress, sms_share
 
@@ -65,6 +66,11 @@ class Finding:
     geometry: object = None  # shapely geometry in the store CRS, may be None
     message_en: str = ""  # the same in English (the packs and maps in English)
     ground: str | None = None  # acknowledged: the recorded ground (the finding is closed)
+
+    @property
+    def acknowledged(self) -> bool:
+        """Closed by an acknowledgement (rule, feature, ground): shown as closed, out of the to-do list."""
+        return bool(self.ground)
 
     def text(self, lang="fr") -> str:
         """The message in `lang` ("fr" or "en")."""
@@ -115,14 +121,19 @@ def select_rules(rules=None) -> list[Rule]:
     return chosen
 
 
-def run_checks(store, commune=None, rules=None, settings=None, territory=None) -> list[Finding]:
-    """Run the rules over the store; the findings sorted by commune, severity, rule and id."""
+def run_checks(store, commune=None, rules=None, settings=None, territory=None, progress=None) -> list[Finding]:
+    """Run the rules over the store; the findings sorted by commune, severity, rule and id.
+
+    `progress`: see `plhgis.progress` (one step per rule).
+    """
     chosen = select_rules(rules)
     t = territory or Territory(store, settings)
     t.require_commune(commune)
     findings = []
-    for r in chosen:
-        findings.extend(r.function(t))
+    with steps(progress, len(chosen), label("progress.checks")) as bar:
+        for r in chosen:
+            findings.extend(r.function(t))
+            bar.update(1)
     if commune:
         findings = [f for f in findings if f.commune == commune]
     _close_acknowledged(t, findings)
@@ -555,12 +566,25 @@ def sru_mix(t):
 @rule("LLS-HIGH-SHARE", "warning", "Nouveau locatif social dans une commune déjà au-dessus de 40 % de LLS: "
                                    "à justifier.")
 def lls_high_share(t):
+    """One finding per commune: the new social rent of its schemes, the schemes listed in the figures."""
     p = _active(t, period=True)
-    rate = p["declared"].map(_inventory_rates(t)).astype(float)  # the SRU inventory's rate, where loaded
-    rate = rate.fillna(p["declared"].map(dict(zip(t.communes["insee"], t.communes["sru_rate_now"]))).astype(float))
-    limit = t.settings.lls_high_share
-    sub = p.assign(rate=rate, limit=limit)[(p["social"] > 0) & (rate > limit)]
-    return _emit("LLS-HIGH-SHARE", sub, "projects", "id", {"social": "lls", "rate": "commune_lls_rate"})
+    rate = dict(zip(t.communes["insee"], t.communes["sru_rate_now"]))
+    rate.update(_inventory_rates(t))  # the SRU inventory's rate, where loaded
+    acks = t.layer("acknowledgements")
+    justified = set(acks.loc[acks["rule"].eq("LLS-HIGH-SHARE"), "feature_id"]) if len(acks) else set()
+    new_social = (p["social"] > 0) & (p["declared"].map(rate).astype(float) > t.settings.lls_high_share)
+    hit = p[(new_social & ~p["id"].isin(justified)).to_numpy()]  # a scheme with its recorded ground is closed
+    by = hit.groupby("declared")
+    rows = _commune_rows(t)
+    sub = rows[rows["commune"].isin(by.groups)]
+    count = sub["commune"].map(by.size())
+    sub = sub.assign(social=sub["commune"].map(by["social"].sum()), count=count, rate=sub["commune"].map(rate),
+                     limit=t.settings.lls_high_share,
+                     schemes=sub["commune"].map(by["id"].agg(lambda ids: sorted(map(str, ids)))),
+                     how_many=np.where(count == 1, "check.schemes.one", "check.schemes.many"))
+    return _emit("LLS-HIGH-SHARE", sub, "communes", "commune",
+                 {"social": "lls", "rate": "commune_lls_rate", "count": "schemes_count", "schemes": "schemes"},
+                 commune="commune")
 
 
 def _inventory(t) -> pd.DataFrame | None:
@@ -679,7 +703,8 @@ def acknowledge(store, rule_code, feature_id, ground, source="plhgis ack"):
     if not (ground or "").strip():
         raise PlhgisError("a ground is required", field="--ground",
                           hint="say why, e.g. --ground 'reconstitution de l\'offre ANRU'")
-    found = [f for f in run_checks(store, rules=[code]) if str(f.feature_id) == str(feature_id)]
+    found = [f for f in run_checks(store, rules=[code])  # a commune's finding lists its schemes in its figures
+             if str(f.feature_id) == str(feature_id) or str(feature_id) in f.figures.get("schemes", ())]
     if not found:
         raise PlhgisError(f"no {code} finding for {feature_id} today", field="ID", value=feature_id,
                           hint=f"list them with: plhgis check --rule {code}")
@@ -815,9 +840,12 @@ def summary(findings) -> str:
     """One line of counts by severity, then the count of each rule that fired."""
     sev = Counter(f.severity for f in findings)
     rules = Counter(f.rule for f in findings)
-    head = f"{len(findings)} constats: " + ", ".join(f"{sev.get(s, 0)} {SEVERITY_FR[s]}" for s in SEVERITIES)
+    def counted(n, many):  # French agreement: 0 and 1 take the singular
+        return f"{n} {many if n > 1 else many[:-1]}"
+    head = counted(len(findings), "constats") + ": " + ", ".join(counted(sev.get(s, 0), SEVERITY_FR[s])
+                                                               for s in SEVERITIES)
     closed = sum(1 for f in findings if f.ground)
-    head += f" ({closed} justifiés, clos)" if closed else ""
+    head += f" ({counted(closed, 'justifiés')}, clos)" if closed else ""
     return head + ("\n  " + ", ".join(f"{c} {n}" for c, n in sorted(rules.items())) if rules else "")
 
 

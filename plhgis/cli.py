@@ -15,19 +15,36 @@ from . import demo as demo_mod
 from . import cnig, edits, io, schema, sources
 from . import fetch as fetch_mod
 from .errors import PlhgisError, grouped
+from .labels import cli_lang, count, t
+from .progress import steps
 from .render import OUTPUT_FORMATS, render
 from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
 from .store import GeoPackageStore, open_store, store_path
 
 
+_LANG = {"value": cli_lang()}  # the language of what the command line says: --lang, $PLHGIS_LANG, French
+
+
+def _say(key, **values) -> str:
+    """A message of the command line (labels.py, "cli.…") in its language."""
+    return t(key, _LANG["value"], **values)
+
+
+class Failure(click.ClickException):
+    """A failed operation: "Erreur : …" (or "Error: …") on stderr, exit code 1."""
+
+    def show(self, file=None):
+        click.echo(_say("cli.error", message=self.format_message()), err=True)
+
+
 class PlhgisGroup(click.Group):
-    """A group that turns the library's errors into one clear message and exit code 1."""
+    """A group that turns the library's errors into one clear message, in the CLI's language, and exit code 1."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except PlhgisError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Failure(exc.text(_LANG["value"])) from None
         except OSError as exc:  # a file plhgis was told to write: unwritable folder, disk full…
             if exc.filename is None:
                 raise
@@ -92,8 +109,15 @@ def _open(store, user=None):
     return opened
 
 
+def _set_lang(ctx, param, value):
+    _LANG["value"] = value or cli_lang()
+    return _LANG["value"]
+
+
 @click.group(cls=PlhgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plhgis")
+@click.option("--lang", type=click.Choice(["fr", "en"]), envvar="PLHGIS_LANG", callback=_set_lang, is_eager=True,
+              expose_value=False, help="Language of messages and pages [default: fr, or $PLHGIS_LANG].")
 def cli():
     """plhgis: the PLH housing-project table, friches and infill plots as geographic layers.
 
@@ -119,7 +143,7 @@ def init(store, demo, crs, overwrite):
     """
     path = store_path(store)
     created = demo_mod.build(path, overwrite=overwrite) if demo else GeoPackageStore.create(path, crs, overwrite)
-    click.echo(f"store created: {created.path}", err=True)
+    click.echo(_say("cli.store_created", path=created.path), err=True)
     if demo:
         click.echo(render(created.layer_info()))
 
@@ -140,15 +164,13 @@ def demo(store, out_dir, overwrite):
     """
     path = store_path(store)
     built = demo_mod.build(path, overwrite=overwrite)
-    click.echo(f"demo store ({demo_mod.LABEL}): {built.path}", err=True)
+    click.echo(_say("cli.demo_store", label=demo_mod.LABEL, path=built.path), err=True)
     click.echo(render(built.layer_info()))
     click.echo(checks_mod.check_summary(built))
     from . import reports
 
-    outputs = reports.write_demo_outputs(built, out_dir)
-    click.echo(f"territory map: {outputs['map']}\ncheck report: {outputs['checks']}\n"
-               f"commune packs: {outputs['index']} (and {outputs['packs']}/<insee>-dossier.html, "
-               f"<insee>-projets.xlsx)", err=True)
+    outputs = reports.write_demo_outputs(built, out_dir, lang=_LANG["value"])
+    click.echo(_say("cli.demo_outputs", **outputs), err=True)
 
 
 @cli.command()
@@ -183,7 +205,7 @@ def history(store, layer, feature_id, since, commune, user, fmt):
         layer = _layer_name(layer)
     rows = edits.history(_open(store), layer, feature_id, since, commune=commune, user=user)
     if fmt == "table":  # one readable line per change; csv/json give the raw before/after
-        click.echo("\n".join(edits.history_lines(rows)) or "(nothing)")
+        click.echo("\n".join(edits.history_lines(rows)) or _say("cli.nothing"))
     else:
         click.echo(render(rows, fmt))
 
@@ -229,14 +251,13 @@ def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_n
     st = _open(store, user)
     plan = edits.import_file(st, layer, file, mode=mode, crs=crs, dry_run=dry_run, source_layer=source_layer,
                              source=source_name, strict=strict, epci=epci, kind=kind, name_field=name_field,
-                             column_map=column_map)
+                             column_map=column_map, progress=_progress)
     _report(plan, layer, dry_run, verbose)
     if layer == "projects":
         from . import sheets
 
         for fid, name in sheets.left_out(st, file):
-            click.echo(f"? projects {fid} {name}: left out of the sheet, kept as it is "
-                       f"(if it is no more: plhgis project end {fid})")
+            click.echo(_say("cli.left_out", id=fid, name=name))
 
 
 def _report(plan, layer, dry_run, verbose=False):
@@ -245,15 +266,12 @@ def _report(plan, layer, dry_run, verbose=False):
     for note in plan.notes:
         click.echo(note, err=True)
     for line in (map(str, plan.warnings) if verbose else grouped(plan.warnings)):
-        click.echo(f"warning: {line}", err=True)
+        click.echo(_say("cli.warning", text=line), err=True)
     if plan.warnings:
-        click.echo(f"{len(plan.warnings)} warning(s): values kept as read", err=True)
+        click.echo(count(len(plan.warnings), "cli.warnings", _LANG["value"]), err=True)
     for line in plan.describe():
         click.echo(line)
-    counts = plan.counts()
-    verb = "would change" if dry_run else "changed"
-    click.echo(f"{layer}: {verb} {counts['insert']} added, {counts['update']} updated, "
-               f"{counts['end']} ended, {counts['unchanged']} unchanged", err=True)
+    click.echo(_say("cli.counts_dry" if dry_run else "cli.counts", layer=layer, **plan.counts()), err=True)
 
 
 @cli.command()
@@ -287,7 +305,7 @@ def export(store, layer, file, fmt, commune, as_of, overwrite, csv_dialect):
     else:
         path = io.export_frame(sources.extra_columns(frame), file, fmt, overwrite=overwrite,
                                **io.CSV_DIALECTS[csv_dialect])
-    click.echo(f"{len(frame)} {layer} written to {path}", err=True)
+    click.echo(_say("cli.exported", n=len(frame), layer=layer, path=path), err=True)
 
 
 # -- online reference data -------------------------------------------------------------------------
@@ -316,6 +334,9 @@ def _fetch_options(default_url):
 
 
 def _progress(length, label):
+    """The progress callback of every long command: a bar on a terminal's stderr, nothing when piped."""
+    if not sys.stderr.isatty():
+        return steps(None, length, label)
     return click.progressbar(length=length or 0, label=label, file=sys.stderr)
 
 
@@ -354,7 +375,9 @@ def _field_options(lay: schema.Layer):
         for fld in reversed(lay.fields):
             if fld.name == lay.key and lay.id_prefix:
                 continue  # given by plhgis
-            text = fld.doc + (" One of: " + ", ".join(fld.enum) + "." if fld.enum else "")
+            text = fld.doc
+            if fld.enum:
+                text = (text.rstrip(". ") + ". " if text else "") + t("cli.one_of", cli_lang(), values=", ".join(fld.enum))
             f = click.option("--" + fld.name.replace("_", "-"), fld.name, help=text.strip() or None)(f)
         return f
     return decorate
@@ -426,7 +449,7 @@ def feature_group(lay: schema.Layer, noun: str):
             raise click.UsageError("nothing to change: give at least one --field value")
         plan = edits.edit(_open(store, user), lay.name, feature_id, values, geom, gcrs,
                           source=f"plhgis {noun} edit")
-        click.echo("\n".join(plan.describe()) or f"{feature_id}: nothing changed")
+        click.echo("\n".join(plan.describe()) or _say("cli.nothing_changed", id=feature_id))
 
     @group.command(help=f"End a {noun} (kept in the store and the history, out of current lists).\n\n"
                         f"\b\n    plhgis {noun} end ID --reason 'abandonné par le bailleur'")
@@ -437,7 +460,7 @@ def feature_group(lay: schema.Layer, noun: str):
     @click.option("--reason", help="Why, recorded in the history.")
     def end(store, user, feature_id, date, reason):
         change = edits.end(_open(store, user), lay.name, feature_id, date, reason)
-        click.echo(f"{change.id} ended on {change.after['end_date']}")
+        click.echo(_say("cli.ended", id=change.id, day=change.after["end_date"]))
 
     @group.command("list", help=f"List {lay.name} in force (or on --as-of).\n\n\b\n"
                                 f"    plhgis {noun} list --commune 62950 --format csv")
@@ -465,7 +488,7 @@ def feature_group(lay: schema.Layer, noun: str):
             elif value is not None:
                 shown = value.wkt[:100] if isinstance(value, shapely.Geometry) else value
                 click.echo(f"{key.ljust(width)}  {shown}")
-        click.echo("\nhistory:")
+        click.echo(_say("cli.history"))
         click.echo(render(st.history(lay.name, feature_id), columns=["ts", "user", "action", "after", "source"],
                           max_width=70))
 
@@ -517,7 +540,7 @@ def sru_figures(store, commune, schemes, fmt):
 @store_option
 @commune_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file [default: maps/<insee|territoire>.html].")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of the page [default: the CLI's].")
 @click.option("--overwrite", is_flag=True, help="Replace an existing file.")
 def map_(store, commune, output, lang, overwrite):
     """An HTML map of the territory, or of one commune, that works with no network.
@@ -529,8 +552,9 @@ def map_(store, commune, output, lang, overwrite):
     from . import maps, outputs
 
     output = output or outputs.inside(Path("maps"), f"{commune or 'territoire'}.html")
-    path = maps.write_map(_open(store), output, commune=commune, overwrite=overwrite, lang=lang)
-    click.echo(f"map written to {path}", err=True)
+    lang = lang or _LANG["value"]
+    path = maps.write_map(_open(store), output, commune=commune, overwrite=overwrite, lang=lang, progress=_progress)
+    click.echo(_say("cli.map_written", path=path), err=True)
 
 
 @cli.command()
@@ -539,7 +563,7 @@ def map_(store, commune, output, lang, overwrite):
 @click.option("--all", "all_", is_flag=True, help="Every commune, plus an index page.")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps", show_default=True)
 @date_option("--since", "Date of the last meeting, for 'what changed' [default: a year ago].")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of the page [default: the CLI's].")
 @click.option("--overwrite", is_flag=True, help="Replace existing files.")
 @click.option("--pdf", is_flag=True, help="Each pack as a PDF too, with a static map (no browser needed).")
 def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
@@ -554,10 +578,11 @@ def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
     """
     from . import reports
 
+    lang = lang or _LANG["value"]
     if bool(commune) == all_:
-        raise click.UsageError("give one INSEE code or --all")
+        raise click.UsageError(_say("cli.code_or_all"))
     paths = reports.write_packs(_open(store), None if all_ else [commune], out_dir, since=since, lang=lang,
-                                overwrite=overwrite, index=all_, pdf=pdf)
+                                overwrite=overwrite, index=all_, pdf=pdf, progress=_progress)
     for path in paths:
         click.echo(str(path))
 
@@ -586,7 +611,7 @@ def check(store, commune, rules, fmt, strict, list_rules):
         return
     st = _open(store)
     try:
-        found = checks_mod.run_checks(st, commune=commune, rules=rules or None)
+        found = checks_mod.run_checks(st, commune=commune, rules=rules or None, progress=_progress)
     except checks_mod.RuleError as exc:
         raise click.BadParameter(str(exc), param_hint="--rule") from None
     click.echo(checks_mod.render_findings(found, fmt, st.crs, checks_mod.commune_names(st)))

@@ -19,6 +19,8 @@ import shapely
 
 from . import io, schema, sources
 from .errors import PlhgisError, Problem, ValidationError
+from .labels import t
+from .progress import steps
 from .store import Change, _plain
 
 MODES = ("upsert", "append", "replace")
@@ -317,27 +319,34 @@ def apply(store, plan: Plan) -> Plan:
 
 
 def import_file(store, layer, path, *, mode="upsert", crs=None, dry_run=False, source_layer=None,
-                source=None, strict=False, **options) -> Plan:
+                source=None, strict=False, progress=None, **options) -> Plan:
     """Import a file into a layer: read, map its source's fields, check, reproject, plan, and
-    (unless dry_run) apply. `source`/`options`: see sources.map_source; `strict`: warnings refuse."""
+    (unless dry_run) apply. `source`/`options`: see sources.map_source; `strict`: warnings refuse;
+    `progress`: see `plhgis.progress` (read, map, plan, apply)."""
     lay = schema.get_layer(layer)
-    frame, rows = io.read_geodata(path, crs=crs, layer=source_layer, target_layer=lay.name,
-                                  header_names=sources.parse_map(options.get("column_map")))
-    mapped = sources.map_source(frame, lay.name, source, file=str(path), rows=rows, store=store, **options)
-    frame, rows = mapped.frame, mapped.rows
-    problems = list(mapped.errors)
-    frame = io.to_store_crs(frame, store.crs, file=str(path), rows=rows, problems=problems)
-    placing = []
-    if lay.name == "projects":
-        frame = _placed_by_parcels(store, frame, rows, str(path), placing)
-    plan = plan_rows(store, lay.name, frame, mode=mode, file=str(path), rows=rows,
-                     source=f"import {Path(path).name}", problems=problems)
-    if lay.name == "projects":
-        _place_at_commune(store, plan, str(path), placing)
-    plan.notes, plan.warnings = mapped.notes + plan.notes, mapped.warnings + placing + plan.warnings
-    if strict and plan.warnings:
-        raise ValidationError(plan.warnings)
-    return plan if dry_run else apply(store, plan)
+    with steps(progress, 4, t("progress.import")) as bar:
+        frame, rows = io.read_geodata(path, crs=crs, layer=source_layer, target_layer=lay.name,
+                                      header_names=sources.parse_map(options.get("column_map")))
+        bar.update(1)
+        mapped = sources.map_source(frame, lay.name, source, file=str(path), rows=rows, store=store, **options)
+        frame, rows = mapped.frame, mapped.rows
+        problems = list(mapped.errors)
+        frame = io.to_store_crs(frame, store.crs, file=str(path), rows=rows, problems=problems)
+        placing = []
+        if lay.name == "projects":
+            frame = _placed_by_parcels(store, frame, rows, str(path), placing)
+        bar.update(1)
+        plan = plan_rows(store, lay.name, frame, mode=mode, file=str(path), rows=rows,
+                         source=f"import {Path(path).name}", problems=problems)
+        if lay.name == "projects":
+            _place_at_commune(store, plan, str(path), placing)
+        plan.notes, plan.warnings = mapped.notes + plan.notes, mapped.warnings + placing + plan.warnings
+        bar.update(1)
+        if strict and plan.warnings:
+            raise ValidationError(plan.warnings)
+        plan = plan if dry_run else apply(store, plan)
+        bar.update(1)
+    return plan
 
 
 def _parcel_refs(frame) -> pd.Series:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .labels import count, t
+
 
 @dataclass
 class Problem:
@@ -21,19 +23,21 @@ class Problem:
             self.row = int(self.row) if hasattr(self.row, "__index__") else str(self.row)
 
     def __str__(self) -> str:
+        return self.text("en")
+
+    def text(self, lang="fr") -> str:
+        """File, row, field, value, message and hint, labelled in `lang` (the message as raised)."""
         where = []
         if self.file:
-            where.append(str(self.file))
+            where.append(t("error.file", lang, file=self.file))
         if self.row is not None:
-            where.append(f"row {self.row}" if isinstance(self.row, int) else f"id {self.row}")
+            where.append(t("error.row" if isinstance(self.row, int) else "error.id", lang, row=self.row))
         if self.field:
-            where.append(f"field '{self.field}'")
+            where.append(t("error.field", lang, field=self.field))
         if self.value is not None and self.value != "":
-            where.append(f"value {self.value!r}")
-        text = (", ".join(where) + ": " if where else "") + self.message
-        if self.hint:
-            text += f" (hint: {self.hint})"
-        return text
+            where.append(t("error.value", lang, value=repr(self.value)))
+        text = t("error.where", lang, where=", ".join(where), message=self.message) if where else self.message
+        return t("error.hint", lang, text=text, hint=self.hint) if self.hint else text
 
 
 class PlhgisError(Exception):
@@ -43,18 +47,25 @@ class PlhgisError(Exception):
         self.problem = Problem(message, file, row, field, value, hint)
         super().__init__(str(self.problem))
 
+    def text(self, lang="fr") -> str:
+        """The error as the command line shows it, in `lang`."""
+        return self.problem.text(lang)
+
 
 class ValidationError(PlhgisError, ValueError):
     """One or more values break the schema; nothing was written."""
 
     def __init__(self, problems: list[Problem], limit: int = 20):
-        self.problems = problems
-        lines = [str(p) for p in problems[:limit]]
-        if len(problems) > limit:
-            lines.append(f"… and {len(problems) - limit} more problems")
-        head = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
-        Exception.__init__(self, f"{head}, nothing was written:\n  " + "\n  ".join(lines))
+        self.problems, self.limit = problems, limit
+        Exception.__init__(self, self.text("en"))
         self.problem = problems[0]
+
+    def text(self, lang="fr") -> str:
+        """Each problem on its line (the first `limit`), under a count."""
+        lines = [p.text(lang) for p in self.problems[:self.limit]]
+        if len(self.problems) > self.limit:
+            lines.append(t("error.more", lang, n=len(self.problems) - self.limit))
+        return count(len(self.problems), "error.problems", lang) + "\n  " + "\n  ".join(lines)
 
 
 class InputFileError(PlhgisError, OSError):

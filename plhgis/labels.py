@@ -1,6 +1,8 @@
 """Every label the maps and commune packs show, in French (default) and English, in one place."""
 from __future__ import annotations
 
+import os
+
 LABELS: dict[str, tuple[str, str]] = {
     # layers
     "layer.communes": ("Couverture de l'objectif PLH par commune", "PLH target coverage by commune"),
@@ -99,6 +101,57 @@ LABELS: dict[str, tuple[str, str]] = {
     "pack.index_sheet": ("Tableur", "Spreadsheet"),
     "pack.index_map": ("Carte du territoire", "Territory map"),
     "pack.index_checks": ("Points à vérifier sur tout le territoire", "Points to check across the territory"),
+    # the command line (errors: plhgis.errors renders them in either language)
+    "cli.error": ("Erreur : {message}", "Error: {message}"),
+    "cli.one_of": ("Valeurs possibles : {values}.", "One of: {values}."),
+    "cli.store_created": ("base créée : {path}", "store created: {path}"),
+    "cli.demo_store": ("base de démonstration ({label}) : {path}", "demo store ({label}): {path}"),
+    "cli.demo_outputs": ("carte du territoire : {map}\npage des contrôles : {checks}\ndossiers des communes : {index} "
+                         "(et {packs}/<insee>-dossier.html, <insee>-projets.xlsx)",
+                         "territory map: {map}\ncheck report: {checks}\ncommune packs: {index} "
+                         "(and {packs}/<insee>-dossier.html, <insee>-projets.xlsx)"),
+    "cli.nothing": ("(rien)", "(nothing)"),
+    "cli.left_out": ("? projects {id} {name} : absente du tableur, gardée telle quelle (si elle n'existe plus : "
+                     "plhgis project end {id})",
+                     "? projects {id} {name}: left out of the sheet, kept as it is (if it is no more: "
+                     "plhgis project end {id})"),
+    "cli.warning": ("avertissement : {text}", "warning: {text}"),
+    "cli.warnings.one": ("1 avertissement : valeurs gardées telles que lues", "1 warning: values kept as read"),
+    "cli.warnings.many": ("{n} avertissements : valeurs gardées telles que lues",
+                          "{n} warnings: values kept as read"),
+    "cli.counts": ("{layer} : ajouts : {insert}, modifications : {update}, fins : {end}, inchangés : {unchanged}",
+                   "{layer}: changed {insert} added, {update} updated, {end} ended, {unchanged} unchanged"),
+    "cli.counts_dry": ("{layer} (simulation, rien n'est écrit) : ajouts : {insert}, modifications : {update}, "
+                       "fins : {end}, inchangés : {unchanged}",
+                       "{layer}: would change {insert} added, {update} updated, {end} ended, {unchanged} unchanged"),
+    "cli.exported": ("{layer} : {n} écrits dans {path}", "{n} {layer} written to {path}"),
+    "cli.nothing_changed": ("{id} : rien n'a changé", "{id}: nothing changed"),
+    "cli.ended": ("{id} close le {day}", "{id} ended on {day}"),
+    "cli.history": ("\nhistorique :", "\nhistory:"),
+    "cli.map_written": ("carte écrite : {path}", "map written to {path}"),
+    "cli.code_or_all": ("donnez un code INSEE ou --all", "give one INSEE code or --all"),
+    "error.row": ("ligne {row}", "row {row}"),
+    "error.id": ("id {row}", "id {row}"),
+    "error.file": ("fichier {file}", "{file}"),
+    "error.field": ("champ '{field}'", "field '{field}'"),
+    "error.value": ("valeur {value}", "value {value}"),
+    "error.where": ("{where} : {message}", "{where}: {message}"),
+    "error.hint": ("{text} (conseil : {hint})", "{text} (hint: {hint})"),
+    "error.problems.one": ("1 problème, rien n'a été écrit :", "1 problem, nothing was written:"),
+    "error.problems.many": ("{n} problèmes, rien n'a été écrit :", "{n} problems, nothing was written:"),
+    "error.more": ("… et {n} autres problèmes", "… and {n} more problems"),
+    "progress.import": ("Import", "Import"),
+    "progress.checks": ("Contrôles", "Checks"),
+    "progress.map": ("Carte", "Map"),
+    "progress.packs": ("Dossiers des communes", "Commune packs"),
+    "report.summary": ("Synthèse par commune", "Summary by commune"),
+    "report.total": ("Total", "Total"),
+    "report.rule": ("Règle", "Rule"),
+    "report.severity": ("Gravité", "Severity"),
+    "report.all": ("toutes", "all"),
+    "report.shown": ("constats affichés", "findings shown"),
+    "report.on_map": ("voir sur la carte", "see on the map"),
+    "report.closed": ("classé", "closed"),
     "gauge.target": ("Objectif PLH {start}–{end}", "PLH target {start}–{end}"),
     "gauge.expected": ("Logements attendus dans la période", "Homes expected within the period"),
     "gauge.certain": ("engagés (PC accordé, travaux, livrés)", "committed (permit granted, works, delivered)"),
@@ -208,10 +261,12 @@ LABELS |= {
         "{name}: {sru_plai_share:%} PLAI (minimum {plai_min:%}) and {sru_pls_share:%} PLS (maximum "
         "{pls_max:%}) out of {sru_catchup_programmed:n} social rented homes"),
     "check.LLS-HIGH-SHARE": (
-        "{label}: {social:n} LLS neufs dans une commune à {rate:%} de logements sociaux (seuil {limit:%}): "
-        "justification attendue",
-        "{label}: {social:n} new social rented homes where social housing is already {rate:%} of the homes "
-        "(threshold {limit:%}): to be justified"),
+        "{name}: {social:n} LLS neufs dans {how_many:t} alors que la commune compte déjà {rate:%} de logements "
+        "sociaux (seuil {limit:%}): justification attendue",
+        "{name}: {social:n} new social rented homes in {how_many:t} where social housing is already {rate:%} of "
+        "the homes (threshold {limit:%}): to be justified"),
+    "check.schemes.one": ("1 opération", "1 scheme"),
+    "check.schemes.many": ("{count:n} opérations", "{count:n} schemes"),
     "check.SRU-RATE": (
         "{name}: commune soumise à la loi SRU dont le taux légal est {rate_text} (CCH L302-5: 20 % ou 25 %)",
         "{name}: commune liable to the SRU law whose legal rate is {rate_text_en} (CCH L302-5: 20% or 25%)"),
@@ -254,6 +309,17 @@ LABELS |= {
 STATUS_EN = {"repérage": "identified", "études": "studies", "PC déposé": "permit filed",
              "PC accordé": "permit granted", "travaux": "works", "livré": "delivered",
              "abandonné": "abandoned", "recours": "under appeal", "suspendu": "on hold"}
+
+
+def cli_lang() -> str:
+    """The command line's language: "fr", or "en" when $PLHGIS_LANG says so."""
+    return "en" if os.environ.get("PLHGIS_LANG", "").strip().lower().startswith("en") else "fr"
+
+
+def count(n: int, key: str, lang: str = "fr", **values) -> str:
+    """`key.one` for 1 (and 0 in French), else `key.many`, with {n} and `values` filled in."""
+    one = n == 1 or (n == 0 and lang != "en")
+    return t(f"{key}.{'one' if one else 'many'}", lang, n=n, **values)
 
 
 def t(key: str, lang: str = "fr", **values) -> str:

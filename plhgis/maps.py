@@ -27,6 +27,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import folium
 import geopandas as gpd
@@ -39,6 +40,7 @@ from jinja2 import Template
 from . import assets, checks, outputs, schema, targets
 from .errors import PlhgisError, unknown_commune
 from .palette import FRICHE_COLORS, HORIZON_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
+from .progress import steps
 from .labels import t, value
 from .settings import Settings
 
@@ -155,12 +157,24 @@ def findings_index(findings, severities=None, lang="fr") -> dict[tuple[str, str]
     for f in findings:
         if severities is not None and getattr(f, "severity", None) not in severities:
             continue
-        layer, fid = getattr(f, "layer", None), getattr(f, "feature_id", None)
-        if not fid:
-            layer, fid = "communes", getattr(f, "commune", None)
-        if fid:
-            out.setdefault((layer, str(fid)), []).append(finding_text(f, lang))
+        key = feature_of(f)
+        if key:
+            out.setdefault(key, []).append(finding_text(f, lang))
     return out
+
+
+def feature_of(f) -> tuple[str, str] | None:
+    """(layer, id) of the map feature a finding is about: a commune-level one's commune; None for the EPCI."""
+    layer, fid = getattr(f, "layer", None), getattr(f, "feature_id", None)
+    if not fid or layer == "targets":
+        layer, fid = "communes", getattr(f, "commune", None)
+    return (layer, str(fid)) if fid else None
+
+
+def feature_link(f, page="territoire.html") -> str | None:
+    """The address that opens the finding's feature on the map `page` (`#feature=layer:id`), if any."""
+    key = feature_of(f)
+    return f"{page}#feature={quote(key[0])}:{quote(key[1], safe='')}" if key else None
 
 
 # -- geometry for display -----------------------------------------------------------------------
@@ -280,7 +294,7 @@ def _layer_specs(data: MapData, lang: str):
             if c.get("expected") is not None:
                 rows.append([t("expected", lang), _text(round(c["expected"]))])
             rows.append([t("coverage", lang), f"{cov:.0%}" if cov is not None else t("no_data", lang)])
-            p = {"t": _text(rec.get("name")), "p": rows, "s": s,
+            p = {"t": _text(rec.get("name")), "i": _text(rec.get("insee")), "p": rows, "s": s,
                  "f": found.get(("communes", str(rec.get("insee"))), [])}
             if focus and rec.get("insee") == data.focus:
                 p["h"] = 1
@@ -309,7 +323,8 @@ def _layer_specs(data: MapData, lang: str):
         for s in styles:
             s["color"] = s["fillColor"]
             s["dashArray"] = "6 4"
-        props = [{"t": _text(r.get("name")), "p": _rows(r, [("kind", "kind"), ("priority", "priority")], lang),
+        props = [{"t": _text(r.get("name")), "i": _text(r.get("id")),
+                  "p": _rows(r, [("kind", "kind"), ("priority", "priority")], lang),
                   "s": s, "f": found.get(("sectors", _text(r.get("id"))), [])}
                  for r, s in zip(sectors.to_dict("records"), idx)]
         specs.append(("sectors", t("layer.sectors", lang),
@@ -344,7 +359,8 @@ def _layer_specs(data: MapData, lang: str):
         keys = [("id", "id"), ("parcels", "parcels"), ("area_m2", "surface"), ("capacity", "capacity"),
                 ("horizon", "horizon"), ("ownership", "ownership"), ("constraints", "constraints"),
                 ("status", "plot_status"), ("comment", "comment")]
-        props = [{"t": f"{t('layer.plots', lang).split(' (')[0]} {_text(r.get('id'))}", "p": _rows(r, keys, lang),
+        props = [{"t": f"{t('layer.plots', lang).split(' (')[0]} {_text(r.get('id'))}", "i": _text(r.get("id")),
+                  "p": _rows(r, keys, lang),
                   "s": s, "r": 4, "f": found.get(("plots", _text(r.get("id"))), [])}
                  for r, s in zip(shown.to_dict("records"), idx)]
         specs.append(("plots", t("layer.plots", lang), _collection(display_geometries(shown, tol), props),
@@ -361,7 +377,7 @@ def _layer_specs(data: MapData, lang: str):
         props = []
         for r, s in zip(shown.to_dict("records"), idx):
             title = _text(r.get("site_nom")) or _text(r.get("site_id"))
-            props.append({"t": title, "p": _rows(r, keys, lang), "s": s, "r": 6,
+            props.append({"t": title, "i": _text(r.get("site_id")), "p": _rows(r, keys, lang), "s": s, "r": 6,
                           "f": found.get(("friches", _text(r.get("site_id"))), [])})
         specs.append(("friches", t("layer.friches", lang), _collection(display_geometries(shown, tol), props),
                       {"styles": styles, "shape": POINT_SHAPES["friches"], "cluster": len(shown) > CLUSTER_MIN},
@@ -385,7 +401,8 @@ def _layer_specs(data: MapData, lang: str):
                               ("address", "address"), ("comment", "comment")], lang)
             f = found.get(("projects", _text(r.get("id"))), [])
             homes = _num(r.get("homes_total")) or 5
-            p = {"t": _text(r.get("name")), "p": rows, "s": s, "r": round(4 + 1.1 * math.sqrt(homes), 1), "f": f}
+            p = {"t": _text(r.get("name")), "i": _text(r.get("id")), "p": rows, "s": s,
+                 "r": round(4 + 1.1 * math.sqrt(homes), 1), "f": f}
             key = ("projects", _text(r.get("id")))
             if key in errors or key in warnings:
                 p["h"] = 2 if key in errors else 1
@@ -582,6 +599,21 @@ function plhOverlay(map){
   c.onAdd=function(){var e=L.DomUtil.create('div','plh-legend');e.innerHTML=legend;
     e.firstChild.open=open;L.DomEvent.disableClickPropagation(e);L.DomEvent.disableScrollPropagation(e);return e;};
   c.addTo(map);
+  plhGoto(map);window.addEventListener('hashchange',function(){plhGoto(map);});
+}
+function plhGoto(map){
+  // '#feature=layer:id' (a link of the findings page): show that feature and open its popup
+  var h=/^#feature=([a-z_]+):(.+)$/.exec(location.hash||''), found=null, entry=null;
+  if(!h){return;}
+  var id=decodeURIComponent(h[2]);
+  Object.keys(PLH_LAYERS).forEach(function(k){if(found||(k!==h[1]&&k.indexOf(h[1]+'_')!==0)){return;}
+    PLH_LAYERS[k].geojson.eachLayer(function(l){if(!found&&l.feature.properties.i===id){found=l;entry=PLH_LAYERS[k];}});});
+  if(!found){return;}
+  if(!map.hasLayer(entry.layer)){map.addLayer(entry.layer);}
+  function open(){if(found.getLatLng){map.setView(found.getLatLng(),Math.max(map.getZoom(),15),{animate:false});}
+    else{map.fitBounds(found.getBounds(),{animate:false});}
+    found.openPopup();}
+  if(entry.layer.zoomToShowLayer){entry.layer.zoomToShowLayer(found,open);}else{open();}
 }
 </script>
 """
@@ -714,6 +746,16 @@ def store_map(store, commune=None, lang="fr", height="100%", legend_open=True) -
     return build(collect(store, commune), lang=lang, height=height, legend_open=legend_open)
 
 
-def write_map(store, path, commune=None, overwrite=False, lang="fr") -> Path:
-    """`plhgis map`: the territory (or one commune) as a self-contained HTML page."""
-    return write(to_html(store_map(store, commune, lang)), path, overwrite)
+def write_map(store, path, commune=None, overwrite=False, lang="fr", progress=None) -> Path:
+    """`plhgis map`: the territory (or one commune) as a self-contained HTML page.
+
+    `progress`: see `plhgis.progress` (read and check, draw, write).
+    """
+    with steps(progress, 3, t("progress.map", lang)) as bar:
+        data = collect(store, commune)
+        bar.update(1)
+        page = to_html(build(data, lang=lang))
+        bar.update(1)
+        path = write(page, path, overwrite)
+        bar.update(1)
+    return path

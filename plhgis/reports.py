@@ -23,6 +23,7 @@ from branca.element import Element
 from . import maps, outputs, schema, sheets
 from .errors import PlhgisError, unknown_commune
 from .labels import t, value
+from .progress import steps
 
 MAP_PAGE, CHECKS_PAGE = "territoire.html", "controles.html"  # beside the packs and their index
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -52,10 +53,11 @@ def default_since(today: date | None = None) -> date:
 
 
 def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", overwrite=False,
-                index=False, pdf=False) -> list[Path]:
+                index=False, pdf=False, progress=None) -> list[Path]:
     """Write the pack of each commune (all of them when `communes` is None); with `pdf`, each as a PDF too.
 
-    With `index`, also the territory map, the findings page and index.html linking them all.
+    With `index`, also the territory map, the findings page and index.html linking them all. `progress`:
+    see `plhgis.progress` (the checks, then one step per commune and per page).
     """
     out_dir = Path(out_dir)
     data = maps.load(store)
@@ -76,18 +78,24 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
         targets += [out_dir / name for name in (MAP_PAGE, CHECKS_PAGE, "index.html")]
     outputs.check_free(targets, overwrite, hint="use --overwrite to replace the packs")
     written, done = [], []
-    for code in communes:
-        pack = write_pack(store, code, out_dir, since=since, lang=lang, data=data)
-        done.append(pack)
-        written += [pack.html, pack.xlsx]
-        if pdf:
-            from . import pdf as pdf_pack
+    with steps(progress, len(communes) + 3 * index, t("progress.packs", lang)) as bar:
+        for code in communes:
+            pack = write_pack(store, code, out_dir, since=since, lang=lang, data=data)
+            done.append(pack)
+            written += [pack.html, pack.xlsx]
+            if pdf:
+                from . import pdf as pdf_pack
 
-            written.append(pdf_pack.write_pdf(store, code, outputs.inside(out_dir, f"{code}-dossier.pdf"), since, lang, data))
-    if index:
-        written.append(maps.write(maps.to_html(maps.build(data, lang=lang)), out_dir / MAP_PAGE, overwrite=True))
-        written.append(write_check_report(data, out_dir / CHECKS_PAGE, lang))
-        written.append(write_index(data, done, out_dir / "index.html", lang))
+                written.append(pdf_pack.write_pdf(store, code, outputs.inside(out_dir, f"{code}-dossier.pdf"), since,
+                                                  lang, data))
+            bar.update(1)
+        if index:
+            written.append(maps.write(maps.to_html(maps.build(data, lang=lang)), out_dir / MAP_PAGE, overwrite=True))
+            bar.update(1)
+            written.append(write_check_report(data, out_dir / CHECKS_PAGE, lang))
+            bar.update(1)
+            written.append(write_index(data, done, out_dir / "index.html", lang))
+            bar.update(1)
     return written
 
 
@@ -118,8 +126,8 @@ def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None):
     fig = m.get_root()
     row = _progress_row(data.progress, insee)
     projects = data.layers["projects"]
-    found = sorted(data.findings, key=lambda f: (SEVERITY_ORDER.get(getattr(f, "severity", ""), 9),
-                                                 str(getattr(f, "rule", ""))))
+    found = sorted((f for f in data.findings if not f.acknowledged),  # the to-do list
+                   key=lambda f: (SEVERITY_ORDER.get(getattr(f, "severity", ""), 9), str(getattr(f, "rule", ""))))
     top = [_header(data, lang, sheet_name), f"<h2>{_e(t('pack.map', lang))}</h2>"]
     rest = [_gauge(row, store, lang), _schemes(projects, data.findings, lang),
             _sites(data, lang), _findings(found, lang),
@@ -298,15 +306,26 @@ def _findings(found, lang) -> str:
         out.append(f"<p>{_e(t('pack.findings_none', lang))}</p></section>")
         return "\n".join(out)
     out.append("<ul class='findings'>")
-    for f in found:
-        sev = getattr(f, "severity", "info")
-        label = SEVERITY_FR.get(sev, (sev, sev))[1 if lang == "en" else 0]
-        fid, message = getattr(f, "feature_id", None), maps.finding_text(f, lang)
-        where = f" <code>{_e(fid)}</code> :" if fid and not message.startswith(str(fid)) else ""
-        out.append(f"<li class='{_e(sev)}'><b>{_e(label)}</b>{where} {_e(message)} "
-                   f"<small>({_e(getattr(f, 'rule', ''))})</small></li>")
+    out += [_finding_item(f, lang) for f in found]
     out.append("</ul></section>")
     return "\n".join(out)
+
+
+def _severity(f, lang) -> str:
+    sev = getattr(f, "severity", "info")
+    return SEVERITY_FR.get(sev, (sev, sev))[1 if lang == "en" else 0]
+
+
+def _finding_item(f, lang, attrs="", link="") -> str:
+    """One finding as a list item: severity (or closed), feature, message, rule; `attrs` and `link` escaped."""
+    sev = getattr(f, "severity", "info")
+    closed = f.acknowledged
+    fid, message = getattr(f, "feature_id", None), maps.finding_text(f, lang)
+    own = fid and (maps.feature_of(f) or ("communes",))[0] != "communes"  # a commune's findings are under its name
+    where = f" <code>{_e(fid)}</code> :" if own and not message.startswith(str(fid)) else ""
+    state = t("report.closed", lang) if closed else _severity(f, lang)
+    return (f"<li class='{_e(sev)}{' closed' if closed else ''}'{attrs}><b>{_e(state)}</b>{where} {_e(message)} "
+            f"<small>({_e(getattr(f, 'rule', ''))})</small>{link}</li>")
 
 
 def changes_since(store, insee, since, lang="fr") -> list[dict]:
@@ -404,7 +423,10 @@ ul.keys{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:14px;font-size
 ul.keys i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
 ul.keys i.tick{width:3px;background:#111}
 ul.findings li{margin:3px 0}ul.findings li.error b{color:#b71c1c}ul.findings li.warning b{color:#e65100}
-ul.findings li.info b{color:#1565c0}
+ul.findings li.info b{color:#1565c0}ul.findings li.closed{color:#777}ul.findings li.closed b{color:#2e7d32}
+ul.findings a.onmap{margin-left:6px;font-size:13px;white-space:nowrap}
+.filters{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:14px 0 4px}
+.filters select{font:inherit;max-width:16em}table.summary td:not(:first-child){text-align:right}
 @media (max-width:700px){
   body{font-size:14px}.plh-pack{padding:8px 10px 30px}.plh-pack h1{font-size:19px}.plh-pack h2{font-size:16px}
   .plh-pack table{display:block;overflow-x:auto;font-size:12.5px}
@@ -417,7 +439,7 @@ ul.findings li.info b{color:#1565c0}
   .plh-pack section:has(table),main:has(table.index){page:wide}
   table{font-size:9pt}thead{display:table-header-group}tr,li{break-inside:avoid}h2{break-after:avoid}
   table.sortable th::after{content:''!important}td:first-child{white-space:nowrap}section:has(.gauge){break-inside:avoid}
-  .hint,.leaflet-control-layers,.leaflet-control-zoom{display:none}
+  .hint,.filters,a.onmap,.leaflet-control-layers,.leaflet-control-zoom{display:none}
   .plh-legend{max-height:none;max-width:none;width:180mm;box-shadow:none;border:1px solid #ccc;font-size:8pt}
   .plh-legend details::details-content{content-visibility:visible;columns:3}.plh-legend summary{display:none}
   .plh-legend h4{break-after:avoid}
@@ -450,27 +472,94 @@ document.querySelectorAll('table.sortable').forEach(function(table){
 """
 
 
-def write_check_report(data, path, lang="fr") -> Path:
-    """The findings of the whole territory, commune by commune, as one HTML page."""
-
+def write_check_report(data, path, lang="fr", map_page=MAP_PAGE) -> Path:
+    """The findings of the whole territory as one HTML page: a commune × severity summary, filters by
+    commune, rule and severity (a small offline script reading data attributes), then the findings commune
+    by commune, each linking to its feature on `map_page` (no links when None).
+    """
     names = dict(zip(data.layers["communes"]["insee"], data.layers["communes"]["name"]))
-    by_commune: dict = {}
-    for f in data.findings:
-        by_commune.setdefault(getattr(f, "commune", None) or "", []).append(f)
+    rank = {code: i for i, code in enumerate(sorted(names))}
+    found = sorted(data.findings, key=lambda f: (rank.get(getattr(f, "commune", None), len(rank)),
+                                                 SEVERITY_ORDER.get(getattr(f, "severity", ""), 9),
+                                                 str(getattr(f, "rule", "")), str(getattr(f, "feature_id", ""))))
     title = f"{t('pack.findings', lang)} — {data.name}"
     parts = [f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>{VIEWPORT}<title>{_e(title)}</title>"
              f"{PACK_CSS}</head><body><main class='plh-pack'><h1>{_e(title)}</h1>"]
     if data.demo:
         parts.append(f"<p class='demo'>{_e(t('demo', lang))}</p>")
-    if not data.findings:
+    if not found:
         parts.append(f"<p>{_e(t('pack.findings_none', lang))}</p>")
-    for code in sorted(by_commune):
-        found = sorted(by_commune[code], key=lambda f: SEVERITY_ORDER.get(getattr(f, "severity", ""), 9))
-        head = f"{names.get(code, 'EPCI')} ({code})" if code else data.name
-        parts.append(_findings(found, lang).replace(
-            f"<h2>{_e(t('pack.findings', lang))}</h2>", f"<h2>{_e(head)}</h2>", 1))
-    parts.append("</main></body></html>")
+    groups: dict = {}
+    for f in found:
+        groups.setdefault(getattr(f, "commune", None) or "", []).append(f)
+    heads = {code: f"{names.get(code, 'EPCI')} ({code})" if code else data.name for code in groups}
+    if found:
+        parts += [_check_summary(groups, heads, lang), _check_filters(found, groups, heads, lang)]
+    for code, group in groups.items():
+        parts.append(f"<section id='c-{_e(code or 'epci')}' data-commune='{_e(code)}'><h2>{_e(heads[code])}</h2>"
+                     "<ul class='findings'>")
+        for f in group:
+            attrs = "".join(f" data-{k}='{_e(v)}'" for k, v in (("commune", code), ("rule", getattr(f, "rule", "")),
+                                                                 ("severity", getattr(f, "severity", ""))))
+            href = maps.feature_link(f, map_page) if map_page else None
+            link = f" <a class='onmap' href='{_e(href)}'>{_e(t('report.on_map', lang))}</a>" if href else ""
+            parts.append(_finding_item(f, lang, attrs, link))
+        parts.append("</ul></section>")
+    parts.append(f"</main>{FILTER_JS if found else ''}</body></html>")
     return outputs.write_text(path, "".join(parts), overwrite=True)
+
+
+def _check_summary(groups, heads, lang) -> str:
+    """Commune × severity: the open findings counted, each commune linking to its list."""
+    def counts(group):
+        return [sum(1 for f in group if getattr(f, "severity", "") == s and not f.acknowledged)
+                for s in SEVERITY_ORDER]
+    cols = [(t("commune", lang), False)] + [(SEVERITY_FR[s][lang == "en"], True) for s in SEVERITY_ORDER]
+    cols.append((t("report.total", lang), True))
+    rows = []
+    for code, group in groups.items():
+        n = counts(group)
+        rows.append([f"<a href='#c-{_e(code or 'epci')}'>{_e(heads[code])}</a>", *map(str, n), str(sum(n))])
+    n = counts([f for group in groups.values() for f in group])
+    rows.append([f"<b>{_e(t('report.total', lang))}</b>", *map(str, n), str(sum(n))])
+    return f"<section><h2>{_e(t('report.summary', lang))}</h2>{_table(cols, rows, sortable=False, cls='summary')}</section>"
+
+
+def _check_filters(found, groups, heads, lang) -> str:
+    """Three drop-downs (commune, rule, severity) and the count of findings shown."""
+    def select(name, label, options):
+        opts = "".join(f"<option value='{_e(v)}'>{_e(text)}</option>" for v, text in options)
+        return (f"<label>{_e(label)} <select data-filter='{name}'><option value=''>{_e(t('report.all', lang))}"
+                f"</option>{opts}</select></label>")
+    rules = sorted({getattr(f, "rule", "") for f in found})
+    severities = [s for s in SEVERITY_ORDER if any(getattr(f, "severity", "") == s for f in found)]
+    return ("<p class='filters'>" + select("commune", t("commune", lang), [(c, heads[c]) for c in groups])
+            + select("rule", t("report.rule", lang), [(r, r) for r in rules])
+            + select("severity", t("report.severity", lang), [(s, SEVERITY_FR[s][lang == "en"]) for s in severities])
+            + f" <span class='shown'><b id='plh-shown'>{len(found)}</b> {_e(t('report.shown', lang))}</span></p>")
+
+
+FILTER_JS = """
+<script>
+(function(){
+  var selects = document.querySelectorAll('select[data-filter]');
+  function apply(){
+    var want = {}, shown = 0;
+    selects.forEach(function(s){ if(s.value){ want[s.getAttribute('data-filter')] = s.value; } });
+    document.querySelectorAll('li[data-rule]').forEach(function(li){
+      var ok = Object.keys(want).every(function(k){ return li.getAttribute('data-' + k) === want[k]; });
+      li.hidden = !ok; if(ok){ shown++; }
+    });
+    document.querySelectorAll('section[data-commune]').forEach(function(sec){
+      sec.hidden = !sec.querySelector('li[data-rule]:not([hidden])');
+    });
+    document.getElementById('plh-shown').textContent = shown;
+  }
+  selects.forEach(function(s){ s.addEventListener('change', apply); });
+  apply();
+})();
+</script>
+"""
 
 
 def write_demo_outputs(store, out_dir="maps", lang="fr") -> dict[str, Path]:

@@ -32,6 +32,12 @@ def no_network(monkeypatch):
 
 
 @pytest.fixture
+def english(monkeypatch):
+    """The command line in English (PLHGIS_LANG=en): for tests about what a message says, not its language."""
+    monkeypatch.setenv("PLHGIS_LANG", "en")
+
+
+@pytest.fixture
 def runner():
     return CliRunner()
 

@@ -212,3 +212,54 @@ def test_map_fits_a_projector_and_a_phone(chromium, pages, tmp_path):
         assert chromium.js_errors() == []
     finally:
         chromium.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_findings_page_filters_and_opens_the_map_on_a_finding(chromium, pages, tmp_path):
+    store = GeoPackageStore(pages["map"].parent / "plh.gpkg")
+    data = maps.load(store)
+    page = reports.write_check_report(data, pages["map"].parent / "controles.html")
+    try:
+        _viewport(chromium, 1366, 768)
+        chromium.open(page, ready="document.getElementById('plh-shown')")
+        shown = "return document.getElementById('plh-shown').textContent"
+        visible = "return document.querySelectorAll('li[data-rule]:not([hidden])').length"
+        assert chromium.js(shown) == str(len(data.findings)) == str(chromium.js(visible))
+        _shot(chromium, tmp_path, "controles-1366.png")
+
+        def choose(name, value):
+            chromium.js("var s = document.querySelector(\"select[data-filter='\" + arguments[0] + \"']\");"
+                        "s.value = arguments[1]; s.dispatchEvent(new Event('change'));", name, value)
+        choose("commune", "62950")
+        mine = [f for f in data.findings if f.commune == "62950"]
+        assert chromium.js(visible) == len(mine) and chromium.js(shown) == str(len(mine))
+        assert chromium.js("return document.querySelectorAll('section[data-commune]:not([hidden])').length") == 1
+        choose("severity", "warning")
+        assert chromium.js(visible) == sum(f.severity == "warning" for f in mine)
+        choose("rule", "LLS-HIGH-SHARE")
+        assert chromium.js(visible) == 1
+        choose("commune", "")
+        choose("severity", "")
+        assert chromium.js(visible) == sum(f.rule == "LLS-HIGH-SHARE" for f in data.findings)
+
+        _viewport(chromium, 390, 844)
+        chromium.open(page, ready="document.getElementById('plh-shown')")
+        assert chromium.js("return document.documentElement.scrollWidth") <= 390  # no sideways scroll
+        _shot(chromium, tmp_path, "controles-390.png")
+
+        # a finding's link opens the map on its feature, popup open
+        _viewport(chromium, 1366, 768)
+        chromium.open(page, ready="document.getElementById('plh-shown')")
+        link = chromium.js("return document.querySelector(\"a.onmap[href$='feature=projects:P-62950-0018']\")")
+        link.click()
+        chromium.wait("document.querySelector('.leaflet-popup-content')", 10)
+        text = chromium.js("return document.querySelector('.leaflet-popup-content').textContent")
+        assert "Résidence du Chevalement (QPV)" in text
+        chromium.wait("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'", 5)
+        _shot(chromium, tmp_path, "territoire-lien.png")
+        chromium.driver.get(pages["map"].resolve().as_uri() + "#feature=communes:62950")  # a hash change
+        chromium.wait("(document.querySelector('.leaflet-popup-content') || {}).textContent"
+                      ".startsWith('Souchez-la-Grande')", 10)
+        assert chromium.js_errors() == []
+    finally:
+        chromium.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        store.close()

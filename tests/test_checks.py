@@ -241,11 +241,23 @@ def case_lls_under(s):
 
 
 def case_lls_high_share(s):
-    bad, free_b, social_a = put(s, "projects", [
-        scheme("LLS en B", commune="62002", where=(3000, 500), lls_plus=5),
-        scheme("Libre en B", commune="62002", where=(3200, 500), accession_libre=10),
-        scheme("LLS en A", lls_plus=5)])
-    return {bad}, {free_b, social_a}
+    put(s, "projects", [scheme("LLS en B", commune="62002", where=(3000, 500), lls_plus=5),
+                        scheme("Libre en B", commune="62002", where=(3200, 500), accession_libre=10),
+                        scheme("LLS en A", lls_plus=5)])
+    return {"62002"}, {"62001"}
+
+
+def test_a_commune_level_rule_gives_one_finding_per_commune(territory):
+    """Three social schemes in B (45 % LLS): one finding for B listing them, not three sentences."""
+    ids = put(territory, "projects", [scheme(f"LLS {i} en B", commune="62002", where=(3000 + 100 * i, 500),
+                                             lls_plus=5) for i in range(3)])
+    put(territory, "projects", [scheme("Libre en B", commune="62002", where=(3500, 500), accession_libre=10)])
+    (found,) = checks.run_checks(territory, rules=["LLS-HIGH-SHARE"], settings=SETTINGS)
+    assert (found.layer, found.feature_id, found.commune) == ("communes", "62002", "62002")
+    assert found.figures["schemes"] == sorted(ids) and found.figures["schemes_count"] == 3
+    assert found.figures["lls"] == 15 and found.figures["commune_lls_rate"] == 0.45
+    assert found.message.startswith("Bêta: 15 LLS neufs dans 3 opérations alors que la commune compte déjà 45 %")
+    assert "in 3 schemes where social housing is already 45%" in found.message_en
 
 
 def case_sru_catchup(s):
@@ -477,7 +489,7 @@ def test_check_cli_bad_input(invoke, demo_path):
     bad_rule = invoke("check", "--store", demo_path, "--rule", "NOPE")
     assert bad_rule.exit_code == 2 and "unknown rule" in bad_rule.output
     bad_commune = invoke("check", "--store", demo_path, "--commune", "99999")
-    assert bad_commune.exit_code == 1 and "field 'commune', value '99999': no commune '99999' in the store" in bad_commune.output
+    assert bad_commune.exit_code == 1 and "champ 'commune', valeur '99999' : no commune '99999' in the store" in bad_commune.output
 
 
 def test_list_rules(invoke, demo_path):

@@ -48,7 +48,7 @@ def test_edit_applies_the_rules_to_the_whole_row(invoke, demo_path):
     before = snapshot(demo_path)
     result = invoke("project", "edit", new_id, "--homes-total", "6", "--store", demo_path)
     assert result.exit_code == 1
-    assert f"id {new_id}, field 'homes_total', value 6: product mix adds up to 8 homes" in result.output
+    assert f"id {new_id}, champ 'homes_total', valeur 6 : product mix adds up to 8 homes" in result.output
     assert snapshot(demo_path) == before
 
 
@@ -63,7 +63,7 @@ def test_edit_unknown_id(invoke, demo_path):
 def test_end_is_soft_and_as_of_rebuilds_the_past(invoke, demo_path):
     new_id = add_project(invoke, demo_path).stdout.strip()
     result = invoke("project", "end", new_id, "--reason", "abandon du bailleur", "--store", demo_path)
-    assert result.exit_code == 0 and f"{new_id} ended on {date.today()}" in result.output
+    assert result.exit_code == 0 and f"{new_id} close le {date.today()}" in result.output
     listed = invoke("project", "list", "--store", demo_path, "--format", "json")
     assert new_id not in listed.stdout
     everything = invoke("project", "list", "--all", "--store", demo_path, "--format", "json")
@@ -110,7 +110,7 @@ def test_history_command_filters(invoke, demo_path):
     assert "geometry: point → polygon" in moved.output and "site_area_m2: ∅ → 1000.0" in moved.output
     assert "geometry: point → polygon" in invoke("history", "projects", new_id, "--store", demo_path).stdout
     later = invoke("history", "--since", (date.today() + timedelta(days=1)).isoformat(), "--store", demo_path)
-    assert later.stdout.strip() == "(nothing)"
+    assert later.stdout.strip() == "(rien)"
 
 
 def test_history_by_commune_and_user(invoke, demo_path):
@@ -154,7 +154,7 @@ def test_history_by_commune_and_user(invoke, demo_path):
 def test_show_prints_fields_and_history(invoke, demo_path):
     new_id = add_project(invoke, demo_path).stdout.strip()
     result = invoke("project", "show", new_id, "--store", demo_path)
-    assert "Résidence Jean-Moulin" in result.output and "history:" in result.output and "insert" in result.output
+    assert "Résidence Jean-Moulin" in result.output and "historique :" in result.output and "insert" in result.output
 
 
 def test_friche_and_plot_verbs(invoke, demo_path):

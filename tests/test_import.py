@@ -11,6 +11,8 @@ from conftest import snapshot
 
 from plhgis.store import GeoPackageStore
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the messages' content, in English
+
 HEADER = "name;commune;homes_total;status;lls_plus;lon;lat"
 GOOD = "Résidence des Aulnes;62950;12;études;4;2,79;50,40"
 

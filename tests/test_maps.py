@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from plhgis import assets, demo, maps
+from plhgis import assets, checks, demo, maps
 from plhgis.errors import PlhgisError
 
 from test_pack import HOSTILE, add_hostile
@@ -167,7 +167,7 @@ def test_neighbouring_communes_keep_shared_edges():
 def test_map_command(invoke, demo_path, tmp_path):
     out = tmp_path / "carte.html"
     result = invoke("map", "--store", demo_path, "-o", out)
-    assert result.exit_code == 0 and f"map written to {out}" in result.stderr
+    assert result.exit_code == 0 and f"carte écrite : {out}" in result.stderr
     again = invoke("map", "--store", demo_path, "-o", out)
     assert again.exit_code == 1 and "already exists" in again.output
     result = invoke("map", "--store", demo_path, "--commune", "62950", "-o", out, "--overwrite", "--lang", "en")
@@ -249,3 +249,17 @@ def test_map_band_follows_the_settings(invoke, demo_path, demo_store, tmp_path):
     assert "Bande de 300 m" not in page and "Bande de 500 m" not in page
     legend = maps._legend_html(maps.load(demo_store), maps._layer_specs(maps.load(demo_store), "fr")[0], "fr")
     assert "Bande de 400 m autour du QPV (" in legend and "Bande de 650 m" in legend
+
+
+def test_to_check_ring_marks_a_schemes_own_warnings_only(demo_store):
+    """LLS-HIGH-SHARE is about the commune: it shows on the commune, and rings no scheme of 62950."""
+    page = maps.to_html(maps.store_map(demo_store))
+    found = checks.run_checks(demo_store)
+    (high,) = [f for f in found if f.rule == "LLS-HIGH-SHARE" and f.commune == "62950"]
+    commune = next(f["properties"] for f in features(page, "communes") if f["properties"]["i"] == "62950")
+    assert high.message in commune["f"]
+    schemes = [f["properties"] for f in features(page, "projects") if f["properties"]["i"].startswith("P-62950")]
+    assert not any(high.message in p.get("f", []) for p in schemes)
+    own = {f.feature_id for f in found if f.layer == "projects" and f.severity in ("error", "warning")}
+    ringed = {p["i"] for p in schemes if p.get("h")}
+    assert ringed == own & {p["i"] for p in schemes}

@@ -18,6 +18,8 @@ from plhgis import edits, io, outputs, reports
 from plhgis.errors import PlhgisError
 from plhgis.store import GeoPackageStore
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the messages' content, in English
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

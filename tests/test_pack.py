@@ -62,7 +62,8 @@ def test_workbook_layout(pack_dir):
 def test_untouched_workbook_imports_as_no_change(invoke, demo_path, pack_dir):
     result = invoke("import", "projects", pack_dir / f"{COMMUNE}-projets.xlsx", "--dry-run", "--store", demo_path)
     assert result.exit_code == 0, result.output
-    assert "would change 0 added, 0 updated, 0 ended, 7 unchanged" in result.output
+    assert "projects (simulation, rien n'est écrit) : ajouts : 0, modifications : 0, fins : 0, inchangés : 7" \
+        in result.output
     assert "left out" not in result.output
 
 
@@ -109,8 +110,8 @@ def test_edited_sheet_shows_each_change_then_merges(invoke, demo_path, pack_dir)
     assert re.search(r"~ projects P-62951-0004 homes_total: \d+ → 30; delivery_year: \d+ → 2029", out), out
     assert re.search(r"~ projects P-62951-0005 comment: ∅ → 'revu en réunion'", out), out
     assert "+ projects (new id) Les Hauts du Terril" in out
-    assert f"? projects {col['left']} " in out and "left out of the sheet" in out
-    assert "would change 1 added, 3 updated, 0 ended" in result.output
+    assert f"? projects {col['left']} " in out and "absente du tableur, gardée telle quelle" in out
+    assert "ajouts : 1, modifications : 3, fins : 0" in result.output
     assert GeoPackageStore(demo_path).get("projects", "P-62951-0003")["status"] == "PC déposé"  # dry run
 
     result = invoke("import", "projects", path, "--store", demo_path, "--user", "mairie")
@@ -137,7 +138,7 @@ def test_bad_cell_names_row_and_column(invoke, demo_path, pack_dir):
     _rewrite(path, edit)
     result = invoke("import", "projects", path, "--dry-run", "--store", demo_path)
     assert result.exit_code == 1
-    assert "row 3" in result.output and "field 'delivery_year'" in result.output and "fin 2027" in result.output
+    assert "ligne 3" in result.output and "champ 'delivery_year'" in result.output and "fin 2027" in result.output
 
 
 FORMULAS = {"name": '=HYPERLINK("http://evil.example","clic")', "comment": "=1+1", "operator": "+33 bailleur",
@@ -164,7 +165,7 @@ def test_formula_like_texts_stay_text_and_import_back(invoke, demo_path, tmp_pat
     assert texts and all(c.data_type == "s" for c in texts)
     result = invoke("import", "projects", path, "--dry-run", "--store", demo_path)
     assert result.exit_code == 0, result.output
-    assert "0 added, 0 updated, 0 ended" in result.output
+    assert "ajouts : 0, modifications : 0, fins : 0" in result.output
     stored = GeoPackageStore(demo_path).get("projects", fid)
     assert {k: stored[k] for k in FORMULAS} == FORMULAS
 
@@ -252,7 +253,7 @@ def test_pack_cli_all(invoke, demo_path, tmp_path):
     assert again.exit_code == 1 and "already exists" in again.output and "--overwrite" in again.output
     assert invoke("pack", "62950", "-o", out, "--overwrite", "--store", demo_path).exit_code == 0
     usage = invoke("pack", "--store", demo_path)
-    assert usage.exit_code == 2 and "give one INSEE code or --all" in usage.output
+    assert usage.exit_code == 2 and "donnez un code INSEE ou --all" in usage.output
 
 
 def test_demo_writes_map_checks_and_packs(invoke, tmp_path, monkeypatch):
@@ -262,8 +263,8 @@ def test_demo_writes_map_checks_and_packs(invoke, tmp_path, monkeypatch):
     maps_dir = tmp_path / "maps"
     for name in ("territoire.html", "controles.html", "index.html", "62950-dossier.html", "62961-projets.xlsx"):
         assert (maps_dir / name).is_file(), name
-    assert "territory map: maps/territoire.html" in result.stderr
-    assert "check report: maps/controles.html" in result.stderr
+    assert "carte du territoire : maps/territoire.html" in result.stderr
+    assert "page des contrôles : maps/controles.html" in result.stderr
     assert "href='territoire.html'" in (maps_dir / "index.html").read_text(encoding="utf-8")
     for name in ("index.html", "controles.html", "62950-dossier.html", "territoire.html"):
         page = (maps_dir / name).read_text(encoding="utf-8")
@@ -312,4 +313,43 @@ def test_sheet_saved_again_by_libreoffice_still_imports(invoke, demo_path, pack_
     assert result.exit_code == 0, result.output
     assert "~ projects P-62951-0003 status: 'PC déposé' → 'PC accordé'" in result.stdout
     assert re.search(r"~ projects P-62951-0004 delivery_year: \d+ → 2030", result.stdout), result.stdout
-    assert "would change 0 added, 2 updated, 0 ended" in result.output
+    assert "ajouts : 0, modifications : 2, fins : 0" in result.output
+
+
+def test_findings_page_summary_filters_and_map_links(demo_store, tmp_path):
+    data = maps.load(demo_store)
+    page = reports.write_check_report(data, tmp_path / "controles.html").read_text(encoding="utf-8")
+    summary = page[page.index("<table class='summary'>"):page.index("</table>")]
+    mine = [f for f in data.findings if f.commune == "62950"]
+    counts = [sum(f.severity == s for f in mine) for s in ("error", "warning", "info")]
+    row = re.search(r"<a href='#c-62950'>Souchez-la-Grande \(62950\)</a></td>((?:<td>\d+</td>){4})", summary)
+    assert [int(n) for n in re.findall(r"\d+", row.group(1))] == counts + [len(mine)]
+    assert "<th data-num=1>à corriger</th>" in summary and f"<td>{len(data.findings)}</td></tr>" in summary
+    for name in ("commune", "rule", "severity"):
+        assert f"<select data-filter='{name}'>" in page
+    assert "<option value='LLS-HIGH-SHARE'>LLS-HIGH-SHARE</option>" in page
+    items = re.findall(r"<li class='[a-z ]+' data-commune='([^']*)' data-rule='([^']*)' data-severity='([a-z]+)'",
+                       page)
+    assert len(items) == len(data.findings) and items.count(("62950", "LLS-HIGH-SHARE", "warning")) == 1
+    assert "href='territoire.html#feature=projects:P-62950-0018'" in page
+    assert "href='territoire.html#feature=communes:62950'" in page  # a commune-level finding: its commune
+
+
+def test_acknowledged_finding_is_closed_on_the_page_and_out_of_the_pack(demo_store, tmp_path):
+    data = maps.load(demo_store)
+    (high,) = [f for f in data.findings if f.rule == "LLS-HIGH-SHARE"]
+    high.ground = "reconstitution de l'offre ANRU"
+    page = reports.write_check_report(data, tmp_path / "controles.html").read_text(encoding="utf-8")
+    assert f"<li class='warning closed' data-commune='62950' data-rule='LLS-HIGH-SHARE' data-severity='warning'>" \
+           f"<b>classé</b> {html.escape(high.message)}" in page
+    pack, facts = reports.pack_html(demo_store, "62950", data=data)
+    todo = pack[pack.index("<ul class='findings'>"):]
+    assert html.escape(high.message) not in todo and facts["findings"] == len(
+        [f for f in data.findings if f.commune == "62950" and not f.acknowledged])
+
+
+def test_findings_page_with_no_findings(demo_store, tmp_path):
+    data = maps.load(demo_store)
+    data.findings = []
+    page = reports.write_check_report(data, tmp_path / "controles.html").read_text(encoding="utf-8")
+    assert "Aucun point à signaler." in page and "<select" not in page and "<script" not in page

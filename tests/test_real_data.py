@@ -8,6 +8,8 @@ from conftest import snapshot
 from plhgis import edits
 from plhgis.store import GeoPackageStore
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the messages' content, in English
+
 
 @pytest.fixture
 def real_communes(shared_data, tmp_path):

@@ -13,6 +13,8 @@ from plhgis.errors import PlhgisError
 from plhgis.settings import Settings
 from plhgis.store import GeoPackageStore
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the messages' content, in English
+
 SETTINGS = Settings(plh_start=2023, plh_end=2028, reference_year=2025)
 
 

@@ -12,7 +12,7 @@ from conftest import snapshot
 from plhgis import sources
 from plhgis.store import GeoPackageStore
 
-pytestmark = pytest.mark.shared
+pytestmark = [pytest.mark.shared, pytest.mark.usefixtures("english")]  # messages read in English
 CALL, CAPSO = "246200364", "200069037"
 
 

@@ -10,6 +10,8 @@ import pytest
 from plhgis import checks, targets
 from plhgis.settings import Settings, SettingsError, describe, load_settings
 
+pytestmark = pytest.mark.usefixtures("english")  # these tests read the messages' content, in English
+
 SETTINGS = Settings(plh_start=2023, plh_end=2028, reference_year=2025)
 
 
