@@ -341,7 +341,8 @@ def data_years(t):
             text = text.where(~mask, text + label(key, lang, **values) + "; ")
         return text.str.rstrip("; ")
     fr = problems("fr")
-    sub = p[fr != ""].assign(problem=fr, problem_en=problems("en"))
+    # assign, then filter: assigning a Series to an empty frame would take the Series' whole index
+    sub = p.assign(problem=fr, problem_en=problems("en"))[(fr != "").to_numpy()]
     return _emit("DATA-YEARS", sub, "projects", "id",
                  {"permit_year": "permit_year", "start_year": "start_year", "delivery_year": "delivery_year"})
 
