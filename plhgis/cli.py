@@ -114,20 +114,24 @@ def init(store, demo, crs, overwrite):
 
 @cli.command()
 @store_option
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps", show_default=True,
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps/demo", show_default=True,
               help="Where the map, check report and packs go.")
+@click.option("--examples", "examples_dir", type=click.Path(file_okay=False), default="examples",
+              show_default=True, help="Where the example files the README imports go.")
 @click.option("--overwrite", is_flag=True, help="Replace a store that is not the demo.")
-def demo(store, out_dir, overwrite):
-    """Build the fictional demo territory (layers/plh.gpkg), check it, and write its map,
-    check report and commune packs into maps/. A demo store is rebuilt each time; any other
-    store is kept unless --overwrite.
+def demo(store, out_dir, examples_dir, overwrite):
+    """Build the fictional demo territory (layers/plh.gpkg, its history back-dated to 2023), check
+    it, write its map, check report and commune packs into maps/demo/, and the example files the
+    README imports into examples/. A demo store is rebuilt each time; any other store is kept
+    unless --overwrite.
 
     \b
         plhgis demo
-        plhgis demo --store /tmp/demo/plh.gpkg -o /tmp/demo/maps
+        plhgis demo --store /tmp/demo/plh.gpkg -o /tmp/demo/maps --examples /tmp/demo/examples
     """
     path = store_path(store)
     built = demo_mod.build(path, overwrite=overwrite)
+    examples = demo_mod.write_examples(built, examples_dir)
     click.echo(f"demo store ({demo_mod.LABEL}): {built.path}", err=True)
     click.echo(render(built.layer_info()))
     click.echo(checks_mod.check_summary(built))
@@ -136,7 +140,7 @@ def demo(store, out_dir, overwrite):
     outputs = reports.write_demo_outputs(built, out_dir)
     click.echo(f"territory map: {outputs['map']}\ncheck report: {outputs['checks']}\n"
                f"commune packs: {outputs['index']} (and {outputs['packs']}/<insee>-dossier.html, "
-               f"<insee>-projets.xlsx)", err=True)
+               f"<insee>-projets.xlsx)\nexample files: {examples[0].parent}", err=True)
 
 
 @cli.command()

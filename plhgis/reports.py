@@ -447,7 +447,9 @@ def write_demo_outputs(store, out_dir="maps", lang="fr") -> dict[str, Path]:
     out = {"map": maps.write(maps.to_html(maps.build(data, lang=lang)), out_dir / "territoire.html",
                              overwrite=True),
            "checks": write_check_report(data, out_dir / "controles.html", lang)}
-    paths = write_packs(store, None, out_dir, lang=lang, overwrite=True, index=True)
+    from .demo import LAST_MEETING
+
+    paths = write_packs(store, None, out_dir, since=LAST_MEETING, lang=lang, overwrite=True, index=True)
     out["index"] = paths[-1]
     out["packs"] = out_dir
     return out

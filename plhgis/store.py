@@ -124,6 +124,7 @@ class GeoPackageStore:
             raise StoreError(f"no store at {self.path}", hint="create it with: plhgis init "
                              "(or plhgis init --demo), or point --store / PLHGIS_STORE at it")
         self.user = user or os.environ.get("PLHGIS_USER") or _login()
+        self.clock = now_iso  # the time stamped on each change (the demo back-dates its history)
         self._con = None
         try:
             crs = self.setting("crs")
@@ -330,7 +331,7 @@ class GeoPackageStore:
         lay = schema.get_layer(layer)
         if not changes:
             return []
-        stamp = now_iso()
+        stamp = self.clock()
         with self.transaction() as con:
             self._check_versions(lay, [c for c in changes if c.action != "insert"])
             self._assign_ids(lay, [c for c in changes if c.action == "insert" and not c.id])
