@@ -253,12 +253,15 @@ def test_demo_writes_map_checks_and_packs(invoke, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke("demo", "--store", tmp_path / "plh.gpkg")
     assert result.exit_code == 0, result.output
-    maps_dir = tmp_path / "maps"
+    maps_dir = tmp_path / "maps" / "demo"  # maps/ itself is left to the README's commands
     for name in ("territoire.html", "controles.html", "index.html", "62950-dossier.html", "62961-projets.xlsx"):
         assert (maps_dir / name).is_file(), name
-    assert "territory map: maps/territoire.html" in result.stderr
-    assert "check report: maps/controles.html" in result.stderr
+    assert "territory map: maps/demo/territoire.html" in result.stderr
+    assert "check report: maps/demo/controles.html" in result.stderr
     assert "href='territoire.html'" in (maps_dir / "index.html").read_text(encoding="utf-8")
+    assert "example files: examples" in result.stderr and (tmp_path / "examples" / "retour-62950.csv").is_file()
+    # the packs say what changed since the demo's last meeting (its 2025 update), not since a year ago
+    assert "2025-03-10" in (maps_dir / "62950-dossier.html").read_text(encoding="utf-8")
 
 
 def test_changes_since_kinds(demo_store):
