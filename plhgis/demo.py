@@ -1,7 +1,9 @@
 """The fictional demo territory: « Communauté d'agglomération du Val de Souchez » (données fictives).
 
 Twelve communes tessellated around a fictional town in Lambert-93, with their housing figures,
-PLH 2023–2028 targets, QPV, priority sectors, PLU zoning, schemes, friches and infill plots.
+PLH 2023–2028 targets, QPV, priority sectors, PLU zoning, schemes, friches and infill plots, and
+a history back-dated to the PLH's start (so --as-of and --since show real changes), plus the
+example files the README imports (`write_examples`).
 Everything is generated from a fixed seed, so every run gives the same store, and it is built
 to make every check of DESIGN §6 find something (social rent in a QPV, a scheme on farmland,
 a low-density scheme, a commune far below target, an SRU-deficient commune…).
@@ -103,8 +105,9 @@ def _history(store, projects) -> None:
     entered = np.select([i >= len(projects) - 2, i >= N_RANDOM + N_PLACED, i >= N_RANDOM, i % 4 == 3],
                         [MEETING, UPDATE_2025, UPDATE_2024, UPDATE_2024], START)
     progress = ["id", "status", "permit_year", "start_year"]
-    for day, back, why in ((START, 2, "chargement initial du PLH 2023–2028"), (UPDATE_2024, 1, "mise à jour annuelle 2024"),
-                           (MEETING, 1, "rencontre foncière du 14/11/2024"), (UPDATE_2025, 0, "mise à jour annuelle 2025")):
+    steps = ((START, 2, "chargement initial du PLH 2023–2028"), (UPDATE_2024, 1, "mise à jour annuelle 2024"),
+             (MEETING, 1, "rencontre foncière du 14/11/2024"), (UPDATE_2025, 0, "mise à jour annuelle 2025"))
+    for day, back, why in steps:
         _at(store, day)
         known = projects[entered < day]
         if day in (UPDATE_2024, UPDATE_2025) and len(known):

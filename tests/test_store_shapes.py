@@ -39,7 +39,7 @@ scheme = st.fixed_dictionaries({
 
 shape = st.fixed_dictionaries({
     "communes": st.lists(st.booleans(), max_size=3),  # one per commune: has an outline
-    "sru": st.booleans(),
+    "sru": st.booleans(), "figures": st.booleans(),  # figures: population, homes, LLS stock, polarity
     "schemes": st.lists(scheme, max_size=4),
     "all_ended": st.booleans(),
     "qpv": st.booleans(), "targets": st.booleans(), "sectors": st.booleans(), "zoning": st.booleans(),
@@ -69,8 +69,9 @@ def build(path, spec) -> list[str]:
     n = len(spec["communes"])
     codes = [code(i) for i in range(n)]
     if n:
-        put(store, "communes", [{"insee": c, "name": f"Commune {i}", "population": 3000 + 1000 * i,
-                                 "main_residences": 1300, "lls_stock": 100 * i,
+        figures = [{"population": 3000 + 1000 * i, "main_residences": 1300, "lls_stock": 100 * i,
+                    "polarity": "pôle urbain", "density_min": 30} if spec["figures"] else {} for i in range(n)]
+        put(store, "communes", [{"insee": c, "name": f"Commune {i}", **figures[i],
                                  "sru_rate_required": 0.25 if spec["sru"] and i == 0 else None}
                                 for i, c in enumerate(codes)],
             [square(i) if outline else None for i, outline in enumerate(spec["communes"])])
@@ -87,8 +88,9 @@ def build(path, spec) -> list[str]:
                               {"libelle": "1AU", "typezone": "AUc", "insee": "62001"}],
             [square(0, 500), box(X0, Y0, X0 + 400, Y0 + 400)])
     if n and spec["friche"]:
-        put(store, "friches", [{"site_id": f"{codes[-1]}_0001", "site_nom": "Friche", "comm_insee": codes[-1]}],
-            [Point(X0 + 300, Y0 + 1700)])
+        put(store, "friches", [{"site_id": f"{codes[-1]}_0001", "site_nom": "Friche", "comm_insee": codes[-1]},
+                               {"site_id": f"{codes[0]}_0002", "site_nom": "Sans lieu", "comm_insee": codes[0]}],
+            [box(X0 + 300, Y0 + 1500, X0 + 400, Y0 + 1700), None])
     if n and spec["plot"]:
         put(store, "plots", [{"commune": codes[0], "capacity": 4}], [box(X0 + 900, Y0 + 900, X0 + 960, Y0 + 950)])
     rows, geoms = [], []
