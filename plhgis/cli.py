@@ -160,17 +160,20 @@ def layers(store, fmt):
 @click.argument("layer", required=False)
 @click.argument("feature_id", required=False)
 @date_option("--since", "Only changes on or after this day.")
+@commune_option
+@click.option("--user", help="Only the changes made by this user (as the history names them).")
 @format_option
-def history(store, layer, feature_id, since, fmt):
+def history(store, layer, feature_id, since, commune, user, fmt):
     """The journal of changes: when, who, layer, id, action, before, after, source.
 
     \b
         plhgis history
         plhgis history projects P-62950-0003 --since 2025-01-01
+        plhgis history --commune 62950 --user mairie
     """
     if layer:
         layer = _layer_name(layer)
-    rows = _open(store).history(layer, feature_id, since)
+    rows = edits.history(_open(store), layer, feature_id, since, commune=commune, user=user)
     if fmt == "table":  # one readable line per change; csv/json give the raw before/after
         click.echo("\n".join(edits.history_lines(rows)) or "(nothing)")
     else:
@@ -480,9 +483,9 @@ def map_(store, commune, output, lang, overwrite):
         plhgis map -o maps/territoire.html
         plhgis map --commune 62950 --overwrite
     """
-    from . import maps
+    from . import maps, outputs
 
-    output = output or Path("maps") / f"{commune or 'territoire'}.html"
+    output = output or outputs.inside(Path("maps"), f"{commune or 'territoire'}.html")
     path = maps.write_map(_open(store), output, commune=commune, overwrite=overwrite, lang=lang)
     click.echo(f"map written to {path}", err=True)
 
@@ -495,11 +498,15 @@ def map_(store, commune, output, lang, overwrite):
 @date_option("--since", "Date of the last meeting, for 'what changed' [default: a year ago].")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace existing files.")
-def pack(store, commune, all_, out_dir, since, lang, overwrite):
+@click.option("--pdf", is_flag=True, help="Each pack as a PDF too, with a static map (no browser needed).")
+def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
     """The annual-meeting pack: one HTML page and one XLSX workbook per commune.
+
+    With --all, also the territory map, the findings page and an index linking them.
 
     \b
         plhgis pack 62950 --since 2024-11-15
+        plhgis pack 62950 --pdf
         plhgis pack --all -o maps/rencontres-2025
     """
     from . import reports
@@ -507,7 +514,7 @@ def pack(store, commune, all_, out_dir, since, lang, overwrite):
     if bool(commune) == all_:
         raise click.UsageError("give one INSEE code or --all")
     paths = reports.write_packs(_open(store), None if all_ else [commune], out_dir, since=since, lang=lang,
-                                overwrite=overwrite, index=all_)
+                                overwrite=overwrite, index=all_, pdf=pdf)
     for path in paths:
         click.echo(str(path))
 
@@ -562,7 +569,10 @@ def targets_cmd(store, commune, fmt):
         plhgis targets --commune 62950 --format json
     """
     frame = targets_mod.progress(_open(store), commune)
-    click.echo(render(frame, fmt, targets_mod.TABLE_COLUMNS if fmt == "table" else None, max_width=24))
+    if fmt == "table":
+        click.echo(render(targets_mod.for_table(frame), fmt, targets_mod.TABLE_COLUMNS, max_width=24))
+    else:
+        click.echo(render(targets_mod.typed(frame), fmt))
 
 
 @cli.command("review-plu")

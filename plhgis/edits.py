@@ -347,3 +347,33 @@ def end(store, layer, feature_id, on=None, reason=None) -> Change:
     source = "plhgis end" + (f" ({reason})" if reason else "")
     store.apply(lay.name, [change], source)
     return change
+
+
+def history(store, layer=None, feature_id=None, since=None, commune=None, user=None) -> pd.DataFrame:
+    """The journal (`store.history`), narrowed to one commune's features and to one user's changes.
+
+    A feature is the commune's when it is now (ended ones included) or was, in a change's before
+    or after values: a scheme moved from one commune to another shows in both.
+    """
+    rows = store.history(layer, feature_id, since)
+    if user:
+        rows = rows[rows["user"].fillna("").str.casefold() == user.casefold()]
+    if commune:
+        from .errors import unknown_commune
+
+        if commune not in set(store.read("communes", include_ended=True)["insee"]):
+            raise unknown_commune(commune)
+        owned = set()
+        for name in rows["layer"].unique():
+            lay = schema.LAYERS.get(name)
+            if lay is not None and lay.commune_field:
+                frame = store.read(name, include_ended=True)
+                owned |= {(name, str(k)) for k in frame.loc[frame[lay.commune_field] == commune, lay.key]}
+
+        def mine(row) -> bool:
+            lay = schema.LAYERS.get(row.layer)
+            was = [_loads(row.before).get(lay.commune_field), _loads(row.after).get(lay.commune_field)] if lay else []
+            return (row.layer, str(row.feature_id)) in owned or commune in was
+
+        rows = rows[[mine(r) for r in rows.itertuples(index=False)]]
+    return rows.reset_index(drop=True)

@@ -18,6 +18,7 @@ import shapely
 
 from . import schema
 from .errors import InputFileError, Problem, ValidationError
+from .outputs import atomic_output
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 FORMATS = {"gpkg": ("GPKG", ".gpkg"), "geojson": ("GeoJSON", ".geojson"),
@@ -144,7 +145,7 @@ def _read_csv(path: Path):
         raise InputFileError(f"cannot read the CSV ({_first_line(exc)})", file=str(path),
                              hint="check the separator (;) and that every line has the same columns") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.apply(lambda col: col.str.replace(r"^'(?=[=+\-@])", "", regex=True))  # see _quote_formulas
+    frame = frame.apply(lambda col: col.str.replace(r"^'(?=[=+\-@])", "", regex=True))  # see quote_formulas
     return frame, np.arange(len(frame)) + 2
 
 
@@ -313,16 +314,17 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
     if fmt not in FORMATS:
         raise InputFileError(f"unknown output format for {path.name}", file=str(path),
                              hint="use --format " + "|".join(FORMATS))
-    if path.exists() and not overwrite:
-        raise InputFileError("the output file already exists", file=str(path),
-                             hint="use --overwrite to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(path, overwrite) as tmp:
+        _write_frame(frame, path, tmp, fmt, sep=sep, decimal=decimal, encoding=encoding)
+    return path
+
+
+def _write_frame(frame, path: Path, tmp: Path, fmt, *, sep, decimal, encoding) -> None:
+    """Write `frame` as `fmt` to `tmp`, the temporary name of `path`."""
     driver = FORMATS[fmt][0]
     if driver:
         import pyogrio
 
-        if path.exists():
-            path.unlink()
         out = frame.to_crs("EPSG:4326") if fmt == "geojson" and frame.crs else frame
         if not isinstance(out, gpd.GeoDataFrame):
             out = gpd.GeoDataFrame(out)
@@ -332,16 +334,15 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
                                  hint="export to GeoPackage (.gpkg) or GeoJSON instead")
         if fmt == "shp":
             out = out.rename(columns=short_names([c for c in out.columns if c != out.geometry.name]))
-        pyogrio.write_dataframe(out, path, driver=driver, layer=path.stem if fmt == "gpkg" else None)
-        return path
+        pyogrio.write_dataframe(out, tmp, driver=driver, layer=path.stem if fmt == "gpkg" else None)
+        return
     table = table_frame(frame)
     if fmt == "csv":
         # a character cp1252 lacks becomes '?' rather than failing the whole export
-        _quote_formulas(table).to_csv(path, sep=sep, decimal=decimal, encoding=encoding, index=False,
-                                      errors="replace")
+        quote_formulas(table).to_csv(tmp, sep=sep, decimal=decimal, encoding=encoding, index=False,
+                                     errors="replace")
     else:
-        _write_xlsx(table, path)
-    return path
+        _write_xlsx(table, tmp, path.stem)
 
 
 FORMULA_START = ("=", "+", "-", "@")  # a text starting so is a formula to Excel
@@ -365,19 +366,19 @@ def append_text_row(ws, values) -> None:
                 cell.quotePrefix = True
 
 
-def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
+def _write_xlsx(table: pd.DataFrame, path: Path, title: str) -> None:
     import openpyxl
 
     book = openpyxl.Workbook()
     ws = book.active
-    ws.title = path.stem[:31]
+    ws.title = title[:31]
     append_text_row(ws, [str(c) for c in table.columns])
     for row in table.astype(object).where(table.notna(), None).itertuples(index=False, name=None):
         append_text_row(ws, list(row))
     book.save(path)
 
 
-def _quote_formulas(table: pd.DataFrame) -> pd.DataFrame:
+def quote_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """CSV for Excel: a text starting like a formula gets a leading ' (read back by `_read_csv`)."""
     out = table.copy()
     for col in out.columns:

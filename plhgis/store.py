@@ -28,7 +28,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import schema, styles
+from . import outputs, schema, styles
 from .errors import NotFoundError, PlhgisError, StoreError
 
 DEFAULT_STORE = Path("layers") / "plh.gpkg"
@@ -202,26 +202,24 @@ class GeoPackageStore:
     def create(cls, path, crs=schema.STORE_CRS, overwrite=False) -> "GeoPackageStore":
         """Create an empty store with every layer, the history and the settings tables."""
         path = Path(path)
-        if path.exists():
-            if not overwrite:
-                raise StoreError(f"{path} already exists", hint="use --overwrite to start again")
-            path.unlink()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not overwrite:
+            raise StoreError(f"{path} already exists", hint="use --overwrite to start again")
         crs = pyproj.CRS.from_user_input(crs)
-        _create_layers(path, crs, schema.LAYERS.values())
-        con = sqlite3.connect(path, isolation_level=None)
-        try:
-            con.execute("BEGIN")
-            _attribute_table(con, schema.HISTORY_TABLE,
-                             "ts TEXT NOT NULL, user TEXT, layer TEXT NOT NULL, feature_id TEXT NOT NULL, "
-                             "action TEXT NOT NULL, before TEXT, after TEXT, source TEXT")
-            con.execute("CREATE INDEX ix_history_feature ON history (layer, feature_id, ts)")
-            _attribute_table(con, "plhgis_settings", "key TEXT UNIQUE NOT NULL, value TEXT")
-            con.executemany("INSERT INTO plhgis_settings (key, value) VALUES (?, ?)",
-                            [("crs", crs.to_string()), ("schema_version", "1"), ("created", now_iso())])
-            con.execute("COMMIT")
-        finally:
-            con.close()
+        with outputs.atomic_output(path, overwrite=True) as tmp:  # the old store stays until the new one is whole
+            _create_layers(tmp, crs, schema.LAYERS.values())
+            con = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                con.execute("BEGIN")
+                _attribute_table(con, schema.HISTORY_TABLE,
+                                 "ts TEXT NOT NULL, user TEXT, layer TEXT NOT NULL, feature_id TEXT NOT NULL, "
+                                 "action TEXT NOT NULL, before TEXT, after TEXT, source TEXT")
+                con.execute("CREATE INDEX ix_history_feature ON history (layer, feature_id, ts)")
+                _attribute_table(con, "plhgis_settings", "key TEXT UNIQUE NOT NULL, value TEXT")
+                con.executemany("INSERT INTO plhgis_settings (key, value) VALUES (?, ?)",
+                                [("crs", crs.to_string()), ("schema_version", "1"), ("created", now_iso())])
+                con.execute("COMMIT")
+            finally:
+                con.close()
         return cls(path)
 
     # reading
