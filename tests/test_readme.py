@@ -155,7 +155,7 @@ def _check_outputs(args, redirect, result, cmd, where):
         if redirect.endswith(".geojson"):
             assert json.loads(Path(redirect).read_text(encoding="utf-8"))["type"] == "FeatureCollection", where
     if args[0] == "pack" and "-o" not in args:
-        named.append(Path("maps") / f"{args[1]}-dossier.html")
+        named += [Path("maps") / f"{args[1]}-dossier.{ext}" for ext in ("html", "pdf") if ext == "html" or "--pdf" in args]
     for path in named:
         assert path.exists(), f"{where}: {path} was not written"
         assert path.is_dir() and any(path.iterdir()) or path.is_file() and path.stat().st_size, where
