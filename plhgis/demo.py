@@ -20,7 +20,8 @@ from shapely.geometry import Point, box
 
 from . import edits
 from .errors import PlhgisError, StoreError
-from .store import GeoPackageStore, now_iso
+from .store import GeoPackageStore
+from .targets import commune_point
 
 SEED = 2154
 EPCI_SIREN, EPCI_NAME = "200099999", "CA du Val de Souchez (fictive)"
@@ -86,7 +87,7 @@ def build(path, overwrite=False) -> GeoPackageStore:
     for name, frame in layers.items():
         edits.apply(store, edits.plan_rows(store, name, frame, mode="append", source=SOURCE))
     _history(store, projects)
-    store.clock = now_iso
+    store.clock = None
     return store
 
 
@@ -430,6 +431,10 @@ def _check_cases(communes, qpv):
         ({"name": "Résidence des Aubépines (à localiser)", "commune": insee(2), "homes_total": 24,
           "accession_libre": 24, "status": "études", "land_origin": "dent creuse", "delivery_year": 2027},
          None),
+        # DATA-LOCATE: sent by the commune with no address, coordinates nor parcels, so put at its centre
+        ({"name": "Résidence du Parc (sans adresse)", "commune": insee(5), "homes_total": 10,
+          "accession_libre": 10, "status": "repérage", "land_origin": "dent creuse", "delivery_year": 2029},
+         commune_point(communes.geometry.iloc[5])),
         # QPV-SHARE for Méricourt; NPNRU rebuilding, so QPV-LLS must stay silent on it
         ({"name": "Cité 4 – reconstitution de l'offre", "commune": insee(1), "homes_total": 30, "lls_plai": 12,
           "lls_plus": 18, "status": "PC déposé", "land_origin": "renouvellement urbain", "permit_year": 2025,
@@ -440,7 +445,7 @@ def _check_cases(communes, qpv):
 
 # -- the example files the README imports ----------------------------------------------------------
 EXAMPLES = ("retour-62950.csv", "secteurs.shp", "gisements.csv", "objectifs-plh.csv", "62952_ZONE_URBA.shp",
-            "62952_PRESCRIPTION_SURF.shp")
+            "62952_PRESCRIPTION_SURF.shp", "operations.csv")
 
 
 def write_examples(store, folder="examples") -> list[Path]:
@@ -460,6 +465,7 @@ def write_examples(store, folder="examples") -> list[Path]:
     zoning, prescriptions = _revised_plu(store, insee(2))
     io.export_frame(zoning, out[4], overwrite=True)
     io.export_frame(prescriptions, out[5], overwrite=True)
+    _operations().to_csv(out[6], sep=";", index=False, encoding="cp1252")
     return out
 
 
@@ -503,6 +509,20 @@ def _gisements(store) -> pd.DataFrame:
                      "horizon": ["court terme", "moyen terme", "long terme"][k], "ownership": ["privé", "public", "EPF"][k],
                      "capacity": max(1, int(poly.area / 10000 * 25)), "status": "identifié",
                      "wkt": shapely.to_wkt(poly, rounding_precision=1)})
+    return pd.DataFrame(rows)
+
+
+def _operations() -> pd.DataFrame:
+    """New schemes as a partner's spreadsheet lists them: French headers, X/Y in Lambert-93 with
+    decimal commas, a column of its own (kept with the scheme)."""
+    rows = []
+    for k, (i, dx, dy) in enumerate([(0, -700, 900), (3, 350, -500), (6, -300, 250)]):
+        c = _centre(None, i)
+        rows.append({"Nom de l'opération": ["Résidence Thérèse", "Les Hauts d'Éloi", "Îlot de la Brasserie"][k],
+                     "Code INSEE": insee(i), "Nb logements": [24, 12, 8][k], "PLAI": [6, 3, 0][k],
+                     "PLUS": [10, 5, 0][k], "PLS": [2, 0, 0][k], "Bailleur": OPERATORS[k], "Statut": "études",
+                     "Année de livraison": 2027 + k, "X": f"{c.x + dx:.1f}".replace(".", ","),
+                     "Y": f"{c.y + dy:.1f}".replace(".", ","), "Réf. interne": f"OP-{k + 1:03d}"})
     return pd.DataFrame(rows)
 
 

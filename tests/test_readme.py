@@ -244,6 +244,9 @@ def test_example_files_are_what_communes_send(tmp_path):
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")
     assert raw.decode("cp1252").splitlines()[0].startswith("id;name;commune;")
+    partner = paths["operations.csv"].read_bytes().decode("cp1252").splitlines()
+    assert partner[0].startswith("Nom de l'opération;Code INSEE;Nb logements;PLAI;PLUS;PLS;")
+    assert re.search(r";\d{6},\d;\d{7},\d;", partner[1])  # X;Y in Lambert-93, decimal comma
     plots = paths["gisements.csv"].read_text(encoding="utf-8-sig").splitlines()
     assert plots[0].endswith(";wkt") and re.search(r";\d+,\d;", plots[1])
     import pyogrio
