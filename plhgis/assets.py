@@ -1,93 +1,58 @@
-"""Leaflet and its cluster plugin, found on this machine and inlined into every page.
+"""Leaflet and its cluster plugin, inlined into every page.
 
 The pages plhgis writes must work with no network (meeting rooms, archives), so the map
-library is never loaded from a CDN: its files come from the npm registry packages `leaflet`
-and `leaflet.markercluster`, installed once at build time (``python -m plhgis.assets install``,
-which `.ci/run` calls) into ``build/npm`` of the checkout or ``~/.cache/plhgis/npm``. Their
-code is not kept in the repository. CSS images (the layer-control icon) become data: URIs.
+library is never loaded from a CDN: its files come with ``pip install`` from the PyPI packages
+`XStatic-Leaflet` and `XStatic-Leaflet-MarkerCluster` (dependencies of plhgis), and are inlined
+into each page. CSS images (the layer-control icon) become data: URIs.
 
-``python -m plhgis.assets`` prints where the files are.
+``python -m plhgis.assets`` prints where the files are and their versions.
 """
 from __future__ import annotations
 
 import base64
 import functools
-import os
+import importlib
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 from .errors import PlhgisError
 
-NPM_PACKAGES = {"leaflet": "1.9.4", "leaflet.markercluster": "1.5.3"}
+PACKAGES = {"leaflet": "xstatic.pkg.leaflet", "cluster": "xstatic.pkg.leaflet_markercluster"}
 FILES = {
-    "leaflet_js": ("leaflet", "dist/leaflet.js"),
-    "leaflet_css": ("leaflet", "dist/leaflet.css"),
-    "cluster_js": ("leaflet.markercluster", "dist/leaflet.markercluster.js"),
-    "cluster_css": ("leaflet.markercluster", "dist/MarkerCluster.css"),
-    "cluster_default_css": ("leaflet.markercluster", "dist/MarkerCluster.Default.css"),
+    "leaflet_js": ("leaflet", "leaflet.js"),
+    "leaflet_css": ("leaflet", "leaflet.css"),
+    "cluster_js": ("cluster", "leaflet.markercluster.js"),
+    "cluster_css": ("cluster", "MarkerCluster.css"),
+    "cluster_default_css": ("cluster", "MarkerCluster.Default.css"),
 }
 
 
 class AssetsError(PlhgisError, FileNotFoundError):
-    """Leaflet's files are not installed on this machine."""
+    """Leaflet's files are not installed with plhgis."""
 
 
-def candidates() -> list[Path]:
-    """Folders holding a `node_modules` with Leaflet, most specific first."""
-    out = []
-    if os.environ.get("PLHGIS_ASSETS"):
-        out.append(Path(os.environ["PLHGIS_ASSETS"]))
-    out.append(Path(__file__).resolve().parents[1] / "build" / "npm")
-    out.append(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "plhgis" / "npm")
-    return out
-
-
-def _complete(prefix: Path) -> bool:
-    return all((prefix / "node_modules" / pkg / rel).is_file() for pkg, rel in FILES.values())
-
-
-def find() -> Path | None:
-    """The first candidate folder where every file is present, or None."""
-    return next((p for p in candidates() if _complete(p)), None)
-
-
-def install(prefix: Path | None = None) -> Path:
-    """Fetch the npm packages with `npm install` into `prefix` (default: build/npm or the cache)."""
-    npm = shutil.which("npm")
-    if npm is None:
-        raise AssetsError("npm is not installed, so Leaflet cannot be fetched",
-                          hint="install node and npm (apt-get install npm), then run "
-                               "python -m plhgis.assets install")
-    targets = [prefix] if prefix else candidates()[-2:]
-    last = None
-    for target in targets:
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            last = exc
-            continue
-        specs = [f"{name}@{version}" for name, version in NPM_PACKAGES.items()]
-        proc = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--no-save", "--prefix",
-                               str(target), *specs], capture_output=True, text=True)
-        if proc.returncode == 0 and _complete(target):
-            find_files.cache_clear()
-            return target
-        last = proc.stderr.strip().splitlines()[-1:] or proc.returncode
-    raise AssetsError(f"npm could not install Leaflet ({last})",
-                      hint="check that the npm registry is reachable, or set PLHGIS_ASSETS to a "
-                           "folder holding node_modules/leaflet")
+def packages() -> dict[str, object]:
+    """The XStatic modules (BASE_DIR, VERSION), by short name."""
+    try:
+        return {name: importlib.import_module(module) for name, module in PACKAGES.items()}
+    except ImportError as exc:
+        raise AssetsError(f"Leaflet is not installed ({exc.name})",
+                          hint="pip install XStatic-Leaflet XStatic-Leaflet-MarkerCluster "
+                               "(both come with pip install plhgis)") from None
 
 
 @functools.lru_cache(maxsize=1)
 def find_files() -> dict[str, str]:
-    """The text of every file, CSS images inlined; fetched with npm the first time if needed."""
-    prefix = find() or install()
+    """The text of every file, CSS images inlined."""
+    pkgs = packages()
     out = {}
     for key, (pkg, rel) in FILES.items():
-        path = prefix / "node_modules" / pkg / rel
+        path = Path(pkgs[pkg].BASE_DIR) / rel
+        if not path.is_file():
+            raise AssetsError(f"{path} is missing from the installed {PACKAGES[pkg]}",
+                              hint="reinstall it: pip install --force-reinstall XStatic-Leaflet "
+                                   "XStatic-Leaflet-MarkerCluster")
         text = path.read_text(encoding="utf-8")
         if key.endswith("css"):
             text = _inline_images(text, path.parent)
@@ -123,15 +88,14 @@ def _script_safe(js: str) -> str:
     return re.sub(r"</(script)", r"<\\/\1", js, flags=re.I)
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["install"]:
-        prefix = find() if "--force" not in argv else None
-        print(prefix or install())
-        return 0
-    prefix = find()
-    print(prefix if prefix else "Leaflet not installed: python -m plhgis.assets install")
-    return 0 if prefix else 1
+def main() -> int:
+    try:
+        for name, pkg in packages().items():
+            print(f"{name} {pkg.VERSION}: {pkg.BASE_DIR}")
+    except AssetsError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -150,27 +150,31 @@ def init(store, demo, crs, overwrite):
 
 @cli.command()
 @store_option
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps", show_default=True,
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps/demo", show_default=True,
               help="Where the map, check report and packs go.")
+@click.option("--examples", "examples_dir", type=click.Path(file_okay=False), default="examples",
+              show_default=True, help="Where the example files the README imports go.")
 @click.option("--overwrite", is_flag=True, help="Replace a store that is not the demo.")
-def demo(store, out_dir, overwrite):
-    """Build the fictional demo territory (layers/plh.gpkg), check it, and write its map,
-    check report and commune packs into maps/. A demo store is rebuilt each time; any other
-    store is kept unless --overwrite.
+def demo(store, out_dir, examples_dir, overwrite):
+    """Build the fictional demo territory (layers/plh.gpkg, its history back-dated to 2023), check
+    it, write its map, check report and commune packs into maps/demo/, and the example files the
+    README imports into examples/. A demo store is rebuilt each time; any other store is kept
+    unless --overwrite.
 
     \b
         plhgis demo
-        plhgis demo --store /tmp/demo/plh.gpkg -o /tmp/demo/maps
+        plhgis demo --store /tmp/demo/plh.gpkg -o /tmp/demo/maps --examples /tmp/demo/examples
     """
     path = store_path(store)
     built = demo_mod.build(path, overwrite=overwrite)
+    examples = demo_mod.write_examples(built, examples_dir)
     click.echo(_say("cli.demo_store", label=demo_mod.LABEL, path=built.path), err=True)
     click.echo(render(built.layer_info()))
     click.echo(checks_mod.check_summary(built))
     from . import reports
 
     outputs = reports.write_demo_outputs(built, out_dir, lang=_LANG["value"])
-    click.echo(_say("cli.demo_outputs", **outputs), err=True)
+    click.echo(_say("cli.demo_outputs", examples=examples[0].parent, **outputs), err=True)
 
 
 @cli.command()

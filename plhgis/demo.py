@@ -1,7 +1,9 @@
 """The fictional demo territory: « Communauté d'agglomération du Val de Souchez » (données fictives).
 
 Twelve communes tessellated around a fictional town in Lambert-93, with their housing figures,
-PLH 2023–2028 targets, QPV, priority sectors, PLU zoning, schemes, friches and infill plots.
+PLH 2023–2028 targets, QPV, priority sectors, PLU zoning, schemes, friches and infill plots, and
+a history back-dated to the PLH's start (so --as-of and --since show real changes), plus the
+example files the README imports (`write_examples`).
 Everything is generated from a fixed seed, so every run gives the same store, and it is built
 to make every check of DESIGN §6 find something (social rent in a QPV, a scheme on farmland,
 a low-density scheme, a commune far below target, an SRU-deficient commune…).
@@ -52,8 +54,16 @@ def insee(i: int) -> str:
     return f"{62950 + i}"
 
 
+# The demo's history, back-dated: the PLH adopted early 2023 (first load), a yearly update each
+# March, and one land meeting with the communes in late 2024 (the README's --since / --as-of dates).
+START, UPDATE_2024, MEETING, UPDATE_2025 = "2023-02-06", "2024-03-11", "2024-11-14", "2025-03-10"
+LAST_MEETING = "2024-11-15"  # the day after the meeting: what changed since is the 2025 update
+N_RANDOM, N_PLACED = 46, 7  # the schemes drawn at random, then placed by hand (then the check cases)
+STAGES = ("repérage", "études", "PC déposé", "PC accordé", "travaux", "livré")
+
+
 def build(path, overwrite=False) -> GeoPackageStore:
-    """Create the demo store at `path` and fill every layer.
+    """Create the demo store at `path` and fill every layer, with a history from 2023 on.
 
     An existing demo store is rebuilt; any other store is replaced only with `overwrite`.
     """
@@ -72,11 +82,61 @@ def build(path, overwrite=False) -> GeoPackageStore:
     layers["prescriptions"] = _prescriptions(communes)
     layers["friches"] = _friches(communes, rng)
     layers["plots"] = _plots(communes, layers["zoning"], rng)
-    layers["projects"] = _projects(communes, layers, rng)
     layers["sru"] = _sru(communes)
+    projects = _projects(communes, layers, rng)
+    _at(store, START)
     for name, frame in layers.items():
         edits.apply(store, edits.plan_rows(store, name, frame, mode="append", source=SOURCE))
+    _history(store, projects)
+    store.clock = None
     return store
+
+
+def _at(store, day: str) -> None:
+    store.clock = lambda: f"{day}T09:30:00+00:00"
+
+
+def _history(store, projects) -> None:
+    """The schemes as the years brought them: most known at the start two stages back, others
+    entered at the 2024 update, at the meeting or at the 2025 update; every status as it is today
+    after the 2025 update."""
+    projects = projects.copy()
+    seq = projects.groupby("commune").cumcount() + 1
+    projects.insert(0, "id", [f"P-{c}-{n:04d}" for c, n in zip(projects["commune"], seq)])
+    i = np.arange(len(projects))
+    entered = np.select([i >= len(projects) - 2, i >= N_RANDOM + N_PLACED, i >= N_RANDOM, i % 4 == 3],
+                        [MEETING, UPDATE_2025, UPDATE_2024, UPDATE_2024], START)
+    progress = ["id", "status", "permit_year", "start_year"]
+    steps = ((START, 2, "chargement initial du PLH 2023–2028"), (UPDATE_2024, 1, "mise à jour annuelle 2024"),
+             (MEETING, 1, "rencontre foncière du 14/11/2024"), (UPDATE_2025, 0, "mise à jour annuelle 2025"))
+    for day, back, why in steps:
+        _at(store, day)
+        known = projects[entered < day]
+        if day in (UPDATE_2024, UPDATE_2025) and len(known):
+            _plan(store, pd.DataFrame(_stage(known, back)[progress]), why)
+        _plan(store, _stage(projects[entered == day], back), why, mode="append")
+
+
+def _earlier(status, permit, back):
+    if status == "abandonné":  # it was going on: at its permit when it had one, else in studies
+        status, back = ("PC accordé" if permit else "études"), back - 1
+    return STAGES[max(STAGES.index(status) - back, 0)]
+
+
+def _plan(store, frame, why, mode="upsert") -> None:
+    edits.apply(store, edits.plan_rows(store, "projects", frame, mode=mode, source=f"{SOURCE}: {why}"))
+
+
+def _stage(frame, back: int):
+    """The schemes `back` stages before their status today (years not known yet left blank)."""
+    out = frame.copy()
+    if not back:
+        return out
+    out["status"] = [_earlier(st, pd.notna(py), back) for st, py in zip(out["status"], out["permit_year"])]
+    permit = ~out["status"].isin(["repérage", "études"])
+    out["permit_year"] = out["permit_year"].where(permit, None)
+    out["start_year"] = out["start_year"].where(out["status"].isin(["travaux", "livré"]), None)
+    return out
 
 
 def is_demo(path) -> bool:
@@ -283,7 +343,7 @@ def _projects(communes, layers, rng) -> gpd.GeoDataFrame:
     rows, geoms = [], []
     statuses = list(STATUS_WEIGHTS)
     far_below = insee(2)  # Haillicourt: SRU-deficient and far below its target
-    for k in range(46):
+    for k in range(N_RANDOM):
         i = int(rng.choice(len(communes), p=_weights(communes)))
         c = communes.iloc[i]
         if c.insee == far_below and k % 3:
@@ -397,3 +457,117 @@ def _check_cases(communes, qpv):
           "delivery_year": 2027, "comment": "reconstitution de l'offre démolie (NPNRU)"},
          qpv.geometry.iloc[2].centroid),
     ]
+
+
+# -- the example files the README imports ----------------------------------------------------------
+EXAMPLES = ("retour-62950.csv", "secteurs.shp", "gisements.csv", "objectifs-plh.csv", "62952_ZONE_URBA.shp",
+            "62952_PRESCRIPTION_SURF.shp", "operations.csv")
+
+
+def write_examples(store, folder="examples") -> list[Path]:
+    """The files the README imports, as communes and staff send them (fictional, for the demo
+    territory): a commune's return (cp1252 `;` CSV), priority sectors (Shapefile), infill plots
+    (`;` CSV, decimal comma, WKT in Lambert-93), the PLH targets sheet, and commune 62952's revised
+    PLU in the CNIG standard (Shapefiles, upper-case CNIG names)."""
+    from . import io
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = [folder / name for name in EXAMPLES]
+    io.export_frame(_retour(store), out[0], overwrite=True, **io.CSV_DIALECTS["excel-fr-ansi"])
+    io.export_frame(_secteurs(store), out[1], overwrite=True)
+    _gisements(store).to_csv(out[2], sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    _objectifs(store).to_csv(out[3], sep=";", index=False, encoding="utf-8-sig")
+    zoning, prescriptions = _revised_plu(store, insee(2))
+    io.export_frame(zoning, out[4], overwrite=True)
+    io.export_frame(prescriptions, out[5], overwrite=True)
+    _operations().to_csv(out[6], sep=";", index=False, encoding="cp1252")
+    return out
+
+
+def _retour(store) -> pd.DataFrame:
+    """Commune 62950's sheet back from the town hall: two schemes moved on, one new (an address,
+    no location yet)."""
+    cols = ["id", "name", "commune", "address", "homes_total", "lls_plai", "lls_plus", "lls_pls", "status",
+            "permit_year", "delivery_year", "operator", "comment"]
+    p = pd.DataFrame(store.read("projects", commune=insee(0)))[cols].sort_values("id").reset_index(drop=True)
+    studies = p.index[p["status"].eq("études")][:1]
+    filed = p.index[p["status"].eq("PC déposé")][:1]
+    p.loc[studies, ["status", "comment"]] = ["PC déposé", "permis déposé en janvier"]
+    p.loc[filed, ["status", "permit_year"]] = ["PC accordé", 2025]
+    new = {"name": "Résidence du Parc Salengro", "commune": insee(0), "address": "12 place Salengro",
+           "homes_total": 16, "lls_plus": 6, "lls_plai": 2, "status": "études", "delivery_year": 2028,
+           "operator": "SIA Habitat", "comment": "nouvelle opération signalée par la commune"}
+    return pd.concat([p, pd.DataFrame([new])], ignore_index=True)
+
+
+def _secteurs(store) -> gpd.GeoDataFrame:
+    """The priority sectors redrawn: one widened, one dropped (ended by --mode replace), one new."""
+    s = store.read("sectors")[["name", "kind", "priority", "commune", "geometry"]]
+    s = s[s["kind"] != "ERBM"].copy()
+    wide = s["kind"].eq("centralité")
+    s.loc[wide, "geometry"] = s.loc[wide].geometry.buffer(150)
+    c3 = _centre(None, 3)
+    new = gpd.GeoDataFrame([{"name": "Quartier de gare de Vimy-le-Haut", "kind": "gare/transports", "priority": 2,
+                             "commune": insee(3)}], geometry=[Point(c3.x - 400, c3.y + 300).buffer(600)],
+                           crs=s.crs)
+    return gpd.GeoDataFrame(pd.concat([s, new], ignore_index=True), crs=s.crs)
+
+
+def _gisements(store) -> pd.DataFrame:
+    """Three new infill plots, as a planning office lists them: WKT in Lambert-93 with no CRS named."""
+    rows = []
+    for k, (i, dx, dy, w, h) in enumerate([(1, 300, -200, 48.5, 32.0), (3, -250, 350, 61.0, 40.5),
+                                           (6, 150, 400, 35.5, 29.0)]):
+        c = _centre(None, i)
+        poly = box(c.x + dx, c.y + dy, c.x + dx + w, c.y + dy + h)
+        rows.append({"commune": insee(i), "parcels": f"{insee(i)}000C{k}{k + 200:04d}", "area_m2": round(poly.area, 1),
+                     "horizon": ["court terme", "moyen terme", "long terme"][k], "ownership": ["privé", "public", "EPF"][k],
+                     "capacity": max(1, int(poly.area / 10000 * 25)), "status": "identifié",
+                     "wkt": shapely.to_wkt(poly, rounding_precision=1)})
+    return pd.DataFrame(rows)
+
+
+def _operations() -> pd.DataFrame:
+    """New schemes as a partner's spreadsheet lists them: French headers, X/Y in Lambert-93 with
+    decimal commas, a column of its own (kept with the scheme)."""
+    rows = []
+    for k, (i, dx, dy) in enumerate([(0, -700, 900), (3, 350, -500), (6, -300, 250)]):
+        c = _centre(None, i)
+        rows.append({"Nom de l'opération": ["Résidence Thérèse", "Les Hauts d'Éloi", "Îlot de la Brasserie"][k],
+                     "Code INSEE": insee(i), "Nb logements": [24, 12, 8][k], "PLAI": [6, 3, 0][k],
+                     "PLUS": [10, 5, 0][k], "PLS": [2, 0, 0][k], "Bailleur": OPERATORS[k], "Statut": "études",
+                     "Année de livraison": 2027 + k, "X": f"{c.x + dx:.1f}".replace(".", ","),
+                     "Y": f"{c.y + dy:.1f}".replace(".", ","), "Réf. interne": f"OP-{k + 1:03d}"})
+    return pd.DataFrame(rows)
+
+
+def _objectifs(store) -> pd.DataFrame:
+    """The PLH targets sheet staff keep, with its own column names (imported with --map), two revised."""
+    t = store.read("targets").sort_values("commune")
+    homes = t["homes_target"].to_numpy().copy()
+    homes[t["commune"].isin([insee(2)]).to_numpy()] += 30
+    homes[t["commune"].isin([insee(5)]).to_numpy()] -= 10
+    return pd.DataFrame({"Code commune": t["commune"], "period_start": t["period_start"],
+                         "period_end": t["period_end"], "Prod. totale": homes, "lls_target": t["lls_target"]})
+
+
+def _revised_plu(store, code):
+    """Commune `code`'s PLU revised in 2025 (its AUc zone grown), with an OAP and a new social-mix
+    sector, under the CNIG ZONE_URBA / PRESCRIPTION_SURF field names."""
+    idurba = f"{code}_PLU_20250301"
+    z = store.read("zoning", commune=code)[["libelle", "libelong", "typezone", "insee", "geometry"]].copy()
+    outline = store.read("communes", ids=[code]).geometry.iloc[0]
+    au = z["typezone"].eq("AUc")
+    z.loc[au, "geometry"] = z.loc[au].geometry.buffer(120).intersection(outline)
+    others = z.loc[au].geometry.union_all()
+    z.loc[~au, "geometry"] = z.loc[~au].geometry.difference(others)
+    z = z.assign(idurba=idurba)
+    p = store.read("prescriptions", commune=code)[["libelle", "txt", "typepsc", "stypepsc", "insee", "geometry"]]
+    c = _centre(None, 2)
+    sms = gpd.GeoDataFrame([{"libelle": "SMS gare", "txt": "25 % de LLS pour 10 logements et plus", "typepsc": "17",
+                             "stypepsc": "00", "insee": code}], geometry=[box(c.x - 500, c.y - 300, c.x, c.y + 200)],
+                           crs=z.crs)
+    p = gpd.GeoDataFrame(pd.concat([p, sms], ignore_index=True), crs=z.crs).assign(idurba=idurba)
+    upper = {c: c.upper() for c in z.columns if c != "geometry"}
+    return z.rename(columns=upper), p.rename(columns={c: c.upper() for c in p.columns if c != "geometry"})

@@ -107,9 +107,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "cli.store_created": ("base créée : {path}", "store created: {path}"),
     "cli.demo_store": ("base de démonstration ({label}) : {path}", "demo store ({label}): {path}"),
     "cli.demo_outputs": ("carte du territoire : {map}\npage des contrôles : {checks}\ndossiers des communes : {index} "
-                         "(et {packs}/<insee>-dossier.html, <insee>-projets.xlsx)",
+                         "(et {packs}/<insee>-dossier.html, <insee>-projets.xlsx)\nfichiers d'exemple : {examples}",
                          "territory map: {map}\ncheck report: {checks}\ncommune packs: {index} "
-                         "(and {packs}/<insee>-dossier.html, <insee>-projets.xlsx)"),
+                         "(and {packs}/<insee>-dossier.html, <insee>-projets.xlsx)\nexample files: {examples}"),
     "cli.nothing": ("(rien)", "(nothing)"),
     "cli.left_out": ("? projects {id} {name} : absente du tableur, gardée telle quelle (si elle n'existe plus : "
                      "plhgis project end {id})",

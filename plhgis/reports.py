@@ -565,6 +565,8 @@ FILTER_JS = """
 def write_demo_outputs(store, out_dir="maps", lang="fr") -> dict[str, Path]:
     """`plhgis demo`: the territory map, the check report and every commune's pack, in `out_dir`."""
     out_dir = Path(out_dir)
-    write_packs(store, None, out_dir, lang=lang, overwrite=True, index=True)
+    from .demo import LAST_MEETING
+
+    write_packs(store, None, out_dir, since=LAST_MEETING, lang=lang, overwrite=True, index=True)
     return {"map": out_dir / MAP_PAGE, "checks": out_dir / CHECKS_PAGE, "index": out_dir / "index.html",
             "packs": out_dir}

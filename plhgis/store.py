@@ -126,6 +126,7 @@ class GeoPackageStore:
             raise StoreError(f"no store at {self.path}", hint="create it with: plhgis init "
                              "(or plhgis init --demo), or point --store / PLHGIS_STORE at it")
         self.user = user or os.environ.get("PLHGIS_USER") or _login()
+        self.clock = None  # a function giving the time stamped on each change (the demo back-dates)
         self._con = None
         self.notes: list[str] = []  # what the user should know: upgrades, unreadable history rows
         try:
@@ -388,7 +389,7 @@ class GeoPackageStore:
         lay = schema.get_layer(layer)
         if not changes:
             return []
-        stamp = now_iso()
+        stamp = self.clock() if self.clock else now_iso()
         with self.transaction() as con:
             self._check_versions(lay, [c for c in changes if c.action != "insert"])
             self._assign_ids(lay, [c for c in changes if c.action == "insert" and not c.id])

@@ -263,3 +263,17 @@ def test_findings_page_filters_and_opens_the_map_on_a_finding(chromium, pages, t
     finally:
         chromium.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         store.close()
+
+
+def test_inlined_cluster_plugin_works_with_the_inlined_leaflet(chromium, pages):
+    """The XStatic packages' Leaflet and MarkerCluster versions work together, offline."""
+    chromium.open(pages["map"])
+    count = chromium.js("""
+        var map = null;
+        for (var k in window) { try { if (window[k] instanceof L.Map) { map = window[k]; } } catch (e) {} }
+        var group = L.markerClusterGroup(), c = map.getCenter();
+        for (var i = 0; i < 30; i++) { group.addLayer(L.circleMarker([c.lat + i * 1e-5, c.lng])); }
+        group.addTo(map);
+        return document.querySelectorAll('.marker-cluster').length""")
+    assert count >= 1 and chromium.js_errors() == []
+    assert chromium.js("return L.version").startswith("1.9")

@@ -547,3 +547,17 @@ def test_status_year_messages(territory):
     assert future.message_en.endswith("“delivered” but delivery planned in 2027 (this is 2025)")
     stale = {f.figures["status"] for f in fired(territory, "DATA-STALE-STATUS").values()}
     assert stale == {"repérage", "études"}
+
+
+def test_a_store_with_clean_years_is_checked_mapped_and_packed(invoke, demo_path, tmp_path):
+    """Issue 9 §1: once the one bad-years scheme is fixed, DATA-YEARS has nothing to say (it used to
+    print one empty finding per scheme, and the findings sort then crashed check, map and pack)."""
+    assert invoke("project", "edit", "P-62950-0021", "--delivery-year", "2027", "--store", demo_path).exit_code == 0
+    years = invoke("check", "--rule", "DATA-YEARS", "--format", "json", "--store", demo_path)
+    assert years.exit_code == 0 and json.loads(years.stdout) == []
+    found = json.loads(invoke("check", "--format", "json", "--store", demo_path).stdout)
+    assert found and all(f["commune"] is None or isinstance(f["commune"], str) for f in found)
+    assert "DATA-YEARS" not in {f["rule"] for f in found}
+    assert invoke("map", "-o", tmp_path / "t.html", "--store", demo_path).exit_code == 0
+    assert invoke("pack", "--all", "-o", tmp_path / "packs", "--store", demo_path).exit_code == 0
+    assert (tmp_path / "packs" / "62950-dossier.html").exists()

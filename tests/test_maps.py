@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import folium.plugins
 import geopandas as gpd
@@ -180,13 +181,30 @@ def _script_bodies(files):
     return [assets._script_safe(files[key]) for key in ("leaflet_js", "cluster_js")]
 
 
-def test_assets_come_from_npm_packages():
-    found = assets.find()
-    assert found is not None and (found / "node_modules" / "leaflet" / "package.json").is_file()
+def test_leaflet_comes_with_pip_alone(monkeypatch, tmp_path):
+    """No npm, no cache, no network: Leaflet and its cluster plugin are the XStatic packages' files."""
+    import xstatic.pkg.leaflet
+    import xstatic.pkg.leaflet_markercluster
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assets.find_files.cache_clear()
+    files = assets.find_files()
+    leaflet = Path(xstatic.pkg.leaflet.BASE_DIR, "leaflet.js").read_text(encoding="utf-8")
+    assert files["leaflet_js"].strip() == re.sub(r"//# sourceMappingURL=\S+", "", leaflet).strip()
+    assert "markerClusterGroup" in files["cluster_js"] and xstatic.pkg.leaflet_markercluster.VERSION
+    assert "data:image/png;base64," in files["leaflet_css"]  # the layer-control icon, inlined
     head = assets.head_html()
-    for body in _script_bodies(assets.find_files()):
+    for body in _script_bodies(files):
         assert f"<script>{body}</script>" in head
         assert not re.search(r"</script", body, re.I)
+
+
+def test_assets_module_names_the_versions(capsys):
+    assert assets.main() == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^leaflet 1\.\d+\.\d+: ", out, re.M) and re.search(r"^cluster 1\.\d+", out, re.M)
 
 
 def test_an_inlined_library_cannot_close_its_script(monkeypatch):

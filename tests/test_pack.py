@@ -260,12 +260,15 @@ def test_demo_writes_map_checks_and_packs(invoke, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke("demo", "--store", tmp_path / "plh.gpkg")
     assert result.exit_code == 0, result.output
-    maps_dir = tmp_path / "maps"
+    maps_dir = tmp_path / "maps" / "demo"  # maps/ itself is left to the README's commands
     for name in ("territoire.html", "controles.html", "index.html", "62950-dossier.html", "62961-projets.xlsx"):
         assert (maps_dir / name).is_file(), name
-    assert "carte du territoire : maps/territoire.html" in result.stderr
-    assert "page des contrôles : maps/controles.html" in result.stderr
+    assert "carte du territoire : maps/demo/territoire.html" in result.stderr
+    assert "page des contrôles : maps/demo/controles.html" in result.stderr
     assert "href='territoire.html'" in (maps_dir / "index.html").read_text(encoding="utf-8")
+    assert "fichiers d'exemple : examples" in result.stderr and (tmp_path / "examples" / "retour-62950.csv").is_file()
+    # the packs say what changed since the demo's last meeting (its 2025 update), not since a year ago
+    assert "2025-03-10" in (maps_dir / "62950-dossier.html").read_text(encoding="utf-8")
     for name in ("index.html", "controles.html", "62950-dossier.html", "territoire.html"):
         page = (maps_dir / name).read_text(encoding="utf-8")
         assert re.search(r"<meta name=.viewport. content=.width=device-width", page), name  # phones: not 980 px
