@@ -15,7 +15,7 @@ from . import fetch as fetch_mod
 from .errors import PlhgisError
 from .render import OUTPUT_FORMATS, render
 from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
-from .store import GeoPackageStore, open_store, store_path
+from .store import create_store, open_store, store_path
 
 
 class PlhgisGroup(click.Group):
@@ -31,7 +31,8 @@ class PlhgisGroup(click.Group):
 # -- shared options, defined once ---------------------------------------------------------------
 def store_option(f):
     return click.option("--store", envvar="PLHGIS_STORE", type=click.Path(dir_okay=False),
-                        help="The GeoPackage store [default: layers/plh.gpkg, or $PLHGIS_STORE].")(f)
+                        help="The store: a GeoPackage, or postgresql://… for PostGIS "
+                        "[default: layers/plh.gpkg, or $PLHGIS_STORE].")(f)
 
 
 def user_option(f):
@@ -106,7 +107,7 @@ def init(store, demo, crs, overwrite):
         plhgis init --demo --overwrite   the fictional demo territory
     """
     path = store_path(store)
-    created = demo_mod.build(path, overwrite=overwrite) if demo else GeoPackageStore.create(path, crs, overwrite)
+    created = demo_mod.build(path, overwrite=overwrite) if demo else create_store(path, crs, overwrite)
     click.echo(f"store created: {created.path}", err=True)
     if demo:
         click.echo(render(created.layer_info()))
@@ -596,6 +597,9 @@ def settings_cmd(store, fmt):
         click.echo(settings_mod.toml_template(current), nl=False)
     else:
         click.echo(render(settings_mod.describe(current), fmt, max_width=70))
+
+
+from . import cli_store  # noqa: E402,F401  the shared-store commands (store copy, users, proposals)
 
 
 def main():

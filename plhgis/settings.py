@@ -131,8 +131,10 @@ DEFAULT_DENSITY = {"pôle urbain": 40.0, "pôle relais": 30.0, "pôle de proximi
 
 
 def settings_path(store_path_or_store) -> Path:
-    path = Path(getattr(store_path_or_store, "path", store_path_or_store))
-    return path.parent / SETTINGS_FILE
+    path = getattr(store_path_or_store, "url", None) or getattr(store_path_or_store, "path", store_path_or_store)
+    if str(path).startswith(("postgresql:", "postgres:")):  # a PostGIS store: the workspace's layers/ folder
+        return Path("layers") / SETTINGS_FILE
+    return Path(path).parent / SETTINGS_FILE
 
 
 def load_settings(store_path_or_store) -> Settings:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import sqlite3
 import struct
 from contextlib import contextmanager
@@ -53,9 +54,23 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-def store_path(path=None) -> Path:
-    """The store to use: the argument, else $PLHGIS_STORE, else layers/plh.gpkg."""
-    return Path(path or os.environ.get("PLHGIS_STORE") or DEFAULT_STORE)
+def store_path(path=None) -> Path | str:
+    """The store to use: the argument, else $PLHGIS_STORE, else layers/plh.gpkg
+    (a postgresql:// connection string stays a string)."""
+    target = path or os.environ.get("PLHGIS_STORE") or DEFAULT_STORE
+    return str(target) if is_url(target) else Path(target)
+
+
+def is_url(target) -> bool:
+    """True for a PostgreSQL connection string (postgresql://… or postgres://…)."""
+    return str(target).startswith(("postgresql:", "postgres:"))
+
+
+def mask(target) -> str:
+    """The store as messages show it: a connection string's password (in the URL or a
+    password= parameter) replaced by ***."""
+    text = re.sub(r"(://[^:/@?]*:)[^@/]*@", r"\1***@", str(target))
+    return re.sub(r"(password=)[^&\s]*", r"\1***", text, flags=re.I)
 
 
 # -- GeoPackage geometry blobs (GeoPackage spec §2.1.3: header + ISO WKB) -------------------
@@ -293,22 +308,7 @@ class GeoPackageStore:
         rows = self.con.execute(
             "SELECT feature_id, after FROM history WHERE layer = ? AND ts < ? ORDER BY fid",
             [lay.name, limit]).fetchall()
-        state: dict[str, dict] = {}
-        for fid, after in rows:
-            state.setdefault(fid, {}).update(json.loads(after))
-        records = [r for r in state.values()
-                   if not r.get("end_date") or r["end_date"] > day.isoformat()]
-        df = pd.DataFrame.from_records(records, columns=lay.columns + ["geometry"])
-        if commune and lay.commune_field:
-            df = df[df[lay.commune_field] == commune]
-        if ids is not None:
-            df = df[df[lay.key].isin(list(ids))]
-        wkts = df.pop("geometry")
-        geoms = shapely.from_wkt([w if isinstance(w, str) else None for w in wkts]) if lay.geometry else None
-        df = _typed(lay, df)
-        if not lay.geometry:
-            return df.reset_index(drop=True)
-        return gpd.GeoDataFrame(df, geometry=geoms, crs=self.crs).reset_index(drop=True)
+        return replay(lay, rows, day, commune, ids, self.crs)
 
     def communes(self) -> set[str]:
         """INSEE codes of the communes in the store (ended ones excluded)."""
@@ -485,8 +485,24 @@ class GeoPackageStore:
 
 
 def open_store(path=None, user=None) -> GeoPackageStore:
-    """Open the store at `path` (or $PLHGIS_STORE, or layers/plh.gpkg)."""
-    return GeoPackageStore(store_path(path), user=user)
+    """Open the store at `path` (or $PLHGIS_STORE, or layers/plh.gpkg): a GeoPackage file, or a
+    PostGIS database given as a postgresql:// connection string."""
+    target = store_path(path)
+    if is_url(target):
+        from .store_pg import PostGISStore
+
+        return PostGISStore(target, user=user)
+    return GeoPackageStore(target, user=user)
+
+
+def create_store(path=None, crs=schema.STORE_CRS, overwrite=False):
+    """Create an empty store: a GeoPackage file, or the tables of a PostGIS database."""
+    target = store_path(path)
+    if is_url(target):
+        from .store_pg import PostGISStore
+
+        return PostGISStore.create(target, crs, overwrite)
+    return GeoPackageStore.create(target, crs, overwrite)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -526,6 +542,26 @@ def _attribute_table(con, name, columns):
     con.execute(f'CREATE TABLE "{name}" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {columns})')
     con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES (?, 'attributes', ?)",
                 [name, name])
+
+
+def replay(lay, rows, day: date, commune, ids, crs):
+    """The layer at the end of `day` from its history rows (feature_id, after JSON), oldest first."""
+    state: dict[str, dict] = {}
+    for fid, after in rows:
+        state.setdefault(fid, {}).update(json.loads(after))
+    records = [r for r in state.values()
+               if not r.get("end_date") or r["end_date"] > day.isoformat()]
+    df = pd.DataFrame.from_records(records, columns=lay.columns + ["geometry"])
+    if commune and lay.commune_field:
+        df = df[df[lay.commune_field] == commune]
+    if ids is not None:
+        df = df[df[lay.key].isin(list(ids))]
+    wkts = df.pop("geometry")
+    geoms = shapely.from_wkt([w if isinstance(w, str) else None for w in wkts]) if lay.geometry else None
+    df = _typed(lay, df)
+    if not lay.geometry:
+        return df.reset_index(drop=True)
+    return gpd.GeoDataFrame(df, geometry=geoms, crs=crs).reset_index(drop=True)
 
 
 def _typed(lay: schema.Layer, df: pd.DataFrame) -> pd.DataFrame:
