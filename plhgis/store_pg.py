@@ -107,6 +107,10 @@ class PostGISStore:
             self._con.close()
             self._con = None
 
+    def __del__(self):  # commands open a store and leave it: the connection goes with it
+        if getattr(self, "_con", None) is not None:
+            self.close()
+
     @contextmanager
     def transaction(self):
         """One transaction: all of it lands, or none of it; refusals become clear errors."""
