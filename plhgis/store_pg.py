@@ -345,6 +345,7 @@ class PostGISStore:
                 copy.write_row(row)
         con.execute(sql.SQL("INSERT INTO {t} ({c}) SELECT {c} FROM plhgis_load ORDER BY fid").format(
             t=sql.Identifier(lay.name), c=ident(*names)))
+        con.execute("DROP TABLE plhgis_load")
 
     def _update(self, con, lay, changes, stamp):
         """Compare-and-set updates: a row whose version moved on is not touched, then explained."""
