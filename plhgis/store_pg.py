@@ -460,7 +460,8 @@ def _create_layers(con, layers, srid: int):
 
 
 def _install_styles(con, layers):
-    """plhgis's QGIS styles in `layer_styles`, the table QGIS reads a PostGIS layer's style from."""
+    """plhgis's QGIS styles in `layer_styles`, the table QGIS reads a PostGIS layer's style from
+    (`type` left NULL: the style serves the point and the polygon sublayers alike)."""
     if not layers:
         return
     con.execute(f"CREATE TABLE IF NOT EXISTS layer_styles ({LAYER_STYLES_DDL})")
@@ -468,7 +469,7 @@ def _install_styles(con, layers):
     con.cursor().executemany(
         "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, stylename, "
         "styleqml, stylesld, useasdefault, description, type) VALUES (current_database(), current_schema(), %s, "
-        "'geom', %s, XMLPARSE(DOCUMENT %s), NULL, true, 'plhgis default style', 'vector')",
+        "'geom', %s, XMLPARSE(DOCUMENT %s), NULL, true, 'plhgis default style', NULL)",
         [(name, qml[name][0], qml[name][1]) for name in layers if name in qml])
 
 
