@@ -238,6 +238,16 @@ def _report(plan, layer, dry_run):
     verb = "would change" if dry_run else "changed"
     click.echo(f"{layer}: {verb} {counts['insert']} added, {counts['update']} updated, "
                f"{counts['end']} ended, {counts['unchanged']} unchanged", err=True)
+    _proposal_note(plan.changes)
+
+
+def _proposal_note(changes) -> bool:
+    """Say so when changes were sent as proposals (a PostGIS commune login set to propose)."""
+    ids = [str(c.proposal) for c in changes if getattr(c, "proposal", None)]
+    if ids:
+        click.echo(f"sent as proposal {', '.join(ids)}: it waits for an EPCI editor (plhgis proposals list)",
+                   err=True)
+    return bool(ids)
 
 
 @cli.command()
@@ -392,7 +402,8 @@ def feature_group(lay: schema.Layer, noun: str):
             st = _open(store, user)
             geom, gcrs = sources.parcels_footprint(st, parcel_refs), st.crs
         change = edits.add(_open(store, user), lay.name, values, geom, gcrs, source=f"plhgis {noun} add")
-        click.echo(change.id)
+        if not _proposal_note([change]):
+            click.echo(change.id)
 
     @group.command(help=f"Change fields of one {noun}; the history keeps the old values.\n\n\b\n"
                         f"    plhgis {noun} edit ID --status 'PC accordé'")
@@ -409,6 +420,7 @@ def feature_group(lay: schema.Layer, noun: str):
         plan = edits.edit(_open(store, user), lay.name, feature_id, values, geom, gcrs,
                           source=f"plhgis {noun} edit")
         click.echo("\n".join(plan.describe()) or f"{feature_id}: nothing changed")
+        _proposal_note(plan.changes)
 
     @group.command(help=f"End a {noun} (kept in the store and the history, out of current lists).\n\n"
                         f"\b\n    plhgis {noun} end ID --reason 'abandonné par le bailleur'")
@@ -419,7 +431,8 @@ def feature_group(lay: schema.Layer, noun: str):
     @click.option("--reason", help="Why, recorded in the history.")
     def end(store, user, feature_id, date, reason):
         change = edits.end(_open(store, user), lay.name, feature_id, date, reason)
-        click.echo(f"{change.id} ended on {change.after['end_date']}")
+        if not _proposal_note([change]):
+            click.echo(f"{change.id} ended on {change.after['end_date']}")
 
     @group.command("list", help=f"List {lay.name} in force (or on --as-of).\n\n\b\n"
                                 f"    plhgis {noun} list --commune 62950 --format csv")

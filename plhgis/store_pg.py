@@ -75,7 +75,8 @@ class PostGISStore:
         if not self._exists(SETTINGS_TABLE):
             raise StoreError(f"no plhgis store in {self.path}", hint="create it with: plhgis init --store URL")
         self.login = self.con.execute("SELECT current_user").fetchone()[0]
-        self.user = user or os.environ.get("PLHGIS_USER") or self.login
+        named = user or os.environ.get("PLHGIS_USER")  # the history names the login too: it is what has rights
+        self.user = f"{named} ({self.login})" if named and named != self.login else self.login
         self.crs = pyproj.CRS.from_user_input(self.setting("crs"))
         self.srs_id = self.crs.to_epsg() or 0
         self.me = self._whoami()
