@@ -8,7 +8,8 @@ row-level security decide who may write what, for plhgis and for QGIS alike.
 Every statement is built from schema names (`psycopg.sql.Identifier`) and takes values as
 parameters. A change is one transaction; an update carries the version it was computed from
 (`updated_at`) in its WHERE clause, so a concurrent edit makes it touch no row and it is
-refused, never lost.
+refused, never lost. Edits made outside plhgis (QGIS, SQL) go into the history too, and bump
+`updated_at`, through a trigger on each layer.
 """
 from __future__ import annotations
 
@@ -117,6 +118,8 @@ class PostGISStore:
         """One transaction: all of it lands, or none of it; refusals become clear errors."""
         try:
             with self.con.transaction():
+                # plhgis writes its own history rows; the layers' triggers log every other client's
+                self.con.execute("SELECT set_config('plhgis.writing', 'on', true)")
                 yield self.con
         except psycopg.errors.InsufficientPrivilege as exc:
             raise StoreError(f"{self.login} may not do this on {self.path}: {self._safe(exc)}",
@@ -161,6 +164,7 @@ class PostGISStore:
                                      hint="install postgresql-15-postgis-3, or ask the administrator to run "
                                           "CREATE EXTENSION postgis") from None
                 srid = crs.to_epsg() or 0
+                con.execute(HISTORY_TRIGGER_SQL)
                 _create_layers(con, schema.LAYERS.values(), srid)
                 con.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(schema.HISTORY_TABLE),
                                                                    sql.SQL(HISTORY_DDL)))
@@ -191,6 +195,7 @@ class PostGISStore:
         if not missing and not added:
             return
         with self.transaction() as con:
+            con.execute(HISTORY_TRIGGER_SQL)
             _create_layers(con, missing, self.srs_id)
             _install_styles(con, [lay.name for lay in missing if lay.geometry])
             for lay, c in added:
@@ -458,6 +463,53 @@ def _create_layers(con, layers, srid: int):
         if lay.geometry:
             con.execute(sql.SQL("CREATE INDEX {} ON {} USING gist (geom)").format(
                 sql.Identifier(f"ix_{lay.name}_geom"), name))
+        con.execute(sql.SQL("CREATE TRIGGER plhgis_history BEFORE INSERT OR UPDATE ON {} FOR EACH ROW "
+                            "EXECUTE FUNCTION plhgis_history({})").format(name, sql.Literal(lay.key)))
+
+
+HISTORY_TRIGGER_SQL = """
+CREATE OR REPLACE FUNCTION plhgis_history() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  stamp text := to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"');
+  new_j jsonb; old_j jsonb; after jsonb; before jsonb; act text := lower(TG_OP);
+BEGIN
+  IF current_setting('plhgis.writing', true) = 'on' THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    NEW.created_at := coalesce(NEW.created_at, stamp);
+  END IF;
+  NEW.updated_at := stamp;
+  new_j := to_jsonb(NEW) - 'fid';
+  IF new_j ? 'geom' THEN
+    new_j := new_j - 'geom' || jsonb_build_object('geometry', ST_AsText(NEW.geom));
+  END IF;
+  IF new_j ->> TG_ARGV[0] IS NULL THEN
+    RAISE EXCEPTION 'plhgis: every % row needs its %', TG_TABLE_NAME, TG_ARGV[0]
+      USING HINT = 'fill in the ' || TG_ARGV[0] || ' field';
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    after := jsonb_strip_nulls(new_j);
+  ELSE
+    old_j := to_jsonb(OLD) - 'fid';
+    IF old_j ? 'geom' THEN
+      old_j := old_j - 'geom' || jsonb_build_object('geometry', ST_AsText(OLD.geom));
+    END IF;
+    SELECT jsonb_object_agg(n.key, n.value), jsonb_object_agg(n.key, old_j -> n.key) INTO after, before
+      FROM jsonb_each(new_j) n WHERE n.key <> 'updated_at' AND n.value IS DISTINCT FROM old_j -> n.key;
+    IF after IS NULL THEN
+      RETURN NEW;
+    END IF;
+    IF after ? 'end_date' AND after ->> 'end_date' IS NOT NULL AND before ->> 'end_date' IS NULL THEN
+      act := 'end';
+    END IF;
+  END IF;
+  INSERT INTO history (ts, "user", layer, feature_id, action, before, after, source)
+    VALUES (stamp, current_user, TG_TABLE_NAME, new_j ->> TG_ARGV[0], act, before::text, after::text,
+            'edited outside plhgis (' || coalesce(nullif(current_setting('application_name', true), ''), 'SQL') || ')');
+  RETURN NEW;
+END $$
+"""
 
 
 def _install_styles(con, layers):

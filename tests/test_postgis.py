@@ -259,6 +259,30 @@ def test_row_level_security_binds_any_client(shared):
             con.execute("SELECT count(*) FROM projects WHERE commune = '62950'").fetchone()[0]
 
 
+def test_edits_made_outside_plhgis_are_in_the_history(shared):
+    """QGIS writes with plain SQL: a trigger records it, and plhgis's version check sees it."""
+    import psycopg
+
+    store = open_store(shared["admin"], user="test")
+    current = store.get("projects", "P-62950-0001")
+    with psycopg.connect(shared["mairie_62950"], autocommit=True, application_name="QGIS") as con:
+        con.execute("UPDATE projects SET status = 'livré', geom = ST_SetSRID(ST_MakePoint(681000, 7031000), 2154) "
+                    "WHERE id = 'P-62950-0001'")
+        con.execute("INSERT INTO projects (id, name, commune, homes_total, status) "
+                    "VALUES ('P-62950-0900', 'Saisie QGIS', '62950', 12, 'études')")
+    rows = store.history("projects").tail(2)
+    assert list(rows.action) == ["update", "insert"] and set(rows.source) == {"edited outside plhgis (QGIS)"}
+    assert rows.user.iloc[0].startswith("mairie_62950")
+    assert json.loads(rows.after.iloc[0]) == {"status": "livré", "geometry": "POINT(681000 7031000)"}
+    assert json.loads(rows.before.iloc[0])["status"] == current["status"]
+    assert store.get("projects", "P-62950-0900")["created_at"]
+    stale = Change("update", "P-62950-0001", {"comment": "x"}, {}, updated_at=current["updated_at"])
+    with pytest.raises(StoreError, match="changed by someone else meanwhile"):
+        store.apply("projects", [stale], "test")
+    today = store.read("projects", as_of=date.today()).set_index("id")
+    assert today.loc["P-62950-0001", "status"] == "livré" and today.loc["P-62950-0900", "homes_total"] == 12
+
+
 def test_an_editor_edits_every_commune_and_layer(invoke, shared, tmp_path):
     result = invoke("project", "edit", "P-62952-0001", "--comment", "vu", "--store", shared["charge_plh"])
     assert result.exit_code == 0, result.output
