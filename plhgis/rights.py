@@ -32,9 +32,13 @@ def install(con) -> None:
     """Create the group roles (once per cluster), grants and row-level security of this store."""
     con.execute(f"CREATE TABLE IF NOT EXISTS plhgis_users ({USERS_DDL})")
     have = {r[0] for r in con.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", [list(ROLES.values())])}
-    for role in ROLES.values():
-        if role not in have:
-            con.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+    try:
+        with con.transaction():
+            for role in ROLES.values():
+                if role not in have:
+                    con.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+    except pg_errors.InsufficientPrivilege:
+        return  # a login without CREATEROLE makes a store without logins (users add then says why)
     everyone = sql.SQL(", ").join(sql.Identifier(r) for r in ROLES.values())
     editors = sql.SQL(", ").join(sql.Identifier(r) for r in (ROLES["edit"], ROLES["commune"]))
     schema_name = con.execute("SELECT current_schema()").fetchone()[0]

@@ -149,6 +149,7 @@ class PostGISStore:
         probe = cls.__new__(cls)
         probe.url, probe.path, probe._con = url, mask(url), None
         try:
+            probe.login = probe.con.execute("SELECT current_user").fetchone()[0]
             with probe.transaction() as con:
                 if probe._exists(SETTINGS_TABLE):
                     if not overwrite:
