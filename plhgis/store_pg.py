@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
 import shapely
@@ -39,7 +40,7 @@ _PG_TYPES = {"str": "text", "int": "bigint", "float": "double precision", "date"
 SETTINGS_TABLE = "plhgis_settings"
 PROPOSALS_TABLE = "proposals"
 HISTORY_DDL = ("fid bigserial PRIMARY KEY, ts text NOT NULL, \"user\" text, layer text NOT NULL, "
-               "feature_id text NOT NULL, action text NOT NULL, before text, after text, source text")
+               "feature_id text COLLATE \"C\" NOT NULL, action text NOT NULL, before text, after text, source text")
 PROPOSALS_DDL = ("id bigserial PRIMARY KEY, ts text NOT NULL, login text NOT NULL DEFAULT current_user, "
                  "layer text NOT NULL, action text NOT NULL, feature_id text, before text, after text, "
                  "updated_at text, source text, status text NOT NULL DEFAULT 'pending', decided_by text, "
@@ -169,7 +170,7 @@ class PostGISStore:
                 _create_layers(con, schema.LAYERS.values(), srid)
                 con.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(schema.HISTORY_TABLE),
                                                                    sql.SQL(HISTORY_DDL)))
-                con.execute("CREATE INDEX ix_history_feature ON history (layer, feature_id text_pattern_ops, ts)")
+                con.execute("CREATE INDEX ix_history_feature ON history (layer, feature_id, ts)")
                 con.execute(f"CREATE TABLE {PROPOSALS_TABLE} ({PROPOSALS_DDL})")
                 con.execute(f"CREATE TABLE {SETTINGS_TABLE} (key text PRIMARY KEY, value text)")
                 con.cursor().executemany(f"INSERT INTO {SETTINGS_TABLE} (key, value) VALUES (%s, %s)",
@@ -317,10 +318,16 @@ class PostGISStore:
     def _log(self, con, layer, changes, source, stamp):
         befores = _history_json([c.before for c in changes])
         afters = _history_json([c.after for c in changes])
+        rows = [(stamp, self.user, layer, c.id, c.action, b, a, source) for c, b, a in zip(changes, befores, afters)]
+        if len(rows) > BULK_ROWS:
+            with con.cursor().copy('COPY history (ts, "user", layer, feature_id, action, before, after, source) '
+                                   "FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
         con.cursor().executemany(
             'INSERT INTO history (ts, "user", layer, feature_id, action, before, after, source) '
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            [(stamp, self.user, layer, c.id, c.action, b, a, source) for c, b, a in zip(changes, befores, afters)])
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows)
 
     def _last_seq(self, lay, prefix) -> int:
         query = sql.SQL("SELECT {key} FROM {table} WHERE {key} LIKE %s "
@@ -333,7 +340,7 @@ class PostGISStore:
     def _insert(self, con, lay, changes):
         given = set().union(*(ch.after for ch in changes))
         cols = [c for c in lay.columns if c in given]
-        rows = [[_plain(ch.after.get(c)) for c in cols] for ch in changes]
+        rows = [[ch.after.get(c) for c in cols] for ch in changes]  # plain values (edits._records)
         if lay.geometry:
             wkbs = _ewkb([ch.after.get("geometry") for ch in changes], self.srs_id)
             for row, wkb in zip(rows, wkbs):
@@ -344,7 +351,14 @@ class PostGISStore:
                 sql.Identifier(lay.name), ident(*names), sql.SQL(", ").join(sql.Placeholder() * len(names)))
             con.cursor().executemany(query, rows)
             return
-        # bulk: COPY into a temporary table, then one INSERT (which row-level security checks)
+        try:  # bulk: COPY, straight into the layer when no row-level security applies to this login
+            with con.transaction(), con.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
+                    sql.Identifier(lay.name), ident(*names))) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        except psycopg.errors.FeatureNotSupported:
+            pass  # else into a temporary table, then one INSERT, which row-level security checks
         con.execute(sql.SQL("CREATE TEMP TABLE plhgis_load (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
             sql.Identifier(lay.name)))
         with con.cursor().copy(sql.SQL("COPY plhgis_load ({}) FROM STDIN").format(ident(*names))) as copy:
@@ -436,19 +450,16 @@ class PostGISStore:
 # -- helpers ----------------------------------------------------------------------------------
 def _ewkb(geoms, srid: int) -> list:
     """Hex EWKB (with the SRID) of each geometry, None for none: PostGIS reads it as geometry."""
-    out = []
-    for g in geoms:
-        if g is None or (isinstance(g, float) and pd.isna(g)):
-            out.append(None)
-        else:
-            out.append(shapely.to_wkb(shapely.set_srid(g, srid), hex=True, include_srid=True))
-    return out
+    arr = np.array([g if isinstance(g, shapely.Geometry) else None for g in geoms], dtype=object)
+    return shapely.to_wkb(shapely.set_srid(arr, srid), hex=True, include_srid=True).tolist()
 
 
 def _create_layers(con, layers, srid: int):
     for lay in layers:
         cols = [sql.SQL("fid bigserial PRIMARY KEY")]
-        cols += [sql.SQL("{} " + _PG_TYPES[lay.field(c).type]).format(sql.Identifier(c)) for c in lay.columns]
+        # the key in the C collation: its unique index also serves the id prefix searches (P-62950-%)
+        cols += [sql.SQL("{} " + _PG_TYPES[lay.field(c).type] + (' COLLATE "C"' if c == lay.key else "")).format(
+            sql.Identifier(c)) for c in lay.columns]
         if lay.geometry:
             cols.append(sql.SQL(f"geom geometry(Geometry, {int(srid)})"))
         name = sql.Identifier(lay.name)
@@ -456,8 +467,6 @@ def _create_layers(con, layers, srid: int):
         key = sql.Identifier(lay.key)
         con.execute(sql.SQL("CREATE UNIQUE INDEX {} ON {} ({})").format(
             sql.Identifier(f"ix_{lay.name}_{lay.key}"), name, key))
-        con.execute(sql.SQL("CREATE INDEX {} ON {} ({} text_pattern_ops)").format(
-            sql.Identifier(f"ix_{lay.name}_{lay.key}_prefix"), name, key))
         if lay.commune_field and lay.commune_field != lay.key:
             con.execute(sql.SQL("CREATE INDEX {} ON {} ({})").format(
                 sql.Identifier(f"ix_{lay.name}_{lay.commune_field}"), name, sql.Identifier(lay.commune_field)))
@@ -465,6 +474,7 @@ def _create_layers(con, layers, srid: int):
             con.execute(sql.SQL("CREATE INDEX {} ON {} USING gist (geom)").format(
                 sql.Identifier(f"ix_{lay.name}_geom"), name))
         con.execute(sql.SQL("CREATE TRIGGER plhgis_history BEFORE INSERT OR UPDATE ON {} FOR EACH ROW "
+                            "WHEN (current_setting('plhgis.writing', true) IS DISTINCT FROM 'on') "
                             "EXECUTE FUNCTION plhgis_history({})").format(name, sql.Literal(lay.key)))
 
 
@@ -474,9 +484,6 @@ DECLARE
   stamp text := to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"');
   new_j jsonb; old_j jsonb; after jsonb; before jsonb; act text := lower(TG_OP);
 BEGIN
-  IF current_setting('plhgis.writing', true) = 'on' THEN
-    RETURN NEW;
-  END IF;
   IF TG_OP = 'INSERT' THEN
     NEW.created_at := coalesce(NEW.created_at, stamp);
   END IF;
