@@ -452,36 +452,46 @@ class GeoPackageStore:
     # history and metadata
     def history(self, layer=None, feature_id=None, since=None) -> pd.DataFrame:
         """History rows, oldest first, filtered by layer, feature id and start date."""
-        where, params = [], []
-        if layer:
-            where.append("layer = ?")
-            params.append(schema.get_layer(layer).name)
-        if feature_id:
-            where.append("feature_id = ?")
-            params.append(feature_id)
-        if since:
-            where.append("ts >= ?")
-            params.append(_as_date(since).isoformat())
-        sql = "SELECT " + ", ".join(schema.HISTORY_COLUMNS) + " FROM history"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = self.con.execute(sql + " ORDER BY fid", params).fetchall()
-        return pd.DataFrame.from_records(rows, columns=list(schema.HISTORY_COLUMNS))
+        return history_frame(self.con, "?", layer, feature_id, since)
 
     def layer_info(self) -> pd.DataFrame:
         """Each layer: features in force, ended ones, CRS and last change."""
-        today = date.today().isoformat()
-        last = dict(self.con.execute("SELECT layer, max(ts) FROM history GROUP BY layer").fetchall())
-        rows = []
-        for lay in schema.LAYERS.values():
-            total, ended = self.con.execute(
-                f'SELECT count(*), count(CASE WHEN end_date <= ? THEN 1 END) FROM "{lay.name}"',
-                [today]).fetchone()
-            rows.append({"layer": lay.name, "features": total - ended, "ended": ended,
-                         "crs": self.crs.to_string() if lay.geometry else "",
-                         "last_change": (last.get(lay.name) or "")[:19].replace("T", " "),
-                         "description": lay.label})
-        return pd.DataFrame(rows)
+        return layer_info_frame(self.con, "?", self.crs)
+
+
+def history_frame(con, mark: str, layer=None, feature_id=None, since=None) -> pd.DataFrame:
+    """The history rows of either store (`mark`: its parameter placeholder, ? or %s)."""
+    where, params = [], []
+    if layer:
+        where.append(f"layer = {mark}")
+        params.append(schema.get_layer(layer).name)
+    if feature_id:
+        where.append(f"feature_id = {mark}")
+        params.append(feature_id)
+    if since:
+        where.append(f"ts >= {mark}")
+        params.append(_as_date(since).isoformat())
+    sql = "SELECT " + ", ".join(f'"{c}"' for c in schema.HISTORY_COLUMNS) + " FROM history"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = con.execute(sql + " ORDER BY fid", params).fetchall()
+    return pd.DataFrame.from_records(rows, columns=list(schema.HISTORY_COLUMNS))
+
+
+def layer_info_frame(con, mark: str, crs) -> pd.DataFrame:
+    """Each layer of either store: features in force, ended ones, CRS and last change."""
+    today = date.today().isoformat()
+    last = dict(con.execute("SELECT layer, max(ts) FROM history GROUP BY layer").fetchall())
+    rows = []
+    for lay in schema.LAYERS.values():
+        total, ended = con.execute(
+            f'SELECT count(*), count(CASE WHEN end_date <= {mark} THEN 1 END) FROM "{lay.name}"',
+            [today]).fetchone()
+        rows.append({"layer": lay.name, "features": total - ended, "ended": ended,
+                     "crs": crs.to_string() if lay.geometry else "",
+                     "last_change": (last.get(lay.name) or "")[:19].replace("T", " "),
+                     "description": lay.label})
+    return pd.DataFrame(rows)
 
 
 def open_store(path=None, user=None) -> GeoPackageStore:

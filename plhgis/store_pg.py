@@ -26,8 +26,8 @@ import shapely
 
 from . import schema, styles
 from .errors import NotFoundError, PlhgisError, StoreError
-from .store import BULK_ROWS, Change, GeoPackageStore, _as_date, _history_json, _plain, _typed, mask, now_iso,\
-    replay
+from .store import BULK_ROWS, Change, GeoPackageStore, _as_date, _history_json, _plain, _typed, history_frame, \
+    layer_info_frame, mask, now_iso, replay
 
 try:
     import psycopg
@@ -415,36 +415,11 @@ class PostGISStore:
     # history and metadata
     def history(self, layer=None, feature_id=None, since=None) -> pd.DataFrame:
         """History rows, oldest first, filtered by layer, feature id and start date."""
-        where, params = [], []
-        if layer:
-            where.append("layer = %s")
-            params.append(schema.get_layer(layer).name)
-        if feature_id:
-            where.append("feature_id = %s")
-            params.append(feature_id)
-        if since:
-            where.append("ts >= %s")
-            params.append(_as_date(since).isoformat())
-        query = sql.SQL("SELECT {} FROM history").format(ident(*schema.HISTORY_COLUMNS))
-        if where:
-            query += sql.SQL(" WHERE " + " AND ".join(where))
-        rows = self.con.execute(query + sql.SQL(" ORDER BY fid"), params).fetchall()
-        return pd.DataFrame.from_records(rows, columns=list(schema.HISTORY_COLUMNS))
+        return history_frame(self.con, "%s", layer, feature_id, since)
 
     def layer_info(self) -> pd.DataFrame:
         """Each layer: features in force, ended ones, CRS and last change."""
-        today = date.today().isoformat()
-        last = dict(self.con.execute("SELECT layer, max(ts) FROM history GROUP BY layer").fetchall())
-        rows = []
-        for lay in schema.LAYERS.values():
-            total, ended = self.con.execute(
-                sql.SQL("SELECT count(*), count(CASE WHEN end_date <= %s THEN 1 END) FROM {}").format(
-                    sql.Identifier(lay.name)), [today]).fetchone()
-            rows.append({"layer": lay.name, "features": total - ended, "ended": ended,
-                         "crs": self.crs.to_string() if lay.geometry else "",
-                         "last_change": (last.get(lay.name) or "")[:19].replace("T", " "),
-                         "description": lay.label})
-        return pd.DataFrame(rows)
+        return layer_info_frame(self.con, "%s", self.crs)
 
 
 # -- helpers ----------------------------------------------------------------------------------
