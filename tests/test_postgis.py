@@ -342,6 +342,19 @@ def test_init_demo_on_postgis(invoke, pg_url, tmp_path):
     assert (tmp_path / "maps" / "index.html").exists() or any((tmp_path / "maps").iterdir())
 
 
+@pytest.mark.parametrize("given, shown", [
+    ("postgresql://plh:s3cr%40t@sig.example.fr:5432/plh", "postgresql://plh:***@sig.example.fr:5432/plh"),
+    ("postgresql://sig.example.fr/plh?password=s3cret&sslmode=require",
+     "postgresql://sig.example.fr/plh?password=***&sslmode=require"),
+    ("postgresql://plh@sig.example.fr/plh", "postgresql://plh@sig.example.fr/plh"),
+    ("layers/plh.gpkg", "layers/plh.gpkg"),
+])
+def test_printed_stores_never_show_a_password(given, shown):
+    from plhgis.store import mask
+
+    assert mask(given) == shown
+
+
 def test_users_need_a_postgis_store(invoke, demo_path):
     result = invoke("users", "list", "--store", demo_path)
     assert result.exit_code == 1 and "users and proposals live in a PostGIS store" in result.output
