@@ -25,7 +25,7 @@ import shapely
 
 from . import schema
 from .errors import PlhgisError
-from .labels import LABELS, t as label
+from .labels import LABELS, t as label, value
 from .render import render
 from .targets import EPCI, Territory, first_within, pick, progress, sms_share
 
@@ -344,6 +344,33 @@ def data_years(t):
     sub = p[fr != ""].assign(problem=fr, problem_en=problems("en"))
     return _emit("DATA-YEARS", sub, "projects", "id",
                  {"permit_year": "permit_year", "start_year": "start_year", "delivery_year": "delivery_year"})
+
+
+EARLY_STATUS = ("repérage", "études", "PC déposé")  # a scheme at these stages cannot be delivered yet
+
+
+def _status_years(t, mask_of):
+    """Active schemes with a delivery year picked by `mask_of(status, year, now)`, ready for `_emit`."""
+    p = _active(t)
+    year = pd.to_numeric(p["delivery_year"], errors="coerce")
+    now = t.settings.year_now()
+    sub = p[mask_of(p["status"], year, now).fillna(False).to_numpy()]
+    years = pd.to_numeric(sub["delivery_year"], errors="coerce").astype(int).astype(str)
+    return sub.assign(year=years, now=str(now), status_fr=[value(v, "fr") for v in sub["status"]],
+                      status_en=[value(v, "en") for v in sub["status"]])
+
+
+@rule("DATA-DELIVERED-FUTURE", "error", "Opération « livré » dont l'année de livraison n'est pas encore arrivée.")
+def data_delivered_future(t):
+    sub = _status_years(t, lambda status, year, now: (status == "livré") & (year > now))
+    return _emit("DATA-DELIVERED-FUTURE", sub, "projects", "id", {"status": "status", "delivery_year": "delivery_year"})
+
+
+@rule("DATA-STALE-STATUS", "warning",
+      "Opération encore au repérage, aux études ou au PC déposé alors que son année de livraison est passée.")
+def data_stale_status(t):
+    sub = _status_years(t, lambda status, year, now: status.isin(EARLY_STATUS) & (year < now))
+    return _emit("DATA-STALE-STATUS", sub, "projects", "id", {"status": "status", "delivery_year": "delivery_year"})
 
 
 @rule("DATA-DUPLICATE", "warning", "Deux opérations d'une même commune à quelques mètres: doublon probable.")

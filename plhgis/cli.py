@@ -1,6 +1,7 @@
 """The plhgis command line: thin click adapters over the library."""
 from __future__ import annotations
 
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,11 @@ class PlhgisGroup(click.Group):
             return super().invoke(ctx)
         except PlhgisError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:  # a file plhgis was told to write: unwritable folder, disk full…
+            if exc.filename is None:
+                raise
+            raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror} "
+                                       "(hint: choose a folder you can write to)") from None
 
 
 # -- shared options, defined once ---------------------------------------------------------------
@@ -78,7 +84,12 @@ def layer_argument(f):
 
 
 def _open(store, user=None):
-    return open_store(store, user=user)
+    """The store; its notes (an upgrade, an unreadable history row) go to stderr when the command ends."""
+    opened = open_store(store, user=user)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(lambda: [click.echo(f"note: {n}", err=True) for n in opened.notes])
+    return opened
 
 
 @click.group(cls=PlhgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -157,17 +168,20 @@ def layers(store, fmt):
 @click.argument("layer", required=False)
 @click.argument("feature_id", required=False)
 @date_option("--since", "Only changes on or after this day.")
+@commune_option
+@click.option("--user", help="Only the changes made by this user (as the history names them).")
 @format_option
-def history(store, layer, feature_id, since, fmt):
+def history(store, layer, feature_id, since, commune, user, fmt):
     """The journal of changes: when, who, layer, id, action, before, after, source.
 
     \b
         plhgis history
         plhgis history projects P-62950-0003 --since 2025-01-01
+        plhgis history --commune 62950 --user mairie
     """
     if layer:
         layer = _layer_name(layer)
-    rows = _open(store).history(layer, feature_id, since)
+    rows = edits.history(_open(store), layer, feature_id, since, commune=commune, user=user)
     if fmt == "table":  # one readable line per change; csv/json give the raw before/after
         click.echo("\n".join(edits.history_lines(rows)) or "(nothing)")
     else:
@@ -364,6 +378,9 @@ def _geometry(lon, lat, wkt, crs):
     if (lon is None) != (lat is None):
         raise click.UsageError("give both --lon and --lat")
     if lon is not None:
+        for name, value in (("--lon", lon), ("--lat", lat)):
+            if not math.isfinite(value):
+                raise click.BadParameter(f"{value} is not a number of degrees", param_hint=name)
         return shapely.Point(lon, lat), io.crs_of(4326)
     if wkt:
         try:
@@ -490,9 +507,9 @@ def map_(store, commune, output, lang, overwrite):
         plhgis map -o maps/territoire.html
         plhgis map --commune 62950 --overwrite
     """
-    from . import maps
+    from . import maps, outputs
 
-    output = output or Path("maps") / f"{commune or 'territoire'}.html"
+    output = output or outputs.inside(Path("maps"), f"{commune or 'territoire'}.html")
     path = maps.write_map(_open(store), output, commune=commune, overwrite=overwrite, lang=lang)
     click.echo(f"map written to {path}", err=True)
 
@@ -505,11 +522,15 @@ def map_(store, commune, output, lang, overwrite):
 @date_option("--since", "Date of the last meeting, for 'what changed' [default: a year ago].")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace existing files.")
-def pack(store, commune, all_, out_dir, since, lang, overwrite):
+@click.option("--pdf", is_flag=True, help="Each pack as a PDF too, with a static map (no browser needed).")
+def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
     """The annual-meeting pack: one HTML page and one XLSX workbook per commune.
+
+    With --all, also the territory map, the findings page and an index linking them.
 
     \b
         plhgis pack 62950 --since 2024-11-15
+        plhgis pack 62950 --pdf
         plhgis pack --all -o maps/rencontres-2025
     """
     from . import reports
@@ -517,7 +538,7 @@ def pack(store, commune, all_, out_dir, since, lang, overwrite):
     if bool(commune) == all_:
         raise click.UsageError("give one INSEE code or --all")
     paths = reports.write_packs(_open(store), None if all_ else [commune], out_dir, since=since, lang=lang,
-                                overwrite=overwrite, index=all_)
+                                overwrite=overwrite, index=all_, pdf=pdf)
     for path in paths:
         click.echo(str(path))
 
@@ -572,7 +593,10 @@ def targets_cmd(store, commune, fmt):
         plhgis targets --commune 62950 --format json
     """
     frame = targets_mod.progress(_open(store), commune)
-    click.echo(render(frame, fmt, targets_mod.TABLE_COLUMNS if fmt == "table" else None, max_width=24))
+    if fmt == "table":
+        click.echo(render(targets_mod.for_table(frame), fmt, targets_mod.TABLE_COLUMNS, max_width=24))
+    else:
+        click.echo(render(targets_mod.typed(frame), fmt))
 
 
 @cli.command("review-plu")

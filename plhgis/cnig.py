@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import schema
+from . import outputs, schema
 from .errors import InputFileError, Problem
 
 COLUMNS = (
@@ -217,9 +217,8 @@ def _wkt_text(geoms):
 def write_cnig(frame: gpd.GeoDataFrame, path, *, overwrite=False):
     """Write the friches as a CNIG Friches CSV (`;`, UTF-8); returns (path, notes)."""
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise InputFileError("the output file already exists", file=str(path), hint="use --overwrite to replace it")
+    outputs.check_free([path], overwrite)
     table, notes = to_cnig(frame)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, sep=";", index=False, encoding="utf-8", lineterminator="\n")
+    with outputs.atomic_output(path, overwrite) as tmp:
+        table.to_csv(tmp, sep=";", index=False, encoding="utf-8", lineterminator="\n")
     return path, notes

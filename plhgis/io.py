@@ -18,6 +18,7 @@ import shapely
 
 from . import schema
 from .errors import InputFileError, Problem, ValidationError
+from .outputs import atomic_output
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 FORMATS = {"gpkg": ("GPKG", ".gpkg"), "geojson": ("GeoJSON", ".geojson"),
@@ -124,12 +125,7 @@ def _read_csv(path: Path):
     if b"\x00" in raw[:4096]:
         raise InputFileError("not a text file (binary content)", file=str(path),
                              hint="export the sheet as CSV, or import the .xlsx directly")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+    text = _decode(raw, path)
     header = text.split("\n", 1)[0]
     try:
         sep = csv.Sniffer().sniff(header, delimiters=";,\t|").delimiter
@@ -137,15 +133,55 @@ def _read_csv(path: Path):
         sep = ";" if header.count(";") >= header.count(",") else ","
     from io import StringIO
 
-    try:
+    width = _check_field_counts(text, sep, path)
+    try:  # index_col=False, usecols: empty trailing fields (`a;b;`) never shift a row
         frame = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=True)
+                            na_filter=False, skip_blank_lines=True, index_col=False, usecols=range(width))
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputFileError(f"cannot read the CSV ({_first_line(exc)})", file=str(path),
                              hint="check the separator (;) and that every line has the same columns") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.apply(lambda col: col.str.replace(r"^'(?=[=+\-@])", "", regex=True))  # see _quote_formulas
+    frame = frame.apply(lambda col: col.str.replace(r"^'(?=[=+\-@])", "", regex=True))  # see quote_formulas
     return frame, np.arange(len(frame)) + 2
+
+
+CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """UTF-8 (BOM or not), else Windows-1252; a byte neither explains, or a UTF-8 file with a
+    stray Windows-1252 byte, is refused naming its row rather than guessed."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    mixed = any(ord(c) > 0x7F and not 0xDC80 <= ord(c) <= 0xDCFF
+                for c in raw.decode("utf-8", "surrogateescape"))
+    if not mixed:
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            pos, why = exc.start, "is neither UTF-8 nor Windows-1252"
+    else:
+        pos, why = utf8_error.start, "is not UTF-8, unlike the rest of the file"
+        if raw[pos] in CP1252_UNDEFINED:
+            why = "is neither UTF-8 nor Windows-1252"
+    raise InputFileError(f"byte 0x{raw[pos]:02x} {why}", file=str(path), row=raw[:pos].count(b"\n") + 1,
+                         hint="save the file as UTF-8 again (LibreOffice: Save As, character set UTF-8)")
+
+
+def _check_field_counts(text: str, sep: str, path: Path) -> int:
+    """The header's width; a row with more (non-empty) fields has an unquoted separator in a
+    value: refuse it (pandas would silently shift the row)."""
+    lines = csv.reader(text.splitlines(), delimiter=sep)
+    width = len(next(lines, []))
+    for row in lines:
+        if len(row) > width and any(v.strip() for v in row[width:]):
+            raise InputFileError(f"row {lines.line_num} has {len(row)} fields, the header {width}",
+                                 file=str(path), row=lines.line_num,
+                                 hint=f"a value holding '{sep}' must be quoted (\"a{sep} b\"), "
+                                      "or save the sheet as CSV again")
+    return width
 
 
 def _read_xlsx(path: Path, header_names=frozenset()):
@@ -161,13 +197,16 @@ def _read_xlsx(path: Path, header_names=frozenset()):
              | set(header_names))
     sheets = [ws for ws in book.worksheets if ws.title.lower() not in ("instructions", "lisez-moi")]
     for ws in sheets:
-        rows = list(ws.iter_rows(values_only=True))
+        rows = _sheet_rows(ws, path)
         if not rows:
             continue
         names = [_cell(v) for v in rows[0]]
+        while names and not names[-1]:
+            names.pop()
         if sum(n in known or WKT_RE.match(n or "") is not None for n in names) >= 2:
-            kept = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(_cell(v) for v in r)]
-            frame = pd.DataFrame([[_cell(v) for v in r[:len(names)]] for _, r in kept],
+            width = len(names)
+            kept = [(i, r[:width]) for i, r in enumerate(rows[1:], start=2) if any(_cell(v) for v in r[:width])]
+            frame = pd.DataFrame([[_cell(v) for v in r] + [""] * (width - len(r)) for _, r in kept],
                                  columns=names)
             frame = frame.loc[:, [n for n in names if n]]
             return frame, np.array([i for i, _ in kept], dtype=int)
@@ -179,6 +218,21 @@ def _read_xlsx(path: Path, header_names=frozenset()):
                     row=1, hint=f"delete the {i - 1} row(s) above the column names and import again")
     raise InputFileError("no sheet has a header row naming plhgis fields", file=str(path),
                          hint="the first row must hold column names such as id, name, commune, homes_total")
+
+
+def _sheet_rows(ws, path: Path) -> list[tuple]:
+    """A sheet's rows as stored, not padded to its declared extent (a stray value in XFD1048576
+    would otherwise make a million rows of 16,384 cells); a damaged sheet is a clear error."""
+    from xml.etree.ElementTree import ParseError
+    from zipfile import BadZipFile
+
+    ws.reset_dimensions()
+    try:
+        return list(ws.iter_rows(values_only=True))
+    except (ParseError, BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
+        raise InputFileError(f"the workbook is damaged: sheet '{ws.title}' cannot be read "
+                             f"({_first_line(exc)})", file=str(path),
+                             hint="open it in Excel or LibreOffice and save it again") from None
 
 
 def _cell(value) -> str:
@@ -208,7 +262,8 @@ def _table_geometry(frame: pd.DataFrame, path: Path, rows: pd.Series, crs):
                                  hint="say which with --crs, e.g. --crs 2154 (Lambert-93) or --crs 4326")
         text = frame[wkt_col].astype(str).str.strip()
         blank = text.isin(["", "NA", "nan"])
-        geoms = shapely.from_wkt(text.where(~blank, None).tolist(), on_invalid="ignore")
+        wkts = [None if b else t for t, b in zip(text.tolist(), blank.tolist())]  # all blank: no NaN floats
+        geoms = shapely.from_wkt(np.array(wkts, dtype=object), on_invalid="ignore")
         bad = np.flatnonzero(pd.isna(geoms) & ~blank.to_numpy())
         if len(bad):
             raise ValidationError([Problem("not a valid WKT geometry", str(path), int(rows.iloc[i]),
@@ -313,16 +368,17 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
     if fmt not in FORMATS:
         raise InputFileError(f"unknown output format for {path.name}", file=str(path),
                              hint="use --format " + "|".join(FORMATS))
-    if path.exists() and not overwrite:
-        raise InputFileError("the output file already exists", file=str(path),
-                             hint="use --overwrite to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(path, overwrite) as tmp:
+        _write_frame(frame, path, tmp, fmt, sep=sep, decimal=decimal, encoding=encoding)
+    return path
+
+
+def _write_frame(frame, path: Path, tmp: Path, fmt, *, sep, decimal, encoding) -> None:
+    """Write `frame` as `fmt` to `tmp`, the temporary name of `path`."""
     driver = FORMATS[fmt][0]
     if driver:
         import pyogrio
 
-        if path.exists():
-            path.unlink()
         out = frame.to_crs("EPSG:4326") if fmt == "geojson" and frame.crs else frame
         if not isinstance(out, gpd.GeoDataFrame):
             out = gpd.GeoDataFrame(out)
@@ -332,16 +388,15 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
                                  hint="export to GeoPackage (.gpkg) or GeoJSON instead")
         if fmt == "shp":
             out = out.rename(columns=short_names([c for c in out.columns if c != out.geometry.name]))
-        pyogrio.write_dataframe(out, path, driver=driver, layer=path.stem if fmt == "gpkg" else None)
-        return path
+        pyogrio.write_dataframe(out, tmp, driver=driver, layer=path.stem if fmt == "gpkg" else None)
+        return
     table = table_frame(frame)
     if fmt == "csv":
         # a character cp1252 lacks becomes '?' rather than failing the whole export
-        _quote_formulas(table).to_csv(path, sep=sep, decimal=decimal, encoding=encoding, index=False,
-                                      errors="replace")
+        quote_formulas(table).to_csv(tmp, sep=sep, decimal=decimal, encoding=encoding, index=False,
+                                     errors="replace")
     else:
-        _write_xlsx(table, path)
-    return path
+        _write_xlsx(table, tmp, path.stem)
 
 
 FORMULA_START = ("=", "+", "-", "@")  # a text starting so is a formula to Excel
@@ -365,19 +420,19 @@ def append_text_row(ws, values) -> None:
                 cell.quotePrefix = True
 
 
-def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
+def _write_xlsx(table: pd.DataFrame, path: Path, title: str) -> None:
     import openpyxl
 
     book = openpyxl.Workbook()
     ws = book.active
-    ws.title = path.stem[:31]
+    ws.title = title[:31]
     append_text_row(ws, [str(c) for c in table.columns])
     for row in table.astype(object).where(table.notna(), None).itertuples(index=False, name=None):
         append_text_row(ws, list(row))
     book.save(path)
 
 
-def _quote_formulas(table: pd.DataFrame) -> pd.DataFrame:
+def quote_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """CSV for Excel: a text starting like a formula gets a leading ' (read back by `_read_csv`)."""
     out = table.copy()
     for col in out.columns:

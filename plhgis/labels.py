@@ -11,6 +11,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "layer.plots": ("Dents creuses / gisements (horizon)", "Infill plots (horizon)"),
     "layer.friches": ("Friches (statut CNIG)", "Brownfields (CNIG status)"),
     "layer.projects": ("Opérations de logements (état)", "Housing schemes (status)"),
+    "layer.projects_abandoned": ("Opérations abandonnées", "Abandoned schemes"),
     "base.osm": ("OpenStreetMap", "OpenStreetMap"),
     "base.ign": ("Plan IGN v2", "Plan IGN v2"),
     "base.blank": ("Fond blanc (hors ligne)", "Blank (offline)"),
@@ -50,6 +51,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "coverage": ("Couverture de l'objectif", "Target coverage"),
     "qpv_band": ("Bande de {m} m autour du QPV (TVA réduite pour l'accession sociale)",
                  "{m} m band around the QPV (reduced VAT for social ownership)"),
+    "qpv_band_npnru": ("Bande de {m} m autour du QPV NPNRU (TVA réduite pour l'accession sociale)",
+                       "{m} m band around the NPNRU QPV (reduced VAT for social ownership)"),
     "findings": ("Points à vérifier", "To check"),
     "no_data": ("sans objectif", "no target"),
     # legend and title
@@ -95,6 +98,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "pack.index_pack": ("Dossier", "Pack"),
     "pack.index_sheet": ("Tableur", "Spreadsheet"),
     "pack.index_map": ("Carte du territoire", "Territory map"),
+    "pack.index_checks": ("Points à vérifier sur tout le territoire", "Points to check across the territory"),
     "gauge.target": ("Objectif PLH {start}–{end}", "PLH target {start}–{end}"),
     "gauge.expected": ("Logements attendus dans la période", "Homes expected within the period"),
     "gauge.certain": ("engagés (PC accordé, travaux, livrés)", "committed (permit granted, works, delivered)"),
@@ -131,6 +135,12 @@ LABELS |= {
     "check.years.start_permit": ("démarrage avant le permis", "start before the permit"),
     "check.years.delivery_start": ("livraison avant le démarrage", "delivery before the start"),
     "check.years.range": ("{col} hors de {lo}–{hi}", "{col} outside {lo}–{hi}"),
+    "check.DATA-DELIVERED-FUTURE": ("{label}: « {status_fr} » mais livraison prévue en {year} (nous sommes en {now})",
+                                    "{label}: “{status_en}” but delivery planned in {year} (this is {now})"),
+    "check.DATA-STALE-STATUS": ("{label}: encore « {status_fr} » alors que la livraison était prévue en {year} "
+                                "(nous sommes en {now}): état ou année à mettre à jour",
+                                "{label}: still “{status_en}” although delivery was planned in {year} (this is {now}): "
+                                "update the status or the year"),
     "check.DATA-DUPLICATE": ("{label} est à {distance_m:n} m de {other}: même opération ?",
                              "{label} is {distance_m:n} m from {other}: the same scheme?"),
     "check.FRICHE-ENUM": ("friche {label}: {field} = « {value} » hors de la liste CNIG",

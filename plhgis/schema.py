@@ -18,6 +18,10 @@ from .errors import Problem
 STORE_CRS = "EPSG:2154"  # default storage CRS (Lambert-93); a workspace setting
 INSEE_RE = r"^(?:\d{5}|2[AB]\d{3})$"
 IDU_RE = r"^(?:\d{5}|2[AB]\d{3})[0-9]{3}[0-9A-Z]{2}\d{4}$"
+# ids end up in file names and links: the ones plhgis gives (P-62498-0001), and a safe token for the others
+PROJECT_ID_RE = r"^P-(?:\d{5}|2[AB]\d{3})-\d{4,}$"
+PLOT_ID_RE = r"^G-(?:\d{5}|2[AB]\d{3})-\d{4,}$"
+SAFE_ID_RE = r"^[0-9A-Za-z][0-9A-Za-z_.\-]{0,79}$"  # CNIG site_id "12083_22-12.0017", sector ids…
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ PROJECTS = Layer(
     extra={"list_columns": ("id", "name", "commune", "homes_total", "status", "land_origin",
                             "delivery_year", "operator")},
     fields=(
-        Field("id", doc="P-<insee>-<seq>, given by plhgis when absent"),
+        Field("id", pattern=PROJECT_ID_RE, doc="P-<insee>-<seq>, given by plhgis when absent"),
         Field("name", required=True, doc="nom de l'opération"),
         Field("commune", required=True, pattern=INSEE_RE, doc="code INSEE"),
         Field("address"),
@@ -158,7 +162,7 @@ PLOTS = Layer(
     extra={"list_columns": ("id", "commune", "parcels", "area_m2", "zone_type", "horizon",
                             "capacity", "status")},
     fields=(
-        Field("id", doc="G-<insee>-<seq>"),
+        Field("id", pattern=PLOT_ID_RE, doc="G-<insee>-<seq>"),
         Field("commune", required=True, pattern=INSEE_RE),
         Field("parcels", doc="IDU cadastraux séparés par |"),
         Field("area_m2", "float", min=0),
@@ -186,7 +190,7 @@ FRICHES = Layer(
     extra={"list_columns": ("site_id", "site_nom", "comm_insee", "site_type", "site_statut",
                             "unite_fonciere_surface", "capacity")},
     fields=(
-        Field("site_id", required=True, doc="<insee>_<seq> (CNIG)"),
+        Field("site_id", required=True, pattern=SAFE_ID_RE, doc="<insee>_<seq> (CNIG)"),
         Field("site_nom", required=True),
         Field("site_type", enum=CNIG_SITE_TYPE, strict_enum=False),
         Field("site_statut", enum=CNIG_SITE_STATUT, strict_enum=False),
@@ -225,7 +229,7 @@ TARGETS = Layer(
     "targets", key="id", geometry=None, commune_field="commune", label="objectifs PLH",
     natural_key=("commune", "period_start"), id_fields=("commune", "period_start"),
     fields=(
-        Field("id", doc="<insee>-<period_start>"),
+        Field("id", pattern=SAFE_ID_RE, doc="<insee>-<period_start>"),
         Field("commune", required=True, pattern=INSEE_RE),
         _year("period_start"), _year("period_end"),
         _count("homes_target"), _count("lls_target"), _count("accession_aidee_target"),
@@ -249,7 +253,7 @@ SECTORS = Layer(
     "sectors", key="id", geometry="polygon", commune_field="commune", id_prefix="S",
     natural_key=("name",), label="secteurs prioritaires",
     fields=(
-        Field("id"), Field("name", required=True),
+        Field("id", pattern=SAFE_ID_RE), Field("name", required=True),
         Field("kind", required=True, enum=SECTOR_KIND),
         Field("priority", "int", min=1, max=3, doc="1 = highest"),
         Field("commune", pattern=INSEE_RE),
@@ -261,7 +265,7 @@ ZONING = Layer(
     natural_key=(), label="zonage PLU (CNIG ZONE_URBA)",
     extra={"commune_check": False},
     fields=(
-        Field("id"), Field("libelle", required=True), Field("libelong"),
+        Field("id", pattern=SAFE_ID_RE), Field("libelle", required=True), Field("libelong"),
         Field("typezone", required=True, enum=TYPEZONE, strict_enum=False),
         Field("idurba"), Field("insee", pattern=INSEE_RE),
     ),
@@ -272,7 +276,7 @@ PRESCRIPTIONS = Layer(
     natural_key=(), label="prescriptions PLU surfaciques (CNIG)",
     extra={"commune_check": False},
     fields=(
-        Field("id"), Field("libelle"), Field("txt"),
+        Field("id", pattern=SAFE_ID_RE), Field("libelle"), Field("txt"),
         Field("typepsc", required=True), Field("stypepsc"),
         Field("idurba"), Field("insee", pattern=INSEE_RE),
         Field("lls_share", "float", min=0, max=1, doc="part de LLS exigée (secteur 17-00)"),
@@ -317,6 +321,7 @@ def fold(text: str) -> str:
     return re.sub(r"[\s_]+", " ", text).strip().lower()
 
 
+INT_LIMIT = 10**9  # the largest whole number a field holds: no count or year comes near it
 BLANKS = ("", "NA", "N/A", "nan", "None", "NULL")
 
 
@@ -349,13 +354,13 @@ def _coerce(fld: Field, raw: pd.Series, blank: pd.Series):
     """(values, bad mask, message, hint) for one column."""
     if fld.type in ("int", "float"):
         num = _to_number(raw)
-        bad = num.isna() & ~blank
+        bad = (num.isna() | np.isinf(num)) & ~blank  # 'inf', '1e309'
         msg, hint = "not a number", "write digits only, e.g. 12 or 12,5"
         if fld.type == "int":
             frac = num.notna() & (num != np.floor(num.fillna(0)))
             bad |= frac
             msg, hint = "not a whole number", "write a whole number, e.g. 12"
-            values = num.round().astype("Int64")
+            values = num.where(num.abs() <= INT_LIMIT).round().astype("Int64")  # larger: out of range
         else:
             values = num
         return values, bad, msg, hint
@@ -427,13 +432,17 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
             badpat = ok & ~values.astype("string").str.fullmatch(fld.pattern).fillna(False)
             report(errors, badpat, fld.name, "badly formed value", _pattern_hint(fld), raw)
         if fld.min is not None or fld.max is not None:
-            num = pd.to_numeric(values, errors="coerce")
+            num = pd.to_numeric(values, errors="coerce").astype("float64")  # NA (too large) → NaN
             low = ok & (num < fld.min) if fld.min is not None else pd.Series(False, index=raw.index)
             high = ok & (num > fld.max) if fld.max is not None else pd.Series(False, index=raw.index)
             rng = f"between {fld.min:g} and {fld.max:g}" if fld.max is not None else f"at least {fld.min:g}"
             hint = ("the project table holds schemes of 5 homes or more"
                     if fld.name == "homes_total" else f"must be {rng}")
             report(errors, low | high, fld.name, f"out of range (must be {rng})", hint, raw)
+        if fld.type == "int":  # beyond what any count or year reaches (and what Int64 holds)
+            huge = ~bad & ~blank & (_to_number(raw).abs() > INT_LIMIT)
+            report(errors, huge, fld.name, f"out of range (more than {INT_LIMIT:,})",
+                   "check the value: a count or a year, e.g. 12", raw)
         out[fld.name] = values
     for rule in RULES.get(layer.name, ()):
         errors.extend(rule(out, file, rows))
@@ -456,7 +465,11 @@ def missing_required(layer: Layer, columns, file=None) -> list[Problem]:
 
 
 def _pattern_hint(fld: Field) -> str:
-    return {INSEE_RE: "an INSEE code has 5 characters, e.g. 62498 or 2A004"}.get(
+    return {INSEE_RE: "an INSEE code has 5 characters, e.g. 62498 or 2A004",
+            PROJECT_ID_RE: "plhgis names schemes P-<insee>-<seq> (e.g. P-62498-0001): leave the id empty "
+                           "for a new scheme",
+            PLOT_ID_RE: "plhgis names plots G-<insee>-<seq> (e.g. G-62498-0001): leave the id empty for a new plot",
+            SAFE_ID_RE: "an id is made of letters, digits, '_', '-' and '.' (80 at most), e.g. 62498_0001"}.get(
         fld.pattern, f"must match {fld.pattern}")
 
 

@@ -43,7 +43,9 @@ def _s(default, source, doc):
 CCH_L302_5 = "CCH art. L302-5 I (loi SRU, art. 55, as amended by loi 3DS n° 2022-217)"
 CCH_L302_8 = "CCH art. L302-8 (loi 3DS n° 2022-217, art. 68)"
 CGI_278 = "CGI art. 278 sexies III 2° (TVA à 5,5 % en accession, QPV)"
-LOCAL = "local choice (PLH / SCoT of the EPCI); DESIGN §6 default"
+PLH_PERIOD = "CCH art. L302-1 (PLH adopted for six years) — the dates of the EPCI's PLH"
+OBSERVATORY = "PLH action « observatoire de l'habitat et du foncier » (CCH art. L302-1 III): alert threshold"
+DATA_CHECK = "PLH action « observatoire de l'habitat et du foncier » (CCH art. L302-1 III): data-entry check"
 
 
 @dataclass(frozen=True)
@@ -51,15 +53,16 @@ class Settings:
     """The named thresholds of the checks and of the targets figures."""
 
     # PLH period
-    plh_start: int | None = _s(None, LOCAL, "first year of the PLH (default: from the targets layer)")
-    plh_end: int | None = _s(None, LOCAL, "last year of the PLH (default: from the targets layer)")
+    plh_start: int | None = _s(None, PLH_PERIOD, "first year of the PLH (default: from the targets layer)")
+    plh_end: int | None = _s(None, PLH_PERIOD, "last year of the PLH (default: from the targets layer)")
     midterm_year: int | None = _s(None, "CCH art. L302-3 (bilan à mi-parcours)",
                                   "last year counted at mid-term (default: third year of the PLH)")
-    reference_year: int | None = _s(None, LOCAL, "the year 'now' for SRU periods (default: this year)")
+    reference_year: int | None = _s(None, CCH_L302_8 + " I (triennial periods)",
+                                    "the year 'now' for SRU periods (default: this year)")
     # targets
-    target_under: float = _s(0.80, LOCAL, "pipeline below this share of the PLH target: TARGET-UNDER")
-    target_over: float = _s(1.20, LOCAL, "pipeline above this share of the PLH target: TARGET-OVER")
-    lls_under: float = _s(0.80, LOCAL, "social rent below this share of the LLS target: LLS-UNDER")
+    target_under: float = _s(0.80, OBSERVATORY, "pipeline below this share of the PLH target: TARGET-UNDER")
+    target_over: float = _s(1.20, OBSERVATORY, "pipeline above this share of the PLH target: TARGET-OVER")
+    lls_under: float = _s(0.80, OBSERVATORY, "social rent below this share of the LLS target: LLS-UNDER")
     lls_high_share: float = _s(0.40, "PLH de la CA de Lens-Liévin (orientation mixité sociale)",
                                "social-rent share of main residences above which new LLS needs a justification")
     # SRU
@@ -76,25 +79,29 @@ class Settings:
                                                  "within it (metres)")
     vat_band_npnru_m: float = _s(500.0, CGI_278 + " b", "reduced-VAT band around an NPNRU quarter: the scheme "
                                                        "entirely within it and partly within vat_band_m (metres)")
-    qpv_share_max: float = _s(0.25, LOCAL, "share of a commune's programmed homes in QPV above which QPV-SHARE fires")
+    qpv_share_max: float = _s(0.25, "CCH art. L302-1 II (the PLH's orientations for its QPV): threshold of the PLH",
+                              "share of a commune's programmed homes in QPV above which QPV-SHARE fires")
     # priority sectors
-    sector_share_min: float = _s(0.50, LOCAL, "share of programmed homes inside priority sectors below which "
-                                              "SECTOR-SHARE fires")
+    sector_share_min: float = _s(0.50, "CCH art. L302-1 IV (programme of actions by commune and sector): "
+                                       "threshold of the PLH",
+                                 "share of programmed homes inside priority sectors below which SECTOR-SHARE fires")
     # PLU, density, ZAN
-    oap_min_area_m2: float = _s(5000.0, LOCAL + " (PLUi rule: OAP required from 5,000 m²)",
+    oap_min_area_m2: float = _s(5000.0, "C. urb. art. L151-6 and L151-7 (OAP): threshold of the PLUi",
                                 "site area from which an OAP is expected")
-    sms_min_homes: int = _s(12, LOCAL + " (the PLU's secteur de mixité sociale, L151-15 C. urb.)",
+    sms_min_homes: int = _s(12, "C. urb. art. L151-15 (secteur de mixité sociale): threshold of the PLU",
                             "schemes from this size must meet the SMS share")
-    au_net_share: float = _s(0.75, LOCAL, "share of an AU zone left for housing once roads and public space "
-                                          "are set aside (PLU review)")
-    zoning_min_cover: float = _s(0.5, LOCAL, "share of the commune a zoning file must cover for the PLU "
-                                             "review to accept it as that commune's plan")
+    au_net_share: float = _s(0.75, "C. urb. art. R151-20 (zones AU) and L151-7 (OAP): net share set by the PLU review",
+                             "share of an AU zone left for housing once roads and public space are set aside "
+                             "(PLU review)")
+    zoning_min_cover: float = _s(0.5, "C. urb. art. L153-1 (a PLU covers the whole territory): data-entry check",
+                                 "share of the commune a zoning file must cover for the PLU review to accept it "
+                                 "as that commune's plan")
     density_min: dict = _s(None, "SCoT (armature urbaine); demo values — set those of your SCoT",
                            "minimum homes/ha by polarity, when the commune's density_min is empty")
     # data
-    year_min: int = _s(2000, LOCAL, "earliest sane permit/start/delivery year")
-    year_max: int = _s(2045, LOCAL, "latest sane permit/start/delivery year")
-    duplicate_distance_m: float = _s(15.0, LOCAL, "two schemes of one commune closer than this: DATA-DUPLICATE")
+    year_min: int = _s(2000, DATA_CHECK, "earliest sane permit/start/delivery year")
+    year_max: int = _s(2045, DATA_CHECK, "latest sane permit/start/delivery year")
+    duplicate_distance_m: float = _s(15.0, DATA_CHECK, "two schemes of one commune closer than this: DATA-DUPLICATE")
 
     def __post_init__(self):
         if self.density_min is None:

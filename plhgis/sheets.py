@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import io, schema
+from . import io, outputs, schema
 from .io import append_text_row
-from .errors import PlhgisError, unknown_commune
+from .errors import unknown_commune
 
 SHEET = "projets"
 PACK_TAG = "plhgis-pack:"
@@ -79,8 +79,7 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise PlhgisError("the output file already exists", file=str(path), hint="use --overwrite to replace it")
+    outputs.check_free([path], overwrite)
     communes = store.read("communes", commune=insee)
     names = dict(zip(communes["insee"], communes["name"]))
     if insee not in names:
@@ -161,13 +160,25 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
               "land_origin": 20, "specifique_note": 20}
     for col in COLUMNS:
         ws.column_dimensions[letter(col)].width = widths.get(col, 11)
+    for sheet in (info, ws):
+        print_a4_landscape(sheet)
     wb.properties.title = f"Opérations de logements — {names[insee]}"
     wb.properties.keywords = PACK_TAG + insee
     wb.properties.creator = "plhgis"
     wb.active = 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with outputs.atomic_output(path, overwrite) as tmp:
+        wb.save(tmp)
     return path
+
+
+def print_a4_landscape(ws) -> None:
+    """Print on A4 landscape, all columns on the page's width, the header row on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
 
 
 def _cell(v):

@@ -26,7 +26,7 @@ import shapely
 
 from . import schema, styles
 from .errors import NotFoundError, PlhgisError, StoreError
-from .store import BULK_ROWS, Change, GeoPackageStore, _as_date, _history_json, _plain, _typed, history_frame, \
+from .store import BULK_ROWS, Change, GeoPackageStore, _as_date, _history_json, _plain, _typed, history_rows, \
     layer_info_frame, mask, now_iso, replay
 
 try:
@@ -74,6 +74,7 @@ class PostGISStore:
         self.url = url
         self.path = mask(url)  # what messages show
         self._con = None
+        self.notes: list[str] = []  # what the user should know (the CLI prints them)
         if not self._exists(SETTINGS_TABLE):
             raise StoreError(f"no plhgis store in {self.path}", hint="create it with: plhgis init --store URL")
         self.login = self.con.execute("SELECT current_user").fetchone()[0]
@@ -240,7 +241,7 @@ class PostGISStore:
             rows = self.con.execute(
                 "SELECT feature_id, after FROM history WHERE layer = %s AND ts < %s AND after IS NOT NULL "
                 "ORDER BY fid", [lay.name, (day + timedelta(days=1)).isoformat()]).fetchall()
-            return replay(lay, rows, day, commune, ids, self.crs)
+            return replay(lay, [(fid, json.loads(after)) for fid, after in rows], day, commune, ids, self.crs)
         where, params = [], []
         if commune and lay.commune_field:
             where.append(sql.SQL("{} = %s").format(sql.Identifier(lay.commune_field)))
@@ -385,8 +386,8 @@ class PostGISStore:
             query = sql.SQL("UPDATE {} SET {} WHERE {} = %s").format(
                 sql.Identifier(lay.name), sql.SQL(", ").join(sets), sql.Identifier(lay.key))
             params.append(c.id)
-            if c.updated_at is not None:
-                query += sql.SQL(" AND updated_at = %s")
+            if c.updated_at is not None:  # a row without updated_at has the empty version
+                query += sql.SQL(" AND coalesce(updated_at, '') = %s")
                 params.append(c.updated_at)
             cur.execute(query, params)
             if cur.rowcount != 1:
@@ -404,7 +405,7 @@ class PostGISStore:
         if c.id not in found:
             raise NotFoundError(f"no {lay.name} feature with id {c.id!r}", row=c.id)
         version, code = found[c.id]
-        if c.updated_at is not None and version != c.updated_at:
+        if c.updated_at is not None and (version or "") != c.updated_at:
             raise StoreError(f"{lay.name} {c.id} was changed by someone else meanwhile",
                              row=c.id, hint="run the command again to apply it on the new version")
         mine = (self.me or {}).get("commune")
@@ -415,7 +416,8 @@ class PostGISStore:
     # history and metadata
     def history(self, layer=None, feature_id=None, since=None) -> pd.DataFrame:
         """History rows, oldest first, filtered by layer, feature id and start date."""
-        return history_frame(self.con, "%s", layer, feature_id, since)
+        rows = history_rows(self.con, "%s", layer, feature_id, since)
+        return pd.DataFrame.from_records([r[1:] for r in rows], columns=list(schema.HISTORY_COLUMNS))
 
     def layer_info(self) -> pd.DataFrame:
         """Each layer: features in force, ended ones, CRS and last change."""

@@ -37,6 +37,31 @@ TABLE_COLUMNS = ("commune", "name", "homes_target", "certain", "probable", "poss
                  "homes_qpv", "homes_sectors", "homes_extension", "zan_ha", "remaining_need",
                  "capacity_unlinked")
 
+SHARE_COLUMNS = ("coverage", "lls_coverage", "sru_rate_required", "sru_rate_now", "sru_rate_projected",
+                 "sru_plai_share", "sru_pls_share")  # ratios: 0.604 is 60 %
+DECIMAL_COLUMNS = ("zan_ha",)  # every other figure is a number of homes
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """`progress` with its numbers of homes as whole numbers (1400, not 1400.0)."""
+    out = frame.copy()
+    for col in out.columns:
+        if col in SHARE_COLUMNS or col in DECIMAL_COLUMNS or not pd.api.types.is_float_dtype(out[col]):
+            continue
+        out[col] = out[col].round().astype("Int64")
+    return out
+
+
+def for_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """`progress` as a French reader expects it: 60 %, 1 400 homes, 3,12 ha."""
+    out = typed(frame).astype(object)
+    for col in out.columns:
+        if col in SHARE_COLUMNS:
+            out[col] = [f"{100 * v:.0f} %" if pd.notna(v) else "" for v in frame[col]]
+        elif col in DECIMAL_COLUMNS:
+            out[col] = [f"{v:.2f}".replace(".", ",") if pd.notna(v) else "" for v in frame[col]]
+    return out
+
 
 def _points(geoms: np.ndarray) -> np.ndarray:
     """Point on surface of each geometry (None where missing or empty)."""

@@ -128,6 +128,26 @@ def case_years(s):
     return {before, late}, {good}
 
 
+def case_delivered_future(s):
+    # SETTINGS: this is 2025
+    future, done, planned = put(s, "projects", [
+        scheme("Livrée en avance", status="livré", delivery_year=2027),
+        scheme("Livrée", where=(1000, 800), status="livré", delivery_year=2025),
+        scheme("À venir", where=(1100, 950), status="travaux", delivery_year=2027)])
+    return {future}, {done, planned}
+
+
+def case_stale_status(s):
+    stale, studies, filed, works, ahead, gone = put(s, "projects", [
+        scheme("Repérée, livraison passée", status="repérage", delivery_year=2023),
+        scheme("Études, livraison passée", where=(1000, 800), status="études", delivery_year=2024),
+        scheme("PC déposé cette année", where=(1100, 950), status="PC déposé", delivery_year=2025),
+        scheme("En travaux, en retard", where=(1200, 950), status="travaux", delivery_year=2023),
+        scheme("Repérée, à venir", where=(1300, 950), status="repérage", delivery_year=2028),
+        scheme("Abandonnée", where=(1400, 950), status="abandonné", delivery_year=2022)])
+    return {stale, studies}, {filed, works, ahead, gone}
+
+
 def case_duplicate(s):
     first, twin, far = put(s, "projects", [scheme("Les Tilleuls"), scheme("Tilleuls bis", where=(1005, 950)),
                                            scheme("Loin", where=(1100, 950))])
@@ -294,6 +314,7 @@ CASES = {
     "SRU-MIX": case_sru_mix, "DENSITY-LOW": case_density_low, "ZAN-EXTENSION": case_zan, "PLU-AN": case_plu_an,
     "PLU-OAP": case_plu_oap, "PLU-SMS": case_plu_sms, "CAPACITY-SHORT": case_capacity,
 }
+CASES.update({"DATA-DELIVERED-FUTURE": case_delivered_future, "DATA-STALE-STATUS": case_stale_status})
 
 
 def test_every_rule_has_a_case():
@@ -471,3 +492,13 @@ def test_check_runs_on_real_communes_and_friches(shared_data, tmp_path, invoke):
         assert raw.set_index("site_id").loc[f.feature_id, f.figures["field"]] == f.figures["value"]
     result = invoke("check", "--store", tmp_path / "real.gpkg", "--format", "json")
     assert result.exit_code == 0 and len(json.loads(result.stdout)) == len(found)
+
+
+def test_status_year_messages(territory):
+    case_delivered_future(territory)
+    case_stale_status(territory)
+    (future,) = fired(territory, "DATA-DELIVERED-FUTURE").values()
+    assert future.message.endswith("Livrée en avance »: « livré » mais livraison prévue en 2027 (nous sommes en 2025)")
+    assert future.message_en.endswith("“delivered” but delivery planned in 2027 (this is 2025)")
+    stale = {f.figures["status"] for f in fired(territory, "DATA-STALE-STATUS").values()}
+    assert stale == {"repérage", "études"}

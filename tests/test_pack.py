@@ -242,6 +242,9 @@ def test_pack_cli_all(invoke, demo_path, tmp_path):
     assert len(list(out.glob("*-dossier.html"))) == 12 and len(list(out.glob("*-projets.xlsx"))) == 12
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "href='62950-dossier.html'" in index and "href='62961-projets.xlsx'" in index
+    for name in ("territoire.html", "controles.html"):  # the territory map and the findings page, in DIR too
+        assert (out / name).is_file() and f"href='{name}'" in index and str(out / name) in result.stdout
+    assert "Points à vérifier ensemble" in (out / "controles.html").read_text(encoding="utf-8")
     again = invoke("pack", "62950", "-o", out, "--store", demo_path)
     assert again.exit_code == 1 and "already exists" in again.output and "--overwrite" in again.output
     assert invoke("pack", "62950", "-o", out, "--overwrite", "--store", demo_path).exit_code == 0
@@ -259,6 +262,10 @@ def test_demo_writes_map_checks_and_packs(invoke, tmp_path, monkeypatch):
     assert "territory map: maps/territoire.html" in result.stderr
     assert "check report: maps/controles.html" in result.stderr
     assert "href='territoire.html'" in (maps_dir / "index.html").read_text(encoding="utf-8")
+    for name in ("index.html", "controles.html", "62950-dossier.html", "territoire.html"):
+        page = (maps_dir / name).read_text(encoding="utf-8")
+        assert re.search(r"<meta name=.viewport. content=.width=device-width", page), name  # phones: not 980 px
+        assert "@media (max-width:" in page, name
 
 
 def test_changes_since_kinds(demo_store):
