@@ -148,6 +148,9 @@ class PostGISStore:
     def create(cls, url, crs=schema.STORE_CRS, overwrite=False) -> "PostGISStore":
         """Create every layer, the history, settings, proposals and QGIS styles tables."""
         crs = pyproj.CRS.from_user_input(crs)
+        if crs.is_geographic:
+            raise StoreError(f"the store needs a projected CRS in metres; {crs.to_string()} is in degrees",
+                             hint="use --crs 2154 (Lambert-93), or your territory's projected CRS")
         probe = cls.__new__(cls)
         probe.url, probe.path, probe._con = url, mask(url), None
         try:

@@ -71,6 +71,12 @@ def test_init_creates_every_layer_and_refuses_to_clobber(invoke, backend):
     assert invoke("init", "--store", backend, "--overwrite").exit_code == 0
 
 
+def test_init_refuses_a_crs_in_degrees(invoke, backend):
+    result = invoke("init", "--store", backend, "--crs", "EPSG:4326")
+    assert result.exit_code == 1 and "needs a projected CRS in metres" in result.output
+    assert invoke("layers", "--store", backend).exit_code == 1  # nothing was created
+
+
 def test_add_edit_end_history_and_as_of(invoke, demo_target):
     new_id = add_project(invoke, demo_target, "--user", "claire").stdout.strip()
     assert new_id.startswith("P-62950-")
