@@ -27,7 +27,7 @@ from . import schema
 from .errors import PlhgisError
 from .labels import LABELS, t as label, value
 from .render import render
-from .targets import EPCI, Territory, first_within, pick, progress, sms_share
+from .targets import EPCI, Territory, commune_point, covered, first_within, pick, progress, sms_share
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_FR = {"error": "erreurs", "warning": "avertissements", "info": "informations"}
@@ -341,7 +341,8 @@ def data_years(t):
             text = text.where(~mask, text + label(key, lang, **values) + "; ")
         return text.str.rstrip("; ")
     fr = problems("fr")
-    sub = p[fr != ""].assign(problem=fr, problem_en=problems("en"))
+    keep = (fr != "").to_numpy()  # assign() on an empty frame would add rows back (pandas 3)
+    sub = p[keep].assign(problem=fr[keep], problem_en=problems("en")[keep])
     return _emit("DATA-YEARS", sub, "projects", "id",
                  {"permit_year": "permit_year", "start_year": "start_year", "delivery_year": "delivery_year"})
 
@@ -389,6 +390,19 @@ def data_duplicate(t):
     sub["other"] = p["id"].to_numpy()[left]
     sub["distance_m"] = shapely.distance(pts[left], pts[right])
     return _emit("DATA-DUPLICATE", sub, "projects", "id", {"other": "other_id", "distance_m": "distance_m"})
+
+
+@rule("DATA-LOCATE", "warning", "Opération placée au centre de la commune faute de localisation: à localiser.")
+def data_locate(t):
+    p = _active(t)
+    if not len(p) or not len(t.communes):
+        return []
+    points = dict(zip(t.communes["insee"], commune_point(t.communes.geometry.to_numpy())))
+    anchor = p["declared"].map(points).to_numpy(dtype=object)
+    geoms = p.geometry.to_numpy()
+    at = ~shapely.is_missing(anchor) & (shapely.get_type_id(geoms) == 0)
+    at[at] = shapely.distance(geoms[at], anchor[at]) < 1.0
+    return _emit("DATA-LOCATE", p[at], "projects", "id", {})
 
 
 def _cnig_enums():
@@ -605,8 +619,8 @@ def plu_oap(t):
             size = size.fillna(pd.to_numeric(frame["area_m2"], errors="coerce"))
         big = frame[(size >= limit).fillna(False).to_numpy()]
         big = big.assign(size=size[big.index], limit=limit)
-        covered = first_within(big.geometry.to_numpy(), oap, predicate="intersects") >= 0
-        out += _emit("PLU-OAP", big[~covered], name, KEYS[name], {"size": "area_m2"})
+        inside = covered(big.geometry.to_numpy(), oap, t.settings.oap_min_cover)
+        out += _emit("PLU-OAP", big[~inside], name, KEYS[name], {"size": "area_m2"})
     return out
 
 

@@ -1,6 +1,7 @@
 """The plhgis command line: thin click adapters over the library."""
 from __future__ import annotations
 
+import json
 import math
 import sys
 from datetime import date
@@ -13,7 +14,7 @@ import shapely
 from . import demo as demo_mod
 from . import cnig, edits, io, schema, sources
 from . import fetch as fetch_mod
-from .errors import PlhgisError
+from .errors import PlhgisError, grouped
 from .render import OUTPUT_FORMATS, render
 from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
 from .store import create_store, open_store, store_path
@@ -213,8 +214,9 @@ def _layer_name(value):
 @click.option("--name-field", help="sectors: the column holding the name.")
 @click.option("--map", "column_map", metavar="COL=FIELD,…", help="Rename columns first: 'Code INSEE=commune'.")
 @click.option("--strict", is_flag=True, help="Refuse the file when it deviates from the standard.")
+@click.option("--verbose", "-v", is_flag=True, help="List every warning row by row (default: grouped by field).")
 def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_name, epci, kind, name_field,
-            column_map, strict):
+            column_map, strict, verbose):
     """Import a file into a layer (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).
 
     \b
@@ -229,7 +231,7 @@ def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_n
     plan = edits.import_file(st, layer, file, mode=mode, crs=crs, dry_run=dry_run, source_layer=source_layer,
                              source=source_name, strict=strict, epci=epci, kind=kind, name_field=name_field,
                              column_map=column_map)
-    _report(plan, layer, dry_run)
+    _report(plan, layer, dry_run, verbose)
     if layer == "projects":
         from . import sheets
 
@@ -238,12 +240,13 @@ def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_n
                        f"(if it is no more: plhgis project end {fid})")
 
 
-def _report(plan, layer, dry_run):
-    """An import's plan: notes and warnings to stderr, the changes to stdout, then the counts."""
+def _report(plan, layer, dry_run, verbose=False):
+    """An import's plan: notes and warnings (grouped by field and kind unless `verbose`) to stderr,
+    the changes to stdout, then the counts."""
     for note in plan.notes:
         click.echo(note, err=True)
-    for w in plan.warnings:
-        click.echo(f"warning: {w}", err=True)
+    for line in (map(str, plan.warnings) if verbose else grouped(plan.warnings)):
+        click.echo(f"warning: {line}", err=True)
     if plan.warnings:
         click.echo(f"{len(plan.warnings)} warning(s): values kept as read", err=True)
     for line in plan.describe():
@@ -293,7 +296,8 @@ def export(store, layer, file, fmt, commune, as_of, overwrite, csv_dialect):
         for note in notes:
             click.echo(note, err=True)
     else:
-        path = io.export_frame(frame, file, fmt, overwrite=overwrite, **io.CSV_DIALECTS[csv_dialect])
+        path = io.export_frame(sources.extra_columns(frame), file, fmt, overwrite=overwrite,
+                               **io.CSV_DIALECTS[csv_dialect])
     click.echo(f"{len(frame)} {layer} written to {path}", err=True)
 
 
@@ -413,12 +417,10 @@ def feature_group(lay: schema.Layer, noun: str):
     @_parcels_option(lay)
     def add(store, user, lon, lat, wkt, crs, parcel_refs=None, **values):
         geom, gcrs = _geometry(lon, lat, wkt, crs)
-        if parcel_refs:
-            if geom is not None:
-                raise click.UsageError("give either --parcels or a geometry (--wkt, --lon/--lat)")
-            st = _open(store, user)
-            geom, gcrs = sources.parcels_footprint(st, parcel_refs), st.crs
-        change = edits.add(_open(store, user), lay.name, values, geom, gcrs, source=f"plhgis {noun} add")
+        if parcel_refs and geom is not None:
+            raise click.UsageError("give either --parcels or a geometry (--wkt, --lon/--lat)")
+        change = edits.add(_open(store, user), lay.name, values, geom, gcrs, source=f"plhgis {noun} add",
+                           parcels=parcel_refs)
         if not _proposal_note([change]):
             click.echo(change.id)
 
@@ -471,7 +473,10 @@ def feature_group(lay: schema.Layer, noun: str):
         feature = st.get(lay.name, feature_id)
         width = max(map(len, feature))
         for key, value in feature.items():
-            if value is not None:
+            if key == "extra" and value:  # the file's own columns, one a line
+                for name, kept in json.loads(value).items():
+                    click.echo(f"{'extra'.ljust(width)}  {name}: {kept}")
+            elif value is not None:
                 shown = value.wkt[:100] if isinstance(value, shapely.Geometry) else value
                 click.echo(f"{key.ljust(width)}  {shown}")
         click.echo("\nhistory:")

@@ -19,6 +19,7 @@ from shapely.geometry import Point, box
 from . import edits
 from .errors import PlhgisError, StoreError
 from .store import GeoPackageStore, create_store, is_url, mask, open_store, store_path
+from .targets import commune_point
 
 SEED = 2154
 EPCI_SIREN, EPCI_NAME = "200099999", "CA du Val de Souchez (fictive)"
@@ -380,6 +381,10 @@ def _check_cases(communes, qpv):
         ({"name": "Résidence des Aubépines (à localiser)", "commune": insee(2), "homes_total": 24,
           "accession_libre": 24, "status": "études", "land_origin": "dent creuse", "delivery_year": 2027},
          None),
+        # DATA-LOCATE: sent by the commune with no address, coordinates nor parcels, so put at its centre
+        ({"name": "Résidence du Parc (sans adresse)", "commune": insee(5), "homes_total": 10,
+          "accession_libre": 10, "status": "repérage", "land_origin": "dent creuse", "delivery_year": 2029},
+         commune_point(communes.geometry.iloc[5])),
         # QPV-SHARE for Méricourt; NPNRU rebuilding, so QPV-LLS must stay silent on it
         ({"name": "Cité 4 – reconstitution de l'offre", "commune": insee(1), "homes_total": 30, "lls_plai": 12,
           "lls_plus": 18, "status": "PC déposé", "land_origin": "renouvellement urbain", "permit_year": 2025,

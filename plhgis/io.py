@@ -195,6 +195,7 @@ def _read_xlsx(path: Path, header_names=frozenset()):
                              hint="save it again as .xlsx from Excel or LibreOffice") from None
     known = ({f.name for lay in schema.LAYERS.values() for f in lay.fields} | set(LON_NAMES + LAT_NAMES)
              | set(header_names))
+    known = {schema.header_key(n) for n in known} | {k for lay in schema.LABELS for k in schema.header_fields(lay)}
     sheets = [ws for ws in book.worksheets if ws.title.lower() not in ("instructions", "lisez-moi")]
     for ws in sheets:
         rows = _sheet_rows(ws, path)
@@ -203,7 +204,7 @@ def _read_xlsx(path: Path, header_names=frozenset()):
         names = [_cell(v) for v in rows[0]]
         while names and not names[-1]:
             names.pop()
-        if sum(n in known or WKT_RE.match(n or "") is not None for n in names) >= 2:
+        if sum(schema.header_key(n) in known or WKT_RE.match(n or "") is not None for n in names) >= 2:
             width = len(names)
             kept = [(i, r[:width]) for i, r in enumerate(rows[1:], start=2) if any(_cell(v) for v in r[:width])]
             frame = pd.DataFrame([[_cell(v) for v in r] + [""] * (width - len(r)) for _, r in kept],
@@ -211,7 +212,7 @@ def _read_xlsx(path: Path, header_names=frozenset()):
             frame = frame.loc[:, [n for n in names if n]]
             return frame, np.array([i for i, _ in kept], dtype=int)
         for i, row in enumerate(rows[1:10], start=2):
-            if sum(_cell(v) in known for v in row) >= 2:
+            if sum(schema.header_key(_cell(v)) in known for v in row) >= 2:
                 raise InputFileError(
                     f"row 1 of sheet '{ws.title}' is not the column header (it reads "
                     f"{_cell(rows[0][0])!r}); the header seems to be on row {i}", file=str(path),
@@ -246,11 +247,23 @@ def _cell(value) -> str:
 
 
 def _table_geometry(frame: pd.DataFrame, path: Path, rows: pd.Series, crs):
-    """Geometry from a WKT column or lon/lat columns; a plain DataFrame when there is none."""
+    """Geometry from a WKT column, lon/lat or X/Y columns; a plain DataFrame when there is none.
+
+    X/Y are read in `crs` (`--crs`), or in Lambert-93 when the header says so ('X Lambert 93');
+    `--crs` given for a table with none of these columns is an error.
+    """
     lower = {c.lower(): c for c in frame.columns}
     wkt_col = next((c for c in frame.columns if WKT_RE.match(c)), None)
     lon = next((lower[n] for n in LON_NAMES if n in lower), None)
     lat = next((lower[n] for n in LAT_NAMES if n in lower), None)
+    x, y = (next((c for c in frame.columns if schema.header_key(c) in
+                  {schema.header_key(h) for h in schema.LOCATION_HEADERS[k]}), None) for k in ("x", "y"))
+    if not wkt_col and x and y:
+        return _xy(frame, path, rows, x, y, crs, (lon, lat) if lon and lat else None)
+    if crs is not None and not wkt_col and not (lon and lat):
+        raise InputFileError("--crs is given but the file has no geometry column", file=str(path), field="--crs",
+                             hint="a table is placed by a WKT column, lon/lat or X/Y columns; drop --crs, or add "
+                                  "them (columns are: " + ", ".join(map(str, frame.columns))[:300] + ")")
     if wkt_col:
         epsg = WKT_RE.match(wkt_col).group(1)
         col_crs = crs_of(epsg) if epsg else None
@@ -277,19 +290,40 @@ def _table_geometry(frame: pd.DataFrame, path: Path, rows: pd.Series, crs):
 
 
 def _lonlat(frame, path, rows, lon, lat, drop=(), crs=None):
-    x, y = schema._to_number(frame[lon]), schema._to_number(frame[lat])
+    geoms = _points(frame, path, rows, lon, lat, "decimal degrees, e.g. 2,8334 or 2.8334")
+    return gpd.GeoDataFrame(frame.drop(columns=[lon, lat, *drop]), geometry=geoms,
+                            crs=crs or "EPSG:4326")
+
+
+def _points(frame, path, rows, xcol, ycol, hint) -> np.ndarray:
+    """Points from two coordinate columns (decimal comma too); None where a cell is empty."""
+    x, y = schema._to_number(frame[xcol]), schema._to_number(frame[ycol])
     problems = []
-    for col, values in ((lon, x), (lat, y)):
+    for col, values in ((xcol, x), (ycol, y)):
         blank = frame[col].astype(str).str.strip().isin(["", "NA"])
         for i in np.flatnonzero((values.isna() & ~blank).to_numpy()):
-            problems.append(Problem("not a coordinate", str(path), int(rows.iloc[i]), col,
-                                    frame[col].iloc[i], "decimal degrees, e.g. 2,8334 or 2.8334"))
+            problems.append(Problem("not a coordinate", str(path), int(rows.iloc[i]), col, frame[col].iloc[i], hint))
     if problems:
         raise ValidationError(problems)
     geoms = shapely.points(x.to_numpy(), y.to_numpy())
-    geoms = np.where(x.isna() | y.isna(), None, geoms)
-    return gpd.GeoDataFrame(frame.drop(columns=[lon, lat, *drop]), geometry=geoms,
-                            crs=crs or "EPSG:4326")
+    return np.where(x.isna() | y.isna(), None, geoms)
+
+
+def _xy(frame, path, rows, x, y, crs, lonlat):
+    """X/Y in `crs` (or Lambert-93 named by the header); lon/lat fill the rows with no X/Y."""
+    if crs is None and any(t in schema.header_key(x) for t in ("l93", "lambert", "2154")):
+        crs = crs_of(2154)
+    if crs is None:
+        raise InputFileError(f"the columns '{x}' and '{y}' hold coordinates in no stated system", file=str(path),
+                             field=x, hint="say which with --crs, e.g. --crs 2154 (Lambert-93)")
+    geoms = _points(frame, path, rows, x, y, "a number in the CRS's unit, e.g. 687512,4 (Lambert-93 metres)")
+    drop = [x, y]
+    if lonlat:
+        ll = gpd.GeoSeries(_points(frame, path, rows, *lonlat, "decimal degrees, e.g. 2,8334"),
+                           crs="EPSG:4326").to_crs(crs).to_numpy()
+        geoms = np.where(shapely.is_missing(geoms), ll, geoms)
+        drop += list(lonlat)
+    return gpd.GeoDataFrame(frame.drop(columns=drop), geometry=list(geoms), crs=crs)
 
 
 def to_store_crs(frame, store_crs, *, file=None, rows=None, problems=None):

@@ -143,6 +143,10 @@ LABELS |= {
                                 "update the status or the year"),
     "check.DATA-DUPLICATE": ("{label} est à {distance_m:n} m de {other}: même opération ?",
                              "{label} is {distance_m:n} m from {other}: the same scheme?"),
+    "check.DATA-LOCATE": ("{label} est placé(e) au centre de la commune faute d'adresse, de coordonnées ou de "
+                          "parcelles: à localiser",
+                          "{label} is placed at the commune's centre for want of an address, coordinates or "
+                          "parcels: to be located"),
     "check.FRICHE-ENUM": ("friche {label}: {field} = « {value} » hors de la liste CNIG",
                           "brownfield {label}: {field} = “{value}” is not in the CNIG list"),
     "check.QPV-LLS": (

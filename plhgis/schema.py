@@ -79,6 +79,27 @@ POLARITY = ("pôle urbain", "pôle relais", "pôle de proximité", "commune rura
 SECTOR_KIND = ("centralité", "ORT/ACV", "PVD", "NPNRU", "ERBM", "gare/transports", "OPAH-RU", "autre")
 TYPEZONE = ("U", "AUc", "AUs", "A", "N")
 
+
+def typezone_family(value) -> str | None:
+    """The CNIG TYPEZONE family of a zone code: 'Nh' → N, '1AUh' → AUc, '2AU' → AUs, 'Ua' → U (None: none).
+
+    CNIG PLU standard (ZoneUrbaType): U, AUc (à urbaniser), AUs (à urbaniser bloquée), A, N; local
+    codes put a number before AU (1AU opens with the PLU, 2AU needs a change of the plan) and a
+    letter after the family.
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    canon = {fold(z): z for z in TYPEZONE}
+    if fold(text) in canon:
+        return canon[fold(text)]
+    m = re.match(r"^([12]?)\s*(AU|U|A|N)", text.upper())
+    if not m:
+        return None
+    if m.group(2) == "AU":
+        return "AUs" if m.group(1) == "2" else "AUc"
+    return m.group(2)
+
 # CNIG Friches v1.0.6 enums (facts of the standard, schema.data.gouv.fr cnigfr/schema-friches)
 CNIG_SITE_TYPE = (
     "friche industrielle", "friche commerciale", "friche hospitalière", "friche agro-industrielle",
@@ -122,6 +143,7 @@ SYSTEM_FIELDS = (
     Field("created_at", "str", doc="when the feature entered the store (UTC, ISO 8601)"),
     Field("updated_at", "str", doc="last change (UTC, ISO 8601)"),
     Field("end_date", "date", doc="soft end: the feature no longer counts from this day"),
+    Field("extra", doc="the source file's columns plhgis has no field for, kept as they were (JSON)"),
 )
 
 
@@ -293,6 +315,91 @@ PARCELS = Layer(
         _count("contenance", doc="surface cadastrale (m²)"),
     ),
 )
+
+# -- labels and usual headers -----------------------------------------------------------------
+# layer → field → (French label, English label, *the headers files use for it). An import matches
+# a column to a field by any of these, accents, case, spaces and punctuation aside (`header_key`).
+LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "projects": {
+        "id": ("Identifiant", "Id", "identifiant opération", "id opération"),
+        "name": ("Nom de l'opération", "Scheme name", "nom opération", "opération", "nom du programme",
+                 "programme", "nom du projet", "projet", "libellé", "nom"),
+        "commune": ("Code INSEE de la commune", "Commune INSEE code", "code INSEE", "INSEE", "code commune",
+                    "INSEE commune", "code INSEE commune", "codgeo", "depcom"),
+        "address": ("Adresse", "Address", "adresse de l'opération", "localisation"),
+        "homes_total": ("Nombre total de logements", "Total homes", "nombre de logements", "nb logements",
+                        "nb de logements", "nbre de logements", "nb lgts", "logements", "total logements",
+                        "nombre logements"),
+        "lls_plai": ("dont PLAI", "of which PLAI", "PLAI", "nb PLAI", "logements PLAI"),
+        "lls_plus": ("dont PLUS", "of which PLUS", "PLUS", "nb PLUS", "logements PLUS", "PLUS CD"),
+        "lls_pls": ("dont PLS", "of which PLS", "PLS", "nb PLS", "logements PLS"),
+        "psla": ("dont PSLA", "of which PSLA", "PSLA", "location-accession", "nb PSLA"),
+        "brs": ("dont BRS", "of which BRS", "BRS", "bail réel solidaire", "nb BRS"),
+        "accession_libre": ("dont accession libre", "of which open-market sale", "accession libre"),
+        "locatif_libre": ("dont locatif libre", "of which open-market rent", "locatif libre",
+                          "locatif privé"),
+        "specifique": ("dont logement spécifique", "of which specific housing", "logement spécifique",
+                       "hébergement"),
+        "specifique_note": ("Public du logement spécifique", "Specific housing for", "public visé"),
+        "operator": ("Bailleur / promoteur", "Operator", "bailleur", "promoteur", "opérateur",
+                     "maître d'ouvrage", "maitre d'ouvrage", "MOA", "bailleur promoteur"),
+        "land_origin": ("Origine du foncier", "Land origin", "foncier", "type de foncier"),
+        "status": ("État d'avancement", "Status", "statut", "état", "avancement", "stade"),
+        "permit_year": ("Année du permis de construire", "Permit year", "année PC", "année du PC",
+                        "année permis", "année d'autorisation"),
+        "start_year": ("Année de démarrage des travaux", "Start year", "année de démarrage",
+                       "année de mise en chantier", "démarrage travaux", "année OS"),
+        "delivery_year": ("Année de livraison (prévue puis réelle)", "Delivery year", "année de livraison",
+                          "livraison", "année livraison", "date de livraison"),
+        "site_area_m2": ("Surface du terrain (m²)", "Site area (m²)", "surface terrain", "surface m2",
+                         "superficie"),
+        "comment": ("Commentaire", "Comment", "observations", "remarques", "commentaires"),
+        "source": ("Source", "Source"),
+    },
+    "plots": {
+        "commune": ("Code INSEE de la commune", "Commune INSEE code", "code INSEE", "INSEE", "code commune"),
+        "parcels": ("Parcelles", "Parcels", "références cadastrales", "refs cadastrales", "parcelles cadastrales",
+                    "IDU"),
+        "area_m2": ("Surface (m²)", "Area (m²)", "surface", "superficie", "surface m2"),
+        "zone_type": ("Type de zone du PLU", "PLU zone type", "zone PLU", "typezone"),
+        "horizon": ("Horizon de mobilisation", "Horizon", "échéance"),
+        "ownership": ("Propriété", "Ownership", "propriétaire", "maîtrise foncière"),
+        "constraints": ("Contraintes", "Constraints"),
+        "capacity": ("Capacité estimée (logements)", "Estimated capacity (homes)", "capacité",
+                     "nb logements", "nombre de logements", "logements potentiels"),
+        "status": ("Statut", "Status", "état"),
+        "comment": ("Commentaire", "Comment", "observations", "remarques"),
+    },
+}
+LOCATION_HEADERS = {  # the columns that place a feature, besides a geometry
+    "x": ("x", "x l93", "x lambert 93", "x lambert93", "lambert 93 x", "coord x", "coordonnée x", "xl93",
+          "x (lambert 93)", "x_lambert93", "x 2154"),
+    "y": ("y", "y l93", "y lambert 93", "y lambert93", "lambert 93 y", "coord y", "coordonnée y", "yl93",
+          "y (lambert 93)", "y_lambert93", "y 2154"),
+    "parcels": ("parcels", "parcelles", "références cadastrales", "références cadastrales (IDU)",
+                "refs cadastrales", "parcelles cadastrales", "IDU"),
+}
+
+
+def header_key(text) -> str:
+    """'Nom de l'opération' → 'nom_de_l_operation': how a file's header is matched to a field."""
+    return re.sub(r"[^a-z0-9]+", "_", fold(text)).strip("_")
+
+
+def label(layer: str, field_name: str, lang: str = "fr") -> str:
+    """The French (or English) label of a field; the field's name when it has none."""
+    names = LABELS.get(layer, {}).get(field_name)
+    return names[0 if lang == "fr" else 1] if names else field_name
+
+
+def header_fields(layer: str) -> dict[str, str]:
+    """header_key(header) → field for every label and usual header of `layer`'s fields."""
+    out = {}
+    for name, names in LABELS.get(layer, {}).items():
+        for text in (name, *names):
+            out.setdefault(header_key(text), name)
+    return out
+
 
 LAYERS: dict[str, Layer] = {
     lay.name: lay for lay in (PROJECTS, FRICHES, PLOTS, COMMUNES, TARGETS, QPV, SECTORS, ZONING,

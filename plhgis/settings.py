@@ -88,6 +88,9 @@ class Settings:
     # PLU, density, ZAN
     oap_min_area_m2: float = _s(5000.0, "C. urb. art. L151-6 and L151-7 (OAP): threshold of the PLUi",
                                 "site area from which an OAP is expected")
+    oap_min_cover: float = _s(0.5, "C. urb. art. R151-20 (an AU zone opens through OAP covering it): threshold of "
+                                   "the PLU review; a site or zone counts as covered from this share of its area",
+                              "share of a site's or AU zone's area an OAP must cover (checks and PLU review alike)")
     sms_min_homes: int = _s(12, "C. urb. art. L151-15 (secteur de mixité sociale): threshold of the PLU",
                             "schemes from this size must meet the SMS share")
     au_net_share: float = _s(0.75, "C. urb. art. R151-20 (zones AU) and L151-7 (OAP): net share set by the PLU review",

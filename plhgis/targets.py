@@ -93,6 +93,35 @@ def first_within(geoms, polys: gpd.GeoDataFrame, predicate="within") -> np.ndarr
     return out
 
 
+def commune_point(outline):
+    """Where a scheme with no location is put: a point inside the commune's outline (DATA-LOCATE)."""
+    return shapely.point_on_surface(outline)
+
+
+def covered(geoms, polys: gpd.GeoDataFrame, share: float) -> np.ndarray:
+    """True where `polys` cover at least `share` of a polygon's area (a point or line: lies in one).
+
+    The one test of 'covered by an OAP' for the checks and the PLU review: a zone touched along
+    its edge is not covered.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = np.zeros(len(geoms), dtype=bool)
+    if not len(geoms) or polys is None or not len(polys):
+        return out
+    ok = np.flatnonzero(~shapely.is_missing(geoms))
+    left, right = polys.sindex.query(geoms[ok], predicate="intersects")
+    parts = polys.geometry.to_numpy()
+    for i in np.unique(left):
+        g = geoms[ok[i]]
+        area = shapely.area(g)
+        if area <= 0:
+            out[ok[i]] = True  # a point or a line meeting an OAP
+            continue
+        inside = shapely.area(shapely.intersection(g, shapely.union_all(parts[right[left == i]])))
+        out[ok[i]] = inside >= share * area
+    return out
+
+
 def pick(frame: pd.DataFrame, pos: np.ndarray, column: str) -> np.ndarray:
     """frame[column] at positions `pos` (None where pos is -1)."""
     values = frame[column].to_numpy(dtype=object) if len(frame) else np.array([], dtype=object)

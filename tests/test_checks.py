@@ -13,6 +13,7 @@ from shapely.geometry import Point, box
 from plhgis import checks, edits
 from plhgis.settings import Settings
 from plhgis.store import GeoPackageStore
+from plhgis.targets import commune_point
 
 X0, Y0 = 700000.0, 7000000.0
 SETTINGS = Settings(plh_start=2023, plh_end=2028, reference_year=2025)
@@ -101,6 +102,13 @@ def fired(store, code):
 # -- one case per rule: (setup(store) -> (ids that must fire, ids that must not)) ------------------------
 def case_data_geom(s):
     bad, good = put(s, "projects", [scheme("Sans lieu", where=None), scheme("Placée")])
+    return {bad}, {good}
+
+
+def case_locate(s):
+    centre = commune_point(rect(0, 2000, 2000, 4000))
+    bad, good = put(s, "projects", [scheme("À localiser", commune="62003", where=centre),
+                                    scheme("Placée à côté", commune="62003", where=(centre.x + 50, centre.y))])
     return {bad}, {good}
 
 
@@ -306,7 +314,7 @@ def case_capacity(s):
 CASES = {
     "DATA-GEOM": case_data_geom, "DATA-OUTSIDE-COMMUNE": case_outside_commune,
     "DATA-OUTSIDE-EPCI": case_outside_epci, "DATA-MIX": case_mix, "DATA-YEARS": case_years,
-    "DATA-DUPLICATE": case_duplicate, "FRICHE-ENUM": case_friche_enum, "QPV-LLS": case_qpv_lls,
+    "DATA-DUPLICATE": case_duplicate, "DATA-LOCATE": case_locate, "FRICHE-ENUM": case_friche_enum, "QPV-LLS": case_qpv_lls,
     "QPV-TVA": case_qpv_tva, "QPV-SHARE": case_qpv_share, "SECTOR-OUT": case_sector_out,
     "SECTOR-SHARE": case_sector_share, "SECTOR-OPPORTUNITY": case_sector_opportunity,
     "TARGET-UNDER": case_target_under, "TARGET-OVER": case_target_over, "TARGET-MIDTERM": case_target_midterm,
