@@ -491,11 +491,39 @@ def _example(lay):
                         "--status études --lon 2.77 --lat 50.39",
             "friches": "--site-id 62950_0100 --site-nom 'Ancienne filature' --comm-insee 62950 "
                        "--lon 2.77 --lat 50.39",
-            "plots": "--commune 62950 --parcels 62950000AB0123 --capacity 8 --lon 2.77 --lat 50.39"}[lay.name]
+            "plots": "--commune 62950 --parcels 62950000AB0123 --capacity 8 --lon 2.77 --lat 50.39",
+            "sru": "--commune 62033 --vintage 2025 --lls-stock 340 --main-residences 1850 --target-rate 0.2 "
+                   "--liable 1"}[lay.name]
 
 
 for _lay, _noun in ((schema.PROJECTS, "project"), (schema.FRICHES, "friche"), (schema.PLOTS, "plot")):
     feature_group(_lay, _noun)
+sru_group = feature_group(schema.SRU, "sru")
+
+
+@sru_group.command("figures")
+@store_option
+@commune_option
+@click.option("--schemes", is_flag=True, help="With --commune: the schemes behind the figures, one by one.")
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+def sru_figures(store, commune, schemes, fmt):
+    """SRU per liable commune: inventory, triennial objective (notified, or 'estimation' from
+    CCH L302-8), social homes financed this period with the PLAI/PLS mix, projected rates.
+
+    \b
+        plhgis import sru donnees-sru-2025.csv --epci 246200364
+        plhgis sru edit 62033-2024 --notified-objective 34 --period-start 2026
+        plhgis sru figures
+        plhgis sru figures --commune 62033 --schemes
+    """
+    from . import sru
+
+    if schemes and not commune:
+        raise click.UsageError("--schemes needs --commune")
+    st = _open(store)
+    frame = sru.traced(st, commune) if schemes else sru.figures(st, commune)
+    columns = None if fmt != "table" or schemes else sru.TABLE_COLUMNS
+    click.echo(render(frame, fmt, columns, max_width=24))
 
 
 # -- maps and packs -------------------------------------------------------------------------------
@@ -583,6 +611,33 @@ def check(store, commune, rules, fmt, strict, list_rules):
         click.get_current_context().exit(code)
 
 
+@cli.command()
+@store_option
+@user_option
+@click.argument("rule", required=False)
+@click.argument("feature_id", required=False)
+@click.option("--ground", help="Why the finding is accepted (reconstitution, public spécifique, diversification…).")
+@click.option("--list", "list_", is_flag=True, help="List the acknowledged findings and stop.")
+def ack(store, user, rule, feature_id, ground, list_):
+    """Close a finding with a recorded ground (kept in the history); `plhgis check` shows it as
+    justified and no longer counts it for the exit code.
+
+    \b
+        plhgis ack LLS-HIGH-SHARE P-62498-0004 --ground "reconstitution de l'offre ANRU"
+        plhgis ack --list
+    """
+    st = _open(store, user)
+    if list_:
+        click.echo(render(st.read("acknowledgements"), "table", schema.ACKNOWLEDGEMENTS.extra["list_columns"]))
+        return
+    if not (rule and feature_id):
+        raise click.UsageError("give the RULE and the ID of the finding (plhgis check lists them)")
+    if not ground:
+        raise click.BadParameter("say why the finding is accepted", param_hint="--ground")
+    for change in checks_mod.acknowledge(st, rule, feature_id, ground):
+        click.echo(edits.describe_change("acknowledgements", change))
+
+
 @cli.command("targets")
 @store_option
 @commune_option
@@ -602,6 +657,29 @@ def targets_cmd(store, commune, fmt):
         click.echo(render(targets_mod.for_table(frame), fmt, targets_mod.TABLE_COLUMNS, max_width=24))
     else:
         click.echo(render(targets_mod.typed(frame), fmt))
+
+
+@cli.command()
+@store_option
+@click.option("--year", type=int, required=True, help="The year reviewed, e.g. 2025.")
+@click.option("--compare", type=int, help="A second year set side by side, e.g. 2024.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file [default: maps/bilan-YEAR.html]; "
+              "the XLSX goes next to it.")
+@click.option("--overwrite", is_flag=True, help="Replace existing files.")
+def bilan(store, year, compare, output, overwrite):
+    """The yearly PLH review (CCH L302-3): homes authorised, started and delivered against the yearly
+    split; loans, assisted ownership, demolitions and net output, land, mid-term; SRU trajectory.
+
+    \b
+        plhgis bilan --year 2025
+        plhgis bilan --year 2025 --compare 2024 -o maps/bilan-2025.html --overwrite
+    """
+    from . import bilan as bilan_mod
+
+    report = bilan_mod.review(_open(store), year, compare)
+    paths = bilan_mod.write(report, output or Path("maps") / f"bilan-{year}.html", overwrite=overwrite)
+    for path in paths:
+        click.echo(str(path))
 
 
 @cli.command("review-plu")

@@ -197,9 +197,11 @@ LABELS |= {
         "({lls_coverage:%})"),
     "check.SRU-CATCHUP": (
         "{name}: taux SRU {sru_rate_now:%} pour {sru_rate_required:%} exigés; {sru_catchup_programmed:n} LLS "
-        "financés sur la période triennale pour un objectif de rattrapage de {sru_catchup_target:n}",
+        "financés sur la période triennale pour un objectif de rattrapage de {sru_catchup_target:n} "
+        "({sru_objective_kind})",
         "{name}: SRU rate {sru_rate_now:%} for {sru_rate_required:%} required; {sru_catchup_programmed:n} "
-        "social rented homes funded over the three-year period for a catch-up target of {sru_catchup_target:n}"),
+        "social rented homes funded over the three-year period for a catch-up target of {sru_catchup_target:n} "
+        "({sru_objective_kind})"),
     "check.SRU-MIX": (
         "{name}: {sru_plai_share:%} de PLAI (minimum {plai_min:%}) et {sru_pls_share:%} de PLS (maximum "
         "{pls_max:%}) sur {sru_catchup_programmed:n} LLS",
@@ -210,6 +212,23 @@ LABELS |= {
         "justification attendue",
         "{label}: {social:n} new social rented homes where social housing is already {rate:%} of the homes "
         "(threshold {limit:%}): to be justified"),
+    "check.SRU-RATE": (
+        "{name}: commune soumise à la loi SRU dont le taux légal est {rate_text} (CCH L302-5: 20 % ou 25 %)",
+        "{name}: commune liable to the SRU law whose legal rate is {rate_text_en} (CCH L302-5: 20% or 25%)"),
+    "check.SRU-CARENCE": (
+        "{label}: commune carencée, {family:n} logements familiaux dont {plai_plus:n} PLAI/PLUS ({share:%}; "
+        "minimum {limit:%}, PLS exclus; C. urb. L111-24)",
+        "{label}: commune under a carence order, {family:n} family homes of which {plai_plus:n} PLAI/PLUS "
+        "({share:%}; at least {limit:%}, PLS excluded; C. urb. L111-24)"),
+    "check.ANRU-RECONSTITUTION": (
+        "{label}: reconstitution de l'offre {problem}",
+        "{label}: rebuilt social offer {problem_en}"),
+    "check.rate.blank": ("vide", "blank"),
+    "check.rate.differ": ("{rate} dans la couche communes mais {published} dans l'inventaire SRU",
+                          "{rate} in the communes layer but {published} in the SRU inventory"),
+    "check.anru.inside": ("dans le QPV {qpv} (en règle générale hors du quartier)",
+                          "inside the QPV {qpv} (as a rule outside the quarter)"),
+    "check.anru.plai": ("avec {share} de PLAI (minimum {limit})", "with {share} PLAI (at least {limit})"),
     "check.DENSITY-LOW": ("{label}: {density:n1} logements/ha pour un minimum de {minimum:n} logements/ha",
                           "{label}: {density:n1} homes/ha for a minimum of {minimum:n} homes/ha"),
     "check.ZAN-EXTENSION": (
@@ -234,7 +253,7 @@ LABELS |= {
 
 STATUS_EN = {"repérage": "identified", "études": "studies", "PC déposé": "permit filed",
              "PC accordé": "permit granted", "travaux": "works", "livré": "delivered",
-             "abandonné": "abandoned"}
+             "abandonné": "abandoned", "recours": "under appeal", "suspendu": "on hold"}
 
 
 def t(key: str, lang: str = "fr", **values) -> str:

@@ -11,7 +11,7 @@ from . import schema
 
 STATUS_COLORS = {"repérage": "#bdbabc", "études": "#81a8fe", "PC déposé": "#e8f0b4",
                  "PC accordé": "#dd8419", "travaux": "#9d264a", "livré": "#1b69ba",
-                 "abandonné": "#0a032b"}
+                 "abandonné": "#0a032b", "recours": "#660000", "suspendu": "#ffccff"}
 FRICHE_COLORS = {"friche potentielle": "#c2b59b", "friche sans projet": "#994e11",
                  "friche avec projet": "#ffe45b", "friche reconvertie": "#2a8484"}
 HORIZON_COLORS = {"court terme": "#511b7d", "moyen terme": "#b989b5", "long terme": "#e8f8f0"}

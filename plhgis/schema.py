@@ -66,7 +66,8 @@ class Layer:
 
 
 # -- vocabularies (DESIGN §4) -------------------------------------------------------------
-PROJECT_STATUS = ("repérage", "études", "PC déposé", "PC accordé", "travaux", "livré", "abandonné")
+PROJECT_STATUS = ("repérage", "études", "PC déposé", "PC accordé", "travaux", "livré", "abandonné",
+                  "recours", "suspendu")  # travaux = DOC filed, livré = DAACT filed; recours: permit under appeal
 LAND_ORIGIN = ("friche", "dent creuse", "renouvellement urbain", "extension")
 PRODUCT_FIELDS = ("lls_plai", "lls_plus", "lls_pls", "psla", "brs", "accession_libre",
                   "locatif_libre", "specifique")
@@ -75,7 +76,8 @@ PLOT_HORIZON = ("court terme", "moyen terme", "long terme")
 PLOT_OWNERSHIP = ("public", "privé", "EPF")
 PLOT_STATUS = ("identifié", "mobilisable", "en projet", "bâti")
 SRU_STATUS = ("soumise", "carencée", "exemptée", "non soumise")
-POLARITY = ("pôle urbain", "pôle relais", "pôle de proximité", "commune rurale")
+RESIDENCE_KIND = ("résidence autonomie", "résidence étudiante", "FJT", "pension de famille", "résidence sociale",
+                  "aire d'accueil des gens du voyage", "terrain familial locatif", "autre")
 SECTOR_KIND = ("centralité", "ORT/ACV", "PVD", "NPNRU", "ERBM", "gare/transports", "OPAH-RU", "autre")
 TYPEZONE = ("U", "AUc", "AUs", "A", "N")
 
@@ -175,6 +177,21 @@ PROJECTS = Layer(
         Field("friche_id"), Field("plot_id"),
         Field("site_area_m2", "float", min=0, doc="from the footprint when there is one"),
         Field("source"), Field("comment"),
+        Field("permit_number", doc="numéro du permis (Sitadel NUM_DAU, e.g. 06249823C0012)"),
+        Field("permit_date", "date", doc="date d'autorisation du permis"),
+        Field("doc_date", "date", doc="déclaration d'ouverture de chantier (DOC)"),
+        Field("daact_date", "date", doc="déclaration attestant l'achèvement et la conformité des travaux (DAACT)"),
+        _count("plai_adapte", doc="dont PLAI adaptés (inclus dans lls_plai)"),
+        _count("lli", doc="logements locatifs intermédiaires (LLI)"),
+        _count("anah_conventionne", doc="logements privés conventionnés ANAH (social, très social)"),
+        Field("residence_kind", enum=RESIDENCE_KIND, doc="type de résidence spécifique (décompte SRU)"),
+        _count("residence_places", doc="lits, places ou emplacements de la résidence spécifique"),
+        _count("demolished", doc="logements démolis par l'opération"),
+        _count("demolished_lls", doc="dont logements locatifs sociaux démolis"),
+        Field("reconstitution", "int", min=0, max=1, doc="1: reconstitution de l'offre démolie (ANRU/NPNRU)"),
+        _count("lls_sold", doc="logements HLM vendus à leurs occupants (année de vente: delivery_year)"),
+        Field("floor_area_m2", "float", min=0, doc="surface de plancher d'habitation (m²)"),
+        Field("collective", "int", min=0, max=1, doc="1: immeuble collectif (règle L111-24)"),
     ),
 )
 
@@ -242,7 +259,7 @@ COMMUNES = Layer(
         _count("lls_stock", doc="logements locatifs sociaux (inventaire SRU)"),
         Field("sru_rate_required", "float", min=0, max=0.25, doc="0, 0.20 or 0.25"),
         Field("sru_status", enum=SRU_STATUS),
-        Field("polarity", enum=POLARITY, doc="armature urbaine"),
+        Field("polarity", doc="armature urbaine: a level the territory defines (setting polarity_levels)"),
         Field("density_min", "float", min=0, doc="logements/ha minimum"),
     ),
 )
@@ -256,6 +273,7 @@ TARGETS = Layer(
         _year("period_start"), _year("period_end"),
         _count("homes_target"), _count("lls_target"), _count("accession_aidee_target"),
         Field("yearly_split", doc="e.g. 40|40|40|40|40|40"),
+        _count("net_homes_target", doc="objectif de production nette (logements neufs moins démolitions)"),
     ),
 )
 
@@ -401,15 +419,58 @@ def header_fields(layer: str) -> dict[str, str]:
     return out
 
 
+SRU = Layer(
+    "sru", key="id", geometry=None, commune_field="commune", label="inventaire SRU par millésime",
+    natural_key=("commune", "vintage"), id_fields=("commune", "vintage"),
+    extra={"commune_check": False,  # reference data: the national file names communes not loaded
+           "list_columns": ("id", "commune", "name", "vintage", "lls_stock", "sru_rate", "target_rate",
+                            "deficient", "carencee", "exempt", "notified_objective")},
+    fields=(
+        Field("id", doc="<insee>-<vintage>"),
+        Field("commune", required=True, pattern=INSEE_RE, doc="code INSEE"),
+        Field("name", doc="nom de la commune"),
+        Field("vintage", "int", required=True, min=1990, max=2100, doc="inventaire au 1er janvier de cette année"),
+        Field("epci_siren", pattern=r"^\d{9}$"),
+        _count("population", doc="population municipale"),
+        Field("liable", "int", min=0, max=1, doc="1: commune soumise (CCH L302-5)"),
+        Field("newly_liable", "int", min=0, max=1, doc="1: entrée dans le dispositif SRU (CCH L302-8)"),
+        _count("lls_stock", doc="logements sociaux décomptés à l'inventaire"),
+        _count("main_residences", doc="résidences principales (publiées, sinon stock / taux)"),
+        Field("sru_rate", "float", min=0, max=1, doc="taux SRU publié (logements sociaux / résidences principales)"),
+        Field("target_rate", "float", min=0, max=0.25, doc="taux légal de la commune (20 % ou 25 %)"),
+        Field("deficient", "int", min=0, max=1, doc="1: commune déficitaire"),
+        Field("carencee", "int", min=0, max=1, doc="1: arrêté de carence (CCH L302-9-1)"),
+        Field("exempt", "int", min=0, max=1, doc="1: exemptée pour la période triennale"),
+        Field("cms", "int", min=0, max=1, doc="1: contrat de mixité sociale signé (CCH L302-8-1)"),
+        Field("levy_eur", "float", doc="prélèvement net (euros)"),
+        _year("period_start", doc="première année de la période triennale de l'objectif"),
+        _count("notified_objective", doc="objectif triennal notifié par le préfet (logements)"),
+        Field("source"),
+    ),
+)
+
+ACKNOWLEDGEMENTS = Layer(
+    "acknowledgements", key="id", geometry=None, commune_field="commune", label="constats justifiés",
+    natural_key=("rule", "feature_id"), id_fields=("rule", "feature_id"),
+    extra={"commune_check": False, "list_columns": ("id", "rule", "feature_id", "commune", "ground")},
+    fields=(
+        Field("id", doc="<rule>-<feature_id>"),
+        Field("rule", required=True, doc="code de la règle, e.g. LLS-HIGH-SHARE"),
+        Field("feature_id", required=True, doc="identifiant de l'élément du constat"),
+        Field("commune", pattern=INSEE_RE),
+        Field("ground", required=True, doc="motif (reconstitution, public spécifique, diversification…)"),
+    ),
+)
+
 LAYERS: dict[str, Layer] = {
     lay.name: lay for lay in (PROJECTS, FRICHES, PLOTS, COMMUNES, TARGETS, QPV, SECTORS, ZONING,
-                              PRESCRIPTIONS, PARCELS)
+                              PRESCRIPTIONS, PARCELS, SRU, ACKNOWLEDGEMENTS)
 }
 HISTORY_TABLE = "history"
 HISTORY_COLUMNS = ("ts", "user", "layer", "feature_id", "action", "before", "after", "source")
 LAYER_ALIASES = {"project": "projects", "friche": "friches", "plot": "plots", "commune": "communes",
                  "target": "targets", "sector": "sectors", "prescription": "prescriptions",
-                 "parcel": "parcels"}
+                 "parcel": "parcels", "acknowledgement": "acknowledgements", "ack": "acknowledgements"}
 
 
 def get_layer(name: str) -> Layer:

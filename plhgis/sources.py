@@ -68,7 +68,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
             "homes_target": ("homes_target", "objectif", "objectif_logements", "objectif_total"),
             "lls_target": ("lls_target", "objectif_lls", "objectif_social"),
             "accession_aidee_target": ("accession_aidee_target", "objectif_accession_aidee"),
-            "yearly_split": ("yearly_split", "repartition_annuelle")}, table_only=True),
+            "yearly_split": ("yearly_split", "repartition_annuelle"),
+            "net_homes_target": ("net_homes_target", "objectif_net", "objectif_production_nette")}, table_only=True),
     Source("qpv2024", "qpv", "ANCT QPV 2024", ("code_qp", "lib_qp"),
            {"code_qp": ("code_qp",), "lib_qp": ("lib_qp",), "commune": ("insee_com", "code_com"),
             "communes": ("insee_com", "code_com")}),
@@ -90,6 +91,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("cartofriches-points", "friches", "Cartofriches points (GeoJSON, no site_nom)", ("site_id", "comm_insee"),
            {"site_id": ("site_id",), "site_nom": ("site_nom",), "comm_insee": ("comm_insee",),
             "site_statut": ("site_statut",), "site_type": ("site_type",), "source_nom": ("source", "source_nom")}),
+    Source("sru-inventaire", "sru", "SRU inventory (national file, DREAL layouts)", (), {}),
 )}
 
 
@@ -185,6 +187,12 @@ def map_source(frame, layer: str, name: str | None = None, *, file=None, rows=No
 
         frame, notes, warnings, errors = cnig.from_cnig(frame, file=file, rows=rows)
         out = Mapped(frame, rows, src.name, [f"source: {src.label}", *notes], warnings, errors)
+    elif src is not None and src.name == "sru-inventaire":
+        from . import sru
+
+        frame, rows, notes, warnings, errors = sru.from_inventory(frame, file=file, rows=rows, epci=epci)
+        out = Mapped(frame, rows, src.name, notes, warnings, errors)
+        epci = None  # kept by the inventory's own EPCI column
     else:
         out = _rename(frame, lay, src, rows, file, protect=set(mapping.values()))
     if mapping:

@@ -12,7 +12,7 @@ in the communes layer still gets a row, so no home is lost.
 
 Which homes count within the PLH period: schemes not abandoned whose delivery year falls in the
 period, or with no delivery year yet (still in the pipeline; DATA findings ask for the year).
-Certain = PC accordé, travaux, livré; probable = PC déposé, études; possible = repérage.
+Certain = PC accordé, travaux, livré; probable = PC déposé, études, recours; possible = repérage, suspendu.
 """
 from __future__ import annotations
 
@@ -26,14 +26,15 @@ from .errors import PlhgisError, unknown_commune
 from .settings import Settings, load_settings
 
 CERTAIN = ("PC accordé", "travaux", "livré")
-PROBABLE = ("PC déposé", "études")
+PROBABLE = ("PC déposé", "études", "recours")  # a permit under appeal is not yet certain; suspendu: possible
 RENEWAL = ("friche", "dent creuse", "renouvellement urbain")
 REUSED = ("friche", "renouvellement urbain")  # land already artificialised
 SOCIAL = list(schema.SOCIAL_RENT_FIELDS)
 EPCI = "EPCI"
 TABLE_COLUMNS = ("commune", "name", "homes_target", "certain", "probable", "possible", "expected",
                  "coverage", "midterm_target", "midterm_expected", "lls_target", "lls_programmed",
-                 "sru_rate_now", "sru_rate_projected", "sru_catchup_target", "sru_catchup_programmed",
+                 "sru_rate_now", "sru_rate_projected", "sru_catchup_target", "sru_objective_kind",
+                 "sru_catchup_programmed",
                  "homes_qpv", "homes_sectors", "homes_extension", "zan_ha", "remaining_need",
                  "capacity_unlinked")
 
@@ -152,6 +153,13 @@ class Territory:
         if key not in self._cache:
             self._cache[key] = build()
         return self._cache[key]
+
+    @property
+    def inventory(self) -> pd.DataFrame | None:
+        """The latest SRU inventory row of each commune, indexed by commune (None when none is loaded)."""
+        from .sru import latest
+
+        return self._cached("inventory", lambda: latest(self.layer("sru")))
 
     @property
     def period(self):
@@ -323,7 +331,7 @@ def progress(store, commune=None, settings=None, territory: Territory | None = N
     """
     t = territory or Territory(store, settings)
     t.require_commune(commune)
-    s, (start, end, mid) = t.settings, t.period
+    start, end, mid = t.period
     com = t.communes
     p = t.projects
     act = p[p["active"]]
@@ -370,15 +378,16 @@ def progress(store, commune=None, settings=None, territory: Territory | None = N
     cinfo = com.set_index("insee")
     for col in ("sru_rate_required", "sru_status", "main_residences", "lls_stock"):
         rows[col] = rows["commune"].map(cinfo[col]) if len(cinfo) else None
+    _from_inventory(t, rows)
     rp = pd.to_numeric(rows["main_residences"], errors="coerce").astype(float)
     stock = pd.to_numeric(rows["lls_stock"], errors="coerce").astype(float)
     required = pd.to_numeric(rows["sru_rate_required"], errors="coerce").astype(float)
     liable = rows["sru_status"].isin(["soumise", "carencée"])
-    required = required.mask(required.isna() & liable, s.sru_rate_high)  # rate left blank: the legal 25 %
-    rows["sru_rate_required"] = required
+    rows["sru_rate_required"] = required  # a blank rate stays blank: SRU-RATE names the commune
     subject = (required > 0) & liable
     rows["sru_missing"] = np.where(subject, np.ceil((required * rp - stock).clip(lower=0)), np.nan)
-    rows["sru_catchup_target"] = np.ceil(rows["sru_missing"] * s.sru_catchup_rate)
+    rows["sru_catchup_target"], rows["sru_objective_kind"] = _catchup(t, rows["commune"], required, stock / rp,
+                                                                      rows["sru_missing"])
     rows = _ratios(_rounded(rows))
     rows["sru_rate_now"] = _ratio(stock, rp)
     rows["sru_rate_projected"] = _ratio(stock + rows["lls_programmed"], rp + rows["expected"])
@@ -404,8 +413,45 @@ def _ratios(rows):
     return rows
 
 
+def _from_inventory(t, rows):
+    """Fill the SRU figures the communes layer leaves blank from the latest SRU inventory."""
+    inv = t.inventory
+    if inv is None:
+        return
+    for col, src in (("sru_rate_required", "target_rate"), ("main_residences", "main_residences"),
+                     ("lls_stock", "lls_stock")):
+        rows[col] = pd.to_numeric(rows[col], errors="coerce").astype(float).fillna(
+            rows["commune"].map(inv[src]).astype(float))
+    flags = inv[["liable", "carencee", "exempt"]].apply(pd.to_numeric, errors="coerce").fillna(0)
+    status = pd.Series(np.select([flags["exempt"] == 1, flags["carencee"] == 1, flags["liable"] == 1],
+                                 ["exemptée", "carencée", "soumise"], "non soumise"), index=inv.index)
+    rows["sru_status"] = rows["sru_status"].where(rows["sru_status"].notna(), rows["commune"].map(status))
+
+
+def _catchup(t, communes, required, rate, missing):
+    """The triennial objective: notified when the SRU inventory holds it for this period, else the
+    estimate of CCH L302-8 (the catch-up share modulated near the rate, newly liable, CMS)."""
+    from .sru import ESTIMATE, NOTIFIED, catchup
+
+    s = t.settings
+    inv = t.inventory
+
+    def flag(col):
+        return communes.map(inv[col]).eq(1).fillna(False).to_numpy() if inv is not None else [False] * len(communes)
+
+    gap = (required - rate).clip(lower=0)
+    share = [catchup(g, n, c, s)[0] for g, n, c in zip(gap, flag("newly_liable"), flag("cms"))]
+    target = np.ceil(missing * np.asarray(share, dtype=float) - 1e-9) + 0.0
+    kind = np.where(missing > 0, ESTIMATE, "")
+    if inv is not None:
+        notified = communes.map(inv["notified_objective"].where(inv["period_start"] == s.triennial()[0]))
+        target = np.where(notified.notna(), notified.astype(float), target)
+        kind = np.where(notified.notna(), NOTIFIED, kind)
+    return target, kind
+
+
 def _rounded(rows):
-    for col in rows.columns.drop([c for c in ("commune", "name", "sru_status") if c in rows]):
+    for col in rows.columns.drop([c for c in ("commune", "name", "sru_status", "sru_objective_kind") if c in rows]):
         rows[col] = pd.to_numeric(rows[col], errors="coerce").astype(float)
     rows["zan_ha"] = rows["zan_ha"].round(2)
     return rows

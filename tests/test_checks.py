@@ -249,9 +249,10 @@ def case_lls_high_share(s):
 
 
 def case_sru_catchup(s):
-    # A misses 0.25 × 4000 − 400 = 600 LLS: catch-up 33 % → 198 over 2023–2025; C misses 20 → 7
+    # A misses 0.25 × 4000 − 400 = 600 LLS: catch-up 33 % → 198 over 2023–2025; C misses 20, within
+    # 2 points of its 20 %: the whole gap (CCH L302-8 VII, a setting) → 20, which C finances
     put(s, "projects", [scheme("A", homes=50, lls_plus=50, permit_year=2024),
-                        scheme("C", commune="62003", where=(500, 2500), lls_plus=10, permit_year=2024)])
+                        scheme("C", commune="62003", where=(500, 2500), homes=20, lls_plus=20, permit_year=2024)])
     return {"62001"}, {"62003", "62002"}
 
 
@@ -311,6 +312,29 @@ def case_capacity(s):
     return {"62001"}, {"62003"}
 
 
+def case_sru_rate(s):
+    edits.edit(s, "communes", "62003", {"sru_rate_required": None})  # liable, no rate
+    return {"62003"}, {"62001", "62002"}
+
+
+def case_sru_carence(s):
+    edits.edit(s, "communes", "62001", {"sru_status": "carencée"})
+    bad, ok, small, houses = put(s, "projects", [
+        scheme("PLS seulement", homes=20, lls_pls=10),
+        scheme("30 % PLAI/PLUS", where=(600, 100), homes=20, lls_plai=2, lls_plus=4, lls_pls=4),
+        scheme("12 logements", where=(700, 100), homes=12),
+        scheme("Maisons", where=(800, 100), homes=20, collective=0)])
+    return {bad}, {ok, small, houses}
+
+
+def case_anru_reconstitution(s):
+    inside, outside_low, outside_ok = put(s, "projects", [
+        scheme("Reconstitution A", where=(300, 300), lls_plai=6, lls_plus=4, reconstitution=1),
+        scheme("Reconstitution B", where=(1000, 100), lls_plai=2, lls_plus=8, reconstitution=1),
+        scheme("Reconstitution C", where=(1100, 100), lls_plai=6, lls_plus=4, reconstitution=1)])
+    return {inside, outside_low}, {outside_ok}
+
+
 CASES = {
     "DATA-GEOM": case_data_geom, "DATA-OUTSIDE-COMMUNE": case_outside_commune,
     "DATA-OUTSIDE-EPCI": case_outside_epci, "DATA-MIX": case_mix, "DATA-YEARS": case_years,
@@ -321,6 +345,7 @@ CASES = {
     "LLS-UNDER": case_lls_under, "LLS-HIGH-SHARE": case_lls_high_share, "SRU-CATCHUP": case_sru_catchup,
     "SRU-MIX": case_sru_mix, "DENSITY-LOW": case_density_low, "ZAN-EXTENSION": case_zan, "PLU-AN": case_plu_an,
     "PLU-OAP": case_plu_oap, "PLU-SMS": case_plu_sms, "CAPACITY-SHORT": case_capacity,
+    "SRU-RATE": case_sru_rate, "SRU-CARENCE": case_sru_carence, "ANRU-RECONSTITUTION": case_anru_reconstitution,
 }
 CASES.update({"DATA-DELIVERED-FUTURE": case_delivered_future, "DATA-STALE-STATUS": case_stale_status})
 

@@ -48,14 +48,17 @@ def test_one_commune_and_hand_figures(demo_store):
     assert row["remaining_need"] == row["homes_target"] - row["expected"]
 
 
-def test_a_liable_commune_with_no_rate_gets_the_legal_rate(demo_store):
+def test_a_liable_commune_with_no_rate_is_never_given_one(demo_store):
     from plhgis import edits
     edits.edit(demo_store, "communes", "62952", {"sru_rate_required": None})
     com = demo_store.read("communes", commune="62952").iloc[0]
     assert com.sru_status == "carencée" and com.sru_rate_required != com.sru_rate_required  # blank (NaN)
     (row,) = targets.progress(demo_store, commune="62952", settings=SETTINGS).to_dict("records")
-    assert row["sru_rate_required"] == 0.25
-    assert row["sru_missing"] == -(-(0.25 * com.main_residences - com.lls_stock) // 1)
+    assert row["sru_rate_required"] == 0.25  # the demo's SRU inventory gives it
+    edits.end(demo_store, "sru", "62952-2024")
+    (row,) = targets.progress(demo_store, commune="62952", settings=SETTINGS).to_dict("records")
+    assert row["sru_rate_required"] != row["sru_rate_required"]  # blank, not a silent 25 %
+    assert row["sru_missing"] != row["sru_missing"]
 
 
 def test_settings_from_plhgis_toml(demo_store):
@@ -166,6 +169,6 @@ def test_settings_cite_the_law_or_the_plh():
     for f in fields(Settings):
         source = f.metadata["source"]
         assert "DESIGN" not in source and "§" not in source, (f.name, source)
-        assert re.search(r"\bart\. [LR]?\d|PLH|SCoT", source), (f.name, source)
+        assert re.search(r"\bart\. [LR]?\d|PLH|SCoT|\(RGA\)", source), (f.name, source)  # RGA: the ANRU's rules
     committed = (Path(__file__).parents[1] / "layers" / "plhgis.toml").read_text(encoding="utf-8")
     assert "DESIGN" not in committed and "CCH art. L302-1 III" in committed
