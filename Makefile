@@ -14,5 +14,6 @@ bench:
 	python benchmarks/bench_parcels.py
 	python benchmarks/bench_checks.py
 	python benchmarks/bench_maps.py
+	python benchmarks/bench_postgis.py
 
 .PHONY: demo test lint bench

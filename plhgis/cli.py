@@ -19,7 +19,7 @@ from .labels import cli_lang, count, t
 from .progress import steps
 from .render import OUTPUT_FORMATS, render
 from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
-from .store import GeoPackageStore, open_store, store_path
+from .store import create_store, open_store, store_path
 
 
 _LANG = {"value": cli_lang()}  # the language of what the command line says: --lang, $PLHGIS_LANG, French
@@ -55,7 +55,8 @@ class PlhgisGroup(click.Group):
 # -- shared options, defined once ---------------------------------------------------------------
 def store_option(f):
     return click.option("--store", envvar="PLHGIS_STORE", type=click.Path(dir_okay=False),
-                        help="The GeoPackage store [default: layers/plh.gpkg, or $PLHGIS_STORE].")(f)
+                        help="The store: a GeoPackage, or postgresql://… for PostGIS "
+                        "[default: layers/plh.gpkg, or $PLHGIS_STORE].")(f)
 
 
 def user_option(f):
@@ -142,7 +143,7 @@ def init(store, demo, crs, overwrite):
         plhgis init --demo --overwrite   the fictional demo territory
     """
     path = store_path(store)
-    created = demo_mod.build(path, overwrite=overwrite) if demo else GeoPackageStore.create(path, crs, overwrite)
+    created = demo_mod.build(path, overwrite=overwrite) if demo else create_store(path, crs, overwrite)
     click.echo(_say("cli.store_created", path=created.path), err=True)
     if demo:
         click.echo(render(created.layer_info()))
@@ -276,6 +277,15 @@ def _report(plan, layer, dry_run, verbose=False):
     for line in plan.describe():
         click.echo(line)
     click.echo(_say("cli.counts_dry" if dry_run else "cli.counts", layer=layer, **plan.counts()), err=True)
+    _proposal_note(plan.changes)
+
+
+def _proposal_note(changes) -> bool:
+    """Say so when changes were sent as proposals (a PostGIS commune login set to propose)."""
+    ids = [str(c.proposal) for c in changes if getattr(c, "proposal", None)]
+    if ids:
+        click.echo(_say("cli.proposal", ids=", ".join(ids)), err=True)
+    return bool(ids)
 
 
 @cli.command()
@@ -437,7 +447,8 @@ def feature_group(lay: schema.Layer, noun: str):
             raise click.UsageError("give either --parcels or a geometry (--wkt, --lon/--lat)")
         change = edits.add(_open(store, user), lay.name, values, geom, gcrs, source=f"plhgis {noun} add",
                            parcels=parcel_refs)
-        click.echo(change.id)
+        if not _proposal_note([change]):
+            click.echo(change.id)
 
     @group.command(help=f"Change fields of one {noun}; the history keeps the old values.\n\n\b\n"
                         f"    plhgis {noun} edit ID --status 'PC accordé'")
@@ -454,6 +465,7 @@ def feature_group(lay: schema.Layer, noun: str):
         plan = edits.edit(_open(store, user), lay.name, feature_id, values, geom, gcrs,
                           source=f"plhgis {noun} edit")
         click.echo("\n".join(plan.describe()) or _say("cli.nothing_changed", id=feature_id))
+        _proposal_note(plan.changes)
 
     @group.command(help=f"End a {noun} (kept in the store and the history, out of current lists).\n\n"
                         f"\b\n    plhgis {noun} end ID --reason 'abandonné par le bailleur'")
@@ -464,7 +476,8 @@ def feature_group(lay: schema.Layer, noun: str):
     @click.option("--reason", help="Why, recorded in the history.")
     def end(store, user, feature_id, date, reason):
         change = edits.end(_open(store, user), lay.name, feature_id, date, reason)
-        click.echo(_say("cli.ended", id=change.id, day=change.after["end_date"]))
+        if not _proposal_note([change]):
+            click.echo(_say("cli.ended", id=change.id, day=change.after["end_date"]))
 
     @group.command("list", help=f"List {lay.name} in force (or on --as-of).\n\n\b\n"
                                 f"    plhgis {noun} list --commune 62950 --format csv")
@@ -732,6 +745,9 @@ def settings_cmd(store, fmt):
         click.echo(settings_mod.toml_template(current), nl=False)
     else:
         click.echo(render(settings_mod.describe(current), fmt, max_width=70))
+
+
+from . import cli_store  # noqa: E402,F401  the shared-store commands (store copy, users, proposals)
 
 
 def main():

@@ -20,7 +20,7 @@ from shapely.geometry import Point, box
 
 from . import edits
 from .errors import PlhgisError, StoreError
-from .store import GeoPackageStore
+from .store import GeoPackageStore, create_store, is_url, mask, open_store, store_path
 from .targets import commune_point
 
 SEED = 2154
@@ -67,11 +67,11 @@ def build(path, overwrite=False) -> GeoPackageStore:
 
     An existing demo store is rebuilt; any other store is replaced only with `overwrite`.
     """
-    path = Path(path)
-    if path.exists() and not overwrite and not is_demo(path):
-        raise StoreError(f"{path} holds a store that is not the demo: the demo would replace it",
+    path = store_path(path)
+    if not overwrite and _holds_store(path) and not is_demo(path):
+        raise StoreError(f"{mask(path)} holds a store that is not the demo: the demo would replace it",
                          hint="build the demo elsewhere (--store demo/plh.gpkg), or use --overwrite")
-    store = GeoPackageStore.create(path, overwrite=True)
+    store = create_store(path, overwrite=True)
     store.set_setting("demo", LABEL)
     store.user = "demo"
     rng = np.random.default_rng(SEED)
@@ -142,8 +142,18 @@ def _stage(frame, back: int):
 def is_demo(path) -> bool:
     """True when `path` is a store this module built (so rebuilding it loses nothing)."""
     try:
-        with GeoPackageStore(path) as store:
+        with open_store(path) as store:
             return store.setting("demo") is not None
+    except PlhgisError:
+        return False
+
+
+def _holds_store(path) -> bool:
+    if not is_url(path):
+        return Path(path).exists()
+    try:
+        open_store(path).close()
+        return True
     except PlhgisError:
         return False
 

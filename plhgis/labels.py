@@ -110,6 +110,8 @@ LABELS: dict[str, tuple[str, str]] = {
                          "(et {packs}/<insee>-dossier.html, <insee>-projets.xlsx)\nfichiers d'exemple : {examples}",
                          "territory map: {map}\ncheck report: {checks}\ncommune packs: {index} "
                          "(and {packs}/<insee>-dossier.html, <insee>-projets.xlsx)\nexample files: {examples}"),
+    "cli.proposal": ("envoyé comme proposition {ids} : elle attend un agent de l'EPCI (plhgis proposals list)",
+                     "sent as proposal {ids}: it waits for an EPCI editor (plhgis proposals list)"),
     "cli.nothing": ("(rien)", "(nothing)"),
     "cli.left_out": ("? projects {id} {name} : absente du tableur, gardée telle quelle (si elle n'existe plus : "
                      "plhgis project end {id})",

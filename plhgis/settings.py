@@ -187,8 +187,10 @@ TABLES = {"density_min": DEFAULT_DENSITY, "sru_equivalence": DEFAULT_EQUIVALENCE
 
 
 def settings_path(store_path_or_store) -> Path:
-    path = Path(getattr(store_path_or_store, "path", store_path_or_store))
-    return path.parent / SETTINGS_FILE
+    path = getattr(store_path_or_store, "url", None) or getattr(store_path_or_store, "path", store_path_or_store)
+    if str(path).startswith(("postgresql:", "postgres:")):  # a PostGIS store: the workspace's layers/ folder
+        return Path("layers") / SETTINGS_FILE
+    return Path(path).parent / SETTINGS_FILE
 
 
 def load_settings(store_path_or_store) -> Settings:

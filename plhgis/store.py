@@ -16,6 +16,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import sqlite3
 import struct
 from contextlib import contextmanager
@@ -55,9 +56,23 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-def store_path(path=None) -> Path:
-    """The store to use: the argument, else $PLHGIS_STORE, else layers/plh.gpkg."""
-    return Path(path or os.environ.get("PLHGIS_STORE") or DEFAULT_STORE)
+def store_path(path=None) -> Path | str:
+    """The store to use: the argument, else $PLHGIS_STORE, else layers/plh.gpkg
+    (a postgresql:// connection string stays a string)."""
+    target = path or os.environ.get("PLHGIS_STORE") or DEFAULT_STORE
+    return str(target) if is_url(target) else Path(target)
+
+
+def is_url(target) -> bool:
+    """True for a PostgreSQL connection string (postgresql://… or postgres://…)."""
+    return str(target).startswith(("postgresql:", "postgres:"))
+
+
+def mask(target) -> str:
+    """The store as messages show it: a connection string's password (in the URL or a
+    password= parameter) replaced by ***."""
+    text = re.sub(r"(://[^:/@?]*:)[^@/]*@", r"\1***@", str(target))
+    return re.sub(r"(password=)[^&\s]*", r"\1***", text, flags=re.I)
 
 
 # -- GeoPackage geometry blobs (GeoPackage spec §2.1.3: header + ISO WKB) -------------------
@@ -352,22 +367,8 @@ class GeoPackageStore:
         rows = self.con.execute(
             "SELECT fid, feature_id, after FROM history WHERE layer = ? AND ts < ? ORDER BY fid",
             [lay.name, limit]).fetchall()
-        state: dict[str, dict] = {}
-        for hid, fid, after in rows:
-            state.setdefault(fid, {}).update(self._history_values(hid, "after", after) or {})
-        records = [r for r in state.values()
-                   if not r.get("end_date") or r["end_date"] > day.isoformat()]
-        df = pd.DataFrame.from_records(records, columns=lay.columns + ["geometry"])
-        if commune and lay.commune_field:
-            df = df[df[lay.commune_field] == commune]
-        if ids is not None:
-            df = df[df[lay.key].isin(list(ids))]
-        wkts = df.pop("geometry")
-        geoms = shapely.from_wkt([w if isinstance(w, str) else None for w in wkts]) if lay.geometry else None
-        df = _typed(lay, df)
-        if not lay.geometry:
-            return df.reset_index(drop=True)
-        return gpd.GeoDataFrame(df, geometry=geoms, crs=self.crs).reset_index(drop=True)
+        return replay(lay, [(fid, self._history_values(hid, "after", after) or {}) for hid, fid, after in rows],
+                      day, commune, ids, self.crs)
 
     def communes(self) -> set[str]:
         """INSEE codes of the communes in the store (ended ones excluded)."""
@@ -508,20 +509,7 @@ class GeoPackageStore:
     # history and metadata
     def history(self, layer=None, feature_id=None, since=None) -> pd.DataFrame:
         """History rows, oldest first, filtered by layer, feature id and start date."""
-        where, params = [], []
-        if layer:
-            where.append("layer = ?")
-            params.append(schema.get_layer(layer).name)
-        if feature_id:
-            where.append("feature_id = ?")
-            params.append(feature_id)
-        if since:
-            where.append("ts >= ?")
-            params.append(_as_date(since).isoformat())
-        sql = "SELECT fid, " + ", ".join(schema.HISTORY_COLUMNS) + " FROM history"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = self.con.execute(sql + " ORDER BY fid", params).fetchall()
+        rows = history_rows(self.con, "?", layer, feature_id, since)
         cols = list(schema.HISTORY_COLUMNS)
         before, after = cols.index("before") + 1, cols.index("after") + 1
         rows = [(*r[1:before], self._history_json(r[0], "before", r[before]),
@@ -559,23 +547,63 @@ class GeoPackageStore:
 
     def layer_info(self) -> pd.DataFrame:
         """Each layer: features in force, ended ones, CRS and last change."""
-        today = date.today().isoformat()
-        last = dict(self.con.execute("SELECT layer, max(ts) FROM history GROUP BY layer").fetchall())
-        rows = []
-        for lay in schema.LAYERS.values():
-            total, ended = self.con.execute(
-                f'SELECT count(*), count(CASE WHEN end_date <= ? THEN 1 END) FROM "{lay.name}"',
-                [today]).fetchone()
-            rows.append({"layer": lay.name, "features": total - ended, "ended": ended,
-                         "crs": self.crs.to_string() if lay.geometry else "",
-                         "last_change": (last.get(lay.name) or "")[:19].replace("T", " "),
-                         "description": lay.label})
-        return pd.DataFrame(rows)
+        return layer_info_frame(self.con, "?", self.crs)
+
+
+def history_rows(con, mark: str, layer=None, feature_id=None, since=None) -> list[tuple]:
+    """History rows of either store (`mark`: its parameter placeholder, ? or %s), oldest first:
+    fid, then the HISTORY_COLUMNS."""
+    where, params = [], []
+    if layer:
+        where.append(f"layer = {mark}")
+        params.append(schema.get_layer(layer).name)
+    if feature_id:
+        where.append(f"feature_id = {mark}")
+        params.append(feature_id)
+    if since:
+        where.append(f"ts >= {mark}")
+        params.append(_as_date(since).isoformat())
+    sql = "SELECT fid, " + ", ".join(f'"{c}"' for c in schema.HISTORY_COLUMNS) + " FROM history"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return con.execute(sql + " ORDER BY fid", params).fetchall()
+
+
+def layer_info_frame(con, mark: str, crs) -> pd.DataFrame:
+    """Each layer of either store: features in force, ended ones, CRS and last change."""
+    today = date.today().isoformat()
+    last = dict(con.execute("SELECT layer, max(ts) FROM history GROUP BY layer").fetchall())
+    rows = []
+    for lay in schema.LAYERS.values():
+        total, ended = con.execute(
+            f'SELECT count(*), count(CASE WHEN end_date <= {mark} THEN 1 END) FROM "{lay.name}"',
+            [today]).fetchone()
+        rows.append({"layer": lay.name, "features": total - ended, "ended": ended,
+                     "crs": crs.to_string() if lay.geometry else "",
+                     "last_change": (last.get(lay.name) or "")[:19].replace("T", " "),
+                     "description": lay.label})
+    return pd.DataFrame(rows)
 
 
 def open_store(path=None, user=None) -> GeoPackageStore:
-    """Open the store at `path` (or $PLHGIS_STORE, or layers/plh.gpkg)."""
-    return GeoPackageStore(store_path(path), user=user)
+    """Open the store at `path` (or $PLHGIS_STORE, or layers/plh.gpkg): a GeoPackage file, or a
+    PostGIS database given as a postgresql:// connection string."""
+    target = store_path(path)
+    if is_url(target):
+        from .store_pg import PostGISStore
+
+        return PostGISStore(target, user=user)
+    return GeoPackageStore(target, user=user)
+
+
+def create_store(path=None, crs=schema.STORE_CRS, overwrite=False):
+    """Create an empty store: a GeoPackage file, or the tables of a PostGIS database."""
+    target = store_path(path)
+    if is_url(target):
+        from .store_pg import PostGISStore
+
+        return PostGISStore.create(target, crs, overwrite)
+    return GeoPackageStore.create(target, crs, overwrite)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -615,6 +643,26 @@ def _attribute_table(con, name, columns):
     con.execute(f'CREATE TABLE "{name}" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {columns})')
     con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES (?, 'attributes', ?)",
                 [name, name])
+
+
+def replay(lay, rows, day: date, commune, ids, crs):
+    """The layer at the end of `day` from its history rows (feature_id, after values), oldest first."""
+    state: dict[str, dict] = {}
+    for fid, after in rows:
+        state.setdefault(fid, {}).update(after)
+    records = [r for r in state.values()
+               if not r.get("end_date") or r["end_date"] > day.isoformat()]
+    df = pd.DataFrame.from_records(records, columns=lay.columns + ["geometry"])
+    if commune and lay.commune_field:
+        df = df[df[lay.commune_field] == commune]
+    if ids is not None:
+        df = df[df[lay.key].isin(list(ids))]
+    wkts = df.pop("geometry")
+    geoms = shapely.from_wkt([w if isinstance(w, str) else None for w in wkts]) if lay.geometry else None
+    df = _typed(lay, df)
+    if not lay.geometry:
+        return df.reset_index(drop=True)
+    return gpd.GeoDataFrame(df, geometry=geoms, crs=crs).reset_index(drop=True)
 
 
 def _typed(lay: schema.Layer, df: pd.DataFrame) -> pd.DataFrame:

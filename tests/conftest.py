@@ -99,3 +99,44 @@ def snapshot(path) -> dict:
         return {t: con.execute(f'SELECT * FROM "{t}"').fetchall() for t in tables}
     finally:
         con.close()
+
+
+# -- PostGIS: a throw-away server for the session, a fresh database per test ---------------------
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL + PostGIS cluster on a loopback port (skips the PostGIS leg when none starts)."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install 'plhgis[postgis]')")
+    from pg import Cluster
+
+    try:
+        cluster = Cluster.start()
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """The admin connection string of a fresh database with PostGIS (no plhgis store yet)."""
+    return pg_cluster.url(pg_cluster.new_database())
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def backend(request, tmp_path) -> str:
+    """Where a new store goes, on each back end: a GeoPackage path or a postgresql:// URL."""
+    if request.param == "gpkg":
+        return str(tmp_path / "plh.gpkg")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def demo_target(backend, _demo_master) -> str:
+    """The demo store on each back end (copied, history included)."""
+    from plhgis.store_copy import copy_store
+
+    copy_store(_demo_master, backend)
+    return backend

@@ -5,7 +5,10 @@ import os
 import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from qgis.core import QgsApplication, QgsMapRendererParallelJob, QgsMapSettings, QgsVectorLayer  # noqa: E402
+from urllib.parse import unquote, urlsplit  # noqa: E402
+
+from qgis.core import (QgsApplication, QgsDataSourceUri, QgsMapRendererParallelJob, QgsMapSettings,  # noqa: E402
+                       QgsVectorLayer, QgsWkbTypes)
 from qgis.PyQt.QtCore import QSize  # noqa: E402
 from qgis.PyQt.QtGui import QColor  # noqa: E402
 
@@ -29,11 +32,30 @@ app = QgsApplication([], False)
 app.initQgis()
 path, names = sys.argv[1], sys.argv[2].split(",")
 out = {}
+
+
+def postgis_layer(url, name):
+    """A layer of a PostGIS store, opened with QGIS's postgres provider as QGIS desktop does."""
+    parts = urlsplit(url)
+    uri = QgsDataSourceUri()
+    uri.setConnection(parts.hostname, str(parts.port), parts.path.lstrip("/"), unquote(parts.username or ""),
+                      unquote(parts.password or ""))
+    table, _, kind = name.partition(":")
+    geometry = "" if table in ("targets", "history") else "geom"
+    uri.setDataSource("public", table, geometry or None, "", "fid")
+    if kind:
+        uri.setWkbType(getattr(QgsWkbTypes, kind))
+    return QgsVectorLayer(uri.uri(False), name, "postgres")
+
+
 for name in names:
-    uri = f"{path}|layername={name.split(':')[0]}"
-    if ":" in name:
-        uri += f"|geometrytype={name.split(':')[1]}"
-    layer = QgsVectorLayer(uri, name, "ogr")
+    if path.startswith("postgresql:"):
+        layer = postgis_layer(path, name)
+    else:
+        uri = f"{path}|layername={name.split(':')[0]}"
+        if ":" in name:
+            uri += f"|geometrytype={name.split(':')[1]}"
+        layer = QgsVectorLayer(uri, name, "ogr")
     spatial = layer.isSpatial()
     out[name] = {"valid": layer.isValid(), "features": layer.featureCount(), "crs": layer.crs().authid(),
                  "renderer": layer.renderer().type() if layer.renderer() else None,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from plhgis.store import GeoPackageStore
+from plhgis.store import is_url, open_store
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 
@@ -20,16 +20,16 @@ def qgis_sees(store_path, names) -> dict:
     result = subprocess.run([SYSTEM_PYTHON, str(probe), str(store_path), ",".join(names)],
                             capture_output=True, text=True, timeout=180,
                             env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin",
-                                 "HOME": str(Path(store_path).parent)})
+                                 "HOME": "/tmp" if is_url(store_path) else str(Path(store_path).parent)})
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_qgis_opens_every_layer_styled(demo_path):
-    store = GeoPackageStore(demo_path)
+def test_qgis_opens_every_layer_styled(demo_target):
+    store = open_store(demo_target)
     names = ["projects:Point", "projects:Polygon", "friches", "plots", "communes", "qpv", "sectors", "zoning",
              "targets", "history"]
-    seen = qgis_sees(demo_path, names)
+    seen = qgis_sees(demo_target, names)
     for name in ("friches", "plots", "communes", "qpv", "sectors", "zoning"):
         assert seen[name]["valid"] and seen[name]["crs"] == "EPSG:2154", (name, seen[name])
         assert seen[name]["features"] == store.count(name)

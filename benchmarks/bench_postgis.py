@@ -1,0 +1,150 @@
+"""PostGIS store speed, against baselines measured in the same run (a script that prints figures).
+
+1. Import N point schemes from GeoJSON (validation, ids and history included) into PostGIS,
+   against `ogr2ogr` loading the same file into the same database (GDAL's COPY path);
+2. edit one scheme in process (one transaction + one history row) on PostGIS stores of
+   1,000 → 100,000 schemes: the time should stay flat;
+3. `run_checks` on the synthetic territory of bench_checks.py, on the GeoPackage store and on
+   the same data copied into PostGIS (`plhgis store copy`).
+
+It starts a throw-away cluster (tests/pg.py) unless --url names a database to use.
+
+    python benchmarks/bench_postgis.py [--sizes 1000,10000,100000] [--import-size 100000]
+                                       [--schemes 50000] [--plots 200000] [--url postgresql://…]
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
+
+from bench_checks import SETTINGS, territory, write_store  # noqa: E402
+from bench_store import STATUSES, communes, synthetic_projects  # noqa: E402
+from bench_store import new_store as gpkg_store  # noqa: E402
+
+from plhgis import checks, edits  # noqa: E402
+from plhgis.store import create_store  # noqa: E402
+from plhgis.store_copy import copy_store  # noqa: E402
+
+
+def new_store(url, n):
+    store = create_store(url, overwrite=True)
+    edits.apply(store, edits.plan_rows(store, "communes", communes(), mode="append"))
+    if n:
+        edits.apply(store, edits.plan_rows(store, "projects", synthetic_projects(n), mode="append"))
+    return store
+
+
+def edit_times(store, k=20) -> list[float]:
+    ids = store.read("projects").id.sample(k, random_state=1).tolist()
+    times = []
+    for i, pid in enumerate(ids):
+        t = time.perf_counter()
+        edits.edit(store, "projects", pid, {"status": STATUSES[i % len(STATUSES)], "homes_total": 200})
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def bench_import(url, tmp: Path, n: int):
+    print(f"\n## Importing {n:,} point schemes from GeoJSON into PostGIS")
+    src = tmp / "projects.geojson"
+    pyogrio.write_dataframe(synthetic_projects(n, seed=2).to_crs(4326), src)
+    ogr = shutil.which("ogr2ogr")
+    floor = None
+    if ogr:
+        import psycopg
+
+        info = psycopg.conninfo.conninfo_to_dict(url)
+        pg = " ".join(f"{k}={v}" for k, v in info.items() if k in ("host", "port", "dbname", "user", "password"))
+        t = time.perf_counter()
+        subprocess.run([ogr, "-f", "PostgreSQL", f"PG:{pg}", str(src), "-nln", "ogr_projects", "-t_srs",
+                        "EPSG:2154", "-lco", "GEOMETRY_NAME=geom", "-overwrite"], check=True)
+        floor = time.perf_counter() - t
+        print(f"ogr2ogr into the same database (the baseline):  {floor:8.2f} s")
+    else:
+        print("ogr2ogr not found (Debian: gdal-bin): no baseline")
+    store = new_store(url, 0)
+    t = time.perf_counter()
+    plan = edits.import_file(store, "projects", src, mode="upsert")
+    total = time.perf_counter() - t
+    ratio = f" = {total / floor:.2f}× ogr2ogr" if floor else ""
+    print(f"plhgis import (read+check+reproject+write+history): {total:8.2f} s{ratio}  "
+          f"({plan.counts()['insert']:,} added, {len(store.history('projects')):,} history rows)")
+    return store
+
+
+def bench_edit(url, tmp: Path, sizes, big):
+    print("\n## Editing one scheme in process (one transaction + one history row), PostGIS vs GeoPackage")
+    print(f"{'schemes':>10} {'PostGIS median ms':>18} {'max ms':>8} {'GeoPackage median ms':>21} {'ratio':>6}")
+    for n in sizes:
+        store = big if big is not None and n == big.count("projects") else new_store(url, n)
+        times = edit_times(store)
+        gpkg = gpkg_store(tmp / f"edit-{n}.gpkg", n)
+        base = statistics.median(edit_times(gpkg))
+        gpkg.close()
+        med = statistics.median(times)
+        print(f"{n:>10,} {med * 1000:>18.1f} {max(times) * 1000:>8.1f} {base * 1000:>21.1f} {med / base:>6.2f}")
+
+
+def bench_checks(url, tmp: Path, n_schemes, n_plots):
+    print(f"\n## run_checks: {n_schemes:,} schemes, {n_plots:,} plots, 1,000 communes")
+    layers = territory(np.random.default_rng(2154), n_schemes, n_plots)
+    gpkg = write_store(tmp / "checks.gpkg", layers)
+    gpkg.close()
+    t = time.perf_counter()
+    copy_store(tmp / "checks.gpkg", url, overwrite=True)
+    print(f"store copy GeoPackage → PostGIS: {time.perf_counter() - t:.1f} s")
+    timings = {}
+    for name, target in (("GeoPackage", tmp / "checks.gpkg"), ("PostGIS", url)):
+        from plhgis.store import open_store
+
+        with open_store(target) as store:
+            best = float("inf")
+            for _ in range(2):
+                t = time.perf_counter()
+                found = checks.run_checks(store, settings=SETTINGS)
+                best = min(best, time.perf_counter() - t)
+        timings[name] = best
+        print(f"{name:>10}: run_checks {best:6.2f} s ({len(found):,} findings)")
+    print(f"PostGIS / GeoPackage: {timings['PostGIS'] / timings['GeoPackage']:.2f}×")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--import-size", type=int, default=100_000)
+    ap.add_argument("--schemes", type=int, default=50_000)
+    ap.add_argument("--plots", type=int, default=200_000)
+    ap.add_argument("--url", help="a database to use (its plhgis tables are replaced)")
+    args = ap.parse_args()
+    cluster = None
+    if args.url:
+        url = args.url
+    else:
+        from pg import Cluster
+
+        cluster = Cluster.start()
+        url = cluster.url(cluster.new_database())
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            big = bench_import(url, Path(tmp), args.import_size)
+            bench_edit(url, Path(tmp), [int(s) for s in args.sizes.split(",")], big)
+            bench_checks(url, Path(tmp), args.schemes, args.plots)
+    finally:
+        if cluster:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
