@@ -18,16 +18,17 @@ from collections import Counter
 from dataclasses import dataclass, asdict
 from typing import Callable
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-
+from . import lazy
 from . import schema
 from .errors import PlhgisError
 from .labels import LABELS, t as label
 from .render import render
 from .targets import EPCI, Territory, first_within, pick, progress, sms_share
+
+gpd = lazy.module("geopandas")
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
+shapely = lazy.module("shapely")
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_FR = {"error": "erreurs", "warning": "avertissements", "info": "informations"}

@@ -6,16 +6,17 @@ from datetime import date
 from pathlib import Path
 
 import click
-import pyproj
-import shapely
 
-from . import demo as demo_mod
+from . import lazy
 from . import cnig, edits, io, schema, sources
 from . import fetch as fetch_mod
 from .errors import PlhgisError
 from .render import OUTPUT_FORMATS, render
 from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
 from .store import GeoPackageStore, open_store, store_path
+
+pyproj = lazy.module("pyproj")
+shapely = lazy.module("shapely")
 
 
 class PlhgisGroup(click.Group):
@@ -105,6 +106,8 @@ def init(store, demo, crs, overwrite):
         plhgis init                      empty store in layers/plh.gpkg
         plhgis init --demo --overwrite   the fictional demo territory
     """
+    from . import demo as demo_mod
+
     path = store_path(store)
     created = demo_mod.build(path, overwrite=overwrite) if demo else GeoPackageStore.create(path, crs, overwrite)
     click.echo(f"store created: {created.path}", err=True)
@@ -126,6 +129,8 @@ def demo(store, out_dir, overwrite):
         plhgis demo
         plhgis demo --store /tmp/demo/plh.gpkg -o /tmp/demo/maps
     """
+    from . import demo as demo_mod
+
     path = store_path(store)
     built = demo_mod.build(path, overwrite=overwrite)
     click.echo(f"demo store ({demo_mod.LABEL}): {built.path}", err=True)

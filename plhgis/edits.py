@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-
+from . import lazy
 from . import io, schema, sources
 from .errors import PlhgisError, Problem, ValidationError
 from .store import Change, _plain
+
+gpd = lazy.module("geopandas")
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
+shapely = lazy.module("shapely")
 
 MODES = ("upsert", "append", "replace")
 

@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import math
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-
+from . import lazy
 from . import io, schema
 from .errors import InputFileError, PlhgisError
 from .targets import Territory, first_within, pick, progress, sms_share
+
+gpd = lazy.module("geopandas")
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
 
 ZONE_TYPES = {schema.fold(z): z for z in schema.TYPEZONE}
 

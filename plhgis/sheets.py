@@ -16,11 +16,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
-
+from . import lazy
 from . import io, outputs, schema
 from .io import append_text_row
 from .errors import unknown_commune
+
+pd = lazy.module("pandas")
 
 SHEET = "projets"
 PACK_TAG = "plhgis-pack:"
