@@ -44,9 +44,9 @@ CRS = "EPSG:2154"
 SETTINGS = Settings(plh_start=2023, plh_end=2028, reference_year=2025)
 
 
-def territory(rng, n_schemes, n_plots):
-    """The synthetic layers, as GeoDataFrames with the store's columns."""
-    ix, iy = np.meshgrid(np.arange(NX), np.arange(NY))
+def territory(rng, n_schemes, n_plots, nx=NX, ny=NY):
+    """The synthetic layers, as GeoDataFrames with the store's columns (an nx × ny grid of communes)."""
+    ix, iy = np.meshgrid(np.arange(nx), np.arange(ny))
     x, y = X0 + ix.ravel() * SIDE, Y0 + iy.ravel() * SIDE
     n = len(x)
     insee = np.array([f"{62000 + i:05d}" if i < 1000 else f"{63000 + i:05d}" for i in range(n)])

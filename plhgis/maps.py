@@ -21,6 +21,7 @@ are clustered.
 """
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -102,26 +103,49 @@ def load(store, as_of=None) -> MapData:
 
 
 def focus(data: MapData, commune: str | None) -> MapData:
-    """The same data zoomed on one commune: its features, the areas around it, its findings."""
+    """The same data zoomed on one commune: its features, the areas around it, its findings.
+
+    The per-commune groups of features and findings are built once for `data` (`_by_commune`) and
+    the areas are found through each layer's spatial index, so focusing on every commune in turn
+    (`pack --all`) stays linear.
+    """
     if commune is None:
         return data
     communes = data.layers["communes"]
-    if commune not in set(communes["insee"]):
+    index = _by_commune(data)
+    if commune not in index["communes"]:
         raise unknown_commune(commune)
     read = dict(data.layers)
-    area = communes.loc[communes["insee"] == commune].geometry.union_all().buffer(200)
+    area = communes.iloc[index["communes"][commune]].geometry.union_all().buffer(200)
     for name in ("zoning", "sectors", "qpv"):
         frame = read.get(name)
         if frame is not None and len(frame):
-            read[name] = frame[frame.intersects(area)]
+            read[name] = frame.iloc[np.sort(frame.sindex.query(area, predicate="intersects"))]
     for name in ("plots", "friches", "projects"):
         frame = read.get(name)
         if frame is not None and len(frame):
-            read[name] = frame[frame[schema.get_layer(name).commune_field] == commune]
-    findings = [f for f in data.findings if getattr(f, "commune", None) in (commune, None)]
-    name = communes.loc[communes["insee"] == commune, "name"].iloc[0]
+            read[name] = frame.iloc[index[name].get(commune, [])]
+    found = index["findings"]
+    findings = [data.findings[i] for i in sorted(found.get(commune, []) + found.get(None, []))]
+    name = communes.iloc[index["communes"][commune][0]]["name"]
     return MapData(read, findings=findings, progress=data.progress, name=name,
                    data_date=data.data_date, demo=data.demo, focus=commune)
+
+
+def _by_commune(data: MapData) -> dict:
+    """{layer: {insee: row positions}}, findings included, built once per MapData."""
+    if "by_commune" not in data.__dict__:
+        index = {"communes": data.layers["communes"].groupby("insee", sort=False).indices}
+        for name in ("plots", "friches", "projects"):
+            frame = data.layers.get(name)
+            if frame is not None and len(frame):
+                index[name] = frame.groupby(schema.get_layer(name).commune_field, sort=False).indices
+        found: dict = {}
+        for i, f in enumerate(data.findings):
+            found.setdefault(getattr(f, "commune", None), []).append(i)
+        index["findings"] = found
+        data.__dict__["by_commune"] = index
+    return data.__dict__["by_commune"]
 
 
 def coverage_by_commune(progress) -> dict[str, dict]:
@@ -406,9 +430,22 @@ def js_json(obj) -> str:
 _SLOT = re.compile(r"<!--plh-slot:([a-z_]+)-->")
 
 
+@functools.lru_cache(maxsize=64)
+def _compiled(code: str) -> Template:
+    """Our own page code compiled once per process (a pack run builds hundreds of pages)."""
+    return Template(code)
+
+
+def code_element(code: str) -> Element:
+    """An Element of our own code (never data): its template compiled once (`_compiled`)."""
+    element = Element()
+    element._template = _compiled(code)
+    return element
+
+
 def add_slot(fig, section: str, name: str, text: str) -> None:
     """Reserve a place in `fig`'s `section` ("header" or "html") for `text`, filled in by `to_html`."""
-    getattr(fig, section).add_child(Element(f"<!--plh-slot:{name}-->"), name=name)
+    getattr(fig, section).add_child(code_element(f"<!--plh-slot:{name}-->"), name=name)
     fig.__dict__.setdefault("plh_slots", {})[name] = text
 
 
@@ -591,8 +628,8 @@ def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bo
                    height=height, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5)
     m.default_js, m.default_css = [], []  # no CDN: Leaflet is inlined below
     fig = m.get_root()
-    fig.header.add_child(Element(assets.head_html(cluster=True)), name="plh_assets")
-    fig.header.add_child(Element(_CSS + _JS), name="plh_code")
+    fig.header.add_child(code_element(assets.head_html(cluster=True)), name="plh_assets")
+    fig.header.add_child(code_element(_CSS + _JS), name="plh_code")
     folium.TileLayer("OpenStreetMap", name=t("base.osm", lang)).add_to(m)
     folium.TileLayer(IGN_PLAN_V2, attr=IGN_ATTRIBUTION, name=t("base.ign", lang), max_zoom=19,
                      show=False).add_to(m)

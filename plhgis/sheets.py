@@ -71,21 +71,27 @@ INSTRUCTIONS = [
 ]
 
 
-def write_workbook(store, insee, path, overwrite=False) -> Path:
-    """Write `<insee>-projets.xlsx`: instructions, then the commune's schemes and a block for new ones."""
+def write_workbook(store, insee, path, overwrite=False, *, name=None, projects=None) -> Path:
+    """Write `<insee>-projets.xlsx`: instructions, then the commune's schemes and a block for new ones.
+
+    `name` and `projects` (the commune's schemes in force), when the caller has read them already
+    (`pack --all`), spare the store reads.
+    """
     import openpyxl
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     path = Path(path)
     outputs.check_free([path], overwrite)
-    communes = store.read("communes", commune=insee)
-    names = dict(zip(communes["insee"], communes["name"]))
-    if insee not in names:
-        raise unknown_commune(insee)
-    projects = store.read("projects", commune=insee).sort_values("id")
+    if name is None:
+        communes = store.read("communes", commune=insee)
+        if insee not in set(communes["insee"]):
+            raise unknown_commune(insee)
+        name = communes.loc[communes["insee"] == insee, "name"].iloc[0]
+    names = {insee: name}
+    projects = (store.read("projects", commune=insee) if projects is None else projects).sort_values("id")
 
     wb = openpyxl.Workbook()
     info = wb.active
@@ -117,18 +123,24 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
     for rec in projects.to_dict("records"):
         append_text_row(ws, [_cell(rec.get(c)) for c in COLUMNS])
     last = ws.max_row
-    new_fill = PatternFill("solid", fgColor="EEEEEE")
-    for r in range(last + 1, last + NEW_ROWS + 1):
-        for j in range(1, len(COLUMNS) + 1):
-            ws.cell(row=r, column=j).fill = new_fill
     end = last + NEW_ROWS
-    id_col = COLUMNS.index("id") + 1
+    # one named style per kind of cell (id locked, codes as text, new rows greyed), set by name: styling
+    # cell by cell with new style objects was most of a pack's time
+    for new in (False, True):
+        for kind in ("id", "code", "value"):
+            wb.add_named_style(NamedStyle(
+                f"plh_{kind}{'_new' if new else ''}", number_format="@" if kind != "value" else "General",
+                protection=Protection(locked=kind == "id"),
+                fill=PatternFill("solid", fgColor="EEEEEE") if new else PatternFill()))
+    kinds = ["id" if c == "id" else "code" if c == "commune" else "value" for c in COLUMNS]
     for r in range(2, end + 1):
-        for j in range(1, len(COLUMNS) + 1):
+        suffix = "_new" if r > last else ""
+        for j, kind in enumerate(kinds, start=1):
             cell = ws.cell(row=r, column=j)
-            cell.protection = Protection(locked=(j == id_col))
-            if COLUMNS[j - 1] in ("commune", "id"):
-                cell.number_format = "@"
+            quoted = cell.quotePrefix  # a formula-like text stays text (io.append_text_row)
+            cell.style = f"plh_{kind}{suffix}"
+            if quoted:
+                cell.quotePrefix = True
     ws.protection.sheet = True
     for allowed in ("formatCells", "formatColumns", "formatRows", "insertRows", "deleteRows", "sort",
                     "autoFilter"):
