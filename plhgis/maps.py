@@ -103,7 +103,7 @@ def load(store, as_of=None) -> MapData:
 
 
 def focus(data: MapData, commune: str | None) -> MapData:
-    """The same data zoomed on one commune: its features, the areas around it, its findings.
+    """The same data zoomed on one commune: its features, its neighbours and the areas around it, its findings.
 
     The per-commune groups of features and findings are built once for `data` (`_by_commune`) and
     the areas are found through each layer's spatial index, so focusing on every commune in turn
@@ -117,7 +117,7 @@ def focus(data: MapData, commune: str | None) -> MapData:
         raise unknown_commune(commune)
     read = dict(data.layers)
     area = communes.iloc[index["communes"][commune]].geometry.union_all().buffer(200)
-    for name in ("zoning", "sectors", "qpv"):
+    for name in ("communes", "zoning", "sectors", "qpv"):  # the commune, its neighbours, the areas around
         frame = read.get(name)
         if frame is not None and len(frame):
             read[name] = frame.iloc[np.sort(frame.sindex.query(area, predicate="intersects"))]
