@@ -281,7 +281,7 @@ def _schemes(projects, findings, lang) -> str:
             (t("homes_total", lang), True), ("LLS", True), (t("land_origin", lang), False),
             (t("operator", lang), False), (t("delivery_year", lang), True), (t("findings", lang), True)]
     rows = []
-    for r in projects.sort_values("id").to_dict("records"):
+    for r in maps.records(projects.sort_values("id")):
         social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if maps._text(r.get(k)))
         n = len(index.get(("projects", maps._text(r.get("id"))), []))
         rows.append([_e(r.get("id")), _e(r.get("name")), _e(value(r.get("status"), lang)), _e(r.get("homes_total")),
@@ -317,7 +317,7 @@ def _sites(data, lang) -> str:
         cols = [(t(label, lang), num) for _, label, num in columns]
         rows = [[_e(round(v) if num and maps._num(v) is not None else v)
                  for v, (_, _, num) in zip((r.get(f) for f, _, _ in columns), columns)]
-                for r in frame.sort_values(key).to_dict("records")]
+                for r in maps.records(frame.sort_values(key))]
         total = pd.to_numeric(frame["capacity"], errors="coerce").fillna(0).sum()
         out.append(_table(cols, rows, cls=layer))
         out.append(f"<p>{_e(t('pack.capacity_total', lang, n=int(total)))}</p></section>")
