@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import lazy
 from . import outputs, schema
+from .sources import keep_extra
 from .errors import InputFileError, Problem
 
 gpd = lazy.module("geopandas")
@@ -86,9 +87,6 @@ def from_cnig(frame: pd.DataFrame, *, file=None, rows=None):
                                 file, None, absent[0], None,
                                 "left empty; the export writes 'inconnu' for urba_zaer" if older else
                                 "left empty"))
-    extra = [c for c in frame.columns if c not in COLUMNS and c not in {f.name for f in schema.FRICHES.fields}]
-    if extra:
-        notes.append("dropped column(s) outside the standard: " + ", ".join(extra))
     text = frame.astype("string").apply(lambda col: col.str.strip())
     blank = text.isna() | text.isin(MISSING)
     n_na = int(text.isin(["NA", "NaN", "N/A"]).to_numpy().sum())
@@ -98,8 +96,7 @@ def from_cnig(frame: pd.DataFrame, *, file=None, rows=None):
         if col in text:
             fr = text[col].str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}").fillna(False)
             for i in np.flatnonzero(fr.to_numpy()):
-                d, m, y = text[col].iloc[i].split("/")
-                warnings.append(Problem(f"date written dd/mm/yyyy, read as {y}-{int(m):02d}-{int(d):02d}",
+                warnings.append(Problem("date written dd/mm/yyyy, read day first",
                                         file, rows.iloc[i], col, text[col].iloc[i],
                                         "the standard writes dates as yyyy-mm-dd"))
     for col, pattern in PATTERNS.items():
@@ -125,6 +122,9 @@ def from_cnig(frame: pd.DataFrame, *, file=None, rows=None):
                        columns=attrs)
     keep_pt = has_surf & ~shapely.is_missing(point)  # the point of a friche drawn as a surface
     out["geompoint"] = np.where(keep_pt, shapely.to_wkt(point, rounding_precision=-1, trim=True), None)
+    out, kept = keep_extra(out, set(COLUMNS) | {f.name for f in schema.FRICHES.fields})
+    if kept:
+        notes.append("colonnes hors standard conservées telles quelles (extra): " + ", ".join(kept))
     kinds = f"{int(has_surf.sum())} with a surface (geomsurf), {int((~has_surf).sum())} with a point only"
     notes.append(f"{len(frame)} friches: {kinds}")
     return gpd.GeoDataFrame(out, geometry=list(geoms), crs="EPSG:4326"), notes, warnings, errors

@@ -27,8 +27,8 @@ def render(frame, fmt: str = "table", columns=None, max_width: int = 40) -> str:
     if fmt == "json":
         records = flat.astype(object).where(flat.notna(), None).to_dict("records")
         return json.dumps(records, ensure_ascii=False, indent=1, default=str)
-    if fmt == "csv":  # for Excel as `export` writes it: a formula-like text stays text
-        return quote_formulas(flat).to_csv(index=False, sep=";")
+    if fmt == "csv":  # the excel-fr dialect: ';', a decimal comma, a formula-like text kept as text
+        return quote_formulas(flat).to_csv(index=False, sep=";", decimal=",")
     return table(flat, max_width)
 
 

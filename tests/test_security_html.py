@@ -85,14 +85,13 @@ def pages(_demo_master, tmp_path_factory):
     try:
         data = maps.load(store)
         commune = sorted(data.layers["communes"]["insee"])[0]
-        written = {"territory": maps.write(maps.to_html(maps.build(data)), out / "territoire.html"),
-                   "commune": maps.write_map(store, out / "commune.html", commune=commune),
-                   "findings": reports.write_check_report(data, out / "controles.html")}
-        packs = reports.write_packs(store, None, out, index=True)
+        written = {"commune": maps.write_map(store, out / "commune.html", commune=commune)}
+        packs = reports.write_packs(store, None, out, index=True)  # with the territory map and findings page
     finally:
         store.close()
-    written["index"] = packs[-1]
-    written.update({p.name: p for p in packs if p.suffix == ".html" and p.name != "index.html"})
+    pages = {"territory": reports.MAP_PAGE, "findings": reports.CHECKS_PAGE, "index": "index.html"}
+    written.update({kind: out / name for kind, name in pages.items()})
+    written.update({p.name: p for p in packs if p.suffix == ".html" and p.name not in pages.values()})
     return written
 
 
