@@ -90,9 +90,12 @@ class Finding:
             self._texts[lang] = _Message(lang, self.layer, self.key).text("check." + self.rule, self.row)
         return self._texts[lang]
 
+    def __str__(self) -> str:
+        return f"{self.rule} {self.feature_id or self.commune or ''}: {self.message}"
+
     def to_dict(self) -> dict:
         return {"rule": self.rule, "severity": self.severity, "layer": self.layer, "feature_id": self.feature_id,
-                "commune": self.commune, "message": self.message, "figures": self.figures}
+                "commune": self.commune, "message": self.message, "figures": self.figures, "ground": self.ground}
 
 
 @dataclass(frozen=True)
