@@ -35,7 +35,7 @@ import pyogrio
 import shapely
 
 from plhgis import checks, schema
-from plhgis.settings import Settings
+from plhgis.settings import DEFAULT_POLARITY, Settings
 from plhgis.store import GeoPackageStore
 from plhgis.targets import Territory
 
@@ -56,7 +56,7 @@ def territory(rng, n_schemes, n_plots, nx=NX, ny=NY):
         "insee": insee, "name": [f"Commune {i}" for i in range(n)], "population": rng.integers(500, 30000, n),
         "main_residences": rng.integers(200, 12000, n), "lls_stock": rng.integers(0, 3000, n),
         "sru_rate_required": rng.choice([0.0, 0.2, 0.25], n), "sru_status": rng.choice(["soumise", "non soumise"], n),
-        "polarity": rng.choice(list(schema.POLARITY), n)}, geometry=cells, crs=CRS)}
+        "polarity": rng.choice(list(DEFAULT_POLARITY), n)}, geometry=cells, crs=CRS)}
     layers["targets"] = pd.DataFrame({"id": [f"{c}-2023" for c in insee], "commune": insee, "period_start": 2023,
                                       "period_end": 2028, "homes_target": rng.integers(20, 600, n),
                                       "lls_target": rng.integers(0, 150, n)})
