@@ -10,13 +10,20 @@
 2. the same spatial placement (commune, QPV band, sector, PLU zone of every scheme; commune,
    sector, zone, OAP of every plot) done naively, one feature at a time against every polygon
    with shapely predicates, as code without a spatial index would. The naive loop is timed on a
-   sample of features and extrapolated to the full counts (it would take hours otherwise).
+   sample of features and extrapolated to the full counts (it would take hours otherwise);
+3. the same joins as a plain geopandas pipeline (read the layers, `sjoin` schemes and plots to
+   communes, QPV, QPV bands, sectors, PLU zones, SMS and OAP), next to `run_checks` and to the
+   `plhgis check` command (a subprocess, findings printed), all timed in the same run
+   (issue 14: CLI ≤ 1.3× run_checks, run_checks ≤ 2× the pipeline).
 
     python benchmarks/bench_checks.py [--schemes 50000] [--plots 200000] [--sample 300]
 """
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,7 +35,7 @@ import pyogrio
 import shapely
 
 from plhgis import checks, schema
-from plhgis.settings import Settings
+from plhgis.settings import DEFAULT_POLARITY, Settings
 from plhgis.store import GeoPackageStore
 from plhgis.targets import Territory
 
@@ -37,9 +44,9 @@ CRS = "EPSG:2154"
 SETTINGS = Settings(plh_start=2023, plh_end=2028, reference_year=2025)
 
 
-def territory(rng, n_schemes, n_plots):
-    """The synthetic layers, as GeoDataFrames with the store's columns."""
-    ix, iy = np.meshgrid(np.arange(NX), np.arange(NY))
+def territory(rng, n_schemes, n_plots, nx=NX, ny=NY):
+    """The synthetic layers, as GeoDataFrames with the store's columns (an nx × ny grid of communes)."""
+    ix, iy = np.meshgrid(np.arange(nx), np.arange(ny))
     x, y = X0 + ix.ravel() * SIDE, Y0 + iy.ravel() * SIDE
     n = len(x)
     insee = np.array([f"{62000 + i:05d}" if i < 1000 else f"{63000 + i:05d}" for i in range(n)])
@@ -49,7 +56,7 @@ def territory(rng, n_schemes, n_plots):
         "insee": insee, "name": [f"Commune {i}" for i in range(n)], "population": rng.integers(500, 30000, n),
         "main_residences": rng.integers(200, 12000, n), "lls_stock": rng.integers(0, 3000, n),
         "sru_rate_required": rng.choice([0.0, 0.2, 0.25], n), "sru_status": rng.choice(["soumise", "non soumise"], n),
-        "polarity": rng.choice(list(schema.POLARITY), n)}, geometry=cells, crs=CRS)}
+        "polarity": rng.choice(list(DEFAULT_POLARITY), n)}, geometry=cells, crs=CRS)}
     layers["targets"] = pd.DataFrame({"id": [f"{c}-2023" for c in insee], "commune": insee, "period_start": 2023,
                                       "period_end": 2028, "homes_target": rng.integers(20, 600, n),
                                       "lls_target": rng.integers(0, 150, n)})
@@ -159,6 +166,43 @@ def naive_placement(layers, sample, rng):
     return t_s / sample, t_p / sample
 
 
+def geopandas_pipeline(path):
+    """The placement joins of the checks as plain geopandas: read every layer, then `sjoin` (seconds)."""
+    def join(left, right, predicate="within"):
+        hit = gpd.sjoin(left, right[["geometry"]], how="left", predicate=predicate)
+        return hit[~hit.index.duplicated()]
+
+    t0 = time.perf_counter()
+    read = {name: pyogrio.read_dataframe(path, layer=name) for name in
+            ("communes", "qpv", "sectors", "zoning", "prescriptions", "projects", "plots", "friches")}
+    qpv = read["qpv"]
+    bands = qpv.set_geometry(qpv.geometry.buffer(np.where(qpv["npnru"] == 1, 500.0, 300.0)))
+    pr = read["prescriptions"]
+    sms, oap = pr[pr["typepsc"] == "17"], pr[pr["typepsc"] == "18"]
+    for layer, polys in (("projects", (read["communes"], qpv, sectors := read["sectors"], read["zoning"], sms)),
+                         ("plots", (read["communes"], sectors, read["zoning"]))):
+        frame = read[layer]
+        points = frame.set_geometry(frame.geometry.representative_point())
+        for poly in polys:
+            join(points, poly)
+        join(frame, oap, "intersects")
+    join(read["projects"], bands, "within")
+    join(read["friches"], read["communes"], "intersects")
+    return time.perf_counter() - t0
+
+
+def cli_check(path, repeat=2):
+    """Seconds of `plhgis check` on the store, as a user runs it (output discarded)."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "plhgis", "check", "--store", str(path)], env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--schemes", type=int, default=50000)
@@ -202,6 +246,12 @@ def main():
               f"{naive / 60:.0f} min for {args.schemes:,} schemes and {args.plots:,} plots")
         print(f"vectorised placement of the same features (STRtree queries): {placed:.2f} s → ratio ×{naive / placed:,.0f}")
         print(f"whole check vs the naive placement alone: ×{naive / results[last]:,.0f}")
+        path = Path(tmp) / f"bench-{last}.gpkg"
+        pipeline, _ = timed(lambda: geopandas_pipeline(path), repeat=2)
+        command = cli_check(path)
+        print(f"plhgis check (CLI) {command:.2f} s | run_checks {results[last]:.2f} s | plain geopandas sjoin "
+              f"pipeline {pipeline:.2f} s → CLI ×{command / results[last]:.2f} run_checks (goal ≤ 1.3), "
+              f"run_checks ×{results[last] / pipeline:.2f} pipeline (goal ≤ 2)")
 
 
 if __name__ == "__main__":

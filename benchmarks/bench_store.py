@@ -7,7 +7,11 @@ Prints the figures; asserts nothing (speed is measured, not tested).
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -97,6 +101,26 @@ def bench_import(tmp: Path, n: int) -> None:
     print(f"  added {plan.counts()['insert']:,}; history rows: {len(store.history('projects')):,}")
     print(f"re-import of the same file (dry run, diff only): {again_s:8.2f} s, "
           f"{again.counts()['unchanged']:,} unchanged, {len(again.changes)} changes")
+    return src
+
+
+def bench_cli_import(tmp: Path, src: Path) -> None:
+    """`plhgis import` as a user runs it, next to `ogr2ogr` loading the same file (issue 14: ≤ 2×)."""
+    new_store(tmp / "cli.gpkg", 0).close()
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "plhgis", "import", "projects", str(src), "--store", str(tmp / "cli.gpkg")],
+                   env=env, check=True, capture_output=True)
+    cli_s = time.perf_counter() - t
+    if not shutil.which("ogr2ogr"):
+        print(f"plhgis import (CLI): {cli_s:8.2f} s; ogr2ogr not installed (apt-get install gdal-bin)")
+        return
+    t = time.perf_counter()
+    subprocess.run(["ogr2ogr", "-f", "GPKG", "-t_srs", "EPSG:2154", "-nln", "projects", str(tmp / "ogr.gpkg"),
+                    str(src)], check=True, capture_output=True)
+    ogr_s = time.perf_counter() - t
+    print(f"plhgis import (CLI): {cli_s:8.2f} s | ogr2ogr of the same file {ogr_s:.2f} s → ×{cli_s / ogr_s:.2f} "
+          f"(goal ≤ 2)")
 
 
 def main():
@@ -106,7 +130,7 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bench_edit(Path(tmp), [int(s) for s in args.sizes.split(",")])
-        bench_import(Path(tmp), args.import_size)
+        bench_cli_import(Path(tmp), bench_import(Path(tmp), args.import_size))
 
 
 if __name__ == "__main__":

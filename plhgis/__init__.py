@@ -7,7 +7,14 @@ The library API (what the CLI calls, and what notebooks can call too)::
     projects = store.read("projects", commune="62950")
     edits.import_file(store, "projects", "retour-62950.xlsx", dry_run=True)
 """
-from .store import GeoPackageStore, open_store
-
 __all__ = ["GeoPackageStore", "open_store"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """`plhgis.open_store` and `plhgis.GeoPackageStore`, imported on first use (fast CLI start)."""
+    if name in __all__:
+        from . import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module 'plhgis' has no attribute {name!r}")

@@ -11,24 +11,26 @@ Python loop left is the one that writes the findings themselves.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 import string
 from collections import Counter
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, field as dc_field
 from typing import Callable
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-
+from . import lazy
 from . import schema
 from .errors import PlhgisError
 from .labels import LABELS, t as label, value
 from .progress import steps
 from .render import render
 from .targets import EPCI, Territory, commune_point, covered, first_within, pick, progress, sms_share
+
+gpd = lazy.module("geopandas")
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
+shapely = lazy.module("shapely")
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_FR = {"error": "erreurs", "warning": "avertissements", "info": "informations"}
@@ -54,17 +56,22 @@ _CNIG_MORE = {
 
 @dataclass
 class Finding:
-    """One thing out of line: which rule, how bad, where, what, and the numbers behind it."""
+    """One thing out of line: which rule, how bad, where, what, and the numbers behind it.
+
+    Its message is filled from the rule's template ("check.RULE") and `row` only when read, in the
+    language asked for: `message` (French), `message_en`, `text(lang)`.
+    """
 
     rule: str
     severity: str  # "error" | "warning" | "info"
     layer: str
     feature_id: str | None
     commune: str | None
-    message: str  # plain French
     figures: dict
     geometry: object = None  # shapely geometry in the store CRS, may be None
-    message_en: str = ""  # the same in English (the packs and maps in English)
+    row: dict = dc_field(default_factory=dict, repr=False)  # the values the templates read
+    key: str | None = None  # the row's id column
+    _texts: dict = dc_field(default_factory=dict, repr=False, compare=False)
     ground: str | None = None  # acknowledged: the recorded ground (the finding is closed)
 
     @property
@@ -72,15 +79,29 @@ class Finding:
         """Closed by an acknowledgement (rule, feature, ground): shown as closed, out of the to-do list."""
         return bool(self.ground)
 
+    @property
+    def message(self) -> str:
+        """Plain French."""
+        return self.text("fr")
+
+    @property
+    def message_en(self) -> str:
+        """The same in English (the packs and maps in English)."""
+        return self.text("en")
+
     def text(self, lang="fr") -> str:
-        """The message in `lang` ("fr" or "en")."""
-        return self.message_en if lang == "en" and self.message_en else self.message
+        """The message in `lang` ("fr" or "en"), formatted once."""
+        lang = "en" if lang == "en" else "fr"
+        if lang not in self._texts:
+            self._texts[lang] = _Message(lang, self.layer, self.key).text("check." + self.rule, self.row)
+        return self._texts[lang]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.feature_id or self.commune or ''}: {self.message}"
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        out.pop("geometry")
-        out.pop("message_en")
-        return out
+        return {"rule": self.rule, "severity": self.severity, "layer": self.layer, "feature_id": self.feature_id,
+                "commune": self.commune, "message": self.message, "figures": self.figures, "ground": self.ground}
 
 
 @dataclass(frozen=True)
@@ -162,7 +183,17 @@ class _Message(string.Formatter):
 
     def text(self, template_key, row) -> str:
         self.row = row
-        return self.vformat(LABELS[template_key][self.lang == "en"], (), row)
+        return self._fill(LABELS[template_key][self.lang == "en"], row)
+
+    def _fill(self, text, row) -> str:
+        """`vformat` over the template parsed once (the checks fill tens of thousands of messages)."""
+        out = []
+        for literal, name, spec, conversion in _parsed(text):
+            out.append(literal)
+            if name is not None:
+                value = self.convert_field(self.get_value(name, (), row), conversion)
+                out.append(self.format_field(value, spec))
+        return "".join(out)
 
     def get_value(self, name, args, row):
         if name == "label":
@@ -179,8 +210,14 @@ class _Message(string.Formatter):
         if spec == "?":
             return str(_plain(value) or "?")
         if spec == "t":
-            return self.vformat(LABELS[value][self.lang == "en"], (), self.row)
+            return self._fill(LABELS[value][self.lang == "en"], self.row)
         return super().format_field(value, spec)
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(text) -> tuple:
+    """A message template as (literal, field, spec, conversion) pieces (`string.Formatter.parse`)."""
+    return tuple(string.Formatter().parse(text))
 
 
 def _fields(template_key, frame) -> set:
@@ -210,13 +247,11 @@ def _emit(code, frame, layer, key, figures, commune="declared", geometry="pt") -
     values = [frame[c].to_numpy(dtype=object).tolist() for c in cols]
     figs = [(name, _plain_list(frame[col]) if col in frame else [None] * len(frame)) for col, name in figures.items()]
     sev = RULES[code].severity
-    fr, en = _Message("fr", layer, key), _Message("en", layer, key)
     out = []
     for i, items in enumerate(zip(*values)):
         row = dict(zip(cols, items))
         out.append(Finding(code, sev, layer, _plain(row.get(key)) if key else None, row.get(commune),
-                           fr.text(template, row), {name: v[i] for name, v in figs}, row.get(geometry),
-                           en.text(template, row)))
+                           {name: v[i] for name, v in figs}, row.get(geometry), row, key))
     return out
 
 
@@ -822,8 +857,10 @@ def render_findings(findings, fmt="table", crs="EPSG:2154", names=None) -> str:
         return "aucun constat"
     names = names or {}
     lines = []
-    for commune in dict.fromkeys(f.commune for f in findings):
-        group = [f for f in findings if f.commune == commune]
+    by_commune = {}
+    for f in findings:
+        by_commune.setdefault(f.commune, []).append(f)
+    for commune, group in by_commune.items():
         title = f"{commune} {names.get(commune, '')}".strip() if commune else "EPCI / hors commune"
         lines.append(f"== {title} ==")
         for sev in SEVERITIES:

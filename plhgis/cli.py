@@ -8,10 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import click
-import pyproj
-import shapely
 
-from . import demo as demo_mod
+from . import lazy
 from . import cnig, edits, io, schema, sources
 from . import fetch as fetch_mod
 from .errors import PlhgisError, grouped
@@ -35,6 +33,9 @@ class Failure(click.ClickException):
 
     def show(self, file=None):
         click.echo(_say("cli.error", message=self.format_message()), err=True)
+
+pyproj = lazy.module("pyproj")
+shapely = lazy.module("shapely")
 
 
 class PlhgisGroup(click.Group):
@@ -142,6 +143,8 @@ def init(store, demo, crs, overwrite):
         plhgis init                      empty store in layers/plh.gpkg
         plhgis init --demo --overwrite   the fictional demo territory
     """
+    from . import demo as demo_mod
+
     path = store_path(store)
     created = demo_mod.build(path, overwrite=overwrite) if demo else create_store(path, crs, overwrite)
     click.echo(_say("cli.store_created", path=created.path), err=True)
@@ -166,6 +169,8 @@ def demo(store, out_dir, examples_dir, overwrite):
         plhgis demo
         plhgis demo --store /tmp/demo/plh.gpkg -o /tmp/demo/maps --examples /tmp/demo/examples
     """
+    from . import demo as demo_mod
+
     path = store_path(store)
     built = demo_mod.build(path, overwrite=overwrite)
     examples = demo_mod.write_examples(built, examples_dir)

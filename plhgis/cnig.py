@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-
+from . import lazy
 from . import outputs, schema
 from .sources import keep_extra
 from .errors import InputFileError, Problem
+
+gpd = lazy.module("geopandas")
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
+shapely = lazy.module("shapely")
 
 COLUMNS = (
     "site_id", "site_nom", "site_type", "site_adresse", "site_identif_date", "site_actu_date",

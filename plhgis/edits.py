@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-
+from . import lazy
 from . import io, schema, sources
 from .errors import PlhgisError, Problem, ValidationError
 from .labels import t
 from .progress import steps
 from .store import Change, _plain
+
+gpd = lazy.module("geopandas")
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
+shapely = lazy.module("shapely")
 
 MODES = ("upsert", "append", "replace")
 GEOMETRY_TOLERANCE_M = 0.05  # an outline moved by less is unchanged (store CRS units: metres)

@@ -10,15 +10,16 @@ import csv
 import re
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import pyproj
-import shapely
-
+from . import lazy
 from . import schema
 from .errors import InputFileError, Problem, ValidationError
 from .outputs import atomic_output
+
+gpd = lazy.module("geopandas")
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
+pyproj = lazy.module("pyproj")
+shapely = lazy.module("shapely")
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 FORMATS = {"gpkg": ("GPKG", ".gpkg"), "geojson": ("GeoJSON", ".geojson"),

@@ -21,6 +21,7 @@ are clustered.
 """
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -103,26 +104,49 @@ def load(store, as_of=None) -> MapData:
 
 
 def focus(data: MapData, commune: str | None) -> MapData:
-    """The same data zoomed on one commune: its features, the areas around it, its findings."""
+    """The same data zoomed on one commune: its features, its neighbours and the areas around it, its findings.
+
+    The per-commune groups of features and findings are built once for `data` (`_by_commune`) and
+    the areas are found through each layer's spatial index, so focusing on every commune in turn
+    (`pack --all`) stays linear.
+    """
     if commune is None:
         return data
     communes = data.layers["communes"]
-    if commune not in set(communes["insee"]):
+    index = _by_commune(data)
+    if commune not in index["communes"]:
         raise unknown_commune(commune)
     read = dict(data.layers)
-    area = communes.loc[communes["insee"] == commune].geometry.union_all().buffer(200)
-    for name in ("zoning", "sectors", "qpv"):
+    area = communes.iloc[index["communes"][commune]].geometry.union_all().buffer(200)
+    for name in ("communes", "zoning", "sectors", "qpv"):  # the commune, its neighbours, the areas around
         frame = read.get(name)
         if frame is not None and len(frame):
-            read[name] = frame[frame.intersects(area)]
+            read[name] = frame.iloc[np.sort(frame.sindex.query(area, predicate="intersects"))]
     for name in ("plots", "friches", "projects"):
         frame = read.get(name)
         if frame is not None and len(frame):
-            read[name] = frame[frame[schema.get_layer(name).commune_field] == commune]
-    findings = [f for f in data.findings if getattr(f, "commune", None) in (commune, None)]
-    name = communes.loc[communes["insee"] == commune, "name"].iloc[0]
+            read[name] = frame.iloc[index[name].get(commune, [])]
+    found = index["findings"]
+    findings = [data.findings[i] for i in sorted(found.get(commune, []) + found.get(None, []))]
+    name = communes.iloc[index["communes"][commune][0]]["name"]
     return MapData(read, findings=findings, progress=data.progress, name=name,
                    data_date=data.data_date, demo=data.demo, focus=commune, settings=data.settings)
+
+
+def _by_commune(data: MapData) -> dict:
+    """{layer: {insee: row positions}}, findings included, built once per MapData."""
+    if "by_commune" not in data.__dict__:
+        index = {"communes": data.layers["communes"].groupby("insee", sort=False).indices}
+        for name in ("plots", "friches", "projects"):
+            frame = data.layers.get(name)
+            if frame is not None and len(frame):
+                index[name] = frame.groupby(schema.get_layer(name).commune_field, sort=False).indices
+        found: dict = {}
+        for i, f in enumerate(data.findings):
+            found.setdefault(getattr(f, "commune", None), []).append(i)
+        index["findings"] = found
+        data.__dict__["by_commune"] = index
+    return data.__dict__["by_commune"]
 
 
 def coverage_by_commune(progress) -> dict[str, dict]:
@@ -131,7 +155,7 @@ def coverage_by_commune(progress) -> dict[str, dict]:
         return {}
     return {str(rec["commune"]): {"target": _num(rec.get("homes_target")), "expected": _num(rec.get("expected")),
                                   "coverage": _num(rec.get("coverage"))}
-            for rec in progress.to_dict("records")}
+            for rec in records(progress)}
 
 
 def _num(v):
@@ -214,6 +238,13 @@ def _points(frame):
 
 
 # -- features and styles ---------------------------------------------------------------------------
+def records(frame) -> list[dict]:
+    """`frame.to_dict("records")` in one conversion (to_dict reads a GeoDataFrame column by column,
+    ~10 ms even for a few rows: most of a commune map's time in `pack --all`)."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, row)) for row in frame.to_numpy(dtype=object).tolist()]
+
+
 def _text(v) -> str:
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return ""
@@ -272,7 +303,7 @@ def _layer_specs(data: MapData, lang: str):
     specs = []
 
     if communes is not None:
-        recs = communes.to_dict("records")
+        recs = records(communes)
         styles = [{"color": "#555", "weight": 1, "fillColor": c, "fillOpacity": 0.55}
                   for _, c, _ in COVERAGE_CLASSES]
         styles.append({"color": "#555", "weight": 1, "fillColor": "#eeeeee", "fillOpacity": 0.4})
@@ -312,7 +343,7 @@ def _layer_specs(data: MapData, lang: str):
         styles, idx = _style_index(zoning["typezone"], ZONE_COLORS, 0.45, weight=0.5, color="#555")
         props = [{"t": f"{_text(r.get('libelle'))} ({_text(r.get('typezone'))})",
                   "p": _rows(r, [("libelong", "libelle"), ("insee", "insee")], lang), "s": s}
-                 for r, s in zip(zoning.to_dict("records"), idx)]
+                 for r, s in zip(records(zoning), idx)]
         geoms = display_geometries(zoning, tol, coverage=True)
         specs.append(("zoning", t("layer.zoning", lang), _collection(geoms, props),
                       {"styles": styles}, False))
@@ -326,7 +357,7 @@ def _layer_specs(data: MapData, lang: str):
         props = [{"t": _text(r.get("name")), "i": _text(r.get("id")),
                   "p": _rows(r, [("kind", "kind"), ("priority", "priority")], lang),
                   "s": s, "f": found.get(("sectors", _text(r.get("id"))), [])}
-                 for r, s in zip(sectors.to_dict("records"), idx)]
+                 for r, s in zip(records(sectors), idx)]
         specs.append(("sectors", t("layer.sectors", lang),
                       _collection(display_geometries(sectors, tol), props), {"styles": styles}, True))
 
@@ -342,7 +373,7 @@ def _layer_specs(data: MapData, lang: str):
         styles = [{"color": "#ad1457", "weight": 1, "dashArray": "4 4", "fillColor": "#f48fb1",
                    "fillOpacity": 0.15},
                   {"color": "#ad1457", "weight": 2, "fillColor": "#ad1457", "fillOpacity": 0.35}]
-        recs = q2154.to_dict("records")
+        recs = records(q2154)
         band_props = [{"t": _text(r.get("lib_qp")),
                        "p": [[t("qpv_band_npnru" if n == 1 else "qpv_band", lang, m=_metres(w)),
                               _text(r.get("code_qp"))]], "s": 0} for r, w, n in zip(recs, widths, npnru)]
@@ -362,7 +393,7 @@ def _layer_specs(data: MapData, lang: str):
         props = [{"t": f"{t('layer.plots', lang).split(' (')[0]} {_text(r.get('id'))}", "i": _text(r.get("id")),
                   "p": _rows(r, keys, lang),
                   "s": s, "r": 4, "f": found.get(("plots", _text(r.get("id"))), [])}
-                 for r, s in zip(shown.to_dict("records"), idx)]
+                 for r, s in zip(records(shown), idx)]
         specs.append(("plots", t("layer.plots", lang), _collection(display_geometries(shown, tol), props),
                       {"styles": styles, "shape": POINT_SHAPES["plots"], "cluster": len(shown) > CLUSTER_MIN}, True))
 
@@ -375,7 +406,7 @@ def _layer_specs(data: MapData, lang: str):
                 ("unite_fonciere_surface", "surface"), ("capacity", "capacity"),
                 ("comm_insee", "commune")]
         props = []
-        for r, s in zip(shown.to_dict("records"), idx):
+        for r, s in zip(records(shown), idx):
             title = _text(r.get("site_nom")) or _text(r.get("site_id"))
             props.append({"t": title, "i": _text(r.get("site_id")), "p": _rows(r, keys, lang), "s": s, "r": 6,
                           "f": found.get(("friches", _text(r.get("site_id"))), [])})
@@ -388,7 +419,7 @@ def _layer_specs(data: MapData, lang: str):
         shown = _points(projects)
         styles, idx = _style_index(shown["status"], STATUS_COLORS, 0.9, weight=1, point=True)
         props = []
-        for r, s in zip(shown.to_dict("records"), idx):
+        for r, s in zip(records(shown), idx):
             social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if _text(r.get(k)))
             own = sum(int(r.get(k) or 0) for k in ("psla", "brs") if _text(r.get(k)))
             rows = _rows(r, [("id", "id"), ("status", "status"), ("homes_total", "homes_total")], lang)
@@ -434,9 +465,22 @@ def js_json(obj) -> str:
 _SLOT = re.compile(r"<!--plh-slot:([a-z_]+)-->")
 
 
+@functools.lru_cache(maxsize=64)
+def _compiled(code: str) -> Template:
+    """Our own page code compiled once per process (a pack run builds hundreds of pages)."""
+    return Template(code)
+
+
+def code_element(code: str) -> Element:
+    """An Element of our own code (never data): its template compiled once (`_compiled`)."""
+    element = Element()
+    element._template = _compiled(code)
+    return element
+
+
 def add_slot(fig, section: str, name: str, text: str) -> None:
     """Reserve a place in `fig`'s `section` ("header" or "html") for `text`, filled in by `to_html`."""
-    getattr(fig, section).add_child(Element(f"<!--plh-slot:{name}-->"), name=name)
+    getattr(fig, section).add_child(code_element(f"<!--plh-slot:{name}-->"), name=name)
     fig.__dict__.setdefault("plh_slots", {})[name] = text
 
 
@@ -686,8 +730,8 @@ def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bo
                    height=height, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5)
     m.default_js, m.default_css = [], []  # no CDN: Leaflet is inlined below
     fig = m.get_root()
-    fig.header.add_child(Element(assets.head_html(cluster=True)), name="plh_assets")
-    fig.header.add_child(Element(_CSS + _JS), name="plh_code")
+    fig.header.add_child(code_element(assets.head_html(cluster=True)), name="plh_assets")
+    fig.header.add_child(code_element(_CSS + _JS), name="plh_code")
     folium.TileLayer("OpenStreetMap", name=t("base.osm", lang)).add_to(m)
     folium.TileLayer(IGN_PLAN_V2, attr=IGN_ATTRIBUTION, name=t("base.ign", lang), max_zoom=19,
                      show=False).add_to(m)

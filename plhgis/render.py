@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 
-import geopandas as gpd
-import pandas as pd
-
+from . import lazy
 from .io import quote_formulas
+
+gpd = lazy.module("geopandas")
+pd = lazy.module("pandas")
 
 OUTPUT_FORMATS = ("table", "csv", "json", "geojson")
 

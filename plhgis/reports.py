@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import html
 import json
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
-from branca.element import Element
 
 from . import maps, outputs, schema, sheets
 from .errors import PlhgisError, unknown_commune
@@ -77,18 +79,18 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
     if index:
         targets += [out_dir / name for name in (MAP_PAGE, CHECKS_PAGE, "index.html")]
     outputs.check_free(targets, overwrite, hint="use --overwrite to replace the packs")
-    written, done = [], []
+    shared = {"data": data, "history": project_history(store, since), "period": _period(store)}
     with steps(progress, len(communes) + 3 * index, t("progress.packs", lang)) as bar:
-        for code in communes:
-            pack = write_pack(store, code, out_dir, since=since, lang=lang, data=data)
-            done.append(pack)
+        done = _write_all(store, communes, out_dir, since, lang, shared, bar)
+        written = []
+        for pack in done:
             written += [pack.html, pack.xlsx]
             if pdf:
                 from . import pdf as pdf_pack
 
-                written.append(pdf_pack.write_pdf(store, code, outputs.inside(out_dir, f"{code}-dossier.pdf"), since,
-                                                  lang, data))
-            bar.update(1)
+                written.append(pdf_pack.write_pdf(store, pack.commune,
+                                                  outputs.inside(out_dir, f"{pack.commune}-dossier.pdf"),
+                                                  since, lang, data))
         if index:
             written.append(maps.write(maps.to_html(maps.build(data, lang=lang)), out_dir / MAP_PAGE, overwrite=True))
             bar.update(1)
@@ -97,6 +99,57 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
             written.append(write_index(data, done, out_dir / "index.html", lang))
             bar.update(1)
     return written
+
+
+def jobs() -> int:
+    """Worker processes for many packs: $PLHGIS_JOBS, else every core."""
+    value = os.environ.get("PLHGIS_JOBS", "")
+    if value and not value.isdigit():
+        raise PlhgisError("PLHGIS_JOBS is not a number of processes", value=value, hint="e.g. PLHGIS_JOBS=2")
+    return max(1, int(value) if value else (os.cpu_count() or 1))
+
+
+_SHARED: dict = {}  # what the pack workers read: set before they fork, so never pickled
+
+
+def _write_all(store, communes, out_dir, since, lang, shared, bar) -> list[PackFiles]:
+    """Every commune's pack, spread over `jobs()` forked processes (each pack's files written whole);
+    `bar` counts one step a commune. A PostGIS store's packs are made in this process."""
+    from .store import GeoPackageStore
+
+    workers = min(jobs(), len(communes) // 2)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods() or not isinstance(store, GeoPackageStore):
+        results = []
+        for code in communes:
+            results.append(write_pack(store, code, out_dir, since=since, lang=lang, **shared))
+            bar.update(1)
+        return results
+    _SHARED.update(path=store.path, user=store.user, out_dir=out_dir, since=since, lang=lang, shared=shared)
+    results = []
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for result in pool.map(_pack_worker, communes, chunksize=max(1, len(communes) // (8 * workers))):
+                results.append(result)
+                bar.update(1)
+    finally:
+        _SHARED.clear()
+    for result in results:
+        if isinstance(result, str):  # the worker's error, as its message (exceptions do not all pickle)
+            raise PlhgisError(result)
+    return results
+
+
+def _pack_worker(code):
+    """One pack in a worker process, with its own connection to the store."""
+    from .store import GeoPackageStore
+
+    if "store" not in _SHARED:
+        _SHARED["store"] = GeoPackageStore(_SHARED["path"], user=_SHARED["user"])
+    try:
+        return write_pack(_SHARED["store"], code, _SHARED["out_dir"], since=_SHARED["since"], lang=_SHARED["lang"],
+                          **_SHARED["shared"])
+    except PlhgisError as exc:
+        return f"{code}: {exc}"
 
 
 def _pack_names(out_dir, insee) -> tuple[Path, Path]:
@@ -108,17 +161,22 @@ def _pack_names(out_dir, insee) -> tuple[Path, Path]:
     return outputs.inside(out_dir, f"{insee}-dossier.html"), outputs.inside(out_dir, f"{insee}-projets.xlsx")
 
 
-def write_pack(store, insee, out_dir, since=None, lang="fr", data=None) -> PackFiles:
-    """One commune's page and workbook (overwrites: `write_packs` checks first)."""
+def write_pack(store, insee, out_dir, since=None, lang="fr", data=None, history=None, period=None) -> PackFiles:
+    """One commune's page and workbook (overwrites: `write_packs` checks first).
+
+    `data` (`maps.load`), `history` (`project_history`) and `period` are read once for many packs.
+    """
     data = data or maps.load(store)
     path, xlsx = _pack_names(Path(out_dir), insee)
-    sheets.write_workbook(store, insee, xlsx, overwrite=True)
-    page, facts = pack_html(store, insee, since=since, lang=lang, data=data, sheet_name=xlsx.name)
+    local = maps.focus(data, insee)
+    sheets.write_workbook(store, insee, xlsx, overwrite=True, name=local.name, layers=local.layers)
+    page, facts = pack_html(store, insee, since=since, lang=lang, data=local, sheet_name=xlsx.name,
+                            history=history, period=period)
     outputs.write_text(path, page, overwrite=True)
     return PackFiles(insee, path, xlsx, **facts)
 
 
-def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None):
+def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None, history=None, period=None):
     """(page, facts) for one commune: the HTML text and a few figures for the index."""
     data = maps.focus(data or maps.load(store), insee)
     since = date.fromisoformat(str(since)[:10]) if since else default_since()
@@ -129,14 +187,14 @@ def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None):
     found = sorted((f for f in data.findings if not f.acknowledged),  # the to-do list
                    key=lambda f: (SEVERITY_ORDER.get(getattr(f, "severity", ""), 9), str(getattr(f, "rule", ""))))
     top = [_header(data, lang, sheet_name), f"<h2>{_e(t('pack.map', lang))}</h2>"]
-    rest = [_gauge(row, store, lang), _schemes(projects, data.findings, lang),
+    rest = [_gauge(row, store, lang, period), _schemes(projects, data.findings, lang),
             _sites(data, lang), _findings(found, lang),
-            _changes(store, insee, since, lang), "</main>"]
+            _changes(store, insee, since, lang, history), "</main>"]
     # the HTML built from the data goes in slots, out of Jinja2's reach (see maps.add_slot)
     maps.add_slot(fig, "header", "plh_pack_head", f"<title>{_e(t('pack.title', lang, name=data.name))}</title>"
                   + PACK_CSS)
     maps.add_slot(fig, "html", "plh_pack_top", "\n".join(top))
-    fig.html.add_child(Element(""), name=m.get_name())  # the map's <div> takes this place
+    fig.html.add_child(maps.code_element(""), name=m.get_name())  # the map's <div> takes this place
     maps.add_slot(fig, "html", "plh_pack_rest", "\n".join(rest) + SORT_JS)
     page = maps.to_html(m).replace("<html>", f'<html lang="{lang}">', 1)
     facts = {"schemes": len(projects), "findings": len(found),
@@ -176,7 +234,7 @@ def _int(v) -> str:
     return "—" if v is None else f"{round(v):,}".replace(",", "\u202f")
 
 
-def _gauge(row, store, lang) -> str:
+def _gauge(row, store, lang, period=None) -> str:
     out = [f"<section><h2>{_e(t('pack.gauge', lang))}</h2>"]
     target = maps._num(row.get("homes_target")) if row else None
     if not target:
@@ -185,7 +243,7 @@ def _gauge(row, store, lang) -> str:
     parts = {k: maps._num(row.get(k)) or 0 for k in BAR_COLORS}
     expected = maps._num(row.get("expected")) or sum(parts.values())
     scale = max(target, expected, 1) * 1.1
-    start, end = _period(store)
+    start, end = period or _period(store)
     out.append(f"<p><b>{_e(t('gauge.target', lang, start=start, end=end))}</b> : {_int(target)} · "
                f"<b>{_e(t('gauge.expected', lang))}</b> : {_int(expected)} ({_pct(expected / target)})</p>")
     bar = ["<div class='gauge' role='img' aria-label='" + _e(f"{_int(expected)} / {_int(target)}") + "'>"]
@@ -257,7 +315,7 @@ def _schemes(projects, findings, lang) -> str:
             (t("homes_total", lang), True), ("LLS", True), (t("land_origin", lang), False),
             (t("operator", lang), False), (t("delivery_year", lang), True), (t("findings", lang), True)]
     rows = []
-    for r in projects.sort_values("id").to_dict("records"):
+    for r in maps.records(projects.sort_values("id")):
         social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if maps._text(r.get(k)))
         n = len(index.get(("projects", maps._text(r.get("id"))), []))
         rows.append([_e(r.get("id")), _e(r.get("name")), _e(value(r.get("status"), lang)), _e(r.get("homes_total")),
@@ -293,7 +351,7 @@ def _sites(data, lang) -> str:
         cols = [(t(label, lang), num) for _, label, num in columns]
         rows = [[_e(round(v) if num and maps._num(v) is not None else v)
                  for v, (_, _, num) in zip((r.get(f) for f, _, _ in columns), columns)]
-                for r in frame.sort_values(key).to_dict("records")]
+                for r in maps.records(frame.sort_values(key))]
         total = pd.to_numeric(frame["capacity"], errors="coerce").fillna(0).sum()
         out.append(_table(cols, rows, cls=layer))
         out.append(f"<p>{_e(t('pack.capacity_total', lang, n=int(total)))}</p></section>")
@@ -328,14 +386,26 @@ def _finding_item(f, lang, attrs="", link="") -> str:
             f"<small>({_e(getattr(f, 'rule', ''))})</small>{link}</li>")
 
 
-def changes_since(store, insee, since, lang="fr") -> list[dict]:
-    """The commune's scheme changes on or after `since`: kind, id, name, detail (in `lang`), day."""
-    ids = store.read("projects", commune=insee, include_ended=True)
-    names = dict(zip(ids["id"], ids["name"]))
-    hist = store.history("projects", since=since)
-    hist = hist[hist["feature_id"].isin(names)]
+def project_history(store, since) -> tuple[dict, dict]:
+    """({scheme id: name}, {insee: [history records]}): the schemes' changes on or after `since`,
+    read once for every commune (ended schemes included)."""
+    ids = store.read("projects", include_ended=True)
+    commune_of = dict(zip(ids["id"], ids["commune"]))
+    by_commune: dict = {}
+    for rec in store.history("projects", since=since).to_dict("records"):
+        if rec["feature_id"] in commune_of:
+            by_commune.setdefault(commune_of[rec["feature_id"]], []).append(rec)
+    return dict(zip(ids["id"], ids["name"])), by_commune
+
+
+def changes_since(store, insee, since, lang="fr", history=None) -> list[dict]:
+    """The commune's scheme changes on or after `since`: kind, id, name, detail (in `lang`), day.
+
+    `history`: `project_history(store, since)` when the caller makes many packs.
+    """
+    names, by_commune = history or project_history(store, since)
     out = []
-    for rec in hist.to_dict("records"):
+    for rec in by_commune.get(insee, []):
         after = json.loads(rec["after"]) if isinstance(rec["after"], str) else {}
         before = json.loads(rec["before"]) if isinstance(rec["before"], str) else {}
         kind, detail = "other", ""
@@ -364,9 +434,9 @@ def _show(v) -> str:
     return "∅" if v is None or v == "" else str(v)
 
 
-def _changes(store, insee, since, lang) -> str:
+def _changes(store, insee, since, lang, history=None) -> str:
     out = [f"<section><h2>{_e(t('pack.changes', lang, date=since.isoformat()))}</h2>"]
-    rows = changes_since(store, insee, since, lang)
+    rows = changes_since(store, insee, since, lang, history)
     if not rows:
         out.append(f"<p>{_e(t('pack.changes_none', lang))}</p></section>")
         return "\n".join(out)

@@ -20,13 +20,16 @@ import json
 import math
 import re
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-
+from . import lazy
 from . import io, schema
 from .errors import InputFileError, PlhgisError
 from .targets import Territory, covered, first_within, pick, progress, sms_share
+
+gpd = lazy.module("geopandas")
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
+
+ZONE_TYPES = {schema.fold(z): z for z in schema.TYPEZONE}
 
 
 def _lower(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
-
-from . import schema
+from . import lazy, schema
 from .errors import NotFoundError, PlhgisError, StoreError
 from .store import Change, _history_json, now_iso
+
+pd = lazy.module("pandas")
 
 try:
     from psycopg import errors as pg_errors, sql

@@ -10,10 +10,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field as dc_field
 
-import numpy as np
-import pandas as pd
-
+from . import lazy
 from .errors import Problem
+
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
 
 STORE_CRS = "EPSG:2154"  # default storage CRS (Lambert-93); a workspace setting
 INSEE_RE = r"^(?:\d{5}|2[AB]\d{3})$"

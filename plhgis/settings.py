@@ -24,9 +24,10 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
-
+from . import lazy
 from .errors import PlhgisError
+
+pd = lazy.module("pandas")
 
 SETTINGS_FILE = "plhgis.toml"
 TABLE = "checks"

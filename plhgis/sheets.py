@@ -16,11 +16,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
-
+from . import lazy
 from . import io, outputs, schema, sources
 from .io import append_text_row
 from .errors import unknown_commune
+
+pd = lazy.module("pandas")
 
 SHEET = "projets"
 PACK_TAG = "plhgis-pack:"
@@ -95,21 +96,31 @@ INSTRUCTIONS = [
 ]
 
 
-def write_workbook(store, insee, path, overwrite=False) -> Path:
-    """Write `<insee>-projets.xlsx`: instructions, then the commune's schemes and a block for new ones."""
+def write_workbook(store, insee, path, overwrite=False, *, name=None, layers=None) -> Path:
+    """Write `<insee>-projets.xlsx`: instructions, then the commune's schemes and a block for new ones.
+
+    `name` and `layers` (the commune's projects, friches and plots in force), when the caller has read
+    them already (`pack --all`), spare the store reads.
+    """
     import openpyxl
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     path = Path(path)
     outputs.check_free([path], overwrite)
-    communes = store.read("communes", commune=insee)
-    names = dict(zip(communes["insee"], communes["name"]))
-    if insee not in names:
-        raise unknown_commune(insee)
-    projects = store.read("projects", commune=insee).sort_values("id")
+    if name is None:
+        communes = store.read("communes", commune=insee)
+        if insee not in set(communes["insee"]):
+            raise unknown_commune(insee)
+        name = communes.loc[communes["insee"] == insee, "name"].iloc[0]
+    names = {insee: name}
+    layers = dict(layers or {})
+    for layer in ("projects", "friches", "plots"):
+        if layers.get(layer) is None:
+            layers[layer] = store.read(layer, commune=insee)
+    projects = layers["projects"].sort_values("id")
 
     wb = openpyxl.Workbook()
     info = wb.active
@@ -145,18 +156,24 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
     for rec in frame.to_dict("records"):
         append_text_row(ws, [None if c in LOCATION[1:] else _cell(rec.get(c)) for c in columns])
     last = ws.max_row
-    new_fill = PatternFill("solid", fgColor="EEEEEE")
-    for r in range(last + 1, last + NEW_ROWS + 1):
-        for j in range(1, len(columns) + 1):
-            ws.cell(row=r, column=j).fill = new_fill
     end = last + NEW_ROWS
-    id_col = COLUMNS.index("id") + 1
+    # one named style per kind of cell (id locked, codes as text, new rows greyed), set by name: styling
+    # cell by cell with new style objects was most of a pack's time
+    for new in (False, True):
+        for kind in ("id", "code", "value"):
+            wb.add_named_style(NamedStyle(
+                f"plh_{kind}{'_new' if new else ''}", number_format="@" if kind != "value" else "General",
+                protection=Protection(locked=kind == "id"),
+                fill=PatternFill("solid", fgColor="EEEEEE") if new else PatternFill()))
+    kinds = ["id" if c == "id" else "code" if c in ("commune", "parcels") else "value" for c in columns]
     for r in range(2, end + 1):
-        for j in range(1, len(columns) + 1):
+        suffix = "_new" if r > last else ""
+        for j, kind in enumerate(kinds, start=1):
             cell = ws.cell(row=r, column=j)
-            cell.protection = Protection(locked=(j == id_col))
-            if columns[j - 1] in ("commune", "id", "parcels"):
-                cell.number_format = "@"
+            quoted = cell.quotePrefix  # a formula-like text stays text (io.append_text_row)
+            cell.style = f"plh_{kind}{suffix}"
+            if quoted:
+                cell.quotePrefix = True
     ws.protection.sheet = True
     for allowed in ("formatCells", "formatColumns", "formatRows", "insertRows", "deleteRows", "sort",
                     "autoFilter"):
@@ -190,7 +207,7 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
     for col in columns:
         ws.column_dimensions[letter(col)].width = widths.get(col, 11)
     for title, fields in READ_ONLY.items():
-        _read_only_sheet(wb, title, store.read("friches" if title == "friches" else "plots", commune=insee), fields)
+        _read_only_sheet(wb, title, layers["friches" if title == "friches" else "plots"], fields)
     ids = wb.create_sheet(IDS_SHEET)
     append_text_row(ids, ["carried_ids"])
     for fid in projects["id"]:

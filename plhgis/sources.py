@@ -17,13 +17,14 @@ import json
 import re
 from dataclasses import dataclass, field
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-
+from . import lazy
 from . import schema
 from .errors import NotFoundError, PlhgisError, Problem
+
+gpd = lazy.module("geopandas")
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
+shapely = lazy.module("shapely")
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import pyproj
-import shapely
-
+from . import lazy
 from . import journal, outputs, schema, styles
 from .errors import NotFoundError, PlhgisError, StoreError
+
+gpd = lazy.module("geopandas")
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
+pyproj = lazy.module("pyproj")
+shapely = lazy.module("shapely")
 
 DEFAULT_STORE = Path("layers") / "plh.gpkg"
 BUSY_TIMEOUT_S = 60

@@ -16,14 +16,15 @@ Certain = PC accordé, travaux, livré; probable = PC déposé, études, recours
 """
 from __future__ import annotations
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-
+from . import lazy
 from . import schema
 from .errors import PlhgisError, unknown_commune
 from .settings import Settings, load_settings
+
+gpd = lazy.module("geopandas")
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
+shapely = lazy.module("shapely")
 
 CERTAIN = ("PC accordé", "travaux", "livré")
 PROBABLE = ("PC déposé", "études", "recours")  # a permit under appeal is not yet certain; suspendu: possible
