@@ -198,8 +198,9 @@ def _layer_name(value):
 @click.option("--name-field", help="sectors: the column holding the name.")
 @click.option("--map", "column_map", metavar="COL=FIELD,…", help="Rename columns first: 'Code INSEE=commune'.")
 @click.option("--strict", is_flag=True, help="Refuse the file when it deviates from the standard.")
+@click.option("--commune", help="permits: keep this commune's permits (INSEE code).")
 def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_name, epci, kind, name_field,
-            column_map, strict):
+            column_map, strict, commune):
     """Import a file into a layer (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).
 
     \b
@@ -209,8 +210,14 @@ def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_n
         plhgis import communes communes.geojson --epci 246200364
         plhgis import friches cartofriches.csv --epci 246200364 --strict
         plhgis import sectors acv.geojson --kind ORT/ACV --name-field lib
+        plhgis import permits Liste-des-autorisations-durbanisme-creant-des-logements.csv --epci 243100518
     """
     st = _open(store, user)
+    if layer == "permits":  # the SDES file has its own reader (two header lines, old and new codes)
+        from . import permits
+
+        _report(permits.import_permits(st, file, epci=epci, commune=commune, dry_run=dry_run), layer, dry_run)
+        return
     plan = edits.import_file(st, layer, file, mode=mode, crs=crs, dry_run=dry_run, source_layer=source_layer,
                              source=source_name, strict=strict, epci=epci, kind=kind, name_field=name_field,
                              column_map=column_map)
