@@ -95,6 +95,15 @@ class Settings:
     year_min: int = _s(2000, LOCAL, "earliest sane permit/start/delivery year")
     year_max: int = _s(2045, LOCAL, "latest sane permit/start/delivery year")
     duplicate_distance_m: float = _s(15.0, LOCAL, "two schemes of one commune closer than this: DATA-DUPLICATE")
+    # building permits (Sitadel) and plhgis reconcile
+    permit_homes_tolerance: float = _s(0.20, LOCAL, "a permit and a scheme agree on homes within this share "
+                                                    "(and at least 2 homes): reconcile and PERMIT-HOMES")
+    permit_distance_m: float = _s(300.0, LOCAL, "a permit placed on its parcels farther than this from a scheme "
+                                                "is no location match")
+    permit_delay_years: int = _s(2, LOCAL, "a scheme 'PC accordé' this many years ago with no permit: PERMIT-MISSING")
+    permit_match_confident: float = _s(0.80, LOCAL, "match score from which reconcile proposes the link "
+                                                    "(below: review queue)")
+    permit_match_review: float = _s(0.50, LOCAL, "match score below which a pair is no candidate")
 
     def __post_init__(self):
         if self.density_min is None:
