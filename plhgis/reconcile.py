@@ -107,7 +107,7 @@ def pass_parcels(store, permits, schemes, tol):
     homes_p = permits.set_index("num_dau").loc[foot.index[left], "homes_total"].to_numpy(float)
     homes_s = schemes["homes_total"].to_numpy(float)[right]
     ok = _homes_ok(homes_p, homes_s, tol)
-    score = 0.75 + 0.1 * np.minimum(share, 1) + np.where(ok, 0.1, -0.25)
+    score = np.clip(0.75 + 0.1 * np.minimum(share, 1) + np.where(ok, 0.1, -0.25), 0, 1)
     keep = share >= 0.1
     reason = [f"parcelles ({100 * min(s, 1):.0f} % d'emprise commune), logements {int(a)} / {int(b)}"
               for s, a, b in zip(share[keep], homes_p[keep], homes_s[keep])]
@@ -140,8 +140,8 @@ def pass_location(permits, schemes, s: Settings):
     far = on_parcels & (dist > s.permit_distance_m)
     year = pd.to_datetime(pairs["date_authorised"], errors="coerce").dt.year.to_numpy(float)
     year_ok = np.abs(year - pairs["permit_year"].to_numpy(float)) <= 1
-    score = 0.3 + 0.25 * closeness + 0.2 * applicant + 0.2 * near + 0.1 * year_ok
-    score = np.where(far, score - 0.3, score)
+    score = 0.3 + 0.2 * closeness + 0.2 * applicant + 0.2 * near + 0.1 * year_ok
+    score = np.clip(np.where(far, score - 0.3, score), 0, 1)
     reason = [f"commune, logements {int(a)} / {int(b)}" + (", demandeur" if ap else "")
               + (f", à {d:.0f} m" if d == d else "") + (", année du permis" if y else "")
               for a, b, ap, d, y in zip(pairs["ph"], pairs["sh"], applicant, dist, year_ok)]
