@@ -131,6 +131,12 @@ LABELS |= {
     "check.years.start_permit": ("démarrage avant le permis", "start before the permit"),
     "check.years.delivery_start": ("livraison avant le démarrage", "delivery before the start"),
     "check.years.range": ("{col} hors de {lo}–{hi}", "{col} outside {lo}–{hi}"),
+    "check.PERMIT-MISSING": ("{label}: permis accordé en {permit_year} selon le tableau, aucun permis Sitadel lié "
+                             "après {years:n} ans (plhgis reconcile)",
+                             "{label}: permit granted in {permit_year} per the table, no Sitadel permit linked "
+                             "after {years:n} years (plhgis reconcile)"),
+    "check.PERMIT-HOMES": ("{label}: {homes:n} logements, le permis {permit_number} en compte {permit_homes:n}",
+                           "{label}: {homes:n} homes, permit {permit_number} counts {permit_homes:n}"),
     "check.DATA-DUPLICATE": ("{label} est à {distance_m:n} m de {other}: même opération ?",
                              "{label} is {distance_m:n} m from {other}: the same scheme?"),
     "check.FRICHE-ENUM": ("friche {label}: {field} = « {value} » hors de la liste CNIG",
