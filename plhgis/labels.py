@@ -11,6 +11,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "layer.plots": ("Dents creuses / gisements (horizon)", "Infill plots (horizon)"),
     "layer.friches": ("Friches (statut CNIG)", "Brownfields (CNIG status)"),
     "layer.projects": ("Opérations de logements (état)", "Housing schemes (status)"),
+    "layer.permits": ("Permis de construire (Sitadel)", "Building permits (Sitadel)"),
     "base.osm": ("OpenStreetMap", "OpenStreetMap"),
     "base.ign": ("Plan IGN v2", "Plan IGN v2"),
     "base.blank": ("Fond blanc (hors ligne)", "Blank (offline)"),
@@ -29,6 +30,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "permit_year": ("Année du permis", "Permit year"),
     "delivery_year": ("Livraison prévue", "Expected delivery"),
     "comment": ("Commentaire", "Comment"),
+    "permit": ("Permis", "Permit"),
+    "date_authorised": ("Autorisé le", "Authorised on"),
     "site_type": ("Type de friche", "Brownfield type"),
     "site_statut": ("Statut (CNIG)", "Status (CNIG)"),
     "surface": ("Surface (m²)", "Area (m²)"),
@@ -226,7 +229,8 @@ LABELS |= {
 
 STATUS_EN = {"repérage": "identified", "études": "studies", "PC déposé": "permit filed",
              "PC accordé": "permit granted", "travaux": "works", "livré": "delivered",
-             "abandonné": "abandoned"}
+             "abandonné": "abandoned", "autorisé": "authorised", "commencé": "started", "terminé": "completed",
+             "annulé": "cancelled"}
 
 
 def t(key: str, lang: str = "fr", **values) -> str:

@@ -37,7 +37,7 @@ from jinja2 import Template
 
 from . import assets, checks, schema, targets
 from .errors import PlhgisError, unknown_commune
-from .palette import FRICHE_COLORS, HORIZON_COLORS, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
+from .palette import FRICHE_COLORS, HORIZON_COLORS, PERMIT_COLORS, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
 from .labels import t, value
 
 WGS84 = "EPSG:4326"
@@ -61,7 +61,7 @@ OTHER_COLOR = "#9e9e9e"
 FLAG_STYLES = {1: {"color": "#000", "weight": 2.5, "opacity": 1, "dashArray": "4 3"},
                2: {"color": "#d50000", "weight": 3.5, "opacity": 1}}
 # display panes, bottom to top
-PANES = {"communes": 401, "zoning": 402, "sectors": 403, "qpv": 404, "plots": 405, "friches": 406,
+PANES = {"communes": 401, "zoning": 402, "sectors": 403, "qpv": 404, "plots": 405, "friches": 406, "permits": 406,
          "projects": 407}
 
 
@@ -87,7 +87,7 @@ def collect(store, commune: str | None = None, as_of=None) -> MapData:
 def load(store, as_of=None) -> MapData:
     """The whole territory: every layer, every finding, the target progress."""
     read = {name: store.read(name, as_of=as_of) for name in
-            ("communes", "zoning", "sectors", "qpv", "plots", "friches", "projects")}
+            ("communes", "zoning", "sectors", "qpv", "plots", "friches", "permits", "projects")}
     communes = read["communes"]
     is_demo = store.setting("demo") is not None  # set by demo.build: says "données fictives" on every page
     names = communes["epci_name"].dropna()
@@ -361,6 +361,17 @@ def _layer_specs(data: MapData, lang: str):
         specs.append(("friches", t("layer.friches", lang), _collection(display_geometries(shown, tol), props),
                       {"styles": styles, "cluster": len(shown) > CLUSTER_MIN}, True))
 
+    permits = layers.get("permits")
+    if permits is not None:  # Sitadel permits: off by default, a small dot each
+        styles, idx = _style_index(permits["status"], PERMIT_COLORS, 0.8, weight=1, point=True)
+        keys = [("num_dau", "permit"), ("status", "status"), ("date_authorised", "date_authorised"),
+                ("homes_total", "homes_total"), ("homes_social_rent", "social_rent"), ("applicant", "operator"),
+                ("address", "address")]
+        props = [{"t": f"{t('permit', lang)} {_text(r.get('num_dau'))}", "p": _rows(r, keys, lang), "s": s, "r": 3}
+                 for r, s in zip(permits.to_dict("records"), idx)]
+        specs.append(("permits", t("layer.permits", lang), _collection(display_geometries(permits, tol), props),
+                      {"styles": styles, "cluster": len(permits) > CLUSTER_MIN}, False))
+
     projects = layers.get("projects")
     if projects is not None:
         shown = _points(projects)
@@ -375,8 +386,8 @@ def _layer_specs(data: MapData, lang: str):
             if own:
                 rows.append([t("social_own", lang), str(own)])
             rows += _rows(r, [("land_origin", "land_origin"), ("operator", "operator"),
-                              ("permit_year", "permit_year"), ("delivery_year", "delivery_year"),
-                              ("address", "address"), ("comment", "comment")], lang)
+                              ("permit_year", "permit_year"), ("permit_number", "permit"),
+                              ("delivery_year", "delivery_year"), ("address", "address"), ("comment", "comment")], lang)
             f = found.get(("projects", _text(r.get("id"))), [])
             homes = _num(r.get("homes_total")) or 5
             p = {"t": _text(r.get("name")), "p": rows, "s": s, "r": round(4 + 1.1 * math.sqrt(homes), 1), "f": f}

@@ -12,3 +12,4 @@ HORIZON_COLORS = {"court terme": "#0d47a1", "moyen terme": "#42a5f5", "long term
 ZONE_COLORS = {"U": "#e57373", "AUc": "#ffb74d", "AUs": "#ffe0b2", "A": "#fff176", "N": "#81c784"}
 SECTOR_COLORS = dict(zip(schema.SECTOR_KIND, ("#6a1b9a", "#283593", "#00838f", "#c2185b", "#5d4037",
                                               "#2e7d32", "#ef6c00", "#546e7a")))
+PERMIT_COLORS = {"autorisé": "#9575cd", "commencé": "#5e35b1", "terminé": "#311b92", "annulé": "#bdbdbd"}
