@@ -61,7 +61,7 @@ OTHER_COLOR = "#9e9e9e"
 FLAG_STYLES = {1: {"color": "#000", "weight": 2.5, "opacity": 1, "dashArray": "4 3"},
                2: {"color": "#d50000", "weight": 3.5, "opacity": 1}}
 # display panes, bottom to top
-PANES = {"communes": 401, "zoning": 402, "sectors": 403, "qpv": 404, "plots": 405, "friches": 406, "permits": 406,
+PANES = {"communes": 401, "zoning": 402, "sectors": 403, "qpv": 404, "plots": 405, "friches": 406, "permits": 408,
          "projects": 407}
 
 
@@ -554,6 +554,7 @@ def _legend_html(data: MapData, specs, lang) -> str:
                      f"{esc(t('legend.warnings', lang))}</div>")
     block("friches", t("layer.friches", lang), list(FRICHE_COLORS.items()), True)
     block("plots", t("layer.plots", lang), list(HORIZON_COLORS.items()), True)
+    block("permits", t("layer.permits", lang), [(value(k, lang), c) for k, c in PERMIT_COLORS.items()], True)
     if "qpv" in shown:
         parts.append(f"<h4>{esc(t('layer.qpv', lang))}</h4>"
                      '<div><i style="background:#ad1457"></i>QPV</div>'

@@ -285,3 +285,17 @@ def test_reconcile_on_a_store_with_no_permits_or_schemes(invoke, empty_store):
     assert result.exit_code == 0, result.output
     assert "0 link(s), 0 to review, 0 permit(s) of 5+ homes with no scheme" in result.output
     assert permits.permits_by_year(empty_store).empty
+
+
+def test_map_has_a_permits_layer_off_by_default_and_the_scheme_permit_in_its_popup(demo_store):
+    from plhgis import maps
+
+    specs, _ = maps._layer_specs(maps.load(demo_store), "fr")
+    by_key = {key: (collection, show) for key, _, collection, _, show in specs}
+    permits_fc, shown = by_key["permits"]
+    assert shown is False and len(permits_fc["features"]) == demo_store.count("permits")
+    assert permits_fc["features"][0]["properties"]["t"].startswith("Permis 0")
+    glycines = next(f for f in by_key["projects"][0]["features"] if f["properties"]["t"].endswith("Glycines"))
+    assert ["Permis", "06295324C0042"] in glycines["properties"]["p"]
+    html = maps.to_html(maps.build(maps.load(demo_store)))
+    assert "Permis de construire (Sitadel)" in html
