@@ -179,8 +179,7 @@ def to_layer(frame, rows, *, file=None):
     notes, warnings = [], []
     out = pd.DataFrame({field: frame[code] for code, field in COLUMNS.items() if code in frame.columns})
     out["num_dau"] = out["num_dau"].astype("string").str.strip().str.upper().astype(object)
-    com = out["commune"].astype("string").str.strip()
-    out["commune"] = com.where(~com.str.fullmatch(r"\d{4}").fillna(False), com.str.zfill(5)).astype(object)
+    out["commune"] = commune_codes(out["commune"]).astype(object)
     if "status" in out:
         code = out["status"].astype("string").str.strip()
         out["status"] = code.map(ETAT_DAU).where(code.isin(list(ETAT_DAU)), code).astype(object)
@@ -209,20 +208,31 @@ def to_layer(frame, rows, *, file=None):
     return out, warnings, notes
 
 
+def commune_codes(values: pd.Series) -> pd.Series:
+    """COMM as INSEE codes: stripped, and Excel's 1001 restored as 01001."""
+    com = values.astype("string").str.strip()
+    return com.where(~com.str.fullmatch(r"\d{4}").fillna(False), com.str.zfill(5))
+
+
+_SECTION = re.compile(r"[0-9A-Z]{1,2}")
+_NUMBER = re.compile(r"\d{1,4}")
+
+
 def _parcel_ids(frame, commune) -> pd.Series:
-    """'IDU|IDU' from SEC_CADASTRE1..3 + NUM_CADASTRE1..3 + the commune (prefix 000)."""
-    ids = pd.Series("", index=frame.index, dtype="string")
-    for i in (1, 2, 3):
-        sec, num = f"SEC_CADASTRE{i}", f"NUM_CADASTRE{i}"
-        if sec not in frame.columns or num not in frame.columns:
-            continue
-        s = frame[sec].astype("string").str.strip().str.upper()
-        n = frame[num].astype("string").str.strip()
-        idu = commune.astype("string") + "000" + s.str.rjust(2, "0") + n.str.zfill(4)
-        ok = s.str.fullmatch(r"[0-9A-Z]{1,2}").fillna(False) & n.str.fullmatch(r"\d{1,4}").fillna(False)
-        ids = ids.where(~ok, ids + "|" + idu)
-    ids = ids.str.strip("|")
-    return ids.where(ids != "", None).astype(object)
+    """'IDU|IDU' from SEC_CADASTRE1..3 + NUM_CADASTRE1..3 + the commune (prefix 000); one pass per row."""
+    pairs = [(f"SEC_CADASTRE{i}", f"NUM_CADASTRE{i}") for i in (1, 2, 3)]
+    cols = [frame[c].tolist() if c in frame.columns else [None] * len(frame) for pair in pairs for c in pair]
+
+    def idu(com, *refs):
+        out = []
+        for sec, num in zip(refs[::2], refs[1::2]):
+            if isinstance(sec, str) and isinstance(num, str):
+                sec, num = sec.strip().upper(), num.strip()
+                if _SECTION.fullmatch(sec) and _NUMBER.fullmatch(num):
+                    out.append(f"{com}000{sec.rjust(2, '0')}{num.zfill(4)}")
+        return "|".join(out) or None
+
+    return pd.Series([idu(*row) for row in zip(commune.tolist(), *cols)], index=frame.index, dtype=object)
 
 
 # -- the territory and the location -------------------------------------------------------------
@@ -269,10 +279,9 @@ def import_permits(store, path, *, epci=None, commune=None, dry_run=False) -> ed
     """Import (or update from) an SDES permits file, kept to the territory; returns the plan."""
     path = Path(path)
     raw, rows, notes = read_sdes(path)
-    frame, warnings, more = to_layer(raw, rows, file=str(path))
-    notes += more
     communes = territory(store, epci, commune)
-    codes = frame["commune"].astype("string")
+    warnings = []
+    codes = commune_codes(raw["COMM"])
     malformed = ~codes.str.fullmatch(schema.INSEE_RE).fillna(False)
     if malformed.any():
         bad = codes[malformed].fillna("∅").value_counts()
@@ -282,11 +291,14 @@ def import_permits(store, path, *, epci=None, commune=None, dry_run=False) -> ed
                                 "the COMM column holds 5-character INSEE codes, e.g. 31555"))
     keep = (~malformed & codes.isin(set(communes["insee"]))).to_numpy()
     what = (f"commune {commune}" if commune else f"EPCI {epci}" if epci else "the store's communes")
-    notes.append(f"kept {int(keep.sum()):,} of {len(frame):,} permits ({what})")
-    frame, rows = frame[keep], rows[keep]
-    if frame.empty:
+    notes.append(f"kept {int(keep.sum()):,} of {len(raw):,} permits ({what})")
+    if not keep.any():
         raise PlhgisError(f"no permit of {what} in the file", file=str(path), field="COMM",
                           hint="check --commune / --epci, or that the file covers the territory")
+    frame, more_warnings, more = to_layer(raw[keep], rows[keep], file=str(path))  # the territory's rows only
+    rows = rows[keep]
+    notes += more
+    warnings += more_warnings
     frame, rows = _latest_duplicates(frame, rows, warnings, str(path))
     geoms, located, note = locate(store, frame, communes)
     notes.append(note)

@@ -221,12 +221,15 @@ def _sources(store, numbers) -> dict:
 
 def _scheme_plan(store, links, permits, schemes, sources) -> edits.Plan:
     plan = edits.Plan("projects", source="reconcile")
-    p = permits.set_index("num_dau")
-    sc = schemes.set_index("id")
+    cols = ["num_dau", "status", *(d for d, _, _ in STEPS)]
+    p = pd.DataFrame(permits.loc[permits["num_dau"].isin(links["num_dau"]), cols]).set_index("num_dau", drop=False)
+    p = p.astype(object).where(p.notna(), None).to_dict("index")
+    cols = ["id", "status", "permit_number", "updated_at", *(y for _, _, y in STEPS)]
+    sc = pd.DataFrame(schemes.loc[schemes["id"].isin(links["project_id"]), cols]).set_index("id", drop=False)
+    sc = sc.astype(object).where(sc.notna(), None).to_dict("index")
     for row in links.itertuples(index=False):
-        permit = {k: _val(v) for k, v in p.loc[row.num_dau].items()}
-        permit["num_dau"] = row.num_dau
-        scheme = {k: _val(v) for k, v in sc.loc[row.project_id].items()}
+        permit = p[row.num_dau]
+        scheme = {k: _val(v) for k, v in sc[row.project_id].items()}
         after = scheme_changes(permit, scheme)
         if after:
             plan.changes.append(Change("update", row.project_id, after, {k: scheme.get(k) for k in after},
@@ -271,10 +274,11 @@ def commune_report(permits, schemes, links) -> pd.DataFrame:
 
 def apply(store, result: Reconciliation) -> Reconciliation:
     """Write the links' scheme changes (one transaction per permit file) and the review queue."""
+    links = result.matches[result.matches["confident"]]
+    permit_of = dict(zip(links["project_id"], links["num_dau"]))
     by_file: dict[str, list] = {}
     for c in result.plan.changes:
-        num = c.after.get("permit_number") or store.get("projects", c.id).get("permit_number")
-        by_file.setdefault(result.sources.get(num, "?"), []).append(c)
+        by_file.setdefault(result.sources.get(permit_of[c.id], "?"), []).append(c)
     for file, changes in by_file.items():
         store.apply("projects", changes, f"reconcile: permits of {file}")
     edits.apply(store, result.queue)
