@@ -13,5 +13,6 @@ bench:
 	python benchmarks/bench_parcels.py
 	python benchmarks/bench_checks.py
 	python benchmarks/bench_maps.py
+	python benchmarks/bench_permits.py
 
 .PHONY: demo test lint bench
