@@ -645,31 +645,24 @@ def reconcile(ctx, store, user, commune, dry_run, review):
                f"to review, {len(result.unmatched)} permit(s) of 5+ homes with no scheme", err=True)
 
 
-def _decide(ctx, store, user, match_id, accept):
-    from . import reconcile as rec
+def _decision(verb, accept, help_text):
+    """`reconcile accept` / `reconcile reject`: one pair of the review queue decided."""
+    @reconcile.command(verb, help=help_text)
+    @store_option
+    @user_option
+    @click.argument("match_id")
+    @click.pass_context
+    def decide(ctx, store, user, match_id):
+        from . import reconcile as rec
 
-    plan = rec.decide(_open(store or ctx.obj["store"], user or ctx.obj["user"]), match_id, accept)
-    click.echo("\n".join(plan.describe()) or f"{match_id}: {'accepted' if accept else 'rejected'}")
-
-
-@reconcile.command("accept")
-@store_option
-@user_option
-@click.argument("match_id")
-@click.pass_context
-def reconcile_accept(ctx, store, user, match_id):
-    """Accept a pair of the review queue: link it and move the scheme (NUM_DAU or NUM_DAU:PROJECT)."""
-    _decide(ctx, store, user, match_id, True)
+        plan = rec.decide(_open(store or ctx.obj["store"], user or ctx.obj["user"]), match_id, accept)
+        click.echo("\n".join(plan.describe()) or f"{match_id}: {verb}ed")
+    return decide
 
 
-@reconcile.command("reject")
-@store_option
-@user_option
-@click.argument("match_id")
-@click.pass_context
-def reconcile_reject(ctx, store, user, match_id):
-    """Reject a pair of the review queue: it is not proposed again."""
-    _decide(ctx, store, user, match_id, False)
+_decision("accept", True, "Accept a pair of the review queue: link it and move the scheme (NUM_DAU or "
+                          "NUM_DAU:PROJECT).")
+_decision("reject", False, "Reject a pair of the review queue: it is not proposed again.")
 
 
 @cli.group(cls=PlhgisGroup)

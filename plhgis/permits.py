@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from . import edits, schema
+from .sources import _territory_communes
 from .errors import InputFileError, NotFoundError, PlhgisError, Problem
 
 # SDES code (new upper-case name) → permits field; older editions' names are folded onto these
@@ -247,11 +248,8 @@ def territory(store, epci=None, commune=None) -> gpd.GeoDataFrame:
         if communes.empty:
             raise NotFoundError(f"no commune {commune!r} in the store", field="--commune", value=commune,
                                 hint="give the INSEE code of a loaded commune")
-    if epci:
-        communes = communes[communes["epci_siren"] == str(epci)]
-        if communes.empty:
-            raise NotFoundError(f"the store has no commune of EPCI {epci}", field="--epci", value=epci,
-                                hint=f"load them first: plhgis import communes FILE --epci {epci}")
+    if epci:  # an EPCI the store does not hold is an error
+        communes = communes[communes["insee"].isin(set(_territory_communes(store, epci)["insee"]))]
     return communes
 
 

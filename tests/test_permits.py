@@ -150,6 +150,9 @@ def test_bad_files_are_refused_clearly_and_the_store_is_untouched(invoke, toulou
     assert snapshot(toulouse.path) == before
     unknown = invoke("import", "permits", sitadel, "--store", toulouse.path, "--commune", "31069")
     assert unknown.exit_code == 1 and "no commune '31069' in the store" in unknown.output
+    other_epci = invoke("import", "permits", sitadel, "--store", toulouse.path, "--epci", "246200364")
+    assert other_epci.exit_code == 1 and "the store has no commune of EPCI 246200364" in other_epci.output
+    assert snapshot(toulouse.path) == before
 
 
 def test_odd_commune_codes_and_french_dates_are_reported_and_nothing_else_lost(invoke, toulouse, sitadel, tmp_path):
