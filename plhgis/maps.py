@@ -113,7 +113,7 @@ def focus(data: MapData, commune: str | None) -> MapData:
         frame = read.get(name)
         if frame is not None and len(frame):
             read[name] = frame[frame.intersects(area)]
-    for name in ("plots", "friches", "projects"):
+    for name in ("plots", "friches", "permits", "projects"):
         frame = read.get(name)
         if frame is not None and len(frame):
             read[name] = frame[frame[schema.get_layer(name).commune_field] == commune]

@@ -302,3 +302,10 @@ def test_map_has_a_permits_layer_off_by_default_and_the_scheme_permit_in_its_pop
     assert ["Permis", "06295324C0042"] in glycines["properties"]["p"]
     html = maps.to_html(maps.build(maps.load(demo_store)))
     assert "Permis de construire (Sitadel)" in html
+
+
+def test_a_commune_pack_map_carries_its_own_permits(demo_store):
+    from plhgis import maps
+
+    data = maps.focus(maps.load(demo_store), "62953")
+    assert len(data.layers["permits"]) and set(data.layers["permits"]["commune"]) == {"62953"}
