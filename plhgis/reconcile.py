@@ -202,7 +202,7 @@ def reconcile(store, commune=None, settings: Settings | None = None) -> Reconcil
     matches["commune"] = matches["num_dau"].map(dict(zip(permits["num_dau"], permits["commune"])))
     matches["confident"] = (matches["score"] >= s.permit_match_confident) | ids.isin(accepted)
     matches.insert(0, "id", ids)
-    sources = _sources(store, matches["num_dau"])
+    sources = _sources(store, permits[permits["num_dau"].isin(matches["num_dau"])])
     plan = _scheme_plan(store, matches[matches["confident"]], permits, schemes, sources)
     queue = _queue_plan(store, matches, decided)
     unmatched = permits[~permits["num_dau"].isin(matches["num_dau"])]
@@ -212,11 +212,16 @@ def reconcile(store, commune=None, settings: Settings | None = None) -> Reconcil
     return Reconciliation(matches, plan, queue, unmatched, commune_report(permits, schemes, links), sources)
 
 
-def _sources(store, numbers) -> dict:
-    """The file each permit came from (its last import, from the history)."""
-    hist = store.history("permits")
-    hist = hist[hist["feature_id"].isin(set(numbers))]
-    return dict(zip(hist["feature_id"], hist["source"].str.replace(r"^import ", "", regex=True)))
+def _sources(store, permits: pd.DataFrame) -> dict:
+    """num_dau → the file of its last import. One history lookup per import run (the rows one run
+    wrote share its time stamp, which is the permits' updated_at), not the whole history."""
+    by_stamp = {}
+    for num, stamp in permits.drop_duplicates("updated_at")[["num_dau", "updated_at"]].itertuples(index=False):
+        hist = store.history("permits", num)
+        hit = hist[hist["ts"] == stamp]
+        by_stamp[stamp] = (hit if len(hit) else hist)["source"].iloc[-1] if len(hist) else "?"
+    files = permits["updated_at"].map(by_stamp).str.replace(r"^import ", "", regex=True)
+    return dict(zip(permits["num_dau"], files))
 
 
 def _scheme_plan(store, links, permits, schemes, sources) -> edits.Plan:
@@ -305,7 +310,7 @@ def decide(store, match_id: str, accept: bool) -> edits.Plan:
         if after:
             plan.changes.append(Change("update", scheme["id"], after, {k: scheme.get(k) for k in after},
                                        updated_at=scheme["updated_at"]))
-            source = _sources(store, [row["num_dau"]]).get(row["num_dau"], "?")
+            source = _sources(store, pd.DataFrame([permit]))[row["num_dau"]]
             store.apply("projects", plan.changes, f"reconcile accept: permits of {source}")
     store.apply("permit_matches", [Change("update", row["id"], {"state": state}, {"state": row["state"]},
                                           updated_at=row["updated_at"])], f"reconcile {'accept' if accept else 'reject'}")
