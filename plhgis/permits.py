@@ -206,6 +206,11 @@ def to_layer(frame, rows, *, file=None):
                 warnings.append(Problem("double-encoded accents that could not be repaired (kept as read)",
                                         file, None, col, value, "correct it in the store if needed"))
     out["parcels"] = _parcel_ids(frame, out["commune"])
+    for fld in schema.PERMITS.fields:  # counts as numbers when all of them parse (the schema's fast path);
+        if fld.type == "int" and fld.name in out:  # else left as text, for the schema to name the bad ones
+            num = pd.to_numeric(out[fld.name], errors="coerce")
+            if (num.isna() == out[fld.name].isna()).all():
+                out[fld.name] = num
     return out, warnings, notes
 
 

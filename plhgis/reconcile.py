@@ -220,7 +220,7 @@ def _sources(store, permits: pd.DataFrame) -> dict:
         hist = store.history("permits", num)
         hit = hist[hist["ts"] == stamp]
         by_stamp[stamp] = (hit if len(hit) else hist)["source"].iloc[-1] if len(hist) else "?"
-    files = permits["updated_at"].map(by_stamp).str.replace(r"^import ", "", regex=True)
+    files = permits["updated_at"].map(by_stamp).astype("string").str.replace(r"^import ", "", regex=True)
     return dict(zip(permits["num_dau"], files))
 
 
