@@ -203,7 +203,7 @@ def reconcile(store, commune=None, settings: Settings | None = None) -> Reconcil
     matches["confident"] = (matches["score"] >= s.permit_match_confident) | ids.isin(accepted)
     matches.insert(0, "id", ids)
     sources = _sources(store, permits[permits["num_dau"].isin(matches["num_dau"])])
-    plan = _scheme_plan(store, matches[matches["confident"]], permits, schemes, sources)
+    plan = _scheme_plan(matches[matches["confident"]], permits, schemes, sources)
     queue = _queue_plan(store, matches, decided)
     unmatched = permits[~permits["num_dau"].isin(matches["num_dau"])]
     unmatched = pd.DataFrame(unmatched[["num_dau", "commune", "homes_total", "homes_social_rent", "applicant",
@@ -224,7 +224,8 @@ def _sources(store, permits: pd.DataFrame) -> dict:
     return dict(zip(permits["num_dau"], files))
 
 
-def _scheme_plan(store, links, permits, schemes, sources) -> edits.Plan:
+def _scheme_plan(links, permits, schemes, sources) -> edits.Plan:
+    """The scheme changes of the links (number, status, years), as a plan."""
     plan = edits.Plan("projects", source="reconcile")
     cols = ["num_dau", "status", *(d for d, _, _ in STEPS)]
     p = pd.DataFrame(permits.loc[permits["num_dau"].isin(links["num_dau"]), cols]).set_index("num_dau", drop=False)
