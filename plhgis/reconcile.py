@@ -104,15 +104,36 @@ def pass_parcels(store, permits, schemes, tol):
     inter = shapely.area(shapely.intersection(pf, sg))
     smaller = np.minimum(shapely.area(pf), np.where(shapely.area(sg) > 0, shapely.area(sg), np.inf))
     share = np.where(shapely.area(sg) > 0, inter / np.maximum(smaller, 1e-9), 1.0)  # a point inside: 1
-    homes_p = permits.set_index("num_dau").loc[foot.index[left], "homes_total"].to_numpy(float)
-    homes_s = schemes["homes_total"].to_numpy(float)[right]
+    cols = ["homes_total", "applicant", "applicant_siren", "date_authorised"]
+    pairs = permits.set_index("num_dau").loc[foot.index[left], cols].rename(columns={"homes_total": "ph"})
+    pairs = pairs.reset_index(drop=True).assign(**{c: schemes[c].to_numpy()[right]
+                                                   for c in ("operator", "permit_year")},
+                                                sh=schemes["homes_total"].to_numpy(float)[right])
+    homes_p, homes_s = pairs["ph"].to_numpy(float), pairs["sh"].to_numpy(float)
     ok = _homes_ok(homes_p, homes_s, tol)
-    score = np.clip(0.75 + 0.1 * np.minimum(share, 1) + np.where(ok, 0.1, -0.25), 0, 1)
+    closeness, applicant, year_ok = _agreement(pairs, tol)  # tie-breakers between permits of one site
+    score = np.clip(0.7 + 0.1 * np.minimum(share, 1) + np.where(ok, 0.1, -0.25) + 0.05 * closeness
+                    + 0.03 * applicant + 0.02 * year_ok, 0, 1)
     keep = share >= 0.1
     reason = [f"parcelles ({100 * min(s, 1):.0f} % d'emprise commune), logements {int(a)} / {int(b)}"
               for s, a, b in zip(share[keep], homes_p[keep], homes_s[keep])]
     return pd.DataFrame({"num_dau": foot.index[left][keep], "project_id": schemes["id"].to_numpy()[right][keep],
                          "score": np.round(score[keep], 3), "pass": "parcels", "reason": reason})
+
+
+def _agreement(pairs, tol):
+    """(homes closeness 0–1, same applicant, permit year within 1) of permit/scheme pairs
+    (columns ph, sh, applicant, applicant_siren, operator, date_authorised, permit_year)."""
+    diff = np.abs(pairs["ph"].to_numpy(float) - pairs["sh"].to_numpy(float))
+    closeness = np.clip(1 - diff / np.maximum(2, tol * np.maximum(pairs["ph"], pairs["sh"]).to_numpy(float)), 0, 1)
+    op = pairs["operator"].astype("string").fillna("")
+    siren = pairs["applicant_siren"].astype("string")
+    by_siren = siren.notna() & pd.Series([bool(a) and a in b for a, b in zip(siren.fillna(""), op)], index=pairs.index)
+    words_a, words_o = _fold_words(pairs["applicant"]), _fold_words(op)
+    by_name = pd.Series([len(a & b) >= 1 for a, b in zip(words_a, words_o)], index=pairs.index)
+    year = pd.to_datetime(pairs["date_authorised"], errors="coerce").dt.year.to_numpy(float)
+    year_ok = np.abs(year - pairs["permit_year"].to_numpy(float)) <= 1
+    return closeness, (by_siren | by_name).to_numpy(), year_ok
 
 
 def pass_location(permits, schemes, s: Settings):
@@ -125,21 +146,12 @@ def pass_location(permits, schemes, s: Settings):
     pairs = pairs[_homes_ok(pairs["ph"], pairs["sh"], s.permit_homes_tolerance)]
     if pairs.empty:
         return pd.DataFrame(columns=["num_dau", "project_id", "score", "pass", "reason"])
-    diff = np.abs(pairs["ph"].to_numpy(float) - pairs["sh"].to_numpy(float))
-    closeness = 1 - diff / np.maximum(2, s.permit_homes_tolerance * np.maximum(pairs["ph"], pairs["sh"]).to_numpy(float))
-    op = pairs["operator"].astype("string").fillna("")
-    siren = pairs["applicant_siren"].astype("string")
-    by_siren = siren.notna() & pd.Series([bool(a) and a in b for a, b in zip(siren.fillna(""), op)], index=pairs.index)
-    words_a, words_o = _fold_words(pairs["applicant"]), _fold_words(op)
-    by_name = pd.Series([len(a & b) >= 1 for a, b in zip(words_a, words_o)], index=pairs.index)
-    applicant = (by_siren | by_name).to_numpy()
+    closeness, applicant, year_ok = _agreement(pairs, s.permit_homes_tolerance)
     on_parcels = (pairs["located"] == "parcelles").to_numpy()
     dist = shapely.distance(pairs["pg"].to_numpy(), pairs["sg"].to_numpy())
     dist = np.where(on_parcels, dist, np.nan)
     near = np.where(np.isnan(dist), 0.0, np.clip(1 - dist / s.permit_distance_m, 0, 1))
     far = on_parcels & (dist > s.permit_distance_m)
-    year = pd.to_datetime(pairs["date_authorised"], errors="coerce").dt.year.to_numpy(float)
-    year_ok = np.abs(year - pairs["permit_year"].to_numpy(float)) <= 1
     score = 0.3 + 0.2 * closeness + 0.2 * applicant + 0.2 * near + 0.1 * year_ok
     score = np.clip(np.where(far, score - 0.3, score), 0, 1)
     reason = [f"commune, logements {int(a)} / {int(b)}" + (", demandeur" if ap else "")
