@@ -10,6 +10,7 @@ lint:
 
 bench:
 	python benchmarks/bench_store.py
+	python benchmarks/bench_updates.py
 	python benchmarks/bench_parcels.py
 	python benchmarks/bench_checks.py
 	python benchmarks/bench_maps.py

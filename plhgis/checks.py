@@ -25,9 +25,9 @@ import shapely
 
 from . import schema
 from .errors import PlhgisError
-from .labels import LABELS, t as label
+from .labels import LABELS, t as label, value
 from .render import render
-from .targets import EPCI, Territory, first_within, pick, progress, sms_share
+from .targets import EPCI, Territory, commune_point, covered, first_within, pick, progress, sms_share
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_FR = {"error": "erreurs", "warning": "avertissements", "info": "informations"}
@@ -64,6 +64,7 @@ class Finding:
     figures: dict
     geometry: object = None  # shapely geometry in the store CRS, may be None
     message_en: str = ""  # the same in English (the packs and maps in English)
+    ground: str | None = None  # acknowledged: the recorded ground (the finding is closed)
 
     def text(self, lang="fr") -> str:
         """The message in `lang` ("fr" or "en")."""
@@ -124,6 +125,7 @@ def run_checks(store, commune=None, rules=None, settings=None, territory=None) -
         findings.extend(r.function(t))
     if commune:
         findings = [f for f in findings if f.commune == commune]
+    _close_acknowledged(t, findings)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (f.commune or "~", rank[f.severity], f.rule, f.feature_id or ""))
     return findings
@@ -341,9 +343,37 @@ def data_years(t):
             text = text.where(~mask, text + label(key, lang, **values) + "; ")
         return text.str.rstrip("; ")
     fr = problems("fr")
-    sub = p[fr != ""].assign(problem=fr, problem_en=problems("en"))
+    keep = (fr != "").to_numpy()  # assign() on an empty frame would add rows back (pandas 3)
+    sub = p[keep].assign(problem=fr[keep], problem_en=problems("en")[keep])
     return _emit("DATA-YEARS", sub, "projects", "id",
                  {"permit_year": "permit_year", "start_year": "start_year", "delivery_year": "delivery_year"})
+
+
+EARLY_STATUS = ("repérage", "études", "PC déposé")  # a scheme at these stages cannot be delivered yet
+
+
+def _status_years(t, mask_of):
+    """Active schemes with a delivery year picked by `mask_of(status, year, now)`, ready for `_emit`."""
+    p = _active(t)
+    year = pd.to_numeric(p["delivery_year"], errors="coerce")
+    now = t.settings.year_now()
+    sub = p[mask_of(p["status"], year, now).fillna(False).to_numpy()]
+    years = pd.to_numeric(sub["delivery_year"], errors="coerce").astype(int).astype(str)
+    return sub.assign(year=years, now=str(now), status_fr=[value(v, "fr") for v in sub["status"]],
+                      status_en=[value(v, "en") for v in sub["status"]])
+
+
+@rule("DATA-DELIVERED-FUTURE", "error", "Opération « livré » dont l'année de livraison n'est pas encore arrivée.")
+def data_delivered_future(t):
+    sub = _status_years(t, lambda status, year, now: (status == "livré") & (year > now))
+    return _emit("DATA-DELIVERED-FUTURE", sub, "projects", "id", {"status": "status", "delivery_year": "delivery_year"})
+
+
+@rule("DATA-STALE-STATUS", "warning",
+      "Opération encore au repérage, aux études ou au PC déposé alors que son année de livraison est passée.")
+def data_stale_status(t):
+    sub = _status_years(t, lambda status, year, now: status.isin(EARLY_STATUS) & (year < now))
+    return _emit("DATA-STALE-STATUS", sub, "projects", "id", {"status": "status", "delivery_year": "delivery_year"})
 
 
 @rule("DATA-DUPLICATE", "warning", "Deux opérations d'une même commune à quelques mètres: doublon probable.")
@@ -362,6 +392,19 @@ def data_duplicate(t):
     sub["other"] = p["id"].to_numpy()[left]
     sub["distance_m"] = shapely.distance(pts[left], pts[right])
     return _emit("DATA-DUPLICATE", sub, "projects", "id", {"other": "other_id", "distance_m": "distance_m"})
+
+
+@rule("DATA-LOCATE", "warning", "Opération placée au centre de la commune faute de localisation: à localiser.")
+def data_locate(t):
+    p = _active(t)
+    if not len(p) or not len(t.communes):
+        return []
+    points = dict(zip(t.communes["insee"], commune_point(t.communes.geometry.to_numpy())))
+    anchor = np.array([points.get(c) for c in p["declared"]], dtype=object)  # None where no such commune
+    geoms = p.geometry.to_numpy()
+    at = ~shapely.is_missing(anchor) & (shapely.get_type_id(geoms) == 0)
+    at[at] = shapely.distance(geoms[at], anchor[at]) < 1.0
+    return _emit("DATA-LOCATE", p[at], "projects", "id", {})
 
 
 def _cnig_enums():
@@ -493,7 +536,7 @@ rule("SRU-CATCHUP", "warning", "Commune SRU déficitaire: le locatif social fina
                  & (r["sru_catchup_programmed"] < r["sru_catchup_target"]),
                  {"sru_rate_now": "sru_rate_now", "sru_rate_required": "sru_rate_required",
                   "sru_missing": "missing", "sru_catchup_target": "catchup_target",
-                  "sru_catchup_programmed": "catchup_programmed"}))
+                  "sru_catchup_programmed": "catchup_programmed", "sru_objective_kind": "objective_kind"}))
 
 
 @rule("SRU-MIX", "warning", "Commune SRU déficitaire: moins de 30 % de PLAI ou plus de 30 % de PLS "
@@ -513,10 +556,139 @@ def sru_mix(t):
                                    "à justifier.")
 def lls_high_share(t):
     p = _active(t, period=True)
-    rate = p["declared"].map(dict(zip(t.communes["insee"], t.communes["sru_rate_now"])))
+    rate = p["declared"].map(_inventory_rates(t)).astype(float)  # the SRU inventory's rate, where loaded
+    rate = rate.fillna(p["declared"].map(dict(zip(t.communes["insee"], t.communes["sru_rate_now"]))).astype(float))
     limit = t.settings.lls_high_share
     sub = p.assign(rate=rate, limit=limit)[(p["social"] > 0) & (rate > limit)]
     return _emit("LLS-HIGH-SHARE", sub, "projects", "id", {"social": "lls", "rate": "commune_lls_rate"})
+
+
+def _inventory(t) -> pd.DataFrame | None:
+    """The latest SRU inventory row of each commune (None when the sru layer is empty)."""
+    return t.inventory
+
+
+def _inventory_rates(t) -> dict:
+    inv = _inventory(t)
+    return {} if inv is None else inv["sru_rate"].dropna().to_dict()
+
+
+@rule("SRU-RATE", "error", "Commune soumise à la loi SRU sans taux légal, avec un taux que la loi ne fixe pas "
+                           "(CCH L302-5: 20 % ou 25 %), ou dont le taux diffère de celui de l'inventaire SRU.")
+def sru_rate(t):
+    com = t.communes
+    s = t.settings
+    inv = _inventory(t)
+    own = pd.to_numeric(com["sru_rate_required"], errors="coerce").astype(float)
+    published = com["insee"].map(inv["target_rate"]).astype(float) if inv is not None else own * np.nan
+    rate = own.fillna(published)
+    liable = com["sru_status"].isin(["soumise", "carencée"])
+    legal = rate.round(4).isin([0.0, round(s.sru_rate_low, 4), round(s.sru_rate_high, 4)])
+    differ = own.notna() & published.notna() & (own.round(4) != published.round(4))
+    bad = (liable & (~legal | differ)).to_numpy()
+    if not bad.any():
+        return []
+    sub = com[bad].assign(rate=rate[bad].to_numpy(), published=published[bad].to_numpy())
+    for lang, col in (("fr", "rate_text"), ("en", "rate_text_en")):
+        sub[col] = [_rate_text(r, p, lang) for r, p in zip(sub["rate"], sub["published"])]
+    sub["pt"] = _points_of(sub)
+    return _emit("SRU-RATE", sub, "communes", "insee", {"rate": "sru_rate_required", "published": "inventory_rate",
+                                                         "sru_status": "sru_status"}, commune="insee")
+
+
+def _rate_text(rate, published, lang):
+    if rate != rate:
+        return label("check.rate.blank", lang)
+    if published == published and round(published, 4) != round(rate, 4):
+        return label("check.rate.differ", lang, rate=_pct(rate, lang), published=_pct(published, lang))
+    return _pct(rate, lang)
+
+
+@rule("SRU-CARENCE", "warning", "Commune carencée: opération collective de plus de 12 logements ou 800 m² de "
+                                "surface de plancher avec moins de 30 % de PLAI/PLUS (C. urb. L111-24).")
+def sru_carence(t):
+    s = t.settings
+    inv = _inventory(t)
+    carencee = set(t.communes.loc[t.communes["sru_status"].eq("carencée").to_numpy(), "insee"])
+    if inv is not None:
+        carencee |= set(inv.index[pd.to_numeric(inv["carencee"], errors="coerce").eq(1).fillna(False).to_numpy()])
+    p = _active(t)
+    homes = p["homes"]
+    floor = pd.to_numeric(p["floor_area_m2"], errors="coerce")
+    collective = pd.to_numeric(p["collective"], errors="coerce").astype(float).fillna(1).eq(1)  # blank: collective
+    big = (homes > s.carence_min_homes) | (floor > s.carence_min_floor_m2).fillna(False)
+    family = (homes - pd.to_numeric(p["specifique"], errors="coerce").fillna(0)).clip(lower=0)
+    plai_plus = sum(pd.to_numeric(p[c], errors="coerce").fillna(0) for c in ("lls_plai", "lls_plus"))
+    share = plai_plus / family.where(family > 0)
+    bad = p["declared"].isin(carencee) & collective & big & (share.fillna(0) < s.carence_lls_share)
+    sub = p.assign(family=family, plai_plus=plai_plus, share=share.fillna(0),
+                   limit=s.carence_lls_share)[bad.to_numpy()]
+    return _emit("SRU-CARENCE", sub, "projects", "id",
+                 {"family": "family_homes", "plai_plus": "plai_plus", "share": "share", "limit": "minimum"})
+
+
+@rule("ANRU-RECONSTITUTION", "warning", "Reconstitution de l'offre démolie (NPNRU) dans le QPV, ou avec moins "
+                                        "de 60 % de PLAI.")
+def anru_reconstitution(t):
+    s = t.settings
+    p = _active(t)
+    text = p["name"].fillna("") + " " + p["comment"].fillna("")
+    rebuilt = (pd.to_numeric(p["reconstitution"], errors="coerce").eq(1).fillna(False)
+               | text.str.contains(RECONSTITUTION).fillna(False)).astype(bool)
+    plai = pd.to_numeric(p["lls_plai"], errors="coerce").fillna(0)
+    share = plai / p["social"].where(p["social"] > 0)
+    inside = p["qpv"].notna()
+    low = share.fillna(0) < s.anru_plai_min_share
+    sub = p.assign(share=share.fillna(0), limit=s.anru_plai_min_share)[(rebuilt & (inside | low)).to_numpy()]
+    sub["problem"] = [_anru_text(q, lo, sh, s, "fr") for q, lo, sh in zip(sub["qpv"], low[sub.index], sub["share"])]
+    sub["problem_en"] = [_anru_text(q, lo, sh, s, "en") for q, lo, sh in zip(sub["qpv"], low[sub.index], sub["share"])]
+    return _emit("ANRU-RECONSTITUTION", sub, "projects", "id", {"qpv": "code_qp", "share": "plai_share",
+                                                                 "limit": "plai_min"})
+
+
+def _anru_text(qpv, low, share, s, lang):
+    parts = []
+    if isinstance(qpv, str):
+        parts.append(label("check.anru.inside", lang, qpv=qpv))
+    if low:
+        parts.append(label("check.anru.plai", lang, share=_pct(share, lang), limit=_pct(s.anru_plai_min_share, lang)))
+    return "; ".join(parts)
+
+
+# -- acknowledgements: a finding closed by a recorded ground -----------------------------------------------------
+def _close_acknowledged(t, findings):
+    """Mark the findings whose (rule, feature id) the acknowledgements layer holds with its ground."""
+    acks = t.layer("acknowledgements")
+    if not len(acks) or not findings:
+        return
+    grounds = dict(zip(zip(acks["rule"], acks["feature_id"]), acks["ground"]))
+    for f in findings:
+        f.ground = grounds.get((f.rule, str(f.feature_id)))
+
+
+def acknowledge(store, rule_code, feature_id, ground, source="plhgis ack"):
+    """Close one finding with a ground (kept in the acknowledgements layer and its history).
+
+    The finding must exist today: its rule is run to find it (and its commune).
+    """
+    from . import edits
+
+    code = rule_code.strip().upper()
+    if code not in RULES:
+        raise RuleError("unknown rule", field="RULE", value=rule_code, hint="list them with: plhgis check --list-rules")
+    if not (ground or "").strip():
+        raise PlhgisError("a ground is required", field="--ground",
+                          hint="say why, e.g. --ground 'reconstitution de l\'offre ANRU'")
+    found = [f for f in run_checks(store, rules=[code]) if str(f.feature_id) == str(feature_id)]
+    if not found:
+        raise PlhgisError(f"no {code} finding for {feature_id} today", field="ID", value=feature_id,
+                          hint=f"list them with: plhgis check --rule {code}")
+    values = {"rule": code, "feature_id": str(feature_id), "commune": found[0].commune, "ground": ground.strip()}
+    lay = schema.get_layer("acknowledgements")
+    current = store.read(lay.name, ids=[f"{code}-{feature_id}"])
+    if len(current):
+        return edits.edit(store, lay.name, current[lay.key].iloc[0], values, source=source).changes
+    return [edits.add(store, lay.name, values, source=source)]
 
 
 # -- density, ZAN, PLU, capacity ------------------------------------------------------------------------------
@@ -578,8 +750,8 @@ def plu_oap(t):
             size = size.fillna(pd.to_numeric(frame["area_m2"], errors="coerce"))
         big = frame[(size >= limit).fillna(False).to_numpy()]
         big = big.assign(size=size[big.index], limit=limit)
-        covered = first_within(big.geometry.to_numpy(), oap, predicate="intersects") >= 0
-        out += _emit("PLU-OAP", big[~covered], name, KEYS[name], {"size": "area_m2"})
+        inside = covered(big.geometry.to_numpy(), oap, t.settings.oap_min_cover)
+        out += _emit("PLU-OAP", big[~inside], name, KEYS[name], {"size": "area_m2"})
     return out
 
 
@@ -638,7 +810,8 @@ def permit_homes(t):
 def findings_frame(findings, crs="EPSG:2154") -> gpd.GeoDataFrame:
     """The findings as a GeoDataFrame (figures as a JSON string, so QGIS reads it as text)."""
     rows = [dict(f.to_dict(), figures=json.dumps(f.figures, ensure_ascii=False, default=str)) for f in findings]
-    frame = pd.DataFrame(rows, columns=["rule", "severity", "layer", "feature_id", "commune", "message", "figures"])
+    frame = pd.DataFrame(rows, columns=["rule", "severity", "layer", "feature_id", "commune", "message", "figures",
+                                        "ground"])
     return gpd.GeoDataFrame(frame, geometry=[f.geometry for f in findings], crs=crs)
 
 
@@ -660,7 +833,8 @@ def render_findings(findings, fmt="table", crs="EPSG:2154", names=None) -> str:
             some = [f for f in group if f.severity == sev]
             if some:
                 lines.append(f"  {SEVERITY_FR[sev]} ({len(some)})")
-                lines += [f"    {f.rule:<20} {f.message}" for f in some]
+                lines += [f"    {f.rule:<20} {f.message}" + (f" [justifié: {f.ground}]" if f.ground else "")
+                          for f in some]
     lines.append(summary(findings))
     return "\n".join(lines)
 
@@ -670,13 +844,15 @@ def summary(findings) -> str:
     sev = Counter(f.severity for f in findings)
     rules = Counter(f.rule for f in findings)
     head = f"{len(findings)} constats: " + ", ".join(f"{sev.get(s, 0)} {SEVERITY_FR[s]}" for s in SEVERITIES)
+    closed = sum(1 for f in findings if f.ground)
+    head += f" ({closed} justifiés, clos)" if closed else ""
     return head + ("\n  " + ", ".join(f"{c} {n}" for c, n in sorted(rules.items())) if rules else "")
 
 
 def exit_code(findings, strict=False) -> int:
     """1 when an error-level finding (or, strict, any warning), else 0."""
     worst = {"error"} | ({"warning"} if strict else set())
-    return int(any(f.severity in worst for f in findings))
+    return int(any(f.severity in worst and not f.ground for f in findings))
 
 
 def commune_names(store) -> dict:

@@ -1,6 +1,8 @@
 """The plhgis command line: thin click adapters over the library."""
 from __future__ import annotations
 
+import json
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,7 +14,7 @@ import shapely
 from . import demo as demo_mod
 from . import cnig, edits, io, schema, sources
 from . import fetch as fetch_mod
-from .errors import PlhgisError
+from .errors import PlhgisError, grouped
 from .render import OUTPUT_FORMATS, render
 from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
 from .store import GeoPackageStore, open_store, store_path
@@ -26,6 +28,11 @@ class PlhgisGroup(click.Group):
             return super().invoke(ctx)
         except PlhgisError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:  # a file plhgis was told to write: unwritable folder, disk full…
+            if exc.filename is None:
+                raise
+            raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror} "
+                                       "(hint: choose a folder you can write to)") from None
 
 
 # -- shared options, defined once ---------------------------------------------------------------
@@ -77,7 +84,12 @@ def layer_argument(f):
 
 
 def _open(store, user=None):
-    return open_store(store, user=user)
+    """The store; its notes (an upgrade, an unreadable history row) go to stderr when the command ends."""
+    opened = open_store(store, user=user)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(lambda: [click.echo(f"note: {n}", err=True) for n in opened.notes])
+    return opened
 
 
 @click.group(cls=PlhgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -156,17 +168,20 @@ def layers(store, fmt):
 @click.argument("layer", required=False)
 @click.argument("feature_id", required=False)
 @date_option("--since", "Only changes on or after this day.")
+@commune_option
+@click.option("--user", help="Only the changes made by this user (as the history names them).")
 @format_option
-def history(store, layer, feature_id, since, fmt):
+def history(store, layer, feature_id, since, commune, user, fmt):
     """The journal of changes: when, who, layer, id, action, before, after, source.
 
     \b
         plhgis history
         plhgis history projects P-62950-0003 --since 2025-01-01
+        plhgis history --commune 62950 --user mairie
     """
     if layer:
         layer = _layer_name(layer)
-    rows = _open(store).history(layer, feature_id, since)
+    rows = edits.history(_open(store), layer, feature_id, since, commune=commune, user=user)
     if fmt == "table":  # one readable line per change; csv/json give the raw before/after
         click.echo("\n".join(edits.history_lines(rows)) or "(nothing)")
     else:
@@ -198,9 +213,10 @@ def _layer_name(value):
 @click.option("--name-field", help="sectors: the column holding the name.")
 @click.option("--map", "column_map", metavar="COL=FIELD,…", help="Rename columns first: 'Code INSEE=commune'.")
 @click.option("--strict", is_flag=True, help="Refuse the file when it deviates from the standard.")
+@click.option("--verbose", "-v", is_flag=True, help="List every warning row by row (default: grouped by field).")
 @click.option("--commune", help="permits: keep this commune's permits (INSEE code).")
 def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_name, epci, kind, name_field,
-            column_map, strict, commune):
+            column_map, strict, verbose, commune):
     """Import a file into a layer (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).
 
     \b
@@ -216,12 +232,13 @@ def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_n
     if layer == "permits":  # the SDES file has its own reader (two header lines, old and new codes)
         from . import permits
 
-        _report(permits.import_permits(st, file, epci=epci, commune=commune, dry_run=dry_run), layer, dry_run)
+        _report(permits.import_permits(st, file, epci=epci, commune=commune, dry_run=dry_run), layer, dry_run,
+                verbose)
         return
     plan = edits.import_file(st, layer, file, mode=mode, crs=crs, dry_run=dry_run, source_layer=source_layer,
                              source=source_name, strict=strict, epci=epci, kind=kind, name_field=name_field,
                              column_map=column_map)
-    _report(plan, layer, dry_run)
+    _report(plan, layer, dry_run, verbose)
     if layer == "projects":
         from . import sheets
 
@@ -230,12 +247,13 @@ def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_n
                        f"(if it is no more: plhgis project end {fid})")
 
 
-def _report(plan, layer, dry_run):
-    """An import's plan: notes and warnings to stderr, the changes to stdout, then the counts."""
+def _report(plan, layer, dry_run, verbose=False):
+    """An import's plan: notes and warnings (grouped by field and kind unless `verbose`) to stderr,
+    the changes to stdout, then the counts."""
     for note in plan.notes:
         click.echo(note, err=True)
-    for w in plan.warnings:
-        click.echo(f"warning: {w}", err=True)
+    for line in (map(str, plan.warnings) if verbose else grouped(plan.warnings)):
+        click.echo(f"warning: {line}", err=True)
     if plan.warnings:
         click.echo(f"{len(plan.warnings)} warning(s): values kept as read", err=True)
     for line in plan.describe():
@@ -275,7 +293,8 @@ def export(store, layer, file, fmt, commune, as_of, overwrite, csv_dialect):
         for note in notes:
             click.echo(note, err=True)
     else:
-        path = io.export_frame(frame, file, fmt, overwrite=overwrite, **io.CSV_DIALECTS[csv_dialect])
+        path = io.export_frame(sources.extra_columns(frame), file, fmt, overwrite=overwrite,
+                               **io.CSV_DIALECTS[csv_dialect])
     click.echo(f"{len(frame)} {layer} written to {path}", err=True)
 
 
@@ -360,6 +379,9 @@ def _geometry(lon, lat, wkt, crs):
     if (lon is None) != (lat is None):
         raise click.UsageError("give both --lon and --lat")
     if lon is not None:
+        for name, value in (("--lon", lon), ("--lat", lat)):
+            if not math.isfinite(value):
+                raise click.BadParameter(f"{value} is not a number of degrees", param_hint=name)
         return shapely.Point(lon, lat), io.crs_of(4326)
     if wkt:
         try:
@@ -392,12 +414,10 @@ def feature_group(lay: schema.Layer, noun: str):
     @_parcels_option(lay)
     def add(store, user, lon, lat, wkt, crs, parcel_refs=None, **values):
         geom, gcrs = _geometry(lon, lat, wkt, crs)
-        if parcel_refs:
-            if geom is not None:
-                raise click.UsageError("give either --parcels or a geometry (--wkt, --lon/--lat)")
-            st = _open(store, user)
-            geom, gcrs = sources.parcels_footprint(st, parcel_refs), st.crs
-        change = edits.add(_open(store, user), lay.name, values, geom, gcrs, source=f"plhgis {noun} add")
+        if parcel_refs and geom is not None:
+            raise click.UsageError("give either --parcels or a geometry (--wkt, --lon/--lat)")
+        change = edits.add(_open(store, user), lay.name, values, geom, gcrs, source=f"plhgis {noun} add",
+                           parcels=parcel_refs)
         click.echo(change.id)
 
     @group.command(help=f"Change fields of one {noun}; the history keeps the old values.\n\n\b\n"
@@ -447,7 +467,10 @@ def feature_group(lay: schema.Layer, noun: str):
         feature = st.get(lay.name, feature_id)
         width = max(map(len, feature))
         for key, value in feature.items():
-            if value is not None:
+            if key == "extra" and value:  # the file's own columns, one a line
+                for name, kept in json.loads(value).items():
+                    click.echo(f"{'extra'.ljust(width)}  {name}: {kept}")
+            elif value is not None:
                 shown = value.wkt[:100] if isinstance(value, shapely.Geometry) else value
                 click.echo(f"{key.ljust(width)}  {shown}")
         click.echo("\nhistory:")
@@ -462,11 +485,39 @@ def _example(lay):
                         "--status études --lon 2.77 --lat 50.39",
             "friches": "--site-id 62950_0100 --site-nom 'Ancienne filature' --comm-insee 62950 "
                        "--lon 2.77 --lat 50.39",
-            "plots": "--commune 62950 --parcels 62950000AB0123 --capacity 8 --lon 2.77 --lat 50.39"}[lay.name]
+            "plots": "--commune 62950 --parcels 62950000AB0123 --capacity 8 --lon 2.77 --lat 50.39",
+            "sru": "--commune 62033 --vintage 2025 --lls-stock 340 --main-residences 1850 --target-rate 0.2 "
+                   "--liable 1"}[lay.name]
 
 
 for _lay, _noun in ((schema.PROJECTS, "project"), (schema.FRICHES, "friche"), (schema.PLOTS, "plot")):
     feature_group(_lay, _noun)
+sru_group = feature_group(schema.SRU, "sru")
+
+
+@sru_group.command("figures")
+@store_option
+@commune_option
+@click.option("--schemes", is_flag=True, help="With --commune: the schemes behind the figures, one by one.")
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+def sru_figures(store, commune, schemes, fmt):
+    """SRU per liable commune: inventory, triennial objective (notified, or 'estimation' from
+    CCH L302-8), social homes financed this period with the PLAI/PLS mix, projected rates.
+
+    \b
+        plhgis import sru donnees-sru-2025.csv --epci 246200364
+        plhgis sru edit 62033-2024 --notified-objective 34 --period-start 2026
+        plhgis sru figures
+        plhgis sru figures --commune 62033 --schemes
+    """
+    from . import sru
+
+    if schemes and not commune:
+        raise click.UsageError("--schemes needs --commune")
+    st = _open(store)
+    frame = sru.traced(st, commune) if schemes else sru.figures(st, commune)
+    columns = None if fmt != "table" or schemes else sru.TABLE_COLUMNS
+    click.echo(render(frame, fmt, columns, max_width=24))
 
 
 # -- maps and packs -------------------------------------------------------------------------------
@@ -483,9 +534,9 @@ def map_(store, commune, output, lang, overwrite):
         plhgis map -o maps/territoire.html
         plhgis map --commune 62950 --overwrite
     """
-    from . import maps
+    from . import maps, outputs
 
-    output = output or Path("maps") / f"{commune or 'territoire'}.html"
+    output = output or outputs.inside(Path("maps"), f"{commune or 'territoire'}.html")
     path = maps.write_map(_open(store), output, commune=commune, overwrite=overwrite, lang=lang)
     click.echo(f"map written to {path}", err=True)
 
@@ -498,11 +549,15 @@ def map_(store, commune, output, lang, overwrite):
 @date_option("--since", "Date of the last meeting, for 'what changed' [default: a year ago].")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace existing files.")
-def pack(store, commune, all_, out_dir, since, lang, overwrite):
+@click.option("--pdf", is_flag=True, help="Each pack as a PDF too, with a static map (no browser needed).")
+def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
     """The annual-meeting pack: one HTML page and one XLSX workbook per commune.
+
+    With --all, also the territory map, the findings page and an index linking them.
 
     \b
         plhgis pack 62950 --since 2024-11-15
+        plhgis pack 62950 --pdf
         plhgis pack --all -o maps/rencontres-2025
     """
     from . import reports
@@ -510,7 +565,7 @@ def pack(store, commune, all_, out_dir, since, lang, overwrite):
     if bool(commune) == all_:
         raise click.UsageError("give one INSEE code or --all")
     paths = reports.write_packs(_open(store), None if all_ else [commune], out_dir, since=since, lang=lang,
-                                overwrite=overwrite, index=all_)
+                                overwrite=overwrite, index=all_, pdf=pdf)
     for path in paths:
         click.echo(str(path))
 
@@ -550,6 +605,33 @@ def check(store, commune, rules, fmt, strict, list_rules):
         click.get_current_context().exit(code)
 
 
+@cli.command()
+@store_option
+@user_option
+@click.argument("rule", required=False)
+@click.argument("feature_id", required=False)
+@click.option("--ground", help="Why the finding is accepted (reconstitution, public spécifique, diversification…).")
+@click.option("--list", "list_", is_flag=True, help="List the acknowledged findings and stop.")
+def ack(store, user, rule, feature_id, ground, list_):
+    """Close a finding with a recorded ground (kept in the history); `plhgis check` shows it as
+    justified and no longer counts it for the exit code.
+
+    \b
+        plhgis ack LLS-HIGH-SHARE P-62498-0004 --ground "reconstitution de l'offre ANRU"
+        plhgis ack --list
+    """
+    st = _open(store, user)
+    if list_:
+        click.echo(render(st.read("acknowledgements"), "table", schema.ACKNOWLEDGEMENTS.extra["list_columns"]))
+        return
+    if not (rule and feature_id):
+        raise click.UsageError("give the RULE and the ID of the finding (plhgis check lists them)")
+    if not ground:
+        raise click.BadParameter("say why the finding is accepted", param_hint="--ground")
+    for change in checks_mod.acknowledge(st, rule, feature_id, ground):
+        click.echo(edits.describe_change("acknowledgements", change))
+
+
 @cli.command("targets")
 @store_option
 @commune_option
@@ -565,7 +647,33 @@ def targets_cmd(store, commune, fmt):
         plhgis targets --commune 62950 --format json
     """
     frame = targets_mod.progress(_open(store), commune)
-    click.echo(render(frame, fmt, targets_mod.TABLE_COLUMNS if fmt == "table" else None, max_width=24))
+    if fmt == "table":
+        click.echo(render(targets_mod.for_table(frame), fmt, targets_mod.TABLE_COLUMNS, max_width=24))
+    else:
+        click.echo(render(targets_mod.typed(frame), fmt))
+
+
+@cli.command()
+@store_option
+@click.option("--year", type=int, required=True, help="The year reviewed, e.g. 2025.")
+@click.option("--compare", type=int, help="A second year set side by side, e.g. 2024.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file [default: maps/bilan-YEAR.html]; "
+              "the XLSX goes next to it.")
+@click.option("--overwrite", is_flag=True, help="Replace existing files.")
+def bilan(store, year, compare, output, overwrite):
+    """The yearly PLH review (CCH L302-3): homes authorised, started and delivered against the yearly
+    split; loans, assisted ownership, demolitions and net output, land, mid-term; SRU trajectory.
+
+    \b
+        plhgis bilan --year 2025
+        plhgis bilan --year 2025 --compare 2024 -o maps/bilan-2025.html --overwrite
+    """
+    from . import bilan as bilan_mod
+
+    report = bilan_mod.review(_open(store), year, compare)
+    paths = bilan_mod.write(report, output or Path("maps") / f"bilan-{year}.html", overwrite=overwrite)
+    for path in paths:
+        click.echo(str(path))
 
 
 @cli.command("review-plu")

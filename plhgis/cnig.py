@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import schema
+from . import outputs, schema
+from .sources import keep_extra
 from .errors import InputFileError, Problem
 
 COLUMNS = (
@@ -85,9 +86,6 @@ def from_cnig(frame: pd.DataFrame, *, file=None, rows=None):
                                 file, None, absent[0], None,
                                 "left empty; the export writes 'inconnu' for urba_zaer" if older else
                                 "left empty"))
-    extra = [c for c in frame.columns if c not in COLUMNS and c not in {f.name for f in schema.FRICHES.fields}]
-    if extra:
-        notes.append("dropped column(s) outside the standard: " + ", ".join(extra))
     text = frame.astype("string").apply(lambda col: col.str.strip())
     blank = text.isna() | text.isin(MISSING)
     n_na = int(text.isin(["NA", "NaN", "N/A"]).to_numpy().sum())
@@ -97,8 +95,7 @@ def from_cnig(frame: pd.DataFrame, *, file=None, rows=None):
         if col in text:
             fr = text[col].str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}").fillna(False)
             for i in np.flatnonzero(fr.to_numpy()):
-                d, m, y = text[col].iloc[i].split("/")
-                warnings.append(Problem(f"date written dd/mm/yyyy, read as {y}-{int(m):02d}-{int(d):02d}",
+                warnings.append(Problem("date written dd/mm/yyyy, read day first",
                                         file, rows.iloc[i], col, text[col].iloc[i],
                                         "the standard writes dates as yyyy-mm-dd"))
     for col, pattern in PATTERNS.items():
@@ -124,6 +121,9 @@ def from_cnig(frame: pd.DataFrame, *, file=None, rows=None):
                        columns=attrs)
     keep_pt = has_surf & ~shapely.is_missing(point)  # the point of a friche drawn as a surface
     out["geompoint"] = np.where(keep_pt, shapely.to_wkt(point, rounding_precision=-1, trim=True), None)
+    out, kept = keep_extra(out, set(COLUMNS) | {f.name for f in schema.FRICHES.fields})
+    if kept:
+        notes.append("colonnes hors standard conservées telles quelles (extra): " + ", ".join(kept))
     kinds = f"{int(has_surf.sum())} with a surface (geomsurf), {int((~has_surf).sum())} with a point only"
     notes.append(f"{len(frame)} friches: {kinds}")
     return gpd.GeoDataFrame(out, geometry=list(geoms), crs="EPSG:4326"), notes, warnings, errors
@@ -217,9 +217,8 @@ def _wkt_text(geoms):
 def write_cnig(frame: gpd.GeoDataFrame, path, *, overwrite=False):
     """Write the friches as a CNIG Friches CSV (`;`, UTF-8); returns (path, notes)."""
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise InputFileError("the output file already exists", file=str(path), hint="use --overwrite to replace it")
+    outputs.check_free([path], overwrite)
     table, notes = to_cnig(frame)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, sep=";", index=False, encoding="utf-8", lineterminator="\n")
+    with outputs.atomic_output(path, overwrite) as tmp:
+        table.to_csv(tmp, sep=";", index=False, encoding="utf-8", lineterminator="\n")
     return path, notes

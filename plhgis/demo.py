@@ -19,6 +19,7 @@ from shapely.geometry import Point, box
 from . import edits
 from .errors import PlhgisError, StoreError
 from .store import GeoPackageStore
+from .targets import commune_point
 
 SEED = 2154
 EPCI_SIREN, EPCI_NAME = "200099999", "CA du Val de Souchez (fictive)"
@@ -73,6 +74,7 @@ def build(path, overwrite=False) -> GeoPackageStore:
     layers["plots"] = _plots(communes, layers["zoning"], rng)
     layers["projects"] = _projects(communes, layers, rng)
     layers["permits"] = _permits(layers["projects"])
+    layers["sru"] = _sru(communes)
     for name, frame in layers.items():
         edits.apply(store, edits.plan_rows(store, name, frame, mode="append", source=SOURCE))
     return store
@@ -109,6 +111,21 @@ def _communes() -> gpd.GeoDataFrame:
                      "polarity": pol, "density_min": DENSITY[pol]})
         geoms.append(poly)
     return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:2154")
+
+
+def _sru(communes) -> pd.DataFrame:
+    """The SRU inventory of the liable communes (vintage 2024); Givenchy's says 25 % where the
+    communes layer says 20 %: SRU-RATE asks which is right."""
+    liable = communes[communes["sru_rate_required"] > 0]
+    rate = (liable["lls_stock"] / liable["main_residences"]).round(4)
+    return pd.DataFrame({
+        "commune": liable["insee"], "name": liable["name"], "vintage": 2024, "epci_siren": EPCI_SIREN,
+        "population": liable["population"], "liable": 1, "lls_stock": liable["lls_stock"],
+        "main_residences": liable["main_residences"], "sru_rate": rate,
+        "target_rate": np.where(liable["name"].str.startswith("Givenchy"), 0.25, liable["sru_rate_required"]),
+        "deficient": (rate < liable["sru_rate_required"]).astype(int),
+        "carencee": (liable["sru_status"] == "carencée").astype(int), "exempt": 0, "period_start": 2023,
+        "source": "démo (fictif)"}).reset_index(drop=True)
 
 
 def _centre(communes, i) -> Point:
@@ -405,6 +422,10 @@ def _check_cases(communes, qpv):
         ({"name": "Résidence des Aubépines (à localiser)", "commune": insee(2), "homes_total": 24,
           "accession_libre": 24, "status": "études", "land_origin": "dent creuse", "delivery_year": 2027},
          None),
+        # DATA-LOCATE: sent by the commune with no address, coordinates nor parcels, so put at its centre
+        ({"name": "Résidence du Parc (sans adresse)", "commune": insee(5), "homes_total": 10,
+          "accession_libre": 10, "status": "repérage", "land_origin": "dent creuse", "delivery_year": 2029},
+         commune_point(communes.geometry.iloc[5])),
         # QPV-SHARE for Méricourt; NPNRU rebuilding, so QPV-LLS must stay silent on it
         ({"name": "Cité 4 – reconstitution de l'offre", "commune": insee(1), "homes_total": 30, "lls_plai": 12,
           "lls_plus": 18, "status": "PC déposé", "land_origin": "renouvellement urbain", "permit_year": 2025,

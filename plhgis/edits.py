@@ -7,6 +7,7 @@ already in the store, and compute the inserts, updates and ends. `--dry-run` pri
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ from .errors import PlhgisError, Problem, ValidationError
 from .store import Change, _plain
 
 MODES = ("upsert", "append", "replace")
+GEOMETRY_TOLERANCE_M = 0.05  # an outline moved by less is unchanged (store CRS units: metres)
 
 
 @dataclass
@@ -57,6 +59,8 @@ def describe_change(layer: str, c: Change) -> str:
         return f"+ {layer} {label} {name}".rstrip()
     if c.action == "end":
         return f"- {layer} {label} ended on {c.after['end_date']}"
+    if c.action == "delete":  # only another tool deletes (journal.py); plhgis ends
+        return f"- {layer} {label} deleted on {c.after.get('end_date')}"
     diffs = "; ".join(f"{k}: {_show(c.before.get(k))} → {_show(v)}" for k, v in c.after.items())
     return f"~ {layer} {label} {diffs}"
 
@@ -101,18 +105,22 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
     known_fields = set(lay.columns) - {"created_at", "updated_at"}  # stamps are the store's own
     geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) and lay.geometry else None
     attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name) if geometry is not None else frame)
-    for col in attrs.columns:
-        if col not in lay.columns and col != "geometry":
-            plan.warnings.append(Problem(f"column is not a field of {lay.name} (ignored)", file,
-                                         None, col))
+    attrs, kept = sources.keep_extra(attrs, set(lay.columns) | {"geometry"})  # nothing a caller sends is lost
+    if kept:
+        plan.notes.append("colonnes conservées telles quelles (extra): " + ", ".join(kept))
     attrs = attrs[[c for c in attrs.columns if c in known_fields]]
     check = lay.commune_field and lay.name != "communes" and lay.extra.get("commune_check", True)
     communes = store.communes() if check else None
     typed, errors, warnings = schema.validate(lay, attrs, file=file, rows=rows, known_communes=communes)
     plan.warnings.extend(warnings)
     if "end_date" in attrs:
-        typed["end_date"] = schema._coerce(schema.SYSTEM_FIELDS[2], attrs["end_date"],
-                                           schema._blank(attrs["end_date"]))[0]
+        end_field = schema.SYSTEM_FIELDS[2]
+        typed["end_date"], bad, msg, hint = schema._coerce(end_field, attrs["end_date"],
+                                                           schema._blank(attrs["end_date"]))
+        errors.extend(Problem(msg, file, rows.iloc[i], end_field.name, attrs["end_date"].iloc[i], hint)
+                      for i in np.flatnonzero(bad.to_numpy()))
+    if "extra" in attrs:  # the file's own columns (sources.keep_extra), JSON text as it is
+        typed["extra"] = attrs["extra"].astype(object).where(~schema._blank(attrs["extra"]), None)
     if geometry is not None:
         typed["geometry"], geo_problems = _checked_geometry(geometry, lay, file, rows)
         plan.warnings.extend(geo_problems)
@@ -128,7 +136,7 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
     errors = list(problems) + errors
     if errors:
         raise ValidationError(sorted(errors, key=_problem_order))
-    _diff(lay, typed, current, mode, plan, file, rows)
+    _diff(lay, typed, current, mode, plan, file, rows, given_columns=set(attrs.columns))
     return plan
 
 
@@ -162,9 +170,12 @@ def _checked_geometry(geometry, lay, file, rows):
     return pd.Series(list(geoms), index=geometry.index, dtype=object), warnings
 
 
+DERIVED_AREA = {"projects": "site_area_m2", "plots": "area_m2"}
+
+
 def _derive_areas(lay, typed):
     """site_area_m2 / area_m2 come from the footprint when there is one."""
-    target = {"projects": "site_area_m2", "plots": "area_m2"}.get(lay.name)
+    target = DERIVED_AREA.get(lay.name)
     if not target:
         return
     geoms = np.asarray(typed["geometry"].to_numpy(), dtype=object)
@@ -219,7 +230,7 @@ def _match_natural_keys(lay, typed, current):
     typed.loc[missing, lay.key] = keys.map(lookup).where(keys.map(lookup).notna(), None)
 
 
-def _diff(lay, typed, current, mode, plan, file, rows):
+def _diff(lay, typed, current, mode, plan, file, rows, given_columns=frozenset()):
     cols = [c for c in typed.columns if c not in (lay.key, "geometry")]
     has_geom = "geometry" in typed
     index = {k: i for i, k in enumerate(current[lay.key])} if len(current) else {}
@@ -238,29 +249,53 @@ def _diff(lay, typed, current, mode, plan, file, rows):
         cur = current.iloc[pos[matched].astype(int).to_numpy()].reset_index(drop=True)
         inc = old.reset_index(drop=True)
         changed = pd.DataFrame(False, index=inc.index, columns=cols + (["geometry"] if has_geom else []))
+        if "extra" in cols:  # a file's own columns add to those kept before, never blank them
+            inc["extra"] = [_merged_extra(o, n) for o, n in zip(cur["extra"], inc["extra"])]
         for c in cols:
             a, b = inc[c], cur[c]
             changed[c] = ~((a == b).fillna(False) | (a.isna() & b.isna()))
         if has_geom:
             ga = np.asarray(inc["geometry"].to_numpy(), dtype=object)
             gb = cur.geometry.to_numpy()
-            same = shapely.equals_exact(ga, gb, tolerance=0.001) | shapely.is_missing(ga)  # no geometry: keep it
+            # within 5 cm: the same outline read from another format (GeoJSON keeps 7 decimals of a degree)
+            same = shapely.equals_exact(ga, gb, tolerance=GEOMETRY_TOLERANCE_M) | shapely.is_missing(ga)
             changed["geometry"] = ~same
-        dirty = changed.any(axis=1).to_numpy()
-        plan.unchanged += int((~dirty).sum())
-        for i in np.flatnonzero(dirty):
-            fields = [c for c in changed.columns if changed.at[i, c]]
-            after = {c: _plain(inc.at[i, c]) for c in fields}
-            before = {c: _plain(cur.geometry.iloc[i] if c == "geometry" else cur.at[i, c]) for c in fields}
-            plan.changes.append(Change("update", inc.at[i, lay.key], after, before,
-                                       updated_at=cur.at[i, "updated_at"]))
+            area = DERIVED_AREA.get(lay.name)
+            if area in changed and area not in given_columns:  # a row with no geometry keeps its area
+                changed[area] &= ~shapely.is_missing(ga)
+        flags = changed.to_numpy()
+        dirty = np.flatnonzero(flags.any(axis=1))
+        plan.unchanged += len(inc) - len(dirty)
+        # whole columns to plain values at once (per-cell pandas access made 30,000 updates take 30 s)
+        names = [c for j, c in enumerate(changed.columns) if flags[dirty, j].any()]
+        new_values = {c: _plain_list(inc[c].iloc[dirty]) for c in names}
+        old_values = {c: _plain_list((cur.geometry if c == "geometry" else cur[c]).iloc[dirty]) for c in names}
+        keys = inc[lay.key].iloc[dirty].tolist()
+        versions = [v or "" for v in cur["updated_at"].iloc[dirty].tolist()]
+        columns = [changed.columns.get_loc(c) for c in names]
+        for k, i in enumerate(dirty):
+            fields = [c for c, j in zip(names, columns) if flags[i, j]]
+            plan.changes.append(Change("update", keys[k], {c: new_values[c][k] for c in fields},
+                                       {c: old_values[c][k] for c in fields}, updated_at=versions[k]))
     if mode == "replace" and len(current):
         seen = set(typed[lay.key].dropna())
         today = date.today().isoformat()
         active = current[current["end_date"].isna() & ~current[lay.key].isin(seen)]
         for key, version in zip(active[lay.key], active["updated_at"]):
             plan.changes.append(Change("end", key, {"end_date": today}, {"end_date": None},
-                                       updated_at=version))
+                                       updated_at=version or ""))
+
+
+def _plain_list(series) -> list:
+    """A column as plain Python values (None for missing ones), as `_plain` gives one by one."""
+    return [_plain(v) for v in series.astype(object).tolist()]
+
+
+def _merged_extra(old, new):
+    """Two `extra` JSON texts as one: the new file's values over the old ones."""
+    if not isinstance(new, str) or not isinstance(old, str) or not old:
+        return old if new is None or (not isinstance(new, str) and pd.isna(new)) else new
+    return json.dumps({**json.loads(old), **json.loads(new)}, ensure_ascii=False)
 
 
 def _records(frame, has_geom) -> list[dict]:
@@ -292,12 +327,71 @@ def import_file(store, layer, path, *, mode="upsert", crs=None, dry_run=False, s
     frame, rows = mapped.frame, mapped.rows
     problems = list(mapped.errors)
     frame = io.to_store_crs(frame, store.crs, file=str(path), rows=rows, problems=problems)
+    placing = []
+    if lay.name == "projects":
+        frame = _placed_by_parcels(store, frame, rows, str(path), placing)
     plan = plan_rows(store, lay.name, frame, mode=mode, file=str(path), rows=rows,
                      source=f"import {Path(path).name}", problems=problems)
-    plan.notes, plan.warnings = mapped.notes, mapped.warnings + plan.warnings
+    if lay.name == "projects":
+        _place_at_commune(store, plan, str(path), placing)
+    plan.notes, plan.warnings = mapped.notes + plan.notes, mapped.warnings + placing + plan.warnings
     if strict and plan.warnings:
         raise ValidationError(plan.warnings)
     return plan if dry_run else apply(store, plan)
+
+
+def _parcel_refs(frame) -> pd.Series:
+    """Each row's cadastral references, from the file's parcels column (kept in `extra`)."""
+    keys = {schema.header_key(h) for h in schema.LOCATION_HEADERS["parcels"]}
+    if "extra" not in frame.columns:
+        return pd.Series(None, index=frame.index, dtype=object)
+
+    def refs(text):
+        values = json.loads(text) if isinstance(text, str) and text else {}
+        return next((str(v) for k, v in values.items() if schema.header_key(k) in keys and str(v).strip()), None)
+    return frame["extra"].map(refs)
+
+
+def _placed_by_parcels(store, frame, rows, file, warnings):
+    """Rows with parcel references and no geometry take the parcels' footprint (parcels layer loaded);
+    a reference the layer lacks is a warning, and the row is placed at the commune."""
+    refs = _parcel_refs(frame)
+    geoms = (frame.geometry.to_numpy().copy() if isinstance(frame, gpd.GeoDataFrame)
+             else np.full(len(frame), None, dtype=object))
+    todo = np.flatnonzero(refs.notna().to_numpy() & shapely.is_missing(geoms))
+    if not len(todo):
+        return frame
+    loaded = store.count("parcels") > 0
+    for i in todo:
+        try:
+            if not loaded:
+                raise PlhgisError("the parcels layer is empty")
+            geoms[i] = sources.parcels_footprint(store, refs.iloc[i])
+        except PlhgisError as exc:
+            warnings.append(Problem(f"parcels not placed ({exc.problem.message}): the scheme is placed at the "
+                                    "commune, à localiser", file, rows.iloc[i], "parcels", refs.iloc[i],
+                                    "load the commune's cadastre (plhgis import parcels cadastre-<insee>-"
+                                    "parcelles.json) and import again"))
+    attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name) if isinstance(frame, gpd.GeoDataFrame) else frame)
+    return gpd.GeoDataFrame(attrs, geometry=list(geoms), crs=store.crs)
+
+
+def _place_at_commune(store, plan, file, warnings):
+    """A new scheme with no location at all is placed on its commune (a finding DATA-LOCATE says
+    'à localiser' until someone moves it)."""
+    from .targets import commune_point
+
+    for change in plan.changes:
+        if change.action != "insert" or change.after.get("geometry") is not None:
+            continue
+        commune = change.after.get("commune")
+        outline = store.read("communes", commune=commune).geometry if commune else None
+        if outline is None or not len(outline) or outline.iloc[0] is None:
+            continue
+        change.after["geometry"] = commune_point(outline.iloc[0])
+        warnings.append(Problem("no address, coordinates nor parcels: placed at the commune, à localiser", file,
+                                None, "geometry", change.after.get("name"),
+                                "move it (plhgis project edit ID --lon … --lat …) or give its parcels"))
 
 
 def one_row(values: dict, geometry=None, crs=None):
@@ -308,10 +402,19 @@ def one_row(values: dict, geometry=None, crs=None):
     return gpd.GeoDataFrame(frame, geometry=[geometry], crs=crs)
 
 
-def add(store, layer, values: dict, geometry=None, crs=None, source="plhgis add") -> Change:
-    """Add one feature (fields left None are not given); returns the change with its new id."""
+def add(store, layer, values: dict, geometry=None, crs=None, source="plhgis add", parcels=None) -> Change:
+    """Add one feature (fields left None are not given); returns the change with its new id.
+
+    `parcels` (or a layer's own `parcels` field): cadastral references whose union is the
+    footprint when no geometry is given, for every layer alike.
+    """
     lay = schema.get_layer(layer)
     given = {k: v for k, v in values.items() if v is not None}
+    refs = parcels or given.get("parcels")
+    if refs and geometry is None:
+        geometry, crs = sources.parcels_footprint(store, refs), store.crs
+    if refs and "parcels" in given:  # the field holds them as the schema says: IDU separated by |
+        given["parcels"] = "|".join(r for r in re.split(r"[,|;\s]+", str(refs).upper()) if r)
     frame = io.to_store_crs(one_row(given, geometry, crs or store.crs), store.crs, rows=pd.Series(["new"]))
     plan = plan_rows(store, lay.name, frame, mode="append", rows=pd.Series(["new"]), source=source)
     return apply(store, plan).changes[0]
@@ -331,6 +434,8 @@ def edit(store, layer, feature_id, values: dict, geometry=None, crs=None, source
         geometry, crs = current.get("geometry"), store.crs
     frame = io.to_store_crs(one_row(row, geometry, crs or store.crs), store.crs, rows=pd.Series([feature_id]))
     plan = plan_rows(store, lay.name, frame, mode="upsert", rows=pd.Series([feature_id]), source=source)
+    for change in plan.changes:  # the version the new row was built from, not a later read's
+        change.updated_at = current["updated_at"] or ""
     return apply(store, plan)
 
 
@@ -343,7 +448,37 @@ def end(store, layer, feature_id, on=None, reason=None) -> Change:
                           row=feature_id, hint="nothing to do")
     day = (on or date.today()).isoformat() if not isinstance(on, str) else on
     change = Change("end", feature_id, {"end_date": day}, {"end_date": None},
-                    updated_at=current["updated_at"])
+                    updated_at=current["updated_at"] or "")
     source = "plhgis end" + (f" ({reason})" if reason else "")
     store.apply(lay.name, [change], source)
     return change
+
+
+def history(store, layer=None, feature_id=None, since=None, commune=None, user=None) -> pd.DataFrame:
+    """The journal (`store.history`), narrowed to one commune's features and to one user's changes.
+
+    A feature is the commune's when it is now (ended ones included) or was, in a change's before
+    or after values: a scheme moved from one commune to another shows in both.
+    """
+    rows = store.history(layer, feature_id, since)
+    if user:
+        rows = rows[rows["user"].fillna("").str.casefold() == user.casefold()]
+    if commune:
+        from .errors import unknown_commune
+
+        if commune not in set(store.read("communes", include_ended=True)["insee"]):
+            raise unknown_commune(commune)
+        owned = set()
+        for name in rows["layer"].unique():
+            lay = schema.LAYERS.get(name)
+            if lay is not None and lay.commune_field:
+                frame = store.read(name, include_ended=True)
+                owned |= {(name, str(k)) for k in frame.loc[frame[lay.commune_field] == commune, lay.key]}
+
+        def mine(row) -> bool:
+            lay = schema.LAYERS.get(row.layer)
+            was = [_loads(row.before).get(lay.commune_field), _loads(row.after).get(lay.commune_field)] if lay else []
+            return (row.layer, str(row.feature_id)) in owned or commune in was
+
+        rows = rows[[mine(r) for r in rows.itertuples(index=False)]]
+    return rows.reset_index(drop=True)

@@ -77,3 +77,31 @@ def unknown_commune(code) -> NotFoundError:
     return NotFoundError(f"no commune {code!r} in the store", field="commune", value=code,
                          hint="give the INSEE code of a loaded commune (plhgis export communes communes.csv "
                               "lists them)")
+
+
+def grouped(problems: list[Problem], shown: int = 5) -> list[str]:
+    """Problems one line per (field, kind) with their count, a few rows and the commonest values."""
+    groups: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.field or "", p.message), []).append(p)
+    lines = []
+    for (fld, message), items in groups.items():
+        if len(items) == 1:
+            lines.append(str(items[0]))
+            continue
+        rows = [str(p.row) for p in items if p.row is not None]
+        counts: dict[str, int] = {}
+        for p in items:
+            if p.value is not None and p.value != "":
+                counts[repr(p.value)] = counts.get(repr(p.value), 0) + 1
+        top = sorted(counts.items(), key=lambda kv: -kv[1])[:3]
+        text = f"{items[0].file + ', ' if items[0].file else ''}field '{fld}': {message} ×{len(items)}"
+        if rows:
+            text += " (rows " + ", ".join(rows[:shown]) + (", …" if len(rows) > shown else "") + ")"
+        if top:
+            text += "; values " + ", ".join(f"{v} ×{n}" for v, n in top) + (", …" if len(counts) > 3 else "")
+        hints = {p.hint for p in items}
+        if len(hints) == 1 and items[0].hint:
+            text += f" (hint: {items[0].hint})"
+        lines.append(text)
+    return lines

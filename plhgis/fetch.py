@@ -18,7 +18,7 @@ import urllib.request
 from contextlib import nullcontext
 from pathlib import Path
 
-from . import edits
+from . import edits, outputs
 from .errors import InputFileError, PlhgisError
 
 GEO_API = "https://geo.api.gouv.fr"
@@ -130,10 +130,9 @@ def _import(store, layer, body: bytes, name: str, keep, dry_run, **options):
     with tempfile.TemporaryDirectory() as tmp:
         if keep and not dry_run:
             path = Path(keep)
-            path.parent.mkdir(parents=True, exist_ok=True)
         else:  # under the kept file's name, so the notes and the history read the same
             path = Path(tmp) / (Path(keep).name if keep else name)
-        path.write_bytes(body)
+        outputs.write_bytes(path, body, overwrite=True)  # `_check_keep` refused an existing one
         plan = edits.import_file(store, layer, path, dry_run=dry_run, **options)
     if keep and dry_run:
         plan.notes.append(f"--dry-run: {keep} not written")

@@ -18,6 +18,7 @@ import shapely
 
 from . import schema
 from .errors import InputFileError, Problem, ValidationError
+from .outputs import atomic_output
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 FORMATS = {"gpkg": ("GPKG", ".gpkg"), "geojson": ("GeoJSON", ".geojson"),
@@ -124,12 +125,7 @@ def _read_csv(path: Path):
     if b"\x00" in raw[:4096]:
         raise InputFileError("not a text file (binary content)", file=str(path),
                              hint="export the sheet as CSV, or import the .xlsx directly")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+    text = _decode(raw, path)
     header = text.split("\n", 1)[0]
     try:
         sep = csv.Sniffer().sniff(header, delimiters=";,\t|").delimiter
@@ -137,15 +133,55 @@ def _read_csv(path: Path):
         sep = ";" if header.count(";") >= header.count(",") else ","
     from io import StringIO
 
-    try:
+    width = _check_field_counts(text, sep, path)
+    try:  # index_col=False, usecols: empty trailing fields (`a;b;`) never shift a row
         frame = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=True)
+                            na_filter=False, skip_blank_lines=True, index_col=False, usecols=range(width))
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputFileError(f"cannot read the CSV ({_first_line(exc)})", file=str(path),
                              hint="check the separator (;) and that every line has the same columns") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.apply(lambda col: col.str.replace(r"^'(?=[=+\-@])", "", regex=True))  # see _quote_formulas
+    frame = frame.apply(lambda col: col.str.replace(r"^'(?=[=+\-@])", "", regex=True))  # see quote_formulas
     return frame, np.arange(len(frame)) + 2
+
+
+CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """UTF-8 (BOM or not), else Windows-1252; a byte neither explains, or a UTF-8 file with a
+    stray Windows-1252 byte, is refused naming its row rather than guessed."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    mixed = any(ord(c) > 0x7F and not 0xDC80 <= ord(c) <= 0xDCFF
+                for c in raw.decode("utf-8", "surrogateescape"))
+    if not mixed:
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            pos, why = exc.start, "is neither UTF-8 nor Windows-1252"
+    else:
+        pos, why = utf8_error.start, "is not UTF-8, unlike the rest of the file"
+        if raw[pos] in CP1252_UNDEFINED:
+            why = "is neither UTF-8 nor Windows-1252"
+    raise InputFileError(f"byte 0x{raw[pos]:02x} {why}", file=str(path), row=raw[:pos].count(b"\n") + 1,
+                         hint="save the file as UTF-8 again (LibreOffice: Save As, character set UTF-8)")
+
+
+def _check_field_counts(text: str, sep: str, path: Path) -> int:
+    """The header's width; a row with more (non-empty) fields has an unquoted separator in a
+    value: refuse it (pandas would silently shift the row)."""
+    lines = csv.reader(text.splitlines(), delimiter=sep)
+    width = len(next(lines, []))
+    for row in lines:
+        if len(row) > width and any(v.strip() for v in row[width:]):
+            raise InputFileError(f"row {lines.line_num} has {len(row)} fields, the header {width}",
+                                 file=str(path), row=lines.line_num,
+                                 hint=f"a value holding '{sep}' must be quoted (\"a{sep} b\"), "
+                                      "or save the sheet as CSV again")
+    return width
 
 
 def _read_xlsx(path: Path, header_names=frozenset()):
@@ -159,26 +195,45 @@ def _read_xlsx(path: Path, header_names=frozenset()):
                              hint="save it again as .xlsx from Excel or LibreOffice") from None
     known = ({f.name for lay in schema.LAYERS.values() for f in lay.fields} | set(LON_NAMES + LAT_NAMES)
              | set(header_names))
+    known = {schema.header_key(n) for n in known} | {k for lay in schema.LABELS for k in schema.header_fields(lay)}
     sheets = [ws for ws in book.worksheets if ws.title.lower() not in ("instructions", "lisez-moi")]
     for ws in sheets:
-        rows = list(ws.iter_rows(values_only=True))
+        rows = _sheet_rows(ws, path)
         if not rows:
             continue
         names = [_cell(v) for v in rows[0]]
-        if sum(n in known or WKT_RE.match(n or "") is not None for n in names) >= 2:
-            kept = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(_cell(v) for v in r)]
-            frame = pd.DataFrame([[_cell(v) for v in r[:len(names)]] for _, r in kept],
+        while names and not names[-1]:
+            names.pop()
+        if sum(schema.header_key(n) in known or WKT_RE.match(n or "") is not None for n in names) >= 2:
+            width = len(names)
+            kept = [(i, r[:width]) for i, r in enumerate(rows[1:], start=2) if any(_cell(v) for v in r[:width])]
+            frame = pd.DataFrame([[_cell(v) for v in r] + [""] * (width - len(r)) for _, r in kept],
                                  columns=names)
             frame = frame.loc[:, [n for n in names if n]]
             return frame, np.array([i for i, _ in kept], dtype=int)
         for i, row in enumerate(rows[1:10], start=2):
-            if sum(_cell(v) in known for v in row) >= 2:
+            if sum(schema.header_key(_cell(v)) in known for v in row) >= 2:
                 raise InputFileError(
                     f"row 1 of sheet '{ws.title}' is not the column header (it reads "
                     f"{_cell(rows[0][0])!r}); the header seems to be on row {i}", file=str(path),
                     row=1, hint=f"delete the {i - 1} row(s) above the column names and import again")
     raise InputFileError("no sheet has a header row naming plhgis fields", file=str(path),
                          hint="the first row must hold column names such as id, name, commune, homes_total")
+
+
+def _sheet_rows(ws, path: Path) -> list[tuple]:
+    """A sheet's rows as stored, not padded to its declared extent (a stray value in XFD1048576
+    would otherwise make a million rows of 16,384 cells); a damaged sheet is a clear error."""
+    from xml.etree.ElementTree import ParseError
+    from zipfile import BadZipFile
+
+    ws.reset_dimensions()
+    try:
+        return list(ws.iter_rows(values_only=True))
+    except (ParseError, BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
+        raise InputFileError(f"the workbook is damaged: sheet '{ws.title}' cannot be read "
+                             f"({_first_line(exc)})", file=str(path),
+                             hint="open it in Excel or LibreOffice and save it again") from None
 
 
 def _cell(value) -> str:
@@ -192,11 +247,23 @@ def _cell(value) -> str:
 
 
 def _table_geometry(frame: pd.DataFrame, path: Path, rows: pd.Series, crs):
-    """Geometry from a WKT column or lon/lat columns; a plain DataFrame when there is none."""
+    """Geometry from a WKT column, lon/lat or X/Y columns; a plain DataFrame when there is none.
+
+    X/Y are read in `crs` (`--crs`), or in Lambert-93 when the header says so ('X Lambert 93');
+    `--crs` given for a table with none of these columns is an error.
+    """
     lower = {c.lower(): c for c in frame.columns}
     wkt_col = next((c for c in frame.columns if WKT_RE.match(c)), None)
     lon = next((lower[n] for n in LON_NAMES if n in lower), None)
     lat = next((lower[n] for n in LAT_NAMES if n in lower), None)
+    x, y = (next((c for c in frame.columns if schema.header_key(c) in
+                  {schema.header_key(h) for h in schema.LOCATION_HEADERS[k]}), None) for k in ("x", "y"))
+    if not wkt_col and x and y:
+        return _xy(frame, path, rows, x, y, crs, (lon, lat) if lon and lat else None)
+    if crs is not None and not wkt_col and not (lon and lat):
+        raise InputFileError("--crs is given but the file has no geometry column", file=str(path), field="--crs",
+                             hint="a table is placed by a WKT column, lon/lat or X/Y columns; drop --crs, or add "
+                                  "them (columns are: " + ", ".join(map(str, frame.columns))[:300] + ")")
     if wkt_col:
         epsg = WKT_RE.match(wkt_col).group(1)
         col_crs = crs_of(epsg) if epsg else None
@@ -208,7 +275,8 @@ def _table_geometry(frame: pd.DataFrame, path: Path, rows: pd.Series, crs):
                                  hint="say which with --crs, e.g. --crs 2154 (Lambert-93) or --crs 4326")
         text = frame[wkt_col].astype(str).str.strip()
         blank = text.isin(["", "NA", "nan"])
-        geoms = shapely.from_wkt(text.where(~blank, None).tolist(), on_invalid="ignore")
+        wkts = [None if b else t for t, b in zip(text.tolist(), blank.tolist())]  # all blank: no NaN floats
+        geoms = shapely.from_wkt(np.array(wkts, dtype=object), on_invalid="ignore")
         bad = np.flatnonzero(pd.isna(geoms) & ~blank.to_numpy())
         if len(bad):
             raise ValidationError([Problem("not a valid WKT geometry", str(path), int(rows.iloc[i]),
@@ -222,19 +290,40 @@ def _table_geometry(frame: pd.DataFrame, path: Path, rows: pd.Series, crs):
 
 
 def _lonlat(frame, path, rows, lon, lat, drop=(), crs=None):
-    x, y = schema._to_number(frame[lon]), schema._to_number(frame[lat])
+    geoms = _points(frame, path, rows, lon, lat, "decimal degrees, e.g. 2,8334 or 2.8334")
+    return gpd.GeoDataFrame(frame.drop(columns=[lon, lat, *drop]), geometry=geoms,
+                            crs=crs or "EPSG:4326")
+
+
+def _points(frame, path, rows, xcol, ycol, hint) -> np.ndarray:
+    """Points from two coordinate columns (decimal comma too); None where a cell is empty."""
+    x, y = schema._to_number(frame[xcol]), schema._to_number(frame[ycol])
     problems = []
-    for col, values in ((lon, x), (lat, y)):
+    for col, values in ((xcol, x), (ycol, y)):
         blank = frame[col].astype(str).str.strip().isin(["", "NA"])
         for i in np.flatnonzero((values.isna() & ~blank).to_numpy()):
-            problems.append(Problem("not a coordinate", str(path), int(rows.iloc[i]), col,
-                                    frame[col].iloc[i], "decimal degrees, e.g. 2,8334 or 2.8334"))
+            problems.append(Problem("not a coordinate", str(path), int(rows.iloc[i]), col, frame[col].iloc[i], hint))
     if problems:
         raise ValidationError(problems)
     geoms = shapely.points(x.to_numpy(), y.to_numpy())
-    geoms = np.where(x.isna() | y.isna(), None, geoms)
-    return gpd.GeoDataFrame(frame.drop(columns=[lon, lat, *drop]), geometry=geoms,
-                            crs=crs or "EPSG:4326")
+    return np.where(x.isna() | y.isna(), None, geoms)
+
+
+def _xy(frame, path, rows, x, y, crs, lonlat):
+    """X/Y in `crs` (or Lambert-93 named by the header); lon/lat fill the rows with no X/Y."""
+    if crs is None and any(t in schema.header_key(x) for t in ("l93", "lambert", "2154")):
+        crs = crs_of(2154)
+    if crs is None:
+        raise InputFileError(f"the columns '{x}' and '{y}' hold coordinates in no stated system", file=str(path),
+                             field=x, hint="say which with --crs, e.g. --crs 2154 (Lambert-93)")
+    geoms = _points(frame, path, rows, x, y, "a number in the CRS's unit, e.g. 687512,4 (Lambert-93 metres)")
+    drop = [x, y]
+    if lonlat:
+        ll = gpd.GeoSeries(_points(frame, path, rows, *lonlat, "decimal degrees, e.g. 2,8334"),
+                           crs="EPSG:4326").to_crs(crs).to_numpy()
+        geoms = np.where(shapely.is_missing(geoms), ll, geoms)
+        drop += list(lonlat)
+    return gpd.GeoDataFrame(frame.drop(columns=drop), geometry=list(geoms), crs=crs)
 
 
 def to_store_crs(frame, store_crs, *, file=None, rows=None, problems=None):
@@ -313,16 +402,17 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
     if fmt not in FORMATS:
         raise InputFileError(f"unknown output format for {path.name}", file=str(path),
                              hint="use --format " + "|".join(FORMATS))
-    if path.exists() and not overwrite:
-        raise InputFileError("the output file already exists", file=str(path),
-                             hint="use --overwrite to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(path, overwrite) as tmp:
+        _write_frame(frame, path, tmp, fmt, sep=sep, decimal=decimal, encoding=encoding)
+    return path
+
+
+def _write_frame(frame, path: Path, tmp: Path, fmt, *, sep, decimal, encoding) -> None:
+    """Write `frame` as `fmt` to `tmp`, the temporary name of `path`."""
     driver = FORMATS[fmt][0]
     if driver:
         import pyogrio
 
-        if path.exists():
-            path.unlink()
         out = frame.to_crs("EPSG:4326") if fmt == "geojson" and frame.crs else frame
         if not isinstance(out, gpd.GeoDataFrame):
             out = gpd.GeoDataFrame(out)
@@ -332,16 +422,15 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
                                  hint="export to GeoPackage (.gpkg) or GeoJSON instead")
         if fmt == "shp":
             out = out.rename(columns=short_names([c for c in out.columns if c != out.geometry.name]))
-        pyogrio.write_dataframe(out, path, driver=driver, layer=path.stem if fmt == "gpkg" else None)
-        return path
+        pyogrio.write_dataframe(out, tmp, driver=driver, layer=path.stem if fmt == "gpkg" else None)
+        return
     table = table_frame(frame)
     if fmt == "csv":
         # a character cp1252 lacks becomes '?' rather than failing the whole export
-        _quote_formulas(table).to_csv(path, sep=sep, decimal=decimal, encoding=encoding, index=False,
-                                      errors="replace")
+        quote_formulas(table).to_csv(tmp, sep=sep, decimal=decimal, encoding=encoding, index=False,
+                                     errors="replace")
     else:
-        _write_xlsx(table, path)
-    return path
+        _write_xlsx(table, tmp, path.stem)
 
 
 FORMULA_START = ("=", "+", "-", "@")  # a text starting so is a formula to Excel
@@ -365,19 +454,19 @@ def append_text_row(ws, values) -> None:
                 cell.quotePrefix = True
 
 
-def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
+def _write_xlsx(table: pd.DataFrame, path: Path, title: str) -> None:
     import openpyxl
 
     book = openpyxl.Workbook()
     ws = book.active
-    ws.title = path.stem[:31]
+    ws.title = title[:31]
     append_text_row(ws, [str(c) for c in table.columns])
     for row in table.astype(object).where(table.notna(), None).itertuples(index=False, name=None):
         append_text_row(ws, list(row))
     book.save(path)
 
 
-def _quote_formulas(table: pd.DataFrame) -> pd.DataFrame:
+def quote_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """CSV for Excel: a text starting like a formula gets a leading ' (read back by `_read_csv`)."""
     out = table.copy()
     for col in out.columns:

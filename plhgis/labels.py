@@ -12,6 +12,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "layer.friches": ("Friches (statut CNIG)", "Brownfields (CNIG status)"),
     "layer.projects": ("Opérations de logements (état)", "Housing schemes (status)"),
     "layer.permits": ("Permis de construire (Sitadel)", "Building permits (Sitadel)"),
+    "layer.projects_abandoned": ("Opérations abandonnées", "Abandoned schemes"),
     "base.osm": ("OpenStreetMap", "OpenStreetMap"),
     "base.ign": ("Plan IGN v2", "Plan IGN v2"),
     "base.blank": ("Fond blanc (hors ligne)", "Blank (offline)"),
@@ -53,6 +54,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "coverage": ("Couverture de l'objectif", "Target coverage"),
     "qpv_band": ("Bande de {m} m autour du QPV (TVA réduite pour l'accession sociale)",
                  "{m} m band around the QPV (reduced VAT for social ownership)"),
+    "qpv_band_npnru": ("Bande de {m} m autour du QPV NPNRU (TVA réduite pour l'accession sociale)",
+                       "{m} m band around the NPNRU QPV (reduced VAT for social ownership)"),
     "findings": ("Points à vérifier", "To check"),
     "no_data": ("sans objectif", "no target"),
     # legend and title
@@ -98,6 +101,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "pack.index_pack": ("Dossier", "Pack"),
     "pack.index_sheet": ("Tableur", "Spreadsheet"),
     "pack.index_map": ("Carte du territoire", "Territory map"),
+    "pack.index_checks": ("Points à vérifier sur tout le territoire", "Points to check across the territory"),
     "gauge.target": ("Objectif PLH {start}–{end}", "PLH target {start}–{end}"),
     "gauge.expected": ("Logements attendus dans la période", "Homes expected within the period"),
     "gauge.certain": ("engagés (PC accordé, travaux, livrés)", "committed (permit granted, works, delivered)"),
@@ -140,8 +144,18 @@ LABELS |= {
                              "after {years:n} years (plhgis reconcile)"),
     "check.PERMIT-HOMES": ("{label}: {homes:n} logements, le permis {permit_number} en compte {permit_homes:n}",
                            "{label}: {homes:n} homes, permit {permit_number} counts {permit_homes:n}"),
+    "check.DATA-DELIVERED-FUTURE": ("{label}: « {status_fr} » mais livraison prévue en {year} (nous sommes en {now})",
+                                    "{label}: “{status_en}” but delivery planned in {year} (this is {now})"),
+    "check.DATA-STALE-STATUS": ("{label}: encore « {status_fr} » alors que la livraison était prévue en {year} "
+                                "(nous sommes en {now}): état ou année à mettre à jour",
+                                "{label}: still “{status_en}” although delivery was planned in {year} (this is {now}): "
+                                "update the status or the year"),
     "check.DATA-DUPLICATE": ("{label} est à {distance_m:n} m de {other}: même opération ?",
                              "{label} is {distance_m:n} m from {other}: the same scheme?"),
+    "check.DATA-LOCATE": ("{label} est placé(e) au centre de la commune faute d'adresse, de coordonnées ou de "
+                          "parcelles: à localiser",
+                          "{label} is placed at the commune's centre for want of an address, coordinates or "
+                          "parcels: to be located"),
     "check.FRICHE-ENUM": ("friche {label}: {field} = « {value} » hors de la liste CNIG",
                           "brownfield {label}: {field} = “{value}” is not in the CNIG list"),
     "check.QPV-LLS": (
@@ -192,9 +206,11 @@ LABELS |= {
         "({lls_coverage:%})"),
     "check.SRU-CATCHUP": (
         "{name}: taux SRU {sru_rate_now:%} pour {sru_rate_required:%} exigés; {sru_catchup_programmed:n} LLS "
-        "financés sur la période triennale pour un objectif de rattrapage de {sru_catchup_target:n}",
+        "financés sur la période triennale pour un objectif de rattrapage de {sru_catchup_target:n} "
+        "({sru_objective_kind})",
         "{name}: SRU rate {sru_rate_now:%} for {sru_rate_required:%} required; {sru_catchup_programmed:n} "
-        "social rented homes funded over the three-year period for a catch-up target of {sru_catchup_target:n}"),
+        "social rented homes funded over the three-year period for a catch-up target of {sru_catchup_target:n} "
+        "({sru_objective_kind})"),
     "check.SRU-MIX": (
         "{name}: {sru_plai_share:%} de PLAI (minimum {plai_min:%}) et {sru_pls_share:%} de PLS (maximum "
         "{pls_max:%}) sur {sru_catchup_programmed:n} LLS",
@@ -205,6 +221,23 @@ LABELS |= {
         "justification attendue",
         "{label}: {social:n} new social rented homes where social housing is already {rate:%} of the homes "
         "(threshold {limit:%}): to be justified"),
+    "check.SRU-RATE": (
+        "{name}: commune soumise à la loi SRU dont le taux légal est {rate_text} (CCH L302-5: 20 % ou 25 %)",
+        "{name}: commune liable to the SRU law whose legal rate is {rate_text_en} (CCH L302-5: 20% or 25%)"),
+    "check.SRU-CARENCE": (
+        "{label}: commune carencée, {family:n} logements familiaux dont {plai_plus:n} PLAI/PLUS ({share:%}; "
+        "minimum {limit:%}, PLS exclus; C. urb. L111-24)",
+        "{label}: commune under a carence order, {family:n} family homes of which {plai_plus:n} PLAI/PLUS "
+        "({share:%}; at least {limit:%}, PLS excluded; C. urb. L111-24)"),
+    "check.ANRU-RECONSTITUTION": (
+        "{label}: reconstitution de l'offre {problem}",
+        "{label}: rebuilt social offer {problem_en}"),
+    "check.rate.blank": ("vide", "blank"),
+    "check.rate.differ": ("{rate} dans la couche communes mais {published} dans l'inventaire SRU",
+                          "{rate} in the communes layer but {published} in the SRU inventory"),
+    "check.anru.inside": ("dans le QPV {qpv} (en règle générale hors du quartier)",
+                          "inside the QPV {qpv} (as a rule outside the quarter)"),
+    "check.anru.plai": ("avec {share} de PLAI (minimum {limit})", "with {share} PLAI (at least {limit})"),
     "check.DENSITY-LOW": ("{label}: {density:n1} logements/ha pour un minimum de {minimum:n} logements/ha",
                           "{label}: {density:n1} homes/ha for a minimum of {minimum:n} homes/ha"),
     "check.ZAN-EXTENSION": (
@@ -229,8 +262,8 @@ LABELS |= {
 
 STATUS_EN = {"repérage": "identified", "études": "studies", "PC déposé": "permit filed",
              "PC accordé": "permit granted", "travaux": "works", "livré": "delivered",
-             "abandonné": "abandoned", "autorisé": "authorised", "commencé": "started", "terminé": "completed",
-             "annulé": "cancelled"}
+             "abandonné": "abandoned", "recours": "under appeal", "suspendu": "on hold",
+             "autorisé": "authorised", "commencé": "started", "terminé": "completed", "annulé": "cancelled"}
 
 
 def t(key: str, lang: str = "fr", **values) -> str:

@@ -8,10 +8,11 @@ A map is built in three steps:
    `MapData` from plain frames instead.
 2. `build(data)` makes the folium map: one GeoJSON overlay per layer, drawn by a few lines of
    our own JavaScript (`_JS`) that build popups and tooltips with `textContent`, so no text from
-   the data is ever parsed as HTML; the GeoJSON itself is embedded with `<`, `>`, `&` and `'`
-   escaped, so a `</script>` in a scheme name ends nothing.
-3. `to_html(m)` renders the page with Leaflet inlined (`assets`), and refuses a page that would
-   still load a script or a stylesheet from the network.
+   the data is ever parsed as HTML. The data never passes through Jinja2 (folium renders every
+   element's text as a template): it is one JSON document in a `<script type="application/json">`
+   with `<`, `>`, `&` and `'` escaped, put in a slot of the page after rendering (`add_slot`).
+3. `to_html(m)` renders the page with Leaflet inlined (`assets`), fills the slots, and refuses a
+   page that would still load a script or a stylesheet from the network.
 
 Pages stay light: polygons are simplified with a tolerance that follows the map's extent,
 neighbouring communes and zoning with `shapely.coverage_simplify` (shared edges stay shared),
@@ -35,18 +36,15 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from . import assets, checks, schema, targets
+from . import assets, checks, outputs, schema, targets
 from .errors import PlhgisError, unknown_commune
-from .palette import FRICHE_COLORS, HORIZON_COLORS, PERMIT_COLORS, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
+from .palette import FRICHE_COLORS, HORIZON_COLORS, PERMIT_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
 from .labels import t, value
+from .settings import Settings
 
 WGS84 = "EPSG:4326"
 DECIMALS = 6
 CLUSTER_MIN = 80  # point layers with more points than this are clustered
-# Reduced VAT (5.5 %) for social ownership in and around a QPV: CGI art. 278 sexies I-11,
-# 300 m around a QPV, 500 m around a quarter of the NPNRU renewal programme.
-VAT_BAND_M = 300
-VAT_BAND_NPNRU_M = 500
 IGN_PLAN_V2 = ("https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
                "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
                "&TILEMATRIX={z}&TILECOL={x}&TILEROW={y}&FORMAT=image/png")
@@ -61,8 +59,9 @@ OTHER_COLOR = "#9e9e9e"
 FLAG_STYLES = {1: {"color": "#000", "weight": 2.5, "opacity": 1, "dashArray": "4 3"},
                2: {"color": "#d50000", "weight": 3.5, "opacity": 1}}
 # display panes, bottom to top
-PANES = {"communes": 401, "zoning": 402, "sectors": 403, "qpv": 404, "plots": 405, "friches": 406, "permits": 408,
-         "projects": 407}
+PANES = {"communes": 401, "zoning": 402, "sectors": 403, "qpv": 404, "plots": 405, "friches": 406,
+         "projects_abandoned": 407, "projects": 408, "permits": 409}
+ABANDONED = "abandonné"  # schemes of this status get their own overlay, off until the reader asks
 
 
 @dataclass
@@ -76,6 +75,7 @@ class MapData:
     data_date: str | None = None
     demo: bool = False
     focus: str | None = None  # INSEE code of the commune the map zooms in on
+    settings: Settings = field(default_factory=Settings)  # the reduced-VAT bands, as the checks use them
 
 
 # -- reading the store --------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def load(store, as_of=None) -> MapData:
     return MapData(read, findings=checks.run_checks(store, territory=territory),
                    progress=targets.progress(store, territory=territory),
                    name=names.mode().iloc[0] if len(names) else "",
-                   data_date=max(dates)[:10] if dates else None, demo=is_demo)
+                   data_date=max(dates)[:10] if dates else None, demo=is_demo, settings=territory.settings)
 
 
 def focus(data: MapData, commune: str | None) -> MapData:
@@ -120,7 +120,7 @@ def focus(data: MapData, commune: str | None) -> MapData:
     findings = [f for f in data.findings if getattr(f, "commune", None) in (commune, None)]
     name = communes.loc[communes["insee"] == commune, "name"].iloc[0]
     return MapData(read, findings=findings, progress=data.progress, name=name,
-                   data_date=data.data_date, demo=data.demo, focus=commune)
+                   data_date=data.data_date, demo=data.demo, focus=commune, settings=data.settings)
 
 
 def coverage_by_commune(progress) -> dict[str, dict]:
@@ -286,9 +286,12 @@ def _layer_specs(data: MapData, lang: str):
                 p["h"] = 1
             props.append(p)
         geoms = display_geometries(communes, tol, coverage=True)
+        for p, c in zip(props, display_geometries(_points(communes), 0)):  # where the name is always shown
+            if c is not None:
+                p["c"] = [c.y, c.x]
         flag = {1: {"color": "#111", "weight": 3, "fillOpacity": 0.25}}
         specs.append(("communes", t("layer.communes_focus" if focus else "layer.communes", lang),
-                      _collection(geoms, props), {"styles": styles, "flag": flag}, True))
+                      _collection(geoms, props), {"styles": styles, "flag": flag, "labels": True}, True))
 
     zoning = layers.get("zoning")
     if zoning is not None:
@@ -316,7 +319,8 @@ def _layer_specs(data: MapData, lang: str):
     if qpv is not None:
         q2154 = qpv.to_crs(schema.STORE_CRS) if qpv.crs is not None and qpv.crs.is_geographic else qpv
         npnru = q2154["npnru"].fillna(0).astype(int).to_numpy() if "npnru" in q2154 else np.zeros(len(q2154))
-        widths = np.where(npnru == 1, VAT_BAND_NPNRU_M, VAT_BAND_M)
+        # reduced VAT (5.5 %) for social ownership near a QPV (CGI art. 278 sexies), wider around NPNRU quarters
+        widths = np.where(npnru == 1, data.settings.vat_band_npnru_m, data.settings.vat_band_m)
         bands = shapely.difference(shapely.buffer(q2154.geometry.to_numpy(), widths, quad_segs=4),
                                    q2154.geometry.to_numpy())
         band_frame = gpd.GeoDataFrame(geometry=list(bands), crs=q2154.crs)
@@ -324,8 +328,9 @@ def _layer_specs(data: MapData, lang: str):
                    "fillOpacity": 0.15},
                   {"color": "#ad1457", "weight": 2, "fillColor": "#ad1457", "fillOpacity": 0.35}]
         recs = q2154.to_dict("records")
-        band_props = [{"t": _text(r.get("lib_qp")), "p": [[t("qpv_band", lang, m=int(w)), _text(r.get("code_qp"))]],
-                       "s": 0} for r, w in zip(recs, widths)]
+        band_props = [{"t": _text(r.get("lib_qp")),
+                       "p": [[t("qpv_band_npnru" if n == 1 else "qpv_band", lang, m=_metres(w)),
+                              _text(r.get("code_qp"))]], "s": 0} for r, w, n in zip(recs, widths, npnru)]
         qpv_props = [{"t": _text(r.get("lib_qp")), "p": _rows(r, [("code_qp", "id"), ("commune", "commune")], lang),
                       "s": 1} for r in recs]
         geoms = list(display_geometries(band_frame, tol)) + list(display_geometries(q2154, tol))
@@ -343,7 +348,7 @@ def _layer_specs(data: MapData, lang: str):
                   "s": s, "r": 4, "f": found.get(("plots", _text(r.get("id"))), [])}
                  for r, s in zip(shown.to_dict("records"), idx)]
         specs.append(("plots", t("layer.plots", lang), _collection(display_geometries(shown, tol), props),
-                      {"styles": styles, "cluster": len(shown) > CLUSTER_MIN}, True))
+                      {"styles": styles, "shape": POINT_SHAPES["plots"], "cluster": len(shown) > CLUSTER_MIN}, True))
 
     friches = layers.get("friches")
     if friches is not None:
@@ -359,7 +364,8 @@ def _layer_specs(data: MapData, lang: str):
             props.append({"t": title, "p": _rows(r, keys, lang), "s": s, "r": 6,
                           "f": found.get(("friches", _text(r.get("site_id"))), [])})
         specs.append(("friches", t("layer.friches", lang), _collection(display_geometries(shown, tol), props),
-                      {"styles": styles, "cluster": len(shown) > CLUSTER_MIN}, True))
+                      {"styles": styles, "shape": POINT_SHAPES["friches"], "cluster": len(shown) > CLUSTER_MIN},
+                      True))
 
     permits = layers.get("permits")
     if permits is not None:  # Sitadel permits: off by default, a small dot each
@@ -395,8 +401,14 @@ def _layer_specs(data: MapData, lang: str):
             if key in errors or key in warnings:
                 p["h"] = 2 if key in errors else 1
             props.append(p)
-        specs.append(("projects", t("layer.projects", lang), _collection(display_geometries(shown, tol), props),
-                      {"styles": styles, "flag": FLAG_STYLES, "cluster": len(shown) > 4 * CLUSTER_MIN}, True))
+        geoms = display_geometries(shown, tol)
+        abandoned = (shown["status"] == ABANDONED).to_numpy()
+        options = {"styles": styles, "flag": FLAG_STYLES, "cluster": len(shown) > 4 * CLUSTER_MIN}
+        if abandoned.any():
+            specs.append(("projects_abandoned", t("layer.projects_abandoned", lang),
+                          _collection(geoms[abandoned], [p for p, a in zip(props, abandoned) if a]), options, False))
+        specs.append(("projects", t("layer.projects", lang),
+                      _collection(geoms[~abandoned], [p for p, a in zip(props, abandoned) if not a]), options, True))
     return specs, extent
 
 
@@ -408,22 +420,38 @@ def js_json(obj) -> str:
             .replace("'", "\\u0027").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+# -- the page: folium draws the frame, the data never goes through Jinja2 ----------------------------
+# branca renders every element's text as a Jinja2 template, and MacroElement output is rendered a second
+# time, so a scheme named "{{ 7*7 }}" would be evaluated. Elements therefore hold only our own code and
+# a `<!--plh-slot:NAME-->` marker; the data (JSON in a <script type="application/json">) and the HTML
+# built from it are put in place of the markers after the page is rendered (`to_html`), in one pass.
+_SLOT = re.compile(r"<!--plh-slot:([a-z_]+)-->")
+
+
+def add_slot(fig, section: str, name: str, text: str) -> None:
+    """Reserve a place in `fig`'s `section` ("header" or "html") for `text`, filled in by `to_html`."""
+    getattr(fig, section).add_child(Element(f"<!--plh-slot:{name}-->"), name=name)
+    fig.__dict__.setdefault("plh_slots", {})[name] = text
+
+
+def _data_script(payload) -> str:
+    """The page's data: JSON that no browser runs and no `</script>` in it can end."""
+    return f'<script type="application/json" id="plh-data">{js_json(payload)}</script>'
+
+
 class GeoLayer(folium.map.Layer):
-    """An overlay drawn by `plhLayer` (see `_JS`): styles by index, text-only popups."""
+    """An overlay drawn by `plhLayer` (see `_JS`) from the page's data: styles by index, text-only popups."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = plhLayer({{ this._parent.get_name() }}, {{ this.key|tojson }},
-    {{ this.data_json }}, {{ this.options_json }});
+var {{ this.get_name() }} = plhLayer({{ this._parent.get_name() }}, {{ this.key|tojson }});
 {% endmacro %}
 """)
 
-    def __init__(self, key, name, data, options, show=True):
+    def __init__(self, key, name, show=True):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "plh_" + key
         self.key = key
-        self.data_json = js_json(data)
-        self.options_json = js_json({**options, "pane": "plh-" + key, "z": PANES[key]})
 
 
 class BlankBase(folium.map.Layer):
@@ -440,22 +468,17 @@ var {{ this.get_name() }} = L.layerGroup();
 
 
 class MapOverlay(MacroElement):
-    """The title (top centre) and the legend (a Leaflet control), as pre-escaped HTML."""
+    """The title (top centre) and the legend (a Leaflet control), from the page's data."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-plhOverlay({{ this._parent.get_name() }}, {{ this.title_json }}, {{ this.legend_json }}, {{ this.open|tojson }},
-           {{ this.bounds|tojson }});
+plhOverlay({{ this._parent.get_name() }});
 {% endmacro %}
 """)
 
-    def __init__(self, title_html, legend_html, legend_open=True, bounds=None):
+    def __init__(self):
         super().__init__()
-        self.bounds = bounds
         self._name = "plh_overlay"
-        self.title_json = js_json(title_html)
-        self.legend_json = js_json(legend_html)
-        self.open = legend_open
 
 
 _CSS = """
@@ -471,6 +494,18 @@ _CSS = """
 .plh-legend h4{margin:6px 0 2px;font-size:12px}
 .plh-legend i{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-2px;border:1px solid #555}
 .plh-legend i.pt{border-radius:50%}
+.plh-legend i.dm{transform:rotate(45deg) scale(.85)}
+.plh-legend i.tr{border:0;clip-path:polygon(50% 0,100% 100%,0 100%)}
+.plh-shape{background:none;border:0}
+.plh-label{background:none;border:0;box-shadow:none;padding:0;color:#111;font:600 11px/1.1 system-ui,sans-serif;
+  text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}
+.plh-label:before{display:none}
+@media (max-width:600px){
+  .plh-title{font-size:12px;max-width:calc(100% - 110px);padding:2px 6px}
+  .plh-title small{font-size:10px}
+  .plh-legend{max-height:40vh;max-width:70vw}
+  .plh-label{font-size:10px}
+}
 .plh-pop{font:13px/1.35 system-ui,sans-serif;min-width:180px}
 .plh-pop-t{font-weight:600;margin-bottom:4px}
 .plh-pop th{text-align:left;font-weight:400;color:#555;padding:1px 8px 1px 0;vertical-align:top}
@@ -486,6 +521,9 @@ _JS = """
 <script>
 function plhText(tag, text, cls){var e=document.createElement(tag);e.textContent=text==null?'':String(text);
   if(cls){e.className=cls;}return e;}
+var PLH_DATA=null;
+function plhData(){if(!PLH_DATA){PLH_DATA=JSON.parse(document.getElementById('plh-data').textContent);}
+  return PLH_DATA;}
 function plhPopup(layer){
   var p=layer.feature.properties, d=plhText('div','', 'plh-pop');
   d.appendChild(plhText('div', p.t, 'plh-pop-t'));
@@ -493,30 +531,61 @@ function plhPopup(layer){
   (p.p||[]).forEach(function(r){var tr=tb.insertRow();tr.appendChild(plhText('th', r[0]));
     tr.appendChild(plhText('td', r[1]));});
   d.appendChild(tb);
-  if(p.f&&p.f.length){d.appendChild(plhText('div', PLH_FINDINGS, 'plh-pop-t'));
+  if(p.f&&p.f.length){d.appendChild(plhText('div', plhData().findings, 'plh-pop-t'));
     var ul=document.createElement('ul');p.f.forEach(function(m){ul.appendChild(plhText('li', m));});
     d.appendChild(ul);}
   return d;
 }
+function plhShape(ll, s, shape){
+  // a diamond or a triangle marker, as an SVG icon drawn with the layer's own style
+  var n=Math.round(2.4*s.radius)+2, c=n/2, w=s.weight||1, ns='http://www.w3.org/2000/svg';
+  var pts=shape==='diamond'?[[c,w],[n-w,c],[c,n-w],[w,c]]:[[c,w],[n-w,n-w],[w,n-w]];
+  var svg=document.createElementNS(ns,'svg'), p=document.createElementNS(ns,'polygon');
+  svg.setAttribute('width',n);svg.setAttribute('height',n);
+  p.setAttribute('points',pts.map(function(q){return q.join(',');}).join(' '));
+  p.setAttribute('fill',s.fillColor);p.setAttribute('fill-opacity',s.fillOpacity);
+  p.setAttribute('stroke',s.color);p.setAttribute('stroke-width',w);svg.appendChild(p);
+  return L.marker(ll,{pane:s.pane,keyboard:false,icon:L.divIcon({html:svg,className:'plh-shape',iconSize:[n,n]})});
+}
 var PLH_LAYERS={};
-function plhLayer(map, key, data, o){
+function plhLayer(map, key){
+  var data=plhData().layers[key], o=plhData().options[key];
   if(!map.getPane(o.pane)){map.createPane(o.pane).style.zIndex=o.z;}
   function styleOf(f){var s=Object.assign({pane:o.pane}, o.styles[f.properties.s]||{});
     if(f.properties.h){Object.assign(s, (o.flag||{})[f.properties.h]||{});}return s;}
   var g=L.geoJSON(data,{style:styleOf,
-    pointToLayer:function(f,ll){var s=styleOf(f);s.radius=f.properties.r||6;return L.circleMarker(ll,s);},
+    pointToLayer:function(f,ll){var s=styleOf(f);s.radius=f.properties.r||6;
+      return o.shape&&o.shape!=='circle'?plhShape(ll,s,o.shape):L.circleMarker(ll,s);},
     onEachFeature:function(f,l){l.bindPopup(plhPopup,{maxWidth:340,maxHeight:320,autoPanPaddingTopLeft:[20,70]});
       l.bindTooltip(function(){return plhText('span', f.properties.t);},{sticky:true});}});
   var out=g;
+  if(o.labels){var names=L.layerGroup();out=L.layerGroup([g,names]);
+    g.eachLayer(function(l){var p=l.feature.properties;if(p.c){names.addLayer(L.tooltip({permanent:true,
+      direction:'center',className:'plh-label',interactive:false}).setLatLng(p.c).setContent(plhText('span',p.t)));}});}
   if(o.cluster&&L.markerClusterGroup){out=L.markerClusterGroup({showCoverageOnHover:false,maxClusterRadius:35});
     out.addLayer(g);}
   PLH_LAYERS[key]={layer:out, geojson:g};
   return out;
 }
-function plhOverlay(map, title, legend, open, bounds){
+function plhOverlay(map){
+  var v=plhData().overlay, title=v.title, legend=v.legend, open=v.open, bounds=v.bounds;
   // keep the data clear of the title (top) and, on a wide map, of the layer control and open legend (right)
+  var narrow=map.getSize().x<600;
+  open=open&&!narrow;  // on a phone the legend starts folded, and so does the layer control
   var right=(open&&map.getSize().x>800)?330:10;
-  if(bounds){map.fitBounds(bounds,{paddingTopLeft:[10,50],paddingBottomRight:[right,10],animate:false});}
+  var lc=narrow&&map.getContainer().querySelector('.leaflet-control-layers');
+  if(lc){lc.classList.remove('leaflet-control-layers-expanded');
+    L.DomEvent.on(lc.querySelector('.leaflet-control-layers-toggle'),'click',function(ev){L.DomEvent.preventDefault(ev);
+      lc.classList.add('leaflet-control-layers-expanded');});
+    map.on('click',function(){lc.classList.remove('leaflet-control-layers-expanded');});}
+  function fit(bottom){if(bounds){map.fitBounds(bounds,{paddingTopLeft:[10,50],
+    paddingBottomRight:[right,bottom||10],animate:false});}}
+  fit();
+  function refit(e){  // the print CSS resizes the map and lays the legend along its foot
+    var lg=map.getContainer().querySelector('.plh-legend');
+    map.invalidateSize({animate:false});fit(e.matches!==false&&lg?lg.offsetHeight+10:10);}
+  window.addEventListener('beforeprint',refit);
+  if(window.matchMedia){window.matchMedia('print').addEventListener('change',refit);}
   var d=document.createElement('div');d.className='plh-title';d.innerHTML=title;
   map.getContainer().appendChild(d);
   L.control.scale({imperial:false}).addTo(map);
@@ -534,12 +603,14 @@ def _legend_html(data: MapData, specs, lang) -> str:
     shown = {key for key, *_ in specs}
     parts = [f"<details><summary>{esc(t('legend', lang))}</summary>"]
 
+    marks = {"circle": ' class="pt"', "diamond": ' class="dm"', "triangle": ' class="tr"'}
+
     def block(key, title, palette, point=False):
         if key not in shown:
             return
         parts.append(f"<h4>{esc(title)}</h4>")
         for name, color in palette:
-            cls = ' class="pt"' if point else ""
+            cls = marks[POINT_SHAPES[key]] if point else ""
             parts.append(f'<div><i{cls} style="background:{esc(color)}"></i>{esc(name)}</div>')
 
     if data.focus is None:
@@ -559,12 +630,21 @@ def _legend_html(data: MapData, specs, lang) -> str:
         parts.append(f"<h4>{esc(t('layer.qpv', lang))}</h4>"
                      '<div><i style="background:#ad1457"></i>QPV</div>'
                      f'<div><i style="background:#f8bbd0;border-style:dashed"></i>'
-                     f"{esc(t('qpv_band', lang, m=VAT_BAND_M))}</div>")
+                     f"{esc(t('qpv_band', lang, m=_metres(data.settings.vat_band_m)))}</div>")
+        qpv = data.layers["qpv"]
+        if "npnru" in qpv and (pd.to_numeric(qpv["npnru"], errors="coerce") == 1).any():
+            parts.append(f'<div><i style="background:#f8bbd0;border-style:dashed"></i>'
+                         f"{esc(t('qpv_band_npnru', lang, m=_metres(data.settings.vat_band_npnru_m)))}</div>")
     kinds = set(data.layers["sectors"]["kind"]) if "sectors" in shown else set()
     block("sectors", t("layer.sectors", lang), [(k, c) for k, c in SECTOR_COLORS.items() if k in kinds])
     block("zoning", t("layer.zoning", lang), list(ZONE_COLORS.items()))
     parts.append("</details>")
     return "".join(parts)
+
+
+def _metres(width) -> str:
+    """A band width as written in a label: 300, 12.5."""
+    return f"{float(width):g}"
 
 
 def _title_html(data: MapData, lang) -> str:
@@ -587,21 +667,26 @@ def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bo
     m.default_js, m.default_css = [], []  # no CDN: Leaflet is inlined below
     fig = m.get_root()
     fig.header.add_child(Element(assets.head_html(cluster=True)), name="plh_assets")
-    fig.header.add_child(Element(_CSS + _JS.replace("PLH_FINDINGS", js_json(t("findings", lang)))),
-                         name="plh_code")
+    fig.header.add_child(Element(_CSS + _JS), name="plh_code")
     folium.TileLayer("OpenStreetMap", name=t("base.osm", lang)).add_to(m)
     folium.TileLayer(IGN_PLAN_V2, attr=IGN_ATTRIBUTION, name=t("base.ign", lang), max_zoom=19,
                      show=False).add_to(m)
     BlankBase(t("base.blank", lang)).add_to(m)
+    payload = {"findings": t("findings", lang), "layers": {}, "options": {}}
     for key, label, collection, options, show in specs:
-        GeoLayer(key, label, collection, options, show=show).add_to(m)
+        payload["layers"][key] = collection
+        payload["options"][key] = {**options, "pane": "plh-" + key, "z": PANES[key]}
+        GeoLayer(key, label, show=show).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     bounds = None
     if extent is not None and np.isfinite(extent).all():
         box = gpd.GeoSeries([shapely.box(*extent)], crs=_crs_of(data)).to_crs(WGS84).total_bounds
         bounds = [[round(box[1], 5), round(box[0], 5)], [round(box[3], 5), round(box[2], 5)]]
         m.location = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    MapOverlay(_title_html(data, lang), _legend_html(data, specs, lang), legend_open, bounds).add_to(m)
+    payload["overlay"] = {"title": _title_html(data, lang), "legend": _legend_html(data, specs, lang),
+                          "open": legend_open, "bounds": bounds}
+    MapOverlay().add_to(m)
+    add_slot(fig, "header", "plh_data", _data_script(payload))
     return m
 
 
@@ -616,8 +701,14 @@ _EXTERNAL = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:ht
 
 
 def to_html(m: folium.Map) -> str:
-    """The complete page; raises if anything in it would load a script or style from the network."""
-    page = m.get_root().render()
+    """The complete page; raises if anything in it would load a script or style from the network.
+
+    Jinja2 renders the frame first; the slots (data and HTML built from it) are filled afterwards,
+    in one pass, so no text of theirs is ever read as a template or as another slot.
+    """
+    fig = m.get_root()
+    slots = fig.__dict__.get("plh_slots", {})
+    page = _SLOT.sub(lambda hit: slots.get(hit.group(1), ""), fig.render())
     hit = _EXTERNAL.search(page)
     if hit:
         raise PlhgisError(f"the page would load {hit.group(0)!r} from the network",
@@ -627,13 +718,7 @@ def to_html(m: folium.Map) -> str:
 
 def write(page: str, path, overwrite: bool = False) -> Path:
     """Write a page, refusing to replace an existing file without `overwrite`."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise PlhgisError("the output file already exists", file=str(path),
-                          hint="use --overwrite to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return outputs.write_text(path, page, overwrite)
 
 
 def store_map(store, commune=None, lang="fr", height="100%", legend_open=True) -> folium.Map:

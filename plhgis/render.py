@@ -6,6 +6,8 @@ import json
 import geopandas as gpd
 import pandas as pd
 
+from .io import quote_formulas
+
 OUTPUT_FORMATS = ("table", "csv", "json", "geojson")
 
 
@@ -24,8 +26,8 @@ def render(frame, fmt: str = "table", columns=None, max_width: int = 40) -> str:
     if fmt == "json":
         records = flat.astype(object).where(flat.notna(), None).to_dict("records")
         return json.dumps(records, ensure_ascii=False, indent=1, default=str)
-    if fmt == "csv":
-        return flat.to_csv(index=False, sep=";")
+    if fmt == "csv":  # the excel-fr dialect: ';', a decimal comma, a formula-like text kept as text
+        return quote_formulas(flat).to_csv(index=False, sep=";", decimal=",")
     return table(flat, max_width)
 
 

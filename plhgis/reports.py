@@ -3,13 +3,16 @@
 Each page carries the commune's map (Leaflet inlined, see `maps`), the target gauge
 (`targets.progress`), the sortable scheme table, friches and plots with their capacity, the
 findings (`checks.run_checks`) in plain words and *what changed since the last meeting* from
-the history. Every text from the data goes through `html.escape` (`_e`); the labels are in
+the history. Every text from the data goes through `html.escape` (`_e`) and reaches the page
+through slots filled after Jinja2 has rendered it (`maps.add_slot`), never as template text; every
+file is written whole or not at all (`outputs`), under a name checked to stay in `out_dir`. The labels are in
 `labels.py`, French by default, English with ``lang="en"``.
 """
 from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,10 +20,11 @@ from pathlib import Path
 import pandas as pd
 from branca.element import Element
 
-from . import maps, schema, sheets
+from . import maps, outputs, schema, sheets
 from .errors import PlhgisError, unknown_commune
 from .labels import t, value
 
+MAP_PAGE, CHECKS_PAGE = "territoire.html", "controles.html"  # beside the packs and their index
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_FR = {"error": ("à corriger", "to fix"), "warning": ("à vérifier", "to check"),
                "info": ("pour information", "for information")}
@@ -48,8 +52,11 @@ def default_since(today: date | None = None) -> date:
 
 
 def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", overwrite=False,
-                index=False) -> list[Path]:
-    """Write the pack of each commune (all of them when `communes` is None) and, with `index`, index.html."""
+                index=False, pdf=False) -> list[Path]:
+    """Write the pack of each commune (all of them when `communes` is None); with `pdf`, each as a PDF too.
+
+    With `index`, also the territory map, the findings page and index.html linking them all.
+    """
     out_dir = Path(out_dir)
     data = maps.load(store)
     known = list(data.layers["communes"].sort_values("insee")["insee"])
@@ -60,33 +67,46 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
     for code in communes:
         if code not in known:
             raise unknown_commune(code)
+        _pack_names(out_dir, code)  # a code edited in by another tool may not name a file outside out_dir
     since = since or default_since()
-    targets = [out_dir / f"{c}-dossier.html" for c in communes] + [out_dir / f"{c}-projets.xlsx" for c in communes]
+    targets = [p for c in communes for p in _pack_names(out_dir, c)]
+    if pdf:
+        targets += [outputs.inside(out_dir, f"{c}-dossier.pdf") for c in communes]
     if index:
-        targets.append(out_dir / "index.html")
-    existing = [p for p in targets if p.exists()]
-    if existing and not overwrite:
-        raise PlhgisError("the output file already exists", file=str(existing[0]),
-                          hint="use --overwrite to replace the packs")
-    out_dir.mkdir(parents=True, exist_ok=True)
+        targets += [out_dir / name for name in (MAP_PAGE, CHECKS_PAGE, "index.html")]
+    outputs.check_free(targets, overwrite, hint="use --overwrite to replace the packs")
     written, done = [], []
     for code in communes:
         pack = write_pack(store, code, out_dir, since=since, lang=lang, data=data)
         done.append(pack)
         written += [pack.html, pack.xlsx]
+        if pdf:
+            from . import pdf as pdf_pack
+
+            written.append(pdf_pack.write_pdf(store, code, outputs.inside(out_dir, f"{code}-dossier.pdf"), since, lang, data))
     if index:
+        written.append(maps.write(maps.to_html(maps.build(data, lang=lang)), out_dir / MAP_PAGE, overwrite=True))
+        written.append(write_check_report(data, out_dir / CHECKS_PAGE, lang))
         written.append(write_index(data, done, out_dir / "index.html", lang))
     return written
 
 
+def _pack_names(out_dir, insee) -> tuple[Path, Path]:
+    """(page, workbook) of a commune's pack; refused when the code is no INSEE code."""
+    if not re.fullmatch(schema.INSEE_RE, str(insee)):
+        raise PlhgisError("the store holds a commune code that is not an INSEE code, so no pack is made "
+                          "for it", field="insee", value=insee,
+                          hint="correct the commune's code in the store (5 characters, e.g. 62498 or 2A004)")
+    return outputs.inside(out_dir, f"{insee}-dossier.html"), outputs.inside(out_dir, f"{insee}-projets.xlsx")
+
+
 def write_pack(store, insee, out_dir, since=None, lang="fr", data=None) -> PackFiles:
     """One commune's page and workbook (overwrites: `write_packs` checks first)."""
-    out_dir = Path(out_dir)
     data = data or maps.load(store)
-    xlsx = sheets.write_workbook(store, insee, out_dir / f"{insee}-projets.xlsx", overwrite=True)
+    path, xlsx = _pack_names(Path(out_dir), insee)
+    sheets.write_workbook(store, insee, xlsx, overwrite=True)
     page, facts = pack_html(store, insee, since=since, lang=lang, data=data, sheet_name=xlsx.name)
-    path = out_dir / f"{insee}-dossier.html"
-    path.write_text(page, encoding="utf-8")
+    outputs.write_text(path, page, overwrite=True)
     return PackFiles(insee, path, xlsx, **facts)
 
 
@@ -104,11 +124,12 @@ def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None):
     rest = [_gauge(row, store, lang), _schemes(projects, data.findings, lang),
             _sites(data, lang), _findings(found, lang),
             _changes(store, insee, since, lang), "</main>"]
-    fig.header.add_child(Element(f"<title>{_e(t('pack.title', lang, name=data.name))}</title>"
-                                 + PACK_CSS), name="plh_pack_css")
-    fig.html.add_child(Element("\n".join(top)), name="plh_pack_top")
+    # the HTML built from the data goes in slots, out of Jinja2's reach (see maps.add_slot)
+    maps.add_slot(fig, "header", "plh_pack_head", f"<title>{_e(t('pack.title', lang, name=data.name))}</title>"
+                  + PACK_CSS)
+    maps.add_slot(fig, "html", "plh_pack_top", "\n".join(top))
     fig.html.add_child(Element(""), name=m.get_name())  # the map's <div> takes this place
-    fig.html.add_child(Element("\n".join(rest) + SORT_JS), name="plh_pack_rest")
+    maps.add_slot(fig, "html", "plh_pack_rest", "\n".join(rest) + SORT_JS)
     page = maps.to_html(m).replace("<html>", f'<html lang="{lang}">', 1)
     facts = {"schemes": len(projects), "findings": len(found),
              "coverage": maps._num(row.get("coverage")) if row else None}
@@ -351,17 +372,16 @@ def write_index(data, packs: list[PackFiles], path, lang="fr") -> Path:
              f"<a href='{_e(p.xlsx.name)}'>{_e(p.xlsx.name)}</a>"] for p in packs]
     title = t("pack.index_title", lang, name=data.name)
     demo_line = f"<p class='demo'>{_e(t('demo', lang))}</p>" if data.demo else ""
-    territory = Path(path).parent / "territoire.html"
-    link = (f"<p><a href='territoire.html'>{_e(t('pack.index_map', lang))}</a></p>"
-            if territory.exists() else "")
-    page = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+    links = [f"<a href='{name}'>{_e(t(label, lang))}</a>" for name, label in
+             ((MAP_PAGE, "pack.index_map"), (CHECKS_PAGE, "pack.index_checks")) if (Path(path).parent / name).exists()]
+    link = f"<p>{' · '.join(links)}</p>" if links else ""
+    page = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>{VIEWPORT}<title>{_e(title)}</title>"
             f"{PACK_CSS}</head><body><main class='plh-pack'><h1>{_e(title)}</h1>{demo_line}{link}"
             f"{_table(cols, rows, cls='index')}</main>{SORT_JS}</body></html>")
-    path = Path(path)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return outputs.write_text(path, page, overwrite=True)
 
 
+VIEWPORT = "<meta name='viewport' content='width=device-width, initial-scale=1'>"
 PACK_CSS = """
 <style>
 body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#222;background:#fff}
@@ -385,7 +405,23 @@ ul.keys i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-
 ul.keys i.tick{width:3px;background:#111}
 ul.findings li{margin:3px 0}ul.findings li.error b{color:#b71c1c}ul.findings li.warning b{color:#e65100}
 ul.findings li.info b{color:#1565c0}
-@media print{.leaflet-control-layers{display:none}}
+@media (max-width:700px){
+  body{font-size:14px}.plh-pack{padding:8px 10px 30px}.plh-pack h1{font-size:19px}.plh-pack h2{font-size:16px}
+  .plh-pack table{display:block;overflow-x:auto;font-size:12.5px}
+}
+@page{size:A4;margin:12mm 10mm}
+@page wide{size:A4 landscape;margin:10mm}
+@media print{
+  body{font-size:10.5pt}.plh-pack{max-width:none;padding:0}
+  .folium-map{width:100%!important;height:190mm!important;max-width:none;break-inside:avoid}
+  .plh-pack section:has(table),main:has(table.index){page:wide}
+  table{font-size:9pt}thead{display:table-header-group}tr,li{break-inside:avoid}h2{break-after:avoid}
+  table.sortable th::after{content:''!important}td:first-child{white-space:nowrap}section:has(.gauge){break-inside:avoid}
+  .hint,.leaflet-control-layers,.leaflet-control-zoom{display:none}
+  .plh-legend{max-height:none;max-width:none;width:180mm;box-shadow:none;border:1px solid #ccc;font-size:8pt}
+  .plh-legend details::details-content{content-visibility:visible;columns:3}.plh-legend summary{display:none}
+  .plh-legend h4{break-after:avoid}
+}
 </style>
 """
 
@@ -422,7 +458,7 @@ def write_check_report(data, path, lang="fr") -> Path:
     for f in data.findings:
         by_commune.setdefault(getattr(f, "commune", None) or "", []).append(f)
     title = f"{t('pack.findings', lang)} — {data.name}"
-    parts = [f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+    parts = [f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>{VIEWPORT}<title>{_e(title)}</title>"
              f"{PACK_CSS}</head><body><main class='plh-pack'><h1>{_e(title)}</h1>"]
     if data.demo:
         parts.append(f"<p class='demo'>{_e(t('demo', lang))}</p>")
@@ -434,20 +470,12 @@ def write_check_report(data, path, lang="fr") -> Path:
         parts.append(_findings(found, lang).replace(
             f"<h2>{_e(t('pack.findings', lang))}</h2>", f"<h2>{_e(head)}</h2>", 1))
     parts.append("</main></body></html>")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
+    return outputs.write_text(path, "".join(parts), overwrite=True)
 
 
 def write_demo_outputs(store, out_dir="maps", lang="fr") -> dict[str, Path]:
     """`plhgis demo`: the territory map, the check report and every commune's pack, in `out_dir`."""
     out_dir = Path(out_dir)
-    data = maps.load(store)
-    out = {"map": maps.write(maps.to_html(maps.build(data, lang=lang)), out_dir / "territoire.html",
-                             overwrite=True),
-           "checks": write_check_report(data, out_dir / "controles.html", lang)}
-    paths = write_packs(store, None, out_dir, lang=lang, overwrite=True, index=True)
-    out["index"] = paths[-1]
-    out["packs"] = out_dir
-    return out
+    write_packs(store, None, out_dir, lang=lang, overwrite=True, index=True)
+    return {"map": out_dir / MAP_PAGE, "checks": out_dir / CHECKS_PAGE, "index": out_dir / "index.html",
+            "packs": out_dir}

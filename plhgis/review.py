@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -25,9 +26,7 @@ import pandas as pd
 
 from . import io, schema
 from .errors import InputFileError, PlhgisError
-from .targets import Territory, first_within, pick, progress, sms_share
-
-ZONE_TYPES = {schema.fold(z): z for z in schema.TYPEZONE}
+from .targets import Territory, covered, first_within, pick, progress, sms_share
 
 
 def _lower(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -69,17 +68,37 @@ def read_plu_layer(path, store_crs, insee, *, required=("typezone", "libelle"), 
     return frame.reset_index(drop=True), notes
 
 
+# CNIG destinations that allow housing: DESTDOMI (2014 standard) 01 habitat, 03 mixte habitat/activité;
+# FORMDOMI (2017/2024 registers, FormDomiType) 1xx habitat, 300 mixte; 0/00 "sans objet" says nothing
+HOUSING_DESTINATIONS = re.compile(r"^(?:0{1,2}|01|03|1\d\d|300)$")
+DESTINATION_FIELDS = ("destdomi", "formdomi")
+
+
 def _zones(path, store, insee, crs, outline):
     zoning, notes = read_plu_layer(path, store.crs, insee, crs=crs, outline=outline)
-    canon = zoning["typezone"].astype(str).map(lambda v: ZONE_TYPES.get(schema.fold(v)))
-    odd = sorted(set(zoning.loc[canon.isna(), "typezone"].astype(str)))
+    raw = zoning["typezone"].astype(str)
+    canon = raw.map(schema.typezone_family)
+    for code, n in raw[canon.notna() & (canon != raw)].value_counts().items():
+        notes.append(f"TYPEZONE {code!r} is not a CNIG value: read as its family "
+                     f"{schema.typezone_family(code)} ({n} zone{'s' if n > 1 else ''})")
+    odd = sorted(set(raw[canon.isna()]))
     if odd:
         notes.append(f"TYPEZONE values outside U/AUc/AUs/A/N, counted as 'other': {', '.join(odd)}")
     zoning["typezone"] = canon.fillna("other")
+    zoning["housing"] = _housing_destination(zoning)
     if zoning.empty:
         raise PlhgisError("the zoning file has no zone for this commune", file=str(path), value=insee,
                           hint="check the INSEE code, or give the commune's own ZONE_URBA file")
     return zoning, notes
+
+
+def _housing_destination(zones) -> pd.Series:
+    """False for a zone whose CNIG destination (DESTDOMI/FORMDOMI) is not housing (economic, leisure…)."""
+    field = next((f for f in DESTINATION_FIELDS if f in zones.columns), None)
+    if field is None:
+        return pd.Series(True, index=zones.index)
+    code = zones[field].astype("string").str.strip().fillna("")
+    return code.eq("") | code.str.fullmatch(HOUSING_DESTINATIONS.pattern).fillna(False)
 
 
 def _require_overlap(zones, commune, path, minimum):
@@ -141,15 +160,19 @@ def review_plu(store, insee, zoning, prescriptions=None, *, crs=None, settings=N
     start, end, _ = t.period
     need = float(row["remaining_need"]) if pd.notna(row["remaining_need"]) else None
 
-    # capacity: U-zone infill (plots and friches nobody uses yet) and AU zones at the density
-    u = zones[zones["typezone"] == "U"]
+    # capacity: U-zone infill (plots and friches nobody uses yet) and AU zones at the density, in the
+    # zones whose destination allows housing
+    housing = zones[zones["housing"].to_numpy()]
+    u = housing[housing["typezone"] == "U"]
     infill = {}
     for layer in ("plots", "friches"):
         f = t.unlinked(layer)
         f = f[f["declared"] == insee]
         inside = first_within(f["pt"].to_numpy(), u) >= 0
         infill[layer] = int(f.loc[inside, "capacity_est"].sum())
-    au = {z: float(areas.get(z, 0.0)) for z in ("AUc", "AUs")}
+    housing_ha = housing.assign(ha=housing.geometry.area / 10000).groupby("typezone")["ha"].sum()
+    au = {z: float(housing_ha.get(z, 0.0)) for z in ("AUc", "AUs")}
+    not_housing = zones[~zones["housing"].to_numpy() & zones["typezone"].isin(["U", "AUc", "AUs"]).to_numpy()]
     au_cap = {z: int(math.floor(ha * s.au_net_share * density)) for z, ha in au.items()}
     total = infill["plots"] + infill["friches"] + au_cap["AUc"] + au_cap["AUs"]
     after_infill = None if need is None else max(need - infill["plots"] - infill["friches"], 0)
@@ -165,7 +188,7 @@ def review_plu(store, insee, zoning, prescriptions=None, *, crs=None, settings=N
     schemes_an = [{"id": r["id"], "name": r["name"], "homes": int(r["homes"]), "zone": r["zone"]}
                   for r in on_an.to_dict("records")]
     oap = pr[pr["code"] == "18"] if pr is not None else None
-    large, au_no_oap = _without_oap(t, insee, p, zones, oap, s.oap_min_area_m2)
+    large, au_no_oap = _without_oap(t, insee, p, zones, oap, s.oap_min_area_m2, s.oap_min_cover)
     sms = _sms(p, pr)
     report = {
         "commune": {"insee": insee, "name": c["name"], "polarity": c["polarity"], "density_min": density},
@@ -178,6 +201,9 @@ def review_plu(store, insee, zoning, prescriptions=None, *, crs=None, settings=N
         "capacity": {"u_infill_plots": infill["plots"], "u_infill_friches": infill["friches"],
                      "auc_ha": _r(au["AUc"], 2), "auc_homes": au_cap["AUc"], "aus_ha": _r(au["AUs"], 2),
                      "aus_homes": au_cap["AUs"], "au_net_share": s.au_net_share, "total": total,
+                     "zones_not_housing": [{"zone": r["libelle"], "typezone": r["typezone"],
+                                            "ha": _r(r["geometry"].area / 10000, 2)}
+                                           for r in not_housing.to_dict("records")],
                      "coverage_of_need": _r(total / need, 2) if need else None},
         "extension": {"au_ha": _r(au_ha, 2), "au_needed_ha": _r(needed_ha, 2),
                       "excess_ha": _r(au_ha - needed_ha, 2) if needed_ha is not None else None,
@@ -192,8 +218,8 @@ def review_plu(store, insee, zoning, prescriptions=None, *, crs=None, settings=N
     return report
 
 
-def _without_oap(t, insee, projects, zones, oap, limit):
-    """Schemes and unused plots over the OAP threshold, and AU zones, that no OAP covers."""
+def _without_oap(t, insee, projects, zones, oap, limit, share):
+    """Schemes and unused plots over the OAP threshold, and AU zones, that OAP do not cover (`share`)."""
     if oap is None:
         return None, None
     out = []
@@ -203,13 +229,13 @@ def _without_oap(t, insee, projects, zones, oap, limit):
         size = pd.to_numeric(frame[area], errors="coerce")
         big = frame[(size >= limit).fillna(False).to_numpy() & frame.geometry.notna().to_numpy()]
         big = big.assign(size=size[big.index])
-        covered = first_within(big.geometry.to_numpy(), oap, predicate="intersects") >= 0
+        inside = covered(big.geometry.to_numpy(), oap, share)
         out += [{"layer": layer, "id": r[key], "area_m2": int(round(r["size"]))}
-                for r in big[~covered].to_dict("records")]
+                for r in big[~inside].to_dict("records")]
     au = zones[zones["typezone"].isin(["AUc", "AUs"])]
-    covered = first_within(au.geometry.to_numpy(), oap, predicate="intersects") >= 0
+    inside = covered(au.geometry.to_numpy(), oap, share)
     au_zones = [{"zone": r["libelle"], "typezone": r["typezone"], "ha": _r(r["geometry"].area / 10000, 2)}
-                for r in au[~covered].to_dict("records")]
+                for r in au[~inside].to_dict("records")]
     return out, au_zones
 
 
@@ -264,6 +290,10 @@ def render_text(report: dict) -> str:
                  f"Total {_n(cap['total'])} logements"
                  + (f", {_n(100 * cap['coverage_of_need'])} % du besoin restant." if cap["coverage_of_need"]
                     is not None else "."))
+    other = cap.get("zones_not_housing") or []
+    if other:
+        lines.append("Zones U/AU à destination autre que l'habitat (DESTDOMI/FORMDOMI), sans capacité comptée: "
+                     + "; ".join(f"{o['zone']} ({o['typezone']}, {_n(o['ha'], 2)} ha)" for o in other) + ".")
     if ext["au_needed_ha"] is not None:
         verdict = ("les zones AU excèdent le besoin: extension à réduire au regard du ZAN"
                    if ext["oversized"] else "les zones AU restent proportionnées au besoin")

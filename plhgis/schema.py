@@ -18,6 +18,10 @@ from .errors import Problem
 STORE_CRS = "EPSG:2154"  # default storage CRS (Lambert-93); a workspace setting
 INSEE_RE = r"^(?:\d{5}|2[AB]\d{3})$"
 IDU_RE = r"^(?:\d{5}|2[AB]\d{3})[0-9]{3}[0-9A-Z]{2}\d{4}$"
+# ids end up in file names and links: the ones plhgis gives (P-62498-0001), and a safe token for the others
+PROJECT_ID_RE = r"^P-(?:\d{5}|2[AB]\d{3})-\d{4,}$"
+PLOT_ID_RE = r"^G-(?:\d{5}|2[AB]\d{3})-\d{4,}$"
+SAFE_ID_RE = r"^[0-9A-Za-z][0-9A-Za-z_.\-]{0,79}$"  # CNIG site_id "12083_22-12.0017", sector ids…
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,8 @@ class Layer:
 
 
 # -- vocabularies (DESIGN §4) -------------------------------------------------------------
-PROJECT_STATUS = ("repérage", "études", "PC déposé", "PC accordé", "travaux", "livré", "abandonné")
+PROJECT_STATUS = ("repérage", "études", "PC déposé", "PC accordé", "travaux", "livré", "abandonné",
+                  "recours", "suspendu")  # travaux = DOC filed, livré = DAACT filed; recours: permit under appeal
 LAND_ORIGIN = ("friche", "dent creuse", "renouvellement urbain", "extension")
 PRODUCT_FIELDS = ("lls_plai", "lls_plus", "lls_pls", "psla", "brs", "accession_libre",
                   "locatif_libre", "specifique")
@@ -71,9 +76,31 @@ PLOT_HORIZON = ("court terme", "moyen terme", "long terme")
 PLOT_OWNERSHIP = ("public", "privé", "EPF")
 PLOT_STATUS = ("identifié", "mobilisable", "en projet", "bâti")
 SRU_STATUS = ("soumise", "carencée", "exemptée", "non soumise")
-POLARITY = ("pôle urbain", "pôle relais", "pôle de proximité", "commune rurale")
+RESIDENCE_KIND = ("résidence autonomie", "résidence étudiante", "FJT", "pension de famille", "résidence sociale",
+                  "aire d'accueil des gens du voyage", "terrain familial locatif", "autre")
 SECTOR_KIND = ("centralité", "ORT/ACV", "PVD", "NPNRU", "ERBM", "gare/transports", "OPAH-RU", "autre")
 TYPEZONE = ("U", "AUc", "AUs", "A", "N")
+
+
+def typezone_family(value) -> str | None:
+    """The CNIG TYPEZONE family of a zone code: 'Nh' → N, '1AUh' → AUc, '2AU' → AUs, 'Ua' → U (None: none).
+
+    CNIG PLU standard (ZoneUrbaType): U, AUc (à urbaniser), AUs (à urbaniser bloquée), A, N; local
+    codes put a number before AU (1AU opens with the PLU, 2AU needs a change of the plan) and a
+    letter after the family.
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    canon = {fold(z): z for z in TYPEZONE}
+    if fold(text) in canon:
+        return canon[fold(text)]
+    m = re.match(r"^([12]?)\s*(AU|U|A|N)", text.upper())
+    if not m:
+        return None
+    if m.group(2) == "AU":
+        return "AUs" if m.group(1) == "2" else "AUc"
+    return m.group(2)
 
 # CNIG Friches v1.0.6 enums (facts of the standard, schema.data.gouv.fr cnigfr/schema-friches)
 CNIG_SITE_TYPE = (
@@ -118,6 +145,7 @@ SYSTEM_FIELDS = (
     Field("created_at", "str", doc="when the feature entered the store (UTC, ISO 8601)"),
     Field("updated_at", "str", doc="last change (UTC, ISO 8601)"),
     Field("end_date", "date", doc="soft end: the feature no longer counts from this day"),
+    Field("extra", doc="the source file's columns plhgis has no field for, kept as they were (JSON)"),
 )
 
 
@@ -135,7 +163,7 @@ PROJECTS = Layer(
     extra={"list_columns": ("id", "name", "commune", "homes_total", "status", "land_origin",
                             "delivery_year", "operator")},
     fields=(
-        Field("id", doc="P-<insee>-<seq>, given by plhgis when absent"),
+        Field("id", pattern=PROJECT_ID_RE, doc="P-<insee>-<seq>, given by plhgis when absent"),
         Field("name", required=True, doc="nom de l'opération"),
         Field("commune", required=True, pattern=INSEE_RE, doc="code INSEE"),
         Field("address"),
@@ -149,7 +177,21 @@ PROJECTS = Layer(
         Field("friche_id"), Field("plot_id"),
         Field("site_area_m2", "float", min=0, doc="from the footprint when there is one"),
         Field("source"), Field("comment"),
-        Field("permit_number", doc="numéro du permis (Sitadel NUM_DAU), set by plhgis reconcile"),
+        Field("permit_number", doc="numéro du permis (Sitadel NUM_DAU, e.g. 06249823C0012)"),
+        Field("permit_date", "date", doc="date d'autorisation du permis"),
+        Field("doc_date", "date", doc="déclaration d'ouverture de chantier (DOC)"),
+        Field("daact_date", "date", doc="déclaration attestant l'achèvement et la conformité des travaux (DAACT)"),
+        _count("plai_adapte", doc="dont PLAI adaptés (inclus dans lls_plai)"),
+        _count("lli", doc="logements locatifs intermédiaires (LLI)"),
+        _count("anah_conventionne", doc="logements privés conventionnés ANAH (social, très social)"),
+        Field("residence_kind", enum=RESIDENCE_KIND, doc="type de résidence spécifique (décompte SRU)"),
+        _count("residence_places", doc="lits, places ou emplacements de la résidence spécifique"),
+        _count("demolished", doc="logements démolis par l'opération"),
+        _count("demolished_lls", doc="dont logements locatifs sociaux démolis"),
+        Field("reconstitution", "int", min=0, max=1, doc="1: reconstitution de l'offre démolie (ANRU/NPNRU)"),
+        _count("lls_sold", doc="logements HLM vendus à leurs occupants (année de vente: delivery_year)"),
+        Field("floor_area_m2", "float", min=0, doc="surface de plancher d'habitation (m²)"),
+        Field("collective", "int", min=0, max=1, doc="1: immeuble collectif (règle L111-24)"),
     ),
 )
 
@@ -159,7 +201,7 @@ PLOTS = Layer(
     extra={"list_columns": ("id", "commune", "parcels", "area_m2", "zone_type", "horizon",
                             "capacity", "status")},
     fields=(
-        Field("id", doc="G-<insee>-<seq>"),
+        Field("id", pattern=PLOT_ID_RE, doc="G-<insee>-<seq>"),
         Field("commune", required=True, pattern=INSEE_RE),
         Field("parcels", doc="IDU cadastraux séparés par |"),
         Field("area_m2", "float", min=0),
@@ -187,7 +229,7 @@ FRICHES = Layer(
     extra={"list_columns": ("site_id", "site_nom", "comm_insee", "site_type", "site_statut",
                             "unite_fonciere_surface", "capacity")},
     fields=(
-        Field("site_id", required=True, doc="<insee>_<seq> (CNIG)"),
+        Field("site_id", required=True, pattern=SAFE_ID_RE, doc="<insee>_<seq> (CNIG)"),
         Field("site_nom", required=True),
         Field("site_type", enum=CNIG_SITE_TYPE, strict_enum=False),
         Field("site_statut", enum=CNIG_SITE_STATUT, strict_enum=False),
@@ -217,7 +259,7 @@ COMMUNES = Layer(
         _count("lls_stock", doc="logements locatifs sociaux (inventaire SRU)"),
         Field("sru_rate_required", "float", min=0, max=0.25, doc="0, 0.20 or 0.25"),
         Field("sru_status", enum=SRU_STATUS),
-        Field("polarity", enum=POLARITY, doc="armature urbaine"),
+        Field("polarity", doc="armature urbaine: a level the territory defines (setting polarity_levels)"),
         Field("density_min", "float", min=0, doc="logements/ha minimum"),
     ),
 )
@@ -226,11 +268,12 @@ TARGETS = Layer(
     "targets", key="id", geometry=None, commune_field="commune", label="objectifs PLH",
     natural_key=("commune", "period_start"), id_fields=("commune", "period_start"),
     fields=(
-        Field("id", doc="<insee>-<period_start>"),
+        Field("id", pattern=SAFE_ID_RE, doc="<insee>-<period_start>"),
         Field("commune", required=True, pattern=INSEE_RE),
         _year("period_start"), _year("period_end"),
         _count("homes_target"), _count("lls_target"), _count("accession_aidee_target"),
         Field("yearly_split", doc="e.g. 40|40|40|40|40|40"),
+        _count("net_homes_target", doc="objectif de production nette (logements neufs moins démolitions)"),
     ),
 )
 
@@ -250,7 +293,7 @@ SECTORS = Layer(
     "sectors", key="id", geometry="polygon", commune_field="commune", id_prefix="S",
     natural_key=("name",), label="secteurs prioritaires",
     fields=(
-        Field("id"), Field("name", required=True),
+        Field("id", pattern=SAFE_ID_RE), Field("name", required=True),
         Field("kind", required=True, enum=SECTOR_KIND),
         Field("priority", "int", min=1, max=3, doc="1 = highest"),
         Field("commune", pattern=INSEE_RE),
@@ -262,7 +305,7 @@ ZONING = Layer(
     natural_key=(), label="zonage PLU (CNIG ZONE_URBA)",
     extra={"commune_check": False},
     fields=(
-        Field("id"), Field("libelle", required=True), Field("libelong"),
+        Field("id", pattern=SAFE_ID_RE), Field("libelle", required=True), Field("libelong"),
         Field("typezone", required=True, enum=TYPEZONE, strict_enum=False),
         Field("idurba"), Field("insee", pattern=INSEE_RE),
     ),
@@ -273,7 +316,7 @@ PRESCRIPTIONS = Layer(
     natural_key=(), label="prescriptions PLU surfaciques (CNIG)",
     extra={"commune_check": False},
     fields=(
-        Field("id"), Field("libelle"), Field("txt"),
+        Field("id", pattern=SAFE_ID_RE), Field("libelle"), Field("txt"),
         Field("typepsc", required=True), Field("stypepsc"),
         Field("idurba"), Field("insee", pattern=INSEE_RE),
         Field("lls_share", "float", min=0, max=1, doc="part de LLS exigée (secteur 17-00)"),
@@ -330,15 +373,144 @@ PERMIT_MATCHES = Layer(
     ),
 )
 
+# -- labels and usual headers -----------------------------------------------------------------
+# layer → field → (French label, English label, *the headers files use for it). An import matches
+# a column to a field by any of these, accents, case, spaces and punctuation aside (`header_key`).
+LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "projects": {
+        "id": ("Identifiant", "Id", "identifiant opération", "id opération"),
+        "name": ("Nom de l'opération", "Scheme name", "nom opération", "opération", "nom du programme",
+                 "programme", "nom du projet", "projet", "libellé", "nom"),
+        "commune": ("Code INSEE de la commune", "Commune INSEE code", "code INSEE", "INSEE", "code commune",
+                    "INSEE commune", "code INSEE commune", "codgeo", "depcom"),
+        "address": ("Adresse", "Address", "adresse de l'opération", "localisation"),
+        "homes_total": ("Nombre total de logements", "Total homes", "nombre de logements", "nb logements",
+                        "nb de logements", "nbre de logements", "nb lgts", "logements", "total logements",
+                        "nombre logements"),
+        "lls_plai": ("dont PLAI", "of which PLAI", "PLAI", "nb PLAI", "logements PLAI"),
+        "lls_plus": ("dont PLUS", "of which PLUS", "PLUS", "nb PLUS", "logements PLUS", "PLUS CD"),
+        "lls_pls": ("dont PLS", "of which PLS", "PLS", "nb PLS", "logements PLS"),
+        "psla": ("dont PSLA", "of which PSLA", "PSLA", "location-accession", "nb PSLA"),
+        "brs": ("dont BRS", "of which BRS", "BRS", "bail réel solidaire", "nb BRS"),
+        "accession_libre": ("dont accession libre", "of which open-market sale", "accession libre"),
+        "locatif_libre": ("dont locatif libre", "of which open-market rent", "locatif libre",
+                          "locatif privé"),
+        "specifique": ("dont logement spécifique", "of which specific housing", "logement spécifique",
+                       "hébergement"),
+        "specifique_note": ("Public du logement spécifique", "Specific housing for", "public visé"),
+        "operator": ("Bailleur / promoteur", "Operator", "bailleur", "promoteur", "opérateur",
+                     "maître d'ouvrage", "maitre d'ouvrage", "MOA", "bailleur promoteur"),
+        "land_origin": ("Origine du foncier", "Land origin", "foncier", "type de foncier"),
+        "status": ("État d'avancement", "Status", "statut", "état", "avancement", "stade"),
+        "permit_year": ("Année du permis de construire", "Permit year", "année PC", "année du PC",
+                        "année permis", "année d'autorisation"),
+        "start_year": ("Année de démarrage des travaux", "Start year", "année de démarrage",
+                       "année de mise en chantier", "démarrage travaux", "année OS"),
+        "delivery_year": ("Année de livraison (prévue puis réelle)", "Delivery year", "année de livraison",
+                          "livraison", "année livraison", "date de livraison"),
+        "site_area_m2": ("Surface du terrain (m²)", "Site area (m²)", "surface terrain", "surface m2",
+                         "superficie"),
+        "comment": ("Commentaire", "Comment", "observations", "remarques", "commentaires"),
+        "source": ("Source", "Source"),
+    },
+    "plots": {
+        "commune": ("Code INSEE de la commune", "Commune INSEE code", "code INSEE", "INSEE", "code commune"),
+        "parcels": ("Parcelles", "Parcels", "références cadastrales", "refs cadastrales", "parcelles cadastrales",
+                    "IDU"),
+        "area_m2": ("Surface (m²)", "Area (m²)", "surface", "superficie", "surface m2"),
+        "zone_type": ("Type de zone du PLU", "PLU zone type", "zone PLU", "typezone"),
+        "horizon": ("Horizon de mobilisation", "Horizon", "échéance"),
+        "ownership": ("Propriété", "Ownership", "propriétaire", "maîtrise foncière"),
+        "constraints": ("Contraintes", "Constraints"),
+        "capacity": ("Capacité estimée (logements)", "Estimated capacity (homes)", "capacité",
+                     "nb logements", "nombre de logements", "logements potentiels"),
+        "status": ("Statut", "Status", "état"),
+        "comment": ("Commentaire", "Comment", "observations", "remarques"),
+    },
+}
+LOCATION_HEADERS = {  # the columns that place a feature, besides a geometry
+    "x": ("x", "x l93", "x lambert 93", "x lambert93", "lambert 93 x", "coord x", "coordonnée x", "xl93",
+          "x (lambert 93)", "x_lambert93", "x 2154"),
+    "y": ("y", "y l93", "y lambert 93", "y lambert93", "lambert 93 y", "coord y", "coordonnée y", "yl93",
+          "y (lambert 93)", "y_lambert93", "y 2154"),
+    "parcels": ("parcels", "parcelles", "références cadastrales", "références cadastrales (IDU)",
+                "refs cadastrales", "parcelles cadastrales", "IDU"),
+}
+
+
+def header_key(text) -> str:
+    """'Nom de l'opération' → 'nom_de_l_operation': how a file's header is matched to a field."""
+    return re.sub(r"[^a-z0-9]+", "_", fold(text)).strip("_")
+
+
+def label(layer: str, field_name: str, lang: str = "fr") -> str:
+    """The French (or English) label of a field; the field's name when it has none."""
+    names = LABELS.get(layer, {}).get(field_name)
+    return names[0 if lang == "fr" else 1] if names else field_name
+
+
+def header_fields(layer: str) -> dict[str, str]:
+    """header_key(header) → field for every label and usual header of `layer`'s fields."""
+    out = {}
+    for name, names in LABELS.get(layer, {}).items():
+        for text in (name, *names):
+            out.setdefault(header_key(text), name)
+    return out
+
+
+SRU = Layer(
+    "sru", key="id", geometry=None, commune_field="commune", label="inventaire SRU par millésime",
+    natural_key=("commune", "vintage"), id_fields=("commune", "vintage"),
+    extra={"commune_check": False,  # reference data: the national file names communes not loaded
+           "list_columns": ("id", "commune", "name", "vintage", "lls_stock", "sru_rate", "target_rate",
+                            "deficient", "carencee", "exempt", "notified_objective")},
+    fields=(
+        Field("id", doc="<insee>-<vintage>"),
+        Field("commune", required=True, pattern=INSEE_RE, doc="code INSEE"),
+        Field("name", doc="nom de la commune"),
+        Field("vintage", "int", required=True, min=1990, max=2100, doc="inventaire au 1er janvier de cette année"),
+        Field("epci_siren", pattern=r"^\d{9}$"),
+        _count("population", doc="population municipale"),
+        Field("liable", "int", min=0, max=1, doc="1: commune soumise (CCH L302-5)"),
+        Field("newly_liable", "int", min=0, max=1, doc="1: entrée dans le dispositif SRU (CCH L302-8)"),
+        _count("lls_stock", doc="logements sociaux décomptés à l'inventaire"),
+        _count("main_residences", doc="résidences principales (publiées, sinon stock / taux)"),
+        Field("sru_rate", "float", min=0, max=1, doc="taux SRU publié (logements sociaux / résidences principales)"),
+        Field("target_rate", "float", min=0, max=0.25, doc="taux légal de la commune (20 % ou 25 %)"),
+        Field("deficient", "int", min=0, max=1, doc="1: commune déficitaire"),
+        Field("carencee", "int", min=0, max=1, doc="1: arrêté de carence (CCH L302-9-1)"),
+        Field("exempt", "int", min=0, max=1, doc="1: exemptée pour la période triennale"),
+        Field("cms", "int", min=0, max=1, doc="1: contrat de mixité sociale signé (CCH L302-8-1)"),
+        Field("levy_eur", "float", doc="prélèvement net (euros)"),
+        _year("period_start", doc="première année de la période triennale de l'objectif"),
+        _count("notified_objective", doc="objectif triennal notifié par le préfet (logements)"),
+        Field("source"),
+    ),
+)
+
+ACKNOWLEDGEMENTS = Layer(
+    "acknowledgements", key="id", geometry=None, commune_field="commune", label="constats justifiés",
+    natural_key=("rule", "feature_id"), id_fields=("rule", "feature_id"),
+    extra={"commune_check": False, "list_columns": ("id", "rule", "feature_id", "commune", "ground")},
+    fields=(
+        Field("id", doc="<rule>-<feature_id>"),
+        Field("rule", required=True, doc="code de la règle, e.g. LLS-HIGH-SHARE"),
+        Field("feature_id", required=True, doc="identifiant de l'élément du constat"),
+        Field("commune", pattern=INSEE_RE),
+        Field("ground", required=True, doc="motif (reconstitution, public spécifique, diversification…)"),
+    ),
+)
+
 LAYERS: dict[str, Layer] = {
     lay.name: lay for lay in (PROJECTS, FRICHES, PLOTS, COMMUNES, TARGETS, QPV, SECTORS, ZONING,
-                              PRESCRIPTIONS, PARCELS, PERMITS, PERMIT_MATCHES)
+                              PRESCRIPTIONS, PARCELS, SRU, ACKNOWLEDGEMENTS, PERMITS, PERMIT_MATCHES)
 }
 HISTORY_TABLE = "history"
 HISTORY_COLUMNS = ("ts", "user", "layer", "feature_id", "action", "before", "after", "source")
 LAYER_ALIASES = {"project": "projects", "friche": "friches", "plot": "plots", "commune": "communes",
                  "target": "targets", "sector": "sectors", "prescription": "prescriptions",
-                 "parcel": "parcels", "permit": "permits"}
+                 "parcel": "parcels", "acknowledgement": "acknowledgements", "ack": "acknowledgements",
+                 "permit": "permits"}
 
 
 def get_layer(name: str) -> Layer:
@@ -357,6 +529,7 @@ def fold(text: str) -> str:
     return re.sub(r"[\s_]+", " ", text).strip().lower()
 
 
+INT_LIMIT = 10**9  # the largest whole number a field holds: no count or year comes near it
 BLANKS = ("", "NA", "N/A", "nan", "None", "NULL")
 
 
@@ -389,13 +562,13 @@ def _coerce(fld: Field, raw: pd.Series, blank: pd.Series):
     """(values, bad mask, message, hint) for one column."""
     if fld.type in ("int", "float"):
         num = _to_number(raw)
-        bad = num.isna() & ~blank
+        bad = (num.isna() | np.isinf(num)) & ~blank  # 'inf', '1e309'
         msg, hint = "not a number", "write digits only, e.g. 12 or 12,5"
         if fld.type == "int":
             frac = num.notna() & (num != np.floor(num.fillna(0)))
             bad |= frac
             msg, hint = "not a whole number", "write a whole number, e.g. 12"
-            values = num.round().astype("Int64")
+            values = num.where(num.abs() <= INT_LIMIT).round().astype("Int64")  # larger: out of range
         else:
             values = num
         return values, bad, msg, hint
@@ -467,13 +640,17 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
             badpat = ok & ~values.astype("string").str.fullmatch(fld.pattern).fillna(False)
             report(errors, badpat, fld.name, "badly formed value", _pattern_hint(fld), raw)
         if fld.min is not None or fld.max is not None:
-            num = pd.to_numeric(values, errors="coerce")
+            num = pd.to_numeric(values, errors="coerce").astype("float64")  # NA (too large) → NaN
             low = ok & (num < fld.min) if fld.min is not None else pd.Series(False, index=raw.index)
             high = ok & (num > fld.max) if fld.max is not None else pd.Series(False, index=raw.index)
             rng = f"between {fld.min:g} and {fld.max:g}" if fld.max is not None else f"at least {fld.min:g}"
             hint = ("the project table holds schemes of 5 homes or more"
                     if fld.name == "homes_total" else f"must be {rng}")
             report(errors, low | high, fld.name, f"out of range (must be {rng})", hint, raw)
+        if fld.type == "int":  # beyond what any count or year reaches (and what Int64 holds)
+            huge = ~bad & ~blank & (_to_number(raw).abs() > INT_LIMIT)
+            report(errors, huge, fld.name, f"out of range (more than {INT_LIMIT:,})",
+                   "check the value: a count or a year, e.g. 12", raw)
         out[fld.name] = values
     for rule in RULES.get(layer.name, ()):
         errors.extend(rule(out, file, rows))
@@ -496,7 +673,11 @@ def missing_required(layer: Layer, columns, file=None) -> list[Problem]:
 
 
 def _pattern_hint(fld: Field) -> str:
-    return {INSEE_RE: "an INSEE code has 5 characters, e.g. 62498 or 2A004"}.get(
+    return {INSEE_RE: "an INSEE code has 5 characters, e.g. 62498 or 2A004",
+            PROJECT_ID_RE: "plhgis names schemes P-<insee>-<seq> (e.g. P-62498-0001): leave the id empty "
+                           "for a new scheme",
+            PLOT_ID_RE: "plhgis names plots G-<insee>-<seq> (e.g. G-62498-0001): leave the id empty for a new plot",
+            SAFE_ID_RE: "an id is made of letters, digits, '_', '-' and '.' (80 at most), e.g. 62498_0001"}.get(
         fld.pattern, f"must match {fld.pattern}")
 
 

@@ -43,7 +43,19 @@ def _s(default, source, doc):
 CCH_L302_5 = "CCH art. L302-5 I (loi SRU, art. 55, as amended by loi 3DS n° 2022-217)"
 CCH_L302_8 = "CCH art. L302-8 (loi 3DS n° 2022-217, art. 68)"
 CGI_278 = "CGI art. 278 sexies III 2° (TVA à 5,5 % en accession, QPV)"
-LOCAL = "local choice (PLH / SCoT of the EPCI); DESIGN §6 default"
+PLH_PERIOD = "CCH art. L302-1 (PLH adopted for six years) — the dates of the EPCI's PLH"
+OBSERVATORY = "PLH action « observatoire de l'habitat et du foncier » (CCH art. L302-1 III): alert threshold"
+RECONCILE = ("PLH action « observatoire de l'habitat et du foncier » (CCH art. L302-1 III): Sitadel permits "
+             "matched to the schemes (plhgis reconcile default, measured on the real Toulouse permits)")
+DATA_CHECK = "PLH action « observatoire de l'habitat et du foncier » (CCH art. L302-1 III): data-entry check"
+CCH_L302_8_3DS = ("CCH art. L302-8 in force since 23 Feb 2022 (loi 3DS n° 2022-217, art. 68; Légifrance "
+                  "LEGIARTI000045211201)")
+UNCONFIRMED = " — NOT CONFIRMED against the article text (sections VII to X not found); check with the DDT(M)"
+CCH_L302_5_IV = "CCH art. L302-5 IV (what the SRU inventory counts)" + UNCONFIRMED
+C_URB_L111_24 = ("Code de l'urbanisme art. L111-24 = CCH L302-9-1-2 (commune carencée by an arrêté CCH L302-9-1; "
+                 "800 m² of floor area for housing: CE 11 Feb 2025 n° 491009)")
+NPNRU_RGA = ("Règlement général de l'ANRU relatif au NPNRU (RGA): reconstitution de l'offre hors QPV, "
+             "PLAI majoritaires" + UNCONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -51,23 +63,53 @@ class Settings:
     """The named thresholds of the checks and of the targets figures."""
 
     # PLH period
-    plh_start: int | None = _s(None, LOCAL, "first year of the PLH (default: from the targets layer)")
-    plh_end: int | None = _s(None, LOCAL, "last year of the PLH (default: from the targets layer)")
+    plh_start: int | None = _s(None, PLH_PERIOD, "first year of the PLH (default: from the targets layer)")
+    plh_end: int | None = _s(None, PLH_PERIOD, "last year of the PLH (default: from the targets layer)")
     midterm_year: int | None = _s(None, "CCH art. L302-3 (bilan à mi-parcours)",
                                   "last year counted at mid-term (default: third year of the PLH)")
-    reference_year: int | None = _s(None, LOCAL, "the year 'now' for SRU periods (default: this year)")
+    reference_year: int | None = _s(None, CCH_L302_8 + " I (triennial periods)",
+                                    "the year 'now' for SRU periods (default: this year)")
     # targets
-    target_under: float = _s(0.80, LOCAL, "pipeline below this share of the PLH target: TARGET-UNDER")
-    target_over: float = _s(1.20, LOCAL, "pipeline above this share of the PLH target: TARGET-OVER")
-    lls_under: float = _s(0.80, LOCAL, "social rent below this share of the LLS target: LLS-UNDER")
+    target_under: float = _s(0.80, OBSERVATORY, "pipeline below this share of the PLH target: TARGET-UNDER")
+    target_over: float = _s(1.20, OBSERVATORY, "pipeline above this share of the PLH target: TARGET-OVER")
+    lls_under: float = _s(0.80, OBSERVATORY, "social rent below this share of the LLS target: LLS-UNDER")
     lls_high_share: float = _s(0.40, "PLH de la CA de Lens-Liévin (orientation mixité sociale)",
                                "social-rent share of main residences above which new LLS needs a justification")
     # SRU
-    sru_rate_high: float = _s(0.25, CCH_L302_5 + " (20 % where a decree allows it: set the commune's "
-                                          "sru_rate_required)",
-                              "legal SRU rate (share of main residences), for a liable commune whose rate is blank")
-    sru_catchup_rate: float = _s(0.33, CCH_L302_8 + " VII",
+    sru_rate_high: float = _s(0.25, CCH_L302_5, "the legal SRU rate (share of main residences); a liable "
+                              "commune's rate is 0, this or sru_rate_low, never assumed when blank")
+    sru_rate_low: float = _s(0.20, CCH_L302_5 + " (20 % for the communes a decree lists)",
+                             "the reduced legal SRU rate: a commune's rate must be 0, this or sru_rate_high")
+    sru_catchup_rate: float = _s(0.33, CCH_L302_8_3DS + " VII (confirmed: 'un tiers' in the 3DS debates)",
                                  "share of the missing social homes to finance per triennial period")
+    sru_catchup_mid_gap: float = _s(0.04, CCH_L302_8_3DS + " VII" + UNCONFIRMED,
+                                    "rate gap (legal rate minus the commune's) at or below which the catch-up "
+                                    "is sru_catchup_mid_rate")
+    sru_catchup_mid_rate: float = _s(0.50, CCH_L302_8_3DS + " VII" + UNCONFIRMED,
+                                     "catch-up share when the commune is near its rate (gap ≤ sru_catchup_mid_gap)")
+    sru_catchup_near_gap: float = _s(0.02, CCH_L302_8_3DS + " VII" + UNCONFIRMED,
+                                     "rate gap at or below which the whole gap is to finance")
+    sru_catchup_near_rate: float = _s(1.00, CCH_L302_8_3DS + " VII" + UNCONFIRMED,
+                                      "catch-up share when the gap is ≤ sru_catchup_near_gap")
+    sru_catchup_new_rate: float = _s(0.15, CCH_L302_8_3DS + " VIII (first full triennial period of a "
+                                           "newly liable commune; 25 % the second)" + UNCONFIRMED,
+                                     "catch-up share of a commune newly liable to SRU")
+    sru_catchup_cms_rate: float = _s(0.25, "CCH art. L302-8-1 (contrat de mixité sociale; 'un quart' in the 3DS "
+                                           "debates); the contract's own rate prevails: import the notified "
+                                           "objective", "catch-up share under a contrat de mixité sociale")
+    pls_max_share_low: float = _s(0.20, CCH_L302_8_3DS + " III (commune under 10 % of social rent, no PLH)",
+                                  "PLS at most this share when the commune has under 10 % social rent and no PLH")
+    psla_count_years: int = _s(5, CCH_L302_5_IV, "PSLA homes stay in the inventory this many years after "
+                                                 "purchase (assumed at delivery)")
+    hlm_sold_years: int = _s(10, CCH_L302_5_IV, "HLM homes sold to their occupants stay in the inventory this "
+                                                "many years after the sale")
+    sru_equivalence: dict = _s(None, CCH_L302_5_IV, "homes counted per bed, place or pitch of each kind of "
+                                                    "specific residence")
+    carence_min_homes: int = _s(12, C_URB_L111_24, "collective schemes above this many homes must hold "
+                                                   "carence_lls_share of PLAI/PLUS in a commune carencée")
+    carence_min_floor_m2: float = _s(800.0, C_URB_L111_24, "… or above this floor area (m²)")
+    carence_lls_share: float = _s(0.30, C_URB_L111_24, "PLAI/PLUS share of the family homes (PLS excluded)")
+    anru_plai_min_share: float = _s(0.60, NPNRU_RGA, "PLAI at least this share of the rebuilt social rent")
     sru_period_start: int = _s(2002, CCH_L302_8 + " I", "triennial periods run in threes from 1 January 2002")
     plai_min_share: float = _s(0.30, CCH_L302_8 + " III", "PLAI at least this share of the social rent to produce")
     pls_max_share: float = _s(0.30, CCH_L302_8 + " III", "PLS at most this share of the social rent to produce")
@@ -76,38 +118,49 @@ class Settings:
                                                  "within it (metres)")
     vat_band_npnru_m: float = _s(500.0, CGI_278 + " b", "reduced-VAT band around an NPNRU quarter: the scheme "
                                                        "entirely within it and partly within vat_band_m (metres)")
-    qpv_share_max: float = _s(0.25, LOCAL, "share of a commune's programmed homes in QPV above which QPV-SHARE fires")
+    qpv_share_max: float = _s(0.25, "CCH art. L302-1 II (the PLH's orientations for its QPV): threshold of the PLH",
+                              "share of a commune's programmed homes in QPV above which QPV-SHARE fires")
     # priority sectors
-    sector_share_min: float = _s(0.50, LOCAL, "share of programmed homes inside priority sectors below which "
-                                              "SECTOR-SHARE fires")
+    sector_share_min: float = _s(0.50, "CCH art. L302-1 IV (programme of actions by commune and sector): "
+                                       "threshold of the PLH",
+                                 "share of programmed homes inside priority sectors below which SECTOR-SHARE fires")
     # PLU, density, ZAN
-    oap_min_area_m2: float = _s(5000.0, LOCAL + " (PLUi rule: OAP required from 5,000 m²)",
+    oap_min_area_m2: float = _s(5000.0, "C. urb. art. L151-6 and L151-7 (OAP): threshold of the PLUi",
                                 "site area from which an OAP is expected")
-    sms_min_homes: int = _s(12, LOCAL + " (the PLU's secteur de mixité sociale, L151-15 C. urb.)",
+    oap_min_cover: float = _s(0.5, "C. urb. art. R151-20 (an AU zone opens through OAP covering it): threshold of "
+                                   "the PLU review; a site or zone counts as covered from this share of its area",
+                              "share of a site's or AU zone's area an OAP must cover (checks and PLU review alike)")
+    sms_min_homes: int = _s(12, "C. urb. art. L151-15 (secteur de mixité sociale): threshold of the PLU",
                             "schemes from this size must meet the SMS share")
-    au_net_share: float = _s(0.75, LOCAL, "share of an AU zone left for housing once roads and public space "
-                                          "are set aside (PLU review)")
-    zoning_min_cover: float = _s(0.5, LOCAL, "share of the commune a zoning file must cover for the PLU "
-                                             "review to accept it as that commune's plan")
+    au_net_share: float = _s(0.75, "C. urb. art. R151-20 (zones AU) and L151-7 (OAP): net share set by the PLU review",
+                             "share of an AU zone left for housing once roads and public space are set aside "
+                             "(PLU review)")
+    zoning_min_cover: float = _s(0.5, "C. urb. art. L153-1 (a PLU covers the whole territory): data-entry check",
+                                 "share of the commune a zoning file must cover for the PLU review to accept it "
+                                 "as that commune's plan")
     density_min: dict = _s(None, "SCoT (armature urbaine); demo values — set those of your SCoT",
                            "minimum homes/ha by polarity, when the commune's density_min is empty")
     # data
-    year_min: int = _s(2000, LOCAL, "earliest sane permit/start/delivery year")
-    year_max: int = _s(2045, LOCAL, "latest sane permit/start/delivery year")
-    duplicate_distance_m: float = _s(15.0, LOCAL, "two schemes of one commune closer than this: DATA-DUPLICATE")
+    year_min: int = _s(2000, DATA_CHECK, "earliest sane permit/start/delivery year")
+    year_max: int = _s(2045, DATA_CHECK, "latest sane permit/start/delivery year")
+    duplicate_distance_m: float = _s(15.0, DATA_CHECK, "two schemes of one commune closer than this: DATA-DUPLICATE")
+    polarity_levels: dict = _s(None, "SCoT (armature urbaine): the territory's own levels, ranked",
+                               "the polarity levels of the territory (level = rank, 1 the highest)")
     # building permits (Sitadel) and plhgis reconcile
-    permit_homes_tolerance: float = _s(0.20, LOCAL, "a permit and a scheme agree on homes within this share "
+    permit_homes_tolerance: float = _s(0.20, RECONCILE, "a permit and a scheme agree on homes within this share "
                                                     "(and at least 2 homes): reconcile and PERMIT-HOMES")
-    permit_distance_m: float = _s(300.0, LOCAL, "a permit placed on its parcels farther than this from a scheme "
+    permit_distance_m: float = _s(300.0, RECONCILE, "a permit placed on its parcels farther than this from a scheme "
                                                 "is no location match")
-    permit_delay_years: int = _s(2, LOCAL, "a scheme 'PC accordé' this many years ago with no permit: PERMIT-MISSING")
-    permit_match_confident: float = _s(0.80, LOCAL, "match score from which reconcile proposes the link "
+    permit_delay_years: int = _s(2, DATA_CHECK, "a scheme 'PC accordé' this many years ago with no permit: PERMIT-MISSING")
+    permit_match_confident: float = _s(0.80, RECONCILE, "match score from which reconcile proposes the link "
                                                     "(below: review queue)")
-    permit_match_review: float = _s(0.50, LOCAL, "match score below which a pair is no candidate")
+    permit_match_review: float = _s(0.50, RECONCILE, "match score below which a pair is no candidate")
 
     def __post_init__(self):
-        if self.density_min is None:
-            object.__setattr__(self, "density_min", dict(DEFAULT_DENSITY))
+        for name, default in (("density_min", DEFAULT_DENSITY), ("sru_equivalence", DEFAULT_EQUIVALENCE),
+                              ("polarity_levels", DEFAULT_POLARITY)):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, dict(default))
 
     # derived values
     def year_now(self) -> int:
@@ -137,6 +190,11 @@ class Settings:
 
 
 DEFAULT_DENSITY = {"pôle urbain": 40.0, "pôle relais": 30.0, "pôle de proximité": 25.0, "commune rurale": 18.0}
+DEFAULT_POLARITY = {"pôle urbain": 1.0, "pôle relais": 2.0, "pôle de proximité": 3.0, "commune rurale": 4.0}
+DEFAULT_EQUIVALENCE = {"résidence autonomie": 1 / 3, "résidence étudiante": 1 / 3, "FJT": 1 / 3,
+                       "pension de famille": 1.0, "résidence sociale": 1.0,
+                       "aire d'accueil des gens du voyage": 1.0, "terrain familial locatif": 1.0, "autre": 0.0}
+TABLES = {"density_min": DEFAULT_DENSITY, "sru_equivalence": DEFAULT_EQUIVALENCE, "polarity_levels": DEFAULT_POLARITY}
 
 
 def settings_path(store_path_or_store) -> Path:
@@ -165,11 +223,13 @@ def from_dict(values: dict, file=None) -> Settings:
         if key not in known:
             raise SettingsError("unknown setting", file=file, field=key, value=value,
                                 hint="known settings: " + ", ".join(known))
-        if key == "density_min":
+        if key in TABLES:
             if not isinstance(value, dict) or not all(isinstance(v, (int, float)) for v in value.values()):
-                raise SettingsError("must be a table of polarity = homes/ha", file=file, field=key,
-                                    hint='[checks.density_min] then "pôle urbain" = 40')
-            value = {**DEFAULT_DENSITY, **{k: float(v) for k, v in value.items()}}
+                raise SettingsError("must be a table of name = number", file=file, field=key,
+                                    hint=f'[checks.{key}] then "{next(iter(TABLES[key]))}" = …')
+            value = {k: float(v) for k, v in value.items()}
+            if key != "polarity_levels":  # the territory's own levels replace the defaults
+                value = {**TABLES[key], **value}
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SettingsError("must be a number", file=file, field=key, value=value,
                                 hint=known[key].metadata["doc"])
@@ -212,7 +272,7 @@ def toml_template(settings: Settings) -> str:
         comment = f"  # {f.metadata['doc']} — {f.metadata['source']}"
         if isinstance(value, dict):
             tables.append(f"\n# {f.metadata['doc']} — {f.metadata['source']}\n{mark}[{TABLE}.{f.name}]")
-            tables += [f'{mark}"{k}" = {v:g}' for k, v in value.items()]
+            tables += [f'{mark}"{k}" = {v:.6g}' for k, v in value.items()]
         elif value is None:
             lines.append(f"# {f.name} = ...{comment}")
         else:
@@ -222,5 +282,5 @@ def toml_template(settings: Settings) -> str:
 
 def _show(value):
     if isinstance(value, dict):
-        return ", ".join(f"{k} {v:g}" for k, v in value.items())
+        return ", ".join(f"{k} {v:.3g}" for k, v in value.items())
     return "" if value is None else value

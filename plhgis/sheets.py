@@ -18,40 +18,62 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import io, schema
+from . import io, outputs, schema, sources
 from .io import append_text_row
-from .errors import PlhgisError, unknown_commune
+from .errors import unknown_commune
 
 SHEET = "projets"
 PACK_TAG = "plhgis-pack:"
+IDS_SHEET = "plhgis"  # hidden: the ids the sheet was written with (see left_out)
 NEW_ROWS = 20
-# the columns of the workbook: store field names, in the order a commune reads them
-COLUMNS = ("id", "name", "commune", "address", "homes_total", "lls_plai", "lls_plus", "lls_pls",
+# the columns of the workbook: store field names, in the order a commune reads them; the location
+# columns (parcelles, lon/lat, Lambert-93 X/Y) place a new scheme and are read by the import
+LOCATION = ("parcels", "lon", "lat", "x_l93", "y_l93")
+COLUMNS = ("id", "name", "commune", "address", *LOCATION, "homes_total", "lls_plai", "lls_plus", "lls_pls",
            "psla", "brs", "accession_libre", "locatif_libre", "specifique", "specifique_note",
            "status", "land_origin", "operator", "permit_year", "start_year", "delivery_year", "comment")
-FRENCH = {
-    "id": ("Identifiant", "Ne pas modifier. Laisser vide pour une nouvelle opération."),
-    "name": ("Nom de l'opération", "Obligatoire."),
-    "commune": ("Code INSEE de la commune", "Obligatoire (5 chiffres)."),
-    "address": ("Adresse ou parcelles", "Adresse, ou références cadastrales (ex. 62950000AB0123)."),
-    "homes_total": ("Nombre total de logements", "Obligatoire, 5 et plus."),
-    "lls_plai": ("dont PLAI", "Locatif social très aidé."),
-    "lls_plus": ("dont PLUS", "Locatif social."),
-    "lls_pls": ("dont PLS", "Locatif intermédiaire social."),
-    "psla": ("dont PSLA", "Accession sociale (location-accession)."),
-    "brs": ("dont BRS", "Bail réel solidaire."),
-    "accession_libre": ("dont accession libre", ""),
-    "locatif_libre": ("dont locatif libre", ""),
-    "specifique": ("dont logement spécifique", "Résidence seniors, jeunes, foyer…"),
-    "specifique_note": ("Public du logement spécifique", ""),
-    "status": ("État d'avancement", "Choisir dans la liste."),
-    "land_origin": ("Origine du foncier", "Choisir dans la liste."),
-    "operator": ("Bailleur / promoteur", ""),
-    "permit_year": ("Année du permis de construire", "Année sur 4 chiffres."),
-    "start_year": ("Année de démarrage des travaux", "Année sur 4 chiffres."),
-    "delivery_year": ("Année de livraison (prévue puis réelle)", "Année sur 4 chiffres."),
-    "comment": ("Commentaire", "Toute précision utile."),
+HELP = {  # the French label of each field is the schema's (schema.LABELS); the help is the workbook's
+    "id": "Ne pas modifier. Laisser vide pour une nouvelle opération.",
+    "name": "Obligatoire.",
+    "commune": "Obligatoire (5 chiffres).",
+    "address": "Adresse de l'opération.",
+    "homes_total": "Obligatoire, 5 et plus.",
+    "lls_plai": "Locatif social très aidé.",
+    "lls_plus": "Locatif social.",
+    "lls_pls": "Locatif intermédiaire social.",
+    "psla": "Accession sociale (location-accession).",
+    "brs": "Bail réel solidaire.",
+    "specifique": "Résidence seniors, jeunes, foyer…",
+    "status": "Choisir dans la liste.",
+    "land_origin": "Choisir dans la liste.",
+    "permit_year": "Année sur 4 chiffres.",
+    "start_year": "Année sur 4 chiffres.",
+    "delivery_year": "Année sur 4 chiffres.",
+    "comment": "Toute précision utile.",
 }
+LOCATION_LABELS = {
+    "parcels": ("Références cadastrales", "Nouvelle opération : parcelles séparées par des virgules "
+                                          "(ex. 62498000BI0122, 62498000BI0123)."),
+    "lon": ("Longitude (WGS84)", "Nouvelle opération, à défaut de parcelles : en degrés décimaux (ex. 2,8334)."),
+    "lat": ("Latitude (WGS84)", "Nouvelle opération : en degrés décimaux (ex. 50,4321)."),
+    "x_l93": ("X Lambert 93", "Ou bien coordonnées Lambert 93 en mètres (ex. 687512)."),
+    "y_l93": ("Y Lambert 93", "Coordonnées Lambert 93 en mètres (ex. 7034567)."),
+}
+READ_ONLY = {  # extra sheets: the commune's friches and dents creuses, for reading only
+    "friches": ("site_id", "site_nom", "site_type", "site_statut", "site_adresse", "unite_fonciere_surface",
+                "capacity"),
+    "dents creuses": ("id", "parcels", "area_m2", "zone_type", "horizon", "ownership", "capacity", "status",
+                      "comment"),
+}
+
+
+def french(col) -> tuple[str, str]:
+    """(French label, help) of a workbook column."""
+    if col in LOCATION_LABELS:
+        return LOCATION_LABELS[col]
+    return schema.label("projects", col), HELP.get(col, "")
+
+
 INSTRUCTIONS = [
     "Tableau des opérations de logements de la commune — programme local de l'habitat (PLH)",
     "",
@@ -59,12 +81,15 @@ INSTRUCTIONS = [
     "1. Onglet « projets » : une ligne par opération de 5 logements et plus.",
     "2. Corrigez directement les cellules (état d'avancement, nombre de logements, années…).",
     "3. Nouvelle opération : utilisez les lignes grisées sous le tableau, laissez l'identifiant vide ; "
-    "indiquez l'adresse ou les références cadastrales.",
+    "indiquez les références cadastrales, ou les coordonnées (longitude/latitude ou X/Y Lambert 93), et "
+    "l'adresse. Sans aucune de ces informations, l'opération est placée au centre de la commune « à localiser ».",
     "4. Opération abandonnée : choisissez l'état « abandonné » plutôt que de supprimer la ligne.",
     "5. Ne modifiez pas la colonne « id » (verrouillée) ni les titres de la ligne 1 : ils permettent de "
     "réintégrer le tableau.",
     "6. Vous pouvez trier ou filtrer le tableau (Révision > Ôter la protection de la feuille, sans mot de passe).",
     "7. Les années s'écrivent sur 4 chiffres (2027) ; les nombres de logements en chiffres.",
+    "8. Les onglets « friches » et « dents creuses » sont donnés pour information : ils ne sont pas réintégrés. "
+    "Signalez toute correction dans la colonne « Commentaire » ou par courriel.",
     "",
     "Colonnes du tableau :",
 ]
@@ -79,8 +104,7 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise PlhgisError("the output file already exists", file=str(path), hint="use --overwrite to replace it")
+    outputs.check_free([path], overwrite)
     communes = store.read("communes", commune=insee)
     names = dict(zip(communes["insee"], communes["name"]))
     if insee not in names:
@@ -97,47 +121,51 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
     append_text_row(info, ["Colonne", "Intitulé", "Aide", "Valeurs possibles"])
     for cell in info[info.max_row]:
         cell.font = Font(bold=True)
+    frame = sources.extra_columns(projects)
+    extras = [c for c in frame.columns if c not in projects.columns and c not in COLUMNS]
+    columns = (*COLUMNS, *extras)  # the columns the commune's own files brought, written back as they came
     for col in COLUMNS:
-        fld = schema.PROJECTS.field(col)
-        label, help_text = FRENCH[col]
-        append_text_row(info, [col, label, help_text, ", ".join(fld.enum) if fld.enum else ""])
+        fld = schema.PROJECTS.field(col) if col not in LOCATION else None
+        label, help_text = french(col)
+        append_text_row(info, [col, label, help_text, ", ".join(fld.enum) if fld and fld.enum else ""])
     info.append([])
     append_text_row(info, [f"Tableau préparé le {date.today().isoformat()} par plhgis."])
     for letter, width in zip("ABCD", (18, 38, 60, 70)):
         info.column_dimensions[letter].width = width
 
     ws = wb.create_sheet(SHEET)
-    append_text_row(ws, list(COLUMNS))
-    for j, col in enumerate(COLUMNS, start=1):
+    append_text_row(ws, list(columns))
+    for j, col in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=j)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE7F0")
-        cell.comment = Comment(" — ".join(p for p in FRENCH[col] if p), "plhgis")
+        cell.comment = Comment(" — ".join(p for p in french(col) if p) if col in COLUMNS
+                               else "Colonne de votre fichier, conservée telle quelle.", "plhgis")
         cell.alignment = Alignment(wrap_text=False)
-    for rec in projects.to_dict("records"):
-        append_text_row(ws, [_cell(rec.get(c)) for c in COLUMNS])
+    for rec in frame.to_dict("records"):
+        append_text_row(ws, [None if c in LOCATION[1:] else _cell(rec.get(c)) for c in columns])
     last = ws.max_row
     new_fill = PatternFill("solid", fgColor="EEEEEE")
     for r in range(last + 1, last + NEW_ROWS + 1):
-        for j in range(1, len(COLUMNS) + 1):
+        for j in range(1, len(columns) + 1):
             ws.cell(row=r, column=j).fill = new_fill
     end = last + NEW_ROWS
     id_col = COLUMNS.index("id") + 1
     for r in range(2, end + 1):
-        for j in range(1, len(COLUMNS) + 1):
+        for j in range(1, len(columns) + 1):
             cell = ws.cell(row=r, column=j)
             cell.protection = Protection(locked=(j == id_col))
-            if COLUMNS[j - 1] in ("commune", "id"):
+            if columns[j - 1] in ("commune", "id", "parcels"):
                 cell.number_format = "@"
     ws.protection.sheet = True
     for allowed in ("formatCells", "formatColumns", "formatRows", "insertRows", "deleteRows", "sort",
                     "autoFilter"):
         setattr(ws.protection, allowed, False)
     ws.freeze_panes = "C2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{end}"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{end}"
 
     def letter(col):
-        return get_column_letter(COLUMNS.index(col) + 1)
+        return get_column_letter(columns.index(col) + 1)
 
     def validation(col, dv):
         dv.add(f"{letter(col)}2:{letter(col)}{end}")
@@ -157,17 +185,53 @@ def write_workbook(store, insee, path, overwrite=False) -> Path:
         validation(col, DataValidation(type="whole", operator="between", formula1="1990", formula2="2100",
                                        allow_blank=True, showErrorMessage=True,
                                        error="Une année sur 4 chiffres, par exemple 2027."))
-    widths = {"id": 15, "name": 34, "address": 28, "operator": 22, "comment": 40, "status": 13,
+    widths = {"id": 15, "name": 34, "address": 28, "parcels": 30, "operator": 22, "comment": 40, "status": 13,
               "land_origin": 20, "specifique_note": 20}
-    for col in COLUMNS:
+    for col in columns:
         ws.column_dimensions[letter(col)].width = widths.get(col, 11)
+    for title, fields in READ_ONLY.items():
+        _read_only_sheet(wb, title, store.read("friches" if title == "friches" else "plots", commune=insee), fields)
+    ids = wb.create_sheet(IDS_SHEET)
+    append_text_row(ids, ["carried_ids"])
+    for fid in projects["id"]:
+        append_text_row(ids, [fid])
+    ids.sheet_state = "veryHidden"
+    for sheet in wb.worksheets:
+        print_a4_landscape(sheet)
     wb.properties.title = f"Opérations de logements — {names[insee]}"
     wb.properties.keywords = PACK_TAG + insee
     wb.properties.creator = "plhgis"
     wb.active = 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with outputs.atomic_output(path, overwrite) as tmp:
+        wb.save(tmp)
     return path
+
+
+def print_a4_landscape(ws) -> None:
+    """Print on A4 landscape, all columns on the page's width, the header row on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+
+
+def _read_only_sheet(wb, title, frame, fields):
+    """A protected sheet listing the commune's friches or plots; row 1 says it is not read back."""
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet(title)
+    append_text_row(ws, [f"{title.capitalize()} de la commune — pour information, non réintégré à l'import "
+                         "(corrections : colonne « Commentaire » de l'onglet projets, ou par courriel)"])
+    ws["A1"].font = Font(italic=True)
+    layer = "friches" if title == "friches" else "plots"
+    append_text_row(ws, [schema.label(layer, f) if f in schema.LABELS.get(layer, {}) else f for f in fields])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for rec in frame.sort_values(frame.columns[0]).to_dict("records") if len(frame) else []:
+        append_text_row(ws, [_cell(rec.get(f)) for f in fields])
+    ws.protection.sheet = True
 
 
 def _cell(v):
@@ -200,15 +264,32 @@ def pack_commune(path) -> str | None:
 
 
 def left_out(store, path) -> list[tuple[str, str]]:
-    """(id, name) of the commune's schemes in force that a pack workbook no longer lists.
+    """(id, name) of the schemes in force the workbook was written with and no longer lists.
 
-    Nothing is done to them (an import never ends a scheme because a row went missing); the
-    dry-run names them so staff can ask the commune, then end them with ``plhgis project end``.
+    Only the rows the sheet carried count: a scheme the commune added (and the import created)
+    is never 'left out'. Nothing is done to them (an import never ends a scheme because a row
+    went missing); the dry-run names them so staff can ask the commune, then end them with
+    ``plhgis project end``.
     """
     insee = pack_commune(path)
     if insee is None:
         return []
     frame, _ = io.read_geodata(path)
     listed = set(frame["id"].dropna().astype(str).str.strip()) if "id" in frame else set()
+    carried = _carried_ids(path)
     current = store.read("projects", commune=insee)
-    return [(i, n) for i, n in zip(current["id"], current["name"]) if i not in listed]
+    return [(i, n) for i, n in zip(current["id"], current["name"])
+            if i not in listed and (carried is None or i in carried)]
+
+
+def _carried_ids(path) -> set[str] | None:
+    """The ids the workbook was written with (None: a workbook of an older plhgis, without the list)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        if IDS_SHEET not in book.sheetnames:
+            return None
+        return {str(r[0]).strip() for r in book[IDS_SHEET].iter_rows(min_row=2, values_only=True) if r and r[0]}
+    finally:
+        book.close()

@@ -13,6 +13,7 @@ dropped, so an import never loses a column silently.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -43,7 +44,7 @@ _COMMUNE_FIGURES = {"main_residences": ("main_residences", "residences_principal
                     "sru_status": ("sru_status", "statut_sru"), "polarity": ("polarity", "armature", "polarite"),
                     "density_min": ("density_min", "densite_min", "densite")}
 _QPV_2015 = {"code_qp": ("code_qp",), "lib_qp": ("nom_qp", "lib_qp"),
-             "commune": ("code_commune", "code_com", "insee_com", "commune"), "communes": ("code_communes",)}
+             "commune": ("code_commune", "code_com", "insee_com", "commune"), "communes": ("code_communes", "code_commune", "code_com", "insee_com", "commune")}
 SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("admin-express", "communes", "IGN ADMIN EXPRESS communes", ("insee_com", "nom"),
            {"insee": ("insee_com",), "name": ("nom", "nom_m"), "population": ("population",),
@@ -67,7 +68,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
             "homes_target": ("homes_target", "objectif", "objectif_logements", "objectif_total"),
             "lls_target": ("lls_target", "objectif_lls", "objectif_social"),
             "accession_aidee_target": ("accession_aidee_target", "objectif_accession_aidee"),
-            "yearly_split": ("yearly_split", "repartition_annuelle")}, table_only=True),
+            "yearly_split": ("yearly_split", "repartition_annuelle"),
+            "net_homes_target": ("net_homes_target", "objectif_net", "objectif_production_nette")}, table_only=True),
     Source("qpv2024", "qpv", "ANCT QPV 2024", ("code_qp", "lib_qp"),
            {"code_qp": ("code_qp",), "lib_qp": ("lib_qp",), "commune": ("insee_com", "code_com"),
             "communes": ("insee_com", "code_com")}),
@@ -86,6 +88,10 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            {"id": ("id",), "commune": ("commune",), "prefixe": ("prefixe",), "section": ("section",),
             "numero": ("numero",), "contenance": ("contenance",)}),
     Source("cnig-friches", "friches", "CNIG Friches CSV", ("site_id", "geompoint"), {}, table_only=True),
+    Source("cartofriches-points", "friches", "Cartofriches points (GeoJSON, no site_nom)", ("site_id", "comm_insee"),
+           {"site_id": ("site_id",), "site_nom": ("site_nom",), "comm_insee": ("comm_insee",),
+            "site_statut": ("site_statut",), "site_type": ("site_type",), "source_nom": ("source", "source_nom")}),
+    Source("sru-inventaire", "sru", "SRU inventory (national file, DREAL layouts)", (), {}),
 )}
 
 
@@ -103,7 +109,7 @@ class Mapped:
 
 def norm(column) -> str:
     """'Code INSEE' → 'code_insee', 'codeEpci' → 'codeepci': the key used to match headers."""
-    return re.sub(r"[^a-z0-9]+", "_", schema.fold(column)).strip("_")
+    return schema.header_key(column)
 
 
 def detect(frame, layer: str) -> Source | None:
@@ -181,6 +187,12 @@ def map_source(frame, layer: str, name: str | None = None, *, file=None, rows=No
 
         frame, notes, warnings, errors = cnig.from_cnig(frame, file=file, rows=rows)
         out = Mapped(frame, rows, src.name, [f"source: {src.label}", *notes], warnings, errors)
+    elif src is not None and src.name == "sru-inventaire":
+        from . import sru
+
+        frame, rows, notes, warnings, errors = sru.from_inventory(frame, file=file, rows=rows, epci=epci)
+        out = Mapped(frame, rows, src.name, notes, warnings, errors)
+        epci = None  # kept by the inventory's own EPCI column
     else:
         out = _rename(frame, lay, src, rows, file, protect=set(mapping.values()))
     if mapping:
@@ -188,11 +200,15 @@ def map_source(frame, layer: str, name: str | None = None, *, file=None, rows=No
     if lay.name == "sectors":
         _sector_fields(out, kind, file)
     if lay.name in ("zoning", "prescriptions"):
-        _plu_fields(out, lay)
+        _plu_fields(out, lay, file)
+        _same_plan_ids(out, lay, store)
     if lay.name == "qpv":
         _qpv_fields(out)
+    if lay.name == "friches":
+        _friche_names(out)
     if epci or territory:
         _keep_territory(out, lay, store, epci, file)
+    _territory_warnings(out, lay, store, file)
     if src is not None and src.table_only and store is not None and not isinstance(out.frame, gpd.GeoDataFrame):
         _updates_only(out, lay, store, file)
     return out
@@ -227,14 +243,13 @@ def _rename(frame, lay, src, rows, file, protect) -> Mapped:
     out = frame.rename(columns=renames)
     for target, col in extra.items():
         out[target] = frame[col]
-    for col in list(out.columns):  # the layer's own field names, in any case (LIBELLE → libelle)
-        if col != geom_name and col not in fields and str(col).lower() in fields \
-                and str(col).lower() not in out.columns:
-            renames[col] = str(col).lower()
-            out = out.rename(columns={col: str(col).lower()})
-    kept = [c for c in out.columns if c in fields or c == geom_name]
-    dropped = [str(c) for c in out.columns if c not in kept]
-    out = out[kept]
+    labels = schema.header_fields(lay.name)
+    for col in list(out.columns):  # the layer's own field names in any case (LIBELLE → libelle), its labels
+        target = str(col).lower() if str(col).lower() in fields else labels.get(norm(col))
+        if col != geom_name and col not in fields and target and target not in out.columns:
+            renames[col] = target
+            out = out.rename(columns={col: target})
+    out, kept_as_is = keep_extra(out, fields, geom_name)
     notes = []
     if src is not None:
         notes.append(f"source: {src.label} ({src.name})")
@@ -242,9 +257,55 @@ def _rename(frame, lay, src, rows, file, protect) -> Mapped:
     mapped = [f"{a}→{b}" for a, b in shown.items() if a != b]
     if mapped:
         notes.append("mapped " + ", ".join(mapped))
-    if dropped:
-        notes.append(f"dropped {len(dropped)} column(s) that are not fields of {lay.name}: " + ", ".join(dropped))
+    if kept_as_is:
+        notes.append(f"colonnes conservées telles quelles (extra): {', '.join(kept_as_is)}")
     return Mapped(out, rows, src.name if src else None, notes)
+
+
+STAMPS = ("created_at", "updated_at")  # the store's own: read back from an export, never written
+
+
+def keep_extra(frame, fields, geom_name=None):
+    """(frame, names): the columns that are no field folded into one JSON `extra` column per row.
+
+    Nothing a file carries is lost: `export` and the pack workbook write these columns back.
+    """
+    rest = [c for c in frame.columns if c not in fields and c != geom_name and c not in STAMPS and c != "extra"]
+    out = frame[[c for c in frame.columns if c not in rest and c not in STAMPS]].copy()
+    if not rest:
+        return out, []
+    values = frame[rest].astype(object)
+    records, filled = [], set()
+    for row in values.itertuples(index=False, name=None):
+        kept = {str(k): _json_plain(v) for k, v in zip(rest, row) if not _is_blank(v)}
+        filled.update(kept)
+        records.append(json.dumps(kept, ensure_ascii=False) if kept else None)
+    out["extra"] = pd.Series(records, index=frame.index, dtype=object)
+    return out, [str(c) for c in rest if str(c) in filled]  # an empty column holds nothing to keep
+
+
+def _is_blank(value) -> bool:
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return True
+    return isinstance(value, str) and value.strip() in schema.BLANKS
+
+
+def _json_plain(value):
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    return value if isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def extra_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The `extra` JSON column spread back into the columns it came from (export, workbook)."""
+    if "extra" not in frame.columns:
+        return frame
+    parsed = [json.loads(v) if isinstance(v, str) and v else {} for v in frame["extra"]]
+    names = list(dict.fromkeys(k for d in parsed for k in d if k not in frame.columns))
+    out = frame.drop(columns=["extra"])
+    for name in names:
+        out[name] = [d.get(name) for d in parsed]
+    return out
 
 
 def _sector_fields(out: Mapped, kind, file):
@@ -273,9 +334,12 @@ def _stable_ids(frame, prefix, scope, parts) -> pd.Series:
     return pd.Series([f"{prefix}-{s or '00000'}-{d}" for s, d in zip(scope, digests)], index=frame.index)
 
 
-def _plu_fields(out: Mapped, lay):
-    """CNIG PLU: insee from the IDURBA of a commune PLU, a stable id, typezone counts, 17-00 shares."""
+def _plu_fields(out: Mapped, lay, file=None):
+    """CNIG PLU: insee from the IDURBA of a commune PLU, a stable id, typezone families and counts,
+    17-00 shares."""
     frame = out.frame
+    if lay.name == "zoning" and "typezone" in frame.columns:
+        _typezone_families(out, file)
     if "insee" not in frame.columns and "idurba" in frame.columns:
         prefix = frame["idurba"].astype("string").str.extract(r"^((?:\d{5}|2[AB]\d{3}))_", expand=False)
         if prefix.notna().any():
@@ -315,6 +379,60 @@ def _plu_fields(out: Mapped, lay):
             frame.loc[dup, "id"] = frame.loc[dup, "id"] + "-" + frame.groupby("id").cumcount()[dup].astype(str)
 
 
+def _friche_names(out: Mapped):
+    """A friche with no site_nom (Cartofriches points) is named after its site_id, and the notes say so."""
+    frame = out.frame
+    if "site_id" not in frame.columns:
+        return
+    names = frame["site_nom"] if "site_nom" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    blank = names.isna() | names.astype("string").str.strip().fillna("").eq("")
+    if blank.any():
+        frame["site_nom"] = names.astype(object).where(~blank, "Friche " + frame["site_id"].astype(str))
+        out.notes.append(f"{int(blank.sum())} friche(s) without site_nom named 'Friche <site_id>'")
+
+
+def _typezone_families(out: Mapped, file):
+    """A local TYPEZONE ('Nh', '1AUh') becomes its CNIG family (N, AUc), with one warning per code."""
+    frame = out.frame
+    raw = frame["typezone"]
+    family = raw.map(schema.typezone_family)
+    odd = family.notna() & (family != raw)
+    for code, n in raw[odd].astype(str).value_counts().items():
+        out.warnings.append(Problem(f"TYPEZONE {code!r} is not a CNIG value: read as its family "
+                                    f"{schema.typezone_family(code)} ({n} zone{'s' if n > 1 else ''})", file, None,
+                                    "typezone", code, "the zone's own code stays in LIBELLE"))
+    frame["typezone"] = family.where(family.notna(), raw)
+
+
+def _same_plan_ids(out: Mapped, lay, store):
+    """A zone already in the store (same IDURBA, LIBELLE, TYPEZONE, outline within 1 %) keeps its id,
+    whatever the file's format or CRS: one plan is one set of zones."""
+    frame = out.frame
+    if store is None or "id" not in frame.columns or not isinstance(frame, gpd.GeoDataFrame) or not len(frame):
+        return
+    current = store.read(lay.name)
+    if current.empty:
+        return
+    parts = [c for c in ("idurba", "libelle", "typezone", "typepsc", "stypepsc") if c in frame.columns]
+    geoms = frame.geometry.to_crs(current.crs).to_numpy()
+    key = (lambda df: df[parts].astype("string").fillna("").agg("|".join, axis=1).to_numpy()) if parts \
+        else (lambda df: np.full(len(df), ""))
+    mine, theirs = key(frame), key(current)
+    cur_geoms, cur_ids = current.geometry.to_numpy(), current["id"].to_numpy()
+    left, right = current.sindex.query(geoms, predicate="intersects")
+    ids, taken, known = frame["id"].to_numpy(dtype=object).copy(), set(), set(cur_ids)
+    for i, j in zip(left, right):
+        if ids[i] in known or mine[i] != theirs[j] or cur_ids[j] in taken:
+            continue
+        a, b = geoms[i], cur_geoms[j]
+        if shapely.is_missing(a) or shapely.is_missing(b):
+            continue
+        if shapely.area(shapely.symmetric_difference(a, b)) <= 0.01 * max(shapely.area(b), 1.0):
+            ids[i] = cur_ids[j]
+            taken.add(cur_ids[j])
+    frame["id"] = ids
+
+
 def _qpv_fields(out: Mapped):
     """QPV: 'commune' is the first INSEE code of a list, 'communes' all of them joined by |."""
     frame = out.frame
@@ -326,10 +444,30 @@ def _qpv_fields(out: Mapped):
                     codes.notna(), frame[col])
             else:
                 frame[col] = codes.map(lambda c: "|".join(c) if isinstance(c, list) and c else None)
+    if "code_qp" in frame.columns and "communes" in frame.columns and frame["code_qp"].duplicated().any():
+        _merge_qpv_rows(out)
+        frame = out.frame
     if "code_qp" in frame.columns:
         gen = frame["code_qp"].astype("string").str[:2].value_counts()
         out.notes.append("QPV codes: " + ", ".join(f"{k}… ×{v}" for k, v in gen.items())
                          + " (QP = 2015 generation, QN = 2024)")
+
+
+def _merge_qpv_rows(out: Mapped):
+    """A QPV listed once per commune it covers: one QPV, every commune, the union of the outlines."""
+    frame, rows = out.frame, out.rows
+    first = ~frame["code_qp"].duplicated()
+    codes = frame.groupby("code_qp", sort=False)["communes"].agg(
+        lambda s: "|".join(dict.fromkeys(c for v in s.dropna() for c in str(v).split("|"))) or None)
+    merged = frame[first.to_numpy()].copy()
+    merged["communes"] = merged["code_qp"].map(codes)
+    if isinstance(frame, gpd.GeoDataFrame):
+        union = frame.groupby("code_qp", sort=False).geometry.agg(lambda g: shapely.union_all(g.to_numpy()))
+        merged = merged.set_geometry(gpd.GeoSeries(list(merged["code_qp"].map(union)), index=merged.index,
+                                                   crs=frame.crs))
+    n = int((~first).sum())
+    out.frame, out.rows = merged, rows[first.to_numpy()]
+    out.notes.append(f"{n} row(s) repeating a QPV for another commune merged into it (communes joined by |)")
 
 
 def _keep_territory(out: Mapped, lay, store, epci, file):
@@ -356,12 +494,56 @@ def _keep_territory(out: Mapped, lay, store, epci, file):
         geoms = frame.geometry.to_crs(communes.crs).to_numpy()
         keep = pd.Series(shapely.intersects(geoms, area), index=frame.index)
     keep = keep.fillna(False).astype(bool)
+    left = {Problem("", row=r).row for r in out.rows[~keep.to_numpy()]}
     out.frame, out.rows = frame[keep.to_numpy()], out.rows[keep.to_numpy()]
+    # rows left out are not imported: nothing to say about them
+    out.warnings = [p for p in out.warnings if p.row is None or p.row not in left]
+    out.errors = [p for p in out.errors if p.row is None or p.row not in left]
     what = f"EPCI {epci}" if epci else "the store's communes"
     out.notes.append(f"kept {int(keep.sum())} of {before} {lay.name} ({what})")
     if not keep.any():
         out.errors.append(Problem(f"no {lay.name} of {what} in the file", file, None, "--epci", epci,
-                                  "check the SIREN (CA de Lens-Liévin is 246200364)"))
+                                  _epci_hint(frame if lay.name == "communes" else None, store, epci)))
+
+
+def _epci_hint(frame, store, epci=None) -> str:
+    """'EPCI in the file: 246200364 (CA de Lens - Liévin) ×36, …', else the store's, for a --epci hint."""
+    if frame is None and store is not None and epci and str(epci) in set(
+            store.read("communes")["epci_siren"].dropna().astype(str)):
+        return f"the file has nothing on EPCI {epci}'s communes: check that it covers your territory"
+    for table, where in ((frame, "in the file"), (store.read("communes") if store is not None else None,
+                                                   "in the store")):
+        if table is None or "epci_siren" not in table.columns or not table["epci_siren"].notna().any():
+            continue
+        names = table.get("epci_name", pd.Series(None, index=table.index)).astype("string")
+        label = table["epci_siren"].astype("string").str.strip() + names.fillna("").map(
+            lambda n: f" ({n})" if n else "")
+        top = label.value_counts().head(5)
+        return f"check the SIREN; EPCI {where}: " + ", ".join(f"{k} ×{v}" for k, v in top.items())
+    return "check the SIREN (9 digits, see banatic.interieur.gouv.fr)"
+
+
+def _territory_warnings(out: Mapped, lay, store, file):
+    """Say which communes have no EPCI, and which features lie outside the store's communes."""
+    frame = out.frame
+    if lay.name == "communes" and "epci_siren" in frame.columns:
+        blank = frame["epci_siren"].astype("string").str.strip().fillna("").eq("")
+        for i in np.flatnonzero(blank.to_numpy()):
+            out.warnings.append(Problem("commune with no EPCI (epci_siren empty)", file, out.rows.iloc[i],
+                                        "epci_siren", frame["insee"].iloc[i] if "insee" in frame else None,
+                                        "its figures count in no EPCI total: fill epci_siren"))
+    if lay.name == "sectors" and store is not None and isinstance(frame, gpd.GeoDataFrame) and len(frame):
+        communes = store.read("communes")
+        if communes.empty:
+            return
+        area = shapely.union_all(communes.geometry.to_numpy())
+        geoms = frame.geometry.to_crs(communes.crs).to_numpy()
+        outside = ~shapely.intersects(geoms, area) & ~shapely.is_missing(geoms)
+        names = frame["name"] if "name" in frame else pd.Series(None, index=frame.index)
+        for i in np.flatnonzero(outside):
+            out.warnings.append(Problem("sector outside the store's communes (another territory or department?)",
+                                        file, out.rows.iloc[i], "geometry", names.iloc[i],
+                                        "keep the territory's sectors with --epci SIREN"))
 
 
 def _territory_communes(store, epci):
@@ -381,12 +563,15 @@ def _updates_only(out: Mapped, lay, store, file):
     if lay.name != "communes" or key not in out.frame.columns:
         return
     known = store.communes()
+    sirens = set(store.read("communes")["epci_siren"].dropna().astype(str)) if known else set()
     codes = out.frame[key].astype("string").str.strip().str.zfill(5)
     for i in np.flatnonzero(~codes.isin(known).to_numpy()):
         out.errors.append(Problem("unknown commune INSEE code", file, out.rows.iloc[i], key,
                                   out.frame[key].iloc[i],
                                   "a table of figures updates communes already loaded: load the "
-                                  "commune outlines first (plhgis import communes FILE.geojson)"))
+                                  "commune outlines first (plhgis import communes FILE.geojson)"
+                                  + (", or keep the store's EPCI with --epci " + " or ".join(sorted(sirens))
+                                     if sirens and "epci_siren" in out.frame.columns else "")))
 
 
 # -- locating a scheme by its parcels -----------------------------------------------------------

@@ -5,7 +5,8 @@ storage CRS, plus the `history` attribute table. Layers are created through OGR 
 that they carry the standard GeoPackage metadata, R-tree index and triggers; rows are then
 written with plain SQLite, one transaction per change, with the functions the R-tree
 triggers call registered on the connection. An edit touches one row and one history row,
-never the layer.
+never the layer. Edits made by other tools (QGIS, GDAL) are journaled by triggers (journal.py),
+which plhgis's own transactions silence with a mark, since plhgis journals its writes itself.
 
 The public surface (`read`, `get`, `apply`, `history`, `layer_info`) is what a PostGIS
 backend will implement too; commands never see SQL.
@@ -28,12 +29,13 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import schema, styles
+from . import journal, outputs, schema, styles
 from .errors import NotFoundError, PlhgisError, StoreError
 
 DEFAULT_STORE = Path("layers") / "plh.gpkg"
 BUSY_TIMEOUT_S = 60
 BULK_ROWS = 1000  # above this, an insert fills the R-tree in one pass
+SCHEMA_VERSION = 2  # 2: edits made outside plhgis are journaled (journal.py)
 _FIONA_TYPES = {"str": "str", "int": "int", "float": "float", "date": "date"}
 _SQL_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "REAL", "date": "DATE"}
 
@@ -46,7 +48,7 @@ class Change:
     id: str | None
     after: dict  # insert: every field; update/end: the changed fields only
     before: dict = field(default_factory=dict)
-    updated_at: str | None = None  # the version the change was computed against
+    updated_at: str | None = None  # the version the change was computed against ("": none); None: unchecked
 
 
 def now_iso() -> str:
@@ -125,30 +127,72 @@ class GeoPackageStore:
                              "(or plhgis init --demo), or point --store / PLHGIS_STORE at it")
         self.user = user or os.environ.get("PLHGIS_USER") or _login()
         self._con = None
+        self.notes: list[str] = []  # what the user should know: upgrades, unreadable history rows
         try:
             crs = self.setting("crs")
+            version = self.setting("schema_version")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a plhgis store ({exc})",
                              hint="create one with plhgis init --store PATH") from None
-        self.crs = pyproj.CRS.from_user_input(crs)
+        self.crs = self._crs(crs)
         self.srs_id = self.crs.to_epsg() or 0
-        self._upgrade()
+        if self.crs.is_geographic:
+            self.notes.append(f"the store's CRS {self.crs.to_string()} is in degrees: distances and areas "
+                              "(checks, targets, site areas) are wrong; stores should use a projected CRS "
+                              "such as EPSG:2154")
+        self.version = int(version) if str(version).isdigit() else 1
+        if self.version <= SCHEMA_VERSION:
+            self._upgrade()
+
+    def _crs(self, setting) -> pyproj.CRS:
+        """The storage CRS: the setting, else (missing or unreadable) the CRS of the projects layer."""
+        try:
+            return pyproj.CRS.from_user_input(setting)
+        except (pyproj.exceptions.CRSError, TypeError):
+            pass
+        row = self.con.execute("SELECT s.organization, s.organization_coordsys_id, s.definition "
+                               "FROM gpkg_geometry_columns g JOIN gpkg_spatial_ref_sys s USING (srs_id) "
+                               "WHERE g.table_name = 'projects'").fetchone()
+        try:
+            crs = pyproj.CRS.from_user_input(f"{row[0]}:{row[1]}" if row[0] else row[2])
+        except (pyproj.exceptions.CRSError, TypeError):
+            raise StoreError(f"the store's CRS setting {setting!r} is not a coordinate reference system, "
+                             "and its layers declare none", file=str(self.path),
+                             hint="set it back, e.g. in sqlite3: UPDATE plhgis_settings SET value = "
+                                  "'EPSG:2154' WHERE key = 'crs'") from None
+        self.notes.append(f"the store's CRS setting {setting!r} is not a CRS: using its layers' "
+                          f"{crs.to_string()}")
+        return crs
 
     def _upgrade(self):
-        """Bring a store made by an older plhgis up to the schema: new layers, new fields."""
+        """Bring a store made by an older plhgis up to the schema: new layers, new fields, the
+        journal triggers; says so in `notes` (even a read-only command upgrades, once)."""
         tables = {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         missing = [lay for lay in schema.LAYERS.values() if lay.name not in tables]
+        done = []
         if "layer_styles" not in tables:  # stores made before plhgis wrote QGIS styles
             with self.transaction() as con:
                 styles.install(con, [lay.name for lay in schema.LAYERS.values()
                                      if lay.geometry and lay not in missing])
+            done.append("QGIS styles")
         if missing:
             self.close()
             _create_layers(self.path, self.crs, missing)
+            done.append("layers " + ", ".join(lay.name for lay in missing))
         for lay in schema.LAYERS.values():
             have = {r[1] for r in self.con.execute(f'PRAGMA table_info("{lay.name}")')}
             for col in (c for c in lay.columns if c not in have):
                 self.con.execute(f'ALTER TABLE "{lay.name}" ADD COLUMN "{col}" {_SQL_TYPES[lay.field(col).type]}')
+                done.append(f"field {lay.name}.{col}")
+        if self.version < SCHEMA_VERSION or not journal.up_to_date(self.con, schema.LAYERS.values()):
+            with self.transaction() as con:
+                journal.install(con, schema.LAYERS.values())
+                con.execute("INSERT OR REPLACE INTO plhgis_settings (key, value) VALUES ('schema_version', ?)",
+                            [str(SCHEMA_VERSION)])
+            done.append("journal of edits made outside plhgis")
+            self.version = SCHEMA_VERSION
+        if done:
+            self.notes.append(f"upgraded the store {self.path} to this plhgis: " + "; ".join(done))
 
     def setting(self, key: str) -> str | None:
         """A value of the store's own settings table (crs, schema_version, demo…)."""
@@ -183,14 +227,24 @@ class GeoPackageStore:
 
     @contextmanager
     def transaction(self):
-        """One write transaction: all of it lands, or none of it."""
+        """One write transaction: all of it lands, or none of it.
+
+        It carries the mark that keeps the journal triggers silent (plhgis writes its own
+        history rows; see journal.py)."""
+        if self.version > SCHEMA_VERSION:
+            raise StoreError(f"the store {self.path} was written by a newer plhgis (store schema "
+                             f"{self.version}, this plhgis knows {SCHEMA_VERSION}): not writing to it",
+                             hint="upgrade plhgis (pip install -U plhgis); reading still works")
         try:
             self.con.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise StoreError(f"the store {self.path} is busy ({exc})",
                              hint="another plhgis command is writing; try again") from None
         try:
+            self.con.execute("INSERT OR REPLACE INTO plhgis_settings (key, value) VALUES (?, ?)",
+                             [journal.MARK, str(os.getpid())])
             yield self.con
+            self.con.execute("DELETE FROM plhgis_settings WHERE key = ?", [journal.MARK])
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
@@ -201,26 +255,30 @@ class GeoPackageStore:
     def create(cls, path, crs=schema.STORE_CRS, overwrite=False) -> "GeoPackageStore":
         """Create an empty store with every layer, the history and the settings tables."""
         path = Path(path)
-        if path.exists():
-            if not overwrite:
-                raise StoreError(f"{path} already exists", hint="use --overwrite to start again")
-            path.unlink()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not overwrite:
+            raise StoreError(f"{path} already exists", hint="use --overwrite to start again")
         crs = pyproj.CRS.from_user_input(crs)
-        _create_layers(path, crs, schema.LAYERS.values())
-        con = sqlite3.connect(path, isolation_level=None)
-        try:
-            con.execute("BEGIN")
-            _attribute_table(con, schema.HISTORY_TABLE,
-                             "ts TEXT NOT NULL, user TEXT, layer TEXT NOT NULL, feature_id TEXT NOT NULL, "
-                             "action TEXT NOT NULL, before TEXT, after TEXT, source TEXT")
-            con.execute("CREATE INDEX ix_history_feature ON history (layer, feature_id, ts)")
-            _attribute_table(con, "plhgis_settings", "key TEXT UNIQUE NOT NULL, value TEXT")
-            con.executemany("INSERT INTO plhgis_settings (key, value) VALUES (?, ?)",
-                            [("crs", crs.to_string()), ("schema_version", "1"), ("created", now_iso())])
-            con.execute("COMMIT")
-        finally:
-            con.close()
+        if crs.is_geographic:
+            raise StoreError(f"the store needs a projected CRS in metres; {crs.to_string()} is in degrees",
+                             hint="use --crs 2154 (Lambert-93), or your territory's projected CRS "
+                                  "(e.g. 2975 for La Réunion)")
+        with outputs.atomic_output(path, overwrite=True) as tmp:  # the old store stays until the new one is whole
+            _create_layers(tmp, crs, schema.LAYERS.values())
+            con = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                con.execute("BEGIN")
+                _attribute_table(con, schema.HISTORY_TABLE,
+                                 "ts TEXT NOT NULL, user TEXT, layer TEXT NOT NULL, feature_id TEXT NOT NULL, "
+                                 "action TEXT NOT NULL, before TEXT, after TEXT, source TEXT")
+                con.execute("CREATE INDEX ix_history_feature ON history (layer, feature_id, ts)")
+                _attribute_table(con, "plhgis_settings", "key TEXT UNIQUE NOT NULL, value TEXT")
+                con.executemany("INSERT INTO plhgis_settings (key, value) VALUES (?, ?)",
+                                [("crs", crs.to_string()), ("schema_version", str(SCHEMA_VERSION)),
+                                 ("created", now_iso())])
+                journal.install(con, schema.LAYERS.values())
+                con.execute("COMMIT")
+            finally:
+                con.close()
         return cls(path)
 
     # reading
@@ -291,11 +349,11 @@ class GeoPackageStore:
         """Rebuild the layer as it stood at the end of `day`, by replaying the history."""
         limit = (day + timedelta(days=1)).isoformat()
         rows = self.con.execute(
-            "SELECT feature_id, after FROM history WHERE layer = ? AND ts < ? ORDER BY fid",
+            "SELECT fid, feature_id, after FROM history WHERE layer = ? AND ts < ? ORDER BY fid",
             [lay.name, limit]).fetchall()
         state: dict[str, dict] = {}
-        for fid, after in rows:
-            state.setdefault(fid, {}).update(json.loads(after))
+        for hid, fid, after in rows:
+            state.setdefault(fid, {}).update(self._history_values(hid, "after", after) or {})
         records = [r for r in state.values()
                    if not r.get("end_date") or r["end_date"] > day.isoformat()]
         df = pd.DataFrame.from_records(records, columns=lay.columns + ["geometry"])
@@ -339,9 +397,7 @@ class GeoPackageStore:
                 c.after.update(created_at=stamp, updated_at=stamp)
             if inserts:
                 self._insert(con, lay, inserts)
-            for c in changes:
-                if c.action != "insert":
-                    self._update(con, lay, c, stamp)
+            self._update(con, lay, [c for c in changes if c.action != "insert"], stamp)
             con.executemany(
                 "INSERT INTO history (ts, user, layer, feature_id, action, before, after, source) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -359,7 +415,7 @@ class GeoPackageStore:
         for c in changes:
             if c.id not in current:
                 raise NotFoundError(f"no {lay.name} feature with id {c.id!r}", row=c.id)
-            if c.updated_at is not None and current[c.id] != c.updated_at:
+            if c.updated_at is not None and (current[c.id] or "") != c.updated_at:
                 raise StoreError(f"{lay.name} {c.id} was changed by someone else meanwhile",
                                  row=c.id, hint="run the command again to apply it on the new version")
 
@@ -436,18 +492,17 @@ class GeoPackageStore:
         con.execute(f'UPDATE gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM "{lay.name}") '
                     "WHERE table_name = ?", [lay.name])
 
-    def _update(self, con, lay, change, stamp):
-        after = dict(change.after, updated_at=stamp)
-        sets, params = [], []
-        for key, value in after.items():
-            if key == "geometry":
-                sets.append('"geom" = ?')
-                params.append(to_gpkg_blobs([value], self.srs_id)[0])
-            else:
-                sets.append(f'"{lay.field(key).name}" = ?')
-                params.append(_sql_value(value))
-        con.execute(f'UPDATE "{lay.name}" SET {", ".join(sets)} WHERE "{lay.key}" = ?',
-                    params + [change.id])
+    def _update(self, con, lay, changes, stamp):
+        """UPDATE the changed fields, one statement per set of fields (executemany)."""
+        groups: dict[tuple, list[Change]] = {}
+        for c in changes:
+            groups.setdefault(tuple(c.after), []).append(c)
+        for fields, group in groups.items():
+            sets = ['"geom" = ?' if f == "geometry" else f'"{lay.field(f).name}" = ?' for f in fields]
+            columns = [to_gpkg_blobs([c.after[f] for c in group], self.srs_id) if f == "geometry"
+                       else [_sql_value(c.after[f]) for c in group] for f in fields]
+            con.executemany(f'UPDATE "{lay.name}" SET {", ".join(sets)}, updated_at = ? WHERE "{lay.key}" = ?',
+                            [(*row, stamp, c.id) for c, row in zip(group, zip(*columns))])
 
     # history and metadata
     def history(self, layer=None, feature_id=None, since=None) -> pd.DataFrame:
@@ -462,11 +517,44 @@ class GeoPackageStore:
         if since:
             where.append("ts >= ?")
             params.append(_as_date(since).isoformat())
-        sql = "SELECT " + ", ".join(schema.HISTORY_COLUMNS) + " FROM history"
+        sql = "SELECT fid, " + ", ".join(schema.HISTORY_COLUMNS) + " FROM history"
         if where:
             sql += " WHERE " + " AND ".join(where)
         rows = self.con.execute(sql + " ORDER BY fid", params).fetchall()
-        return pd.DataFrame.from_records(rows, columns=list(schema.HISTORY_COLUMNS))
+        cols = list(schema.HISTORY_COLUMNS)
+        before, after = cols.index("before") + 1, cols.index("after") + 1
+        rows = [(*r[1:before], self._history_json(r[0], "before", r[before]),
+                 self._history_json(r[0], "after", r[after]), *r[after + 1:]) for r in rows]
+        return pd.DataFrame.from_records(rows, columns=cols)
+
+    def _history_values(self, hid, column, text) -> dict | None:
+        """A history JSON column as values, the geometry as WKT (the journal triggers write the hex
+        of its GeoPackage blob); None, with a note, for a row that is not JSON."""
+        if text is None:
+            return None
+        try:
+            values = json.loads(text)
+            if not isinstance(values, dict):
+                raise ValueError("not an object")
+            geom = values.get("geometry")
+            if isinstance(geom, str) and geom.startswith("4750"):  # 'GP': a GeoPackage blob
+                values["geometry"] = shapely.to_wkt(from_gpkg_blobs([bytes.fromhex(geom)])[0],
+                                                    rounding_precision=-1, trim=True)
+            return values
+        except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
+            note = (f"history row {hid}: its '{column}' is not valid JSON ({exc}); ignored "
+                    "(fix or delete that row in QGIS or sqlite3)")
+            if note not in self.notes:
+                self.notes.append(note)
+            return None
+
+    def _history_json(self, hid, column, text) -> str | None:
+        """The column's JSON as plhgis writes it (the same text unless it needed normalising)."""
+        values = self._history_values(hid, column, text)
+        if values is None:
+            return None
+        return text if '"geometry": "4750' not in text and '"geometry":"4750' not in text else \
+            json.dumps(values, ensure_ascii=False)
 
     def layer_info(self) -> pd.DataFrame:
         """Each layer: features in force, ended ones, CRS and last change."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .palette import FRICHE_COLORS, HORIZON_COLORS, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
+from .palette import FRICHE_COLORS, HORIZON_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
 
 OTHER = "#9e9e9e"
 
@@ -22,9 +22,9 @@ def _options(**values) -> str:
     return "".join(f'<Option name="{k}" type="QString" value="{escape(str(v))}"/>' for k, v in values.items())
 
 
-def _marker(color: str) -> str:
+def _marker(color: str, shape: str = "circle") -> str:
     return ('<layer class="SimpleMarker" enabled="1" pass="0" locked="0"><Option type="Map">'
-            + _options(name="circle", color=_rgba(color), outline_color="35,35,35,255", outline_width="0.3",
+            + _options(name=shape, color=_rgba(color), outline_color="35,35,35,255", outline_width="0.3",
                        size="3.2", size_unit="MM")
             + "</Option></layer>")
 
@@ -59,12 +59,13 @@ def categorized(field: str, colors: dict[str, str], kind: str, **fill) -> str:
                 f"<symbols>{symbols}</symbols></renderer-v2>")
 
 
-def by_geometry(field: str, colors: dict[str, str], **fill) -> str:
+def by_geometry(field: str, colors: dict[str, str], shape: str = "circle", **fill) -> str:
     """Rules by value for a layer holding points and polygons (QGIS opens it as two sublayers
     sharing this style): points get markers, outlines get fills, in the same colours."""
     items = list(colors.items())
     rules, symbols = [], []
-    for kind, geometry, draw in (("marker", "Point", _marker), ("fill", "Polygon", lambda c: _fill(c, **fill))):
+    for kind, geometry, draw in (("marker", "Point", lambda c: _marker(c, shape)),
+                                 ("fill", "Polygon", lambda c: _fill(c, **fill))):
         children = []
         for value, color in items + [(None, OTHER)]:
             n = str(len(symbols))
@@ -91,7 +92,8 @@ def qml_styles() -> dict[str, tuple[str, str]]:
     """{layer: (style name, QML)} for the spatial layers of the store."""
     return {
         "projects": ("opérations par état", by_geometry("status", STATUS_COLORS, alpha=170)),
-        "friches": ("friches par statut CNIG", by_geometry("site_statut", FRICHE_COLORS, alpha=170)),
+        "friches": ("friches par statut CNIG", by_geometry("site_statut", FRICHE_COLORS, POINT_SHAPES["friches"],
+                                                                 alpha=170)),
         "plots": ("gisements par horizon", categorized("horizon", HORIZON_COLORS, "fill", alpha=170)),
         "zoning": ("zonage PLU par type", categorized("typezone", ZONE_COLORS, "fill", alpha=110)),
         "sectors": ("secteurs prioritaires par nature",

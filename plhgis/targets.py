@@ -12,7 +12,7 @@ in the communes layer still gets a row, so no home is lost.
 
 Which homes count within the PLH period: schemes not abandoned whose delivery year falls in the
 period, or with no delivery year yet (still in the pipeline; DATA findings ask for the year).
-Certain = PC accordé, travaux, livré; probable = PC déposé, études; possible = repérage.
+Certain = PC accordé, travaux, livré; probable = PC déposé, études, recours; possible = repérage, suspendu.
 """
 from __future__ import annotations
 
@@ -26,16 +26,42 @@ from .errors import PlhgisError, unknown_commune
 from .settings import Settings, load_settings
 
 CERTAIN = ("PC accordé", "travaux", "livré")
-PROBABLE = ("PC déposé", "études")
+PROBABLE = ("PC déposé", "études", "recours")  # a permit under appeal is not yet certain; suspendu: possible
 RENEWAL = ("friche", "dent creuse", "renouvellement urbain")
 REUSED = ("friche", "renouvellement urbain")  # land already artificialised
 SOCIAL = list(schema.SOCIAL_RENT_FIELDS)
 EPCI = "EPCI"
 TABLE_COLUMNS = ("commune", "name", "homes_target", "certain", "probable", "possible", "expected",
                  "coverage", "midterm_target", "midterm_expected", "lls_target", "lls_programmed",
-                 "sru_rate_now", "sru_rate_projected", "sru_catchup_target", "sru_catchup_programmed",
+                 "sru_rate_now", "sru_rate_projected", "sru_catchup_target", "sru_objective_kind",
+                 "sru_catchup_programmed",
                  "homes_qpv", "homes_sectors", "homes_extension", "zan_ha", "remaining_need",
                  "capacity_unlinked")
+
+SHARE_COLUMNS = ("coverage", "lls_coverage", "sru_rate_required", "sru_rate_now", "sru_rate_projected",
+                 "sru_plai_share", "sru_pls_share")  # ratios: 0.604 is 60 %
+DECIMAL_COLUMNS = ("zan_ha",)  # every other figure is a number of homes
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """`progress` with its numbers of homes as whole numbers (1400, not 1400.0)."""
+    out = frame.copy()
+    for col in out.columns:
+        if col in SHARE_COLUMNS or col in DECIMAL_COLUMNS or not pd.api.types.is_float_dtype(out[col]):
+            continue
+        out[col] = out[col].round().astype("Int64")
+    return out
+
+
+def for_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """`progress` as a French reader expects it: 60 %, 1 400 homes, 3,12 ha."""
+    out = typed(frame).astype(object)
+    for col in out.columns:
+        if col in SHARE_COLUMNS:
+            out[col] = [f"{100 * v:.0f} %" if pd.notna(v) else "" for v in frame[col]]
+        elif col in DECIMAL_COLUMNS:
+            out[col] = [f"{v:.2f}".replace(".", ",") if pd.notna(v) else "" for v in frame[col]]
+    return out
 
 
 def _points(geoms: np.ndarray) -> np.ndarray:
@@ -65,6 +91,35 @@ def first_within(geoms, polys: gpd.GeoDataFrame, predicate="within") -> np.ndarr
     left, right = left[order], right[order]
     keep = np.r_[True, left[1:] != left[:-1]] if len(left) else np.array([], dtype=bool)
     out[ok[left[keep]]] = right[keep]
+    return out
+
+
+def commune_point(outline):
+    """Where a scheme with no location is put: a point inside the commune's outline (DATA-LOCATE)."""
+    return shapely.point_on_surface(outline)
+
+
+def covered(geoms, polys: gpd.GeoDataFrame, share: float) -> np.ndarray:
+    """True where `polys` cover at least `share` of a polygon's area (a point or line: lies in one).
+
+    The one test of 'covered by an OAP' for the checks and the PLU review: a zone touched along
+    its edge is not covered.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = np.zeros(len(geoms), dtype=bool)
+    if not len(geoms) or polys is None or not len(polys):
+        return out
+    ok = np.flatnonzero(~shapely.is_missing(geoms))
+    left, right = polys.sindex.query(geoms[ok], predicate="intersects")
+    parts = polys.geometry.to_numpy()
+    for i in np.unique(left):
+        g = geoms[ok[i]]
+        area = shapely.area(g)
+        if area <= 0:
+            out[ok[i]] = True  # a point or a line meeting an OAP
+            continue
+        inside = shapely.area(shapely.intersection(g, shapely.union_all(parts[right[left == i]])))
+        out[ok[i]] = inside >= share * area
     return out
 
 
@@ -98,6 +153,13 @@ class Territory:
         if key not in self._cache:
             self._cache[key] = build()
         return self._cache[key]
+
+    @property
+    def inventory(self) -> pd.DataFrame | None:
+        """The latest SRU inventory row of each commune, indexed by commune (None when none is loaded)."""
+        from .sru import latest
+
+        return self._cached("inventory", lambda: latest(self.layer("sru")))
 
     @property
     def period(self):
@@ -269,7 +331,7 @@ def progress(store, commune=None, settings=None, territory: Territory | None = N
     """
     t = territory or Territory(store, settings)
     t.require_commune(commune)
-    s, (start, end, mid) = t.settings, t.period
+    start, end, mid = t.period
     com = t.communes
     p = t.projects
     act = p[p["active"]]
@@ -316,15 +378,16 @@ def progress(store, commune=None, settings=None, territory: Territory | None = N
     cinfo = com.set_index("insee")
     for col in ("sru_rate_required", "sru_status", "main_residences", "lls_stock"):
         rows[col] = rows["commune"].map(cinfo[col]) if len(cinfo) else None
+    _from_inventory(t, rows)
     rp = pd.to_numeric(rows["main_residences"], errors="coerce").astype(float)
     stock = pd.to_numeric(rows["lls_stock"], errors="coerce").astype(float)
     required = pd.to_numeric(rows["sru_rate_required"], errors="coerce").astype(float)
     liable = rows["sru_status"].isin(["soumise", "carencée"])
-    required = required.mask(required.isna() & liable, s.sru_rate_high)  # rate left blank: the legal 25 %
-    rows["sru_rate_required"] = required
+    rows["sru_rate_required"] = required  # a blank rate stays blank: SRU-RATE names the commune
     subject = (required > 0) & liable
     rows["sru_missing"] = np.where(subject, np.ceil((required * rp - stock).clip(lower=0)), np.nan)
-    rows["sru_catchup_target"] = np.ceil(rows["sru_missing"] * s.sru_catchup_rate)
+    rows["sru_catchup_target"], rows["sru_objective_kind"] = _catchup(t, rows["commune"], required, stock / rp,
+                                                                      rows["sru_missing"])
     rows = _ratios(_rounded(rows))
     rows["sru_rate_now"] = _ratio(stock, rp)
     rows["sru_rate_projected"] = _ratio(stock + rows["lls_programmed"], rp + rows["expected"])
@@ -350,8 +413,45 @@ def _ratios(rows):
     return rows
 
 
+def _from_inventory(t, rows):
+    """Fill the SRU figures the communes layer leaves blank from the latest SRU inventory."""
+    inv = t.inventory
+    if inv is None:
+        return
+    for col, src in (("sru_rate_required", "target_rate"), ("main_residences", "main_residences"),
+                     ("lls_stock", "lls_stock")):
+        rows[col] = pd.to_numeric(rows[col], errors="coerce").astype(float).fillna(
+            rows["commune"].map(inv[src]).astype(float))
+    flags = inv[["liable", "carencee", "exempt"]].apply(pd.to_numeric, errors="coerce").fillna(0)
+    status = pd.Series(np.select([flags["exempt"] == 1, flags["carencee"] == 1, flags["liable"] == 1],
+                                 ["exemptée", "carencée", "soumise"], "non soumise"), index=inv.index)
+    rows["sru_status"] = rows["sru_status"].where(rows["sru_status"].notna(), rows["commune"].map(status))
+
+
+def _catchup(t, communes, required, rate, missing):
+    """The triennial objective: notified when the SRU inventory holds it for this period, else the
+    estimate of CCH L302-8 (the catch-up share modulated near the rate, newly liable, CMS)."""
+    from .sru import ESTIMATE, NOTIFIED, catchup
+
+    s = t.settings
+    inv = t.inventory
+
+    def flag(col):
+        return communes.map(inv[col]).eq(1).fillna(False).to_numpy() if inv is not None else [False] * len(communes)
+
+    gap = (required - rate).clip(lower=0)
+    share = [catchup(g, n, c, s)[0] for g, n, c in zip(gap, flag("newly_liable"), flag("cms"))]
+    target = np.ceil(missing * np.asarray(share, dtype=float) - 1e-9) + 0.0
+    kind = np.where(missing > 0, ESTIMATE, "")
+    if inv is not None:
+        notified = communes.map(inv["notified_objective"].where(inv["period_start"] == s.triennial()[0]))
+        target = np.where(notified.notna(), notified.astype(float), target)
+        kind = np.where(notified.notna(), NOTIFIED, kind)
+    return target, kind
+
+
 def _rounded(rows):
-    for col in rows.columns.drop([c for c in ("commune", "name", "sru_status") if c in rows]):
+    for col in rows.columns.drop([c for c in ("commune", "name", "sru_status", "sru_objective_kind") if c in rows]):
         rows[col] = pd.to_numeric(rows[col], errors="coerce").astype(float)
     rows["zan_ha"] = rows["zan_ha"].round(2)
     return rows

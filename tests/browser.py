@@ -121,3 +121,15 @@ def painted_share(png_path, background=((255, 255, 255), (242, 239, 233), (221, 
     for colour in background:
         near |= np.abs(img - np.array(colour)).sum(axis=1) < 24
     return float((~near).mean())
+
+
+def print_to_pdf(page, pdf) -> Path:
+    """Print a local page with headless Chromium's own --print-to-pdf (network blocked, no header/footer)."""
+    import subprocess
+
+    binary = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    pdf = Path(pdf)
+    subprocess.run([binary, *FLAGS, "--no-pdf-header-footer", "--virtual-time-budget=5000",
+                    f"--print-to-pdf={pdf}", Path(page).resolve().as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    return pdf

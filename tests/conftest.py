@@ -1,6 +1,7 @@
 """Shared fixtures: a CliRunner, the demo store (built once, copied per test), the real data."""
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -12,7 +13,7 @@ from plhgis import demo
 from plhgis.cli import cli
 from plhgis.store import GeoPackageStore
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(os.environ.get("PLHGIS_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
 @pytest.fixture(autouse=True)

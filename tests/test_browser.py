@@ -49,7 +49,8 @@ def test_territory_map_draws_offline(chromium, pages, tmp_path):
     assert chromium.js_errors() == []
     assert chromium.js("return document.querySelectorAll('.leaflet-container').length") == 1
     keys = chromium.js("return Object.keys(PLH_LAYERS).sort()")
-    assert keys == sorted(["communes", "zoning", "sectors", "qpv", "plots", "friches", "permits", "projects"])
+    assert keys == sorted(["communes", "zoning", "sectors", "qpv", "plots", "friches", "permits", "projects",
+                           "projects_abandoned"])
     drawn = chromium.js("return document.querySelectorAll('.leaflet-plh-projects-pane path, "
                         ".plh-projects path').length || document.querySelectorAll('path.leaflet-interactive').length")
     assert drawn > 50
@@ -77,7 +78,23 @@ def test_layer_control_toggles_a_layer(chromium, pages):
     assert chromium.js(schemes) is False
     _overlay_checkbox(chromium, "Opérations de logements (état)").click()
     assert chromium.js(schemes) is True
+    abandoned = "return PLH_LAYERS.projects_abandoned.layer._map != null"
+    assert chromium.js(abandoned) is False  # abandoned schemes start hidden, behind their own toggle
+    _overlay_checkbox(chromium, "Opérations abandonnées").click()
+    assert chromium.js(abandoned) is True
     assert chromium.js_errors() == []
+
+
+def test_point_layers_have_their_own_shapes(chromium, pages):
+    chromium.open(pages["map"])
+    shapes = chromium.js("""return ['friches', 'plots'].map(function (k) {
+        var n = 0; PLH_LAYERS[k].geojson.eachLayer(function (l) {
+            var e = l.getElement && l.getElement();
+            if (e && e.querySelector('svg polygon')) { n += e.querySelector('polygon').getAttribute('points')
+                .split(' ').length; } });
+        return n; });""")
+    friches = len(GeoPackageStore(pages["map"].parent / "plh.gpkg").read("friches"))
+    assert shapes[0] == 4 * friches and shapes[1] > 0 and shapes[1] % 3 == 0  # diamonds and triangles
 
 
 def _click_feature(b, key, feature_id):
@@ -148,3 +165,50 @@ def test_pack_page_works_offline(chromium, pages, tmp_path):
     assert homes == sorted(homes, reverse=True)
     png = _shot(chromium, tmp_path, "pack.png")
     assert harness.painted_share(png) > 0.02
+
+
+def _viewport(b, width, height):
+    b.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+
+def _rect(b, selector):
+    return b.js("var r = document.querySelector(arguments[0]).getBoundingClientRect();"
+                "return [r.left, r.top, r.right, r.bottom];", selector)
+
+
+def _overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_map_fits_a_projector_and_a_phone(chromium, pages, tmp_path):
+    names = sorted(GeoPackageStore(pages["map"].parent / "plh.gpkg").read("communes")["name"])
+    try:
+        _viewport(chromium, 1366, 768)
+        chromium.open(pages["map"])
+        legend = _rect(chromium, ".plh-legend")
+        assert legend[3] <= 768 and legend[1] >= 0  # the whole legend box is on screen ...
+        assert chromium.js("var e = document.querySelector('.plh-legend'); return e.scrollHeight > e.clientHeight")
+        assert chromium.js("return getComputedStyle(document.querySelector('.plh-legend')).overflowY") == "auto"
+        assert chromium.js("return document.querySelector('.plh-legend details').open") is True  # ... and scrolls
+        labels = chromium.js("return Array.from(document.querySelectorAll('.plh-label')).map(e => e.textContent)")
+        assert sorted(labels) == names  # every commune named, without hovering
+        _shot(chromium, tmp_path, "territoire-1366.png")
+
+        _viewport(chromium, 390, 844)
+        chromium.open(pages["map"])
+        assert chromium.js("return document.querySelector('.plh-legend details').open") is False
+        assert not chromium.js("return document.querySelector('.leaflet-control-layers')"
+                               ".classList.contains('leaflet-control-layers-expanded')")
+        title, legend, control = (_rect(chromium, s) for s in (".plh-title", ".plh-legend",
+                                                                  ".leaflet-control-layers"))
+        assert not _overlap(title, control) and not _overlap(title, legend)
+        assert (legend[2] - legend[0]) * (legend[3] - legend[1]) < 0.05 * 390 * 844  # folded: a small button
+        assert title[2] - title[0] < 300
+        chromium.js("document.querySelector('.leaflet-control-layers-toggle').click()")
+        assert chromium.js("return document.querySelector('.leaflet-control-layers')"
+                           ".classList.contains('leaflet-control-layers-expanded')")
+        _shot(chromium, tmp_path, "territoire-390.png")
+        assert chromium.js_errors() == []
+    finally:
+        chromium.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

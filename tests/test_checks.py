@@ -13,6 +13,7 @@ from shapely.geometry import Point, box
 from plhgis import checks, edits
 from plhgis.settings import Settings
 from plhgis.store import GeoPackageStore
+from plhgis.targets import commune_point
 
 X0, Y0 = 700000.0, 7000000.0
 SETTINGS = Settings(plh_start=2023, plh_end=2028, reference_year=2025)
@@ -104,6 +105,13 @@ def case_data_geom(s):
     return {bad}, {good}
 
 
+def case_locate(s):
+    centre = commune_point(rect(0, 2000, 2000, 4000))
+    bad, good = put(s, "projects", [scheme("À localiser", commune="62003", where=centre),
+                                    scheme("Placée à côté", commune="62003", where=(centre.x + 50, centre.y))])
+    return {bad}, {good}
+
+
 def case_outside_commune(s):
     bad, good = put(s, "projects", [scheme("Déclarée en B", commune="62002"), scheme("Bien placée")])
     return {bad}, {good}
@@ -126,6 +134,26 @@ def case_years(s):
         scheme("Trop tard", where=(1000, 800), delivery_year=2090),
         scheme("Dans l'ordre", where=(1100, 950), permit_year=2024, start_year=2025, delivery_year=2026)])
     return {before, late}, {good}
+
+
+def case_delivered_future(s):
+    # SETTINGS: this is 2025
+    future, done, planned = put(s, "projects", [
+        scheme("Livrée en avance", status="livré", delivery_year=2027),
+        scheme("Livrée", where=(1000, 800), status="livré", delivery_year=2025),
+        scheme("À venir", where=(1100, 950), status="travaux", delivery_year=2027)])
+    return {future}, {done, planned}
+
+
+def case_stale_status(s):
+    stale, studies, filed, works, ahead, gone = put(s, "projects", [
+        scheme("Repérée, livraison passée", status="repérage", delivery_year=2023),
+        scheme("Études, livraison passée", where=(1000, 800), status="études", delivery_year=2024),
+        scheme("PC déposé cette année", where=(1100, 950), status="PC déposé", delivery_year=2025),
+        scheme("En travaux, en retard", where=(1200, 950), status="travaux", delivery_year=2023),
+        scheme("Repérée, à venir", where=(1300, 950), status="repérage", delivery_year=2028),
+        scheme("Abandonnée", where=(1400, 950), status="abandonné", delivery_year=2022)])
+    return {stale, studies}, {filed, works, ahead, gone}
 
 
 def case_duplicate(s):
@@ -221,9 +249,10 @@ def case_lls_high_share(s):
 
 
 def case_sru_catchup(s):
-    # A misses 0.25 × 4000 − 400 = 600 LLS: catch-up 33 % → 198 over 2023–2025; C misses 20 → 7
+    # A misses 0.25 × 4000 − 400 = 600 LLS: catch-up 33 % → 198 over 2023–2025; C misses 20, within
+    # 2 points of its 20 %: the whole gap (CCH L302-8 VII, a setting) → 20, which C finances
     put(s, "projects", [scheme("A", homes=50, lls_plus=50, permit_year=2024),
-                        scheme("C", commune="62003", where=(500, 2500), lls_plus=10, permit_year=2024)])
+                        scheme("C", commune="62003", where=(500, 2500), homes=20, lls_plus=20, permit_year=2024)])
     return {"62001"}, {"62003", "62002"}
 
 
@@ -303,12 +332,33 @@ def case_permit_homes(s):
     off, close = put(s, "projects", [scheme("10 logts, permis de 40", permit_number="06200124C0002"),
                                      scheme("10 logts, permis de 11", where=(1100, 950), permit_number="06200124C0003")])
     return {off}, {close}
+def case_sru_rate(s):
+    edits.edit(s, "communes", "62003", {"sru_rate_required": None})  # liable, no rate
+    return {"62003"}, {"62001", "62002"}
+
+
+def case_sru_carence(s):
+    edits.edit(s, "communes", "62001", {"sru_status": "carencée"})
+    bad, ok, small, houses = put(s, "projects", [
+        scheme("PLS seulement", homes=20, lls_pls=10),
+        scheme("30 % PLAI/PLUS", where=(600, 100), homes=20, lls_plai=2, lls_plus=4, lls_pls=4),
+        scheme("12 logements", where=(700, 100), homes=12),
+        scheme("Maisons", where=(800, 100), homes=20, collective=0)])
+    return {bad}, {ok, small, houses}
+
+
+def case_anru_reconstitution(s):
+    inside, outside_low, outside_ok = put(s, "projects", [
+        scheme("Reconstitution A", where=(300, 300), lls_plai=6, lls_plus=4, reconstitution=1),
+        scheme("Reconstitution B", where=(1000, 100), lls_plai=2, lls_plus=8, reconstitution=1),
+        scheme("Reconstitution C", where=(1100, 100), lls_plai=6, lls_plus=4, reconstitution=1)])
+    return {inside, outside_low}, {outside_ok}
 
 
 CASES = {
     "DATA-GEOM": case_data_geom, "DATA-OUTSIDE-COMMUNE": case_outside_commune,
     "DATA-OUTSIDE-EPCI": case_outside_epci, "DATA-MIX": case_mix, "DATA-YEARS": case_years,
-    "DATA-DUPLICATE": case_duplicate, "FRICHE-ENUM": case_friche_enum, "QPV-LLS": case_qpv_lls,
+    "DATA-DUPLICATE": case_duplicate, "DATA-LOCATE": case_locate, "FRICHE-ENUM": case_friche_enum, "QPV-LLS": case_qpv_lls,
     "QPV-TVA": case_qpv_tva, "QPV-SHARE": case_qpv_share, "SECTOR-OUT": case_sector_out,
     "SECTOR-SHARE": case_sector_share, "SECTOR-OPPORTUNITY": case_sector_opportunity,
     "TARGET-UNDER": case_target_under, "TARGET-OVER": case_target_over, "TARGET-MIDTERM": case_target_midterm,
@@ -316,7 +366,9 @@ CASES = {
     "SRU-MIX": case_sru_mix, "DENSITY-LOW": case_density_low, "ZAN-EXTENSION": case_zan, "PLU-AN": case_plu_an,
     "PLU-OAP": case_plu_oap, "PLU-SMS": case_plu_sms, "CAPACITY-SHORT": case_capacity,
     "PERMIT-MISSING": case_permit_missing, "PERMIT-HOMES": case_permit_homes,
+    "SRU-RATE": case_sru_rate, "SRU-CARENCE": case_sru_carence, "ANRU-RECONSTITUTION": case_anru_reconstitution,
 }
+CASES.update({"DATA-DELIVERED-FUTURE": case_delivered_future, "DATA-STALE-STATUS": case_stale_status})
 
 
 def test_every_rule_has_a_case():
@@ -494,3 +546,13 @@ def test_check_runs_on_real_communes_and_friches(shared_data, tmp_path, invoke):
         assert raw.set_index("site_id").loc[f.feature_id, f.figures["field"]] == f.figures["value"]
     result = invoke("check", "--store", tmp_path / "real.gpkg", "--format", "json")
     assert result.exit_code == 0 and len(json.loads(result.stdout)) == len(found)
+
+
+def test_status_year_messages(territory):
+    case_delivered_future(territory)
+    case_stale_status(territory)
+    (future,) = fired(territory, "DATA-DELIVERED-FUTURE").values()
+    assert future.message.endswith("Livrée en avance »: « livré » mais livraison prévue en 2027 (nous sommes en 2025)")
+    assert future.message_en.endswith("“delivered” but delivery planned in 2027 (this is 2025)")
+    stale = {f.figures["status"] for f in fired(territory, "DATA-STALE-STATUS").values()}
+    assert stale == {"repérage", "études"}

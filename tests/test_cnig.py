@@ -41,7 +41,12 @@ def _friches(path):
 
 def test_cartofriches_loads_every_row_and_reports_every_deviation(store62, invoke, shared_data):
     src = shared_data / CARTOFRICHES
-    result = invoke("import", "friches", src, "--store", store62)
+    grouped = invoke("import", "friches", src, "--dry-run", "--store", store62)
+    dates = [line for line in grouped.stderr.splitlines() if "dd/mm/yyyy" in line]
+    assert len(dates) == 2  # one line per field, not 90
+    assert all("date written dd/mm/yyyy, read day first ×45 (rows 2, 3, 4, 5, 6, …); values '10/10/2022' ×"
+               in line for line in dates)
+    result = invoke("import", "friches", src, "--verbose", "--store", store62)
     assert result.exit_code == 0, result.output
     friches = _friches(store62)
     assert len(friches) == 45 == len(_raw(src))  # none dropped
@@ -49,7 +54,7 @@ def test_cartofriches_loads_every_row_and_reports_every_deviation(store62, invok
     dates = [w for w in warnings if "date written dd/mm/yyyy" in w]
     assert len(dates) == 90  # one per row and field: site_identif_date and site_actu_date
     assert (f"warning: {src}, row 2, field 'site_identif_date', value '10/10/2022': date written dd/mm/yyyy, "
-            "read as 2022-10-10 (hint: the standard writes dates as yyyy-mm-dd)") in warnings
+            "read day first (hint: the standard writes dates as yyyy-mm-dd)") in warnings
     assert any("field 'urba_zaer': column of the standard missing: urba_zaer (a file of standard v1.0.3"
                in w for w in warnings)
     assert len(warnings) == 91 and "91 warning(s): values kept as read" in result.stderr
@@ -145,7 +150,7 @@ def test_values_outside_the_enums_warn_once_per_row_and_field(store62, invoke, s
     raw.loc[2, "site_type"] = "mixte"  # v1.0.3 value, since split in two
     src = tmp_path / "enums.csv"
     raw.to_csv(src, sep=";", index=False)
-    result = invoke("import", "friches", src, "--store", store62)
+    result = invoke("import", "friches", src, "--verbose", "--store", store62)
     assert result.exit_code == 0, result.output
     outside = [line for line in result.stderr.splitlines() if "outside the standard's list" in line]
     assert [line.split(", ")[1:4] for line in outside] == [
@@ -208,7 +213,7 @@ def test_upper_case_cnig_headers_import_like_lower_case_ones(store62, invoke, sh
     assert result.exit_code == 0, result.output
     lower = invoke("import", "friches", shared_data / CARTOFRICHES, "--dry-run", "--store", store62)
     assert result.stdout == lower.stdout and "would change 45 added" in result.stderr
-    assert "dropped column(s) outside the standard" not in result.stderr
+    assert "conservées telles quelles" not in result.stderr
     assert invoke("import", "friches", upper, "--store", store62).exit_code == 0
     lens = _friches(store62).set_index("site_id").loc["62498_5371"]
     assert (lens.site_nom, lens.comm_insee, lens.unite_fonciere_refcad) == ("Chaudronnerie Bracq", "62498",

@@ -10,7 +10,7 @@ import pytest
 import shapely
 from conftest import snapshot
 
-from plhgis import edits
+from plhgis import edits, schema
 from plhgis.store import GeoPackageStore
 
 
@@ -111,6 +111,44 @@ def test_history_command_filters(invoke, demo_path):
     assert "geometry: point → polygon" in invoke("history", "projects", new_id, "--store", demo_path).stdout
     later = invoke("history", "--since", (date.today() + timedelta(days=1)).isoformat(), "--store", demo_path)
     assert later.stdout.strip() == "(nothing)"
+
+
+def test_history_by_commune_and_user(invoke, demo_path):
+    for user, fid, status in (("mairie", "P-62950-0003", "travaux"), ("service", "P-62950-0004", "livré"),
+                              ("mairie", "P-62951-0002", "travaux")):
+        store = GeoPackageStore(demo_path, user=user)
+        edits.edit(store, "projects", fid, {"status": status}, source="test")
+        store.close()
+    store = GeoPackageStore(demo_path, user="service")
+    edits.edit(store, "projects", "P-62951-0001", {"commune": "62950"}, source="test")  # moved to 62950
+    store.close()
+
+    def rows(*args):
+        result = invoke("history", "--store", demo_path, "--format", "json", *args)
+        assert result.exit_code == 0, result.output
+        return [(r["user"], r["feature_id"], r["action"]) for r in json.loads(result.stdout)]
+
+    mine = rows("--commune", "62950")
+    assert ("mairie", "P-62950-0003", "update") in mine and ("service", "P-62950-0004", "update") in mine
+    assert ("service", "P-62951-0001", "update") in mine and ("mairie", "P-62951-0002", "update") not in mine
+    store = GeoPackageStore(demo_path)
+    ours = set()
+    for lay in schema.LAYERS.values():
+        if lay.commune_field:
+            frame = store.read(lay.name, include_ended=True)
+            ours |= set(frame.loc[frame[lay.commune_field] == "62950", lay.key].astype(str))
+    projects = set(store.read("projects", commune="62950", include_ended=True)["id"])
+    store.close()
+    assert {fid for _, fid, _ in mine} <= ours and projects <= {fid for _, fid, _ in mine}
+    assert "P-62951-0001" in projects  # moved in
+    assert ("service", "P-62951-0001", "update") in rows("--commune", "62951")  # where it was
+    assert rows("--user", "MAIRIE") == [("mairie", "P-62950-0003", "update"), ("mairie", "P-62951-0002", "update")]
+    assert rows("--commune", "62950", "--user", "mairie") == [("mairie", "P-62950-0003", "update")]
+    assert rows("--user", "nobody") == []
+    table = invoke("history", "--store", demo_path, "--commune", "62950", "--user", "mairie").stdout
+    assert len(table.splitlines()) == 1 and "mairie" in table and "projects P-62950-0003 status:" in table
+    bad = invoke("history", "--store", demo_path, "--commune", "99999")
+    assert bad.exit_code == 1 and "no commune '99999'" in bad.output
 
 
 def test_show_prints_fields_and_history(invoke, demo_path):

@@ -30,8 +30,8 @@ def features(page: str, key: str) -> list[dict]:
     """The GeoJSON features of one overlay, read back from the page."""
     import json
 
-    match = re.search(r"plhLayer\([^,]+, \"" + key + r"\",\s*(\{.*?\}), \{\"styles\"", page, re.S)
-    return json.loads(match.group(1))["features"]
+    match = re.search(r'<script type="application/json" id="plh-data">(.*?)</script>', page, re.S)
+    return json.loads(match.group(1))["layers"][key]["features"]
 
 
 def test_territory_map_is_self_contained(demo_store):
@@ -51,8 +51,11 @@ def test_territory_map_is_self_contained(demo_store):
 def test_schemes_sized_coloured_and_flagged(demo_store):
     page = maps.to_html(maps.store_map(demo_store))
     schemes = features(page, "projects")
+    abandoned = features(page, "projects_abandoned")
     stored = demo_store.read("projects")
-    assert len(schemes) == stored.geometry.notna().sum() > 40  # one scheme has no geometry yet
+    assert len(schemes) + len(abandoned) == stored.geometry.notna().sum() > 40  # one scheme has no geometry yet
+    assert len(abandoned) == (stored.geometry.notna() & (stored["status"] == "abandonné")).sum() > 0
+    assert {f["properties"]["s"] for f in abandoned} == {list(maps.STATUS_COLORS).index("abandonné")}
     big = max(schemes, key=lambda f: f["properties"]["r"])
     small = min(schemes, key=lambda f: f["properties"]["r"])
     assert big["properties"]["r"] > small["properties"]["r"]
@@ -72,9 +75,13 @@ def test_commune_map_zooms_and_greys_neighbours(demo_store):
     communes = dict((k, c) for k, _, c, _, _ in specs)["communes"]["features"]
     grey = [f for f in communes if f["properties"]["s"] == len(maps.COVERAGE_CLASSES) + 1]
     assert len(grey) == 11
-    schemes = dict((k, c) for k, _, c, _, _ in specs)["projects"]["features"]
+    drawn = dict((k, c) for k, _, c, _, _ in specs)
+    schemes = drawn["projects"]["features"] + drawn["projects_abandoned"]["features"]
     assert len(schemes) == demo_store.read("projects", commune="62951").geometry.notna().sum() == 7
     assert extent[2] - extent[0] < 15000  # one commune, not the 24 km territory
+    named = [shapely.Point(f["properties"]["c"][::-1]) for f in communes]  # each name placed inside its commune
+    assert all(shapely.geometry.shape(f["geometry"]).buffer(1e-4).contains(p) for f, p in zip(communes, named))
+    assert dict((k, o) for k, _, _, o, _ in specs)["communes"]["labels"] is True
     with pytest.raises(PlhgisError, match="no commune '99999'"):
         maps.collect(demo_store, "99999")
 
@@ -204,3 +211,41 @@ def test_real_communes_and_cartofriches_stay_light(shared_data):
     friches = features(page, "friches")
     assert len(friches) == len(data.layers["friches"])
     assert '"cluster":true' in page  # 95 Cartofriches points: clustered
+
+
+def _qpv_band_widths(page) -> dict[str, float]:
+    """{QPV code: how far its band reaches beyond it (metres, Lambert-93)}, read back from the page."""
+    feats = features(page, "qpv")
+    bands = [f for f in feats if f["properties"]["s"] == 0]
+    quarters = [f for f in feats if f["properties"]["s"] == 1]
+    assert len(bands) == len(quarters) > 0
+
+    def metric(f):
+        return gpd.GeoSeries([shapely.geometry.shape(f["geometry"])], crs="EPSG:4326").to_crs("EPSG:2154").iloc[0]
+
+    out = {}
+    for band, quarter in zip(bands, quarters):
+        b, q = metric(band).bounds, metric(quarter).bounds
+        # the band is a 4-segment-per-quadrant buffer, simplified for display: a few % short of its width
+        out[band["properties"]["p"][0][1]] = max(q[0] - b[0], q[1] - b[1], b[2] - q[2], b[3] - q[3])
+    return out
+
+
+def test_map_band_follows_the_settings(invoke, demo_path, demo_store, tmp_path):
+    npnru = dict(zip(demo_store.read("qpv")["code_qp"], demo_store.read("qpv")["npnru"]))
+    assert set(npnru.values()) == {0, 1}
+    out = tmp_path / "carte.html"
+    assert invoke("map", "--store", demo_path, "-o", out).exit_code == 0
+    default = _qpv_band_widths(out.read_text(encoding="utf-8"))
+    assert all(abs(w / (500 if npnru[c] else 300) - 1) < 0.05 for c, w in default.items()), default
+
+    (demo_path.parent / "plhgis.toml").write_text("[checks]\nvat_band_m = 400\nvat_band_npnru_m = 650\n",
+                                                   encoding="utf-8")
+    assert invoke("map", "--store", demo_path, "-o", out, "--overwrite").exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    widths = _qpv_band_widths(page)
+    assert all(abs(w / (650 if npnru[c] else 400) - 1) < 0.05 for c, w in widths.items()), widths
+    assert "Bande de 400 m autour du QPV" in page and "Bande de 650 m autour du QPV NPNRU" in page
+    assert "Bande de 300 m" not in page and "Bande de 500 m" not in page
+    legend = maps._legend_html(maps.load(demo_store), maps._layer_specs(maps.load(demo_store), "fr")[0], "fr")
+    assert "Bande de 400 m autour du QPV (" in legend and "Bande de 650 m" in legend

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 import shapely
 
-from plhgis import edits, maps, reports, sheets
+from plhgis import edits, maps, reports, schema, sheets
 from plhgis.store import GeoPackageStore
 
 HOSTILE = ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>")
@@ -51,7 +51,7 @@ def test_workbook_layout(pack_dir):
     assert ws.cell(ws.max_row, 1).protection.locked  # new rows get their id from plhgis
     lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation if dv.type == "list"}
     status_col = openpyxl.utils.get_column_letter(header.index("status") + 1)
-    assert lists['"repérage,études,PC déposé,PC accordé,travaux,livré,abandonné"'].startswith(f"{status_col}2:")
+    assert lists['"' + ','.join(schema.PROJECT_STATUS) + '"'].startswith(f"{status_col}2:")  # recours, suspendu too
     assert '"friche,dent creuse,renouvellement urbain,extension"' in lists
     ids = [ws.cell(r, 1).value for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value]
     assert len(ids) == 7 and ids == sorted(ids)
@@ -222,7 +222,10 @@ def test_english_pack_and_findings_page_show_english_findings(demo_store, tmp_pa
         assert english in checks_en and french not in checks_en, f.rule
     assert "logements attendus" not in en and "homes expected within the period for a target of" in en
     projects = [f for f in found if f.layer == "projects"]
-    assert all(en.count(html.escape(f.message_en)) >= 2 for f in projects)  # the list and the map's popup
+    def shown(m):  # in the list (HTML-escaped) and in the map's popup data (JSON: ' is \u0027 there)
+        esc, js = html.escape(m), json.dumps(m, ensure_ascii=False)[1:-1].replace("'", "\\u0027")
+        return en.count(esc) + (en.count(js) if js != esc else 0)
+    assert all(shown(f.message_en) >= 2 for f in projects)  # the list and the map's popup
 
 
 def test_pack_page_escapes_every_text(demo_store):
@@ -242,6 +245,9 @@ def test_pack_cli_all(invoke, demo_path, tmp_path):
     assert len(list(out.glob("*-dossier.html"))) == 12 and len(list(out.glob("*-projets.xlsx"))) == 12
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "href='62950-dossier.html'" in index and "href='62961-projets.xlsx'" in index
+    for name in ("territoire.html", "controles.html"):  # the territory map and the findings page, in DIR too
+        assert (out / name).is_file() and f"href='{name}'" in index and str(out / name) in result.stdout
+    assert "Points à vérifier ensemble" in (out / "controles.html").read_text(encoding="utf-8")
     again = invoke("pack", "62950", "-o", out, "--store", demo_path)
     assert again.exit_code == 1 and "already exists" in again.output and "--overwrite" in again.output
     assert invoke("pack", "62950", "-o", out, "--overwrite", "--store", demo_path).exit_code == 0
@@ -259,6 +265,10 @@ def test_demo_writes_map_checks_and_packs(invoke, tmp_path, monkeypatch):
     assert "territory map: maps/territoire.html" in result.stderr
     assert "check report: maps/controles.html" in result.stderr
     assert "href='territoire.html'" in (maps_dir / "index.html").read_text(encoding="utf-8")
+    for name in ("index.html", "controles.html", "62950-dossier.html", "territoire.html"):
+        page = (maps_dir / name).read_text(encoding="utf-8")
+        assert re.search(r"<meta name=.viewport. content=.width=device-width", page), name  # phones: not 980 px
+        assert "@media (max-width:" in page, name
 
 
 def test_changes_since_kinds(demo_store):

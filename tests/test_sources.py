@@ -63,7 +63,7 @@ def test_another_vintage_updates_populations_keeps_outlines_and_the_history_show
     before = _read(territory, "communes").set_index("insee")
     result = invoke("import", "communes", shared_data / "reference/epci_communes_call_capso.csv", "--store", territory)
     assert result.exit_code == 0, result.output
-    assert "dropped 1 column(s) that are not fields of communes: codes_postaux" in result.stderr
+    assert "colonnes conservées telles quelles (extra): codes_postaux" in result.stderr
     assert "~ communes 62498 population: 32618 → 32920" in result.stdout
     after = _read(territory, "communes").set_index("insee")
     changed = (before.population != after.population.reindex(before.index)).sum()
@@ -73,8 +73,10 @@ def test_another_vintage_updates_populations_keeps_outlines_and_the_history_show
     with GeoPackageStore(territory) as st:
         hist = st.history("communes", "62498")
     update = hist[hist.action == "update"].iloc[-1]
-    assert json.loads(update.before) == {"population": 32618}
-    assert json.loads(update.after) == {"population": 32920}
+    assert json.loads(update.before) == {"population": 32618, "extra": None}
+    after_values = json.loads(update.after)
+    assert after_values["population"] == 32920
+    assert set(json.loads(after_values["extra"])) == {"codes_postaux"}  # kept, not dropped
     assert update.source == "import epci_communes_call_capso.csv"
     assert (st_updates := len(_history_updates(territory))) == changed, st_updates
 
@@ -189,7 +191,7 @@ def test_a_plui_loads_and_a_schemes_zone_can_be_read_back(tmp_path, invoke, shar
     assert joined[["libelle", "typezone"]].iloc[0].tolist() == [zone.libelle, "AUc"]
 
 
-def test_a_non_standard_typezone_is_kept_and_reported(tmp_path, invoke, shared_data):
+def test_a_non_standard_typezone_is_read_as_its_family_and_reported(tmp_path, invoke, shared_data):
     path = _store(tmp_path, invoke)
     zones = gpd.read_file(shared_data / "plu/30014_ZONE_URBA_20171013.geojson").head(3)
     zones.loc[1, "TYPEZONE"] = "Nh"
@@ -197,9 +199,10 @@ def test_a_non_standard_typezone_is_kept_and_reported(tmp_path, invoke, shared_d
     zones.to_file(src)
     result = invoke("import", "zoning", src, "--store", path)
     assert result.exit_code == 0, result.output
-    assert (f"warning: {src}, row 2, field 'typezone', value 'Nh': value outside the standard's list (kept)"
-            in result.stderr)
-    assert "Nh" in set(_read(path, "zoning").typezone)
+    assert (f"warning: {src}, field 'typezone', value 'Nh': TYPEZONE 'Nh' is not a CNIG value: read as its "
+            "family N (1 zone)" in result.stderr)
+    stored = _read(path, "zoning")
+    assert "Nh" not in set(stored.typezone) and stored.set_index("libelle").typezone.get("Nh", "N") == "N"
     strict = invoke("import", "zoning", src, "--strict", "--store", tmp_path / "other.gpkg")
     assert strict.exit_code == 1
 
@@ -229,7 +232,7 @@ def cadastre(tmp_path, invoke, shared_data):
     src = shared_data / "cadastre/cadastre-91216-parcelles.json"
     result = invoke("import", "parcels", src, "--store", path)
     assert result.exit_code == 0, result.output
-    assert "dropped 3 column(s) that are not fields of parcels: arpente, created, updated" in result.stderr
+    assert "colonnes conservées telles quelles (extra): arpente, created, updated" in result.stderr
     parcels = gpd.read_file(src).to_crs(2154)
     commune = tmp_path / "91216.geojson"
     gpd.GeoDataFrame({"code": ["91216"], "nom": ["Épinay-sur-Orge"]},
@@ -290,8 +293,9 @@ def test_admin_express_and_geo_api_headers_are_recognised():
                               "INSEE_DEP": ["62"]}, geometry=[shapely.Point(2.8, 50.4)], crs=4326)
     mapped = sources.map_source(frame, "communes")
     assert mapped.source == "admin-express"
-    assert list(mapped.frame.columns) == ["insee", "name", "population", "epci_siren", "geometry"]
-    assert "dropped 1 column(s) that are not fields of communes: INSEE_DEP" in mapped.notes
+    assert list(mapped.frame.columns) == ["insee", "name", "population", "epci_siren", "geometry", "extra"]
+    assert mapped.frame["extra"].iloc[0] == '{"INSEE_DEP": "62"}'  # kept, not dropped
+    assert "colonnes conservées telles quelles (extra): INSEE_DEP" in mapped.notes
     geo = frame.rename(columns={"INSEE_COM": "code", "NOM": "nom", "SIREN_EPCI": "codeEpci",
                                 "POPULATION": "population"})
     assert sources.map_source(geo, "communes").source == "geo-api"

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -46,14 +48,17 @@ def test_one_commune_and_hand_figures(demo_store):
     assert row["remaining_need"] == row["homes_target"] - row["expected"]
 
 
-def test_a_liable_commune_with_no_rate_gets_the_legal_rate(demo_store):
+def test_a_liable_commune_with_no_rate_is_never_given_one(demo_store):
     from plhgis import edits
     edits.edit(demo_store, "communes", "62952", {"sru_rate_required": None})
     com = demo_store.read("communes", commune="62952").iloc[0]
     assert com.sru_status == "carencée" and com.sru_rate_required != com.sru_rate_required  # blank (NaN)
     (row,) = targets.progress(demo_store, commune="62952", settings=SETTINGS).to_dict("records")
-    assert row["sru_rate_required"] == 0.25
-    assert row["sru_missing"] == -(-(0.25 * com.main_residences - com.lls_stock) // 1)
+    assert row["sru_rate_required"] == 0.25  # the demo's SRU inventory gives it
+    edits.end(demo_store, "sru", "62952-2024")
+    (row,) = targets.progress(demo_store, commune="62952", settings=SETTINGS).to_dict("records")
+    assert row["sru_rate_required"] != row["sru_rate_required"]  # blank, not a silent 25 %
+    assert row["sru_missing"] != row["sru_missing"]
 
 
 def test_settings_from_plhgis_toml(demo_store):
@@ -141,3 +146,29 @@ def test_the_settings_template_is_the_committed_plhgis_toml_and_loads_back(tmp_p
     loaded = load_settings(tmp_path / "plh.gpkg")
     assert loaded.target_under == 0.7 and loaded.density_min["pôle urbain"] == 45.0
     assert loaded.vat_band_m == Settings().vat_band_m
+
+
+def test_targets_cli_speaks_french_numbers(invoke, demo_path):
+    table = invoke("targets", "--store", demo_path, "--commune", "62950")
+    assert table.exit_code == 0, table.output
+    head, _, row = table.stdout.splitlines()[:3]
+    cells = dict(zip(head.split(), re.split(r"\s{2,}", row)))
+    assert cells["coverage"] == "60 %" and cells["homes_target"] == "1400" and cells["sru_rate_now"] == "46 %"
+    assert ".0 " not in table.stdout and "0.604" not in table.stdout
+    assert "3,12" in table.stdout  # hectares keep their decimals, with a comma
+    lines = invoke("targets", "--store", demo_path, "--commune", "62950", "--format", "csv").stdout.splitlines()
+    csv = dict(zip(lines[0].split(";"), lines[1].split(";")))
+    assert (csv["homes_target"], csv["coverage"], csv["zan_ha"]) == ("1400", "0,604", "3,12")  # Excel-fr reads these
+    data = json.loads(invoke("targets", "--store", demo_path, "--commune", "62950", "--format", "json").stdout)
+    assert data[0]["homes_target"] == 1400 and isinstance(data[0]["homes_target"], int) and data[0]["coverage"] == 0.604
+
+
+def test_settings_cite_the_law_or_the_plh():
+    from dataclasses import fields
+
+    for f in fields(Settings):
+        source = f.metadata["source"]
+        assert "DESIGN" not in source and "§" not in source, (f.name, source)
+        assert re.search(r"\bart\. [LR]?\d|PLH|SCoT|\(RGA\)", source), (f.name, source)  # RGA: the ANRU's rules
+    committed = (Path(__file__).parents[1] / "layers" / "plhgis.toml").read_text(encoding="utf-8")
+    assert "DESIGN" not in committed and "CCH art. L302-1 III" in committed
