@@ -786,8 +786,9 @@ def permit_missing(t):
     p = _active(t)
     since = t.settings.year_now() - pd.to_numeric(p["permit_year"], errors="coerce").astype(float)
     with_permits = p["declared"].isin(set(permits["commune"]))
-    sub = p[((p["status"] == "PC accordé") & p["permit_number"].isna() & (since >= t.settings.permit_delay_years)
-             & with_permits).to_numpy()].assign(years=since)
+    late = (p["status"] == "PC accordé") & p["permit_number"].isna() & (since >= t.settings.permit_delay_years)
+    sub = p.assign(years=since)[(late & with_permits).to_numpy()]  # assign first: an empty frame would take
+    # the index of the assigned series
     return _emit("PERMIT-MISSING", sub, "projects", "id", {"permit_year": "permit_year", "years": "years"})
 
 

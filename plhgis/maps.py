@@ -625,7 +625,7 @@ def _legend_html(data: MapData, specs, lang) -> str:
                      f"{esc(t('legend.warnings', lang))}</div>")
     block("friches", t("layer.friches", lang), list(FRICHE_COLORS.items()), True)
     block("plots", t("layer.plots", lang), list(HORIZON_COLORS.items()), True)
-    block("permits", t("layer.permits", lang), [(value(k, lang), c) for k, c in PERMIT_COLORS.items()], True)
+    block("permits", t("layer.permits", lang), [(value(k, lang), c) for k, c in PERMIT_COLORS.items()])
     if "qpv" in shown:
         parts.append(f"<h4>{esc(t('layer.qpv', lang))}</h4>"
                      '<div><i style="background:#ad1457"></i>QPV</div>'
