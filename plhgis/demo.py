@@ -311,7 +311,8 @@ def _projects(communes, layers, rng) -> gpd.GeoDataFrame:
 
 
 def _permits(projects) -> gpd.GeoDataFrame:
-    """Fictional Sitadel permits: for two thirds of the schemes past 'PC accordé', and three with no scheme."""
+    """Fictional Sitadel permits for two thirds of the schemes past 'PC accordé' (linked to them), and three
+    with no scheme."""
     rows, geoms = [], []
     past = projects[projects["status"].isin(["PC accordé", "travaux", "livré"]) & projects["permit_year"].notna()
                     & projects.geometry.notna()]
@@ -324,7 +325,9 @@ def _permits(projects) -> gpd.GeoDataFrame:
         start = None if pd.isna(start) or start > 2025 else int(start)  # works started so far
         done = p["status"] == "livré" and p["delivery_year"] <= 2025
         number = p.get("permit_number")
-        rows.append({"num_dau": number if isinstance(number, str) else f"0{p['commune']}{year % 100:02d}C{i:04d}",
+        number = number if isinstance(number, str) else f"0{p['commune']}{year % 100:02d}C{i:04d}"
+        projects.loc[i, "permit_number"] = number  # the demo is already reconciled
+        rows.append({"num_dau": number,
                      "type_dau": "PC", "commune": p["commune"], "date_authorised": f"{year}-06-15",
                      "date_started": f"{start}-03-01" if start else None,
                      "date_completed": f"{int(p['delivery_year'])}-09-30" if done else None,
