@@ -17,5 +17,6 @@ bench:
 	python benchmarks/bench_maps.py
 	python benchmarks/bench_postgis.py
 	python benchmarks/bench_packs.py
+	python benchmarks/bench_permits.py
 
 .PHONY: demo test lint bench

@@ -838,6 +838,35 @@ def capacity_short(t):
                  {"remaining_need": "remaining_need", "capacity_unlinked": "capacity"}, commune="commune")
 
 
+@rule("PERMIT-MISSING", "warning", "Opération « PC accordé » depuis plusieurs années sans permis Sitadel lié.")
+def permit_missing(t):
+    permits = t.layer("permits")
+    if permits.empty:  # no permit file loaded: nothing to compare with
+        return []
+    p = _active(t)
+    since = t.settings.year_now() - pd.to_numeric(p["permit_year"], errors="coerce").astype(float)
+    with_permits = p["declared"].isin(set(permits["commune"]))
+    late = (p["status"] == "PC accordé") & p["permit_number"].isna() & (since >= t.settings.permit_delay_years)
+    sub = p.assign(years=since)[(late & with_permits).to_numpy()]  # assign first: an empty frame would take
+    # the index of the assigned series
+    return _emit("PERMIT-MISSING", sub, "projects", "id", {"permit_year": "permit_year", "years": "years"})
+
+
+@rule("PERMIT-HOMES", "warning", "Le permis lié compte un autre nombre de logements que l'opération.")
+def permit_homes(t):
+    permits = t.layer("permits")
+    p = _active(t)
+    if permits.empty or p.empty:
+        return []
+    homes = dict(zip(permits["num_dau"], permits["homes_total"]))
+    sub = p.assign(permit_homes=p["permit_number"].map(homes))
+    a, b = sub["homes"].astype(float), pd.to_numeric(sub["permit_homes"], errors="coerce").astype(float)
+    off = (a - b).abs() > np.maximum(2, t.settings.permit_homes_tolerance * np.maximum(a, b))
+    sub = sub[off.fillna(False).to_numpy()]
+    return _emit("PERMIT-HOMES", sub, "projects", "id", {"homes": "homes_total", "permit_homes": "permit_homes",
+                                                        "permit_number": "permit_number"})
+
+
 # -- reporting -------------------------------------------------------------------------------------------------
 def findings_frame(findings, crs="EPSG:2154") -> gpd.GeoDataFrame:
     """The findings as a GeoDataFrame (figures as a JSON string, so QGIS reads it as text)."""

@@ -246,8 +246,9 @@ def _layer_name(value):
 @click.option("--map", "column_map", metavar="COL=FIELD,…", help="Rename columns first: 'Code INSEE=commune'.")
 @click.option("--strict", is_flag=True, help="Refuse the file when it deviates from the standard.")
 @click.option("--verbose", "-v", is_flag=True, help="List every warning row by row (default: grouped by field).")
+@click.option("--commune", help="permits: keep this commune's permits (INSEE code).")
 def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_name, epci, kind, name_field,
-            column_map, strict, verbose):
+            column_map, strict, verbose, commune):
     """Import a file into a layer (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).
 
     \b
@@ -257,8 +258,15 @@ def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_n
         plhgis import communes communes.geojson --epci 246200364
         plhgis import friches cartofriches.csv --epci 246200364 --strict
         plhgis import sectors acv.geojson --kind ORT/ACV --name-field lib
+        plhgis import permits Liste-des-autorisations-durbanisme-creant-des-logements.csv --epci 243100518
     """
     st = _open(store, user)
+    if layer == "permits":  # the SDES file has its own reader (two header lines, old and new codes)
+        from . import permits
+
+        _report(permits.import_permits(st, file, epci=epci, commune=commune, dry_run=dry_run), layer, dry_run,
+                verbose)
+        return
     plan = edits.import_file(st, layer, file, mode=mode, crs=crs, dry_run=dry_run, source_layer=source_layer,
                              source=source_name, strict=strict, epci=epci, kind=kind, name_field=name_field,
                              column_map=column_map, progress=_progress)
@@ -750,6 +758,106 @@ def settings_cmd(store, fmt):
         click.echo(settings_mod.toml_template(current), nl=False)
     else:
         click.echo(render(settings_mod.describe(current), fmt, max_width=70))
+
+
+# -- building permits (Sitadel, issue 12) --------------------------------------------------------
+@cli.group(cls=PlhgisGroup, invoke_without_command=True)
+@store_option
+@user_option
+@commune_option
+@click.option("--dry-run", is_flag=True, help="Show the plan and write nothing.")
+@click.option("--review", is_flag=True, help="List the pairs waiting for a decision and stop.")
+@click.pass_context
+def reconcile(ctx, store, user, commune, dry_run, review):
+    """Match the permits (5+ homes) to the schemes; links move the schemes' status and years.
+
+    \b
+        plhgis reconcile --dry-run
+        plhgis reconcile --review
+        plhgis reconcile accept 03155513C0302
+        plhgis reconcile reject 03155513C0302:P-31555-0004
+    """
+    from . import reconcile as rec
+
+    ctx.obj = {"store": store, "user": user}
+    if ctx.invoked_subcommand:
+        return
+    st = _open(store, user)
+    if review:
+        click.echo(render(rec.review_queue(st, commune), max_width=70))
+        return
+    result = rec.reconcile(st, commune)
+    if not dry_run:
+        rec.apply(st, result)
+    _report(result.plan, "projects", dry_run)
+    for row in result.matches[~result.matches["confident"]].itertuples():
+        click.echo(f"? {row.id} score {row.score:.2f} ({row.reason}): to review")
+    for row in result.unmatched.itertuples():
+        click.echo(f"+ new scheme proposed: permit {row.num_dau}, {row.commune}, {row.homes_total} homes"
+                   + (f", {row.applicant}" if isinstance(row.applicant, str) else ""))
+    click.echo(render(result.report), err=True)
+    click.echo(f"{int(result.matches['confident'].sum())} link(s), {int((~result.matches['confident']).sum())} "
+               f"to review, {len(result.unmatched)} permit(s) of 5+ homes with no scheme", err=True)
+
+
+def _decision(verb, accept, help_text):
+    """`reconcile accept` / `reconcile reject`: one pair of the review queue decided."""
+    @reconcile.command(verb, help=help_text)
+    @store_option
+    @user_option
+    @click.argument("match_id")
+    @click.pass_context
+    def decide(ctx, store, user, match_id):
+        from . import reconcile as rec
+
+        plan = rec.decide(_open(store or ctx.obj["store"], user or ctx.obj["user"]), match_id, accept)
+        click.echo("\n".join(plan.describe()) or f"{match_id}: {verb}ed")
+    return decide
+
+
+_decision("accept", True, "Accept a pair of the review queue: link it and move the scheme (NUM_DAU or "
+                          "NUM_DAU:PROJECT).")
+_decision("reject", False, "Reject a pair of the review queue: it is not proposed again.")
+
+
+@cli.group(cls=PlhgisGroup)
+def permits():
+    """Building permits creating homes (Sitadel): list, yearly figures.
+
+    \b
+        plhgis import permits Liste-des-autorisations.csv --epci 243100518
+        plhgis permits summary --commune 31555
+    """
+
+
+@permits.command("list")
+@store_option
+@commune_option
+@format_option
+def permits_list(store, commune, fmt):
+    """The permits in the store.
+
+    \b
+        plhgis permits list --commune 31555 --format csv
+    """
+    frame = _open(store).read("permits", commune=commune)
+    click.echo(render(frame, fmt, schema.PERMITS.extra["list_columns"] if fmt == "table" else None))
+
+
+@permits.command("summary")
+@store_option
+@commune_option
+@click.option("--by-type", is_flag=True, help="One line per permit type (PC, DP, PA) too.")
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+def permits_summary(store, commune, by_type, fmt):
+    """Homes authorised, started and completed per year and commune, next to the schemes' figures.
+
+    \b
+        plhgis permits summary --commune 31555 --format csv
+    """
+    from . import permits as permits_mod
+
+    click.echo(render(permits_mod.permits_by_year(_open(store), commune, by_type=by_type), fmt))
 
 
 from . import cli_store  # noqa: E402,F401  the shared-store commands (store copy, users, proposals)

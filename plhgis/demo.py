@@ -84,6 +84,7 @@ def build(path, overwrite=False) -> GeoPackageStore:
     layers["plots"] = _plots(communes, layers["zoning"], rng)
     layers["sru"] = _sru(communes)
     projects = _projects(communes, layers, rng)
+    layers["permits"] = _permits(projects)  # already reconciled: the schemes carry their permit numbers
     _at(store, START)
     for name, frame in layers.items():
         edits.apply(store, edits.plan_rows(store, name, frame, mode="append", source=SOURCE))
@@ -379,6 +380,42 @@ def _projects(communes, layers, rng) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:2154")
 
 
+def _permits(projects) -> gpd.GeoDataFrame:
+    """Fictional Sitadel permits for two thirds of the schemes past 'PC accordé' (linked to them), and three
+    with no scheme."""
+    rows, geoms = [], []
+    past = projects[projects["status"].isin(["PC accordé", "travaux", "livré"]) & projects["permit_year"].notna()
+                    & projects.geometry.notna()]
+    for k, (i, p) in enumerate(past.iterrows()):
+        glycines = p["name"] == "Résidence autonomie Les Glycines"
+        if k % 3 == 0 and not glycines:
+            continue
+        year = int(p["permit_year"])
+        start = p.get("start_year")
+        start = None if pd.isna(start) or start > 2025 else int(start)  # works started so far
+        done = p["status"] == "livré" and p["delivery_year"] <= 2025
+        number = p.get("permit_number")
+        number = number if isinstance(number, str) else f"0{p['commune']}{year % 100:02d}C{i:04d}"
+        projects.loc[i, "permit_number"] = number  # the demo is already reconciled
+        rows.append({"num_dau": number,
+                     "type_dau": "PC", "commune": p["commune"], "date_authorised": f"{year}-06-15",
+                     "date_started": f"{start}-03-01" if start else None,
+                     "date_completed": f"{int(p['delivery_year'])}-09-30" if done else None,
+                     "status": "terminé" if done else "commencé" if start else "autorisé",
+                     "homes_total": 30 if glycines else int(p["homes_total"]),  # PERMIT-HOMES
+                     "homes_social_rent": int(np.nansum([p.get(c) for c in ("lls_plai", "lls_plus", "lls_pls")],
+                                                             dtype=float)),
+                     "applicant": p.get("operator"), "located": "commune"})
+        geoms.append(p.geometry.representative_point())
+    for j, (code, homes) in enumerate(((insee(0), 12), (insee(3), 25), (insee(5), 8))):  # no scheme yet
+        pt = past[past["commune"] == code].geometry.representative_point()
+        rows.append({"num_dau": f"0{code}25C09{j:02d}", "type_dau": "PC", "commune": code,
+                     "date_authorised": "2025-04-10", "status": "autorisé", "homes_total": homes,
+                     "located": "commune"})
+        geoms.append(pt.iloc[0].buffer(400).boundary.interpolate(0) if len(pt) else None)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:2154")
+
+
 def _mix(total, rng, social):
     shares = rng.dirichlet(np.ones(5))
     if not social:
@@ -424,7 +461,8 @@ def _special_projects(communes, layers, rows, geoms):
         ({"name": "Résidence autonomie Les Glycines", "commune": insee(3), "homes_total": 42, "lls_plus": 12,
           "specifique": 30, "specifique_note": "résidence autonomie pour personnes âgées",
           "operator": "Pas-de-Calais habitat", "status": "travaux", "land_origin": "renouvellement urbain",
-          "permit_year": 2024, "start_year": 2025, "delivery_year": 2026}, Point(c3.x + 250, c3.y - 150)),
+          "permit_year": 2024, "start_year": 2025, "delivery_year": 2026, "permit_number": f"0{insee(3)}24C0042"},
+         Point(c3.x + 250, c3.y - 150)),
         ({"name": "Immeuble du Boulevard", "commune": insee(0), "homes_total": 22, "locatif_libre": 12,
           "accession_libre": 10, "operator": "Promogim Nord", "status": "PC accordé",
           "land_origin": "renouvellement urbain", "permit_year": 2025, "delivery_year": 2027},

@@ -13,6 +13,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "layer.plots": ("Dents creuses / gisements (horizon)", "Infill plots (horizon)"),
     "layer.friches": ("Friches (statut CNIG)", "Brownfields (CNIG status)"),
     "layer.projects": ("Opérations de logements (état)", "Housing schemes (status)"),
+    "layer.permits": ("Permis de construire (Sitadel)", "Building permits (Sitadel)"),
     "layer.projects_abandoned": ("Opérations abandonnées", "Abandoned schemes"),
     "base.osm": ("OpenStreetMap", "OpenStreetMap"),
     "base.ign": ("Plan IGN v2", "Plan IGN v2"),
@@ -32,6 +33,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "permit_year": ("Année du permis", "Permit year"),
     "delivery_year": ("Livraison prévue", "Expected delivery"),
     "comment": ("Commentaire", "Comment"),
+    "permit": ("Permis", "Permit"),
+    "date_authorised": ("Autorisé le", "Authorised on"),
     "site_type": ("Type de friche", "Brownfield type"),
     "site_statut": ("Statut (CNIG)", "Status (CNIG)"),
     "surface": ("Surface (m²)", "Area (m²)"),
@@ -190,6 +193,12 @@ LABELS |= {
     "check.years.start_permit": ("démarrage avant le permis", "start before the permit"),
     "check.years.delivery_start": ("livraison avant le démarrage", "delivery before the start"),
     "check.years.range": ("{col} hors de {lo}–{hi}", "{col} outside {lo}–{hi}"),
+    "check.PERMIT-MISSING": ("{label}: permis accordé en {permit_year} selon le tableau, aucun permis Sitadel lié "
+                             "après {years:n} ans (plhgis reconcile)",
+                             "{label}: permit granted in {permit_year} per the table, no Sitadel permit linked "
+                             "after {years:n} years (plhgis reconcile)"),
+    "check.PERMIT-HOMES": ("{label}: {homes:n} logements, le permis {permit_number} en compte {permit_homes:n}",
+                           "{label}: {homes:n} homes, permit {permit_number} counts {permit_homes:n}"),
     "check.DATA-DELIVERED-FUTURE": ("{label}: « {status_fr} » mais livraison prévue en {year} (nous sommes en {now})",
                                     "{label}: “{status_en}” but delivery planned in {year} (this is {now})"),
     "check.DATA-STALE-STATUS": ("{label}: encore « {status_fr} » alors que la livraison était prévue en {year} "
@@ -310,7 +319,8 @@ LABELS |= {
 
 STATUS_EN = {"repérage": "identified", "études": "studies", "PC déposé": "permit filed",
              "PC accordé": "permit granted", "travaux": "works", "livré": "delivered",
-             "abandonné": "abandoned", "recours": "under appeal", "suspendu": "on hold"}
+             "abandonné": "abandoned", "recours": "under appeal", "suspendu": "on hold",
+             "autorisé": "authorised", "commencé": "started", "terminé": "completed", "annulé": "cancelled"}
 
 
 def cli_lang() -> str:

@@ -40,7 +40,8 @@ from jinja2 import Template
 
 from . import assets, checks, outputs, schema, targets
 from .errors import PlhgisError, unknown_commune
-from .palette import FRICHE_COLORS, HORIZON_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS, ZONE_COLORS
+from .palette import (FRICHE_COLORS, HORIZON_COLORS, PERMIT_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS,
+                      ZONE_COLORS)
 from .progress import steps
 from .labels import t, value
 from .settings import Settings
@@ -63,7 +64,7 @@ FLAG_STYLES = {1: {"color": "#000", "weight": 2.5, "opacity": 1, "dashArray": "4
                2: {"color": "#d50000", "weight": 3.5, "opacity": 1}}
 # display panes, bottom to top
 PANES = {"communes": 401, "zoning": 402, "sectors": 403, "qpv": 404, "plots": 405, "friches": 406,
-         "projects_abandoned": 407, "projects": 408}
+         "projects_abandoned": 407, "projects": 408, "permits": 409}
 ABANDONED = "abandonné"  # schemes of this status get their own overlay, off until the reader asks
 
 
@@ -90,7 +91,7 @@ def collect(store, commune: str | None = None, as_of=None) -> MapData:
 def load(store, as_of=None) -> MapData:
     """The whole territory: every layer, every finding, the target progress."""
     read = {name: store.read(name, as_of=as_of) for name in
-            ("communes", "zoning", "sectors", "qpv", "plots", "friches", "projects")}
+            ("communes", "zoning", "sectors", "qpv", "plots", "friches", "permits", "projects")}
     communes = read["communes"]
     is_demo = store.setting("demo") is not None  # set by demo.build: says "données fictives" on every page
     names = communes["epci_name"].dropna()
@@ -122,7 +123,7 @@ def focus(data: MapData, commune: str | None) -> MapData:
         frame = read.get(name)
         if frame is not None and len(frame):
             read[name] = frame.iloc[np.sort(frame.sindex.query(area, predicate="intersects"))]
-    for name in ("plots", "friches", "projects"):
+    for name in ("plots", "friches", "permits", "projects"):
         frame = read.get(name)
         if frame is not None and len(frame):
             read[name] = frame.iloc[index[name].get(commune, [])]
@@ -137,7 +138,7 @@ def _by_commune(data: MapData) -> dict:
     """{layer: {insee: row positions}}, findings included, built once per MapData."""
     if "by_commune" not in data.__dict__:
         index = {"communes": data.layers["communes"].groupby("insee", sort=False).indices}
-        for name in ("plots", "friches", "projects"):
+        for name in ("plots", "friches", "permits", "projects"):
             frame = data.layers.get(name)
             if frame is not None and len(frame):
                 index[name] = frame.groupby(schema.get_layer(name).commune_field, sort=False).indices
@@ -414,6 +415,17 @@ def _layer_specs(data: MapData, lang: str):
                       {"styles": styles, "shape": POINT_SHAPES["friches"], "cluster": len(shown) > CLUSTER_MIN},
                       True))
 
+    permits = layers.get("permits")
+    if permits is not None:  # Sitadel permits: off by default, a small dot each
+        styles, idx = _style_index(permits["status"], PERMIT_COLORS, 0.8, weight=1, point=True)
+        keys = [("num_dau", "permit"), ("status", "status"), ("date_authorised", "date_authorised"),
+                ("homes_total", "homes_total"), ("homes_social_rent", "social_rent"), ("applicant", "operator"),
+                ("address", "address")]
+        props = [{"t": f"{t('permit', lang)} {_text(r.get('num_dau'))}", "p": _rows(r, keys, lang), "s": s, "r": 3}
+                 for r, s in zip(permits.to_dict("records"), idx)]
+        specs.append(("permits", t("layer.permits", lang), _collection(display_geometries(permits, tol), props),
+                      {"styles": styles, "cluster": len(permits) > CLUSTER_MIN}, False))
+
     projects = layers.get("projects")
     if projects is not None:
         shown = _points(projects)
@@ -428,8 +440,8 @@ def _layer_specs(data: MapData, lang: str):
             if own:
                 rows.append([t("social_own", lang), str(own)])
             rows += _rows(r, [("land_origin", "land_origin"), ("operator", "operator"),
-                              ("permit_year", "permit_year"), ("delivery_year", "delivery_year"),
-                              ("address", "address"), ("comment", "comment")], lang)
+                              ("permit_year", "permit_year"), ("permit_number", "permit"),
+                              ("delivery_year", "delivery_year"), ("address", "address"), ("comment", "comment")], lang)
             f = found.get(("projects", _text(r.get("id"))), [])
             homes = _num(r.get("homes_total")) or 5
             p = {"t": _text(r.get("name")), "i": _text(r.get("id")), "p": rows, "s": s,
@@ -690,6 +702,7 @@ def _legend_html(data: MapData, specs, lang) -> str:
                      f"{esc(t('legend.warnings', lang))}</div>")
     block("friches", t("layer.friches", lang), list(FRICHE_COLORS.items()), True)
     block("plots", t("layer.plots", lang), list(HORIZON_COLORS.items()), True)
+    block("permits", t("layer.permits", lang), [(value(k, lang), c) for k, c in PERMIT_COLORS.items()])
     if "qpv" in shown:
         parts.append(f"<h4>{esc(t('layer.qpv', lang))}</h4>"
                      '<div><i style="background:#ad1457"></i>QPV</div>'

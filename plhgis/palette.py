@@ -20,3 +20,4 @@ SECTOR_COLORS = dict(zip(schema.SECTOR_KIND, ("#420073", "#205cbb", "#0b9d86", "
                                               "#26631a", "#ff8c0f", "#564a5d")))
 # the point layers of the maps: one marker shape each, so colour is never the only cue
 POINT_SHAPES = {"projects": "circle", "friches": "diamond", "plots": "triangle"}
+PERMIT_COLORS = {"autorisé": "#9575cd", "commencé": "#5e35b1", "terminé": "#311b92", "annulé": "#bdbdbd"}

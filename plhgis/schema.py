@@ -335,6 +335,45 @@ PARCELS = Layer(
     ),
 )
 
+PERMIT_STATUS = ("autorisé", "annulé", "commencé", "terminé")  # Sitadel ETAT_DAU 2, 4, 5, 6
+PERMITS = Layer(
+    "permits", key="num_dau", geometry="point", commune_field="commune",
+    label="permis créant des logements (Sitadel, SDES)",
+    extra={"list_columns": ("num_dau", "commune", "type_dau", "status", "date_authorised",
+                            "homes_total", "homes_social_rent", "applicant")},
+    fields=(
+        Field("num_dau", required=True, doc="numéro du permis (NUM_DAU)"),
+        Field("type_dau", doc="PC, DP or PA"),
+        Field("commune", required=True, pattern=INSEE_RE),
+        Field("status", enum=PERMIT_STATUS, strict_enum=False, doc="ETAT_DAU: autorisé, annulé, commencé, terminé"),
+        Field("date_authorised", "date"), Field("date_started", "date"), Field("date_completed", "date"),
+        Field("last_update", doc="DPC_DERN, month of the last Sitadel event"),
+        _count("homes_total"), _count("homes_individual"), _count("homes_collective"),
+        _count("homes_residence"), _count("homes_social_rent", doc="NB_LGT_PRET_LOC_SOCIAL"),
+        _count("homes_social_ownership", doc="NB_LGT_ACC_SOC_HORS_PTZ"), _count("homes_ptz"),
+        _count("homes_demolished"),
+        Field("applicant", doc="DENOM_DEM (legal persons only)"),
+        Field("applicant_siren", pattern=r"^\d{9}$"),
+        Field("applicant_category", doc="CAT_DEM (21 = organisme HLM …)"),
+        Field("address"),
+        Field("parcels", doc="IDU cadastraux séparés par |"),
+        Field("located", enum=("parcelles", "commune"), doc="where the point was placed"),
+        _count("land_area_m2", doc="SUPERFICIE_TERRAIN"),
+    ),
+)
+MATCH_STATE = ("lié", "à revoir", "accepté", "rejeté")
+PERMIT_MATCHES = Layer(
+    "permit_matches", key="id", geometry=None, commune_field="commune", label="rapprochements permis ↔ opérations",
+    extra={"commune_check": False},
+    fields=(
+        Field("id", required=True, doc="<num_dau>><project id>"),
+        Field("num_dau", required=True), Field("project_id", required=True),
+        Field("commune", pattern=INSEE_RE),
+        Field("score", "float", min=0, max=1), Field("pass", doc="number, parcels or location"),
+        Field("reason"), Field("state", required=True, enum=MATCH_STATE),
+    ),
+)
+
 # -- labels and usual headers -----------------------------------------------------------------
 # layer → field → (French label, English label, *the headers files use for it). An import matches
 # a column to a field by any of these, accents, case, spaces and punctuation aside (`header_key`).
@@ -465,13 +504,14 @@ ACKNOWLEDGEMENTS = Layer(
 
 LAYERS: dict[str, Layer] = {
     lay.name: lay for lay in (PROJECTS, FRICHES, PLOTS, COMMUNES, TARGETS, QPV, SECTORS, ZONING,
-                              PRESCRIPTIONS, PARCELS, SRU, ACKNOWLEDGEMENTS)
+                              PRESCRIPTIONS, PARCELS, SRU, ACKNOWLEDGEMENTS, PERMITS, PERMIT_MATCHES)
 }
 HISTORY_TABLE = "history"
 HISTORY_COLUMNS = ("ts", "user", "layer", "feature_id", "action", "before", "after", "source")
 LAYER_ALIASES = {"project": "projects", "friche": "friches", "plot": "plots", "commune": "communes",
                  "target": "targets", "sector": "sectors", "prescription": "prescriptions",
-                 "parcel": "parcels", "acknowledgement": "acknowledgements", "ack": "acknowledgements"}
+                 "parcel": "parcels", "acknowledgement": "acknowledgements", "ack": "acknowledgements",
+                 "permit": "permits"}
 
 
 def get_layer(name: str) -> Layer:

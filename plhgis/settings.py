@@ -46,6 +46,8 @@ CCH_L302_8 = "CCH art. L302-8 (loi 3DS n° 2022-217, art. 68)"
 CGI_278 = "CGI art. 278 sexies III 2° (TVA à 5,5 % en accession, QPV)"
 PLH_PERIOD = "CCH art. L302-1 (PLH adopted for six years) — the dates of the EPCI's PLH"
 OBSERVATORY = "PLH action « observatoire de l'habitat et du foncier » (CCH art. L302-1 III): alert threshold"
+RECONCILE = ("PLH action « observatoire de l'habitat et du foncier » (CCH art. L302-1 III): Sitadel permits "
+             "matched to the schemes (plhgis reconcile default, measured on the real Toulouse permits)")
 DATA_CHECK = "PLH action « observatoire de l'habitat et du foncier » (CCH art. L302-1 III): data-entry check"
 CCH_L302_8_3DS = ("CCH art. L302-8 in force since 23 Feb 2022 (loi 3DS n° 2022-217, art. 68; Légifrance "
                   "LEGIARTI000045211201)")
@@ -145,6 +147,15 @@ class Settings:
     duplicate_distance_m: float = _s(15.0, DATA_CHECK, "two schemes of one commune closer than this: DATA-DUPLICATE")
     polarity_levels: dict = _s(None, "SCoT (armature urbaine): the territory's own levels, ranked",
                                "the polarity levels of the territory (level = rank, 1 the highest)")
+    # building permits (Sitadel) and plhgis reconcile
+    permit_homes_tolerance: float = _s(0.20, RECONCILE, "a permit and a scheme agree on homes within this share "
+                                                    "(and at least 2 homes): reconcile and PERMIT-HOMES")
+    permit_distance_m: float = _s(300.0, RECONCILE, "a permit placed on its parcels farther than this from a scheme "
+                                                "is no location match")
+    permit_delay_years: int = _s(2, DATA_CHECK, "a scheme 'PC accordé' this many years ago with no permit: PERMIT-MISSING")
+    permit_match_confident: float = _s(0.80, RECONCILE, "match score from which reconcile proposes the link "
+                                                    "(below: review queue)")
+    permit_match_review: float = _s(0.50, RECONCILE, "match score below which a pair is no candidate")
 
     def __post_init__(self):
         for name, default in (("density_min", DEFAULT_DENSITY), ("sru_equivalence", DEFAULT_EQUIVALENCE),

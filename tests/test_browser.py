@@ -49,7 +49,7 @@ def test_territory_map_draws_offline(chromium, pages, tmp_path):
     assert chromium.js_errors() == []
     assert chromium.js("return document.querySelectorAll('.leaflet-container').length") == 1
     keys = chromium.js("return Object.keys(PLH_LAYERS).sort()")
-    assert keys == sorted(["communes", "zoning", "sectors", "qpv", "plots", "friches", "projects",
+    assert keys == sorted(["communes", "zoning", "sectors", "qpv", "plots", "friches", "permits", "projects",
                            "projects_abandoned"])
     drawn = chromium.js("return document.querySelectorAll('.leaflet-plh-projects-pane path, "
                         ".plh-projects path').length || document.querySelectorAll('path.leaflet-interactive').length")

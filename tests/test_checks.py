@@ -324,6 +324,26 @@ def case_capacity(s):
     return {"62001"}, {"62003"}
 
 
+def _permit(num, homes=10, day="2020-05-01"):
+    return {"num_dau": num, "commune": "62001", "homes_total": homes, "status": "autorisé", "date_authorised": day,
+            "geometry": at(100, 1900)}
+
+
+def case_permit_missing(s):
+    put(s, "permits", [_permit("06200120C0001")])
+    old, linked, recent, elsewhere = put(s, "projects", [
+        scheme("PC 2021 sans permis", permit_year=2021),
+        scheme("PC 2021 lié", where=(1100, 950), permit_year=2021, permit_number="06200120C0001"),
+        scheme("PC 2025", where=(1200, 950), permit_year=2025),
+        scheme("Gamma, pas de permis chargé", commune="62003", where=(500, 2500), permit_year=2021)])
+    return {old}, {linked, recent, elsewhere}
+
+
+def case_permit_homes(s):
+    put(s, "permits", [_permit("06200124C0002", homes=40), _permit("06200124C0003", homes=11)])
+    off, close = put(s, "projects", [scheme("10 logts, permis de 40", permit_number="06200124C0002"),
+                                     scheme("10 logts, permis de 11", where=(1100, 950), permit_number="06200124C0003")])
+    return {off}, {close}
 def case_sru_rate(s):
     edits.edit(s, "communes", "62003", {"sru_rate_required": None})  # liable, no rate
     return {"62003"}, {"62001", "62002"}
@@ -357,6 +377,7 @@ CASES = {
     "LLS-UNDER": case_lls_under, "LLS-HIGH-SHARE": case_lls_high_share, "SRU-CATCHUP": case_sru_catchup,
     "SRU-MIX": case_sru_mix, "DENSITY-LOW": case_density_low, "ZAN-EXTENSION": case_zan, "PLU-AN": case_plu_an,
     "PLU-OAP": case_plu_oap, "PLU-SMS": case_plu_sms, "CAPACITY-SHORT": case_capacity,
+    "PERMIT-MISSING": case_permit_missing, "PERMIT-HOMES": case_permit_homes,
     "SRU-RATE": case_sru_rate, "SRU-CARENCE": case_sru_carence, "ANRU-RECONSTITUTION": case_anru_reconstitution,
 }
 CASES.update({"DATA-DELIVERED-FUTURE": case_delivered_future, "DATA-STALE-STATUS": case_stale_status})

@@ -1,0 +1,367 @@
+"""Building permits creating homes (SDES Sitadel): read the published file, load the `permits` layer.
+
+The SDES monthly list ("Liste des autorisations d'urbanisme créant des logements") comes as a `;`
+CSV with one or two header lines (long French labels, then the codes). The codes changed in May
+2022 (`REG` → `REG_CODE`, `Num_DAU` → `NUM_DAU`, `sec_cadastre1` → `SEC_CADASTRE1`): both are read.
+A permit is placed on its cadastral parcels when the parcels layer holds them, else at its
+commune, and the import goes through `edits.plan_rows`, so a re-import of next month's file
+updates the permits that changed (started, completed, cancelled) and adds the new ones.
+
+    plan = import_permits(store, "Liste-des-autorisations….csv", epci="243100518", dry_run=True)
+    permits_by_year(store)  # homes authorised, started, completed per year and commune
+"""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import edits, schema
+from .sources import _territory_communes
+from .errors import InputFileError, NotFoundError, PlhgisError, Problem
+
+# SDES code (new upper-case name) → permits field; older editions' names are folded onto these
+COLUMNS = {
+    "NUM_DAU": "num_dau", "TYPE_DAU": "type_dau", "COMM": "commune", "ETAT_DAU": "status",
+    "DATE_REELLE_AUTORISATION": "date_authorised", "DATE_REELLE_DOC": "date_started",
+    "DATE_REELLE_DAACT": "date_completed", "DPC_DERN": "last_update",
+    "NB_LGT_TOT_CREES": "homes_total", "NB_LGT_IND_CREES": "homes_individual",
+    "NB_LGT_COL_CREES": "homes_collective", "NB_LGT_RES": "homes_residence",
+    "NB_LGT_PRET_LOC_SOCIAL": "homes_social_rent", "NB_LGT_ACC_SOC_HORS_PTZ": "homes_social_ownership",
+    "NB_LGT_PTZ": "homes_ptz", "NB_LGT_DEMOLIS": "homes_demolished",
+    "DENOM_DEM": "applicant", "SIREN_DEM": "applicant_siren", "CAT_DEM": "applicant_category",
+    "SUPERFICIE_TERRAIN": "land_area_m2",
+}
+ADDRESS = ("ADR_NUM_TER", "ADR_TYPEVOIE_TER", "ADR_LIBVOIE_TER", "ADR_LIEUDIT_TER")
+CADASTRE = tuple(f"{kind}_CADASTRE{i}" for i in (1, 2, 3) for kind in ("SEC", "NUM"))
+OLD_NAMES = {"REG": "REG_CODE", "DEP": "DEP_CODE"}  # before May 2022 (SDES dictionary)
+REQUIRED = ("NUM_DAU", "COMM", "NB_LGT_TOT_CREES", "DATE_REELLE_AUTORISATION")
+ETAT_DAU = {"2": "autorisé", "4": "annulé", "5": "commencé", "6": "terminé"}
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%Y/%m/%d", "%d-%m-%Y")
+TEXT_FIELDS = ("applicant", "address")
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]")
+
+
+class PermitsFileError(InputFileError):
+    """The file is not an SDES permits list, or is cut short."""
+
+
+# -- reading the file ---------------------------------------------------------------------------
+def _header(path: Path):
+    """(line index of the codes, raw names, encoding) of an SDES file with one or two header lines."""
+    with open(path, "rb") as fh:
+        head = [fh.readline() for _ in range(2)]
+    encoding = "utf-8"
+    try:
+        lines = [h.decode("utf-8-sig") for h in head]
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+        lines = [h.decode(encoding) for h in head]
+    for i, line in enumerate(lines):
+        names = next(csv.reader([line.strip("\r\n")], delimiter=";"), [])
+        if {"NUM_DAU", "COMM"} <= {n.strip().upper() for n in names}:
+            return i, [n.strip() for n in names], encoding
+    first = next(csv.reader([lines[0].strip("\r\n")], delimiter=";"), []) if lines[0] else []
+    raise PermitsFileError(
+        "not an SDES permits list: no NUM_DAU/Num_DAU and COMM columns in the first two lines",
+        file=str(path), value=", ".join(first[:6])[:120] or None,
+        hint="give the SDES file 'Liste des autorisations d'urbanisme créant des logements' (';' separated)")
+
+
+def _codes(names) -> dict[str, str]:
+    """Raw column name → SDES code (upper case, older names mapped to the new ones)."""
+    out = {}
+    for name in names:
+        code = name.upper()
+        out[name] = OLD_NAMES.get(code, code)
+    return out
+
+
+def _check_complete(path: Path, width: int, encoding: str) -> None:
+    """A file cut short (interrupted download) ends in a row with fewer fields than the header."""
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 65536))
+        tail = fh.read().decode(encoding, errors="replace")
+    lines = [ln for ln in tail.splitlines() if ln.strip()]
+    if not lines:
+        return
+    fields = next(csv.reader([lines[-1]], delimiter=";"), [])
+    if len(fields) < width:
+        raise PermitsFileError(
+            f"the file is cut short: its last row has {len(fields)} of {width} fields", file=str(path),
+            row="last", hint="the download was interrupted; download the file again")
+
+
+def read_sdes(path) -> tuple[pd.DataFrame, pd.Series, list[str]]:
+    """The file's permits as text, columns named by SDES codes; (frame, file line numbers, notes)."""
+    path = Path(path)
+    if not path.exists():
+        raise PermitsFileError("no such file", file=str(path))
+    skip, names, encoding = _header(path)
+    codes = _codes(names)
+    wanted = set(COLUMNS) | set(ADDRESS) | set(CADASTRE)
+    missing = [c for c in REQUIRED if c not in codes.values()]
+    if missing:
+        raise PermitsFileError(f"column(s) {', '.join(missing)} missing", file=str(path),
+                               hint="an SDES permits list has NUM_DAU, COMM, NB_LGT_TOT_CREES, "
+                                    "DATE_REELLE_AUTORISATION (or their older names)")
+    _check_complete(path, len(names), encoding)
+    usecols = [n for n in names if codes[n] in wanted]
+    try:
+        frame = pd.read_csv(path, sep=";", skiprows=skip + 1, header=None, names=names, usecols=usecols,
+                            dtype=str, encoding=encoding, keep_default_na=False, na_values=[""],
+                            quotechar='"')
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise PermitsFileError(f"cannot read the file ({str(exc).strip().splitlines()[0]})", file=str(path),
+                               hint="an SDES list is ';' separated with text in double quotes") from None
+    frame = frame.rename(columns=codes)
+    notes = [f"{path.name}: {len(frame):,} permits, {'two header lines' if skip else 'one header line'}, "
+             + ("new SDES codes" if "NUM_DAU" in names else "older SDES names (Num_DAU, …)")
+             + ("" if encoding == "utf-8" else f", read as {encoding}")]
+    rows = pd.Series(np.arange(len(frame)) + skip + 2, index=frame.index)
+    return frame, rows, notes
+
+
+# -- from SDES codes to the permits layer ---------------------------------------------------------
+def repair_accents(series: pd.Series) -> tuple[pd.Series, int, list[str]]:
+    """Undo double-encoded accents ('ALLAÃ\\x82Â\\x89E' → 'ALLÉE'); (values, repaired, still odd)."""
+    text = series.astype("string")
+    odd = text.str.contains(_MOJIBAKE, na=False)
+    if not odd.any():
+        return series, 0, []
+    fixed = text[odd].map(_unmangle)
+    bad = fixed.str.contains(_MOJIBAKE, na=False) | fixed.str.contains("[\u0080-\u009f]", na=False)
+    out = series.copy()
+    out[odd & ~bad.reindex(series.index, fill_value=False)] = fixed[~bad]
+    return out, int((~bad).sum()), fixed[bad].tolist()
+
+
+def _unmangle(value: str) -> str:
+    """Decode UTF-8 read as Latin-1 until stable; then 'A' + a C1 byte is a lost 'Ã' (0xC3) lead byte."""
+    for _ in range(3):
+        try:
+            again = value.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            break
+        if again == value:
+            break
+        value = again
+    return re.sub("A([\u0080-\u00bf])", lambda m: bytes([0xC3, ord(m.group(1))]).decode("utf-8"), value)
+
+
+def _dates(frame, col, file, rows, notes):
+    """ISO dates; the other usual forms (31/12/2024, 20241231) are converted, with a note."""
+    raw = frame[col].astype("string").str.strip()
+    iso = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
+    todo = raw.notna() & iso.isna()
+    if not todo.any():
+        return raw
+    converted = 0
+    for fmt in DATE_FORMATS[1:]:
+        parsed = pd.to_datetime(raw[todo], format=fmt, errors="coerce")
+        iso[todo] = parsed
+        converted += int(parsed.notna().sum())
+        todo = raw.notna() & iso.isna()
+    if converted:
+        notes.append(f"{col}: {converted} date(s) in another format converted to YYYY-MM-DD")
+    out = iso.dt.strftime("%Y-%m-%d").astype(object)
+    return out.where(iso.notna(), raw.astype(object))  # what still fails is named by the schema
+
+
+def to_layer(frame, rows, *, file=None):
+    """SDES columns → permits fields (text); (frame, warnings, notes)."""
+    notes, warnings = [], []
+    out = pd.DataFrame({field: frame[code] for code, field in COLUMNS.items() if code in frame.columns})
+    out["num_dau"] = out["num_dau"].astype("string").str.strip().str.upper().astype(object)
+    out["commune"] = commune_codes(out["commune"]).astype(object)
+    if "status" in out:
+        code = out["status"].astype("string").str.strip()
+        out["status"] = code.map(ETAT_DAU).where(code.isin(list(ETAT_DAU)), code).astype(object)
+    for col in ("date_authorised", "date_started", "date_completed"):
+        if col in out:
+            out[col] = _dates(out, col, file, rows, notes)
+    parts = [frame[c].astype("string").str.strip() for c in ADDRESS if c in frame.columns]
+    if parts:
+        joined = parts[0].fillna("")
+        for p in parts[1:]:
+            joined = joined + " " + p.fillna("")
+        out["address"] = joined.str.replace(r"\s+", " ", regex=True).str.strip().replace("", None).astype(object)
+    if "applicant_siren" in out:
+        siren = out["applicant_siren"].astype("string").str.replace(r"\s", "", regex=True)
+        out["applicant_siren"] = siren.str.zfill(9).where(siren.str.fullmatch(r"\d{7,9}").fillna(False),
+                                                          siren).astype(object)
+    for col in TEXT_FIELDS:
+        if col in out:
+            out[col], repaired, left = repair_accents(out[col])
+            if repaired:
+                notes.append(f"{col}: {repaired} value(s) with double-encoded accents repaired (e.g. ALLÉE)")
+            for value in left:
+                warnings.append(Problem("double-encoded accents that could not be repaired (kept as read)",
+                                        file, None, col, value, "correct it in the store if needed"))
+    out["parcels"] = _parcel_ids(frame, out["commune"])
+    for fld in schema.PERMITS.fields:  # counts as numbers when all of them parse (the schema's fast path);
+        if fld.type == "int" and fld.name in out:  # else left as text, for the schema to name the bad ones
+            num = pd.to_numeric(out[fld.name], errors="coerce")
+            if (num.isna() == out[fld.name].isna()).all():
+                out[fld.name] = num
+    return out, warnings, notes
+
+
+def commune_codes(values: pd.Series) -> pd.Series:
+    """COMM as INSEE codes: stripped, and Excel's 1001 restored as 01001."""
+    com = values.astype("string").str.strip()
+    return com.where(~com.str.fullmatch(r"\d{4}").fillna(False), com.str.zfill(5))
+
+
+_SECTION = re.compile(r"[0-9A-Z]{1,2}")
+_NUMBER = re.compile(r"\d{1,4}")
+
+
+def _parcel_ids(frame, commune) -> pd.Series:
+    """'IDU|IDU' from SEC_CADASTRE1..3 + NUM_CADASTRE1..3 + the commune (prefix 000); one pass per row."""
+    pairs = [(f"SEC_CADASTRE{i}", f"NUM_CADASTRE{i}") for i in (1, 2, 3)]
+    cols = [frame[c].tolist() if c in frame.columns else [None] * len(frame) for pair in pairs for c in pair]
+
+    def idu(com, *refs):
+        out = []
+        for sec, num in zip(refs[::2], refs[1::2]):
+            if isinstance(sec, str) and isinstance(num, str):
+                sec, num = sec.strip().upper(), num.strip()
+                if _SECTION.fullmatch(sec) and _NUMBER.fullmatch(num):
+                    out.append(f"{com}000{sec.rjust(2, '0')}{num.zfill(4)}")
+        return "|".join(out) or None
+
+    return pd.Series([idu(*row) for row in zip(commune.tolist(), *cols)], index=frame.index, dtype=object)
+
+
+# -- the territory and the location -------------------------------------------------------------
+def territory(store, epci=None, commune=None) -> gpd.GeoDataFrame:
+    """The communes to keep: one (--commune), one EPCI's (--epci), else all the store's."""
+    communes = store.read("communes")
+    if communes.empty:
+        raise PlhgisError("the store has no communes: permits are kept to the territory's communes",
+                          hint="load them first: plhgis import communes FILE (or plhgis fetch communes --epci SIREN)")
+    if commune:
+        communes = communes[communes["insee"] == commune]
+        if communes.empty:
+            raise NotFoundError(f"no commune {commune!r} in the store", field="--commune", value=commune,
+                                hint="give the INSEE code of a loaded commune")
+    if epci:  # an EPCI the store does not hold is an error
+        communes = communes[communes["insee"].isin(set(_territory_communes(store, epci)["insee"]))]
+    return communes
+
+
+def locate(store, frame, communes) -> tuple[pd.Series, pd.Series, str]:
+    """A point for each permit: inside its first parcel found in the parcels layer, else the commune's."""
+    com_pt = dict(zip(communes["insee"], shapely.point_on_surface(communes.geometry.to_numpy())))
+    geoms = frame["commune"].map(com_pt)
+    located = pd.Series("commune", index=frame.index, dtype=object)
+    on_parcels = 0
+    if store.count("parcels") and frame["parcels"].notna().any():
+        first = frame["parcels"].dropna().str.split("|")
+        wanted = set(first.explode())
+        parcels = store.read("parcels", ids=wanted)
+        pt = dict(zip(parcels["id"], shapely.point_on_surface(parcels.geometry.to_numpy())))
+        found = first.map(lambda ids: next((pt[i] for i in ids if i in pt), None)).dropna()
+        geoms.loc[found.index] = found
+        located.loc[found.index] = "parcelles"
+        on_parcels = len(found)
+    note = (f"placed {on_parcels:,} permit(s) on their parcels, {len(frame) - on_parcels:,} at their commune"
+            + ("" if store.count("parcels") else " (no parcels layer: plhgis import parcels FILE)"))
+    return geoms, located, note
+
+
+def import_permits(store, path, *, epci=None, commune=None, dry_run=False) -> edits.Plan:
+    """Import (or update from) an SDES permits file, kept to the territory; returns the plan."""
+    path = Path(path)
+    raw, rows, notes = read_sdes(path)
+    communes = territory(store, epci, commune)
+    warnings = []
+    codes = commune_codes(raw["COMM"])
+    malformed = ~codes.str.fullmatch(schema.INSEE_RE).fillna(False)
+    if malformed.any():
+        bad = codes[malformed].fillna("∅").value_counts()
+        warnings.append(Problem(f"{int(malformed.sum())} row(s) with a commune code that is no INSEE code, left "
+                                "out: " + ", ".join(f"{k!r} ×{v}" for k, v in bad.head(10).items()),
+                                str(path), int(rows[malformed].iloc[0]), "COMM", None,
+                                "the COMM column holds 5-character INSEE codes, e.g. 31555"))
+    keep = (~malformed & codes.isin(set(communes["insee"]))).to_numpy()
+    what = (f"commune {commune}" if commune else f"EPCI {epci}" if epci else "the store's communes")
+    notes.append(f"kept {int(keep.sum()):,} of {len(raw):,} permits ({what})")
+    if not keep.any():
+        raise PlhgisError(f"no permit of {what} in the file", file=str(path), field="COMM",
+                          hint="check --commune / --epci, or that the file covers the territory")
+    frame, more_warnings, more = to_layer(raw[keep], rows[keep], file=str(path))  # the territory's rows only
+    rows = rows[keep]
+    notes += more
+    warnings += more_warnings
+    frame, rows = _latest_duplicates(frame, rows, warnings, str(path))
+    geoms, located, note = locate(store, frame, communes)
+    notes.append(note)
+    frame = frame.assign(located=located)
+    layer = gpd.GeoDataFrame(frame, geometry=list(geoms.to_numpy()), crs=store.crs)
+    plan = edits.plan_rows(store, "permits", layer, mode="upsert", file=str(path), rows=rows,
+                           source=f"import {path.name}")
+    plan.notes, plan.warnings = notes, warnings + plan.warnings
+    return plan if dry_run else edits.apply(store, plan)
+
+
+def _latest_duplicates(frame, rows, warnings, file):
+    """A permit number given twice: keep the row with the latest Sitadel update, say so."""
+    dup = frame["num_dau"].duplicated(keep=False)
+    if not dup.any():
+        return frame, rows
+    order = frame.assign(_row=rows).sort_values(["last_update", "_row"], na_position="first")
+    last = order.drop_duplicates("num_dau", keep="last").index
+    for num, group in frame[dup].groupby("num_dau"):
+        kept = [i for i in group.index if i in last][0]
+        warnings.append(Problem(f"permit number on rows {', '.join(str(rows[i]) for i in group.index)}: "
+                                f"kept row {rows[kept]} (latest update)", file, int(rows[kept]), "NUM_DAU", num,
+                                "the SDES file lists this permit twice"))
+    keep = frame.index.isin(last)
+    return frame[keep], rows[keep]
+
+
+# -- the yearly figures -------------------------------------------------------------------------
+STAGES = {"authorised": "date_authorised", "started": "date_started", "completed": "date_completed"}
+SCHEME_YEARS = {"authorised": "permit_year", "started": "start_year", "completed": "delivery_year"}
+
+
+def permits_by_year(store, commune=None, *, by_type=False, min_homes=0, include_cancelled=False) -> pd.DataFrame:
+    """Homes authorised, started and completed per year and commune (from the permits), next to the
+    schemes' own figures (homes by permit_year, start_year, delivery_year; not with `by_type`).
+
+    Columns: year, commune, [type_dau], permits_authorised, homes_authorised, social_rent_authorised,
+    social_ownership_authorised, homes_started, homes_completed, schemes_homes_authorised,
+    schemes_homes_started, schemes_homes_completed. Cancelled permits (ETAT_DAU 4) are left out
+    unless `include_cancelled`.
+    """
+    permits = pd.DataFrame(store.read("permits", commune=commune).drop(columns="geometry"))
+    if not include_cancelled:
+        permits = permits[permits["status"] != "annulé"]
+    permits = permits[permits["homes_total"].fillna(0) >= min_homes]
+    keys = ["commune"] + (["type_dau"] if by_type else [])
+    parts = []
+    for stage, col in STAGES.items():
+        year = pd.to_datetime(permits[col], errors="coerce").dt.year
+        sub = permits.assign(year=year).dropna(subset=["year"])
+        agg = {f"homes_{stage}": ("homes_total", "sum")}
+        if stage == "authorised":
+            agg = {"permits_authorised": ("num_dau", "count"), **agg,
+                   "social_rent_authorised": ("homes_social_rent", "sum"),
+                   "social_ownership_authorised": ("homes_social_ownership", "sum")}
+        parts.append(sub.groupby(["year", *keys]).agg(**agg))
+    schemes = store.read("projects", commune=commune)
+    for stage, col in ({} if by_type else SCHEME_YEARS).items():  # schemes have no permit type
+        sub = schemes.assign(year=pd.to_numeric(schemes[col], errors="coerce")).dropna(subset=["year"])
+        parts.append(sub.groupby(["year", *keys]).agg(**{f"schemes_homes_{stage}": ("homes_total", "sum")}))
+    table = pd.concat(parts, axis=1).astype("Float64").fillna(0).astype("int64").reset_index()
+    table["year"] = table["year"].astype(int)
+    return table.sort_values(["year", *keys]).reset_index(drop=True)
