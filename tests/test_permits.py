@@ -52,7 +52,7 @@ def test_real_toulouse_counts_per_year_and_type_equal_plain_pandas(invoke, toulo
     result = invoke("import", "permits", sitadel, "--store", toulouse.path, "--epci", TOULOUSE_EPCI)
     assert result.exit_code == 0, result.output
     assert "3,710 permits, two header lines, new SDES codes" in result.output
-    assert "3709 added" in result.output  # one number is listed twice: the later row kept, said so
+    assert "ajouts : 3709," in result.output  # one number is listed twice: the later row kept, said so
     assert "permit number on rows 3234, 3682: kept row 3682 (latest update)" in result.output
     raw = _raw(sitadel)
     raw = raw[raw["ETAT_DAU"] != "4"]  # cancelled permits are left out of the figures
@@ -86,7 +86,7 @@ def test_real_file_values_accents_and_a_second_import_that_changes_nothing(invok
     addresses = toulouse.read("permits")["address"].dropna()
     assert addresses.str.contains("ALLÉE MAURICE SARRAUT").any() and not addresses.str.contains("Ã").any()
     again = invoke("import", "permits", sitadel, "--store", toulouse.path)
-    assert "0 added, 0 updated, 0 ended, 3709 unchanged" in again.output
+    assert "ajouts : 0, modifications : 0, fins : 0, inchangés : 3709" in again.output
 
 
 def test_next_month_file_updates_started_completed_cancelled_and_adds_new(invoke, toulouse, sitadel, tmp_path):
@@ -100,7 +100,7 @@ def test_next_month_file_updates_started_completed_cancelled_and_adds_new(invoke
     path = _write(pd.concat([nxt, new]), tmp_path / "sitadel-2026-02.csv")
     result = invoke("import", "permits", path, "--store", toulouse.path, "--commune", "31555")
     assert result.exit_code == 0, result.output
-    assert "1 added, 2 updated, 0 ended, 3707 unchanged" in result.output
+    assert "ajouts : 1, modifications : 2, fins : 0, inchangés : 3707" in result.output
     assert f"~ permits {nums[0]} status: 'autorisé' → 'commencé'; date_started: ∅ → '2026-01-15'" in result.output
     assert toulouse.get("permits", nums[1])["status"] == "annulé"
     hist = toulouse.history("permits", nums[0])
@@ -116,7 +116,7 @@ def test_older_edition_names_read_the_same(invoke, toulouse, sitadel, tmp_path):
     result = invoke("import", "permits", path, "--store", toulouse.path, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "one header line, older SDES names" in result.output
-    assert "0 added, 0 updated, 0 ended, 3709 unchanged" in result.output
+    assert "ajouts : 0, modifications : 0, fins : 0, inchangés : 3709" in result.output
 
 
 def test_permits_are_placed_on_their_parcels_when_loaded(toulouse, sitadel):
@@ -146,7 +146,7 @@ def test_bad_files_are_refused_clearly_and_the_store_is_untouched(invoke, toulou
     raw.loc[5, "DATE_REELLE_DOC"] = "2014-13-45"
     bad_date = invoke("import", "permits", _write(raw, tmp_path / "d.csv"), "--store", toulouse.path)
     assert bad_date.exit_code == 1
-    assert "d.csv, row 8, field 'date_started', value '2014-13-45': not a date" in bad_date.output
+    assert "d.csv, ligne 8, champ 'date_started', valeur '2014-13-45' : not a date" in bad_date.output
     assert snapshot(toulouse.path) == before
     unknown = invoke("import", "permits", sitadel, "--store", toulouse.path, "--commune", "31069")
     assert unknown.exit_code == 1 and "no commune '31069' in the store" in unknown.output
@@ -164,7 +164,7 @@ def test_odd_commune_codes_and_french_dates_are_reported_and_nothing_else_lost(i
     assert result.exit_code == 0, result.output
     assert "2 row(s) with a commune code that is no INSEE code, left out: '3I555' ×1, '∅' ×1" in result.output
     assert "date_authorised: 2 date(s) in another format converted to YYYY-MM-DD" in result.output
-    assert "3707 added" in result.output
+    assert "ajouts : 3707," in result.output
     assert toulouse.get("permits", raw.loc[2, "NUM_DAU"])["date_authorised"] == "2013-08-20"
     assert toulouse.get("permits", raw.loc[3, "NUM_DAU"])["date_authorised"] == "2013-08-21"
 
@@ -247,7 +247,7 @@ def test_links_move_schemes_and_every_change_is_in_the_history(invoke, toulouse,
     truth, _ = _fictional_schemes(toulouse)
     dry = invoke("reconcile", "--dry-run", "--store", toulouse.path)
     assert dry.exit_code == 0, dry.output
-    assert "projects: would change 0 added" in dry.output and "permits_linked_share" in dry.output
+    assert "projects (simulation, rien n'est écrit) : ajouts : 0," in dry.output and "permits_linked_share" in dry.output
     assert toulouse.history("projects").query("source.str.startswith('reconcile')", engine="python").empty
     done = invoke("reconcile", "--store", toulouse.path)
     assert done.exit_code == 0, done.output
