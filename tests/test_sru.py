@@ -27,7 +27,7 @@ def call_path(tmp_path, shared_data, invoke):
     assert r.exit_code == 0, r.output
     r = invoke("import", "sru", shared_data / SRU_FILE, "--epci", CALL, "--store", path)
     assert r.exit_code == 0, r.output
-    assert "sru: changed 22 added" in r.stderr
+    assert "sru : ajouts : 22, modifications : 0, fins : 0, inchangés : 0" in r.stderr
     return path
 
 
@@ -50,7 +50,7 @@ def test_the_inventory_is_read_as_published(call_path, shared_data, invoke):
     # the history holds each row; a second import of the same file changes nothing
     assert len(store.history("sru")) == 22
     r = invoke("import", "sru", shared_data / SRU_FILE, "--epci", CALL, "--store", call_path)
-    assert "0 added, 0 updated, 0 ended, 22 unchanged" in r.stderr
+    assert "ajouts : 0, modifications : 0, fins : 0, inchangés : 22" in r.stderr
 
 
 def test_an_inventory_without_its_figures_is_refused_and_the_store_untouched(tmp_path, invoke):
