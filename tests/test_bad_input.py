@@ -71,27 +71,27 @@ def _write(name, content):
 # case: (how to make the file, the fragments the message must hold)
 IMPORTS = {
     "homes_total 1e30": (_write("a.csv", _csv(HEADER, GOOD.replace(";12;", ";1e30;"))),
-                         ["a.csv", "row 2", "field 'homes_total'", "'1e30'", "out of range"]),
+                         ["a.csv", "ligne 2", "champ \'homes_total\'", "valeur \'1e30\'", "out of range"]),
     "homes_total inf": (_write("a.csv", _csv(HEADER, GOOD.replace(";12;", ";inf;"))),
-                        ["a.csv", "row 2", "field 'homes_total'", "'inf'", "not a whole number"]),
+                        ["a.csv", "ligne 2", "champ \'homes_total\'", "valeur \'inf\'", "not a whole number"]),
     "homes_total 1e309": (_write("a.csv", _csv(HEADER, GOOD.replace(";12;", ";1e309;"))),
-                          ["a.csv", "row 2", "field 'homes_total'", "'1e309'", "not a whole number"]),
+                          ["a.csv", "ligne 2", "champ \'homes_total\'", "valeur \'1e309\'", "not a whole number"]),
     "xlsx homes_total 1e30": (lambda tmp: _xlsx([XLSX_HEADER, XLSX_GOOD[:2] + [1e30] + XLSX_GOOD[3:]],
                                                 tmp / "a.xlsx"),
-                              ["a.xlsx", "row 2", "field 'homes_total'", "out of range"]),
+                              ["a.xlsx", "ligne 2", "champ \'homes_total\'", "out of range"]),
     "byte invalid in UTF-8 and cp1252": (_write("a.csv", _csv(HEADER, GOOD) + b"R\x81sidence;62950;12;\xe9tudes;2,79;50,40\n"),
-                                         ["a.csv", "row 3", "byte 0x81", "neither UTF-8 nor Windows-1252"]),
+                                         ["a.csv", "ligne 3", "byte 0x81", "neither UTF-8 nor Windows-1252"]),
     "one cp1252 byte in a UTF-8 file": (_write("a.csv", _csv(HEADER, GOOD) + "R\xe9sidence;62950;12;études;2,79;50,40\n"
                                                .encode("utf-8").replace(b"R\xc3\xa9", b"R\xe9")),
-                                        ["a.csv", "row 3", "byte 0xe9", "not UTF-8", "save the file as UTF-8"]),
+                                        ["a.csv", "ligne 3", "byte 0xe9", "not UTF-8", "save the file as UTF-8"]),
     "xlsx bad zip": (_xlsx_truncated, ["a.xlsx", "not an XLSX workbook"]),
     "xlsx broken sheet xml": (_xlsx_broken_xml, ["a.xlsx", "damaged", "sheet"]),
     "unquoted separator in a value": (_write("a.csv", _csv(HEADER, "Résidence; les Aulnes;62950;12;études;2,79;50,40")),
                                       ["a.csv", "row 2 has 7 fields, the header 6", "quote"]),
     "end_date 31/02/2025": (_write("a.csv", _csv(HEADER + ";end_date", GOOD + ";31/02/2025")),
-                            ["a.csv", "row 2", "field 'end_date'", "'31/02/2025'", "not a date"]),
+                            ["a.csv", "ligne 2", "champ \'end_date\'", "valeur \'31/02/2025\'", "not a date"]),
     "end_date demain": (_write("a.csv", _csv(HEADER + ";end_date", GOOD + ";demain")),
-                        ["a.csv", "row 2", "field 'end_date'", "'demain'", "not a date"]),
+                        ["a.csv", "ligne 2", "champ \'end_date\'", "valeur \'demain\'", "not a date"]),
 }
 
 
@@ -135,10 +135,10 @@ def test_odd_but_valid_files_import(runner, demo_path, tmp_path, case):
 COMMANDS = {
     "--homes-total 1e30": (["project", "add", "--name", "A", "--commune", "62950", "--homes-total", "1e30",
                             "--status", "études", "--lon", "2.79", "--lat", "50.4"],
-                           ["field 'homes_total'", "'1e30'", "out of range"]),
+                           ["champ \'homes_total\'", "valeur \'1e30\'", "out of range"]),
     "--homes-total inf": (["project", "add", "--name", "A", "--commune", "62950", "--homes-total", "inf",
                            "--status", "études", "--lon", "2.79", "--lat", "50.4"],
-                          ["field 'homes_total'", "'inf'", "not a whole number"]),
+                          ["champ \'homes_total\'", "valeur \'inf\'", "not a whole number"]),
     "--lon nan": (["project", "add", "--name", "A", "--commune", "62950", "--homes-total", "12",
                    "--status", "études", "--lon", "nan", "--lat", "50.4"],
                   ["--lon", "nan", "not a number"]),

@@ -99,12 +99,12 @@ def test_warnings_are_grouped_by_field_and_kind_and_listed_with_verbose(call_sto
     src.write_text("Code INSEE;Capacité;Zone PLU;lon;lat\n" + rows + "\n", encoding="utf-8")
     result = invoke("import", "plots", src, "--dry-run", "--store", call_store)
     assert result.exit_code == 0, result.output
-    lines = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    lines = [line for line in result.stderr.splitlines() if line.startswith("avertissement :")]
     assert len(lines) == 1, lines
     assert "field 'zone_type': value outside the standard's list (kept) ×30" in lines[0]
     assert "'Uh' ×15" in lines[0] and "'Ub' ×15" in lines[0]
     verbose = invoke("import", "plots", src, "--dry-run", "--verbose", "--store", call_store)
-    assert sum(line.startswith("warning:") for line in verbose.stderr.splitlines()) == 30
+    assert sum(line.startswith("avertissement :") for line in verbose.stderr.splitlines()) == 30
 
 
 def store_91216(tmp_path, invoke, shared_data):

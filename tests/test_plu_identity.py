@@ -40,11 +40,11 @@ def test_the_same_plan_from_geojson_then_shapefile_is_one_set_of_zones(tmp_path,
     again = invoke("import", "zoning", shared_data / SHAPEFILE, "--store", path)
     assert again.exit_code == 0, again.output
     n = len(gpd.read_file(shared_data / SHAPEFILE))
-    assert "changed 0 added, 0 updated, 0 ended, 90 unchanged" in again.stderr
+    assert "zoning : ajouts : 0, modifications : 0, fins : 0, inchangés : 90" in again.stderr
     with GeoPackageStore(path) as st:
         assert st.count("zoning") == n == 90
     back = invoke("import", "zoning", shared_data / ZONE_URBA, "--store", path)
-    assert "changed 0 added, 0 updated, 0 ended, 90 unchanged" in back.stderr
+    assert "zoning : ajouts : 0, modifications : 0, fins : 0, inchangés : 90" in back.stderr
 
 
 def test_a_local_typezone_is_read_as_its_cnig_family_everywhere(tmp_path, invoke, shared_data):

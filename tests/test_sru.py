@@ -2,6 +2,7 @@
 count of the pipeline, checked by hand on the real Lens-Liévin figures."""
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -27,7 +28,7 @@ def call_path(tmp_path, shared_data, invoke):
     assert r.exit_code == 0, r.output
     r = invoke("import", "sru", shared_data / SRU_FILE, "--epci", CALL, "--store", path)
     assert r.exit_code == 0, r.output
-    assert "sru: changed 22 added" in r.stderr
+    assert "sru : ajouts : 22, modifications : 0, fins : 0, inchangés : 0" in r.stderr
     return path
 
 
@@ -50,7 +51,7 @@ def test_the_inventory_is_read_as_published(call_path, shared_data, invoke):
     # the history holds each row; a second import of the same file changes nothing
     assert len(store.history("sru")) == 22
     r = invoke("import", "sru", shared_data / SRU_FILE, "--epci", CALL, "--store", call_path)
-    assert "0 added, 0 updated, 0 ended, 22 unchanged" in r.stderr
+    assert "ajouts : 0, modifications : 0, fins : 0, inchangés : 22" in r.stderr
 
 
 def test_an_inventory_without_its_figures_is_refused_and_the_store_untouched(tmp_path, invoke):
@@ -196,24 +197,41 @@ def test_the_40_percent_rule_reads_the_inventory_rate(demo_store):
     assert not any(f.commune == "62950" for f in _findings(demo_store, "LLS-HIGH-SHARE"))  # 30 % published
 
 
+def _lls_high_share(invoke, store):
+    """The LLS-HIGH-SHARE findings of commune 62950, as the JSON report gives them."""
+    r = invoke("check", "--rule", "LLS-HIGH-SHARE", "--commune", "62950", "--format", "json", "--store", store)
+    return json.loads(r.stdout[:r.stdout.rindex("]") + 1])
+
+
 def test_a_finding_closed_by_a_recorded_ground(demo_path, invoke):
     r = invoke("check", "--rule", "LLS-HIGH-SHARE", "--commune", "62950", "--store", demo_path, "--strict")
     assert r.exit_code == 1
-    ids = [w[1] for w in map(str.split, r.output.splitlines()) if w[:1] == ["LLS-HIGH-SHARE"] and w[1][:2] == "P-"]
-    for fid in ids:
-        r = invoke("ack", "LLS-HIGH-SHARE", fid, "--ground", "reconstitution de l'offre", "--store", demo_path,
-                   "--user", "anne")
-        assert r.exit_code == 0 and f"+ acknowledgements LLS-HIGH-SHARE-{fid}" in r.output
+    (finding,) = _lls_high_share(invoke, demo_path)  # one finding for the commune, listing its schemes
+    schemes = finding["figures"]["schemes"]
+    assert finding["feature_id"] == "62950" and finding["ground"] is None and len(schemes) > 1
+    # a ground for one scheme takes it out of the commune's finding, which stays open
+    r = invoke("ack", "LLS-HIGH-SHARE", schemes[0], "--ground", "reconstitution de l'offre", "--store", demo_path,
+               "--user", "anne")
+    assert r.exit_code == 0 and f"+ acknowledgements LLS-HIGH-SHARE-{schemes[0]}" in r.output
+    (finding,) = _lls_high_share(invoke, demo_path)
+    assert finding["figures"]["schemes"] == schemes[1:] and finding["ground"] is None
+    r = invoke("check", "--rule", "LLS-HIGH-SHARE", "--commune", "62950", "--store", demo_path, "--strict")
+    assert r.exit_code == 1
+    # a ground for the commune closes its finding
+    r = invoke("ack", "LLS-HIGH-SHARE", "62950", "--ground", "reconstitution de l'offre", "--store", demo_path,
+               "--user", "anne")
+    assert r.exit_code == 0 and "+ acknowledgements LLS-HIGH-SHARE-62950" in r.output
     r = invoke("check", "--rule", "LLS-HIGH-SHARE", "--commune", "62950", "--store", demo_path, "--strict")
     assert r.exit_code == 0 and "[justifié: reconstitution de l'offre]" in r.output
-    assert f"({len(ids)} justifiés, clos)" in r.output
+    assert "(1 justifié, clos)" in r.output
     hist = GeoPackageStore(demo_path).history("acknowledgements")
-    assert len(hist) == len(ids) and set(hist["user"]) == {"anne"}
+    assert len(hist) == 2 and set(hist["user"]) == {"anne"}
     # a new ground replaces the old one, the history keeps both
-    r = invoke("ack", "LLS-HIGH-SHARE", ids[0], "--ground", "public spécifique", "--store", demo_path)
+    r = invoke("ack", "LLS-HIGH-SHARE", "62950", "--ground", "public spécifique", "--store", demo_path)
     assert "~ acknowledgements" in r.output and "public spécifique" in r.output
-    r = invoke("check", "--rule", "LLS-HIGH-SHARE", "--format", "json", "--store", demo_path)
-    assert '"ground": "public spécifique"' in r.output
+    (finding,) = _lls_high_share(invoke, demo_path)
+    assert finding["ground"] == "public spécifique"
+    assert len(GeoPackageStore(demo_path).history("acknowledgements")) == 3
 
 
 def test_acknowledging_what_is_not_a_finding_is_refused(demo_path, invoke):

@@ -74,7 +74,7 @@ def test_an_unknown_column_is_kept_shown_exported_and_reimported_unchanged(demo_
     assert table.loc[table["id"] == scheme.id, "Maître d'œuvre"].tolist() == ["Cabinet Dupré"]
     again = invoke("import", "projects", out, "--dry-run", "--store", demo_path)
     assert again.exit_code == 0, again.output
-    assert "0 added, 0 updated" in again.stderr
+    assert "ajouts : 0, modifications : 0" in again.stderr
 
 
 def test_every_label_of_the_schema_names_one_field():

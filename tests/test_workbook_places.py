@@ -50,9 +50,9 @@ def test_new_rows_are_placed_and_only_deleted_rows_are_left_out(demo_path, invok
     _rewrite(path, change)
     dry = invoke("import", "projects", path, "--dry-run", "--store", demo_path)
     assert dry.exit_code == 0, dry.output
-    assert "would change 3 added, 0 updated" in dry.stderr
+    assert "(simulation, rien n'est écrit) : ajouts : 3, modifications : 0" in dry.stderr
     assert "placed at the commune, à localiser" in dry.stderr and "'Sans adresse'" in dry.stderr
-    assert [line for line in dry.stdout.splitlines() if "left out" in line] == [
+    assert [line for line in dry.stdout.splitlines() if "absente du tableur" in line] == [
         next(line for line in dry.stdout.splitlines() if line.startswith(f"? projects {deleted['id']} "))]
     assert invoke("import", "projects", path, "--store", demo_path).exit_code == 0
     with GeoPackageStore(demo_path) as st:
@@ -64,9 +64,9 @@ def test_new_rows_are_placed_and_only_deleted_rows_are_left_out(demo_path, invok
     assert [f.feature_id for f in found] == [mine.loc["Sans adresse"].id]
     assert "à localiser" in found[0].message
     again = invoke("import", "projects", path, "--dry-run", "--store", demo_path)  # the same sheet, re-imported
-    assert "would change 0 added, 0 updated" in again.stderr
-    assert [line for line in again.stdout.splitlines() if "left out" in line] == [
-        line for line in dry.stdout.splitlines() if "left out" in line]
+    assert "(simulation, rien n'est écrit) : ajouts : 0, modifications : 0" in again.stderr
+    assert [line for line in again.stdout.splitlines() if "absente du tableur" in line] == [
+        line for line in dry.stdout.splitlines() if "absente du tableur" in line]
     page = tmp_path / "carte.html"
     assert invoke("map", "-o", page, "--store", demo_path).exit_code == 0
     assert "à localiser" in page.read_text(encoding="utf-8")
@@ -91,7 +91,7 @@ def test_the_workbook_carries_friches_and_plots_read_only_and_extra_columns(demo
     assert row[-1] == "Atelier Nord"
     assert "ne sont pas réintégrés" in " ".join(str(c.value) for c in book["instructions"]["A"] if c.value)
     same = invoke("import", "projects", path, "--dry-run", "--store", demo_path)
-    assert "would change 0 added, 0 updated" in same.stderr, same.output
+    assert "(simulation, rien n'est écrit) : ajouts : 0, modifications : 0" in same.stderr, same.output
 
 
 def test_a_new_row_with_parcel_references_takes_their_footprint(tmp_path, invoke, shared_data):
