@@ -130,7 +130,7 @@ def test_import_then_a_bad_file_changes_nothing(invoke, demo_target, tmp_path):
     before = state(demo_target)
     refused = invoke("import", "projects", bad, "--crs", "2154", "--store", demo_target)
     assert refused.exit_code == 1
-    assert "bad.csv, row 3, field 'homes_total', value '3': out of range" in refused.output
+    assert "bad.csv, ligne 3, champ 'homes_total', valeur '3' : out of range" in refused.output
     assert state(demo_target) == before
 
 
@@ -302,10 +302,10 @@ def test_proposals_wait_for_an_editor(invoke, shared):
     sent = invoke("project", "edit", "P-62951-0001", "--comment", "vu", "--store", shared["mairie_62951"])
     assert sent.exit_code == 0, sent.output
     assert open_store(admin).get("projects", "P-62951-0001")["comment"] == before["comment"]
-    assert "sent as proposal 1: it waits for an EPCI editor" in sent.stderr
+    assert "envoyé comme proposition 1 : elle attend un agent de l'EPCI" in sent.stderr
     added = add_project(invoke, shared["mairie_62951"], commune="62951")
     assert added.exit_code == 0, added.output
-    assert added.stdout == "" and "sent as proposal 2" in added.stderr
+    assert added.stdout == "" and "envoyé comme proposition 2" in added.stderr
     listed = json.loads(invoke("proposals", "list", "--store", admin, "--format", "json").stdout)
     assert [(p["id"], p["action"], p["feature_id"]) for p in listed] == [(1, "update", "P-62951-0001"),
                                                                          (2, "insert", "")]
@@ -342,7 +342,7 @@ def test_users_list_and_remove(invoke, shared):
 def test_init_demo_on_postgis(invoke, pg_url, tmp_path):
     result = invoke("init", "--demo", "--store", pg_url)
     assert result.exit_code == 0, result.output
-    assert "store created: postgresql://postgres:***@" in result.output and "pg-test-secret" not in result.output
+    assert "base créée : postgresql://postgres:***@" in result.output and "pg-test-secret" not in result.output
     assert open_store(pg_url).setting("demo")
     assert invoke("demo", "--store", pg_url, "-o", tmp_path / "maps").exit_code == 0  # a demo store is rebuilt
     assert (tmp_path / "maps" / "index.html").exists() or any((tmp_path / "maps").iterdir())

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import pg
 from conftest import SHARED, snapshot
 from plhgis import demo
 from plhgis.cli import cli
@@ -28,8 +29,10 @@ OFFLINE = {"fetch"}  # the official APIs are not reachable from the offline suit
 
 # README sections whose examples do not yet run as written on the demo (the test checks they still
 # fail, so that the entry goes once they are fixed): the SRU examples name the real CALL inventory
-# and CALL schemes (62033, P-62498-0004) while they sit among the demo's examples.
-NOT_YET_RUNNABLE = {"The SRU law as the préfet applies it, by example"}
+# and CALL schemes (62033, P-62498-0004) while they sit among the demo's examples; the permit
+# examples name Toulouse's real Sitadel file and its permits.
+NEEDS_SERVER = "Shared store (PostGIS)"  # run by test_readme_postgis_section_on_a_real_server
+NOT_YET_RUNNABLE = {"The SRU law as the préfet applies it, by example", "Building permits (Sitadel), by example"}
 
 
 @dataclass
@@ -83,10 +86,13 @@ class Shell:
     """Runs the README's commands the way a shell would, plhgis through click's runner."""
 
     def __init__(self, monkeypatch):
-        self.mp, self.vars = monkeypatch, {}
+        self.mp, self.vars, self.rewrite = monkeypatch, {}, {}
+        self.input = None  # what a prompt reads (the PostGIS section's --password)
         self.runner = CliRunner()
 
     def expand(self, token: str) -> str:
+        for name, real in self.rewrite.items():
+            token = token.replace(name, real)
         return re.sub(r"\$\{?(\w+)\}?", lambda m: self.vars.get(m.group(1), ""), token)
 
     def run(self, cmd: Command) -> list:
@@ -102,12 +108,19 @@ class Shell:
                 if cmd.text.startswith("export"):
                     self.mp.setenv(name, value)
                 continue
+            prefix = {}
+            while len(part) > 1 and re.fullmatch(r"\w+=.*", part[0]):  # VAR=value plhgis …
+                name, value = part.pop(0).split("=", 1)
+                prefix[name] = value
             if any(tuple(part[:len(k)]) == k for k in SKIPPED):
                 continue
             assert part[0] == "plhgis", f"{where}: the README test does not know how to run '{part[0]}'"
             if part[1] in OFFLINE:
                 continue
-            results.append(self.plhgis(part[1:], cmd, where))
+            with pytest.MonkeyPatch.context() as mp:
+                for name, value in prefix.items():
+                    mp.setenv(name, value)
+                results.append(self.plhgis(part[1:], cmd, where))
         return results
 
     def plhgis(self, args, cmd, where):
@@ -117,7 +130,7 @@ class Shell:
             args, redirect = args[:at], args[at + 1]
         store = Path(self._store(args))
         before = snapshot(store) if "--dry-run" in args and store.exists() else None
-        result = self.runner.invoke(cli, args, catch_exceptions=True)
+        result = self.runner.invoke(cli, args, input=self.input, catch_exceptions=True)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             import traceback
             trace = "".join(traceback.format_exception(result.exception))
@@ -194,7 +207,7 @@ def test_readme_runs_as_written(readme_dir, monkeypatch):
     shell = Shell(monkeypatch)
     ran, broken = [], set()
     for cmd in commands:
-        if cmd.real_data:
+        if cmd.real_data or cmd.section == NEEDS_SERVER:
             continue
         if cmd.section in NOT_YET_RUNNABLE:
             try:
@@ -217,6 +230,29 @@ def test_readme_real_data_block_runs_as_written(readme_dir, monkeypatch, shared_
         if cmd.real_data or cmd.text.endswith("plhgis demo"):
             ran += shell.run(cmd)
     assert len(ran) >= 12
+
+
+def test_readme_postgis_section_on_a_real_server(readme_dir, monkeypatch, pg_cluster):
+    """The PostGIS section as written, its server name pointed at the throw-away cluster, passwords
+    typed at the prompts and read back from a ~/.pgpass file as the README says."""
+    db = pg_cluster.new_database()
+    where = f"127.0.0.1:{pg_cluster.port}/{db}"
+    password = "mot-de-passe-essai"
+    pgpass = readme_dir / "pgpass"
+    pgpass.write_text(f"127.0.0.1:{pg_cluster.port}:*:postgres:{pg.ADMIN_PASSWORD}\n"
+                      f"127.0.0.1:{pg_cluster.port}:*:*:{password}\n", encoding="utf-8")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    shell = Shell(monkeypatch)
+    shell.rewrite = {"plh_admin@sig.example.fr/plh": f"postgres@{where}", "@sig.example.fr/plh": f"@{where}"}
+    shell.input = f"{password}\n{password}\n"
+    commands = readme_commands()
+    ran = shell.run(commands[0])  # plhgis demo
+    for cmd in commands:
+        if cmd.section == NEEDS_SERVER:
+            ran += shell.run(cmd)
+    assert len(ran) >= 13
+    assert "mot-de-passe-essai" not in "".join(r.output for r in ran)
 
 
 def test_the_parser_follows_the_shell():

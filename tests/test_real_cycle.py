@@ -153,8 +153,8 @@ def test_the_annual_cycle_on_real_data(cycle, invoke, tmp_path):
 
     dry = invoke("import", "projects", book_path, "--dry-run", "--store", path)
     assert dry.exit_code == 0, dry.output
-    assert "would change 1 added, 3 updated, 0 ended" in dry.stderr
-    assert [line.split()[2] for line in dry.stdout.splitlines() if "left out" in line] == [deleted]
+    assert "(simulation, rien n'est écrit) : ajouts : 1, modifications : 3, fins : 0" in dry.stderr
+    assert [line.split()[2] for line in dry.stdout.splitlines() if "absente du tableur" in line] == [deleted]
     assert invoke("import", "projects", book_path, "--store", path, "--user", "mairie-lens").exit_code == 0
     assert invoke("project", "end", deleted, "--reason", "abandonnée (retour de la commune)",
                   "--store", path).exit_code == 0
