@@ -24,7 +24,7 @@ import pandas as pd
 
 from . import outputs
 from .errors import PlhgisError, StoreError
-from .targets import Territory, _epci_name, _num
+from .territory import Territory, numbers
 
 GRANTED = ("PC accordé", "travaux", "livré", "recours", "suspendu")
 STARTED = ("travaux", "livré", "suspendu")
@@ -58,7 +58,7 @@ def schemes(t: Territory) -> pd.DataFrame:
     for col in ("permit_year", "start_year", "delivery_year"):
         out[col] = pd.to_numeric(p[col], errors="coerce")
     for col in ("lls_plai", "lls_plus", "lls_pls", "psla", "brs", "lli", "anah_conventionne", "demolished"):
-        out[col] = _num(p, col)
+        out[col] = numbers(p, col)
     out["demolition_year"] = out["start_year"].fillna(out["delivery_year"])
     out["ha"] = pd.Series(p["site_m2"], index=p.index).fillna(0) / 10000
     out["renewal"], out["consumes"] = p["renewal"].to_numpy(), p["consumes"].to_numpy()
@@ -144,7 +144,7 @@ def review(store, year: int, compare: int | None = None, settings=None, permits:
     yearly = _by_scope(grid, ["year"], list(FLOWS) + ["target"], t)
     summary = pd.concat([_summary(sc, scopes, targets, y, (start, end, mid), t) for y in dict.fromkeys(
         [year, compare]) if y is not None], ignore_index=True)
-    return Bilan(year, compare, (start, end, mid), _epci_name(com), yearly, summary, _sru(store, t),
+    return Bilan(year, compare, (start, end, mid), t.epci_name, yearly, summary, _sru(store, t),
                  store.setting("demo"), notes)
 
 
@@ -156,7 +156,7 @@ def _by_scope(frame, keys, values, t) -> pd.DataFrame:
     pol = frame.groupby(["polarity", "rank", *keys], as_index=False, dropna=False)[values].sum(min_count=1)
     parts.append(pol.assign(scope="polarité", code=pol["polarity"], name=pol["polarity"], level=pol["rank"]))
     e = frame.groupby(keys, as_index=False, dropna=False)[values].sum(min_count=1)
-    parts.append(e.assign(scope=EPCI, code=EPCI, name=_epci_name(t.communes), level=99))
+    parts.append(e.assign(scope=EPCI, code=EPCI, name=t.epci_name, level=99))
     out = pd.concat(parts, ignore_index=True)
     return out[["scope", "level", "code", "name", *keys, *values]]
 

@@ -3,7 +3,7 @@
 Every rule has a stable code (``QPV-LLS``), a severity (error / warning / info) and a one-line
 description (`RULES`); its thresholds are named settings (`plhgis.settings`). The spatial work
 (commune, QPV band, sector, PLU zone of every feature) is done once, with vectorised
-spatial-index queries, by `targets.Territory`; the rules are then column operations, and the only
+spatial-index queries, by `territory.Territory`; the rules are then column operations, and the only
 Python loop left is the one that writes the findings themselves.
 
     from plhgis import open_store, checks
@@ -25,7 +25,8 @@ from .errors import PlhgisError
 from .labels import LABELS, t as label, value
 from .progress import steps
 from .render import render
-from .targets import EPCI, Territory, commune_point, covered, first_within, pick, progress, sms_share
+from .targets import EPCI, progress, sms_share
+from .territory import Territory, commune_point, covered, first_within, pick, points
 
 gpd = lazy.module("geopandas")
 np = lazy.module("numpy")
@@ -290,18 +291,10 @@ def _commune_rows(t: Territory) -> pd.DataFrame:
         rows = progress(t.store, territory=t)
         rows = rows[rows["commune"] != EPCI].copy()
         com = t.communes
-        pts = dict(zip(com["insee"], _points_of(com)))
+        pts = dict(zip(com["insee"], points(com.geometry.to_numpy())))
         rows["pt"] = rows["commune"].map(pts)
         return rows
-    return t._cached("commune_rows", build)
-
-
-def _points_of(frame):
-    geoms = frame.geometry.to_numpy()
-    out = np.full(len(geoms), None, dtype=object)
-    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    out[ok] = shapely.point_on_surface(geoms[ok])
-    return out
+    return t.cached("commune_rows", build)
 
 
 def _active(t, period=False):
@@ -332,7 +325,7 @@ def data_geom(t):
         sub["why"] = [label(k) for k in sub["why_key"]]
         sub["reason"] = np.where(invalid[bad], shapely.is_valid_reason(g[bad]), None)
         sub["detail"] = [f" ({r})" if r else "" for r in sub["reason"]]
-        sub["pt"] = np.where(missing[bad], None, _points_of(sub))
+        sub["pt"] = np.where(missing[bad], None, points(sub.geometry.to_numpy()))
         sub["commune_code"] = sub[lay.commune_field] if lay.commune_field else None
         out += _emit("DATA-GEOM", sub, name, lay.key, {"why": "problem", "reason": "reason"},
                      commune="commune_code")
@@ -512,7 +505,7 @@ def _sector_communes(t) -> set:
     sectors = t.layer("sectors")
     if not len(sectors):
         return set()
-    found = pick(t.communes, first_within(_points_of(sectors), t.communes), "insee")
+    found = pick(t.communes, first_within(points(sectors.geometry.to_numpy()), t.communes), "insee")
     return set(sectors["commune"].dropna()) | {c for c in found if c}
 
 
@@ -650,7 +643,7 @@ def sru_rate(t):
     sub = com[bad].assign(rate=rate[bad].to_numpy(), published=published[bad].to_numpy())
     for lang, col in (("fr", "rate_text"), ("en", "rate_text_en")):
         sub[col] = [_rate_text(r, p, lang) for r, p in zip(sub["rate"], sub["published"])]
-    sub["pt"] = _points_of(sub)
+    sub["pt"] = points(sub.geometry.to_numpy())
     return _emit("SRU-RATE", sub, "communes", "insee", {"rate": "sru_rate_required", "published": "inventory_rate",
                                                          "sru_status": "sru_status"}, commune="insee")
 

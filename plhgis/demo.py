@@ -21,7 +21,7 @@ from shapely.geometry import Point, box
 from . import edits
 from .errors import PlhgisError, StoreError
 from .store import GeoPackageStore, create_store, is_url, mask, open_store, store_path
-from .targets import commune_point
+from .territory import commune_point
 
 SEED = 2154
 EPCI_SIREN, EPCI_NAME = "200099999", "CA du Val de Souchez (fictive)"

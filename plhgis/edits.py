@@ -389,7 +389,7 @@ def _placed_by_parcels(store, frame, rows, file, warnings):
 def _place_at_commune(store, plan, file, warnings):
     """A new scheme with no location at all is placed on its commune (a finding DATA-LOCATE says
     'à localiser' until someone moves it)."""
-    from .targets import commune_point
+    from .territory import commune_point
 
     for change in plan.changes:
         if change.action != "insert" or change.after.get("geometry") is not None:

@@ -287,7 +287,7 @@ def _gauge(row, store, lang, period=None) -> str:
 
 def _period(store):
     try:
-        from .targets import Territory
+        from .territory import Territory
 
         return Territory(store).period[:2]
     except (ImportError, AttributeError, TypeError, ValueError):

@@ -23,7 +23,8 @@ import re
 from . import lazy
 from . import io, schema
 from .errors import InputFileError, PlhgisError
-from .targets import Territory, covered, first_within, pick, progress, sms_share
+from .targets import progress, sms_share
+from .territory import Territory, covered, first_within, pick
 
 gpd = lazy.module("geopandas")
 np = lazy.module("numpy")

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-import pandas as pd
-
+from . import lazy
 from . import schema
 from .errors import PlhgisError, Problem
 from .settings import Settings, load_settings
-from .targets import Territory, _num
+from .territory import Territory, latest_inventory, numbers
+
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
 
 ESTIMATE, NOTIFIED = "estimation", "notifié"
 
@@ -129,13 +130,6 @@ def from_inventory(frame: pd.DataFrame, *, file=None, rows=None, epci=None):
 
 
 # -- the objective -------------------------------------------------------------------------------------------
-def latest(sru: pd.DataFrame) -> pd.DataFrame:
-    """The latest vintage of each commune of an ``sru`` layer frame, indexed by commune (None if empty)."""
-    if not len(sru):
-        return None
-    return sru.sort_values("vintage").groupby("commune").tail(1).set_index("commune")
-
-
 def catchup(gap, newly, cms, s: Settings) -> tuple[float, str]:
     """(share of the missing homes, the rule and article) for one commune (CCH L302-8 VII–X)."""
     if cms:
@@ -158,7 +152,7 @@ def base(store, settings: Settings | None = None) -> pd.DataFrame:
     """
     s = settings or load_settings(store)
     com = store.read("communes")
-    inv = latest(store.read("sru"))
+    inv = latest_inventory(store.read("sru"))
     inv = pd.DataFrame() if inv is None else inv
     rows = pd.DataFrame({"commune": list(com["insee"]), "name": list(com["name"])})
     rows["polarity"] = list(com["polarity"])
@@ -219,16 +213,16 @@ def counts(projects: pd.DataFrame, s: Settings) -> pd.DataFrame:
     """
     p = projects
     out = pd.DataFrame({"id": p["id"], "name": p["name"], "commune": p["commune"]}, index=p.index)
-    out["plai"], out["plus"], out["pls"] = _num(p, "lls_plai"), _num(p, "lls_plus"), _num(p, "lls_pls")
+    out["plai"], out["plus"], out["pls"] = numbers(p, "lls_plai"), numbers(p, "lls_plus"), numbers(p, "lls_pls")
     out["social"] = out["plai"] + out["plus"] + out["pls"]
-    out["brs"], out["psla"], out["anah"] = _num(p, "brs"), _num(p, "psla"), _num(p, "anah_conventionne")
+    out["brs"], out["psla"], out["anah"] = numbers(p, "brs"), numbers(p, "psla"), numbers(p, "anah_conventionne")
     factor = p["residence_kind"].map(s.sru_equivalence).astype(float).fillna(0) if "residence_kind" in p else 0
-    out["residence_equiv"] = np.floor(_num(p, "residence_places") * factor + 1e-9)
+    out["residence_equiv"] = np.floor(numbers(p, "residence_places") * factor + 1e-9)
     out["sru_homes"] = out[["social", "brs", "psla", "anah", "residence_equiv"]].sum(axis=1)
-    out["demolished_lls"] = _num(p, "demolished_lls")
-    out["sold"] = _num(p, "lls_sold")
-    out["rp_added"] = (_num(p, "homes_total") - _num(p, "specifique")).clip(lower=0)
-    out["rp_removed"] = _num(p, "demolished")
+    out["demolished_lls"] = numbers(p, "demolished_lls")
+    out["sold"] = numbers(p, "lls_sold")
+    out["rp_added"] = (numbers(p, "homes_total") - numbers(p, "specifique")).clip(lower=0)
+    out["rp_removed"] = numbers(p, "demolished")
     out["delivery_year"] = pd.to_numeric(p["delivery_year"], errors="coerce")
     start = pd.to_numeric(p["start_year"], errors="coerce")
     out["demolition_year"] = start.fillna(out["delivery_year"])
@@ -312,15 +306,6 @@ def traced(store, commune, settings=None, territory=None) -> pd.DataFrame:
     cols = ["id", "name", "status", "financed_year", "delivery_year", "plai", "plus", "pls", "brs", "psla",
             "anah", "residence_equiv", "sru_homes", "demolished_lls", "sold", "rp_added", "rp_removed"]
     return c.loc[c["commune"] == commune, cols].reset_index(drop=True)
-
-
-def rate_problems(communes: pd.DataFrame, s: Settings) -> pd.DataFrame:
-    """Communes liable to SRU whose legal rate is blank or not one the law sets (0, 20 %, 25 %)."""
-    rate = pd.to_numeric(communes["sru_rate_required"], errors="coerce")
-    liable = communes["sru_status"].isin(["soumise", "carencée"])
-    legal = rate.isin([0.0, s.sru_rate_low, s.sru_rate_high]) | rate.round(4).isin(
-        [0.0, round(s.sru_rate_low, 4), round(s.sru_rate_high, 4)])
-    return communes[liable & (rate.isna() | ~legal)]
 
 
 TABLE_COLUMNS = ("commune", "name", "vintage", "lls_stock", "main_residences", "sru_rate", "target_rate",

@@ -13,7 +13,7 @@ from shapely.geometry import Point, box
 from plhgis import checks, edits
 from plhgis.settings import Settings
 from plhgis.store import GeoPackageStore
-from plhgis.targets import commune_point
+from plhgis.territory import commune_point
 
 X0, Y0 = 700000.0, 7000000.0
 SETTINGS = Settings(plh_start=2023, plh_end=2028, reference_year=2025)

@@ -12,7 +12,7 @@ import shapely
 from plhgis import checks, edits, review
 from plhgis.settings import Settings
 from plhgis.store import GeoPackageStore
-from plhgis.targets import covered
+from plhgis.territory import covered
 
 SETTINGS = Settings(plh_start=2023, plh_end=2028, reference_year=2025)
 ZONE_URBA = "plu/30014_ZONE_URBA_20171013.geojson"

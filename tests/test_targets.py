@@ -9,6 +9,7 @@ import pytest
 
 from plhgis import checks, targets
 from plhgis.settings import Settings, SettingsError, describe, load_settings
+from plhgis.territory import Territory
 
 pytestmark = pytest.mark.usefixtures("english")  # these tests read the messages' content, in English
 
@@ -132,7 +133,7 @@ def test_a_friche_on_an_a_zone_is_renewal_not_zan(demo_store):
     ids = [edits.add(demo_store, "projects", {"name": f"Sur zone A ({origin})", "commune": "62954",
                                               "homes_total": 10, "status": "études", "land_origin": origin},
                      spot.buffer(40, cap_style="square")).id for origin in ("friche", "dent creuse")]
-    placed = targets.Territory(demo_store, SETTINGS).projects.set_index("id")
+    placed = Territory(demo_store, SETTINGS).projects.set_index("id")
     assert not placed.loc[ids[0], "consumes"] and placed.loc[ids[0], "zan_ha"] == 0
     assert placed.loc[ids[1], "consumes"] and placed.loc[ids[1], "zan_ha"] == pytest.approx(0.64)
 

@@ -11,7 +11,7 @@ import shapely
 
 from plhgis import checks, reports, sheets
 from plhgis.store import GeoPackageStore
-from plhgis.targets import commune_point
+from plhgis.territory import commune_point
 from test_import_territory import store_91216
 from test_pack import _rewrite
 
