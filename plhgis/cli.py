@@ -4,121 +4,31 @@ from __future__ import annotations
 import json
 import math
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 
 from . import lazy
 from . import cnig, edits, io, schema, sources
-from . import fetch as fetch_mod
-from .errors import PlhgisError, grouped
+from . import cli_store, fetch as fetch_mod
+from .errors import grouped
 from .labels import cli_lang, count, t
 from .progress import steps
-from .render import OUTPUT_FORMATS, render
+from .render import render
 from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
-from .store import create_store, open_store, store_path
+from .store import create_store, store_path
 
 
-_LANG = {"value": cli_lang()}  # the language of what the command line says: --lang, $PLHGIS_LANG, French
+from .cli_options import (LANG as _LANG, LANGS, PlhgisGroup, commune_option, crs_option, date_option,
+                          format_option, formats_option, layer_argument, open_command_store as _open, overwrite_option,
+                          page_lang_option, say as _say, set_lang, store_option, user_option)
 
-
-def _say(key, **values) -> str:
-    """A message of the command line (labels.py, "cli.…") in its language."""
-    return t(key, _LANG["value"], **values)
-
-
-class Failure(click.ClickException):
-    """A failed operation: "Erreur : …" (or "Error: …") on stderr, exit code 1."""
-
-    def show(self, file=None):
-        click.echo(_say("cli.error", message=self.format_message()), err=True)
-
-pyproj = lazy.module("pyproj")
 shapely = lazy.module("shapely")
-
-
-class PlhgisGroup(click.Group):
-    """A group that turns the library's errors into one clear message, in the CLI's language, and exit code 1."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except PlhgisError as exc:
-            raise Failure(exc.text(_LANG["value"])) from None
-        except OSError as exc:  # a file plhgis was told to write: unwritable folder, disk full…
-            if exc.filename is None:
-                raise
-            raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror} "
-                                       "(hint: choose a folder you can write to)") from None
-
-
-# -- shared options, defined once ---------------------------------------------------------------
-def store_option(f):
-    return click.option("--store", envvar="PLHGIS_STORE", type=click.Path(dir_okay=False),
-                        help="The store: a GeoPackage, or postgresql://… for PostGIS "
-                        "[default: layers/plh.gpkg, or $PLHGIS_STORE].")(f)
-
-
-def user_option(f):
-    return click.option("--user", envvar="PLHGIS_USER", help="Name recorded in the history [default: $USER].")(f)
-
-
-def _crs_callback(ctx, param, value):
-    try:
-        return io.crs_of(value)
-    except pyproj.exceptions.CRSError as exc:
-        raise click.BadParameter(f"{value!r} is not a CRS ({exc})", param_hint="--crs") from None
-
-
-crs_option = click.option("--crs", callback=_crs_callback,
-                          help="CRS of the input when it declares none: 2154, EPSG:4326, …")
-commune_option = click.option("--commune", help="INSEE code of one commune, e.g. 62498.")
-format_option = click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table",
-                             show_default=True, help="Output format.")
-
-
-def _date_callback(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; write it as 2025-12-31") from None
-
-
-def date_option(name, help_text):
-    return click.option(name, callback=_date_callback, metavar="YYYY-MM-DD", help=help_text)
-
-
-def layer_argument(f):
-    def check(ctx, param, value):
-        if value is None:
-            return None
-        try:
-            return schema.get_layer(value).name
-        except KeyError as exc:
-            raise click.BadParameter(exc.args[0]) from None
-    return click.argument("layer", callback=check)(f)
-
-
-def _open(store, user=None):
-    """The store; its notes (an upgrade, an unreadable history row) go to stderr when the command ends."""
-    opened = open_store(store, user=user)
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None:
-        ctx.call_on_close(lambda: [click.echo(f"note: {n}", err=True) for n in opened.notes])
-    return opened
-
-
-def _set_lang(ctx, param, value):
-    _LANG["value"] = value or cli_lang()
-    return _LANG["value"]
 
 
 @click.group(cls=PlhgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plhgis")
-@click.option("--lang", type=click.Choice(["fr", "en"]), envvar="PLHGIS_LANG", callback=_set_lang, is_eager=True,
+@click.option("--lang", type=click.Choice(LANGS), envvar="PLHGIS_LANG", callback=set_lang, is_eager=True,
               expose_value=False, help="Language of messages and pages [default: fr, or $PLHGIS_LANG].")
 def cli():
     """plhgis: the PLH housing-project table, friches and infill plots as geographic layers.
@@ -135,7 +45,7 @@ def cli():
 @store_option
 @click.option("--demo", is_flag=True, help="Fill the store with the fictional demo territory.")
 @click.option("--crs", default=schema.STORE_CRS, show_default=True, help="Storage CRS (projected, metres).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing store.")
+@overwrite_option("Replace an existing store.")
 def init(store, demo, crs, overwrite):
     """Create the store (a GeoPackage QGIS opens as it is).
 
@@ -158,7 +68,7 @@ def init(store, demo, crs, overwrite):
               help="Where the map, check report and packs go.")
 @click.option("--examples", "examples_dir", type=click.Path(file_okay=False), default="examples",
               show_default=True, help="Where the example files the README imports go.")
-@click.option("--overwrite", is_flag=True, help="Replace a store that is not the demo.")
+@overwrite_option("Replace a store that is not the demo.")
 def demo(store, out_dir, examples_dir, overwrite):
     """Build the fictional demo territory (layers/plh.gpkg, its history back-dated to 2023), check
     it, write its map, check report and commune packs into maps/demo/, and the example files the
@@ -193,6 +103,24 @@ def layers(store, fmt):
         plhgis layers
     """
     click.echo(render(_open(store).layer_info(), fmt))
+
+
+@cli.group("commune", cls=PlhgisGroup)
+def commune_group():
+    """The communes of the store: the INSEE codes every --commune takes."""
+
+
+@commune_group.command("list")
+@store_option
+@format_option
+def commune_list(store, fmt):
+    """Each commune in force: INSEE code, name, polarity, SRU status.
+
+    \b
+        plhgis commune list
+    """
+    frame = _open(store).read("communes")
+    click.echo(render(frame, fmt, ("insee", "name", "polarity", "sru_status") if fmt == "table" else None))
 
 
 @cli.command()
@@ -246,7 +174,7 @@ def _layer_name(value):
 @click.option("--map", "column_map", metavar="COL=FIELD,…", help="Rename columns first: 'Code INSEE=commune'.")
 @click.option("--strict", is_flag=True, help="Refuse the file when it deviates from the standard.")
 @click.option("--verbose", "-v", is_flag=True, help="List every warning row by row (default: grouped by field).")
-@click.option("--commune", help="permits: keep this commune's permits (INSEE code).")
+@commune_option
 def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_name, epci, kind, name_field,
             column_map, strict, verbose, commune):
     """Import a file into a layer (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).
@@ -305,11 +233,11 @@ def _proposal_note(changes) -> bool:
 @store_option
 @layer_argument
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice([*io.FORMATS, "cnig"]),
-              help="Default: from the file suffix; cnig: CNIG Friches CSV (friches only).")
+@formats_option([*io.FORMATS, "cnig"], "Default: from the file suffix; cnig: CNIG Friches CSV (friches only).",
+                default=None)
 @commune_option
 @date_option("--as-of", "The layer as it stood at the end of this day.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@overwrite_option()
 @click.option("--csv-dialect", type=click.Choice(list(io.CSV_DIALECTS)), default="excel-fr", show_default=True,
               help="CSV only. excel-fr: ';', decimal comma, UTF-8 with BOM; excel-fr-ansi: the same in "
                    "cp1252 (older Excel); comma: ',', decimal point, UTF-8.")
@@ -353,7 +281,7 @@ def _fetch_options(default_url):
                 click.option("--timeout", type=float, default=fetch_mod.TIMEOUT_S, show_default=True,
                              help="Seconds to wait for an answer."),
                 click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also keep the download here."),
-                click.option("--overwrite", is_flag=True, help="Replace an existing --output file."),
+                overwrite_option("Replace an existing --output file."),
                 click.option("--dry-run", is_flag=True, help="Show what would change and write nothing."))):
             f = opt(f)
         return user_option(store_option(f))
@@ -544,7 +472,7 @@ sru_group = feature_group(schema.SRU, "sru")
 @store_option
 @commune_option
 @click.option("--schemes", is_flag=True, help="With --commune: the schemes behind the figures, one by one.")
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+@formats_option(("table", "csv", "json"))
 def sru_figures(store, commune, schemes, fmt):
     """SRU per liable commune: inventory, triennial objective (notified, or 'estimation' from
     CCH L302-8), social homes financed this period with the PLAI/PLS mix, projected rates.
@@ -570,8 +498,8 @@ def sru_figures(store, commune, schemes, fmt):
 @store_option
 @commune_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file [default: maps/<insee|territoire>.html].")
-@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of the page [default: the CLI's].")
-@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@page_lang_option
+@overwrite_option()
 def map_(store, commune, output, lang, overwrite):
     """An HTML map of the territory, or of one commune, that works with no network.
 
@@ -582,7 +510,6 @@ def map_(store, commune, output, lang, overwrite):
     from . import maps, outputs
 
     output = output or outputs.inside(Path("maps"), f"{commune or 'territoire'}.html")
-    lang = lang or _LANG["value"]
     path = maps.write_map(_open(store), output, commune=commune, overwrite=overwrite, lang=lang, progress=_progress)
     click.echo(_say("cli.map_written", path=path), err=True)
 
@@ -593,8 +520,8 @@ def map_(store, commune, output, lang, overwrite):
 @click.option("--all", "all_", is_flag=True, help="Every commune, plus an index page.")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps", show_default=True)
 @date_option("--since", "Date of the last meeting, for 'what changed' [default: a year ago].")
-@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of the page [default: the CLI's].")
-@click.option("--overwrite", is_flag=True, help="Replace existing files.")
+@page_lang_option
+@overwrite_option("Replace existing files.")
 @click.option("--pdf", is_flag=True, help="Each pack as a PDF too, with a static map (no browser needed).")
 def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
     """The annual-meeting pack: one HTML page and one XLSX workbook per commune.
@@ -608,7 +535,6 @@ def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
     """
     from . import reports
 
-    lang = lang or _LANG["value"]
     if bool(commune) == all_:
         raise click.UsageError(_say("cli.code_or_all"))
     paths = reports.write_packs(_open(store), None if all_ else [commune], out_dir, since=since, lang=lang,
@@ -682,8 +608,7 @@ def ack(store, user, rule, feature_id, ground, list_):
 @cli.command("targets")
 @store_option
 @commune_option
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True,
-              help="Output format (csv and json carry every column).")
+@formats_option(("table", "csv", "json"), "Output format (csv and json carry every column).")
 def targets_cmd(store, commune, fmt):
     """Pipeline vs PLH targets, per commune and for the EPCI.
 
@@ -706,7 +631,7 @@ def targets_cmd(store, commune, fmt):
 @click.option("--compare", type=int, help="A second year set side by side, e.g. 2024.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file [default: maps/bilan-YEAR.html]; "
               "the XLSX goes next to it.")
-@click.option("--overwrite", is_flag=True, help="Replace existing files.")
+@overwrite_option("Replace existing files.")
 def bilan(store, year, compare, output, overwrite):
     """The yearly PLH review (CCH L302-3): homes authorised, started and delivered against the yearly
     split; loans, assisted ownership, demolitions and net output, land, mid-term; SRU trajectory.
@@ -731,7 +656,7 @@ def bilan(store, year, compare, output, overwrite):
 @click.option("--prescriptions", type=click.Path(exists=True, dir_okay=False),
               help="CNIG PRESCRIPTION_SURF file (OAP 18, mixité sociale 17-00) [default: the store's].")
 @crs_option
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@formats_option(("text", "json"), default="text")
 def review_plu(store, insee, zoning, prescriptions, crs, fmt):
     """Review a commune's PLU zoning against its PLH target (avis PPA).
 
@@ -744,8 +669,7 @@ def review_plu(store, insee, zoning, prescriptions, crs, fmt):
 
 @cli.command("settings")
 @store_option
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json", "toml")), default="table",
-              show_default=True, help="toml: a commented plhgis.toml listing every setting.")
+@formats_option(("table", "csv", "json", "toml"), "toml: a commented plhgis.toml listing every setting.")
 def settings_cmd(store, fmt):
     """The thresholds and legal figures the checks use, with their sources (layers/plhgis.toml).
 
@@ -848,7 +772,7 @@ def permits_list(store, commune, fmt):
 @store_option
 @commune_option
 @click.option("--by-type", is_flag=True, help="One line per permit type (PC, DP, PA) too.")
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+@formats_option(("table", "csv", "json"))
 def permits_summary(store, commune, by_type, fmt):
     """Homes authorised, started and completed per year and commune, next to the schemes' figures.
 
@@ -860,7 +784,8 @@ def permits_summary(store, commune, by_type, fmt):
     click.echo(render(permits_mod.permits_by_year(_open(store), commune, by_type=by_type), fmt))
 
 
-from . import cli_store  # noqa: E402,F401  the shared-store commands (store copy, users, proposals)
+for _group in (cli_store.store_group, cli_store.users_group, cli_store.proposals_group):
+    cli.add_command(_group)
 
 
 def main():

@@ -474,10 +474,9 @@ def history(store, layer=None, feature_id=None, since=None, commune=None, user=N
     if user:
         rows = rows[rows["user"].fillna("").str.casefold() == user.casefold()]
     if commune:
-        from .errors import unknown_commune
+        from .territory import require_commune
 
-        if commune not in set(store.read("communes", include_ended=True)["insee"]):
-            raise unknown_commune(commune)
+        require_commune(store, commune)
         owned = set()
         for name in rows["layer"].unique():
             lay = schema.LAYERS.get(name)

@@ -1,7 +1,7 @@
 """Exceptions raised by the library; only the CLI turns them into messages and exit codes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .labels import count, t
 
@@ -83,11 +83,23 @@ class NotFoundError(PlhgisError, KeyError):
         return str(self.problem)
 
 
-def unknown_commune(code) -> NotFoundError:
+class UnknownCommuneError(NotFoundError):
+    """An INSEE code the communes layer does not hold: one message wherever a commune is named."""
+
+    def __init__(self, code):
+        self.code = code
+        super().__init__(t("error.unknown_commune", "en", code=code), field="commune", value=code,
+                         hint=t("error.unknown_commune_hint", "en"))
+
+    def text(self, lang="fr") -> str:
+        """The message and its hint in `lang`."""
+        return replace(self.problem, message=t("error.unknown_commune", lang, code=self.code),
+                       hint=t("error.unknown_commune_hint", lang)).text(lang)
+
+
+def unknown_commune(code) -> UnknownCommuneError:
     """The error for an INSEE code the communes layer does not hold."""
-    return NotFoundError(f"no commune {code!r} in the store", field="commune", value=code,
-                         hint="give the INSEE code of a loaded commune (plhgis export communes communes.csv "
-                              "lists them)")
+    return UnknownCommuneError(code)
 
 
 def grouped(problems: list[Problem], shown: int = 5) -> list[str]:

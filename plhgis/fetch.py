@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from . import edits, outputs
-from .errors import InputFileError, PlhgisError
+from .errors import PlhgisError
 
 GEO_API = "https://geo.api.gouv.fr"
 DATA_GOUV = "https://www.data.gouv.fr"
@@ -120,9 +120,8 @@ def get_object(url: str, what: str, **kwargs) -> dict:
 
 def _check_keep(keep, overwrite):
     """Refuse an existing `-o` file unless `overwrite` (before anything is downloaded)."""
-    if keep and Path(keep).exists() and not overwrite:
-        raise InputFileError("the output file already exists", file=str(keep), field="--output",
-                             hint="use --overwrite to replace it, or give another file")
+    if keep:
+        outputs.check_free([keep], overwrite, "use --overwrite to replace it, or give another file", "--output")
 
 
 def _import(store, layer, body: bytes, name: str, keep, dry_run, **options):

@@ -22,13 +22,13 @@ from .errors import InputFileError, PlhgisError
 TMP_MARK = ".tmp-"
 
 
-def check_free(paths, overwrite: bool = False, hint: str = "use --overwrite to replace it") -> None:
-    """Refuse to go on when one of `paths` exists and `overwrite` is not set."""
+def check_free(paths, overwrite: bool = False, hint: str = "use --overwrite to replace it", field=None) -> None:
+    """Refuse to go on when one of `paths` exists and `overwrite` is not set: the one "output exists" error."""
     if overwrite:
         return
     for path in paths:
         if Path(path).exists():
-            raise InputFileError("the output file already exists", file=str(path), hint=hint)
+            raise InputFileError("the output file already exists", file=str(path), field=field, hint=hint)
 
 
 SIDECARS = {".shp": (".shx", ".dbf", ".prj", ".cpg")}  # files a format writes next to the main one

@@ -23,7 +23,7 @@ import shapely
 
 from . import edits, schema
 from .sources import _territory_communes
-from .errors import InputFileError, NotFoundError, PlhgisError, Problem
+from .errors import InputFileError, PlhgisError, Problem, unknown_commune
 
 # SDES code (new upper-case name) → permits field; older editions' names are folded onto these
 COLUMNS = {
@@ -251,8 +251,7 @@ def territory(store, epci=None, commune=None) -> gpd.GeoDataFrame:
     if commune:
         communes = communes[communes["insee"] == commune]
         if communes.empty:
-            raise NotFoundError(f"no commune {commune!r} in the store", field="--commune", value=commune,
-                                hint="give the INSEE code of a loaded commune")
+            raise unknown_commune(commune)
     if epci:  # an EPCI the store does not hold is an error
         communes = communes[communes["insee"].isin(set(_territory_communes(store, epci)["insee"]))]
     return communes

@@ -272,8 +272,7 @@ class GeoPackageStore:
     def create(cls, path, crs=schema.STORE_CRS, overwrite=False) -> "GeoPackageStore":
         """Create an empty store with every layer, the history and the settings tables."""
         path = Path(path)
-        if path.exists() and not overwrite:
-            raise StoreError(f"{path} already exists", hint="use --overwrite to start again")
+        outputs.check_free([path], overwrite, hint="use --overwrite to start again")
         crs = pyproj.CRS.from_user_input(crs)
         if crs.is_geographic:
             raise StoreError(f"the store needs a projected CRS in metres; {crs.to_string()} is in degrees",

@@ -28,6 +28,14 @@ SOCIAL = list(schema.SOCIAL_RENT_FIELDS)
 
 
 
+def require_commune(store, code):
+    """`code` when the store holds that commune (today, or ended: a merged commune keeps its history),
+    else UnknownCommuneError; nothing to check when `code` is empty."""
+    if code and code not in store.communes() and code not in set(store.read("communes", include_ended=True)["insee"]):
+        raise unknown_commune(code)
+    return code
+
+
 def latest_inventory(sru: pd.DataFrame) -> pd.DataFrame | None:
     """The latest vintage of each commune of an ``sru`` layer frame, indexed by commune (None if empty)."""
     if not len(sru):

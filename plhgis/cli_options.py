@@ -1,0 +1,145 @@
+"""What every plhgis command shares: the error handling, the options defined once, the store opened.
+
+`cli` and `cli_store` both build on this module; neither imports the other's internals.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from . import io, lazy, schema
+from .errors import PlhgisError
+from .labels import cli_lang, t
+from .render import OUTPUT_FORMATS
+from .store import open_store
+from .territory import require_commune
+
+pyproj = lazy.module("pyproj")
+
+LANG = {"value": cli_lang()}  # the language of what the command line says: --lang, $PLHGIS_LANG, French
+LANGS = ("fr", "en")
+COMMUNE = "plhgis.commune"  # where --commune waits for `open_command_store` to check it against the store
+
+
+def say(key, **values) -> str:
+    """A message of the command line (labels.py, "cli.…") in its language."""
+    return t(key, LANG["value"], **values)
+
+
+def set_lang(ctx, param, value):
+    """The callback of the group's --lang: the language of every message that follows."""
+    LANG["value"] = value or cli_lang()
+    return LANG["value"]
+
+
+
+class Failure(click.ClickException):
+    """A failed operation: "Erreur : …" (or "Error: …") on stderr, exit code 1."""
+
+    def show(self, file=None):
+        click.echo(say("cli.error", message=self.format_message()), err=True)
+
+
+
+class PlhgisGroup(click.Group):
+    """A group that turns the library's errors into one clear message, in the CLI's language, and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PlhgisError as exc:
+            raise Failure(exc.text(LANG["value"])) from None
+        except OSError as exc:  # a file plhgis was told to write: unwritable folder, disk full…
+            if exc.filename is None:
+                raise
+            raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror} "
+                                       "(hint: choose a folder you can write to)") from None
+
+
+# -- shared options, defined once ---------------------------------------------------------------
+def store_option(f):
+    return click.option("--store", envvar="PLHGIS_STORE", type=click.Path(dir_okay=False),
+                        help="The store: a GeoPackage, or postgresql://… for PostGIS "
+                        "[default: layers/plh.gpkg, or $PLHGIS_STORE].")(f)
+
+
+def user_option(f):
+    return click.option("--user", envvar="PLHGIS_USER", help="Name recorded in the history [default: $USER].")(f)
+
+
+def _crs_callback(ctx, param, value):
+    try:
+        return io.crs_of(value)
+    except pyproj.exceptions.CRSError as exc:
+        raise click.BadParameter(f"{value!r} is not a CRS ({exc})", param_hint="--crs") from None
+
+
+crs_option = click.option("--crs", callback=_crs_callback,
+                          help="CRS of the input when it declares none: 2154, EPSG:4326, …")
+
+
+def _commune_callback(ctx, param, value):
+    if value:
+        ctx.meta[COMMUNE] = value
+    return value
+
+
+commune_option = click.option("--commune", callback=_commune_callback,
+                              help="INSEE code of one commune of the store, e.g. 62498.")
+
+
+def formats_option(choices=OUTPUT_FORMATS, help_text="Output format.", default="table"):
+    """--format among `choices` ("table" by default)."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
+                        show_default=default is not None, help=help_text)
+
+
+format_option = formats_option()
+
+
+def overwrite_option(help_text="Replace an existing file."):
+    """--overwrite: without it, a command refuses to replace a file (`outputs.check_free`)."""
+    return click.option("--overwrite", is_flag=True, help=help_text)
+
+
+page_lang_option = click.option("--lang", type=click.Choice(LANGS), callback=lambda ctx, param, value: value or
+                                LANG["value"], help="Language of the page [default: the CLI's].")
+
+
+def _date_callback(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write it as 2025-12-31") from None
+
+
+def date_option(name, help_text):
+    return click.option(name, callback=_date_callback, metavar="YYYY-MM-DD", help=help_text)
+
+
+def layer_argument(f):
+    def check(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return schema.get_layer(value).name
+        except KeyError as exc:
+            raise click.BadParameter(exc.args[0]) from None
+    return click.argument("layer", callback=check)(f)
+
+
+def open_command_store(store, user=None):
+    """The store; its notes (an upgrade, an unreadable history row) go to stderr when the command ends.
+
+    A --commune given to the command is checked here, so every command refuses an unknown INSEE
+    code with the same error.
+    """
+    opened = open_store(store, user=user)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(lambda: [click.echo(f"note: {n}", err=True) for n in opened.notes])
+        require_commune(opened, ctx.meta.get(COMMUNE))
+    return opened
