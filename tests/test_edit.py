@@ -146,7 +146,7 @@ def test_history_by_commune_and_user(invoke, demo_path):
     table = invoke("history", "--store", demo_path, "--commune", "62950", "--user", "mairie").stdout
     assert len(table.splitlines()) == 1 and "mairie" in table and "projects P-62950-0003 status:" in table
     bad = invoke("history", "--store", demo_path, "--commune", "99999")
-    assert bad.exit_code == 1 and "no commune '99999'" in bad.output
+    assert bad.exit_code == 1 and "aucune commune '99999' dans la base" in bad.output
 
 
 def test_show_prints_fields_and_history(invoke, demo_path):

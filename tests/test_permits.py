@@ -149,7 +149,7 @@ def test_bad_files_are_refused_clearly_and_the_store_is_untouched(invoke, toulou
     assert "d.csv, ligne 8, champ 'date_started', valeur '2014-13-45' : not a date" in bad_date.output
     assert snapshot(toulouse.path) == before
     unknown = invoke("import", "permits", sitadel, "--store", toulouse.path, "--commune", "31069")
-    assert unknown.exit_code == 1 and "no commune '31069' in the store" in unknown.output
+    assert unknown.exit_code == 1 and "aucune commune '31069' dans la base" in unknown.output
     other_epci = invoke("import", "permits", sitadel, "--store", toulouse.path, "--epci", "246200364")
     assert other_epci.exit_code == 1 and "the store has no commune of EPCI 246200364" in other_epci.output
     assert snapshot(toulouse.path) == before
