@@ -9,14 +9,15 @@ from pathlib import Path
 import click
 
 from . import lazy
-from . import cnig, edits, io, schema, sources
+from . import cnig, edits, extra, io, schema, sources
 from . import cli_store, fetch as fetch_mod
 from .errors import grouped
 from .labels import cli_lang, count, t
 from .progress import steps
 from .render import render
 from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
-from .store import create_store, store_path
+from .store import store_path
+from .stores import create_store
 
 
 from .cli_options import (LANG as _LANG, LANGS, PlhgisGroup, commune_option, crs_option, date_option,
@@ -258,7 +259,7 @@ def export(store, layer, file, fmt, commune, as_of, overwrite, csv_dialect):
         for note in notes:
             click.echo(note, err=True)
     else:
-        path = io.export_frame(sources.extra_columns(frame), file, fmt, overwrite=overwrite,
+        path = io.export_frame(extra.extra_columns(frame), file, fmt, overwrite=overwrite,
                                **io.CSV_DIALECTS[csv_dialect])
     click.echo(_say("cli.exported", n=len(frame), layer=layer, path=path), err=True)
 

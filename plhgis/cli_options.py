@@ -12,7 +12,7 @@ from . import io, lazy, schema
 from .errors import PlhgisError
 from .labels import cli_lang, t
 from .render import OUTPUT_FORMATS
-from .store import open_store
+from .stores import open_store
 from .territory import require_commune
 
 pyproj = lazy.module("pyproj")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import lazy
 from . import outputs, schema
-from .sources import keep_extra
+from .extra import keep_extra
 from .errors import InputFileError, Problem
 
 gpd = lazy.module("geopandas")

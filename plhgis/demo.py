@@ -20,7 +20,8 @@ from shapely.geometry import Point, box
 
 from . import edits
 from .errors import PlhgisError, StoreError
-from .store import GeoPackageStore, create_store, is_url, mask, open_store, store_path
+from .store import GeoPackageStore, is_url, mask, store_path
+from .stores import create_store, open_store
 from .territory import commune_point
 
 SEED = 2154

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from . import lazy
-from . import io, schema, sources
+from . import extra, io, schema, sources
 from .errors import PlhgisError, Problem, ValidationError
 from .labels import t
 from .progress import steps
@@ -108,7 +108,7 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
     known_fields = set(lay.columns) - {"created_at", "updated_at"}  # stamps are the store's own
     geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) and lay.geometry else None
     attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name) if geometry is not None else frame)
-    attrs, kept = sources.keep_extra(attrs, set(lay.columns) | {"geometry"})  # nothing a caller sends is lost
+    attrs, kept = extra.keep_extra(attrs, set(lay.columns) | {"geometry"})  # nothing a caller sends is lost
     if kept:
         plan.notes.append("colonnes conservées telles quelles (extra): " + ", ".join(kept))
     attrs = attrs[[c for c in attrs.columns if c in known_fields]]
@@ -122,7 +122,7 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
                                                            schema._blank(attrs["end_date"]))
         errors.extend(Problem(msg, file, rows.iloc[i], end_field.name, attrs["end_date"].iloc[i], hint)
                       for i in np.flatnonzero(bad.to_numpy()))
-    if "extra" in attrs:  # the file's own columns (sources.keep_extra), JSON text as it is
+    if "extra" in attrs:  # the file's own columns (extra.keep_extra), JSON text as it is
         typed["extra"] = attrs["extra"].astype(object).where(~schema._blank(attrs["extra"]), None)
     if geometry is not None:
         typed["geometry"], geo_problems = _checked_geometry(geometry, lay, file, rows)

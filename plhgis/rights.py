@@ -11,7 +11,7 @@ import re
 
 from . import lazy, schema
 from .errors import NotFoundError, PlhgisError, StoreError
-from .store import Change, _history_json, now_iso
+from .store import Change, _history_json, loads, now_iso
 
 pd = lazy.module("pandas")
 
@@ -172,8 +172,6 @@ def list_proposals(store, status: str | None = "pending") -> pd.DataFrame:
 
 def decide(store, proposal_id: int, accept: bool, reason: str | None = None) -> Change | None:
     """Accept (the change is applied, in the history with the proposal's number) or reject a proposal."""
-    from .store_pg import loads
-
     _need_postgis(store)
     if store.me and store.me["role"] != "edit":
         raise StoreError(f"{store.login} may not decide on proposals", hint="an EPCI editor (role edit) decides")

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from . import lazy
-from . import io, outputs, schema, sources
+from . import extra, io, outputs, schema
 from .io import append_text_row
 from .errors import unknown_commune
 
@@ -132,7 +132,7 @@ def write_workbook(store, insee, path, overwrite=False, *, name=None, layers=Non
     append_text_row(info, ["Colonne", "Intitulé", "Aide", "Valeurs possibles"])
     for cell in info[info.max_row]:
         cell.font = Font(bold=True)
-    frame = sources.extra_columns(projects)
+    frame = extra.extra_columns(projects)
     extras = [c for c in frame.columns if c not in projects.columns and c not in COLUMNS]
     columns = (*COLUMNS, *extras)  # the columns the commune's own files brought, written back as they came
     for col in COLUMNS:

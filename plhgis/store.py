@@ -585,27 +585,6 @@ def layer_info_frame(con, mark: str, crs) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def open_store(path=None, user=None) -> GeoPackageStore:
-    """Open the store at `path` (or $PLHGIS_STORE, or layers/plh.gpkg): a GeoPackage file, or a
-    PostGIS database given as a postgresql:// connection string."""
-    target = store_path(path)
-    if is_url(target):
-        from .store_pg import PostGISStore
-
-        return PostGISStore(target, user=user)
-    return GeoPackageStore(target, user=user)
-
-
-def create_store(path=None, crs=schema.STORE_CRS, overwrite=False):
-    """Create an empty store: a GeoPackage file, or the tables of a PostGIS database."""
-    target = store_path(path)
-    if is_url(target):
-        from .store_pg import PostGISStore
-
-        return PostGISStore.create(target, crs, overwrite)
-    return GeoPackageStore.create(target, crs, overwrite)
-
-
 # -- helpers ----------------------------------------------------------------------------------
 @contextmanager
 def _nothing():
@@ -693,6 +672,14 @@ def _plain(value):
 def _sql_value(value):
     value = _plain(value)
     return value.wkt if isinstance(value, shapely.Geometry) else value
+
+
+def loads(text) -> dict:
+    """A history/proposal JSON back to values (the geometry, WKT there, as shapely)."""
+    values = json.loads(text) if text else {}
+    if isinstance(values.get("geometry"), str):
+        values["geometry"] = shapely.from_wkt(values["geometry"])
+    return values
 
 
 def _history_json(records: list[dict]) -> list[str | None]:

@@ -7,7 +7,8 @@ Logins and proposals live only in PostGIS and are not copied.
 from __future__ import annotations
 
 from . import schema
-from .store import Change, _plain, create_store, is_url, open_store, store_path
+from .store import Change, _plain, is_url, store_path
+from .stores import create_store, open_store
 
 COPIED_SETTINGS = ("created", "schema_version", "demo")
 

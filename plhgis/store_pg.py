@@ -512,12 +512,3 @@ def _install_styles(con, layers):
         "styleqml, stylesld, useasdefault, description, type) VALUES (current_database(), current_schema(), %s, "
         "'geom', %s, XMLPARSE(DOCUMENT %s), NULL, true, 'plhgis default style', NULL)",
         [(name, qml[name][0], qml[name][1]) for name in layers if name in qml])
-
-
-def loads(text) -> dict:
-    """A history/proposal JSON back to values (the geometry, WKT there, as shapely)."""
-    values = json.loads(text) if text else {}
-    if isinstance(values.get("geometry"), str):
-        values["geometry"] = shapely.from_wkt(values["geometry"])
-    return values
-

@@ -18,7 +18,8 @@ from conftest import snapshot
 
 from plhgis import edits
 from plhgis.errors import StoreError
-from plhgis.store import Change, GeoPackageStore, is_url, open_store
+from plhgis.store import Change, GeoPackageStore, is_url
+from plhgis.stores import open_store
 from plhgis.store_copy import copy_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -372,7 +373,8 @@ WRITER = textwrap.dedent("""
     from pathlib import Path
     from plhgis import edits
     from plhgis.errors import PlhgisError
-    from plhgis.store import Change, open_store
+    from plhgis.store import Change
+    from plhgis.stores import open_store
 
     target, n, go = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     store = open_store(target, user=f"writer{n}")
