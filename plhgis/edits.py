@@ -17,7 +17,7 @@ from . import extra, io, schema, sources
 from .errors import PlhgisError, Problem, ValidationError
 from .labels import t
 from .progress import steps
-from .store import Change, _plain
+from .store import Change, plain_value
 
 gpd = lazy.module("geopandas")
 np = lazy.module("numpy")
@@ -118,12 +118,12 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
     plan.warnings.extend(warnings)
     if "end_date" in attrs:
         end_field = schema.SYSTEM_FIELDS[2]
-        typed["end_date"], bad, msg, hint = schema._coerce(end_field, attrs["end_date"],
-                                                           schema._blank(attrs["end_date"]))
+        typed["end_date"], bad, msg, hint = schema.coerce(end_field, attrs["end_date"],
+                                                           schema.blank_cells(attrs["end_date"]))
         errors.extend(Problem(msg, file, rows.iloc[i], end_field.name, attrs["end_date"].iloc[i], hint)
                       for i in np.flatnonzero(bad.to_numpy()))
     if "extra" in attrs:  # the file's own columns (extra.keep_extra), JSON text as it is
-        typed["extra"] = attrs["extra"].astype(object).where(~schema._blank(attrs["extra"]), None)
+        typed["extra"] = attrs["extra"].astype(object).where(~schema.blank_cells(attrs["extra"]), None)
     if geometry is not None:
         typed["geometry"], geo_problems = _checked_geometry(geometry, lay, file, rows)
         plan.warnings.extend(geo_problems)
@@ -290,8 +290,8 @@ def _diff(lay, typed, current, mode, plan, file, rows, given_columns=frozenset()
 
 
 def _plain_list(series) -> list:
-    """A column as plain Python values (None for missing ones), as `_plain` gives one by one."""
-    return [_plain(v) for v in series.astype(object).tolist()]
+    """A column as plain Python values (None for missing ones), as `plain_value` gives one by one."""
+    return [plain_value(v) for v in series.astype(object).tolist()]
 
 
 def _merged_extra(old, new):

@@ -298,7 +298,7 @@ def _lonlat(frame, path, rows, lon, lat, drop=(), crs=None):
 
 def _points(frame, path, rows, xcol, ycol, hint) -> np.ndarray:
     """Points from two coordinate columns (decimal comma too); None where a cell is empty."""
-    x, y = schema._to_number(frame[xcol]), schema._to_number(frame[ycol])
+    x, y = schema.to_number(frame[xcol]), schema.to_number(frame[ycol])
     problems = []
     for col, values in ((xcol, x), (ycol, y)):
         blank = frame[col].astype(str).str.strip().isin(["", "NA"])

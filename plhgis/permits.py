@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from . import edits, schema
-from .sources import _territory_communes
+from .sources import territory_communes
 from .errors import InputFileError, PlhgisError, Problem, unknown_commune
 
 # SDES code (new upper-case name) → permits field; older editions' names are folded onto these
@@ -253,7 +253,7 @@ def territory(store, epci=None, commune=None) -> gpd.GeoDataFrame:
         if communes.empty:
             raise unknown_commune(commune)
     if epci:  # an EPCI the store does not hold is an error
-        communes = communes[communes["insee"].isin(set(_territory_communes(store, epci)["insee"]))]
+        communes = communes[communes["insee"].isin(set(territory_communes(store, epci)["insee"]))]
     return communes
 
 

@@ -11,7 +11,7 @@ import re
 
 from . import lazy, schema
 from .errors import NotFoundError, PlhgisError, StoreError
-from .store import Change, _history_json, loads, now_iso
+from .store import Change, history_json, loads, now_iso
 
 pd = lazy.module("pandas")
 
@@ -145,7 +145,7 @@ def remove_user(store, login: str) -> None:
 def propose(store, lay, changes: list[Change], source: str) -> list[Change]:
     """Record changes as proposals (one history row each), not in the layer."""
     stamp = now_iso()
-    befores, afters = _history_json([c.before for c in changes]), _history_json([c.after for c in changes])
+    befores, afters = history_json([c.before for c in changes]), history_json([c.after for c in changes])
     with store.transaction() as con:
         for c, before, after in zip(changes, befores, afters):
             pid = con.execute(

@@ -534,7 +534,7 @@ INT_LIMIT = 10**9  # the largest whole number a field holds: no count or year co
 BLANKS = ("", "NA", "N/A", "nan", "None", "NULL")
 
 
-def _blank(series: pd.Series) -> pd.Series:
+def blank_cells(series: pd.Series) -> pd.Series:
     """Empty cells, and the words spreadsheets and R write for them."""
     if pd.api.types.is_numeric_dtype(series):
         return series.isna()
@@ -542,7 +542,7 @@ def _blank(series: pd.Series) -> pd.Series:
     return series.isna() | as_text.isna() | as_text.isin(BLANKS)
 
 
-def _to_number(series: pd.Series) -> pd.Series:
+def to_number(series: pd.Series) -> pd.Series:
     """Numbers as French Excel writes them too: '1 234,5' → 1234.5."""
     if pd.api.types.is_numeric_dtype(series):
         return series.astype("float64")
@@ -559,10 +559,10 @@ def _to_date(series: pd.Series) -> pd.Series:
     return iso.fillna(fr)
 
 
-def _coerce(fld: Field, raw: pd.Series, blank: pd.Series):
+def coerce(fld: Field, raw: pd.Series, blank: pd.Series):
     """(values, bad mask, message, hint) for one column."""
     if fld.type in ("int", "float"):
-        num = _to_number(raw)
+        num = to_number(raw)
         bad = (num.isna() | np.isinf(num)) & ~blank  # 'inf', '1e309'
         msg, hint = "not a number", "write digits only, e.g. 12 or 12,5"
         if fld.type == "int":
@@ -612,13 +612,13 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
         if fld.name not in frame.columns:
             continue  # a partial file updates what it carries; see missing_required()
         raw = frame[fld.name]
-        blank = _blank(raw)
+        blank = blank_cells(raw)
         if blank.all():  # an empty column (common in one-row edits): nothing to coerce or check
             if fld.required:
                 report(errors, blank, fld.name, "required value is empty", f"fill in '{fld.name}'", raw)
             out[fld.name] = pd.Series([None] * len(raw), index=raw.index, dtype=object)
             continue
-        values, bad, msg, hint = _coerce(fld, raw, blank)
+        values, bad, msg, hint = coerce(fld, raw, blank)
         report(errors, bad, fld.name, msg, hint, raw)
         if fld.required:
             report(errors, blank, fld.name, "required value is empty", f"fill in '{fld.name}'", raw)
@@ -649,7 +649,7 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
                     if fld.name == "homes_total" else f"must be {rng}")
             report(errors, low | high, fld.name, f"out of range (must be {rng})", hint, raw)
         if fld.type == "int":  # beyond what any count or year reaches (and what Int64 holds)
-            huge = ~bad & ~blank & (_to_number(raw).abs() > INT_LIMIT)
+            huge = ~bad & ~blank & (to_number(raw).abs() > INT_LIMIT)
             report(errors, huge, fld.name, f"out of range (more than {INT_LIMIT:,})",
                    "check the value: a count or a year, e.g. 12", raw)
         out[fld.name] = values

@@ -435,14 +435,14 @@ def _keep_territory(out: Mapped, lay, store, epci, file):
                               field="--epci", value=epci, hint="drop --epci, or use a file that has one")
         keep = frame["epci_siren"].astype("string").str.strip() == str(epci)
     elif lay.extra.get("commune_check", True) and lay.commune_field in frame.columns and store is not None:
-        communes = _territory_communes(store, epci)  # the territory's own layers: by commune code
+        communes = territory_communes(store, epci)  # the territory's own layers: by commune code
         codes = frame[lay.commune_field].astype("string").str.strip().str.zfill(5)
         keep = codes.isin(set(communes["insee"]))
     else:
         if not isinstance(frame, gpd.GeoDataFrame) or store is None:
             raise PlhgisError(f"--epci keeps the {lay.name} that meet the EPCI's communes, "
                               "and this file has no geometry", field="--epci", value=epci)
-        communes = _territory_communes(store, epci)
+        communes = territory_communes(store, epci)
         if communes.empty:  # no --epci and an empty store: nothing to keep to
             return
         area = shapely.union_all(communes.geometry.to_numpy())
@@ -501,7 +501,7 @@ def _territory_warnings(out: Mapped, lay, store, file):
                                         "keep the territory's sectors with --epci SIREN"))
 
 
-def _territory_communes(store, epci):
+def territory_communes(store, epci):
     """The store's communes, or those of EPCI `epci`: an EPCI the store does not hold is an error."""
     communes = store.read("communes")
     if epci:

@@ -304,7 +304,7 @@ class GeoPackageStore:
     def _frame(self, lay: schema.Layer, rows) -> gpd.GeoDataFrame | pd.DataFrame:
         cols = self._columns(lay)
         df = pd.DataFrame.from_records(rows, columns=cols)
-        df = _typed(lay, df)
+        df = typed_frame(lay, df)
         if not lay.geometry:
             return df
         geoms = from_gpkg_blobs(df.pop("geom").tolist())
@@ -315,7 +315,7 @@ class GeoPackageStore:
         """The layer as a (Geo)DataFrame: features in force today, or on `as_of` (a date)."""
         lay = schema.get_layer(layer)
         if as_of is not None:
-            return self._read_as_of(lay, _as_date(as_of), commune, ids)
+            return self._read_as_of(lay, as_date(as_of), commune, ids)
         where, params = [], []
         if commune and lay.commune_field:
             where.append(f'"{lay.commune_field}" = ?')
@@ -347,7 +347,7 @@ class GeoPackageStore:
                                 hint=f"list the ids with: plhgis {lay.name.rstrip('s')} list")
         frame = self._frame(lay, [row])
         rec = frame.iloc[0].to_dict()
-        return {k: _plain(v) for k, v in rec.items()}
+        return {k: plain_value(v) for k, v in rec.items()}
 
     def current_versions(self, layer: str, ids) -> dict[str, str]:
         """updated_at of each existing id (ended ones too)."""
@@ -393,19 +393,19 @@ class GeoPackageStore:
         stamp = self.clock() if self.clock else now_iso()
         with self.transaction() as con:
             self._check_versions(lay, [c for c in changes if c.action != "insert"])
-            self._assign_ids(lay, [c for c in changes if c.action == "insert" and not c.id])
+            self.assign_ids(lay, [c for c in changes if c.action == "insert" and not c.id])
             inserts = [c for c in changes if c.action == "insert"]
             for c in inserts:
                 c.after.update(created_at=stamp, updated_at=stamp)
             if inserts:
-                self._insert(con, lay, inserts)
+                self.insert_features(con, lay, inserts)
             self._update(con, lay, [c for c in changes if c.action != "insert"], stamp)
             con.executemany(
                 "INSERT INTO history (ts, user, layer, feature_id, action, before, after, source) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(stamp, self.user, lay.name, c.id, c.action, before, after, source)
-                 for c, before, after in zip(changes, _history_json([c.before for c in changes]),
-                                             _history_json([c.after for c in changes]))])
+                 for c, before, after in zip(changes, history_json([c.before for c in changes]),
+                                             history_json([c.after for c in changes]))])
             con.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name IN (?, 'history')",
                         [stamp.replace("+00:00", "Z"), lay.name])
         return changes
@@ -421,7 +421,7 @@ class GeoPackageStore:
                 raise StoreError(f"{lay.name} {c.id} was changed by someone else meanwhile",
                                  row=c.id, hint="run the command again to apply it on the new version")
 
-    def _assign_ids(self, lay, changes):
+    def assign_ids(self, lay, changes):
         """Stable, never reused ids: <prefix>-<insee>-<seq> after the highest ever given."""
         if not changes:
             return
@@ -448,7 +448,8 @@ class GeoPackageStore:
         seqs = [int(r[0].rsplit("-", 1)[1]) for r in rows if r[0].rsplit("-", 1)[1].isdigit()]
         return max(seqs, default=0)
 
-    def _insert(self, con, lay, changes):
+    def insert_features(self, con, lay, changes):
+        """Insert `changes` as rows of `lay` in the open transaction `con`, no history (`apply` and `store copy` add it)."""
         given = set().union(*(ch.after for ch in changes))
         cols = [c for c in lay.columns if c in given]  # columns no row fills stay NULL
         names = [f'"{c}"' for c in cols]
@@ -562,7 +563,7 @@ def history_rows(con, mark: str, layer=None, feature_id=None, since=None) -> lis
         params.append(feature_id)
     if since:
         where.append(f"ts >= {mark}")
-        params.append(_as_date(since).isoformat())
+        params.append(as_date(since).isoformat())
     sql = "SELECT fid, " + ", ".join(f'"{c}"' for c in schema.HISTORY_COLUMNS) + " FROM history"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -638,13 +639,14 @@ def replay(lay, rows, day: date, commune, ids, crs):
         df = df[df[lay.key].isin(list(ids))]
     wkts = df.pop("geometry")
     geoms = shapely.from_wkt([w if isinstance(w, str) else None for w in wkts]) if lay.geometry else None
-    df = _typed(lay, df)
+    df = typed_frame(lay, df)
     if not lay.geometry:
         return df.reset_index(drop=True)
     return gpd.GeoDataFrame(df, geometry=geoms, crs=crs).reset_index(drop=True)
 
 
-def _typed(lay: schema.Layer, df: pd.DataFrame) -> pd.DataFrame:
+def typed_frame(lay: schema.Layer, df: pd.DataFrame) -> pd.DataFrame:
+    """The rows a backend read, each column in its schema type."""
     for c in lay.columns:
         t = lay.field(c).type
         if t == "int":
@@ -656,7 +658,7 @@ def _typed(lay: schema.Layer, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _plain(value):
+def plain_value(value):
     """A Python scalar for JSON and SQLite (pandas NA → None, numpy → int/float)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -670,7 +672,7 @@ def _plain(value):
 
 
 def _sql_value(value):
-    value = _plain(value)
+    value = plain_value(value)
     return value.wkt if isinstance(value, shapely.Geometry) else value
 
 
@@ -682,7 +684,7 @@ def loads(text) -> dict:
     return values
 
 
-def _history_json(records: list[dict]) -> list[str | None]:
+def history_json(records: list[dict]) -> list[str | None]:
     """The history's JSON of each record (None for an empty one), geometries as WKT."""
     geoms = [r["geometry"] for r in records if isinstance(r.get("geometry"), shapely.Geometry)]
     wkts = iter(shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1, trim=True)
@@ -697,11 +699,12 @@ def _history_json(records: list[dict]) -> list[str | None]:
 
 def _json_value(value):
     """JSON for numpy and pandas scalars (plain Python values are written as they are)."""
-    plain = _plain(value)
+    plain = plain_value(value)
     return str(plain) if plain is value else plain
 
 
-def _as_date(value) -> date:
+def as_date(value) -> date:
+    """A day from a date, a datetime or ISO text (the --as-of and --since of every backend)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

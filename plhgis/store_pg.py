@@ -26,7 +26,7 @@ import shapely
 
 from . import schema, styles
 from .errors import NotFoundError, PlhgisError, StoreError
-from .store import BULK_ROWS, Change, GeoPackageStore, _as_date, _history_json, _plain, _typed, history_rows, \
+from .store import BULK_ROWS, Change, GeoPackageStore, as_date, history_json, plain_value, typed_frame, history_rows, \
     layer_info_frame, mask, now_iso, replay
 
 try:
@@ -66,7 +66,7 @@ def ident(*names) -> "sql.Composed":
 class PostGISStore:
     """A plhgis store in a PostgreSQL database with PostGIS (the tables of its search_path)."""
 
-    _assign_ids = GeoPackageStore._assign_ids  # the same id rule: <prefix>-<insee>-<seq>
+    assign_ids = GeoPackageStore.assign_ids  # the same id rule: <prefix>-<insee>-<seq>
     __enter__ = GeoPackageStore.__enter__
     __exit__ = GeoPackageStore.__exit__
 
@@ -229,7 +229,7 @@ class PostGISStore:
 
     def _frame(self, lay, rows):
         df = pd.DataFrame.from_records(rows, columns=lay.columns + (["geom"] if lay.geometry else []))
-        df = _typed(lay, df)
+        df = typed_frame(lay, df)
         if not lay.geometry:
             return df
         geoms = shapely.from_wkb([None if b is None else bytes(b) for b in df.pop("geom")])
@@ -240,7 +240,7 @@ class PostGISStore:
         """The layer as a (Geo)DataFrame: features in force today, or on `as_of` (a date)."""
         lay = schema.get_layer(layer)
         if as_of is not None:
-            day = _as_date(as_of)
+            day = as_date(as_of)
             rows = self.con.execute(
                 "SELECT feature_id, after FROM history WHERE layer = %s AND ts < %s AND after IS NOT NULL "
                 "ORDER BY fid", [lay.name, (day + timedelta(days=1)).isoformat()]).fetchall()
@@ -270,7 +270,7 @@ class PostGISStore:
             raise NotFoundError(f"no {lay.name} feature with id {feature_id!r}", row=feature_id,
                                 hint=f"list the ids with: plhgis {lay.name.rstrip('s')} list")
         rec = self._frame(lay, [row]).iloc[0].to_dict()
-        return {k: _plain(v) for k, v in rec.items()}
+        return {k: plain_value(v) for k, v in rec.items()}
 
     def current_versions(self, layer: str, ids) -> dict[str, str]:
         """updated_at of each existing id (ended ones too)."""
@@ -309,10 +309,10 @@ class PostGISStore:
             if inserts:
                 # one writer at a time gives new ids in a layer (ids are never reused)
                 con.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"plhgis ids {lay.name}"])
-                self._assign_ids(lay, [c for c in inserts if not c.id])
+                self.assign_ids(lay, [c for c in inserts if not c.id])
                 for c in inserts:
                     c.after.update(created_at=stamp, updated_at=stamp)
-                self._insert(con, lay, inserts)
+                self.insert_features(con, lay, inserts)
             updates = [c for c in changes if c.action != "insert"]
             if updates:
                 self._update(con, lay, updates, stamp)
@@ -320,8 +320,8 @@ class PostGISStore:
         return changes
 
     def _log(self, con, layer, changes, source, stamp):
-        befores = _history_json([c.before for c in changes])
-        afters = _history_json([c.after for c in changes])
+        befores = history_json([c.before for c in changes])
+        afters = history_json([c.after for c in changes])
         rows = [(stamp, self.user, layer, c.id, c.action, b, a, source) for c, b, a in zip(changes, befores, afters)]
         if len(rows) > BULK_ROWS:
             with con.cursor().copy('COPY history (ts, "user", layer, feature_id, action, before, after, source) '
@@ -341,7 +341,8 @@ class PostGISStore:
         seqs = [int(r[0].rsplit("-", 1)[1]) for r in rows if r[0].rsplit("-", 1)[1].isdigit()]
         return max(seqs, default=0)
 
-    def _insert(self, con, lay, changes):
+    def insert_features(self, con, lay, changes):
+        """Insert `changes` as rows of `lay` in the open transaction `con`, no history (`apply` and `store copy` add it)."""
         given = set().union(*(ch.after for ch in changes))
         cols = [c for c in lay.columns if c in given]
         rows = [[ch.after.get(c) for c in cols] for ch in changes]  # plain values (edits._records)
@@ -385,7 +386,7 @@ class PostGISStore:
                     params.append(_ewkb([value], self.srs_id)[0])
                 else:
                     sets.append(sql.SQL("{} = %s").format(sql.Identifier(lay.field(key).name)))
-                    params.append(_plain(value))
+                    params.append(plain_value(value))
             query = sql.SQL("UPDATE {} SET {} WHERE {} = %s").format(
                 sql.Identifier(lay.name), sql.SQL(", ").join(sets), sql.Identifier(lay.key))
             params.append(c.id)

@@ -64,3 +64,26 @@ def test_plhgis_has_no_import_cycle():
     assert {"territory", "targets", "checks", "reports", "pdf"} <= set(edges)
     assert "territory" in edges["targets"] and "pack_content" in edges["pdf"]  # the graph is read, not empty
     assert cycle(edges) is None, " → ".join(cycle(edges))
+
+
+def private_uses(path: Path, modules: set[str]) -> list[str]:
+    """Where `path` reaches another plhgis module's _private names (`from .x import _y`, `x._y`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    aliases, out = {}, []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            for alias in node.names:
+                if node.module is None and alias.name in modules:
+                    aliases[alias.asname or alias.name] = alias.name
+                elif node.module and alias.name.startswith("_") and not alias.name.startswith("__"):
+                    out.append(f"{path.name}:{node.lineno} from .{node.module} import {alias.name}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases \
+                and node.attr.startswith("_") and not node.attr.startswith("__"):
+            out.append(f"{path.name}:{node.lineno} {aliases[node.value.id]}.{node.attr}")
+    return out
+
+
+def test_no_module_calls_another_modules_private_helpers():
+    modules = {p.stem for p in PACKAGE.glob("*.py")}
+    assert [use for p in sorted(PACKAGE.glob("*.py")) for use in private_uses(p, modules)] == []
