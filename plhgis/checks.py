@@ -25,6 +25,7 @@ from .errors import PlhgisError
 from .labels import LABELS, t as label, value
 from .progress import steps
 from .render import render
+from .settings import Settings, shown
 from .targets import EPCI, progress, sms_share
 from .territory import Territory, commune_point, covered, first_within, pick, points
 
@@ -107,10 +108,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule: its `description` quotes its thresholds as {setting} fields (`describe` fills them in)."""
+
     code: str
     severity: str
     description: str
     function: Callable
+
+    def describe(self, settings: Settings) -> str:
+        """The description with the thresholds of `settings`."""
+        return self.description.format_map(shown(settings))
 
 
 RULES: dict[str, Rule] = {}
@@ -415,7 +422,7 @@ def data_stale_status(t):
     return _emit("DATA-STALE-STATUS", sub, "projects", "id", {"status": "status", "delivery_year": "delivery_year"})
 
 
-@rule("DATA-DUPLICATE", "warning", "Deux opérations d'une même commune à quelques mètres: doublon probable.")
+@rule("DATA-DUPLICATE", "warning", "Deux opérations d'une même commune à moins de {duplicate_distance_m} m: doublon probable.")
 def data_duplicate(t):
     p = _active(t)
     p = p[p["pt"].notna()]
@@ -480,7 +487,8 @@ def qpv_lls(t):
     return _emit("QPV-LLS", sub, "projects", "id", {"social": "lls", "qpv": "code_qp"})
 
 
-@rule("QPV-TVA", "info", "Accession dans un QPV ou sa bande de 300 m (500 m NPNRU): TVA à 5,5 % possible "
+@rule("QPV-TVA", "info", "Accession dans un QPV ou sa bande de {vat_band_m} m ({vat_band_npnru_m} m NPNRU): TVA à 5,5 % "
+                         "possible "
                          "sous plafonds (le PSLA et le BRS y ont droit partout).")
 def qpv_tva(t):
     p = _active(t)
@@ -490,7 +498,8 @@ def qpv_tva(t):
                                                     "qpv_distance_m": "distance_m", "band_m": "band_m"})
 
 
-@rule("QPV-SHARE", "warning", "Part des logements programmés de la commune située en QPV au-dessus du seuil.")
+@rule("QPV-SHARE", "warning", "Part des logements programmés de la commune située en QPV au-dessus de "
+                            "{qpv_share_max}.")
 def qpv_share(t):
     rows = _commune_rows(t)
     rows = rows.assign(share=rows["homes_qpv"] / rows["expected"].where(rows["expected"] > 0))
@@ -516,8 +525,8 @@ def sector_out(t):
     return _emit("SECTOR-OUT", sub, "projects", "id", {"homes": "homes_total"})
 
 
-@rule("SECTOR-SHARE", "warning", "Part des logements programmés dans les secteurs prioritaires sous le seuil "
-                                 "(commune et EPCI).")
+@rule("SECTOR-SHARE", "warning", "Part des logements programmés dans les secteurs prioritaires sous "
+                                 "{sector_share_min} (commune et EPCI).")
 def sector_share(t):
     rows = _commune_rows(t)
     rows = rows[rows["commune"].isin(_sector_communes(t))]
@@ -558,15 +567,17 @@ def _target_rule(code, mask, figures):
 
 _TARGET_FIGS = {"homes_target": "homes_target", "expected": "expected", "coverage": "coverage",
                 "certain": "certain", "probable": "probable", "possible": "possible"}
-rule("TARGET-UNDER", "warning", "Logements attendus sur la période du PLH sous 80 % de l'objectif.")(
+rule("TARGET-UNDER", "warning", "Logements attendus sur la période du PLH sous {target_under} de l'objectif.")(
     _target_rule("TARGET-UNDER", lambda r: r["coverage"] < r["under"], _TARGET_FIGS))
-rule("TARGET-OVER", "warning", "Logements attendus sur la période du PLH au-dessus de 120 % de l'objectif.")(
+rule("TARGET-OVER", "warning", "Logements attendus sur la période du PLH au-dessus de {target_over} de "
+                                "l'objectif.")(
     _target_rule("TARGET-OVER", lambda r: r["coverage"] > r["over"], _TARGET_FIGS))
-rule("TARGET-MIDTERM", "warning", "À mi-parcours, logements livrables sous le prorata de l'objectif.")(
+rule("TARGET-MIDTERM", "warning", "À mi-parcours, logements livrables sous {target_under} du prorata de "
+                                   "l'objectif.")(
     _target_rule("TARGET-MIDTERM", lambda r: (r["midterm_target"] > 0)
                  & (r["midterm_expected"] < r["midterm_target"] * r["under"]),
                  {"midterm_target": "midterm_target", "midterm_expected": "midterm_expected"}))
-rule("LLS-UNDER", "warning", "Logements locatifs sociaux programmés sous l'objectif LLS du PLH.")(
+rule("LLS-UNDER", "warning", "Logements locatifs sociaux programmés sous {lls_under} de l'objectif LLS du PLH.")(
     _target_rule("LLS-UNDER", lambda r: (r["lls_target"] > 0) & (r["lls_programmed"] < r["lls_target"] * r["lls_under"]),
                  {"lls_target": "lls_target", "lls_programmed": "lls_programmed", "lls_coverage": "coverage"}))
 rule("SRU-CATCHUP", "warning", "Commune SRU déficitaire: le locatif social financé sur la période triennale "
@@ -578,7 +589,7 @@ rule("SRU-CATCHUP", "warning", "Commune SRU déficitaire: le locatif social fina
                   "sru_catchup_programmed": "catchup_programmed", "sru_objective_kind": "objective_kind"}))
 
 
-@rule("SRU-MIX", "warning", "Commune SRU déficitaire: moins de 30 % de PLAI ou plus de 30 % de PLS "
+@rule("SRU-MIX", "warning", "Commune SRU déficitaire: moins de {plai_min_share} de PLAI ou plus de {pls_max_share} de PLS "
                             "dans le locatif social programmé (CCH L302-8 III).")
 def sru_mix(t):
     s = t.settings
@@ -591,7 +602,7 @@ def sru_mix(t):
                   "sru_catchup_programmed": "lls"}, commune="commune")
 
 
-@rule("LLS-HIGH-SHARE", "warning", "Nouveau locatif social dans une commune déjà au-dessus de 40 % de LLS: "
+@rule("LLS-HIGH-SHARE", "warning", "Nouveau locatif social dans une commune déjà au-dessus de {lls_high_share} de LLS: "
                                    "à justifier.")
 def lls_high_share(t):
     """One finding per commune: the new social rent of its schemes, the schemes listed in the figures."""
@@ -626,7 +637,8 @@ def _inventory_rates(t) -> dict:
 
 
 @rule("SRU-RATE", "error", "Commune soumise à la loi SRU sans taux légal, avec un taux que la loi ne fixe pas "
-                           "(CCH L302-5: 20 % ou 25 %), ou dont le taux diffère de celui de l'inventaire SRU.")
+                           "(CCH L302-5: {sru_rate_low} ou {sru_rate_high}), ou dont le taux diffère de celui de "
+                           "l'inventaire SRU.")
 def sru_rate(t):
     com = t.communes
     s = t.settings
@@ -640,7 +652,8 @@ def sru_rate(t):
     bad = (liable & (~legal | differ)).to_numpy()
     if not bad.any():
         return []
-    sub = com[bad].assign(rate=rate[bad].to_numpy(), published=published[bad].to_numpy())
+    sub = com[bad].assign(rate=rate[bad].to_numpy(), published=published[bad].to_numpy(), low=s.sru_rate_low,
+                          high=s.sru_rate_high)
     for lang, col in (("fr", "rate_text"), ("en", "rate_text_en")):
         sub[col] = [_rate_text(r, p, lang) for r, p in zip(sub["rate"], sub["published"])]
     sub["pt"] = points(sub.geometry.to_numpy())
@@ -656,8 +669,9 @@ def _rate_text(rate, published, lang):
     return _pct(rate, lang)
 
 
-@rule("SRU-CARENCE", "warning", "Commune carencée: opération collective de plus de 12 logements ou 800 m² de "
-                                "surface de plancher avec moins de 30 % de PLAI/PLUS (C. urb. L111-24).")
+@rule("SRU-CARENCE", "warning", "Commune carencée: opération collective de plus de {carence_min_homes} logements ou "
+                                "{carence_min_floor_m2} m² de surface de plancher avec moins de {carence_lls_share} de "
+                                "PLAI/PLUS (C. urb. L111-24).")
 def sru_carence(t):
     s = t.settings
     inv = _inventory(t)
@@ -680,7 +694,7 @@ def sru_carence(t):
 
 
 @rule("ANRU-RECONSTITUTION", "warning", "Reconstitution de l'offre démolie (NPNRU) dans le QPV, ou avec moins "
-                                        "de 60 % de PLAI.")
+                                        "de {anru_plai_min_share} de PLAI.")
 def anru_reconstitution(t):
     s = t.settings
     p = _active(t)
@@ -788,7 +802,7 @@ def _prescriptions(t, typepsc):
     return pr[code == typepsc]
 
 
-@rule("PLU-OAP", "warning", "Opération ou gisement de plus de 5 000 m² sans OAP (communes dont les "
+@rule("PLU-OAP", "warning", "Opération ou gisement de plus de {oap_min_area_m2} m² sans OAP (communes dont les "
                             "prescriptions du PLU sont chargées).")
 def plu_oap(t):
     oap = _prescriptions(t, "18")
@@ -808,7 +822,8 @@ def plu_oap(t):
     return out
 
 
-@rule("PLU-SMS", "warning", "Opération dans un secteur de mixité sociale (17-00) sans la part de LLS exigée.")
+@rule("PLU-SMS", "warning", "Opération de {sms_min_homes} logements ou plus dans un secteur de mixité sociale (17-00) "
+                            "sans la part de LLS exigée.")
 def plu_sms(t):
     sms = _prescriptions(t, "17")
     sms = sms.assign(share=sms_share(sms)) if len(sms) else sms
@@ -831,7 +846,7 @@ def capacity_short(t):
                  {"remaining_need": "remaining_need", "capacity_unlinked": "capacity"}, commune="commune")
 
 
-@rule("PERMIT-MISSING", "warning", "Opération « PC accordé » depuis plusieurs années sans permis Sitadel lié.")
+@rule("PERMIT-MISSING", "warning", "Opération « PC accordé » depuis {permit_delay_years} ans ou plus sans permis Sitadel lié.")
 def permit_missing(t):
     permits = t.layer("permits")
     if permits.empty:  # no permit file loaded: nothing to compare with
@@ -845,7 +860,8 @@ def permit_missing(t):
     return _emit("PERMIT-MISSING", sub, "projects", "id", {"permit_year": "permit_year", "years": "years"})
 
 
-@rule("PERMIT-HOMES", "warning", "Le permis lié compte un autre nombre de logements que l'opération.")
+@rule("PERMIT-HOMES", "warning", "Le permis lié compte un autre nombre de logements que l'opération (écart de plus de "
+                           "{permit_homes_tolerance} et de 2 logements).")
 def permit_homes(t):
     permits = t.layer("permits")
     p = _active(t)
@@ -925,7 +941,8 @@ def check_summary(store, settings=None) -> str:
     return summary(run_checks(store, settings=settings))
 
 
-def catalogue() -> pd.DataFrame:
-    """The rules: code, severity, description."""
-    return pd.DataFrame([{"rule": r.code, "severity": r.severity, "description": r.description}
+def catalogue(settings: Settings | None = None) -> pd.DataFrame:
+    """The rules: code, severity, description (with the thresholds of `settings`, the defaults when None)."""
+    settings = settings or Settings()
+    return pd.DataFrame([{"rule": r.code, "severity": r.severity, "description": r.describe(settings)}
                          for r in RULES.values()])

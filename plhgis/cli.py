@@ -564,7 +564,8 @@ def check(store, commune, rules, fmt, strict, list_rules):
         plhgis check --format geojson > constats.geojson     (a layer for QGIS)
     """
     if list_rules:
-        click.echo(render(checks_mod.catalogue(), "table" if fmt == "geojson" else fmt, max_width=110))
+        rules = checks_mod.catalogue(settings_mod.load_settings(store_path(store)))
+        click.echo(render(rules, "table" if fmt == "geojson" else fmt, max_width=110))
         return
     st = _open(store)
     try:

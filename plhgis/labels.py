@@ -282,8 +282,8 @@ LABELS |= {
     "check.schemes.one": ("1 opération", "1 scheme"),
     "check.schemes.many": ("{count:n} opérations", "{count:n} schemes"),
     "check.SRU-RATE": (
-        "{name}: commune soumise à la loi SRU dont le taux légal est {rate_text} (CCH L302-5: 20 % ou 25 %)",
-        "{name}: commune liable to the SRU law whose legal rate is {rate_text_en} (CCH L302-5: 20% or 25%)"),
+        "{name}: commune soumise à la loi SRU dont le taux légal est {rate_text} (CCH L302-5: {low:%} ou {high:%})",
+        "{name}: commune liable to the SRU law whose legal rate is {rate_text_en} (CCH L302-5: {low:%} or {high:%})"),
     "check.SRU-CARENCE": (
         "{label}: commune carencée, {family:n} logements familiaux dont {plai_plus:n} PLAI/PLUS ({share:%}; "
         "minimum {limit:%}, PLS exclus; C. urb. L111-24)",

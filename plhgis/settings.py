@@ -99,7 +99,10 @@ class Settings:
                                            "debates); the contract's own rate prevails: import the notified "
                                            "objective", "catch-up share under a contrat de mixité sociale")
     pls_max_share_low: float = _s(0.20, CCH_L302_8_3DS + " III (commune under 10 % of social rent, no PLH)",
-                                  "PLS at most this share when the commune has under 10 % social rent and no PLH")
+                                  "PLS at most this share when the commune has under pls_low_stock_rate of "
+                                  "social rent and no PLH")
+    pls_low_stock_rate: float = _s(0.10, CCH_L302_8_3DS + " III", "social-rent rate under which PLS is held to "
+                                                                  "pls_max_share_low")
     psla_count_years: int = _s(5, CCH_L302_5_IV, "PSLA homes stay in the inventory this many years after "
                                                  "purchase (assumed at delivery)")
     hlm_sold_years: int = _s(10, CCH_L302_5_IV, "HLM homes sold to their occupants stay in the inventory this "
@@ -242,7 +245,7 @@ def from_dict(values: dict, file=None) -> Settings:
     return replace(Settings(), **changes)
 
 
-SHARES = re.compile(r"(share|rate|cover)|^(target_under|lls_under)$")
+SHARES = re.compile(r"(share|rate|cover|tolerance)|^(target_under|target_over|lls_under)$")
 
 
 def _check_range(key, value, annotation, file):
@@ -251,9 +254,23 @@ def _check_range(key, value, annotation, file):
         raise SettingsError("must not be negative", file=file, field=key, value=value)
     if annotation.startswith("int") and value != int(value):
         raise SettingsError("must be a whole number (a year or a count)", file=file, field=key, value=value)
-    if SHARES.search(key) and value > 1:
+    if SHARES.search(key) and key != "target_over" and value > 1:
         raise SettingsError("is a share, between 0 and 1", file=file, field=key, value=value,
                             hint="write 25 % as 0.25")
+
+
+def shown(settings: Settings) -> dict[str, str]:
+    """Each number setting as a sentence writes it: 80 %, 300, 5 000 (for texts that quote a threshold)."""
+    out = {}
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if SHARES.search(f.name):
+            out[f.name] = f"{100 * value:g} %"
+        else:
+            out[f.name] = f"{value:,.0f}".replace(",", "\u202f") if value == int(value) else f"{value:g}"
+    return out
 
 
 def describe(settings: Settings) -> pd.DataFrame:

@@ -259,7 +259,7 @@ def figures(store, commune=None, settings: Settings | None = None, territory=Non
     social = rows["financed_social"].where(rows["financed_social"] > 0)
     rows["plai_share"] = (rows["financed_plai"] / social).round(3)
     rows["pls_share"] = (rows["financed_pls"] / social).round(3)
-    pls_max = np.where((rows["sru_rate"] < 0.10), s.pls_max_share_low, s.pls_max_share)  # III: no-PLH case
+    pls_max = np.where((rows["sru_rate"] < s.pls_low_stock_rate), s.pls_max_share_low, s.pls_max_share)  # III: no-PLH case
     rows["mix_ok"] = (rows["plai_share"] >= s.plai_min_share) & (rows["pls_share"] <= pls_max)
     rows["objective_coverage"] = (rows["financed_sru"] / rows["objective"].where(rows["objective"] > 0)).round(3)
     vintages = rows["vintage"].fillna(s.year_now()).astype(int)

@@ -175,3 +175,27 @@ def test_settings_cite_the_law_or_the_plh():
         assert re.search(r"\bart\. [LR]?\d|PLH|SCoT|\(RGA\)", source), (f.name, source)  # RGA: the ANRU's rules
     committed = (Path(__file__).parents[1] / "layers" / "plhgis.toml").read_text(encoding="utf-8")
     assert "DESIGN" not in committed and "CCH art. L302-1 III" in committed
+
+
+def test_the_rules_quote_the_workspace_thresholds(invoke, demo_path):
+    """The rule list reads its figures from plhgis.toml, as the rules do: no threshold written twice."""
+    (demo_path.parent / "plhgis.toml").write_text("[checks]\nvat_band_m = 400\nvat_band_npnru_m = 600\n"
+                                                  "target_under = 0.7\nlls_high_share = 0.35\n"
+                                                  "oap_min_area_m2 = 8000\n", encoding="utf-8")
+    rules = invoke("check", "--list-rules", "--format", "csv", "--store", demo_path)
+    assert rules.exit_code == 0
+    lines = {line.split(";")[0]: line for line in rules.stdout.splitlines()}
+    assert "bande de 400 m (600 m NPNRU)" in lines["QPV-TVA"]
+    assert "sous 70 % de l'objectif" in lines["TARGET-UNDER"] and "sous 70 % du prorata" in lines["TARGET-MIDTERM"]
+    assert "au-dessus de 35 % de LLS" in lines["LLS-HIGH-SHARE"]
+    assert "plus de 8\u202f000 m² sans OAP" in lines["PLU-OAP"]
+    default = {r.rule: r.description for r in checks.catalogue().itertuples()}
+    assert "bande de 300 m (500 m NPNRU)" in default["QPV-TVA"] and "(CCH L302-5: 20 % ou 25 %)" in default["SRU-RATE"]
+
+
+def test_the_sru_rate_finding_quotes_the_legal_rates_of_the_settings(demo_store):
+    s = Settings(sru_rate_low=0.18)
+    found = [f for f in checks.run_checks(demo_store, rules=["SRU-RATE"], settings=s)]
+    assert found and all("(CCH L302-5: 18% or 25%)" in f.message_en for f in found)
+    assert ("Vimy-le-Haut: commune liable to the SRU law whose legal rate is 20% (CCH L302-5: 18% or 25%)"
+            in [f.message_en for f in found])  # 20 % is no legal rate under these settings
