@@ -100,11 +100,11 @@ def _yearly_targets(targets: pd.DataFrame, start: int, end: int) -> pd.DataFrame
     return pd.DataFrame(rows, columns=["commune", "year", "target"])
 
 
-def review(store, year: int, compare: int | None = None, settings=None, permits: pd.DataFrame | None = None
-           ) -> Bilan:
+def review(store, year: int, compare: int | None = None, settings=None, permits: pd.DataFrame | None = None,
+           territory=None) -> Bilan:
     """The review of `year` (and `compare`): yearly flows against the yearly split, products,
     demolitions and net output, land, friches and plots, mid-term, SRU trajectory."""
-    t = Territory(store, settings)
+    t = territory or Territory(store, settings)
     s = t.settings
     start, end, mid = t.period
     for y in (year, compare):

@@ -141,14 +141,12 @@ def _r(x, digits=1):
     return round(float(x), digits)
 
 
-def review_plu(store, insee, zoning, prescriptions=None, *, crs=None, settings=None) -> dict:
+def review_plu(store, insee, zoning, prescriptions=None, *, crs=None, settings=None, territory=None) -> dict:
     """The review of `insee`'s PLU zoning (file path) against the store; a JSON-ready dict."""
-    t = Territory(store, settings)
+    t = territory or Territory(store, settings)
     s = t.settings
+    t.require_commune(insee)
     com = t.communes[t.communes["insee"] == insee]
-    if com.empty:
-        raise PlhgisError("the commune is not in the store", field="INSEE", value=insee,
-                          hint="import it first: plhgis import communes FILE")
     c = com.iloc[0]
     density = float(c["density"]) if pd.notna(c["density"]) else None
     if not density:

@@ -83,3 +83,10 @@ def test_an_existing_output_is_refused_by_one_helper(invoke, demo_path, tmp_path
         assert result.stderr.startswith(f"Erreur : fichier {taken} : the output file already exists (conseil : use "
                                         "--overwrite"), args
     assert taken.read_text() == "mine"
+
+
+@pytest.mark.parametrize("args", [("pack", "99999"), ("review-plu", "99999", "--zoning", __file__)], ids=lambda a: a[0])
+def test_a_commune_given_as_argument_is_refused_the_same_way(invoke, demo_path, args):
+    result = invoke(*args, "--store", demo_path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Erreur : champ 'commune', valeur '99999' : aucune commune '99999' dans la base")

@@ -61,7 +61,7 @@ def test_review_finds_schemes_on_farmland_and_sms(demo_store, tmp_path):
 
 def test_review_refuses_an_unknown_commune(demo_store, tmp_path):
     zoning = cnig_file(demo_store, "zoning", "62952", tmp_path / "z.geojson")
-    with pytest.raises(PlhgisError, match="the commune is not in the store"):
+    with pytest.raises(PlhgisError, match="no commune '99999' in the store"):
         review.review_plu(demo_store, "99999", zoning)
 
 
