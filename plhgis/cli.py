@@ -11,6 +11,9 @@ import click
 from . import lazy
 from . import cnig, edits, extra, io, schema, sources
 from . import cli_store, fetch as fetch_mod
+from .cli_options import (LANG as _LANG, LANGS, PlhgisGroup, commune_option, crs_option, date_option,
+                          format_option, formats_option, layer_argument, open_command_store as _open, overwrite_option,
+                          page_lang_option, say as _say, set_lang, store_option, user_option)
 from .errors import grouped
 from .labels import cli_lang, count, t
 from .progress import steps
@@ -18,11 +21,6 @@ from .render import render
 from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
 from .store import store_path
 from .stores import create_store
-
-
-from .cli_options import (LANG as _LANG, LANGS, PlhgisGroup, commune_option, crs_option, date_option,
-                          format_option, formats_option, layer_argument, open_command_store as _open, overwrite_option,
-                          page_lang_option, say as _say, set_lang, store_option, user_option)
 
 shapely = lazy.module("shapely")
 

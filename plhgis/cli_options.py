@@ -33,13 +33,11 @@ def set_lang(ctx, param, value):
     return LANG["value"]
 
 
-
 class Failure(click.ClickException):
     """A failed operation: "Erreur : …" (or "Error: …") on stderr, exit code 1."""
 
     def show(self, file=None):
         click.echo(say("cli.error", message=self.format_message()), err=True)
-
 
 
 class PlhgisGroup(click.Group):
@@ -80,6 +78,7 @@ crs_option = click.option("--crs", callback=_crs_callback,
 
 
 def _commune_callback(ctx, param, value):
+    """Keep the code for `open_command_store`: checking it needs the store, which --store may give later."""
     if value:
         ctx.meta[COMMUNE] = value
     return value
@@ -103,8 +102,12 @@ def overwrite_option(help_text="Replace an existing file."):
     return click.option("--overwrite", is_flag=True, help=help_text)
 
 
-page_lang_option = click.option("--lang", type=click.Choice(LANGS), callback=lambda ctx, param, value: value or
-                                LANG["value"], help="Language of the page [default: the CLI's].")
+def _page_lang(ctx, param, value):
+    return value or LANG["value"]
+
+
+page_lang_option = click.option("--lang", type=click.Choice(LANGS), callback=_page_lang,
+                                help="Language of the page [default: the CLI's].")
 
 
 def _date_callback(ctx, param, value):
