@@ -199,3 +199,14 @@ def test_the_sru_rate_finding_quotes_the_legal_rates_of_the_settings(demo_store)
     assert found and all("(CCH L302-5: 18% or 25%)" in f.message_en for f in found)
     assert ("Vimy-le-Haut: commune liable to the SRU law whose legal rate is 20% (CCH L302-5: 18% or 25%)"
             in [f.message_en for f in found])  # 20 % is no legal rate under these settings
+
+
+def test_a_legal_rate_the_settings_raise_is_stored_and_judged_by_the_settings(demo_store):
+    """The law moving the SRU rate to 30 % is one line of plhgis.toml: the store takes 0.30, SRU-RATE judges it."""
+    from plhgis import edits
+
+    edits.edit(demo_store, "communes", "62957", {"sru_status": "soumise", "sru_rate_required": 0.30})
+    flagged = {f.commune for f in checks.run_checks(demo_store, rules=["SRU-RATE"])}
+    assert "62957" in flagged  # 30 % is no legal rate today
+    raised = checks.run_checks(demo_store, rules=["SRU-RATE"], settings=Settings(sru_rate_high=0.30))
+    assert "62957" not in {f.commune for f in raised}
