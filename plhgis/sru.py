@@ -145,14 +145,15 @@ def catchup(gap, newly, cms, s: Settings) -> tuple[float, str]:
     return s.sru_catchup_rate, f"cas général {s.sru_catchup_rate:.0%} (CCH L302-8 VII)"
 
 
-def base(store, settings: Settings | None = None) -> pd.DataFrame:
+def base(store, settings: Settings | None = None, territory=None) -> pd.DataFrame:
     """Each commune's SRU situation: the inventory's latest vintage, else the communes layer.
 
-    A liable commune with no legal rate is an error naming it (no rate is ever assumed).
+    A liable commune with no legal rate is an error naming it (no rate is ever assumed). With
+    `territory`, its layers and settings, already read, are used.
     """
-    s = settings or load_settings(store)
-    com = store.read("communes")
-    inv = latest_inventory(store.read("sru"))
+    s = territory.settings if territory is not None else settings or load_settings(store)
+    com = territory.layer("communes") if territory is not None else store.read("communes")
+    inv = territory.inventory if territory is not None else latest_inventory(store.read("sru"))
     inv = pd.DataFrame() if inv is None else inv
     rows = pd.DataFrame({"commune": list(com["insee"]), "name": list(com["name"])})
     rows["polarity"] = list(com["polarity"])
@@ -180,10 +181,10 @@ def base(store, settings: Settings | None = None) -> pd.DataFrame:
     return rows
 
 
-def objectives(store, settings: Settings | None = None, base_rows=None) -> pd.DataFrame:
+def objectives(store, settings: Settings | None = None, base_rows=None, territory=None) -> pd.DataFrame:
     """Each liable, non-exempt commune's triennial objective: notified, else estimated (CCH L302-8)."""
-    s = settings or load_settings(store)
-    rows = base(store, s) if base_rows is None else base_rows.copy()
+    s = territory.settings if territory is not None else settings or load_settings(store)
+    rows = base(store, s, territory) if base_rows is None else base_rows.copy()
     t0, t1 = s.triennial()
     subject = (rows["liable"] == 1) & (rows["exempt"] != 1) & (rows["target_rate"] > 0)
     rows["missing"] = np.where(subject, np.ceil((rows["target_rate"] * rows["main_residences"]
@@ -245,7 +246,7 @@ def figures(store, commune=None, settings: Settings | None = None, territory=Non
     t = territory or Territory(store, settings)
     s = t.settings
     t.require_commune(commune)
-    rows = objectives(store, s)
+    rows = objectives(store, s, territory=t)
     rows = rows[rows["liable"] == 1].reset_index(drop=True)
     if commune:
         rows = rows[rows["commune"] == commune].reset_index(drop=True)
