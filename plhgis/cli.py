@@ -767,8 +767,9 @@ def settings_cmd(store, fmt):
 @commune_option
 @click.option("--dry-run", is_flag=True, help="Show the plan and write nothing.")
 @click.option("--review", is_flag=True, help="List the pairs waiting for a decision and stop.")
+@click.option("--create", is_flag=True, help="Also create a scheme for each permit of 5+ homes no scheme matches.")
 @click.pass_context
-def reconcile(ctx, store, user, commune, dry_run, review):
+def reconcile(ctx, store, user, commune, dry_run, review, create):
     """Match the permits (5+ homes) to the schemes; links move the schemes' status and years.
 
     \b
@@ -776,6 +777,7 @@ def reconcile(ctx, store, user, commune, dry_run, review):
         plhgis reconcile --review
         plhgis reconcile accept 03155513C0302
         plhgis reconcile reject 03155513C0302:P-31555-0004
+        plhgis reconcile --create --dry-run
     """
     from . import reconcile as rec
 
@@ -787,12 +789,17 @@ def reconcile(ctx, store, user, commune, dry_run, review):
         click.echo(render(rec.review_queue(st, commune), max_width=70))
         return
     result = rec.reconcile(st, commune)
+    created = rec.new_schemes(st, result) if create else None
     if not dry_run:
         rec.apply(st, result)
+        if created is not None:
+            edits.apply(st, created)
     _report(result.plan, "projects", dry_run)
     for row in result.matches[~result.matches["confident"]].itertuples():
         click.echo(f"? {row.id} score {row.score:.2f} ({row.reason}): to review")
-    for row in result.unmatched.itertuples():
+    if created is not None:
+        _report(created, "projects", dry_run)
+    for row in result.unmatched.itertuples() if created is None else ():
         click.echo(f"+ new scheme proposed: permit {row.num_dau}, {row.commune}, {row.homes_total} homes"
                    + (f", {row.applicant}" if isinstance(row.applicant, str) else ""))
     click.echo(render(result.report), err=True)
