@@ -710,6 +710,8 @@ def targets_cmd(store, commune, fmt):
 def bilan(store, year, compare, output, overwrite):
     """The yearly PLH review (CCH L302-3): homes authorised, started and delivered against the yearly
     split; loans, assisted ownership, demolitions and net output, land, mid-term; SRU trajectory.
+    Homes authorised and started come from the permits (Sitadel) when the permits layer holds any;
+    --compare sets the two years side by side.
 
     \b
         plhgis bilan --year 2025
@@ -717,7 +719,8 @@ def bilan(store, year, compare, output, overwrite):
     """
     from . import bilan as bilan_mod
 
-    report = bilan_mod.review(_open(store), year, compare)
+    st = _open(store)
+    report = bilan_mod.review(st, year, compare, permits=bilan_mod.permit_flows(st))  # Sitadel when loaded
     paths = bilan_mod.write(report, output or Path("maps") / f"bilan-{year}.html", overwrite=overwrite)
     for path in paths:
         click.echo(str(path))
