@@ -29,11 +29,10 @@ OFFLINE = {"fetch"}  # the official APIs are not reachable from the offline suit
 
 
 # README sections whose examples do not yet run as written on the demo (the test checks they still
-# fail, so that the entry goes once they are fixed): the SRU examples name the real CALL inventory
-# and CALL schemes (62033, P-62498-0004) while they sit among the demo's examples; the permit
-# examples name Toulouse's real Sitadel file and its permits.
+# fail, so that an entry goes once it is fixed); the SRU and permit sections run on the demo's own
+# example files (examples/donnees-sru-2026.csv, the SDES lists of January and February 2026).
 NEEDS_SERVER = "Shared store (PostGIS)"  # run by test_readme_postgis_section_on_a_real_server
-NOT_YET_RUNNABLE = {"The SRU law as the préfet applies it, by example", "Building permits (Sitadel), by example"}
+NOT_YET_RUNNABLE: set[str] = set()
 
 
 @dataclass
