@@ -10,11 +10,12 @@ certainty, each pair with a score and the reason:
    permit year add to the score.
 
 Pairs are taken best first, one permit per scheme. From `permit_match_confident` a pair is a
-link: the scheme takes the permit number, and its status and years follow the permit's dates
-(authorised → "PC accordé" and permit_year, works started → "travaux" and start_year, completed →
-"livré" and delivery_year; a status never moves back). Below, down to `permit_match_review`, it
-goes to the review queue (the `permit_matches` layer) for `accept` or `reject`. Every change goes
-through `store.apply`, so the history says which permit file moved what.
+link: the scheme takes the permit number, and its status, years and dates follow the permit's
+(authorised → "PC accordé", permit_year and permit_date; works started → "travaux", start_year and
+doc_date; completed → "livré", delivery_year and daact_date; a status never moves back). Below, down
+to `permit_match_review`, it goes to the review queue (the `permit_matches` layer) for `accept` or
+`reject`. The permits no scheme matches can become schemes (`new_schemes`, `reconcile --create`).
+Every change goes through `store.apply`, so the history says which permit file moved what.
 """
 from __future__ import annotations
 
