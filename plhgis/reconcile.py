@@ -243,7 +243,7 @@ def new_schemes(store, result: Reconciliation) -> edits.Plan:
     for r in u.to_dict("records"):
         num, social = r["num_dau"], _val(r.get("homes_social_rent"))
         address = r["address"] if isinstance(r.get("address"), str) else None
-        row = {"name": f"{address.title() if address else 'Opération'} (permis {num})", "commune": r["commune"],
+        row = {"name": f"{_street(address) if address else 'Opération'} (permis {num})", "commune": r["commune"],
                "homes_total": int(r["homes_total"]), "operator": r["applicant"], "address": address,
                "permit_number": num, "status": "PC accordé", "source": f"permis {num} ({files.get(num, '?')})",
                "comment": f"créée depuis le permis {num}" + (f", dont {social} logements locatifs sociaux "
@@ -258,6 +258,12 @@ def new_schemes(store, result: Reconciliation) -> edits.Plan:
     frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=list(u["geometry"]), crs=store.crs)
     source = "reconcile --create: permits of " + ", ".join(sorted(set(files.values())))
     return edits.plan_rows(store, "projects", frame, mode="append", source=source)
+
+
+def _street(address: str) -> str:
+    """'34 RUE DU CAPITAINE ESCUDIE' → '34 Rue du Capitaine Escudie'."""
+    return re.sub(r"(?<=\s)(?:De|Du|Des|La|Le|Les|Et|Au|Aux)(?=\s)|(?<=\s)[DL]'(?=\w)", lambda m: m.group(0).lower(),
+                  address.title())
 
 
 def _sources(store, permits: pd.DataFrame) -> dict:
