@@ -266,7 +266,7 @@ FLOW_COLUMNS = [("name", "Territoire", "t"), ("year", "Année", "t"), ("authoris
 
 def compared(report: Bilan) -> dict[str, pd.DataFrame]:
     """With a year to compare: the flows and the summary with the two years side by side (else empty)."""
-    if report.compare is None:
+    if report.compare in (None, report.year):
         return {}
     years = [report.year, report.compare]
     return {"comparaison annuel": side_by_side(report.yearly, years, _values(FLOW_COLUMNS), "year"),

@@ -188,3 +188,12 @@ def test_compare_sets_the_two_years_side_by_side(demo_store, invoke, tmp_path):
             assert (wide.set_index("code")[f"{flow}_{year}"] == by_code.reindex(wide["code"])).all()
     summary = _sheet(book, "comparaison synthèse")
     assert {"plai_2025", "plai_2024", "net_2025", "net_2024"} <= set(summary.columns)
+
+
+def test_compare_with_the_same_year_is_the_single_year_review(demo_store, invoke, tmp_path):
+    out = tmp_path / "bilan-2025.html"
+    r = invoke("bilan", "--year", "2025", "--compare", "2025", "--store", demo_store.path, "-o", out)
+    assert r.exit_code == 0, r.output
+    assert ">Autorisés 2025<" not in out.read_text(encoding="utf-8")
+    import openpyxl
+    assert openpyxl.load_workbook(out.with_suffix(".xlsx")).sheetnames == ["annuel", "synthèse", "SRU"]
