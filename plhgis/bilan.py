@@ -144,7 +144,8 @@ def review(store, year: int, compare: int | None = None, settings=None, permits:
     grid["target"] = pd.to_numeric(grid["target"], errors="coerce").astype(float)  # no targets: NaN
     grid = grid.merge(scopes, on="commune", how="left")
     yearly = _by_scope(grid, ["year"], list(FLOWS) + ["target"], t)
-    summary = pd.concat([_summary(sc, scopes, targets, y, (start, end, mid), t) for y in dict.fromkeys(
+    flows = grid[["commune", "year", "authorised", "started"]]
+    summary = pd.concat([_summary(sc, scopes, targets, y, (start, end, mid), t, flows) for y in dict.fromkeys(
         [year, compare]) if y is not None], ignore_index=True)
     return Bilan(year, compare, (start, end, mid), _epci_name(com), yearly, summary, _sru(store, t),
                  store.setting("demo"), notes, permits is not None)
@@ -185,9 +186,9 @@ def _by_scope(frame, keys, values, t) -> pd.DataFrame:
     return out[["scope", "level", "code", "name", *keys, *values]]
 
 
-def _summary(sc, scopes, targets, year, period, t) -> pd.DataFrame:
+def _summary(sc, scopes, targets, year, period, t, flows) -> pd.DataFrame:
     """One review year: loans, assisted ownership, demolitions and net output, land, friches and plots,
-    cumulative flows at mid-term."""
+    cumulative flows at mid-term (from `flows`, the yearly table: the permits' when they are read)."""
     start, end, mid = period
     auth = sc[sc["authorised"] == year]
     per = pd.DataFrame({"commune": scopes["commune"]})
@@ -207,8 +208,9 @@ def _summary(sc, scopes, targets, year, period, t) -> pd.DataFrame:
     add(auth.assign(x=auth["friche"].astype(float)), "x", "friches_mobilised")
     add(auth.assign(x=auth["plot"].astype(float)), "x", "plots_mobilised")
     to = min(year, mid)
-    add(sc[sc["authorised"].between(start, to)], "homes", "authorised_to_midterm")
-    add(sc[sc["started"].between(start, to)], "homes", "started_to_midterm")
+    upto = flows[flows["year"].between(start, to)]
+    add(upto, "authorised", "authorised_to_midterm")
+    add(upto, "started", "started_to_midterm")
     tg = targets.groupby("commune")
     for col in ("homes_target", "accession_aidee_target", "net_homes_target"):
         per[col] = per["commune"].map(tg[col].sum(min_count=1)).astype(float) if len(targets) else np.nan

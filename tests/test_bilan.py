@@ -168,6 +168,11 @@ def test_the_cli_reads_authorised_and_started_homes_from_the_permits(demo_store,
     assert yearly.loc[(yearly["scope"] == bilan.EPCI) & (yearly["year"] == 2025), "authorised"].iloc[0] != \
         _by_hand(demo_store, 2025)["authorised"]  # the permits say otherwise than the schemes here
     assert "les permis de construire (Sitadel)" in out.read_text(encoding="utf-8")
+    start, _, mid = bilan.review(demo_store, 2025).period  # the mid-term review reads the permits too
+    summary = _sheet(out.with_suffix(".xlsx"), "synthèse")
+    epci = summary[summary["scope"] == bilan.EPCI].iloc[0]
+    years = p["date_authorised"].str[:4].astype(int)
+    assert epci["authorised_to_midterm"] == p.loc[years.between(start, min(2025, mid)), "homes_total"].sum()
 
 
 def test_compare_sets_the_two_years_side_by_side(demo_store, invoke, tmp_path):
