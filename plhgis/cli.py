@@ -635,6 +635,8 @@ def targets_cmd(store, commune, fmt):
 def bilan(store, year, compare, output, overwrite):
     """The yearly PLH review (CCH L302-3): homes authorised, started and delivered against the yearly
     split; loans, assisted ownership, demolitions and net output, land, mid-term; SRU trajectory.
+    Homes authorised and started come from the permits (Sitadel) when the permits layer holds any;
+    --compare sets the two years side by side.
 
     \b
         plhgis bilan --year 2025
@@ -642,7 +644,8 @@ def bilan(store, year, compare, output, overwrite):
     """
     from . import bilan as bilan_mod
 
-    report = bilan_mod.review(_open(store), year, compare)
+    st = _open(store)
+    report = bilan_mod.review(st, year, compare, permits=bilan_mod.permit_flows(st))  # Sitadel when loaded
     paths = bilan_mod.write(report, output or Path("maps") / f"bilan-{year}.html", overwrite=overwrite)
     for path in paths:
         click.echo(str(path))
@@ -691,8 +694,9 @@ def settings_cmd(store, fmt):
 @commune_option
 @click.option("--dry-run", is_flag=True, help="Show the plan and write nothing.")
 @click.option("--review", is_flag=True, help="List the pairs waiting for a decision and stop.")
+@click.option("--create", is_flag=True, help="Also create a scheme for each permit of 5+ homes no scheme matches.")
 @click.pass_context
-def reconcile(ctx, store, user, commune, dry_run, review):
+def reconcile(ctx, store, user, commune, dry_run, review, create):
     """Match the permits (5+ homes) to the schemes; links move the schemes' status and years.
 
     \b
@@ -700,6 +704,7 @@ def reconcile(ctx, store, user, commune, dry_run, review):
         plhgis reconcile --review
         plhgis reconcile accept 03155513C0302
         plhgis reconcile reject 03155513C0302:P-31555-0004
+        plhgis reconcile --create --dry-run
     """
     from . import reconcile as rec
 
@@ -711,12 +716,17 @@ def reconcile(ctx, store, user, commune, dry_run, review):
         click.echo(render(rec.review_queue(st, commune), max_width=70))
         return
     result = rec.reconcile(st, commune)
+    created = rec.new_schemes(st, result) if create else None
     if not dry_run:
         rec.apply(st, result)
+        if created is not None:
+            edits.apply(st, created)
     _report(result.plan, "projects", dry_run)
     for row in result.matches[~result.matches["confident"]].itertuples():
         click.echo(f"? {row.id} score {row.score:.2f} ({row.reason}): to review")
-    for row in result.unmatched.itertuples():
+    if created is not None:
+        _report(created, "projects", dry_run)
+    for row in result.unmatched.itertuples() if created is None else ():
         click.echo(f"+ new scheme proposed: permit {row.num_dau}, {row.commune}, {row.homes_total} homes"
                    + (f", {row.applicant}" if isinstance(row.applicant, str) else ""))
     click.echo(render(result.report), err=True)

@@ -263,6 +263,21 @@ def _rows(rec, keys, lang):
     return out
 
 
+# a scheme's permit and works dates, the products the SRU inventory counts, demolitions (issue 11)
+POPUP_VOCABULARY = ("permit_date", "doc_date", "daact_date", "plai_adapte", "lli", "anah_conventionne",
+                    "residence_kind", "residence_places", "demolished", "demolished_lls", "lls_sold")
+
+
+def _vocabulary_rows(rec, lang):
+    """Popup rows of the scheme fields above that hold a value, under their schema label; the ANRU
+    rebuilding flag when set."""
+    out = [[schema.label("projects", f, lang), shown] for f in POPUP_VOCABULARY
+           if (shown := _text(rec.get(f))) not in ("", "0")]
+    if _num(rec.get("reconstitution")) == 1:
+        out.append([schema.label("projects", "reconstitution", lang), "oui" if lang == "fr" else "yes"])
+    return out
+
+
 def _collection(geoms, props) -> dict:
     features = []
     for g, p in zip(geoms, props):
@@ -442,6 +457,7 @@ def _layer_specs(data: MapData, lang: str):
             rows += _rows(r, [("land_origin", "land_origin"), ("operator", "operator"),
                               ("permit_year", "permit_year"), ("permit_number", "permit"),
                               ("delivery_year", "delivery_year"), ("address", "address"), ("comment", "comment")], lang)
+            rows += _vocabulary_rows(r, lang)
             f = found.get(("projects", _text(r.get("id"))), [])
             homes = _num(r.get("homes_total")) or 5
             p = {"t": _text(r.get("name")), "i": _text(r.get("id")), "p": rows, "s": s,

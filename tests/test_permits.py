@@ -309,3 +309,29 @@ def test_a_commune_pack_map_carries_its_own_permits(demo_store):
 
     data = maps.focus(maps.load(demo_store), "62953")
     assert len(data.layers["permits"]) and set(data.layers["permits"]["commune"]) == {"62953"}
+
+
+def test_real_unmatched_permits_become_schemes_as_plain_pandas_counts_them(invoke, toulouse, sitadel):
+    """On the real Toulouse list and no scheme: every permit of 5+ homes not cancelled becomes a scheme, its
+    status from its dates (DAACT → livré, DOC → travaux, else PC accordé), homes as the file says."""
+    assert invoke("import", "permits", sitadel, "--store", toulouse.path).exit_code == 0
+    raw = _raw(sitadel)
+    raw = raw[(raw["ETAT_DAU"] != "4") & (pd.to_numeric(raw["NB_LGT_TOT_CREES"]) >= 5)]
+    status = np.where(raw["DATE_REELLE_DAACT"].notna(), "livré",
+                      np.where(raw["DATE_REELLE_DOC"].notna(), "travaux", "PC accordé"))
+    r = invoke("reconcile", "--create", "--store", toulouse.path, "--user", "anne")
+    assert r.exit_code == 0, r.output
+    assert f"projects : ajouts : {len(raw)}, modifications : 0" in r.output
+    assert "+ projects P-31555-0001 34 Rue du Capitaine Escudie (permis 03155511C1330)" in r.output
+    schemes = toulouse.read("projects").set_index("permit_number")
+    assert sorted(schemes.index) == sorted(raw["NUM_DAU"])
+    mine = schemes.loc[raw["NUM_DAU"]]
+    assert (mine["homes_total"].to_numpy() == pd.to_numeric(raw["NB_LGT_TOT_CREES"]).to_numpy()).all()
+    assert (mine["status"].to_numpy() == status).all()
+    assert (mine["permit_date"].to_numpy() == raw["DATE_REELLE_AUTORISATION"].to_numpy()).all()
+    hist = toulouse.history("projects")
+    assert len(hist) == len(raw) and set(hist["user"]) == {"anne"}
+    assert set(hist["source"]) == {f"reconcile --create: permits of {sitadel.name}"}
+    again = invoke("reconcile", "--create", "--dry-run", "--store", toulouse.path)
+    assert "projects (simulation, rien n'est écrit) : ajouts : 0," in again.output  # linked by number now
+    assert f"{len(raw)} link(s), 0 to review, 0 permit(s)" in again.output
