@@ -22,7 +22,7 @@ from typing import Callable
 from . import lazy
 from . import schema
 from .errors import PlhgisError
-from .labels import LABELS, t as label, value
+from .labels import LABELS, number as _fmt, t as label, value
 from .progress import steps
 from .render import render
 from .targets import EPCI, Territory, commune_point, covered, first_within, pick, progress, sms_share
@@ -262,14 +262,6 @@ def _plain_list(series) -> list:
         whole = pd.api.types.is_integer_dtype(series)
         return [None if v != v else (int(v) if whole else v) for v in arr.tolist()]
     return [_plain(v) for v in series.to_numpy(dtype=object).tolist()]
-
-
-def _fmt(x, digits=0, lang="fr") -> str:
-    """A number the French way (1 234, 12,5) or the English way (1,234, 12.5)."""
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return "?"
-    text = f"{x:,.{digits}f}"
-    return text if lang == "en" else text.replace(",", "\u202f").replace(".", ",")
 
 
 def _pct(x, lang="fr") -> str:

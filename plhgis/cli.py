@@ -13,7 +13,7 @@ from . import lazy
 from . import cnig, edits, io, schema, sources
 from . import fetch as fetch_mod
 from .errors import PlhgisError, grouped
-from .labels import cli_lang, count, t
+from .labels import cli_lang, count, shown, t
 from .progress import steps
 from .render import OUTPUT_FORMATS, render
 from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
@@ -26,6 +26,11 @@ _LANG = {"value": cli_lang()}  # the language of what the command line says: --l
 def _say(key, **values) -> str:
     """A message of the command line (labels.py, "cli.…") in its language."""
     return t(key, _LANG["value"], **values)
+
+
+def _show(text) -> str:
+    """What the library says (a `labels.Msg`, or plain text) in the command line's language."""
+    return shown(text, _LANG["value"])
 
 
 class Failure(click.ClickException):
@@ -49,8 +54,7 @@ class PlhgisGroup(click.Group):
         except OSError as exc:  # a file plhgis was told to write: unwritable folder, disk full…
             if exc.filename is None:
                 raise
-            raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror} "
-                                       "(hint: choose a folder you can write to)") from None
+            raise Failure(_say("cli.cannot_write", file=exc.filename, why=exc.strerror)) from None
 
 
 # -- shared options, defined once ---------------------------------------------------------------
@@ -68,7 +72,7 @@ def _crs_callback(ctx, param, value):
     try:
         return io.crs_of(value)
     except pyproj.exceptions.CRSError as exc:
-        raise click.BadParameter(f"{value!r} is not a CRS ({exc})", param_hint="--crs") from None
+        raise click.BadParameter(_say("cli.not_crs", value=repr(value), why=exc), param_hint="--crs") from None
 
 
 crs_option = click.option("--crs", callback=_crs_callback,
@@ -84,7 +88,7 @@ def _date_callback(ctx, param, value):
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; write it as 2025-12-31") from None
+        raise click.BadParameter(_say("cli.not_date", value=repr(value))) from None
 
 
 def date_option(name, help_text):
@@ -98,7 +102,7 @@ def layer_argument(f):
         try:
             return schema.get_layer(value).name
         except KeyError as exc:
-            raise click.BadParameter(exc.args[0]) from None
+            raise click.BadParameter(_show(exc.args[0])) from None
     return click.argument("layer", callback=check)(f)
 
 
@@ -107,7 +111,7 @@ def _open(store, user=None):
     opened = open_store(store, user=user)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
-        ctx.call_on_close(lambda: [click.echo(f"note: {n}", err=True) for n in opened.notes])
+        ctx.call_on_close(lambda: [click.echo(_say("cli.note", text=_show(n)), err=True) for n in opened.notes])
     return opened
 
 
@@ -215,7 +219,7 @@ def history(store, layer, feature_id, since, commune, user, fmt):
         layer = _layer_name(layer)
     rows = edits.history(_open(store), layer, feature_id, since, commune=commune, user=user)
     if fmt == "table":  # one readable line per change; csv/json give the raw before/after
-        click.echo("\n".join(edits.history_lines(rows)) or _say("cli.nothing"))
+        click.echo("\n".join(edits.history_lines(rows, _LANG["value"])) or _say("cli.nothing"))
     else:
         click.echo(render(rows, fmt))
 
@@ -224,7 +228,7 @@ def _layer_name(value):
     try:
         return schema.get_layer(value).name
     except KeyError as exc:
-        raise click.BadParameter(exc.args[0], param_hint="LAYER") from None
+        raise click.BadParameter(_show(exc.args[0]), param_hint="LAYER") from None
 
 
 # -- files -------------------------------------------------------------------------------------
@@ -282,12 +286,13 @@ def _report(plan, layer, dry_run, verbose=False):
     """An import's plan: notes and warnings (grouped by field and kind unless `verbose`) to stderr,
     the changes to stdout, then the counts."""
     for note in plan.notes:
-        click.echo(note, err=True)
-    for line in (map(str, plan.warnings) if verbose else grouped(plan.warnings)):
+        click.echo(_show(note), err=True)
+    for line in ([w.text(_LANG["value"]) for w in plan.warnings] if verbose
+                 else grouped(plan.warnings, lang=_LANG["value"])):
         click.echo(_say("cli.warning", text=line), err=True)
     if plan.warnings:
         click.echo(count(len(plan.warnings), "cli.warnings", _LANG["value"]), err=True)
-    for line in plan.describe():
+    for line in plan.describe(_LANG["value"]):
         click.echo(line)
     click.echo(_say("cli.counts_dry" if dry_run else "cli.counts", layer=layer, **plan.counts()), err=True)
     _proposal_note(plan.changes)
@@ -323,12 +328,12 @@ def export(store, layer, file, fmt, commune, as_of, overwrite, csv_dialect):
         plhgis export friches friches-cnig.csv --format cnig
     """
     if fmt == "cnig" and layer != "friches":
-        raise click.BadParameter("the CNIG format is for friches", param_hint="--format")
+        raise click.BadParameter(_say("cli.cnig_friches"), param_hint="--format")
     frame = _open(store).read(layer, commune=commune, as_of=as_of)
     if fmt == "cnig":
         path, notes = cnig.write_cnig(frame, file, overwrite=overwrite)
         for note in notes:
-            click.echo(note, err=True)
+            click.echo(_show(note), err=True)
     else:
         path = io.export_frame(sources.extra_columns(frame), file, fmt, overwrite=overwrite,
                                **io.CSV_DIALECTS[csv_dialect])
@@ -419,17 +424,17 @@ def _geometry_options(f):
 
 def _geometry(lon, lat, wkt, crs):
     if (lon is None) != (lat is None):
-        raise click.UsageError("give both --lon and --lat")
+        raise click.UsageError(_say("cli.lon_lat"))
     if lon is not None:
         for name, value in (("--lon", lon), ("--lat", lat)):
             if not math.isfinite(value):
-                raise click.BadParameter(f"{value} is not a number of degrees", param_hint=name)
+                raise click.BadParameter(_say("cli.not_degrees", value=value), param_hint=name)
         return shapely.Point(lon, lat), io.crs_of(4326)
     if wkt:
         try:
             return shapely.from_wkt(wkt), crs
         except shapely.errors.GEOSException as exc:
-            raise click.BadParameter(f"not a WKT geometry ({exc})", param_hint="--wkt") from None
+            raise click.BadParameter(_say("cli.not_wkt", why=exc), param_hint="--wkt") from None
     return None, None
 
 
@@ -457,7 +462,7 @@ def feature_group(lay: schema.Layer, noun: str):
     def add(store, user, lon, lat, wkt, crs, parcel_refs=None, **values):
         geom, gcrs = _geometry(lon, lat, wkt, crs)
         if parcel_refs and geom is not None:
-            raise click.UsageError("give either --parcels or a geometry (--wkt, --lon/--lat)")
+            raise click.UsageError(_say("cli.parcels_or_geometry"))
         change = edits.add(_open(store, user), lay.name, values, geom, gcrs, source=f"plhgis {noun} add",
                            parcels=parcel_refs)
         if not _proposal_note([change]):
@@ -474,10 +479,10 @@ def feature_group(lay: schema.Layer, noun: str):
         values = {k: v for k, v in values.items() if v is not None}
         geom, gcrs = _geometry(lon, lat, wkt, crs)
         if not values and geom is None:
-            raise click.UsageError("nothing to change: give at least one --field value")
+            raise click.UsageError(_say("cli.nothing_to_change"))
         plan = edits.edit(_open(store, user), lay.name, feature_id, values, geom, gcrs,
                           source=f"plhgis {noun} edit")
-        click.echo("\n".join(plan.describe()) or _say("cli.nothing_changed", id=feature_id))
+        click.echo("\n".join(plan.describe(_LANG["value"])) or _say("cli.nothing_changed", id=feature_id))
         _proposal_note(plan.changes)
 
     @group.command(help=f"End a {noun} (kept in the store and the history, out of current lists).\n\n"
@@ -558,7 +563,7 @@ def sru_figures(store, commune, schemes, fmt):
     from . import sru
 
     if schemes and not commune:
-        raise click.UsageError("--schemes needs --commune")
+        raise click.UsageError(_say("cli.schemes_commune"))
     st = _open(store)
     frame = sru.traced(st, commune) if schemes else sru.figures(st, commune)
     columns = None if fmt != "table" or schemes else sru.TABLE_COLUMNS
@@ -643,7 +648,7 @@ def check(store, commune, rules, fmt, strict, list_rules):
     try:
         found = checks_mod.run_checks(st, commune=commune, rules=rules or None, progress=_progress)
     except checks_mod.RuleError as exc:
-        raise click.BadParameter(str(exc), param_hint="--rule") from None
+        raise click.BadParameter(exc.text(_LANG["value"]), param_hint="--rule") from None
     click.echo(checks_mod.render_findings(found, fmt, st.crs, checks_mod.commune_names(st)))
     if fmt != "table":
         click.echo(checks_mod.summary(found), err=True)
@@ -672,11 +677,11 @@ def ack(store, user, rule, feature_id, ground, list_):
         click.echo(render(st.read("acknowledgements"), "table", schema.ACKNOWLEDGEMENTS.extra["list_columns"]))
         return
     if not (rule and feature_id):
-        raise click.UsageError("give the RULE and the ID of the finding (plhgis check lists them)")
+        raise click.UsageError(_say("cli.ack_args"))
     if not ground:
-        raise click.BadParameter("say why the finding is accepted", param_hint="--ground")
+        raise click.BadParameter(_say("cli.ack_ground"), param_hint="--ground")
     for change in checks_mod.acknowledge(st, rule, feature_id, ground):
-        click.echo(edits.describe_change("acknowledgements", change))
+        click.echo(edits.describe_change("acknowledgements", change, _LANG["value"]))
 
 
 @cli.command("targets")
@@ -791,13 +796,13 @@ def reconcile(ctx, store, user, commune, dry_run, review):
         rec.apply(st, result)
     _report(result.plan, "projects", dry_run)
     for row in result.matches[~result.matches["confident"]].itertuples():
-        click.echo(f"? {row.id} score {row.score:.2f} ({row.reason}): to review")
+        click.echo(_say("cli.to_review", id=row.id, score=f"{row.score:.2f}", reason=_show(row.reason)))
     for row in result.unmatched.itertuples():
-        click.echo(f"+ new scheme proposed: permit {row.num_dau}, {row.commune}, {row.homes_total} homes"
+        click.echo(_say("cli.proposed", permit=row.num_dau, commune=row.commune, homes=row.homes_total)
                    + (f", {row.applicant}" if isinstance(row.applicant, str) else ""))
     click.echo(render(result.report), err=True)
-    click.echo(f"{int(result.matches['confident'].sum())} link(s), {int((~result.matches['confident']).sum())} "
-               f"to review, {len(result.unmatched)} permit(s) of 5+ homes with no scheme", err=True)
+    click.echo(_say("cli.reconciled", links=int(result.matches['confident'].sum()),
+                    review=int((~result.matches['confident']).sum()), unmatched=len(result.unmatched)), err=True)
 
 
 def _decision(verb, accept, help_text):
@@ -811,7 +816,7 @@ def _decision(verb, accept, help_text):
         from . import reconcile as rec
 
         plan = rec.decide(_open(store or ctx.obj["store"], user or ctx.obj["user"]), match_id, accept)
-        click.echo("\n".join(plan.describe()) or f"{match_id}: {verb}ed")
+        click.echo("\n".join(plan.describe(_LANG["value"])) or _say(f"cli.{verb}ed", id=match_id))
     return decide
 
 

@@ -135,6 +135,31 @@ LABELS: dict[str, tuple[str, str]] = {
     "cli.history": ("\nhistorique :", "\nhistory:"),
     "cli.map_written": ("carte écrite : {path}", "map written to {path}"),
     "cli.code_or_all": ("donnez un code INSEE ou --all", "give one INSEE code or --all"),
+    "cli.cannot_write": ("impossible d'écrire {file} : {why} (conseil : choisissez un dossier où vous pouvez écrire)",
+                         "cannot write {file}: {why} (hint: choose a folder you can write to)"),
+    "cli.not_crs": ("{value} n'est pas un système de coordonnées ({why})", "{value} is not a CRS ({why})"),
+    "cli.not_date": ("{value} n'est pas une date ; écrivez-la 2025-12-31", "{value} is not a date; write it as 2025-12-31"),
+    "cli.note": ("note : {text}", "note: {text}"),
+    "cli.cnig_friches": ("le format CNIG est réservé aux friches", "the CNIG format is for friches"),
+    "cli.lon_lat": ("donnez à la fois --lon et --lat", "give both --lon and --lat"),
+    "cli.not_degrees": ("{value} n'est pas un nombre de degrés", "{value} is not a number of degrees"),
+    "cli.not_wkt": ("pas une géométrie WKT ({why})", "not a WKT geometry ({why})"),
+    "cli.parcels_or_geometry": ("donnez soit --parcels, soit une géométrie (--wkt, --lon/--lat)",
+                                "give either --parcels or a geometry (--wkt, --lon/--lat)"),
+    "cli.nothing_to_change": ("rien à changer : donnez au moins une option --champ valeur",
+                              "nothing to change: give at least one --field value"),
+    "cli.schemes_commune": ("--schemes demande --commune", "--schemes needs --commune"),
+    "cli.ack_args": ("donnez la RÈGLE et l'ID du constat (plhgis check les liste)",
+                     "give the RULE and the ID of the finding (plhgis check lists them)"),
+    "cli.ack_ground": ("dites pourquoi le constat est accepté", "say why the finding is accepted"),
+    "cli.to_review": ("? {id} score {score} ({reason}) : à examiner", "? {id} score {score} ({reason}): to review"),
+    "cli.proposed": ("+ nouvelle opération proposée : permis {permit}, {commune}, {homes} logements",
+                     "+ new scheme proposed: permit {permit}, {commune}, {homes} homes"),
+    "cli.reconciled": ("liens : {links}, à examiner : {review}, permis de 5 logements et plus sans opération : "
+                       "{unmatched}",
+                       "{links} link(s), {review} to review, {unmatched} permit(s) of 5+ homes with no scheme"),
+    "cli.accepted": ("{id} : accepté", "{id}: accepted"),
+    "cli.rejected": ("{id} : rejeté", "{id}: rejected"),
     "error.row": ("ligne {row}", "row {row}"),
     "error.id": ("id {row}", "id {row}"),
     "error.file": ("fichier {file}", "{file}"),
@@ -145,6 +170,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "error.problems.one": ("1 problème, rien n'a été écrit :", "1 problem, nothing was written:"),
     "error.problems.many": ("{n} problèmes, rien n'a été écrit :", "{n} problems, nothing was written:"),
     "error.more": ("… et {n} autres problèmes", "… and {n} more problems"),
+    "error.group": ("{file}champ '{field}' : {message} ×{n}", "{file}field '{field}': {message} ×{n}"),
+    "error.group_rows": (" (lignes {rows})", " (rows {rows})"),
+    "error.group_values": (" ; valeurs {values}", "; values {values}"),
+    "error.group_hint": (" (conseil : {hint})", " (hint: {hint})"),
     "progress.import": ("Import", "Import"),
     "progress.checks": ("Contrôles", "Checks"),
     "progress.map": ("Carte", "Map"),
@@ -169,6 +198,184 @@ LABELS: dict[str, tuple[str, str]] = {
     "change.field": ("{field} : {old} → {new}", "{field}: {old} → {new}"),
     "change.new": ("{homes} logements, {status}", "{homes} homes, {status}"),
     "change.geometry": ("géométrie", "geometry"),
+}
+
+# What the library says when it refuses or warns (err.*, warn.*), how to fix it (hint.*), and what it notes
+# along the way (note.*): raised as `Msg(key, **values)` and written out only in the language asked for.
+LABELS |= {
+    # errors.py, schema.py: values
+    "err.no_commune": ("pas de commune {code} dans la base", "no commune {code} in the store"),
+    "hint.load_commune_code": ("donnez le code INSEE d'une commune chargée (plhgis export communes communes.csv "
+                               "les liste)",
+                               "give the INSEE code of a loaded commune (plhgis export communes communes.csv "
+                               "lists them)"),
+    "err.not_number": ("pas un nombre", "not a number"),
+    "hint.digits": ("écrivez seulement des chiffres, par ex. 12 ou 12,5", "write digits only, e.g. 12 or 12,5"),
+    "err.not_whole": ("pas un nombre entier", "not a whole number"),
+    "hint.whole": ("écrivez un nombre entier, par ex. 12", "write a whole number, e.g. 12"),
+    "err.not_date": ("pas une date", "not a date"),
+    "hint.date_fr": ("écrivez la date 2024-03-31 ou 31/03/2024", "write the date as 2024-03-31 or 31/03/2024"),
+    "err.required_empty": ("valeur obligatoire vide", "required value is empty"),
+    "hint.fill_in": ("remplissez '{field}'", "fill in '{field}'"),
+    "err.not_in_list": ("valeur hors de la liste", "value not in the list"),
+    "hint.one_of": ("valeurs possibles : {values}", "one of: {values}"),
+    "warn.outside_list": ("valeur hors de la liste du standard (gardée)", "value outside the standard's list (kept)"),
+    "hint.expected_one_of": ("valeurs attendues : {values}", "expected one of: {values}"),
+    "err.badly_formed": ("valeur mal formée", "badly formed value"),
+    "err.between": ("entre {lo} et {hi}", "between {lo} and {hi}"),
+    "err.at_least": ("au moins {lo}", "at least {lo}"),
+    "err.out_of_range": ("hors limites (doit être {range})", "out of range (must be {range})"),
+    "hint.must_be": ("doit être {range}", "must be {range}"),
+    "hint.homes_min": ("le tableau des opérations compte les opérations de 5 logements et plus",
+                       "the project table holds schemes of 5 homes or more"),
+    "err.too_large": ("hors limites (plus de {limit})", "out of range (more than {limit})"),
+    "hint.count_or_year": ("vérifiez la valeur : un nombre ou une année, par ex. 12",
+                           "check the value: a count or a year, e.g. 12"),
+    "err.unknown_insee": ("code INSEE de commune inconnu", "unknown commune INSEE code"),
+    "hint.load_commune": ("chargez d'abord la commune (plhgis import communes FICHIER) ou corrigez le code",
+                          "load the commune first (plhgis import communes FILE) or fix the code"),
+    "err.column_missing": ("colonne obligatoire absente", "required column is missing"),
+    "hint.column_missing": ("pour ajouter des {layer}, donnez '{field}' ({doc}) : une colonne du fichier, ou "
+                            "--{option} sur la ligne de commande",
+                            "to add new {layer}, give '{field}' ({doc}): a column of the file, or --{option} on "
+                            "the command line"),
+    "hint.insee": ("un code INSEE a 5 caractères, par ex. 62498 ou 2A004",
+                   "an INSEE code has 5 characters, e.g. 62498 or 2A004"),
+    "hint.project_id": ("plhgis nomme les opérations P-<insee>-<numéro> (par ex. P-62498-0001) : laissez l'id vide "
+                        "pour une nouvelle opération",
+                        "plhgis names schemes P-<insee>-<seq> (e.g. P-62498-0001): leave the id empty for a new "
+                        "scheme"),
+    "hint.plot_id": ("plhgis nomme les gisements G-<insee>-<numéro> (par ex. G-62498-0001) : laissez l'id vide "
+                     "pour un nouveau gisement",
+                     "plhgis names plots G-<insee>-<seq> (e.g. G-62498-0001): leave the id empty for a new plot"),
+    "hint.safe_id": ("un id s'écrit avec des lettres, des chiffres, '_', '-' et '.' (80 au plus), par ex. 62498_0001",
+                     "an id is made of letters, digits, '_', '-' and '.' (80 at most), e.g. 62498_0001"),
+    "hint.pattern": ("doit suivre le motif {pattern}", "must match {pattern}"),
+    "err.mix_over": ("le détail par produit compte {mix} logements, plus que homes_total {total}",
+                     "product mix adds up to {mix} homes, more than homes_total {total}"),
+    "hint.mix_over": ("baissez le détail ou augmentez homes_total", "lower the mix or raise homes_total"),
+    "err.unknown_layer": ("couche inconnue {name} ; les couches sont : {layers}",
+                          "unknown layer {name}; layers are: {layers}"),
+    # plhgis/io.py
+    "hint.geodata_formats": ("utilisez GeoPackage, GeoJSON, Shapefile, CSV ou XLSX",
+                             "use GeoPackage, GeoJSON, Shapefile, CSV or XLSX"),
+    "err.file_not_found": ("fichier introuvable", "file not found"),
+    "hint.check_path": ("vérifiez le chemin et le nom du fichier", "check the path and the file name"),
+    "err.no_crs": ("le fichier ne déclare aucun système de coordonnées", "the file declares no coordinate reference system"),
+    "hint.say_crs": ("précisez-le avec --crs, par ex. --crs 2154 (Lambert-93) ou --crs 4326",
+                     "say which with --crs, e.g. --crs 2154 (Lambert-93) or --crs 4326"),
+    "hint.say_crs_l93": ("précisez-le avec --crs, par ex. --crs 2154 (Lambert-93)",
+                         "say which with --crs, e.g. --crs 2154 (Lambert-93)"),
+    "err.crs_conflict": ("le fichier déclare le système {file_crs} mais --crs dit {crs}",
+                         "the file says its CRS is {file_crs} but --crs says {crs}"),
+    "hint.drop_crs": ("retirez --crs : le système du fichier est utilisé", "drop --crs: the file's own CRS is used"),
+    "err.not_geodata": ("pas un fichier géographique lisible par GDAL ({why})", "not a geodata file GDAL can read ({why})"),
+    "err.several_layers": ("le fichier contient plusieurs couches : {names}", "the file holds several layers: {names}"),
+    "hint.say_layer": ("précisez laquelle avec --layer NOM", "say which with --layer NAME"),
+    "err.cannot_read": ("impossible de lire le fichier ({why})", "cannot read the file ({why})"),
+    "hint.open_in_qgis": ("ouvrez-le dans QGIS pour le vérifier, ou exportez-le à nouveau",
+                          "open it in QGIS to check it, or export it again"),
+    "err.binary": ("pas un fichier texte (contenu binaire)", "not a text file (binary content)"),
+    "hint.export_csv": ("exportez la feuille en CSV, ou importez directement le .xlsx",
+                        "export the sheet as CSV, or import the .xlsx directly"),
+    "err.cannot_read_csv": ("impossible de lire le CSV ({why})", "cannot read the CSV ({why})"),
+    "hint.csv_separator": ("vérifiez le séparateur (;) et que chaque ligne a le même nombre de colonnes",
+                           "check the separator (;) and that every line has the same columns"),
+    "err.byte_neither": ("l'octet {byte} n'est ni de l'UTF-8 ni du Windows-1252",
+                         "byte {byte} is neither UTF-8 nor Windows-1252"),
+    "err.byte_not_utf8": ("l'octet {byte} n'est pas de l'UTF-8, contrairement au reste du fichier",
+                          "byte {byte} is not UTF-8, unlike the rest of the file"),
+    "hint.save_utf8": ("enregistrez à nouveau le fichier en UTF-8 (LibreOffice : Enregistrer sous, jeu de "
+                       "caractères UTF-8)",
+                       "save the file as UTF-8 again (LibreOffice: Save As, character set UTF-8)"),
+    "err.field_count": ("la ligne {row} a {n} champs, l'en-tête {width}", "row {row} has {n} fields, the header {width}"),
+    "hint.quote_sep": ("une valeur contenant '{sep}' doit être entre guillemets (\"a{sep} b\"), ou enregistrez à "
+                       "nouveau la feuille en CSV",
+                       "a value holding '{sep}' must be quoted (\"a{sep} b\"), or save the sheet as CSV again"),
+    "err.not_xlsx": ("pas un classeur XLSX ({why})", "not an XLSX workbook ({why})"),
+    "hint.save_xlsx": ("enregistrez-le à nouveau en .xlsx depuis Excel ou LibreOffice",
+                       "save it again as .xlsx from Excel or LibreOffice"),
+    "err.header_row": ("la ligne 1 de la feuille '{sheet}' n'est pas l'en-tête des colonnes (elle contient {first}) ; "
+                       "l'en-tête semble être en ligne {row}",
+                       "row 1 of sheet '{sheet}' is not the column header (it reads {first}); the header seems to be "
+                       "on row {row}"),
+    "hint.header_row": ("supprimez les {n} ligne(s) au-dessus des noms de colonnes et importez à nouveau",
+                        "delete the {n} row(s) above the column names and import again"),
+    "err.no_header": ("aucune feuille n'a de ligne d'en-tête nommant des champs plhgis",
+                      "no sheet has a header row naming plhgis fields"),
+    "hint.no_header": ("la première ligne doit porter des noms de colonnes comme id, name, commune, homes_total",
+                       "the first row must hold column names such as id, name, commune, homes_total"),
+    "err.damaged_sheet": ("le classeur est endommagé : la feuille '{sheet}' est illisible ({why})",
+                          "the workbook is damaged: sheet '{sheet}' cannot be read ({why})"),
+    "hint.resave_sheet": ("ouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau",
+                          "open it in Excel or LibreOffice and save it again"),
+    "err.crs_no_geometry": ("--crs est donné mais le fichier n'a pas de colonne de géométrie",
+                            "--crs is given but the file has no geometry column"),
+    "hint.table_geometry": ("un tableau est localisé par une colonne WKT, des colonnes lon/lat ou X/Y ; retirez --crs, "
+                            "ou ajoutez-les (colonnes : {columns})",
+                            "a table is placed by a WKT column, lon/lat or X/Y columns; drop --crs, or add them "
+                            "(columns are: {columns})"),
+    "err.wkt_no_crs": ("la colonne WKT '{column}' n'a pas de système de coordonnées",
+                       "the WKT column '{column}' has no coordinate reference system"),
+    "err.bad_wkt": ("pas une géométrie WKT valide", "not a valid WKT geometry"),
+    "hint.wkt": ("par ex. POINT (652000 6812000)", "e.g. POINT (652000 6812000)"),
+    "hint.degrees": ("des degrés décimaux, par ex. 2,8334 ou 2.8334", "decimal degrees, e.g. 2,8334 or 2.8334"),
+    "err.not_coordinate": ("pas une coordonnée", "not a coordinate"),
+    "err.xy_no_crs": ("les colonnes '{x}' et '{y}' portent des coordonnées sans système déclaré",
+                      "the columns '{x}' and '{y}' hold coordinates in no stated system"),
+    "hint.crs_unit": ("un nombre dans l'unité du système, par ex. 687512,4 (mètres Lambert-93)",
+                      "a number in the CRS's unit, e.g. 687512,4 (Lambert-93 metres)"),
+    "err.swapped": ("les coordonnées ({x}, {y}) en {crs} semblent avoir la latitude et la longitude inversées",
+                    "coordinates ({x}, {y}) in {crs} look like latitude/longitude swapped"),
+    "hint.swap": ("inversez-les : la longitude {y} d'abord, la latitude {x} ensuite",
+                  "swap them: longitude {y} first, latitude {x} second"),
+    "err.outside_area": ("les coordonnées ({x}, {y}) en {crs} tombent hors du domaine de {area}",
+                         "coordinates ({x}, {y}) in {crs} fall outside the area of {area}"),
+    "hint.outside_area": ("vérifiez le système de coordonnées du fichier (--crs), et que x est la longitude (ou "
+                          "l'abscisse) et y la latitude (ou l'ordonnée)",
+                          "check the CRS of the file (--crs), and that x is the longitude/easting and y the "
+                          "latitude/northing"),
+    "err.output_format": ("format de sortie inconnu pour {name}", "unknown output format for {name}"),
+    "hint.use_format": ("utilisez --format {formats}", "use --format {formats}"),
+    "err.shp_mixed": ("un Shapefile ne contient qu'un type de géométrie et cette couche mêle points et polygones",
+                      "a Shapefile holds one kind of geometry and this layer mixes points and polygons"),
+    "hint.shp_mixed": ("exportez plutôt en GeoPackage (.gpkg) ou en GeoJSON",
+                       "export to GeoPackage (.gpkg) or GeoJSON instead"),
+    # plhgis/edits.py
+    "edit.more": ("… et {n} autres changements", "… and {n} more changes"),
+    "edit.new_id": ("(nouvel id)", "(new id)"),
+    "edit.ended": ("- {layer} {id} close le {day}", "- {layer} {id} ended on {day}"),
+    "edit.deleted": ("- {layer} {id} supprimée le {day}", "- {layer} {id} deleted on {day}"),
+    "err.unknown_mode": ("mode inconnu {mode}", "unknown mode {mode}"),
+    "hint.use": ("utilisez {values}", "use {values}"),
+    "note.extra_kept": ("colonnes conservées telles quelles (extra) : {columns}",
+                        "columns kept as they are (extra): {columns}"),
+    "warn.polygon_repaired": ("polygone invalide réparé ({reason})", "invalid polygon repaired ({reason})"),
+    "hint.check_outline": ("vérifiez le contour dans QGIS", "check the outline in QGIS"),
+    "err.need_polygons": ("les {layer} demandent des polygones, ceci est un {kind}",
+                          "{layer} need polygons, this is a {kind}"),
+    "hint.give_outline": ("donnez le contour, pas un point", "give the outline, not a point"),
+    "err.same_id": ("le même id apparaît aux lignes {rows}", "the same id appears on rows {rows}"),
+    "hint.same_id": ("donnez à chaque entité son propre id, ou fusionnez les lignes",
+                     "give each feature its own id, or merge the rows"),
+    "err.already_in_store": ("{layer} {id} est déjà dans la base", "{layer} {id} is already in the store"),
+    "hint.append_exists": ("utilisez --mode upsert pour la mettre à jour, ou retirez l'id pour en ajouter une nouvelle",
+                           "use --mode upsert to update it, or drop the id to add a new one"),
+    "err.parcels_empty": ("la couche des parcelles est vide", "the parcels layer is empty"),
+    "warn.parcels_not_placed": ("parcelles non placées ({why}) : l'opération est placée sur la commune, à localiser",
+                                "parcels not placed ({why}): the scheme is placed at the commune, to be located"),
+    "hint.load_cadastre": ("chargez le cadastre de la commune (plhgis import parcels cadastre-<insee>-parcelles.json) "
+                           "et importez à nouveau",
+                           "load the commune's cadastre (plhgis import parcels cadastre-<insee>-parcelles.json) and "
+                           "import again"),
+    "warn.placed_at_commune": ("ni adresse, ni coordonnées, ni parcelles : placée sur la commune, à localiser",
+                               "no address, coordinates nor parcels: placed at the commune, to be located"),
+    "hint.move_it": ("déplacez-la (plhgis project edit ID --lon … --lat …) ou donnez ses parcelles",
+                     "move it (plhgis project edit ID --lon … --lat …) or give its parcels"),
+    "err.not_a_field": ("{names} n'est pas un champ de {layer}", "{names} is not a field of {layer}"),
+    "hint.fields_are": ("les champs sont : {fields}", "fields are: {fields}"),
+    "err.already_ended": ("{layer} {id} est déjà close depuis le {day}", "{layer} {id} already ended on {day}"),
+    "hint.nothing_to_do": ("rien à faire", "nothing to do"),
 }
 
 # The findings' messages (`checks`), one per rule: {field} is a column of the rule's row, {label} the
@@ -335,10 +542,72 @@ def count(n: int, key: str, lang: str = "fr", **values) -> str:
 
 
 def t(key: str, lang: str = "fr", **values) -> str:
-    """The label `key` in `lang`, with {placeholders} filled in."""
+    """The label `key` in `lang`, with {placeholders} filled in (a `Text` value shown in `lang` too)."""
     fr, en = LABELS[key]
     text = en if lang == "en" else fr
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{k: v.text(lang) if isinstance(v, Text) else v for k, v in values.items()})
+
+
+class Text:
+    """Something said to a user, written out only when shown, in the language asked for (`text(lang)`)."""
+
+    __slots__ = ()
+
+    def text(self, lang: str = "fr") -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:  # the library's own str(): English, as Python's messages are
+        return self.text("en")
+
+
+class Msg(Text):
+    """A message of the catalogue: its key and values, formatted lazily (`Msg("err.x", n=3).text("fr")`)."""
+
+    __slots__ = ("key", "values")
+
+    def __init__(self, key: str, **values):
+        if key not in LABELS:
+            raise KeyError(key)
+        self.key, self.values = key, values
+
+    def text(self, lang: str = "fr") -> str:
+        return t(self.key, lang, **self.values)
+
+    def __repr__(self) -> str:
+        return f"Msg({self.key!r}, {self.values!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Msg) and (self.key, self.values) == (other.key, other.values)
+
+    def __hash__(self) -> int:
+        return hash((self.key, tuple(sorted((k, repr(v)) for k, v in self.values.items()))))
+
+
+class Num(Text):
+    """A number as its reader writes it: 1 000 000 000 and 12,5 in French, 1,000,000,000 and 12.5 in English."""
+
+    __slots__ = ("x", "digits")
+
+    def __init__(self, x, digits: int = 0):
+        self.x, self.digits = x, digits
+
+    def text(self, lang: str = "fr") -> str:
+        return number(self.x, self.digits, lang)
+
+
+def number(x, digits: int = 0, lang: str = "fr") -> str:
+    """`x` with thousands grouped and `digits` decimals, the French way (1 234,5) or the English (1,234.5)."""
+    if x is None or (isinstance(x, float) and x != x):
+        return "?"
+    text = f"{x:,.{digits}f}"
+    return text if lang == "en" else text.replace(",", "\u202f").replace(".", ",")
+
+
+def shown(x, lang: str = "fr") -> str:
+    """`x` as a user reads it in `lang`: a `Text` written out, anything else as str()."""
+    return x.text(lang) if isinstance(x, Text) else str(x)
 
 
 def value(v, lang: str = "fr") -> str:

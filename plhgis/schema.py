@@ -12,6 +12,7 @@ from dataclasses import dataclass, field as dc_field
 
 from . import lazy
 from .errors import Problem
+from .labels import Msg, Num
 
 np = lazy.module("numpy")
 pd = lazy.module("pandas")
@@ -518,7 +519,7 @@ def get_layer(name: str) -> Layer:
     """The layer called `name` (singular accepted), or a KeyError listing the layers."""
     name = LAYER_ALIASES.get(name, name)
     if name not in LAYERS:
-        raise KeyError(f"unknown layer {name!r}; layers are: {', '.join(LAYERS)}")
+        raise KeyError(Msg("err.unknown_layer", name=repr(name), layers=", ".join(LAYERS)))
     return LAYERS[name]
 
 
@@ -564,11 +565,11 @@ def _coerce(fld: Field, raw: pd.Series, blank: pd.Series):
     if fld.type in ("int", "float"):
         num = _to_number(raw)
         bad = (num.isna() | np.isinf(num)) & ~blank  # 'inf', '1e309'
-        msg, hint = "not a number", "write digits only, e.g. 12 or 12,5"
+        msg, hint = Msg("err.not_number"), Msg("hint.digits")
         if fld.type == "int":
             frac = num.notna() & (num != np.floor(num.fillna(0)))
             bad |= frac
-            msg, hint = "not a whole number", "write a whole number, e.g. 12"
+            msg, hint = Msg("err.not_whole"), Msg("hint.whole")
             values = num.where(num.abs() <= INT_LIMIT).round().astype("Int64")  # larger: out of range
         else:
             values = num
@@ -577,7 +578,7 @@ def _coerce(fld: Field, raw: pd.Series, blank: pd.Series):
         dates = _to_date(raw)
         bad = dates.isna() & ~blank
         values = dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
-        return values, bad, "not a date", "write the date as 2024-03-31 or 31/03/2024"
+        return values, bad, Msg("err.not_date"), Msg("hint.date_fr")
     text = raw.astype("string").str.strip()
     values = text.astype(object).where(~blank, None)
     return values, pd.Series(False, index=raw.index), "", ""
@@ -615,13 +616,13 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
         blank = _blank(raw)
         if blank.all():  # an empty column (common in one-row edits): nothing to coerce or check
             if fld.required:
-                report(errors, blank, fld.name, "required value is empty", f"fill in '{fld.name}'", raw)
+                report(errors, blank, fld.name, Msg("err.required_empty"), Msg("hint.fill_in", field=fld.name), raw)
             out[fld.name] = pd.Series([None] * len(raw), index=raw.index, dtype=object)
             continue
         values, bad, msg, hint = _coerce(fld, raw, blank)
         report(errors, bad, fld.name, msg, hint, raw)
         if fld.required:
-            report(errors, blank, fld.name, "required value is empty", f"fill in '{fld.name}'", raw)
+            report(errors, blank, fld.name, Msg("err.required_empty"), Msg("hint.fill_in", field=fld.name), raw)
         ok = ~bad & ~blank
         if fld.enum:
             canon = {fold(v): v for v in fld.enum}
@@ -629,57 +630,52 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
             folded = values.where(ok, None).map(lookup)
             outside = ok & folded.isna()
             if fld.strict_enum:
-                report(errors, outside, fld.name, "value not in the list",
-                        "one of: " + ", ".join(fld.enum), raw)
+                report(errors, outside, fld.name, Msg("err.not_in_list"),
+                       Msg("hint.one_of", values=", ".join(fld.enum)), raw)
             else:
-                report(warnings, outside, fld.name, "value outside the standard's list (kept)",
-                       "expected one of: " + ", ".join(fld.enum), raw)
+                report(warnings, outside, fld.name, Msg("warn.outside_list"),
+                       Msg("hint.expected_one_of", values=", ".join(fld.enum)), raw)
             values = folded.where(~outside, values)
         if fld.pattern:
             if fld.pattern == INSEE_RE:  # Excel turns 01001 into 1001: restore the zero
                 values = values.map(lambda v: v.zfill(5) if isinstance(v, str) and v.isdigit() else v)
             badpat = ok & ~values.astype("string").str.fullmatch(fld.pattern).fillna(False)
-            report(errors, badpat, fld.name, "badly formed value", _pattern_hint(fld), raw)
+            report(errors, badpat, fld.name, Msg("err.badly_formed"), _pattern_hint(fld), raw)
         if fld.min is not None or fld.max is not None:
             num = pd.to_numeric(values, errors="coerce").astype("float64")  # NA (too large) → NaN
             low = ok & (num < fld.min) if fld.min is not None else pd.Series(False, index=raw.index)
             high = ok & (num > fld.max) if fld.max is not None else pd.Series(False, index=raw.index)
-            rng = f"between {fld.min:g} and {fld.max:g}" if fld.max is not None else f"at least {fld.min:g}"
-            hint = ("the project table holds schemes of 5 homes or more"
-                    if fld.name == "homes_total" else f"must be {rng}")
-            report(errors, low | high, fld.name, f"out of range (must be {rng})", hint, raw)
+            rng = (Msg("err.between", lo=Num(fld.min), hi=Num(fld.max)) if fld.max is not None
+                   else Msg("err.at_least", lo=Num(fld.min)))
+            hint = Msg("hint.homes_min") if fld.name == "homes_total" else Msg("hint.must_be", range=rng)
+            report(errors, low | high, fld.name, Msg("err.out_of_range", range=rng), hint, raw)
         if fld.type == "int":  # beyond what any count or year reaches (and what Int64 holds)
             huge = ~bad & ~blank & (_to_number(raw).abs() > INT_LIMIT)
-            report(errors, huge, fld.name, f"out of range (more than {INT_LIMIT:,})",
-                   "check the value: a count or a year, e.g. 12", raw)
+            report(errors, huge, fld.name, Msg("err.too_large", limit=Num(INT_LIMIT)), Msg("hint.count_or_year"), raw)
         out[fld.name] = values
     for rule in RULES.get(layer.name, ()):
         errors.extend(rule(out, file, rows))
     if known_communes is not None and layer.commune_field in out.columns:
         codes = out[layer.commune_field]
         unknown = codes.notna() & ~codes.isin(known_communes)
-        report(errors, unknown, layer.commune_field, "unknown commune INSEE code",
-               "load the commune first (plhgis import communes FILE) or fix the code", codes)
+        report(errors, unknown, layer.commune_field, Msg("err.unknown_insee"), Msg("hint.load_commune"), codes)
     return out, errors, warnings
 
 
 def missing_required(layer: Layer, columns, file=None) -> list[Problem]:
     """Problems for the required fields a file lacks (needed only to add new features)."""
     generated = layer.id_prefix or layer.id_fields
-    return [Problem("required column is missing", file, None, f.name, None,
-                    f"to add new {layer.name}, give '{f.name}' ({f.doc or f.type}): a column of the "
-                    f"file, or --{f.name.replace('_', '-')} on the command line")
+    return [Problem(Msg("err.column_missing"), file, None, f.name, None,
+                    Msg("hint.column_missing", layer=layer.name, field=f.name, doc=f.doc or f.type,
+                        option=f.name.replace('_', '-')))
             for f in layer.fields if f.required and f.name not in columns
             and not (f.name == layer.key and generated)]
 
 
-def _pattern_hint(fld: Field) -> str:
-    return {INSEE_RE: "an INSEE code has 5 characters, e.g. 62498 or 2A004",
-            PROJECT_ID_RE: "plhgis names schemes P-<insee>-<seq> (e.g. P-62498-0001): leave the id empty "
-                           "for a new scheme",
-            PLOT_ID_RE: "plhgis names plots G-<insee>-<seq> (e.g. G-62498-0001): leave the id empty for a new plot",
-            SAFE_ID_RE: "an id is made of letters, digits, '_', '-' and '.' (80 at most), e.g. 62498_0001"}.get(
-        fld.pattern, f"must match {fld.pattern}")
+def _pattern_hint(fld: Field) -> Msg:
+    key = {INSEE_RE: "hint.insee", PROJECT_ID_RE: "hint.project_id", PLOT_ID_RE: "hint.plot_id",
+           SAFE_ID_RE: "hint.safe_id"}.get(fld.pattern)
+    return Msg(key) if key else Msg("hint.pattern", pattern=fld.pattern)
 
 
 def _rule_product_mix(frame, file, rows):
@@ -690,9 +686,8 @@ def _rule_product_mix(frame, file, rows):
     mix = frame[present].astype("Float64").fillna(0).sum(axis=1)
     total = frame["homes_total"].astype("Float64")
     over = (total.notna() & (mix > total)).fillna(False)
-    return [Problem(f"product mix adds up to {int(mix.iloc[i])} homes, more than homes_total "
-                    f"{int(total.iloc[i])}", file, rows.iloc[i], "homes_total",
-                    int(total.iloc[i]), "lower the mix or raise homes_total")
+    return [Problem(Msg("err.mix_over", mix=int(mix.iloc[i]), total=int(total.iloc[i])), file, rows.iloc[i],
+                    "homes_total", int(total.iloc[i]), Msg("hint.mix_over"))
             for i in np.flatnonzero(over.to_numpy())]
 
 
