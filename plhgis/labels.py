@@ -376,6 +376,222 @@ LABELS |= {
     "hint.fields_are": ("les champs sont : {fields}", "fields are: {fields}"),
     "err.already_ended": ("{layer} {id} est déjà close depuis le {day}", "{layer} {id} already ended on {day}"),
     "hint.nothing_to_do": ("rien à faire", "nothing to do"),
+    # plhgis/sources.py
+    "source.admin-express": ("communes IGN ADMIN EXPRESS", "IGN ADMIN EXPRESS communes"),
+    "source.geo-api": ("communes geo.api.gouv.fr", "geo.api.gouv.fr communes"),
+    "source.commune-figures": ("chiffres des communes (CSV/XLSX, sans géométrie)",
+                               "commune figures (CSV/XLSX, no geometry)"),
+    "source.code-nom": ("communes avec code/nom", "communes with code/nom"),
+    "source.targets": ("objectifs PLH par commune (CSV/XLSX)", "PLH targets per commune (CSV/XLSX)"),
+    "source.qpv2024": ("QPV 2024 de l'ANCT", "ANCT QPV 2024"),
+    "source.qpv2015": ("QPV 2015 de l'ANCT/CGET", "ANCT/CGET QPV 2015"),
+    "source.sectors": ("secteurs prioritaires (tout fichier de polygones)", "priority sectors (any polygon file)"),
+    "source.cnig-zone-urba": ("ZONE_URBA du PLU (CNIG)", "CNIG PLU ZONE_URBA"),
+    "source.cnig-prescription-surf": ("PRESCRIPTION_SURF du PLU (CNIG)", "CNIG PLU PRESCRIPTION_SURF"),
+    "source.etalab-cadastre": ("parcelles du cadastre Etalab", "Etalab cadastre parcels"),
+    "source.cnig-friches": ("CSV Friches du CNIG", "CNIG Friches CSV"),
+    "source.cartofriches-points": ("points Cartofriches (GeoJSON, sans site_nom)",
+                                   "Cartofriches points (GeoJSON, no site_nom)"),
+    "source.sru-inventaire": ("inventaire SRU (fichier national, présentations des DREAL)",
+                              "SRU inventory (national file, DREAL layouts)"),
+    "note.source": ("source : {label}", "source: {label}"),
+    "note.source_named": ("source : {label} ({name})", "source: {label} ({name})"),
+    "note.column_mapping": ("correspondance des colonnes : {pairs}", "column mapping: {pairs}"),
+    "note.mapped": ("colonnes reprises : {pairs}", "mapped {pairs}"),
+    "err.bad_mapping": ("correspondance de colonnes mal écrite {part}", "bad column mapping {part}"),
+    "hint.mapping": ("écrivez des paires SOURCE=CHAMP séparées par des virgules, par ex. 'Code INSEE=commune'",
+                     "write SOURCE=FIELD pairs separated by commas, e.g. 'Code INSEE=commune'"),
+    "err.name_field": ("--name-field {name} n'est pas une colonne du fichier", "--name-field {name} is not a column of the file"),
+    "hint.columns_are": ("les colonnes sont : {columns}", "columns are: {columns}"),
+    "err.map_unknown": ("--map nomme une colonne absente du fichier : {names}", "--map names a column the file lacks: {names}"),
+    "err.unknown_source": ("source inconnue {name}", "unknown source {name}"),
+    "hint.sources_are": ("les sources sont : {names}", "sources are: {names}"),
+    "err.source_layer": ("la source {name} charge la couche {layer}, pas {wanted}",
+                         "source {name} loads the {layer} layer, not {wanted}"),
+    "hint.source_layer": ("plhgis import {layer} FICHIER --source {name}", "plhgis import {layer} FILE --source {name}"),
+    "err.sector_kind": ("type de secteur inconnu {kind}", "unknown sector kind {kind}"),
+    "note.kind": ("type : chaque secteur est {kind} (--kind)", "kind: every sector is {kind} (--kind)"),
+    "err.no_kind": ("le fichier n'a pas de colonne 'kind'", "the file has no 'kind' column"),
+    "hint.kind": ("dites de quel type sont ces secteurs avec --kind, par ex. --kind 'ORT/ACV' ; types : {kinds}",
+                  "say which kind these sectors are with --kind, e.g. --kind 'ORT/ACV'; kinds: {kinds}"),
+    "note.insee_idurba": ("code INSEE tiré de l'IDURBA (PLU communal)", "insee taken from IDURBA (commune PLU)"),
+    "note.prescriptions": ("prescriptions par code : {counts}", "prescriptions by code: {counts}"),
+    "note.prescriptions_housing": ("prescriptions par code : {counts} (utiles à l'habitat : {housing})",
+                                   "prescriptions by code: {counts} (housing-relevant: {housing})"),
+    "note.friche_names": ("{n} friche(s) sans site_nom nommée(s) 'Friche <site_id>'",
+                          "{n} friche(s) without site_nom named 'Friche <site_id>'"),
+    "warn.typezone_family": ("TYPEZONE {code} n'est pas une valeur CNIG : lue comme sa famille {family} ({n} zone(s))",
+                             "TYPEZONE {code} is not a CNIG value: read as its family {family} ({n} zone(s))"),
+    "hint.typezone_libelle": ("le code propre de la zone reste dans LIBELLE", "the zone's own code stays in LIBELLE"),
+    "note.qpv_codes": ("codes QPV : {codes} (QP = génération 2015, QN = 2024)",
+                       "QPV codes: {codes} (QP = 2015 generation, QN = 2024)"),
+    "note.qpv_merged": ("{n} ligne(s) répétant un QPV pour une autre commune fusionnée(s) avec lui (communes jointes "
+                        "par |)",
+                        "{n} row(s) repeating a QPV for another commune merged into it (communes joined by |)"),
+    "err.epci_column": ("--epci demande une colonne EPCI dans le fichier (SIREN_EPCI, codeEpci, siren_epci)",
+                        "--epci needs an EPCI column in the file (SIREN_EPCI, codeEpci, siren_epci)"),
+    "hint.drop_epci": ("retirez --epci, ou utilisez un fichier qui en a une", "drop --epci, or use a file that has one"),
+    "err.epci_geometry": ("--epci garde les {layer} qui touchent les communes de l'EPCI, et ce fichier n'a pas de "
+                          "géométrie",
+                          "--epci keeps the {layer} that meet the EPCI's communes, and this file has no geometry"),
+    "note.of_epci": ("EPCI {epci}", "EPCI {epci}"),
+    "note.of_store": ("communes de la base", "the store's communes"),
+    "note.kept": ("{n} {layer} gardé(e)s sur {of} ({what})", "kept {n} of {of} {layer} ({what})"),
+    "err.none_kept": ("aucun(e) {layer} de {what} dans le fichier", "no {layer} of {what} in the file"),
+    "hint.epci_nothing": ("le fichier ne dit rien des communes de l'EPCI {epci} : vérifiez qu'il couvre votre "
+                          "territoire",
+                          "the file has nothing on EPCI {epci}'s communes: check that it covers your territory"),
+    "hint.epci_in_file": ("vérifiez le SIREN ; EPCI du fichier : {epcis}", "check the SIREN; EPCI in the file: {epcis}"),
+    "hint.epci_in_store": ("vérifiez le SIREN ; EPCI de la base : {epcis}", "check the SIREN; EPCI in the store: {epcis}"),
+    "hint.siren": ("vérifiez le SIREN (9 chiffres, voir banatic.interieur.gouv.fr)",
+                   "check the SIREN (9 digits, see banatic.interieur.gouv.fr)"),
+    "warn.no_epci": ("commune sans EPCI (epci_siren vide)", "commune with no EPCI (epci_siren empty)"),
+    "hint.fill_epci": ("ses chiffres ne comptent dans aucun total d'EPCI : remplissez epci_siren",
+                       "its figures count in no EPCI total: fill epci_siren"),
+    "warn.sector_outside": ("secteur hors des communes de la base (un autre territoire ou département ?)",
+                            "sector outside the store's communes (another territory or department?)"),
+    "hint.sector_epci": ("gardez les secteurs du territoire avec --epci SIREN", "keep the territory's sectors with --epci SIREN"),
+    "err.no_epci_commune": ("la base n'a aucune commune de l'EPCI {epci}", "the store has no commune of EPCI {epci}"),
+    "hint.load_epci": ("chargez-les d'abord : plhgis import communes FICHIER --epci {epci}",
+                       "load them first: plhgis import communes FILE --epci {epci}"),
+    "err.no_parcel_ref": ("aucune référence de parcelle", "no parcel reference"),
+    "hint.idu_list": ("donnez un ou plusieurs IDU séparés par des virgules, par ex. 62498000BI0122,62498000BI0123",
+                      "give one or more IDU separated by commas, e.g. 62498000BI0122,62498000BI0123"),
+    "err.bad_parcel_ref": ("référence de parcelle mal formée", "badly formed parcel reference"),
+    "hint.idu": ("un IDU a 14 caractères : INSEE + préfixe + section + numéro, par ex. 62498000BI0122",
+                 "an IDU has 14 characters: INSEE + prefix + section + number, e.g. 62498000BI0122"),
+    "err.unknown_parcels": ("parcelle(s) inconnue(s) {ids} (absente(s) de la couche des parcelles)",
+                            "unknown parcel(s) {ids} (not in the parcels layer)"),
+    "hint.load_cadastre_first": ("chargez d'abord le cadastre de la commune : plhgis import parcels "
+                                 "cadastre-<insee>-parcelles.json",
+                                 "load the commune's cadastre first: plhgis import parcels cadastre-<insee>-parcelles.json"),
+    # plhgis/sru.py
+    "err.not_sru": ("pas un inventaire SRU : aucune colonne pour {fields}", "not an SRU inventory: no column for {fields}"),
+    "hint.sru_columns": ("les colonnes sont : {columns} ; nommez-les avec --map 'COLONNE=champ'",
+                         "the columns are: {columns}; name them with --map 'COLUMN=field'"),
+    "err.sru_year": ("l'année de l'inventaire n'est pas dans ses en-têtes", "the inventory's year is not in its headers"),
+    "hint.sru_year": ("ajoutez une colonne 'vintage', ou nommez la colonne du stock par ex. --map 'Nombre LLS=vintage' … "
+                      "(l'année du décompte au 1er janvier)",
+                      "add a 'vintage' column, or name the stock column e.g. --map 'Nombre LLS=vintage' … (the year "
+                      "of the 1 January count)"),
+    "note.sru_vintage": ("millésime {year} : l'inventaire au 1er janvier (d'après '{column}')",
+                         "vintage {year}: the inventory at 1 January (from '{column}')"),
+    "note.sru_main_residences": ("main_residences = lls_stock / sru_rate (le fichier ne les publie pas)",
+                                 "main_residences = lls_stock / sru_rate (the file does not publish them)"),
+    "err.sru_epci_column": ("--epci demande la colonne EPCI du fichier (Code_SIREN_EPCI)",
+                            "--epci needs the file's EPCI column (Code_SIREN_EPCI)"),
+    "hint.sru_siren": ("vérifiez le SIREN (la CA de Lens-Liévin est 246200364)",
+                       "check the SIREN (CA de Lens-Liévin is 246200364)"),
+    "err.sru_no_rate": ("la commune {commune} {name} est soumise à la loi SRU mais n'a pas de taux légal",
+                        "commune {commune} {name} is liable to SRU but has no legal rate"),
+    "hint.sru_no_rate": ("importez l'inventaire SRU (plhgis import sru FICHIER) ou donnez à sru_rate_required de la "
+                         "commune la valeur {low} ou {high} (CCH L302-5)",
+                         "import the SRU inventory (plhgis import sru FILE) or set the commune's sru_rate_required "
+                         "to {low} or {high} (CCH L302-5)"),
+    # plhgis/store.py
+    "err.no_store": ("pas de base à {path}", "no store at {path}"),
+    "hint.create_store": ("créez-la avec : plhgis init (ou plhgis init --demo), ou faites pointer --store / "
+                          "PLHGIS_STORE dessus",
+                          "create it with: plhgis init (or plhgis init --demo), or point --store / PLHGIS_STORE at it"),
+    "err.not_a_store": ("{path} n'est pas une base plhgis ({why})", "{path} is not a plhgis store ({why})"),
+    "hint.init_store": ("créez-en une avec plhgis init --store CHEMIN", "create one with plhgis init --store PATH"),
+    "note.crs_degrees": ("le système de coordonnées de la base, {crs}, est en degrés : distances et surfaces "
+                         "(contrôles, objectifs, surfaces des sites) sont fausses ; une base doit utiliser un système "
+                         "projeté comme EPSG:2154",
+                         "the store's CRS {crs} is in degrees: distances and areas (checks, targets, site areas) are "
+                         "wrong; stores should use a projected CRS such as EPSG:2154"),
+    "err.crs_setting": ("le réglage crs de la base, {setting}, n'est pas un système de coordonnées, et ses couches "
+                        "n'en déclarent aucun",
+                        "the store's CRS setting {setting} is not a coordinate reference system, and its layers "
+                        "declare none"),
+    "hint.crs_setting": ("rétablissez-le, par ex. dans sqlite3 : UPDATE plhgis_settings SET value = 'EPSG:2154' "
+                         "WHERE key = 'crs'",
+                         "set it back, e.g. in sqlite3: UPDATE plhgis_settings SET value = 'EPSG:2154' WHERE key = "
+                         "'crs'"),
+    "note.crs_setting": ("le réglage crs de la base, {setting}, n'est pas un système de coordonnées : celui de ses "
+                         "couches, {crs}, est utilisé",
+                         "the store's CRS setting {setting} is not a CRS: using its layers' {crs}"),
+    "note.upgrade_styles": ("styles QGIS", "QGIS styles"),
+    "note.upgrade_layers": ("couches {names}", "layers {names}"),
+    "note.upgrade_field": ("champ {name}", "field {name}"),
+    "note.upgrade_journal": ("journal des modifications faites hors de plhgis", "journal of edits made outside plhgis"),
+    "note.upgraded": ("base {path} mise à niveau pour ce plhgis : {done}", "upgraded the store {path} to this plhgis: {done}"),
+    "err.newer_store": ("la base {path} a été écrite par un plhgis plus récent (schéma {version}, ce plhgis connaît "
+                        "le {known}) : rien n'y est écrit",
+                        "the store {path} was written by a newer plhgis (store schema {version}, this plhgis knows "
+                        "{known}): not writing to it"),
+    "hint.upgrade_plhgis": ("mettez plhgis à jour (pip install -U plhgis) ; la lecture reste possible",
+                            "upgrade plhgis (pip install -U plhgis); reading still works"),
+    "err.store_busy": ("la base {path} est occupée ({why})", "the store {path} is busy ({why})"),
+    "hint.store_busy": ("une autre commande plhgis écrit ; réessayez", "another plhgis command is writing; try again"),
+    "err.exists": ("{path} existe déjà", "{path} already exists"),
+    "hint.overwrite_store": ("utilisez --overwrite pour repartir de zéro", "use --overwrite to start again"),
+    "err.store_crs_degrees": ("la base demande un système projeté en mètres ; {crs} est en degrés",
+                              "the store needs a projected CRS in metres; {crs} is in degrees"),
+    "hint.projected_crs": ("utilisez --crs 2154 (Lambert-93), ou le système projeté de votre territoire (par ex. 2975 "
+                           "pour La Réunion)",
+                           "use --crs 2154 (Lambert-93), or your territory's projected CRS (e.g. 2975 for La Réunion)"),
+    "err.no_feature": ("pas d'entité {layer} d'id {id}", "no {layer} feature with id {id}"),
+    "hint.list_ids": ("listez les ids avec : plhgis {noun} list", "list the ids with: plhgis {noun} list"),
+    "err.changed_meanwhile": ("{layer} {id} a été modifié(e) par quelqu'un d'autre entre-temps",
+                              "{layer} {id} was changed by someone else meanwhile"),
+    "hint.run_again": ("relancez la commande pour l'appliquer à la nouvelle version",
+                       "run the command again to apply it on the new version"),
+    "err.row_needs_key": ("chaque ligne de {layer} demande son '{key}'", "every {layer} row needs its '{key}'"),
+    "hint.fill_column": ("remplissez la colonne {key}", "fill in the {key} column"),
+    "err.id_taken": ("un id de cet import est déjà dans {layer} ({why})", "an id of this import is already in {layer} ({why})"),
+    "hint.upsert": ("utilisez --mode upsert pour mettre à jour les entités existantes",
+                    "use --mode upsert to update existing features"),
+    "note.history_json": ("ligne d'historique {id} : sa colonne '{column}' n'est pas du JSON valide ({why}) ; ignorée "
+                          "(corrigez ou supprimez cette ligne dans QGIS ou sqlite3)",
+                          "history row {id}: its '{column}' is not valid JSON ({why}); ignored (fix or delete that "
+                          "row in QGIS or sqlite3)"),
+    "hint.date_iso": ("écrivez-la 2025-01-31", "write it as 2025-01-31"),
+    # plhgis/cnig.py
+    "err.cnig_twins": ("les colonnes {columns} sont la même colonne CNIG {column}",
+                       "columns {columns} are the same CNIG column {column}"),
+    "hint.keep_one": ("n'en gardez qu'une", "keep only one of them"),
+    "warn.cnig_missing": ("colonne(s) du standard absente(s) : {columns}", "column(s) of the standard missing: {columns}"),
+    "warn.cnig_old": ("colonne(s) du standard absente(s) : {columns} (un fichier du standard v1.0.3 ou antérieur)",
+                      "column(s) of the standard missing: {columns} (a file of standard v1.0.3 or older)"),
+    "hint.cnig_zaer": ("laissée vide ; l'export écrit 'inconnu' pour urba_zaer",
+                       "left empty; the export writes 'inconnu' for urba_zaer"),
+    "hint.left_empty": ("laissée vide", "left empty"),
+    "note.cnig_na": ("{n} cellule(s) écrite(s) NA (la valeur manquante du standard) lue(s) comme vide(s)",
+                     "{n} cell(s) written NA (the standard's missing value) read as empty"),
+    "warn.cnig_date": ("date écrite jj/mm/aaaa, lue jour d'abord", "date written dd/mm/yyyy, read day first"),
+    "hint.cnig_date": ("le standard écrit les dates aaaa-mm-jj", "the standard writes dates as yyyy-mm-dd"),
+    "warn.cnig_pattern": ("valeur ne suivant pas le motif du standard (gardée)",
+                          "value does not match the standard's pattern (kept)"),
+    "hint.cnig_pattern": ("motif {pattern}", "pattern {pattern}"),
+    "warn.cnig_required": ("obligatoire selon le standard mais vide", "required by the standard but empty"),
+    "hint.cnig_required": ("remplissez-la avant de transmettre le fichier", "fill it in before sending the file on"),
+    "err.cnig_no_geometry": ("pas de géométrie : geompoint est obligatoire", "no geometry: geompoint is required"),
+    "hint.cnig_point": ("donnez le point en POINT (lon lat) en WGS84, par ex. POINT (2.83344 50.43495)",
+                        "give the point as POINT (lon lat) in WGS84, e.g. POINT (2.83344 50.43495)"),
+    "note.cnig_extra": ("colonnes hors standard conservées telles quelles (extra) : {columns}",
+                        "columns outside the standard kept as they are (extra): {columns}"),
+    "note.cnig_kinds": ("{n} friches : {surface} avec une surface (geomsurf), {point} avec un point seulement",
+                        "{n} friches: {surface} with a surface (geomsurf), {point} with a point only"),
+    "err.cnig_wkt": ("pas une géométrie WKT lisible", "not a readable WKT geometry"),
+    "hint.cnig_wkt": ("par ex. POINT (2.83344 50.43495) ou POLYGON ((lon lat, …)) en WGS84",
+                      "e.g. POINT (2.83344 50.43495) or POLYGON ((lon lat, …)) in WGS84"),
+    "err.cnig_swapped": ("latitude et longitude inversées (x={x} est une latitude, y={y} une longitude)",
+                         "latitude and longitude are swapped (x={x} is a latitude, y={y} a longitude)"),
+    "hint.cnig_swapped": ("le WKT en WGS84 s'écrit 'longitude latitude' : écrivez POINT ({y} {x})",
+                          "WKT in WGS84 is 'longitude latitude': write POINT ({y} {x})"),
+    "err.cnig_not_france": ("les coordonnées ({x}, {y}) ne sont pas en France en WGS84",
+                            "coordinates ({x}, {y}) are not in France in WGS84"),
+    "hint.cnig_degrees": ("le WKT du standard est en degrés WGS84, longitude d'abord",
+                          "the standard's WKT is in WGS84 degrees, longitude first"),
+    "note.cnig_zaer": ("urba_zaer (obligatoire depuis la v1.0.4) vide pour {n} friche(s) : 'inconnu' écrit",
+                       "urba_zaer (required since v1.0.4) empty for {n} friche(s): written 'inconnu'"),
+    "note.cnig_required_empty": ("{column} (obligatoire selon le standard) est vide pour {n} friche(s) : le fichier ne "
+                                 "sera pas valide tant qu'il n'est pas rempli",
+                                 "{column} (required by the standard) is empty for {n} friche(s): the file will not "
+                                 "validate until it is filled in"),
+    "note.cnig_not_written": ("champ(s) plhgis hors standard, non écrit(s) : {fields}",
+                              "plhgis field(s) outside the standard, not written: {fields}"),
 }
 
 # The findings' messages (`checks`), one per rule: {field} is a column of the rule's row, {label} the
@@ -595,6 +811,18 @@ class Num(Text):
 
     def text(self, lang: str = "fr") -> str:
         return number(self.x, self.digits, lang)
+
+
+class Join(Text):
+    """Several pieces said as one, each in the language asked for: `Join("; ", [Msg(...), "text"])`."""
+
+    __slots__ = ("sep", "items")
+
+    def __init__(self, sep: str, items):
+        self.sep, self.items = sep, list(items)
+
+    def text(self, lang: str = "fr") -> str:
+        return self.sep.join(shown(i, lang) for i in self.items)
 
 
 def number(x, digits: int = 0, lang: str = "fr") -> str:
