@@ -22,7 +22,7 @@ from typing import Callable
 from . import lazy
 from . import schema
 from .errors import PlhgisError
-from .labels import LABELS, number as _fmt, t as label, value
+from .labels import LABELS, Msg, number as _fmt, t as label, value
 from .progress import steps
 from .render import render
 from .targets import EPCI, Territory, commune_point, covered, first_within, pick, progress, sms_share
@@ -136,8 +136,7 @@ def select_rules(rules=None) -> list[Rule]:
         code = wanted.strip().upper()
         hits = [r for c, r in RULES.items() if c == code or c.startswith(code + "-")]
         if not hits:
-            raise RuleError("unknown rule", field="--rule", value=wanted,
-                            hint="list them with: plhgis check --list-rules")
+            raise RuleError(Msg("err.unknown_rule"), field="--rule", value=wanted, hint=Msg("hint.list_rules"))
         chosen += [r for r in hits if r not in chosen]
     return chosen
 
@@ -726,15 +725,14 @@ def acknowledge(store, rule_code, feature_id, ground, source="plhgis ack"):
 
     code = rule_code.strip().upper()
     if code not in RULES:
-        raise RuleError("unknown rule", field="RULE", value=rule_code, hint="list them with: plhgis check --list-rules")
+        raise RuleError(Msg("err.unknown_rule"), field="RULE", value=rule_code, hint=Msg("hint.list_rules"))
     if not (ground or "").strip():
-        raise PlhgisError("a ground is required", field="--ground",
-                          hint="say why, e.g. --ground 'reconstitution de l\'offre ANRU'")
+        raise PlhgisError(Msg("err.ground"), field="--ground", hint=Msg("hint.ground"))
     found = [f for f in run_checks(store, rules=[code])  # a commune's finding lists its schemes in its figures
              if str(f.feature_id) == str(feature_id) or str(feature_id) in f.figures.get("schemes", ())]
     if not found:
-        raise PlhgisError(f"no {code} finding for {feature_id} today", field="ID", value=feature_id,
-                          hint=f"list them with: plhgis check --rule {code}")
+        raise PlhgisError(Msg("err.no_finding", rule=code, id=feature_id), field="ID", value=feature_id,
+                          hint=Msg("hint.list_findings", rule=code))
     values = {"rule": code, "feature_id": str(feature_id), "commune": found[0].commune, "ground": ground.strip()}
     lay = schema.get_layer("acknowledgements")
     current = store.read(lay.name, ids=[f"{code}-{feature_id}"])

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from . import lazy
 from . import schema
 from .errors import NotFoundError, PlhgisError, Problem
-from .labels import Msg
+from .labels import Msg, Num
 
 gpd = lazy.module("geopandas")
 np = lazy.module("numpy")
@@ -502,7 +502,7 @@ def _keep_territory(out: Mapped, lay, store, epci, file):
     out.warnings = [p for p in out.warnings if p.row is None or p.row not in left]
     out.errors = [p for p in out.errors if p.row is None or p.row not in left]
     what = Msg("note.of_epci", epci=epci) if epci else Msg("note.of_store")
-    out.notes.append(Msg("note.kept", n=int(keep.sum()), of=before, layer=lay.name, what=what))
+    out.notes.append(Msg("note.kept", n=Num(int(keep.sum())), of=Num(before), layer=lay.name, what=what))
     if not keep.any():
         out.errors.append(Problem(Msg("err.none_kept", layer=lay.name, what=what), file, None, "--epci", epci,
                                   _epci_hint(frame if lay.name == "communes" else None, store, epci)))

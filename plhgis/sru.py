@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema
-from .labels import Msg
+from .labels import Msg, Num
 from .errors import PlhgisError, Problem
 from .settings import Settings, load_settings
 from .targets import Territory, _num
@@ -117,7 +117,7 @@ def from_inventory(frame: pd.DataFrame, *, file=None, rows=None, epci=None):
         if "epci_siren" not in out:
             raise PlhgisError(Msg("err.sru_epci_column"), file=file, field="--epci", value=epci)
         keep = (out["epci_siren"] == str(epci)).fillna(False).to_numpy()
-        notes.append(Msg("note.kept", n=int(keep.sum()), of=len(out), layer="communes",
+        notes.append(Msg("note.kept", n=Num(int(keep.sum())), of=Num(len(out)), layer="communes",
                          what=Msg("note.of_epci", epci=epci)))
         out, rows = out[keep], rows[keep]
         if not len(out):
