@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from . import rights
-from .cli import PlhgisGroup, _open, cli, format_option, store_option, user_option
+from .cli import PlhgisGroup, _open, _say, cli, format_option, store_option, user_option
 from .render import render
 from .store import mask
 from .store_copy import copy_store
@@ -27,8 +27,8 @@ def store_copy(src, dest, overwrite):
         plhgis store copy postgresql:///plh?service=plh reunion/plh.gpkg --overwrite
     """
     counts = copy_store(src, dest, overwrite=overwrite)
-    click.echo(f"copied {mask(src)} → {mask(dest)}: "
-               + ", ".join(f"{n} {name}" for name, n in counts.items() if n), err=True)
+    click.echo(_say("cli.copied", src=mask(src), dest=mask(dest),
+                    counts=", ".join(f"{n} {name}" for name, n in counts.items() if n)), err=True)
 
 
 @cli.group("users", cls=PlhgisGroup)
@@ -54,8 +54,8 @@ def users_add(store, login, role, commune, proposals, password):
         plhgis users add charge_plh --role edit
     """
     rights.add_user(_open(store), login, role, commune, proposals, password or None)
-    click.echo(f"{login}: {role}" + (f" of {commune}" if commune else "") + (" (proposals)" if proposals else ""),
-               err=True)
+    click.echo(_say("cli.user_added", login=login, role=role) + (_say("cli.user_of", commune=commune) if commune else "")
+               + (_say("cli.user_proposals") if proposals else ""), err=True)
 
 
 @users_group.command("list")
@@ -72,7 +72,7 @@ def users_list(store, fmt):
 def users_remove(store, login):
     """Take a login's rights away."""
     rights.remove_user(_open(store), login)
-    click.echo(f"{login}: removed", err=True)
+    click.echo(_say("cli.user_removed", login=login), err=True)
 
 
 @cli.group("proposals", cls=PlhgisGroup)
@@ -100,7 +100,7 @@ def proposals_list(store, all_, fmt):
 def proposals_accept(store, user, proposal_id):
     """Apply a proposal (with the version check: refused if the feature changed since)."""
     change = rights.decide(_open(store, user), proposal_id, accept=True)
-    click.echo(f"proposal {proposal_id} accepted: {change.action} {change.id}")
+    click.echo(_say("cli.proposal_accepted", id=proposal_id, action=change.action, feature=change.id))
 
 
 @proposals_group.command("reject")
@@ -111,4 +111,4 @@ def proposals_accept(store, user, proposal_id):
 def proposals_reject(store, user, proposal_id, reason):
     """Turn a proposal down."""
     rights.decide(_open(store, user), proposal_id, accept=False, reason=reason)
-    click.echo(f"proposal {proposal_id} rejected")
+    click.echo(_say("cli.proposal_rejected", id=proposal_id))

@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry import Point, box
 
 from . import edits
+from .labels import Msg
 from .errors import PlhgisError, StoreError
 from .store import GeoPackageStore, create_store, is_url, mask, open_store, store_path
 from .targets import commune_point
@@ -69,8 +70,7 @@ def build(path, overwrite=False) -> GeoPackageStore:
     """
     path = store_path(path)
     if not overwrite and _holds_store(path) and not is_demo(path):
-        raise StoreError(f"{mask(path)} holds a store that is not the demo: the demo would replace it",
-                         hint="build the demo elsewhere (--store demo/plh.gpkg), or use --overwrite")
+        raise StoreError(Msg("err.not_demo", path=mask(path)), hint=Msg("hint.demo_elsewhere"))
     store = create_store(path, overwrite=True)
     store.set_setting("demo", LABEL)
     store.user = "demo"

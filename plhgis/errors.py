@@ -7,7 +7,7 @@ from .labels import Msg, Text, count, shown, t
 
 
 @dataclass
-class Problem:
+class Problem(Text):
     """One bad value: where it is, what is wrong with it, and how to fix it."""
 
     message: str | Text  # a catalogue message (`labels.Msg`), shown in the language asked for
@@ -21,9 +21,6 @@ class Problem:
         """Row labels arrive as numpy integers from frames: keep them as plain int or text."""
         if self.row is not None and not isinstance(self.row, (int, str)):
             self.row = int(self.row) if hasattr(self.row, "__index__") else str(self.row)
-
-    def __str__(self) -> str:
-        return self.text("en")
 
     def text(self, lang="fr") -> str:
         """File, row, field, value, message and hint, labelled in `lang` (the message as raised)."""

@@ -23,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import maps, outputs, schema, sheets
-from .errors import PlhgisError, unknown_commune
-from .labels import t, value
+from .errors import PlhgisError, Problem, unknown_commune
+from .labels import Msg, t, value
 from .progress import steps
 
 MAP_PAGE, CHECKS_PAGE = "territoire.html", "controles.html"  # beside the packs and their index
@@ -65,8 +65,7 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
     data = maps.load(store)
     known = list(data.layers["communes"].sort_values("insee")["insee"])
     if not known:
-        raise PlhgisError("the store has no commune to make a pack for",
-                          hint="load the communes first: plhgis import communes FILE")
+        raise PlhgisError(Msg("err.no_commune_pack"), hint=Msg("hint.import_communes"))
     communes = known if communes is None else list(communes)
     for code in communes:
         if code not in known:
@@ -78,7 +77,7 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
         targets += [outputs.inside(out_dir, f"{c}-dossier.pdf") for c in communes]
     if index:
         targets += [out_dir / name for name in (MAP_PAGE, CHECKS_PAGE, "index.html")]
-    outputs.check_free(targets, overwrite, hint="use --overwrite to replace the packs")
+    outputs.check_free(targets, overwrite, hint=Msg("hint.overwrite_packs"))
     shared = {"data": data, "history": project_history(store, since), "period": _period(store)}
     with steps(progress, len(communes) + 3 * index, t("progress.packs", lang)) as bar:
         done = _write_all(store, communes, out_dir, since, lang, shared, bar)
@@ -105,7 +104,7 @@ def jobs() -> int:
     """Worker processes for many packs: $PLHGIS_JOBS, else every core."""
     value = os.environ.get("PLHGIS_JOBS", "")
     if value and not value.isdigit():
-        raise PlhgisError("PLHGIS_JOBS is not a number of processes", value=value, hint="e.g. PLHGIS_JOBS=2")
+        raise PlhgisError(Msg("err.jobs"), value=value, hint=Msg("hint.jobs"))
     return max(1, int(value) if value else (os.cpu_count() or 1))
 
 
@@ -134,8 +133,8 @@ def _write_all(store, communes, out_dir, since, lang, shared, bar) -> list[PackF
     finally:
         _SHARED.clear()
     for result in results:
-        if isinstance(result, str):  # the worker's error, as its message (exceptions do not all pickle)
-            raise PlhgisError(result)
+        if isinstance(result, Problem):  # the worker's error (exceptions do not all pickle)
+            raise PlhgisError(result.message)
     return results
 
 
@@ -149,15 +148,13 @@ def _pack_worker(code):
         return write_pack(_SHARED["store"], code, _SHARED["out_dir"], since=_SHARED["since"], lang=_SHARED["lang"],
                           **_SHARED["shared"])
     except PlhgisError as exc:
-        return f"{code}: {exc}"
+        return Problem(Msg("err.pack_failed", code=code, why=exc.problem))
 
 
 def _pack_names(out_dir, insee) -> tuple[Path, Path]:
     """(page, workbook) of a commune's pack; refused when the code is no INSEE code."""
     if not re.fullmatch(schema.INSEE_RE, str(insee)):
-        raise PlhgisError("the store holds a commune code that is not an INSEE code, so no pack is made "
-                          "for it", field="insee", value=insee,
-                          hint="correct the commune's code in the store (5 characters, e.g. 62498 or 2A004)")
+        raise PlhgisError(Msg("err.pack_insee"), field="insee", value=insee, hint=Msg("hint.pack_insee"))
     return outputs.inside(out_dir, f"{insee}-dossier.html"), outputs.inside(out_dir, f"{insee}-projets.xlsx")
 
 
