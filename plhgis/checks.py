@@ -22,7 +22,7 @@ from typing import Callable
 from . import lazy
 from . import schema
 from .errors import PlhgisError
-from .labels import LABELS, Msg, number as _fmt, t as label, value
+from .labels import LABELS, Msg, count, number as _fmt, t as label, value
 from .progress import steps
 from .render import render
 from .targets import EPCI, Territory, commune_point, covered, first_within, pick, progress, sms_share
@@ -33,7 +33,6 @@ pd = lazy.module("pandas")
 shapely = lazy.module("shapely")
 
 SEVERITIES = ("error", "warning", "info")
-SEVERITY_FR = {"error": "erreurs", "warning": "avertissements", "info": "informations"}
 GEOM_LAYERS = ("projects", "friches", "plots", "communes", "qpv", "sectors", "zoning")
 PLACED = ("projects", "friches", "plots")
 KEYS = {"projects": "id", "friches": "site_id", "plots": "id"}
@@ -866,42 +865,40 @@ def findings_frame(findings, crs="EPSG:2154") -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=[f.geometry for f in findings], crs=crs)
 
 
-def render_findings(findings, fmt="table", crs="EPSG:2154", names=None) -> str:
-    """Findings as text: a table grouped by commune and severity, or csv, json, geojson."""
+def render_findings(findings, fmt="table", crs="EPSG:2154", names=None, lang="fr") -> str:
+    """Findings as text in `lang`: a table grouped by commune and severity, or csv, json, geojson."""
     if fmt == "json":
         return json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1, default=str)
     if fmt in ("csv", "geojson"):
         return render(findings_frame(findings, crs), fmt)
     if not findings:
-        return "aucun constat"
+        return label("findings.none", lang)
     names = names or {}
     lines = []
     by_commune = {}
     for f in findings:
         by_commune.setdefault(f.commune, []).append(f)
     for commune, group in by_commune.items():
-        title = f"{commune} {names.get(commune, '')}".strip() if commune else "EPCI / hors commune"
+        title = f"{commune} {names.get(commune, '')}".strip() if commune else label("findings.epci", lang)
         lines.append(f"== {title} ==")
         for sev in SEVERITIES:
             some = [f for f in group if f.severity == sev]
             if some:
-                lines.append(f"  {SEVERITY_FR[sev]} ({len(some)})")
-                lines += [f"    {f.rule:<20} {f.message}" + (f" [justifié: {f.ground}]" if f.ground else "")
-                          for f in some]
-    lines.append(summary(findings))
+                lines.append(f"  {label('findings.' + sev, lang)} ({len(some)})")
+                lines += [f"    {f.rule:<20} {f.text(lang)}"
+                          + (label("findings.ground", lang, ground=f.ground) if f.ground else "") for f in some]
+    lines.append(summary(findings, lang))
     return "\n".join(lines)
 
 
-def summary(findings) -> str:
-    """One line of counts by severity, then the count of each rule that fired."""
+def summary(findings, lang="fr") -> str:
+    """One line of counts by severity (in `lang`), then the count of each rule that fired."""
     sev = Counter(f.severity for f in findings)
     rules = Counter(f.rule for f in findings)
-    def counted(n, many):  # French agreement: 0 and 1 take the singular
-        return f"{n} {many if n > 1 else many[:-1]}"
-    head = counted(len(findings), "constats") + ": " + ", ".join(counted(sev.get(s, 0), SEVERITY_FR[s])
-                                                               for s in SEVERITIES)
+    head = label("findings.summary", lang, count=count(len(findings), "findings.count", lang),
+                 severities=", ".join(count(sev.get(s, 0), "findings.count." + s, lang) for s in SEVERITIES))
     closed = sum(1 for f in findings if f.ground)
-    head += f" ({counted(closed, 'justifiés')}, clos)" if closed else ""
+    head += count(closed, "findings.closed", lang) if closed else ""
     return head + ("\n  " + ", ".join(f"{c} {n}" for c, n in sorted(rules.items())) if rules else "")
 
 
@@ -917,9 +914,9 @@ def commune_names(store) -> dict:
     return dict(zip(com["insee"], com["name"]))
 
 
-def check_summary(store, settings=None) -> str:
+def check_summary(store, settings=None, lang="fr") -> str:
     """The summary line of all checks of a store (what `plhgis demo` prints)."""
-    return summary(run_checks(store, settings=settings))
+    return summary(run_checks(store, settings=settings), lang)
 
 
 def catalogue() -> pd.DataFrame:

@@ -180,7 +180,7 @@ def demo(store, out_dir, examples_dir, overwrite):
     examples = demo_mod.write_examples(built, examples_dir)
     click.echo(_say("cli.demo_store", label=demo_mod.LABEL, path=built.path), err=True)
     click.echo(render(built.layer_info()))
-    click.echo(checks_mod.check_summary(built))
+    click.echo(checks_mod.check_summary(built, lang=_LANG["value"]))
     from . import reports
 
     outputs = reports.write_demo_outputs(built, out_dir, lang=_LANG["value"])
@@ -649,9 +649,9 @@ def check(store, commune, rules, fmt, strict, list_rules):
         found = checks_mod.run_checks(st, commune=commune, rules=rules or None, progress=_progress)
     except checks_mod.RuleError as exc:
         raise click.BadParameter(exc.text(_LANG["value"]), param_hint="--rule") from None
-    click.echo(checks_mod.render_findings(found, fmt, st.crs, checks_mod.commune_names(st)))
+    click.echo(checks_mod.render_findings(found, fmt, st.crs, checks_mod.commune_names(st), _LANG["value"]))
     if fmt != "table":
-        click.echo(checks_mod.summary(found), err=True)
+        click.echo(checks_mod.summary(found, _LANG["value"]), err=True)
     code = checks_mod.exit_code(found, strict)
     if code:
         click.get_current_context().exit(code)

@@ -185,6 +185,23 @@ LABELS: dict[str, tuple[str, str]] = {
     "progress.checks": ("Contrôles", "Checks"),
     "progress.map": ("Carte", "Map"),
     "progress.packs": ("Dossiers des communes", "Commune packs"),
+    "findings.none": ("aucun constat", "no finding"),
+    "findings.epci": ("EPCI / hors commune", "EPCI / outside any commune"),
+    "findings.error": ("erreurs", "errors"),
+    "findings.warning": ("avertissements", "warnings"),
+    "findings.info": ("informations", "information"),
+    "findings.ground": (" [justifié : {ground}]", " [justified: {ground}]"),
+    "findings.summary": ("{count} : {severities}", "{count}: {severities}"),
+    "findings.count.one": ("{n} constat", "{n} finding"),
+    "findings.count.many": ("{n} constats", "{n} findings"),
+    "findings.count.error.one": ("{n} erreur", "{n} error"),
+    "findings.count.error.many": ("{n} erreurs", "{n} errors"),
+    "findings.count.warning.one": ("{n} avertissement", "{n} warning"),
+    "findings.count.warning.many": ("{n} avertissements", "{n} warnings"),
+    "findings.count.info.one": ("{n} information", "{n} info"),
+    "findings.count.info.many": ("{n} informations", "{n} infos"),
+    "findings.closed.one": (" ({n} justifié, clos)", " ({n} justified, closed)"),
+    "findings.closed.many": (" ({n} justifiés, clos)", " ({n} justified, closed)"),
     "report.summary": ("Synthèse par commune", "Summary by commune"),
     "report.total": ("Total", "Total"),
     "report.rule": ("Règle", "Rule"),
@@ -861,6 +878,17 @@ LABELS |= {
     "err.network_asset": ("la page chargerait {url} depuis le réseau", "the page would load {url} from the network"),
     "hint.inline_assets": ("chaque script et chaque style doit être intégré à la page (voir plhgis.assets)",
                            "every script and style must be inlined (see plhgis.assets)"),
+    # plhgis/sources.py
+    "hint.figures": ("un tableau de chiffres met à jour des communes déjà chargées : chargez d'abord les contours des "
+                     "communes (plhgis import communes FICHIER.geojson)",
+                     "a table of figures updates communes already loaded: load the commune outlines first (plhgis "
+                     "import communes FILE.geojson)"),
+    "hint.figures_epci": ("un tableau de chiffres met à jour des communes déjà chargées : chargez d'abord les contours "
+                          "des communes (plhgis import communes FICHIER.geojson), ou gardez l'EPCI de la base avec "
+                          "--epci {sirens}",
+                          "a table of figures updates communes already loaded: load the commune outlines first (plhgis "
+                          "import communes FILE.geojson), or keep the store's EPCI with --epci {sirens}"),
+    "note.typezone": ("types de zone : {counts}", "typezone: {counts}"),
 }
 
 # The findings' messages (`checks`), one per rule: {field} is a column of the rule's row, {label} the

@@ -375,7 +375,7 @@ def _plu_fields(out: Mapped, lay, file=None):
                              housing=", ".join(housing)))
     if lay.name == "zoning" and "typezone" in frame.columns:
         counts = frame["typezone"].astype("string").fillna("∅").value_counts()
-        out.notes.append("typezone: " + ", ".join(f"{k} ×{v}" for k, v in counts.items()))
+        out.notes.append(Msg("note.typezone", counts=", ".join(f"{k} ×{v}" for k, v in counts.items())))
     if "id" not in frame.columns:
         scope = frame["insee"] if "insee" in frame.columns else pd.Series(None, index=frame.index)
         parts = [c for c in ("idurba", "libelle", "typezone", "typepsc", "stypepsc") if c in frame.columns]
@@ -567,12 +567,9 @@ def _updates_only(out: Mapped, lay, store, file):
     sirens = set(store.read("communes")["epci_siren"].dropna().astype(str)) if known else set()
     codes = out.frame[key].astype("string").str.strip().str.zfill(5)
     for i in np.flatnonzero(~codes.isin(known).to_numpy()):
-        out.errors.append(Problem("unknown commune INSEE code", file, out.rows.iloc[i], key,
-                                  out.frame[key].iloc[i],
-                                  "a table of figures updates communes already loaded: load the "
-                                  "commune outlines first (plhgis import communes FILE.geojson)"
-                                  + (", or keep the store's EPCI with --epci " + " or ".join(sorted(sirens))
-                                     if sirens and "epci_siren" in out.frame.columns else "")))
+        out.errors.append(Problem(Msg("err.unknown_insee"), file, out.rows.iloc[i], key, out.frame[key].iloc[i],
+                                  Msg("hint.figures_epci", sirens=" | ".join(sorted(sirens)))
+                                  if sirens and "epci_siren" in out.frame.columns else Msg("hint.figures")))
 
 
 # -- locating a scheme by its parcels -----------------------------------------------------------
