@@ -18,39 +18,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "base.osm": ("OpenStreetMap", "OpenStreetMap"),
     "base.ign": ("Plan IGN v2", "Plan IGN v2"),
     "base.blank": ("Fond blanc (hors ligne)", "Blank (offline)"),
-    # fields
-    "id": ("Identifiant", "Id"),
-    "name": ("Nom", "Name"),
+    # what the maps and packs show besides the fields (whose labels are the schema's: schema.DISPLAY_LABELS)
     "commune": ("Commune", "Commune"),
-    "insee": ("Code INSEE", "INSEE code"),
-    "address": ("Adresse", "Address"),
-    "homes_total": ("Logements", "Homes"),
     "social_rent": ("dont locatif social (PLAI/PLUS/PLS)", "of which social rent (PLAI/PLUS/PLS)"),
     "social_own": ("dont accession sociale (PSLA/BRS)", "of which social ownership (PSLA/BRS)"),
-    "status": ("État d'avancement", "Status"),
-    "land_origin": ("Origine du foncier", "Land origin"),
-    "operator": ("Bailleur / promoteur", "Operator"),
-    "permit_year": ("Année du permis", "Permit year"),
-    "delivery_year": ("Livraison prévue", "Expected delivery"),
-    "comment": ("Commentaire", "Comment"),
     "permit": ("Permis", "Permit"),
-    "date_authorised": ("Autorisé le", "Authorised on"),
-    "site_type": ("Type de friche", "Brownfield type"),
-    "site_statut": ("Statut (CNIG)", "Status (CNIG)"),
-    "surface": ("Surface (m²)", "Area (m²)"),
-    "capacity": ("Capacité estimée (logements)", "Estimated capacity (homes)"),
-    "horizon": ("Horizon", "Horizon"),
-    "parcels": ("Parcelles", "Parcels"),
-    "ownership": ("Propriété", "Ownership"),
-    "constraints": ("Contraintes", "Constraints"),
-    "plot_status": ("Statut", "Status"),
-    "kind": ("Type", "Kind"),
-    "priority": ("Priorité", "Priority"),
-    "typezone": ("Type de zone", "Zone type"),
-    "libelle": ("Zone", "Zone"),
-    "population": ("Population", "Population"),
-    "polarity": ("Armature urbaine", "Polarity"),
-    "sru_status": ("Situation SRU", "SRU status"),
     "target": ("Objectif PLH (logements)", "PLH target (homes)"),
     "expected": ("Logements attendus", "Homes expected"),
     "coverage": ("Couverture de l'objectif", "Target coverage"),
@@ -1037,12 +1009,6 @@ LABELS |= {
         "{capacity_unlinked:n}"),
 }
 
-STATUS_EN = {"repérage": "identified", "études": "studies", "PC déposé": "permit filed",
-             "PC accordé": "permit granted", "travaux": "works", "livré": "delivered",
-             "abandonné": "abandoned", "recours": "under appeal", "suspendu": "on hold",
-             "autorisé": "authorised", "commencé": "started", "terminé": "completed", "annulé": "cancelled"}
-
-
 def cli_lang() -> str:
     """The command line's language: "fr", or "en" when $PLHGIS_LANG says so."""
     return "en" if os.environ.get("PLHGIS_LANG", "").strip().lower().startswith("en") else "fr"
@@ -1056,6 +1022,8 @@ def count(n: int, key: str, lang: str = "fr", **values) -> str:
 
 def t(key: str, lang: str = "fr", **values) -> str:
     """The label `key` in `lang`, with {placeholders} filled in (a `Text` value shown in `lang` too)."""
+    if key not in LABELS:
+        from . import schema  # noqa: F401  (it adds the field labels: schema.DISPLAY_LABELS)
     fr, en = LABELS[key]
     text = en if lang == "en" else fr
     if not values:
@@ -1136,7 +1104,11 @@ def shown(x, lang: str = "fr") -> str:
 
 
 def value(v, lang: str = "fr") -> str:
-    """An enum value shown in `lang` (the French vocabulary stays as it is in French)."""
+    """An enum value shown in `lang`: the French vocabulary as it is, its English label (`schema.TERMS`)."""
     if v is None:
         return ""
-    return STATUS_EN.get(v, v) if lang == "en" else str(v)
+    if lang != "en":
+        return str(v)
+    from .schema import ENGLISH  # schema imports this module (errors.py): read it when asked
+
+    return ENGLISH.get(v, v)

@@ -31,7 +31,7 @@ MAP_PAGE, CHECKS_PAGE = "territoire.html", "controles.html"  # beside the packs 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_FR = {"error": ("à corriger", "to fix"), "warning": ("à vérifier", "to check"),
                "info": ("pour information", "for information")}
-BAR_COLORS = {"certain": "#2e7d32", "probable": "#ffa726", "possible": "#bdbdbd"}
+BAR_COLORS = schema.colours("status_group")
 
 
 def _e(v) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field as dc_field
 
 from . import lazy
 from .errors import Problem
-from .labels import Msg, Num
+from .labels import LABELS as LABEL_CATALOGUE, Msg, Num
 
 np = lazy.module("numpy")
 pd = lazy.module("pandas")
@@ -68,20 +68,83 @@ class Layer:
 
 
 # -- vocabularies (DESIGN §4) -------------------------------------------------------------
-PROJECT_STATUS = ("repérage", "études", "PC déposé", "PC accordé", "travaux", "livré", "abandonné",
-                  "recours", "suspendu")  # travaux = DOC filed, livré = DAACT filed; recours: permit under appeal
+@dataclass(frozen=True)
+class Term:
+    """One value of a list as every output shows it: its English label, its colour (maps, packs, QGIS
+    styles) and, for the schemes' status, its group in the targets (certain, probable or possible)."""
+
+    value: str
+    en: str
+    colour: str | None = None
+    group: str | None = None
+
+
+# The lists the maps draw, in their legend order. The colours stay apart for colour-blind readers: within
+# a list and between the three point layers (schemes, friches, plots), every two differ by a CIEDE2000 ΔE
+# of at least 12 for normal, deuteranope and protanope vision (tests/test_palette.py); schemes run from
+# pale (spotted) to dark blue (delivered).
+TERMS: dict[str, tuple[Term, ...]] = {
+    # travaux = DOC filed, livré = DAACT filed; recours: permit under appeal (not yet certain)
+    "project_status": (Term("repérage", "identified", "#bdbabc", "possible"),
+                       Term("études", "studies", "#81a8fe", "probable"),
+                       Term("PC déposé", "permit filed", "#e8f0b4", "probable"),
+                       Term("PC accordé", "permit granted", "#dd8419", "certain"),
+                       Term("travaux", "works", "#9d264a", "certain"),
+                       Term("livré", "delivered", "#1b69ba", "certain"),
+                       Term("abandonné", "abandoned", "#0a032b"),
+                       Term("recours", "under appeal", "#660000", "probable"),
+                       Term("suspendu", "on hold", "#ffccff", "possible")),
+    "friche_statut": (Term("friche potentielle", "potential brownfield", "#c2b59b"),
+                      Term("friche sans projet", "brownfield with no project", "#994e11"),
+                      Term("friche avec projet", "brownfield with a project", "#ffe45b"),
+                      Term("friche reconvertie", "redeveloped brownfield", "#2a8484"),
+                      Term("inconnu", "unknown"), Term("autre", "other"), Term("sans objet", "not applicable")),
+    "plot_horizon": (Term("court terme", "short term", "#511b7d"), Term("moyen terme", "medium term", "#b989b5"),
+                     Term("long terme", "long term", "#e8f8f0")),
+    "typezone": (Term("U", "U", "#bd4b6e"), Term("AUc", "AUc", "#d9904f"), Term("AUs", "AUs", "#d8e9d7"),
+                 Term("A", "A", "#ffff4e"), Term("N", "N", "#5ca7ac")),
+    "sector_kind": (Term("centralité", "town centre", "#420073"), Term("ORT/ACV", "ORT/ACV", "#205cbb"),
+                    Term("PVD", "PVD", "#0b9d86"), Term("NPNRU", "NPNRU", "#e03f5b"), Term("ERBM", "ERBM", "#421e21"),
+                    Term("gare/transports", "station/transport", "#26631a"),
+                    Term("OPAH-RU", "OPAH-RU", "#ff8c0f"), Term("autre", "other", "#564a5d")),
+    # the groups of the schemes' status in the targets and the packs' gauges
+    "status_group": (Term("certain", "committed", "#2e7d32"), Term("probable", "probable", "#ffa726"),
+                     Term("possible", "possible", "#bdbdbd")),
+    # Sitadel ETAT_DAU 2, 5, 6, 4
+    "permit_status": (Term("autorisé", "authorised", "#9575cd"), Term("commencé", "started", "#5e35b1"),
+                      Term("terminé", "completed", "#311b92"), Term("annulé", "cancelled", "#bdbdbd")),
+}
+ENGLISH = {t.value: t.en for terms in TERMS.values() for t in terms}  # "PC accordé" → "permit granted"
+
+
+def values(name: str) -> tuple[str, ...]:
+    """The values of the list `name` (TERMS), in order."""
+    return tuple(t.value for t in TERMS[name])
+
+
+def colours(name: str) -> dict[str, str]:
+    """Value → colour of the list `name`, for the values drawn in a colour of their own."""
+    return {t.value: t.colour for t in TERMS[name] if t.colour}
+
+
+def group(name: str, group_name: str) -> tuple[str, ...]:
+    """The values of the list `name` in `group_name` (the schemes' status: certain, probable, possible)."""
+    return tuple(t.value for t in TERMS[name] if t.group == group_name)
+
+
+PROJECT_STATUS = values("project_status")
 LAND_ORIGIN = ("friche", "dent creuse", "renouvellement urbain", "extension")
 PRODUCT_FIELDS = ("lls_plai", "lls_plus", "lls_pls", "psla", "brs", "accession_libre",
                   "locatif_libre", "specifique")
 SOCIAL_RENT_FIELDS = ("lls_plai", "lls_plus", "lls_pls")
-PLOT_HORIZON = ("court terme", "moyen terme", "long terme")
+PLOT_HORIZON = values("plot_horizon")
 PLOT_OWNERSHIP = ("public", "privé", "EPF")
 PLOT_STATUS = ("identifié", "mobilisable", "en projet", "bâti")
 SRU_STATUS = ("soumise", "carencée", "exemptée", "non soumise")
 RESIDENCE_KIND = ("résidence autonomie", "résidence étudiante", "FJT", "pension de famille", "résidence sociale",
                   "aire d'accueil des gens du voyage", "terrain familial locatif", "autre")
-SECTOR_KIND = ("centralité", "ORT/ACV", "PVD", "NPNRU", "ERBM", "gare/transports", "OPAH-RU", "autre")
-TYPEZONE = ("U", "AUc", "AUs", "A", "N")
+SECTOR_KIND = values("sector_kind")
+TYPEZONE = values("typezone")
 
 
 def typezone_family(value) -> str | None:
@@ -111,8 +174,7 @@ CNIG_SITE_TYPE = (
     "friche portuaire", "friche aéroportuaire", "friche ferroviaire", "friche logistique",
     "friche loisir tourisme hôtellerie", "friche enseignement", "friche cultuelle",
     "mixte - dominante habitat", "mixte - autre", "inconnu", "autre", "sans objet")
-CNIG_SITE_STATUT = ("friche potentielle", "friche sans projet", "friche avec projet",
-                    "friche reconvertie", "inconnu", "autre", "sans objet")
+CNIG_SITE_STATUT = values("friche_statut")
 CNIG_ZONE_TYPE = ("U", "AUc", "AUs", "A", "N", "Zc", "ZCa", "ZnC", "RNU", "inconnu", "autre", "sans objet")
 CNIG_DOC_TYPE = ("RNU", "CC", "PLU", "PLUI", "PSMV", "inconnu", "autre", "sans objet")
 CNIG_ZAER = ("oui", "non", "inconnu")
@@ -336,7 +398,7 @@ PARCELS = Layer(
     ),
 )
 
-PERMIT_STATUS = ("autorisé", "annulé", "commencé", "terminé")  # Sitadel ETAT_DAU 2, 4, 5, 6
+PERMIT_STATUS = values("permit_status")
 PERMITS = Layer(
     "permits", key="num_dau", geometry="point", commune_field="commune",
     label="permis créant des logements (Sitadel, SDES)",
@@ -429,7 +491,63 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "status": ("Statut", "Status", "état"),
         "comment": ("Commentaire", "Comment", "observations", "remarques"),
     },
+    "friches": {
+        "site_type": ("Type de friche", "Brownfield type"),
+        "site_statut": ("Statut (CNIG)", "Status (CNIG)"),
+        "unite_fonciere_surface": ("Surface (m²)", "Area (m²)"),
+        "capacity": ("Capacité estimée (logements)", "Estimated capacity (homes)"),
+    },
+    "communes": {
+        "insee": ("Code INSEE", "INSEE code"),
+        "population": ("Population", "Population"),
+        "polarity": ("Armature urbaine", "Polarity"),
+        "sru_status": ("Situation SRU", "SRU status"),
+    },
+    "sectors": {"kind": ("Type", "Kind"), "priority": ("Priorité", "Priority")},
+    "zoning": {"typezone": ("Type de zone", "Zone type"), "libelle": ("Zone", "Zone")},
+    "permits": {"date_authorised": ("Autorisé le", "Authorised on")},
 }
+# the help the workbook gives under each column (French, English)
+HELP: dict[str, dict[str, tuple[str, str]]] = {
+    "projects": {
+        "id": ("Ne pas modifier. Laisser vide pour une nouvelle opération.",
+               "Do not change. Leave empty for a new scheme."),
+        "name": ("Obligatoire.", "Required."),
+        "commune": ("Obligatoire (5 chiffres).", "Required (5 digits)."),
+        "address": ("Adresse de l'opération.", "The scheme's address."),
+        "homes_total": ("Obligatoire, 5 et plus.", "Required, 5 or more."),
+        "lls_plai": ("Prêt locatif aidé d'intégration : locatif social très aidé.",
+                     "PLAI: social rent for the lowest incomes."),
+        "lls_plus": ("Prêt locatif à usage social : locatif social.", "PLUS: social rent."),
+        "lls_pls": ("Prêt locatif social : le locatif social le moins aidé (pas du LLI).",
+                    "PLS: the least subsidised social rent (not intermediate rent)."),
+        "psla": ("Accession sociale (location-accession).", "Social ownership (rent-to-buy)."),
+        "brs": ("Bail réel solidaire.", "BRS: community land trust lease."),
+        "specifique": ("Résidence seniors, jeunes, foyer…", "Homes for the elderly, the young, hostels…"),
+        "status": ("Choisir dans la liste.", "Pick from the list."),
+        "land_origin": ("Choisir dans la liste.", "Pick from the list."),
+        "permit_year": ("Année sur 4 chiffres.", "Four-digit year."),
+        "start_year": ("Année sur 4 chiffres.", "Four-digit year."),
+        "delivery_year": ("Année sur 4 chiffres.", "Four-digit year."),
+        "comment": ("Toute précision utile.", "Anything useful."),
+    },
+}
+# the catalogue's names (labels.py) for field labels the maps and packs show: one text, the schema's
+DISPLAY_LABELS = {
+    "id": ("projects", "id"), "name": ("projects", "name"), "address": ("projects", "address"),
+    "homes_total": ("projects", "homes_total"), "status": ("projects", "status"),
+    "land_origin": ("projects", "land_origin"), "operator": ("projects", "operator"),
+    "permit_year": ("projects", "permit_year"), "delivery_year": ("projects", "delivery_year"),
+    "comment": ("projects", "comment"), "parcels": ("plots", "parcels"), "horizon": ("plots", "horizon"),
+    "ownership": ("plots", "ownership"), "constraints": ("plots", "constraints"), "capacity": ("plots", "capacity"),
+    "plot_status": ("plots", "status"), "site_type": ("friches", "site_type"),
+    "site_statut": ("friches", "site_statut"), "surface": ("friches", "unite_fonciere_surface"),
+    "insee": ("communes", "insee"), "population": ("communes", "population"), "polarity": ("communes", "polarity"),
+    "sru_status": ("communes", "sru_status"), "kind": ("sectors", "kind"), "priority": ("sectors", "priority"),
+    "typezone": ("zoning", "typezone"), "libelle": ("zoning", "libelle"),
+    "date_authorised": ("permits", "date_authorised"),
+}
+LABEL_CATALOGUE.update({key: LABELS[layer][name][:2] for key, (layer, name) in DISPLAY_LABELS.items()})
 LOCATION_HEADERS = {  # the columns that place a feature, besides a geometry
     "x": ("x", "x l93", "x lambert 93", "x lambert93", "lambert 93 x", "coord x", "coordonnée x", "xl93",
           "x (lambert 93)", "x_lambert93", "x 2154"),
@@ -449,6 +567,12 @@ def label(layer: str, field_name: str, lang: str = "fr") -> str:
     """The French (or English) label of a field; the field's name when it has none."""
     names = LABELS.get(layer, {}).get(field_name)
     return names[0 if lang == "fr" else 1] if names else field_name
+
+
+def help_text(layer: str, field_name: str, lang: str = "fr") -> str:
+    """The help of a field (the workbook's, under its column), "" when it has none."""
+    texts = HELP.get(layer, {}).get(field_name)
+    return texts[0 if lang == "fr" else 1] if texts else ""
 
 
 def header_fields(layer: str) -> dict[str, str]:

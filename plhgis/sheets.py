@@ -33,25 +33,6 @@ LOCATION = ("parcels", "lon", "lat", "x_l93", "y_l93")
 COLUMNS = ("id", "name", "commune", "address", *LOCATION, "homes_total", "lls_plai", "lls_plus", "lls_pls",
            "psla", "brs", "accession_libre", "locatif_libre", "specifique", "specifique_note",
            "status", "land_origin", "operator", "permit_year", "start_year", "delivery_year", "comment")
-HELP = {  # the French label of each field is the schema's (schema.LABELS); the help is the workbook's
-    "id": "Ne pas modifier. Laisser vide pour une nouvelle opération.",
-    "name": "Obligatoire.",
-    "commune": "Obligatoire (5 chiffres).",
-    "address": "Adresse de l'opération.",
-    "homes_total": "Obligatoire, 5 et plus.",
-    "lls_plai": "Locatif social très aidé.",
-    "lls_plus": "Locatif social.",
-    "lls_pls": "Locatif intermédiaire social.",
-    "psla": "Accession sociale (location-accession).",
-    "brs": "Bail réel solidaire.",
-    "specifique": "Résidence seniors, jeunes, foyer…",
-    "status": "Choisir dans la liste.",
-    "land_origin": "Choisir dans la liste.",
-    "permit_year": "Année sur 4 chiffres.",
-    "start_year": "Année sur 4 chiffres.",
-    "delivery_year": "Année sur 4 chiffres.",
-    "comment": "Toute précision utile.",
-}
 LOCATION_LABELS = {
     "parcels": ("Références cadastrales", "Nouvelle opération : parcelles séparées par des virgules "
                                           "(ex. 62498000BI0122, 62498000BI0123)."),
@@ -72,7 +53,7 @@ def french(col) -> tuple[str, str]:
     """(French label, help) of a workbook column."""
     if col in LOCATION_LABELS:
         return LOCATION_LABELS[col]
-    return schema.label("projects", col), HELP.get(col, "")
+    return schema.label("projects", col), schema.help_text("projects", col)
 
 
 INSTRUCTIONS = [
