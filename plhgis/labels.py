@@ -341,7 +341,7 @@ LABELS |= {
     "edit.more": ("… et {n} autres changements", "… and {n} more changes"),
     "edit.new_id": ("(nouvel id)", "(new id)"),
     "edit.ended": ("- {layer} {id} close le {day}", "- {layer} {id} ended on {day}"),
-    "edit.deleted": ("- {layer} {id} supprimée le {day}", "- {layer} {id} deleted on {day}"),
+    "edit.deleted": ("- {layer} {id} supprimé(e) le {day}", "- {layer} {id} deleted on {day}"),
     "err.unknown_mode": ("mode inconnu {mode}", "unknown mode {mode}"),
     "hint.use": ("utilisez {values}", "use {values}"),
     "note.extra_kept": ("colonnes conservées telles quelles (extra) : {columns}",
