@@ -39,6 +39,31 @@ class Failure(click.ClickException):
     def show(self, file=None):
         click.echo(_say("cli.error", message=self.format_message()), err=True)
 
+
+class Refused(click.UsageError):
+    """Bad command-line input: the usage, where to find help and the reason, in the CLI's language; exit code 2."""
+
+    def show(self, file=None):
+        if self.ctx is not None:
+            usage = self.ctx.get_usage().split(" ", 1)[-1]  # click's "Usage: " prefix, in the CLI's language
+            click.echo(_say("cli.usage", usage=usage), err=True)
+            click.echo(_say("cli.try_help", command=self.ctx.command_path), err=True)
+        click.echo("\n" + _say("cli.error", message=self.format_message()), err=True)
+
+
+def _refusal(exc: click.UsageError) -> str:
+    """Why click refused the input, in the CLI's language (click's own words only when nothing better)."""
+    if isinstance(exc, click.NoSuchOption):
+        return _say("cli.no_such_option", name=exc.option_name)
+    if isinstance(exc, click.BadParameter):
+        hint = exc.param_hint or (exc.param.get_error_hint(exc.ctx) if exc.param is not None else None)
+        hint = " / ".join(hint) if isinstance(hint, (list, tuple)) else hint
+        if isinstance(exc, click.MissingParameter) and hint:
+            return _say("cli.missing", param=hint)
+        if hint:
+            return _say("cli.bad_value", param=hint, message=exc.message)
+    return exc.format_message()
+
 pyproj = lazy.module("pyproj")
 shapely = lazy.module("shapely")
 
@@ -51,6 +76,10 @@ class PlhgisGroup(click.Group):
             return super().invoke(ctx)
         except PlhgisError as exc:
             raise Failure(exc.text(_LANG["value"])) from None
+        except Refused:
+            raise
+        except click.UsageError as exc:
+            raise Refused(_refusal(exc), exc.ctx) from None
         except OSError as exc:  # a file plhgis was told to write: unwritable folder, disk full…
             if exc.filename is None:
                 raise
