@@ -60,6 +60,11 @@ def _refusal(exc: click.UsageError) -> str:
         hint = " / ".join(hint) if isinstance(hint, (list, tuple)) else hint
         if isinstance(exc, click.MissingParameter) and hint:
             return _say("cli.missing", param=hint)
+        kind = getattr(exc.param, "type", None)
+        if hint and isinstance(kind, click.Choice):  # click's own words: "'x' is not one of …"
+            return _say("cli.bad_value", param=hint, message=_say("cli.one_of", values=", ".join(kind.choices)))
+        if hint and isinstance(kind, (click.types.FloatParamType, click.types.IntParamType)):
+            return _say("cli.bad_value", param=hint, message=_say("cli.not_number"))
         if hint:
             return _say("cli.bad_value", param=hint, message=exc.message)
     return exc.format_message()

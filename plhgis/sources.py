@@ -589,6 +589,6 @@ def parcels_footprint(store, refs) -> shapely.Geometry:
     have = set() if found is None else set(found["id"])
     missing = [r for r in refs if r not in have]
     if missing:
-        raise NotFoundError(Msg("err.unknown_parcels", ids=", ".join(missing)), field="--parcels", value=missing[0],
+        raise NotFoundError(Msg("err.unknown_parcels" if len(missing) > 1 else "err.unknown_parcel", ids=", ".join(missing)), field="--parcels", value=missing[0],
                             hint=Msg("hint.load_cadastre_first"))
     return shapely.union_all(found.geometry.to_numpy())

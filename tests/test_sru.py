@@ -238,7 +238,7 @@ def test_acknowledging_what_is_not_a_finding_is_refused(demo_path, invoke):
     r = invoke("ack", "LLS-HIGH-SHARE", "P-62950-9999", "--ground", "x", "--store", demo_path)
     assert r.exit_code == 1 and "aucun constat LLS-HIGH-SHARE pour P-62950-9999 aujourd'hui" in r.output
     r = invoke("ack", "NOPE", "P-62950-0001", "--ground", "x", "--store", demo_path)
-    assert r.exit_code == 1 and "unknown rule" in r.output
+    assert r.exit_code == 1 and "règle inconnue" in r.output
     r = invoke("ack", "LLS-HIGH-SHARE", "P-62950-0001", "--store", demo_path)
     assert r.exit_code == 2 and "--ground" in r.output
 
