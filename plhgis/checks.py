@@ -149,7 +149,7 @@ def run_checks(store, commune=None, rules=None, settings=None, territory=None, p
     t = territory or Territory(store, settings)
     t.require_commune(commune)
     findings = []
-    with steps(progress, len(chosen), label("progress.checks")) as bar:
+    with steps(progress, len(chosen), Msg("progress.checks")) as bar:
         for r in chosen:
             findings.extend(r.function(t))
             bar.update(1)

@@ -403,7 +403,7 @@ def _progress(length, label):
     """The progress callback of every long command: a bar on a terminal's stderr, nothing when piped."""
     if not sys.stderr.isatty():
         return steps(None, length, label)
-    return click.progressbar(length=length or 0, label=label, file=sys.stderr)
+    return click.progressbar(length=length or 0, label=_show(label), file=sys.stderr)
 
 
 @fetch.command("communes")

@@ -55,7 +55,7 @@ def _unexpected(url, what) -> FetchError:
     return FetchError(Msg("err.unexpected", host=host, what=what, url=url), hint=Msg("hint.check_base_url"))
 
 
-def get(url: str, *, timeout: float = TIMEOUT_S, progress=None, label: str = "") -> bytes:
+def get(url: str, *, timeout: float = TIMEOUT_S, progress=None, label="") -> bytes:
     """The body of `url`. `progress(length, label)` returns a context manager with `update(n)`."""
     try:
         parts = urllib.parse.urlsplit(url)
@@ -147,7 +147,7 @@ def fetch_communes(store, epci: str, *, base_url: str = GEO_API, timeout: float 
     info = get_object(f"{base}/epcis/{epci}?fields=nom,code", Msg("what.epci_json"), timeout=timeout)
     url = f"{base}/epcis/{epci}/communes?fields=code,nom,population,codeEpci,codeDepartement" \
           "&format=geojson&geometry=contour"
-    body = get(url, timeout=timeout, progress=progress, label=f"communes of {info.get('nom') or epci}")
+    body = get(url, timeout=timeout, progress=progress, label=Msg("progress.communes_of", name=info.get("nom") or epci))
     try:
         collection = json.loads(body)
     except ValueError:

@@ -162,6 +162,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "progress.import": ("Import", "Import"),
     "progress.checks": ("Contrôles", "Checks"),
     "progress.map": ("Carte", "Map"),
+    "progress.communes_of": ("communes de {name}", "communes of {name}"),
     "progress.packs": ("Dossiers des communes", "Commune packs"),
     "findings.none": ("aucun constat", "no finding"),
     "findings.epci": ("EPCI / hors commune", "EPCI / outside any commune"),
