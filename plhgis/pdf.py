@@ -397,7 +397,7 @@ def _findings(doc, findings, lang):
     colors = {"error": "#b71c1c", "warning": "#e65100", "info": "#1565c0"}
     for f in found:
         sev = getattr(f, "severity", "info")
-        label = reports.SEVERITY_FR.get(sev, (sev, sev))[1 if lang == "en" else 0]
+        label = reports.severity(sev, lang)
         doc.para(f"{label} — {maps.finding_text(f, lang)} ({getattr(f, 'rule', '')})", 9, colors.get(sev, "#222222"))
 
 

@@ -29,8 +29,6 @@ from .progress import steps
 
 MAP_PAGE, CHECKS_PAGE = "territoire.html", "controles.html"  # beside the packs and their index
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-SEVERITY_FR = {"error": ("à corriger", "to fix"), "warning": ("à vérifier", "to check"),
-               "info": ("pour information", "for information")}
 BAR_COLORS = schema.colours("status_group")
 
 
@@ -368,7 +366,12 @@ def _findings(found, lang) -> str:
 
 def _severity(f, lang) -> str:
     sev = getattr(f, "severity", "info")
-    return SEVERITY_FR.get(sev, (sev, sev))[1 if lang == "en" else 0]
+    return severity(sev, lang)
+
+
+def severity(sev, lang="fr") -> str:
+    """What a finding of severity `sev` asks of the reader ("à corriger"…), in `lang`."""
+    return t("severity." + sev, lang) if sev in SEVERITY_ORDER else str(sev)
 
 
 def _finding_item(f, lang, attrs="", link="") -> str:
@@ -581,7 +584,7 @@ def _check_summary(groups, heads, lang) -> str:
     def counts(group):
         return [sum(1 for f in group if getattr(f, "severity", "") == s and not f.acknowledged)
                 for s in SEVERITY_ORDER]
-    cols = [(t("commune", lang), False)] + [(SEVERITY_FR[s][lang == "en"], True) for s in SEVERITY_ORDER]
+    cols = [(t("commune", lang), False)] + [(severity(s, lang), True) for s in SEVERITY_ORDER]
     cols.append((t("report.total", lang), True))
     rows = []
     for code, group in groups.items():
@@ -602,7 +605,7 @@ def _check_filters(found, groups, heads, lang) -> str:
     severities = [s for s in SEVERITY_ORDER if any(getattr(f, "severity", "") == s for f in found)]
     return ("<p class='filters'>" + select("commune", t("commune", lang), [(c, heads[c]) for c in groups])
             + select("rule", t("report.rule", lang), [(r, r) for r in rules])
-            + select("severity", t("report.severity", lang), [(s, SEVERITY_FR[s][lang == "en"]) for s in severities])
+            + select("severity", t("report.severity", lang), [(s, severity(s, lang)) for s in severities])
             + f" <span class='shown'><b id='plh-shown'>{len(found)}</b> {_e(t('report.shown', lang))}</span></p>")
 
 
