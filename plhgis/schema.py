@@ -532,7 +532,14 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
         "comment": ("Toute précision utile.", "Anything useful."),
     },
 }
-# the catalogue's names (labels.py) for field labels the maps and packs show: one text, the schema's
+# the short label of a field whose full one is too long for a map's popup or a pack's table column
+SHORT_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "projects": {"name": ("Nom", "Name"), "homes_total": ("Logements", "Homes"),
+                 "permit_year": ("Année du permis", "Permit year"),
+                 "delivery_year": ("Livraison prévue", "Expected delivery")},
+    "plots": {"horizon": ("Horizon", "Horizon")},
+}
+# the catalogue's names (labels.py) for the field labels the maps and packs show: the schema's, short if any
 DISPLAY_LABELS = {
     "id": ("projects", "id"), "name": ("projects", "name"), "address": ("projects", "address"),
     "homes_total": ("projects", "homes_total"), "status": ("projects", "status"),
@@ -547,7 +554,8 @@ DISPLAY_LABELS = {
     "typezone": ("zoning", "typezone"), "libelle": ("zoning", "libelle"),
     "date_authorised": ("permits", "date_authorised"),
 }
-LABEL_CATALOGUE.update({key: LABELS[layer][name][:2] for key, (layer, name) in DISPLAY_LABELS.items()})
+LABEL_CATALOGUE.update({key: SHORT_LABELS.get(layer, {}).get(name) or LABELS[layer][name][:2]
+                        for key, (layer, name) in DISPLAY_LABELS.items()})
 LOCATION_HEADERS = {  # the columns that place a feature, besides a geometry
     "x": ("x", "x l93", "x lambert 93", "x lambert93", "lambert 93 x", "coord x", "coordonnée x", "xl93",
           "x (lambert 93)", "x_lambert93", "x 2154"),
