@@ -187,7 +187,7 @@ def test_a_missing_store_is_a_clear_error(invoke, pg_url):
     assert "pas de base plhgis dans postgresql://postgres:***@" in result.output and "plhgis init" in result.output
     wrong = pg_url.replace("pg-test-secret", "not-the-password")
     result = invoke("project", "list", "--store", wrong)
-    assert result.exit_code == 1 and "cannot connect" in result.output
+    assert result.exit_code == 1 and "impossible de se connecter" in result.output
     assert "not-the-password" not in result.output and "pg-test-secret" not in result.output
 
 
@@ -336,7 +336,7 @@ def test_users_list_and_remove(invoke, shared):
     unknown = invoke("users", "remove", "nobody", "--store", shared["admin"])
     assert unknown.exit_code == 1 and "pas d'utilisateur plhgis 'nobody'" in unknown.output
     bad = invoke("users", "add", "x", "--role", "commune", "--store", shared["admin"])
-    assert bad.exit_code == 1 and "needs its commune" in bad.output
+    assert bad.exit_code == 1 and "demande sa commune" in bad.output
 
 
 def test_init_demo_on_postgis(invoke, pg_url, tmp_path):
