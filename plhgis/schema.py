@@ -478,6 +478,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "source": ("Source", "Source"),
     },
     "plots": {
+        "id": ("Identifiant", "Id"),
         "commune": ("Code INSEE de la commune", "Commune INSEE code", "code INSEE", "INSEE", "code commune"),
         "parcels": ("Parcelles", "Parcels", "références cadastrales", "refs cadastrales", "parcelles cadastrales",
                     "IDU"),
@@ -492,6 +493,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "comment": ("Commentaire", "Comment", "observations", "remarques"),
     },
     "friches": {
+        "site_id": ("Identifiant du site", "Site id"),
+        "site_nom": ("Nom du site", "Site name"),
+        "site_adresse": ("Adresse du site", "Site address"),
         "site_type": ("Type de friche", "Brownfield type"),
         "site_statut": ("Statut (CNIG)", "Status (CNIG)"),
         "unite_fonciere_surface": ("Surface (m²)", "Area (m²)"),
