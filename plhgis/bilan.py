@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import outputs
+from .labels import Msg
 from .errors import PlhgisError, StoreError
 from .territory import Territory, numbers
 
@@ -89,12 +90,12 @@ def _yearly_targets(targets: pd.DataFrame, start: int, end: int) -> pd.DataFrame
             try:
                 values = [float(s.replace(",", ".")) for s in split]
             except ValueError:
-                raise PlhgisError("yearly_split is not a list of numbers", row=r.commune, field="yearly_split",
-                                  value=r.yearly_split, hint="write it as 40|40|40|40|40|40") from None
+                raise PlhgisError(Msg("err.split_numbers"), row=r.commune, field="yearly_split",
+                                  value=r.yearly_split, hint=Msg("hint.split")) from None
             if len(values) != len(years):
-                raise PlhgisError(f"yearly_split has {len(values)} years, the PLH {len(years)}", row=r.commune,
+                raise PlhgisError(Msg("err.split_years", n=len(values), years=len(years)), row=r.commune,
                                   field="yearly_split", value=r.yearly_split,
-                                  hint=f"one figure per year from {start} to {end}, separated by |")
+                                  hint=Msg("hint.split_years", start=start, end=end))
         else:
             values = [total / len(years)] * len(years)
         rows += [{"commune": r.commune, "year": y, "target": v} for y, v in zip(years, values)]
@@ -110,11 +111,11 @@ def review(store, year: int, compare: int | None = None, settings=None, permits:
     start, end, mid = t.period
     for y in (year, compare):
         if y is not None and not (start <= y <= end):
-            raise PlhgisError(f"{y} is outside the PLH period {start}–{end}", field="--year", value=y,
-                              hint="review a year of the PLH, or set plh_start/plh_end in layers/plhgis.toml")
+            raise PlhgisError(Msg("err.outside_period", year=y, start=start, end=end), field="--year", value=y,
+                              hint=Msg("hint.outside_period"))
     com = t.communes
     if not len(com):
-        raise StoreError("the store has no commune", hint="import the communes first (plhgis import communes FILE)")
+        raise StoreError(Msg("err.no_communes"), hint=Msg("hint.import_communes"))
     sc = schemes(t)
     scopes = _scopes(com, s.polarity_levels)
     every = t.layer("targets")

@@ -22,7 +22,7 @@ from typing import Callable
 from . import lazy
 from . import schema
 from .errors import PlhgisError
-from .labels import LABELS, t as label, value
+from .labels import LABELS, Msg, count, number as _fmt, t as label, value
 from .progress import steps
 from .render import render
 from .settings import Settings, shown
@@ -35,7 +35,6 @@ pd = lazy.module("pandas")
 shapely = lazy.module("shapely")
 
 SEVERITIES = ("error", "warning", "info")
-SEVERITY_FR = {"error": "erreurs", "warning": "avertissements", "info": "informations"}
 GEOM_LAYERS = ("projects", "friches", "plots", "communes", "qpv", "sectors", "zoning")
 PLACED = ("projects", "friches", "plots")
 KEYS = {"projects": "id", "friches": "site_id", "plots": "id"}
@@ -144,8 +143,7 @@ def select_rules(rules=None) -> list[Rule]:
         code = wanted.strip().upper()
         hits = [r for c, r in RULES.items() if c == code or c.startswith(code + "-")]
         if not hits:
-            raise RuleError("unknown rule", field="--rule", value=wanted,
-                            hint="list them with: plhgis check --list-rules")
+            raise RuleError(Msg("err.unknown_rule"), field="--rule", value=wanted, hint=Msg("hint.list_rules"))
         chosen += [r for r in hits if r not in chosen]
     return chosen
 
@@ -159,7 +157,7 @@ def run_checks(store, commune=None, rules=None, settings=None, territory=None, p
     t = territory or Territory(store, settings)
     t.require_commune(commune)
     findings = []
-    with steps(progress, len(chosen), label("progress.checks")) as bar:
+    with steps(progress, len(chosen), Msg("progress.checks")) as bar:
         for r in chosen:
             findings.extend(r.function(t))
             bar.update(1)
@@ -270,14 +268,6 @@ def _plain_list(series) -> list:
         whole = pd.api.types.is_integer_dtype(series)
         return [None if v != v else (int(v) if whole else v) for v in arr.tolist()]
     return [_plain(v) for v in series.to_numpy(dtype=object).tolist()]
-
-
-def _fmt(x, digits=0, lang="fr") -> str:
-    """A number the French way (1 234, 12,5) or the English way (1,234, 12.5)."""
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return "?"
-    text = f"{x:,.{digits}f}"
-    return text if lang == "en" else text.replace(",", "\u202f").replace(".", ",")
 
 
 def _pct(x, lang="fr") -> str:
@@ -741,15 +731,14 @@ def acknowledge(store, rule_code, feature_id, ground, source="plhgis ack"):
 
     code = rule_code.strip().upper()
     if code not in RULES:
-        raise RuleError("unknown rule", field="RULE", value=rule_code, hint="list them with: plhgis check --list-rules")
+        raise RuleError(Msg("err.unknown_rule"), field="RULE", value=rule_code, hint=Msg("hint.list_rules"))
     if not (ground or "").strip():
-        raise PlhgisError("a ground is required", field="--ground",
-                          hint="say why, e.g. --ground 'reconstitution de l\'offre ANRU'")
+        raise PlhgisError(Msg("err.ground"), field="--ground", hint=Msg("hint.ground"))
     found = [f for f in run_checks(store, rules=[code])  # a commune's finding lists its schemes in its figures
              if str(f.feature_id) == str(feature_id) or str(feature_id) in f.figures.get("schemes", ())]
     if not found:
-        raise PlhgisError(f"no {code} finding for {feature_id} today", field="ID", value=feature_id,
-                          hint=f"list them with: plhgis check --rule {code}")
+        raise PlhgisError(Msg("err.no_finding", rule=code, id=feature_id), field="ID", value=feature_id,
+                          hint=Msg("hint.list_findings", rule=code))
     values = {"rule": code, "feature_id": str(feature_id), "commune": found[0].commune, "ground": ground.strip()}
     lay = schema.get_layer("acknowledgements")
     current = store.read(lay.name, ids=[f"{code}-{feature_id}"])
@@ -885,42 +874,40 @@ def findings_frame(findings, crs="EPSG:2154") -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=[f.geometry for f in findings], crs=crs)
 
 
-def render_findings(findings, fmt="table", crs="EPSG:2154", names=None) -> str:
-    """Findings as text: a table grouped by commune and severity, or csv, json, geojson."""
+def render_findings(findings, fmt="table", crs="EPSG:2154", names=None, lang="fr") -> str:
+    """Findings as text in `lang`: a table grouped by commune and severity, or csv, json, geojson."""
     if fmt == "json":
         return json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1, default=str)
     if fmt in ("csv", "geojson"):
         return render(findings_frame(findings, crs), fmt)
     if not findings:
-        return "aucun constat"
+        return label("findings.none", lang)
     names = names or {}
     lines = []
     by_commune = {}
     for f in findings:
         by_commune.setdefault(f.commune, []).append(f)
     for commune, group in by_commune.items():
-        title = f"{commune} {names.get(commune, '')}".strip() if commune else "EPCI / hors commune"
+        title = f"{commune} {names.get(commune, '')}".strip() if commune else label("findings.epci", lang)
         lines.append(f"== {title} ==")
         for sev in SEVERITIES:
             some = [f for f in group if f.severity == sev]
             if some:
-                lines.append(f"  {SEVERITY_FR[sev]} ({len(some)})")
-                lines += [f"    {f.rule:<20} {f.message}" + (f" [justifié: {f.ground}]" if f.ground else "")
-                          for f in some]
-    lines.append(summary(findings))
+                lines.append(f"  {label('findings.' + sev, lang)} ({len(some)})")
+                lines += [f"    {f.rule:<20} {f.text(lang)}"
+                          + (label("findings.ground", lang, ground=f.ground) if f.ground else "") for f in some]
+    lines.append(summary(findings, lang))
     return "\n".join(lines)
 
 
-def summary(findings) -> str:
-    """One line of counts by severity, then the count of each rule that fired."""
+def summary(findings, lang="fr") -> str:
+    """One line of counts by severity (in `lang`), then the count of each rule that fired."""
     sev = Counter(f.severity for f in findings)
     rules = Counter(f.rule for f in findings)
-    def counted(n, many):  # French agreement: 0 and 1 take the singular
-        return f"{n} {many if n > 1 else many[:-1]}"
-    head = counted(len(findings), "constats") + ": " + ", ".join(counted(sev.get(s, 0), SEVERITY_FR[s])
-                                                               for s in SEVERITIES)
+    head = label("findings.summary", lang, count=count(len(findings), "findings.count", lang),
+                 severities=", ".join(count(sev.get(s, 0), "findings.count." + s, lang) for s in SEVERITIES))
     closed = sum(1 for f in findings if f.ground)
-    head += f" ({counted(closed, 'justifiés')}, clos)" if closed else ""
+    head += count(closed, "findings.closed", lang) if closed else ""
     return head + ("\n  " + ", ".join(f"{c} {n}" for c, n in sorted(rules.items())) if rules else "")
 
 
@@ -936,9 +923,9 @@ def commune_names(store) -> dict:
     return dict(zip(com["insee"], com["name"]))
 
 
-def check_summary(store, settings=None) -> str:
+def check_summary(store, settings=None, lang="fr") -> str:
     """The summary line of all checks of a store (what `plhgis demo` prints)."""
-    return summary(run_checks(store, settings=settings))
+    return summary(run_checks(store, settings=settings), lang)
 
 
 def catalogue(settings: Settings | None = None) -> pd.DataFrame:

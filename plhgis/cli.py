@@ -13,7 +13,7 @@ from . import cnig, edits, extra, io, schema, sources
 from . import cli_store, fetch as fetch_mod
 from .cli_options import (LANG as _LANG, LANGS, PlhgisGroup, commune_option, crs_option, date_option,
                           format_option, formats_option, layer_argument, open_command_store as _open, overwrite_option,
-                          page_lang_option, say as _say, set_lang, store_option, user_option)
+                          page_lang_option, say as _say, set_lang, show as _show, store_option, user_option)
 from .errors import grouped
 from .labels import cli_lang, count, t
 from .progress import steps
@@ -23,8 +23,6 @@ from .store import store_path
 from .stores import create_store
 
 shapely = lazy.module("shapely")
-
-
 @click.group(cls=PlhgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plhgis")
 @click.option("--lang", type=click.Choice(LANGS), envvar="PLHGIS_LANG", callback=set_lang, is_eager=True,
@@ -85,7 +83,7 @@ def demo(store, out_dir, examples_dir, overwrite):
     examples = demo_mod.write_examples(built, examples_dir)
     click.echo(_say("cli.demo_store", label=demo_mod.LABEL, path=built.path), err=True)
     click.echo(render(built.layer_info()))
-    click.echo(checks_mod.check_summary(built))
+    click.echo(checks_mod.check_summary(built, lang=_LANG["value"]))
     from . import reports
 
     outputs = reports.write_demo_outputs(built, out_dir, lang=_LANG["value"])
@@ -142,7 +140,7 @@ def history(store, layer, feature_id, since, commune, user, fmt):
         layer = _layer_name(layer)
     rows = edits.history(_open(store), layer, feature_id, since, commune=commune, user=user)
     if fmt == "table":  # one readable line per change; csv/json give the raw before/after
-        click.echo("\n".join(edits.history_lines(rows)) or _say("cli.nothing"))
+        click.echo("\n".join(edits.history_lines(rows, _LANG["value"])) or _say("cli.nothing"))
     else:
         click.echo(render(rows, fmt))
 
@@ -151,7 +149,7 @@ def _layer_name(value):
     try:
         return schema.get_layer(value).name
     except KeyError as exc:
-        raise click.BadParameter(exc.args[0], param_hint="LAYER") from None
+        raise click.BadParameter(_show(exc.args[0]), param_hint="LAYER") from None
 
 
 # -- files -------------------------------------------------------------------------------------
@@ -209,12 +207,13 @@ def _report(plan, layer, dry_run, verbose=False):
     """An import's plan: notes and warnings (grouped by field and kind unless `verbose`) to stderr,
     the changes to stdout, then the counts."""
     for note in plan.notes:
-        click.echo(note, err=True)
-    for line in (map(str, plan.warnings) if verbose else grouped(plan.warnings)):
+        click.echo(_show(note), err=True)
+    for line in ([w.text(_LANG["value"]) for w in plan.warnings] if verbose
+                 else grouped(plan.warnings, lang=_LANG["value"])):
         click.echo(_say("cli.warning", text=line), err=True)
     if plan.warnings:
         click.echo(count(len(plan.warnings), "cli.warnings", _LANG["value"]), err=True)
-    for line in plan.describe():
+    for line in plan.describe(_LANG["value"]):
         click.echo(line)
     click.echo(_say("cli.counts_dry" if dry_run else "cli.counts", layer=layer, **plan.counts()), err=True)
     _proposal_note(plan.changes)
@@ -250,12 +249,12 @@ def export(store, layer, file, fmt, commune, as_of, overwrite, csv_dialect):
         plhgis export friches friches-cnig.csv --format cnig
     """
     if fmt == "cnig" and layer != "friches":
-        raise click.BadParameter("the CNIG format is for friches", param_hint="--format")
+        raise click.BadParameter(_say("cli.cnig_friches"), param_hint="--format")
     frame = _open(store).read(layer, commune=commune, as_of=as_of)
     if fmt == "cnig":
         path, notes = cnig.write_cnig(frame, file, overwrite=overwrite)
         for note in notes:
-            click.echo(note, err=True)
+            click.echo(_show(note), err=True)
     else:
         path = io.export_frame(extra.extra_columns(frame), file, fmt, overwrite=overwrite,
                                **io.CSV_DIALECTS[csv_dialect])
@@ -291,7 +290,7 @@ def _progress(length, label):
     """The progress callback of every long command: a bar on a terminal's stderr, nothing when piped."""
     if not sys.stderr.isatty():
         return steps(None, length, label)
-    return click.progressbar(length=length or 0, label=label, file=sys.stderr)
+    return click.progressbar(length=length or 0, label=_show(label), file=sys.stderr)
 
 
 @fetch.command("communes")
@@ -346,17 +345,17 @@ def _geometry_options(f):
 
 def _geometry(lon, lat, wkt, crs):
     if (lon is None) != (lat is None):
-        raise click.UsageError("give both --lon and --lat")
+        raise click.UsageError(_say("cli.lon_lat"))
     if lon is not None:
         for name, value in (("--lon", lon), ("--lat", lat)):
             if not math.isfinite(value):
-                raise click.BadParameter(f"{value} is not a number of degrees", param_hint=name)
+                raise click.BadParameter(_say("cli.not_degrees", value=value), param_hint=name)
         return shapely.Point(lon, lat), io.crs_of(4326)
     if wkt:
         try:
             return shapely.from_wkt(wkt), crs
         except shapely.errors.GEOSException as exc:
-            raise click.BadParameter(f"not a WKT geometry ({exc})", param_hint="--wkt") from None
+            raise click.BadParameter(_say("cli.not_wkt", why=exc), param_hint="--wkt") from None
     return None, None
 
 
@@ -384,7 +383,7 @@ def feature_group(lay: schema.Layer, noun: str):
     def add(store, user, lon, lat, wkt, crs, parcel_refs=None, **values):
         geom, gcrs = _geometry(lon, lat, wkt, crs)
         if parcel_refs and geom is not None:
-            raise click.UsageError("give either --parcels or a geometry (--wkt, --lon/--lat)")
+            raise click.UsageError(_say("cli.parcels_or_geometry"))
         change = edits.add(_open(store, user), lay.name, values, geom, gcrs, source=f"plhgis {noun} add",
                            parcels=parcel_refs)
         if not _proposal_note([change]):
@@ -401,10 +400,10 @@ def feature_group(lay: schema.Layer, noun: str):
         values = {k: v for k, v in values.items() if v is not None}
         geom, gcrs = _geometry(lon, lat, wkt, crs)
         if not values and geom is None:
-            raise click.UsageError("nothing to change: give at least one --field value")
+            raise click.UsageError(_say("cli.nothing_to_change"))
         plan = edits.edit(_open(store, user), lay.name, feature_id, values, geom, gcrs,
                           source=f"plhgis {noun} edit")
-        click.echo("\n".join(plan.describe()) or _say("cli.nothing_changed", id=feature_id))
+        click.echo("\n".join(plan.describe(_LANG["value"])) or _say("cli.nothing_changed", id=feature_id))
         _proposal_note(plan.changes)
 
     @group.command(help=f"End a {noun} (kept in the store and the history, out of current lists).\n\n"
@@ -485,7 +484,7 @@ def sru_figures(store, commune, schemes, fmt):
     from . import sru
 
     if schemes and not commune:
-        raise click.UsageError("--schemes needs --commune")
+        raise click.UsageError(_say("cli.schemes_commune"))
     st = _open(store)
     frame = sru.traced(st, commune) if schemes else sru.figures(st, commune)
     columns = None if fmt != "table" or schemes else sru.TABLE_COLUMNS
@@ -569,10 +568,10 @@ def check(store, commune, rules, fmt, strict, list_rules):
     try:
         found = checks_mod.run_checks(st, commune=commune, rules=rules or None, progress=_progress)
     except checks_mod.RuleError as exc:
-        raise click.BadParameter(str(exc), param_hint="--rule") from None
-    click.echo(checks_mod.render_findings(found, fmt, st.crs, checks_mod.commune_names(st)))
+        raise click.BadParameter(exc.text(_LANG["value"]), param_hint="--rule") from None
+    click.echo(checks_mod.render_findings(found, fmt, st.crs, checks_mod.commune_names(st), _LANG["value"]))
     if fmt != "table":
-        click.echo(checks_mod.summary(found), err=True)
+        click.echo(checks_mod.summary(found, _LANG["value"]), err=True)
     code = checks_mod.exit_code(found, strict)
     if code:
         click.get_current_context().exit(code)
@@ -598,11 +597,11 @@ def ack(store, user, rule, feature_id, ground, list_):
         click.echo(render(st.read("acknowledgements"), "table", schema.ACKNOWLEDGEMENTS.extra["list_columns"]))
         return
     if not (rule and feature_id):
-        raise click.UsageError("give the RULE and the ID of the finding (plhgis check lists them)")
+        raise click.UsageError(_say("cli.ack_args"))
     if not ground:
-        raise click.BadParameter("say why the finding is accepted", param_hint="--ground")
+        raise click.BadParameter(_say("cli.ack_ground"), param_hint="--ground")
     for change in checks_mod.acknowledge(st, rule, feature_id, ground):
-        click.echo(edits.describe_change("acknowledgements", change))
+        click.echo(edits.describe_change("acknowledgements", change, _LANG["value"]))
 
 
 @cli.command("targets")
@@ -723,15 +722,15 @@ def reconcile(ctx, store, user, commune, dry_run, review, create):
             edits.apply(st, created)
     _report(result.plan, "projects", dry_run)
     for row in result.matches[~result.matches["confident"]].itertuples():
-        click.echo(f"? {row.id} score {row.score:.2f} ({row.reason}): to review")
+        click.echo(_say("cli.to_review", id=row.id, score=f"{row.score:.2f}", reason=_show(row.reason)))
     if created is not None:
         _report(created, "projects", dry_run)
     for row in result.unmatched.itertuples() if created is None else ():
-        click.echo(f"+ new scheme proposed: permit {row.num_dau}, {row.commune}, {row.homes_total} homes"
+        click.echo(_say("cli.proposed", permit=row.num_dau, commune=row.commune, homes=row.homes_total)
                    + (f", {row.applicant}" if isinstance(row.applicant, str) else ""))
     click.echo(render(result.report), err=True)
-    click.echo(f"{int(result.matches['confident'].sum())} link(s), {int((~result.matches['confident']).sum())} "
-               f"to review, {len(result.unmatched)} permit(s) of 5+ homes with no scheme", err=True)
+    click.echo(_say("cli.reconciled", links=int(result.matches['confident'].sum()),
+                    review=int((~result.matches['confident']).sum()), unmatched=len(result.unmatched)), err=True)
 
 
 def _decision(verb, accept, help_text):
@@ -745,7 +744,7 @@ def _decision(verb, accept, help_text):
         from . import reconcile as rec
 
         plan = rec.decide(_open(store or ctx.obj["store"], user or ctx.obj["user"]), match_id, accept)
-        click.echo("\n".join(plan.describe()) or f"{match_id}: {verb}ed")
+        click.echo("\n".join(plan.describe(_LANG["value"])) or _say(f"cli.{verb}ed", id=match_id))
     return decide
 
 

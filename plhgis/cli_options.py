@@ -10,7 +10,7 @@ import click
 
 from . import io, lazy, schema
 from .errors import PlhgisError
-from .labels import cli_lang, t
+from .labels import cli_lang, shown, t
 from .render import OUTPUT_FORMATS
 from .stores import open_store
 from .territory import require_commune
@@ -27,6 +27,11 @@ def say(key, **values) -> str:
     return t(key, LANG["value"], **values)
 
 
+def show(text) -> str:
+    """What the library says (a `labels.Msg`, or plain text) in the command line's language."""
+    return shown(text, LANG["value"])
+
+
 def set_lang(ctx, param, value):
     """The callback of the group's --lang: the language of every message that follows."""
     LANG["value"] = value or cli_lang()
@@ -40,6 +45,36 @@ class Failure(click.ClickException):
         click.echo(say("cli.error", message=self.format_message()), err=True)
 
 
+class Refused(click.UsageError):
+    """Bad command-line input: the usage, where to find help and the reason, in the CLI's language; exit code 2."""
+
+    def show(self, file=None):
+        if self.ctx is not None:
+            usage = self.ctx.get_usage().split(" ", 1)[-1]  # click's "Usage: " prefix, in the CLI's language
+            click.echo(say("cli.usage", usage=usage), err=True)
+            click.echo(say("cli.try_help", command=self.ctx.command_path), err=True)
+        click.echo("\n" + say("cli.error", message=self.format_message()), err=True)
+
+
+def _refusal(exc: click.UsageError) -> str:
+    """Why click refused the input, in the CLI's language (click's own words only when nothing better)."""
+    if isinstance(exc, click.NoSuchOption):
+        return say("cli.no_such_option", name=exc.option_name)
+    if isinstance(exc, click.BadParameter):
+        hint = exc.param_hint or (exc.param.get_error_hint(exc.ctx) if exc.param is not None else None)
+        hint = " / ".join(hint) if isinstance(hint, (list, tuple)) else hint
+        if isinstance(exc, click.MissingParameter) and hint:
+            return say("cli.missing", param=hint)
+        kind = getattr(exc.param, "type", None)
+        if hint and isinstance(kind, click.Choice):  # click's own words: "'x' is not one of …"
+            return say("cli.bad_value", param=hint, message=say("cli.one_of", values=", ".join(kind.choices)))
+        if hint and isinstance(kind, (click.types.FloatParamType, click.types.IntParamType)):
+            return say("cli.bad_value", param=hint, message=say("cli.not_number"))
+        if hint:
+            return say("cli.bad_value", param=hint, message=exc.message)
+    return exc.format_message()
+
+
 class PlhgisGroup(click.Group):
     """A group that turns the library's errors into one clear message, in the CLI's language, and exit code 1."""
 
@@ -48,11 +83,14 @@ class PlhgisGroup(click.Group):
             return super().invoke(ctx)
         except PlhgisError as exc:
             raise Failure(exc.text(LANG["value"])) from None
+        except Refused:
+            raise
+        except click.UsageError as exc:
+            raise Refused(_refusal(exc), exc.ctx) from None
         except OSError as exc:  # a file plhgis was told to write: unwritable folder, disk full…
             if exc.filename is None:
                 raise
-            raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror} "
-                                       "(hint: choose a folder you can write to)") from None
+            raise Failure(say("cli.cannot_write", file=exc.filename, why=exc.strerror)) from None
 
 
 # -- shared options, defined once ---------------------------------------------------------------
@@ -70,7 +108,7 @@ def _crs_callback(ctx, param, value):
     try:
         return io.crs_of(value)
     except pyproj.exceptions.CRSError as exc:
-        raise click.BadParameter(f"{value!r} is not a CRS ({exc})", param_hint="--crs") from None
+        raise click.BadParameter(say("cli.not_crs", value=repr(value), why=exc), param_hint="--crs") from None
 
 
 crs_option = click.option("--crs", callback=_crs_callback,
@@ -116,7 +154,7 @@ def _date_callback(ctx, param, value):
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; write it as 2025-12-31") from None
+        raise click.BadParameter(say("cli.not_date", value=repr(value))) from None
 
 
 def date_option(name, help_text):
@@ -130,7 +168,7 @@ def layer_argument(f):
         try:
             return schema.get_layer(value).name
         except KeyError as exc:
-            raise click.BadParameter(exc.args[0]) from None
+            raise click.BadParameter(show(exc.args[0])) from None
     return click.argument("layer", callback=check)(f)
 
 
@@ -143,6 +181,6 @@ def open_command_store(store, user=None):
     opened = open_store(store, user=user)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
-        ctx.call_on_close(lambda: [click.echo(f"note: {n}", err=True) for n in opened.notes])
+        ctx.call_on_close(lambda: [click.echo(say("cli.note", text=show(n)), err=True) for n in opened.notes])
         require_commune(opened, ctx.meta.get(COMMUNE))
     return opened

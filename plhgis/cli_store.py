@@ -5,7 +5,7 @@ import click
 
 from . import rights
 from .cli_options import (PlhgisGroup, commune_option, format_option, open_command_store, overwrite_option,
-                          store_option, user_option)
+                          say as _say, store_option, user_option)
 from .render import render
 from .store import mask
 from .store_copy import copy_store
@@ -28,8 +28,8 @@ def store_copy(src, dest, overwrite):
         plhgis store copy postgresql:///plh?service=plh reunion/plh.gpkg --overwrite
     """
     counts = copy_store(src, dest, overwrite=overwrite)
-    click.echo(f"copied {mask(src)} → {mask(dest)}: "
-               + ", ".join(f"{n} {name}" for name, n in counts.items() if n), err=True)
+    click.echo(_say("cli.copied", src=mask(src), dest=mask(dest),
+                    counts=", ".join(f"{n} {name}" for name, n in counts.items() if n)), err=True)
 
 
 @click.group("users", cls=PlhgisGroup)
@@ -55,8 +55,8 @@ def users_add(store, login, role, commune, proposals, password):
         plhgis users add charge_plh --role edit
     """
     rights.add_user(open_command_store(store), login, role, commune, proposals, password or None)
-    click.echo(f"{login}: {role}" + (f" of {commune}" if commune else "") + (" (proposals)" if proposals else ""),
-               err=True)
+    click.echo(_say("cli.user_added", login=login, role=role) + (_say("cli.user_of", commune=commune) if commune else "")
+               + (_say("cli.user_proposals") if proposals else ""), err=True)
 
 
 @users_group.command("list")
@@ -73,7 +73,7 @@ def users_list(store, fmt):
 def users_remove(store, login):
     """Take a login's rights away."""
     rights.remove_user(open_command_store(store), login)
-    click.echo(f"{login}: removed", err=True)
+    click.echo(_say("cli.user_removed", login=login), err=True)
 
 
 @click.group("proposals", cls=PlhgisGroup)
@@ -101,7 +101,7 @@ def proposals_list(store, all_, fmt):
 def proposals_accept(store, user, proposal_id):
     """Apply a proposal (with the version check: refused if the feature changed since)."""
     change = rights.decide(open_command_store(store, user), proposal_id, accept=True)
-    click.echo(f"proposal {proposal_id} accepted: {change.action} {change.id}")
+    click.echo(_say("cli.proposal_accepted", id=proposal_id, action=change.action, feature=change.id))
 
 
 @proposals_group.command("reject")
@@ -112,4 +112,4 @@ def proposals_accept(store, user, proposal_id):
 def proposals_reject(store, user, proposal_id, reason):
     """Turn a proposal down."""
     rights.decide(open_command_store(store, user), proposal_id, accept=False, reason=reason)
-    click.echo(f"proposal {proposal_id} rejected")
+    click.echo(_say("cli.proposal_rejected", id=proposal_id))

@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry import Point, box
 
 from . import edits
+from .labels import Msg
 from .errors import PlhgisError, StoreError
 from .store import GeoPackageStore, is_url, mask, store_path
 from .stores import create_store, open_store
@@ -70,8 +71,7 @@ def build(path, overwrite=False) -> GeoPackageStore:
     """
     path = store_path(path)
     if not overwrite and _holds_store(path) and not is_demo(path):
-        raise StoreError(f"{mask(path)} holds a store that is not the demo: the demo would replace it",
-                         hint="build the demo elsewhere (--store demo/plh.gpkg), or use --overwrite")
+        raise StoreError(Msg("err.not_demo", path=mask(path)), hint=Msg("hint.demo_elsewhere"))
     store = create_store(path, overwrite=True)
     store.set_setting("demo", LABEL)
     store.user = "demo"

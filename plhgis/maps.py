@@ -43,7 +43,7 @@ from .errors import PlhgisError, unknown_commune
 from .palette import (FRICHE_COLORS, HORIZON_COLORS, PERMIT_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS,
                       ZONE_COLORS)
 from .progress import steps
-from .labels import t, value
+from .labels import Msg, t, value
 from .settings import Settings
 
 WGS84 = "EPSG:4326"
@@ -303,7 +303,7 @@ def _layer_specs(data: MapData, lang: str):
     """(key, label, FeatureCollection, options, show) for every overlay, bottom to top."""
     layers = {k: v for k, v in data.layers.items() if v is not None and len(v)}
     if not layers:
-        raise PlhgisError("the store has nothing to map", hint="load the communes first: plhgis import communes FILE")
+        raise PlhgisError(Msg("err.nothing_to_map"), hint=Msg("hint.import_communes"))
     communes = layers.get("communes")
     extent = (communes if communes is not None else next(iter(layers.values()))).total_bounds
     if data.focus is not None and communes is not None:
@@ -804,8 +804,7 @@ def to_html(m: folium.Map) -> str:
     page = _SLOT.sub(lambda hit: slots.get(hit.group(1), ""), fig.render())
     hit = _EXTERNAL.search(page)
     if hit:
-        raise PlhgisError(f"the page would load {hit.group(0)!r} from the network",
-                          hint="every script and style must be inlined (see plhgis.assets)")
+        raise PlhgisError(Msg("err.network_asset", url=repr(hit.group(0))), hint=Msg("hint.inline_assets"))
     return page
 
 

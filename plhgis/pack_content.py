@@ -10,16 +10,14 @@ import json
 import math
 from datetime import date, timedelta
 
-from . import lazy
+from . import lazy, schema
 from .labels import t, value
 from .territory import Territory
 
 pd = lazy.module("pandas")
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-SEVERITY_FR = {"error": ("à corriger", "to fix"), "warning": ("à vérifier", "to check"),
-               "info": ("pour information", "for information")}
-BAR_COLORS = {"certain": "#2e7d32", "probable": "#ffa726", "possible": "#bdbdbd"}
+BAR_COLORS = schema.colours("status_group")
 # the friche and plot tables: (field, label key, numeric)
 SITE_COLUMNS = {
     "friches": ("site_id", [("site_id", "id", False), ("site_nom", "name", False), ("site_type", "site_type", False),
@@ -30,6 +28,11 @@ SITE_COLUMNS = {
                      ("constraints", "constraints", False), ("capacity", "capacity", True),
                      ("status", "plot_status", False)]),
 }
+
+
+def severity(sev, lang="fr") -> str:
+    """What a finding of severity `sev` asks of the reader ("à corriger"…), in `lang`."""
+    return t("severity." + sev, lang) if sev in SEVERITY_ORDER else str(sev)
 
 
 def number(v) -> float | None:

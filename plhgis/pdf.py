@@ -19,7 +19,7 @@ import shapely
 
 from . import maps, outputs, pack_content, schema
 from .errors import PlhgisError
-from .labels import t, value
+from .labels import Msg, t, value
 from .palette import FRICHE_COLORS, HORIZON_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS
 
 FONTS = (  # (regular, bold) faces, first found wins
@@ -42,15 +42,13 @@ def find_font() -> tuple[Path, Path | None]:
     if given:
         regular = Path(given)
         if not regular.is_file():
-            raise PlhgisError("the font file does not exist", file=given, field="PLHGIS_FONT",
-                              hint="give the path of a TrueType (.ttf) font")
+            raise PlhgisError(Msg("err.font_missing"), file=given, field="PLHGIS_FONT", hint=Msg("hint.font_path"))
         bold = regular.with_name(regular.stem.replace("-Regular", "") + "-Bold" + regular.suffix)
         return regular, bold if bold.is_file() else None
     for regular, bold in FONTS:
         if Path(regular).is_file():
             return Path(regular), Path(bold) if Path(bold).is_file() else None
-    raise PlhgisError("no TrueType font found for the PDF",
-                      hint="install fonts-dejavu-core (Debian/Ubuntu) or set PLHGIS_FONT=/path/to/font.ttf")
+    raise PlhgisError(Msg("err.no_font"), hint=Msg("hint.install_font"))
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
@@ -399,7 +397,7 @@ def _findings(doc, findings, lang):
     colors = {"error": "#b71c1c", "warning": "#e65100", "info": "#1565c0"}
     for f in found:
         sev = getattr(f, "severity", "info")
-        label = pack_content.SEVERITY_FR.get(sev, (sev, sev))[1 if lang == "en" else 0]
+        label = pack_content.severity(sev, lang)
         doc.para(f"{label} — {maps.finding_text(f, lang)} ({getattr(f, 'rule', '')})", 9, colors.get(sev, "#222222"))
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 
 from . import edits, schema
+from .labels import Msg
 from .errors import NotFoundError, PlhgisError
 from .settings import Settings, load_settings
 from .store import Change
@@ -297,7 +298,7 @@ def _scheme_plan(links, permits, schemes, sources) -> edits.Plan:
         else:
             plan.unchanged += 1
     if len(links):
-        plan.notes.append("permit files: " + ", ".join(sorted(set(sources.get(n, "?") for n in links["num_dau"]))))
+        plan.notes.append(Msg("note.permit_files", files=", ".join(sorted(set(sources.get(n, "?") for n in links["num_dau"])))))
     return plan
 
 
@@ -350,13 +351,14 @@ def decide(store, match_id: str, accept: bool) -> edits.Plan:
     queue = store.read("permit_matches")
     row = queue[(queue["id"] == match_id) | (queue["num_dau"] == match_id)]
     if len(row) != 1:
-        raise NotFoundError(f"no pair {match_id!r} in the review queue" if row.empty else
-                            f"{match_id!r} names {len(row)} pairs: give the full id", row=match_id,
-                            hint="list them with: plhgis reconcile --review")
+        raise NotFoundError(Msg("err.no_pair", id=repr(match_id)) if row.empty else
+                            Msg("err.several_pairs", id=repr(match_id), n=len(row)), row=match_id,
+                            hint=Msg("hint.review_queue"))
     row = row.iloc[0]
     state = "accepté" if accept else "rejeté"
     if row["state"] in ("accepté", "rejeté"):
-        raise PlhgisError(f"{row['id']} is already {row['state']}", row=row["id"], hint="nothing to do")
+        raise PlhgisError(Msg("err.already_state", id=row["id"], state=row["state"]), row=row["id"],
+                          hint=Msg("hint.nothing_to_do"))
     plan = edits.Plan("projects", source="reconcile accept")
     if accept:
         permit = {k: _val(v) for k, v in store.get("permits", row["num_dau"]).items()}

@@ -22,10 +22,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import maps, outputs, schema, sheets
-from .pack_content import (BAR_COLORS, SEVERITY_FR, SEVERITY_ORDER, SITE_COLUMNS, changes_since, default_since,
-                           number, plh_period, progress_row, project_history, text)
-from .errors import PlhgisError, unknown_commune
-from .labels import t, value
+from .pack_content import (BAR_COLORS, SEVERITY_ORDER, SITE_COLUMNS, changes_since, default_since,
+                           number, plh_period, progress_row, project_history, severity, text)
+from .errors import PlhgisError, Problem, unknown_commune
+from .labels import Msg, t, value
 from .progress import steps
 
 MAP_PAGE, CHECKS_PAGE = "territoire.html", "controles.html"  # beside the packs and their index
@@ -57,8 +57,7 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
     data = maps.load(store)
     known = list(data.layers["communes"].sort_values("insee")["insee"])
     if not known:
-        raise PlhgisError("the store has no commune to make a pack for",
-                          hint="load the communes first: plhgis import communes FILE")
+        raise PlhgisError(Msg("err.no_commune_pack"), hint=Msg("hint.import_communes"))
     communes = known if communes is None else list(communes)
     for code in communes:
         if code not in known:
@@ -70,7 +69,7 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
         targets += [outputs.inside(out_dir, f"{c}-dossier.pdf") for c in communes]
     if index:
         targets += [out_dir / name for name in (MAP_PAGE, CHECKS_PAGE, "index.html")]
-    outputs.check_free(targets, overwrite, hint="use --overwrite to replace the packs")
+    outputs.check_free(targets, overwrite, hint=Msg("hint.overwrite_packs"))
     shared = {"data": data, "history": project_history(store, since), "period": plh_period(store)}
     with steps(progress, len(communes) + 3 * index, t("progress.packs", lang)) as bar:
         done = _write_all(store, communes, out_dir, since, lang, shared, bar)
@@ -97,7 +96,7 @@ def jobs() -> int:
     """Worker processes for many packs: $PLHGIS_JOBS, else every core."""
     value = os.environ.get("PLHGIS_JOBS", "")
     if value and not value.isdigit():
-        raise PlhgisError("PLHGIS_JOBS is not a number of processes", value=value, hint="e.g. PLHGIS_JOBS=2")
+        raise PlhgisError(Msg("err.jobs"), value=value, hint=Msg("hint.jobs"))
     return max(1, int(value) if value else (os.cpu_count() or 1))
 
 
@@ -126,8 +125,8 @@ def _write_all(store, communes, out_dir, since, lang, shared, bar) -> list[PackF
     finally:
         _SHARED.clear()
     for result in results:
-        if isinstance(result, str):  # the worker's error, as its message (exceptions do not all pickle)
-            raise PlhgisError(result)
+        if isinstance(result, Problem):  # the worker's error (exceptions do not all pickle)
+            raise PlhgisError(result.message)
     return results
 
 
@@ -141,15 +140,13 @@ def _pack_worker(code):
         return write_pack(_SHARED["store"], code, _SHARED["out_dir"], since=_SHARED["since"], lang=_SHARED["lang"],
                           **_SHARED["shared"])
     except PlhgisError as exc:
-        return f"{code}: {exc}"
+        return Problem(Msg("err.pack_failed", code=code, why=exc.problem))
 
 
 def _pack_names(out_dir, insee) -> tuple[Path, Path]:
     """(page, workbook) of a commune's pack; refused when the code is no INSEE code."""
     if not re.fullmatch(schema.INSEE_RE, str(insee)):
-        raise PlhgisError("the store holds a commune code that is not an INSEE code, so no pack is made "
-                          "for it", field="insee", value=insee,
-                          hint="correct the commune's code in the store (5 characters, e.g. 62498 or 2A004)")
+        raise PlhgisError(Msg("err.pack_insee"), field="insee", value=insee, hint=Msg("hint.pack_insee"))
     return outputs.inside(out_dir, f"{insee}-dossier.html"), outputs.inside(out_dir, f"{insee}-projets.xlsx")
 
 
@@ -332,7 +329,7 @@ def _findings(found, lang) -> str:
 
 def _severity(f, lang) -> str:
     sev = getattr(f, "severity", "info")
-    return SEVERITY_FR.get(sev, (sev, sev))[1 if lang == "en" else 0]
+    return severity(sev, lang)
 
 
 def _finding_item(f, lang, attrs="", link="") -> str:
@@ -497,7 +494,7 @@ def _check_summary(groups, heads, lang) -> str:
     def counts(group):
         return [sum(1 for f in group if getattr(f, "severity", "") == s and not f.acknowledged)
                 for s in SEVERITY_ORDER]
-    cols = [(t("commune", lang), False)] + [(SEVERITY_FR[s][lang == "en"], True) for s in SEVERITY_ORDER]
+    cols = [(t("commune", lang), False)] + [(severity(s, lang), True) for s in SEVERITY_ORDER]
     cols.append((t("report.total", lang), True))
     rows = []
     for code, group in groups.items():
@@ -518,7 +515,7 @@ def _check_filters(found, groups, heads, lang) -> str:
     severities = [s for s in SEVERITY_ORDER if any(getattr(f, "severity", "") == s for f in found)]
     return ("<p class='filters'>" + select("commune", t("commune", lang), [(c, heads[c]) for c in groups])
             + select("rule", t("report.rule", lang), [(r, r) for r in rules])
-            + select("severity", t("report.severity", lang), [(s, SEVERITY_FR[s][lang == "en"]) for s in severities])
+            + select("severity", t("report.severity", lang), [(s, severity(s, lang)) for s in severities])
             + f" <span class='shown'><b id='plh-shown'>{len(found)}</b> {_e(t('report.shown', lang))}</span></p>")
 
 

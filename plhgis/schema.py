@@ -12,6 +12,7 @@ from dataclasses import dataclass, field as dc_field
 
 from . import lazy
 from .errors import Problem
+from .labels import LABELS as LABEL_CATALOGUE, Msg, Num
 
 np = lazy.module("numpy")
 pd = lazy.module("pandas")
@@ -67,20 +68,83 @@ class Layer:
 
 
 # -- vocabularies (DESIGN §4) -------------------------------------------------------------
-PROJECT_STATUS = ("repérage", "études", "PC déposé", "PC accordé", "travaux", "livré", "abandonné",
-                  "recours", "suspendu")  # travaux = DOC filed, livré = DAACT filed; recours: permit under appeal
+@dataclass(frozen=True)
+class Term:
+    """One value of a list as every output shows it: its English label, its colour (maps, packs, QGIS
+    styles) and, for the schemes' status, its group in the targets (certain, probable or possible)."""
+
+    value: str
+    en: str
+    colour: str | None = None
+    group: str | None = None
+
+
+# The lists the maps draw, in their legend order. The colours stay apart for colour-blind readers: within
+# a list and between the three point layers (schemes, friches, plots), every two differ by a CIEDE2000 ΔE
+# of at least 12 for normal, deuteranope and protanope vision (tests/test_palette.py); schemes run from
+# pale (spotted) to dark blue (delivered).
+TERMS: dict[str, tuple[Term, ...]] = {
+    # travaux = DOC filed, livré = DAACT filed; recours: permit under appeal (not yet certain)
+    "project_status": (Term("repérage", "identified", "#bdbabc", "possible"),
+                       Term("études", "studies", "#81a8fe", "probable"),
+                       Term("PC déposé", "permit filed", "#e8f0b4", "probable"),
+                       Term("PC accordé", "permit granted", "#dd8419", "certain"),
+                       Term("travaux", "works", "#9d264a", "certain"),
+                       Term("livré", "delivered", "#1b69ba", "certain"),
+                       Term("abandonné", "abandoned", "#0a032b"),
+                       Term("recours", "under appeal", "#660000", "probable"),
+                       Term("suspendu", "on hold", "#ffccff", "possible")),
+    "friche_statut": (Term("friche potentielle", "potential brownfield", "#c2b59b"),
+                      Term("friche sans projet", "brownfield with no project", "#994e11"),
+                      Term("friche avec projet", "brownfield with a project", "#ffe45b"),
+                      Term("friche reconvertie", "redeveloped brownfield", "#2a8484"),
+                      Term("inconnu", "unknown"), Term("autre", "other"), Term("sans objet", "not applicable")),
+    "plot_horizon": (Term("court terme", "short term", "#511b7d"), Term("moyen terme", "medium term", "#b989b5"),
+                     Term("long terme", "long term", "#e8f8f0")),
+    "typezone": (Term("U", "U", "#bd4b6e"), Term("AUc", "AUc", "#d9904f"), Term("AUs", "AUs", "#d8e9d7"),
+                 Term("A", "A", "#ffff4e"), Term("N", "N", "#5ca7ac")),
+    "sector_kind": (Term("centralité", "town centre", "#420073"), Term("ORT/ACV", "ORT/ACV", "#205cbb"),
+                    Term("PVD", "PVD", "#0b9d86"), Term("NPNRU", "NPNRU", "#e03f5b"), Term("ERBM", "ERBM", "#421e21"),
+                    Term("gare/transports", "station/transport", "#26631a"),
+                    Term("OPAH-RU", "OPAH-RU", "#ff8c0f"), Term("autre", "other", "#564a5d")),
+    # the groups of the schemes' status in the targets and the packs' gauges
+    "status_group": (Term("certain", "committed", "#2e7d32"), Term("probable", "probable", "#ffa726"),
+                     Term("possible", "possible", "#bdbdbd")),
+    # Sitadel ETAT_DAU 2, 5, 6, 4
+    "permit_status": (Term("autorisé", "authorised", "#9575cd"), Term("commencé", "started", "#5e35b1"),
+                      Term("terminé", "completed", "#311b92"), Term("annulé", "cancelled", "#bdbdbd")),
+}
+ENGLISH = {t.value: t.en for terms in TERMS.values() for t in terms}  # "PC accordé" → "permit granted"
+
+
+def values(name: str) -> tuple[str, ...]:
+    """The values of the list `name` (TERMS), in order."""
+    return tuple(t.value for t in TERMS[name])
+
+
+def colours(name: str) -> dict[str, str]:
+    """Value → colour of the list `name`, for the values drawn in a colour of their own."""
+    return {t.value: t.colour for t in TERMS[name] if t.colour}
+
+
+def group(name: str, group_name: str) -> tuple[str, ...]:
+    """The values of the list `name` in `group_name` (the schemes' status: certain, probable, possible)."""
+    return tuple(t.value for t in TERMS[name] if t.group == group_name)
+
+
+PROJECT_STATUS = values("project_status")
 LAND_ORIGIN = ("friche", "dent creuse", "renouvellement urbain", "extension")
 PRODUCT_FIELDS = ("lls_plai", "lls_plus", "lls_pls", "psla", "brs", "accession_libre",
                   "locatif_libre", "specifique")
 SOCIAL_RENT_FIELDS = ("lls_plai", "lls_plus", "lls_pls")
-PLOT_HORIZON = ("court terme", "moyen terme", "long terme")
+PLOT_HORIZON = values("plot_horizon")
 PLOT_OWNERSHIP = ("public", "privé", "EPF")
 PLOT_STATUS = ("identifié", "mobilisable", "en projet", "bâti")
 SRU_STATUS = ("soumise", "carencée", "exemptée", "non soumise")
 RESIDENCE_KIND = ("résidence autonomie", "résidence étudiante", "FJT", "pension de famille", "résidence sociale",
                   "aire d'accueil des gens du voyage", "terrain familial locatif", "autre")
-SECTOR_KIND = ("centralité", "ORT/ACV", "PVD", "NPNRU", "ERBM", "gare/transports", "OPAH-RU", "autre")
-TYPEZONE = ("U", "AUc", "AUs", "A", "N")
+SECTOR_KIND = values("sector_kind")
+TYPEZONE = values("typezone")
 
 
 def typezone_family(value) -> str | None:
@@ -110,8 +174,7 @@ CNIG_SITE_TYPE = (
     "friche portuaire", "friche aéroportuaire", "friche ferroviaire", "friche logistique",
     "friche loisir tourisme hôtellerie", "friche enseignement", "friche cultuelle",
     "mixte - dominante habitat", "mixte - autre", "inconnu", "autre", "sans objet")
-CNIG_SITE_STATUT = ("friche potentielle", "friche sans projet", "friche avec projet",
-                    "friche reconvertie", "inconnu", "autre", "sans objet")
+CNIG_SITE_STATUT = values("friche_statut")
 CNIG_ZONE_TYPE = ("U", "AUc", "AUs", "A", "N", "Zc", "ZCa", "ZnC", "RNU", "inconnu", "autre", "sans objet")
 CNIG_DOC_TYPE = ("RNU", "CC", "PLU", "PLUI", "PSMV", "inconnu", "autre", "sans objet")
 CNIG_ZAER = ("oui", "non", "inconnu")
@@ -336,7 +399,7 @@ PARCELS = Layer(
     ),
 )
 
-PERMIT_STATUS = ("autorisé", "annulé", "commencé", "terminé")  # Sitadel ETAT_DAU 2, 4, 5, 6
+PERMIT_STATUS = values("permit_status")
 PERMITS = Layer(
     "permits", key="num_dau", geometry="point", commune_field="commune",
     label="permis créant des logements (Sitadel, SDES)",
@@ -445,6 +508,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "collective": ("Immeuble collectif", "Collective building", "collectif"),
     },
     "plots": {
+        "id": ("Identifiant", "Id"),
         "commune": ("Code INSEE de la commune", "Commune INSEE code", "code INSEE", "INSEE", "code commune"),
         "parcels": ("Parcelles", "Parcels", "références cadastrales", "refs cadastrales", "parcelles cadastrales",
                     "IDU"),
@@ -458,7 +522,90 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "status": ("Statut", "Status", "état"),
         "comment": ("Commentaire", "Comment", "observations", "remarques"),
     },
+    "friches": {
+        "site_id": ("Identifiant du site", "Site id"),
+        "site_nom": ("Nom du site", "Site name"),
+        "site_adresse": ("Adresse du site", "Site address"),
+        "site_type": ("Type de friche", "Brownfield type"),
+        "site_statut": ("Statut (CNIG)", "Status (CNIG)"),
+        "unite_fonciere_surface": ("Surface (m²)", "Area (m²)"),
+        "capacity": ("Capacité estimée (logements)", "Estimated capacity (homes)"),
+    },
+    "communes": {
+        "insee": ("Code INSEE", "INSEE code"),
+        "population": ("Population", "Population"),
+        "polarity": ("Armature urbaine", "Polarity"),
+        "sru_status": ("Situation SRU", "SRU status"),
+    },
+    "sectors": {"kind": ("Type", "Kind"), "priority": ("Priorité", "Priority")},
+    "zoning": {"typezone": ("Type de zone", "Zone type"), "libelle": ("Zone", "Zone")},
+    "permits": {"date_authorised": ("Autorisé le", "Authorised on")},
 }
+# the help the workbook gives under each column (French, English)
+HELP: dict[str, dict[str, tuple[str, str]]] = {
+    "projects": {
+        "id": ("Ne pas modifier. Laisser vide pour une nouvelle opération.",
+               "Do not change. Leave empty for a new scheme."),
+        "name": ("Obligatoire.", "Required."),
+        "commune": ("Obligatoire (5 chiffres).", "Required (5 digits)."),
+        "address": ("Adresse de l'opération.", "The scheme's address."),
+        "homes_total": ("Obligatoire, 5 et plus.", "Required, 5 or more."),
+        "lls_plai": ("Prêt locatif aidé d'intégration : locatif social très aidé.",
+                     "PLAI: social rent for the lowest incomes."),
+        "lls_plus": ("Prêt locatif à usage social : locatif social.", "PLUS: social rent."),
+        "lls_pls": ("Prêt locatif social : le locatif social le moins aidé (pas du LLI).",
+                    "PLS: the least subsidised social rent (not intermediate rent)."),
+        "psla": ("Accession sociale (location-accession).", "Social ownership (rent-to-buy)."),
+        "brs": ("Bail réel solidaire.", "BRS: community land trust lease."),
+        "specifique": ("Résidence seniors, jeunes, foyer…", "Homes for the elderly, the young, hostels…"),
+        "status": ("Choisir dans la liste.", "Pick from the list."),
+        "land_origin": ("Choisir dans la liste.", "Pick from the list."),
+        "permit_year": ("Année sur 4 chiffres.", "Four-digit year."),
+        "start_year": ("Année sur 4 chiffres.", "Four-digit year."),
+        "delivery_year": ("Année sur 4 chiffres.", "Four-digit year."),
+        "comment": ("Toute précision utile.", "Anything useful."),
+        "permit_number": ("Numéro du permis (ex. PC 062 950 25 C0012).", "The permit number (e.g. PC 062 950 25 C0012)."),
+        "permit_date": ("Date d'autorisation, AAAA-MM-JJ.", "Date authorised, YYYY-MM-DD."),
+        "doc_date": ("Déclaration d'ouverture de chantier, AAAA-MM-JJ.", "Works started (DOC), YYYY-MM-DD."),
+        "daact_date": ("Déclaration d'achèvement et de conformité, AAAA-MM-JJ.", "Works completed (DAACT), YYYY-MM-DD."),
+        "plai_adapte": ("Compris dans les PLAI.", "Included in the PLAI."),
+        "lli": ("Logement locatif intermédiaire.", "Intermediate rent (LLI)."),
+        "anah_conventionne": ("Logements privés conventionnés avec l'ANAH.", "Private homes agreed with the ANAH."),
+        "residence_kind": ("Résidence spécifique : choisir dans la liste.", "Specific residence: pick from the list."),
+        "residence_places": ("Lits, places ou emplacements.", "Beds, places or pitches."),
+        "demolished": ("Logements démolis par l'opération.", "Homes the scheme demolishes."),
+        "demolished_lls": ("Dont logements sociaux démolis.", "Of which social homes demolished."),
+        "reconstitution": ("1 : reconstitution de l'offre démolie (ANRU), sinon 0.",
+                           "1: rebuilds demolished homes (ANRU), else 0."),
+        "lls_sold": ("Logements HLM vendus à leurs occupants.", "Social homes sold to their tenants."),
+        "floor_area_m2": ("Surface de plancher d'habitation.", "Residential floor area."),
+        "collective": ("1 : immeuble collectif, 0 : maisons.", "1: collective building, 0: houses."),
+    },
+}
+# the short label of a field whose full one is too long for a map's popup or a pack's table column
+SHORT_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "projects": {"name": ("Nom", "Name"), "homes_total": ("Logements", "Homes"),
+                 "permit_year": ("Année du permis", "Permit year"),
+                 "delivery_year": ("Livraison prévue", "Expected delivery")},
+    "plots": {"horizon": ("Horizon", "Horizon")},
+}
+# the catalogue's names (labels.py) for the field labels the maps and packs show: the schema's, short if any
+DISPLAY_LABELS = {
+    "id": ("projects", "id"), "name": ("projects", "name"), "address": ("projects", "address"),
+    "homes_total": ("projects", "homes_total"), "status": ("projects", "status"),
+    "land_origin": ("projects", "land_origin"), "operator": ("projects", "operator"),
+    "permit_year": ("projects", "permit_year"), "delivery_year": ("projects", "delivery_year"),
+    "comment": ("projects", "comment"), "parcels": ("plots", "parcels"), "horizon": ("plots", "horizon"),
+    "ownership": ("plots", "ownership"), "constraints": ("plots", "constraints"), "capacity": ("plots", "capacity"),
+    "plot_status": ("plots", "status"), "site_type": ("friches", "site_type"),
+    "site_statut": ("friches", "site_statut"), "surface": ("friches", "unite_fonciere_surface"),
+    "insee": ("communes", "insee"), "population": ("communes", "population"), "polarity": ("communes", "polarity"),
+    "sru_status": ("communes", "sru_status"), "kind": ("sectors", "kind"), "priority": ("sectors", "priority"),
+    "typezone": ("zoning", "typezone"), "libelle": ("zoning", "libelle"),
+    "date_authorised": ("permits", "date_authorised"),
+}
+LABEL_CATALOGUE.update({key: SHORT_LABELS.get(layer, {}).get(name) or LABELS[layer][name][:2]
+                        for key, (layer, name) in DISPLAY_LABELS.items()})
 LOCATION_HEADERS = {  # the columns that place a feature, besides a geometry
     "x": ("x", "x l93", "x lambert 93", "x lambert93", "lambert 93 x", "coord x", "coordonnée x", "xl93",
           "x (lambert 93)", "x_lambert93", "x 2154"),
@@ -478,6 +625,12 @@ def label(layer: str, field_name: str, lang: str = "fr") -> str:
     """The French (or English) label of a field; the field's name when it has none."""
     names = LABELS.get(layer, {}).get(field_name)
     return names[0 if lang == "fr" else 1] if names else field_name
+
+
+def help_text(layer: str, field_name: str, lang: str = "fr") -> str:
+    """The help of a field (the workbook's, under its column), "" when it has none."""
+    texts = HELP.get(layer, {}).get(field_name)
+    return texts[0 if lang == "fr" else 1] if texts else ""
 
 
 def header_fields(layer: str) -> dict[str, str]:
@@ -549,7 +702,7 @@ def get_layer(name: str) -> Layer:
     """The layer called `name` (singular accepted), or a KeyError listing the layers."""
     name = LAYER_ALIASES.get(name, name)
     if name not in LAYERS:
-        raise KeyError(f"unknown layer {name!r}; layers are: {', '.join(LAYERS)}")
+        raise KeyError(Msg("err.unknown_layer", name=repr(name), layers=", ".join(LAYERS)))
     return LAYERS[name]
 
 
@@ -595,11 +748,11 @@ def coerce(fld: Field, raw: pd.Series, blank: pd.Series):
     if fld.type in ("int", "float"):
         num = to_number(raw)
         bad = (num.isna() | np.isinf(num)) & ~blank  # 'inf', '1e309'
-        msg, hint = "not a number", "write digits only, e.g. 12 or 12,5"
+        msg, hint = Msg("err.not_number"), Msg("hint.digits")
         if fld.type == "int":
             frac = num.notna() & (num != np.floor(num.fillna(0)))
             bad |= frac
-            msg, hint = "not a whole number", "write a whole number, e.g. 12"
+            msg, hint = Msg("err.not_whole"), Msg("hint.whole")
             values = num.where(num.abs() <= INT_LIMIT).round().astype("Int64")  # larger: out of range
         else:
             values = num
@@ -608,7 +761,7 @@ def coerce(fld: Field, raw: pd.Series, blank: pd.Series):
         dates = _to_date(raw)
         bad = dates.isna() & ~blank
         values = dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
-        return values, bad, "not a date", "write the date as 2024-03-31 or 31/03/2024"
+        return values, bad, Msg("err.not_date"), Msg("hint.date_fr")
     text = raw.astype("string").str.strip()
     values = text.astype(object).where(~blank, None)
     return values, pd.Series(False, index=raw.index), "", ""
@@ -646,13 +799,13 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
         blank = blank_cells(raw)
         if blank.all():  # an empty column (common in one-row edits): nothing to coerce or check
             if fld.required:
-                report(errors, blank, fld.name, "required value is empty", f"fill in '{fld.name}'", raw)
+                report(errors, blank, fld.name, Msg("err.required_empty"), Msg("hint.fill_in", field=fld.name), raw)
             out[fld.name] = pd.Series([None] * len(raw), index=raw.index, dtype=object)
             continue
         values, bad, msg, hint = coerce(fld, raw, blank)
         report(errors, bad, fld.name, msg, hint, raw)
         if fld.required:
-            report(errors, blank, fld.name, "required value is empty", f"fill in '{fld.name}'", raw)
+            report(errors, blank, fld.name, Msg("err.required_empty"), Msg("hint.fill_in", field=fld.name), raw)
         ok = ~bad & ~blank
         if fld.enum:
             canon = {fold(v): v for v in fld.enum}
@@ -660,57 +813,52 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
             folded = values.where(ok, None).map(lookup)
             outside = ok & folded.isna()
             if fld.strict_enum:
-                report(errors, outside, fld.name, "value not in the list",
-                        "one of: " + ", ".join(fld.enum), raw)
+                report(errors, outside, fld.name, Msg("err.not_in_list"),
+                       Msg("hint.one_of", values=", ".join(fld.enum)), raw)
             else:
-                report(warnings, outside, fld.name, "value outside the standard's list (kept)",
-                       "expected one of: " + ", ".join(fld.enum), raw)
+                report(warnings, outside, fld.name, Msg("warn.outside_list"),
+                       Msg("hint.expected_one_of", values=", ".join(fld.enum)), raw)
             values = folded.where(~outside, values)
         if fld.pattern:
             if fld.pattern == INSEE_RE:  # Excel turns 01001 into 1001: restore the zero
                 values = values.map(lambda v: v.zfill(5) if isinstance(v, str) and v.isdigit() else v)
             badpat = ok & ~values.astype("string").str.fullmatch(fld.pattern).fillna(False)
-            report(errors, badpat, fld.name, "badly formed value", _pattern_hint(fld), raw)
+            report(errors, badpat, fld.name, Msg("err.badly_formed"), _pattern_hint(fld), raw)
         if fld.min is not None or fld.max is not None:
             num = pd.to_numeric(values, errors="coerce").astype("float64")  # NA (too large) → NaN
             low = ok & (num < fld.min) if fld.min is not None else pd.Series(False, index=raw.index)
             high = ok & (num > fld.max) if fld.max is not None else pd.Series(False, index=raw.index)
-            rng = f"between {fld.min:g} and {fld.max:g}" if fld.max is not None else f"at least {fld.min:g}"
-            hint = ("the project table holds schemes of 5 homes or more"
-                    if fld.name == "homes_total" else f"must be {rng}")
-            report(errors, low | high, fld.name, f"out of range (must be {rng})", hint, raw)
+            rng = (Msg("err.between", lo=Num(fld.min), hi=Num(fld.max)) if fld.max is not None
+                   else Msg("err.at_least", lo=Num(fld.min)))
+            hint = Msg("hint.homes_min") if fld.name == "homes_total" else Msg("hint.must_be", range=rng)
+            report(errors, low | high, fld.name, Msg("err.out_of_range", range=rng), hint, raw)
         if fld.type == "int":  # beyond what any count or year reaches (and what Int64 holds)
             huge = ~bad & ~blank & (to_number(raw).abs() > INT_LIMIT)
-            report(errors, huge, fld.name, f"out of range (more than {INT_LIMIT:,})",
-                   "check the value: a count or a year, e.g. 12", raw)
+            report(errors, huge, fld.name, Msg("err.too_large", limit=Num(INT_LIMIT)), Msg("hint.count_or_year"), raw)
         out[fld.name] = values
     for rule in RULES.get(layer.name, ()):
         errors.extend(rule(out, file, rows))
     if known_communes is not None and layer.commune_field in out.columns:
         codes = out[layer.commune_field]
         unknown = codes.notna() & ~codes.isin(known_communes)
-        report(errors, unknown, layer.commune_field, "unknown commune INSEE code",
-               "load the commune first (plhgis import communes FILE) or fix the code", codes)
+        report(errors, unknown, layer.commune_field, Msg("err.unknown_insee"), Msg("hint.load_commune"), codes)
     return out, errors, warnings
 
 
 def missing_required(layer: Layer, columns, file=None) -> list[Problem]:
     """Problems for the required fields a file lacks (needed only to add new features)."""
     generated = layer.id_prefix or layer.id_fields
-    return [Problem("required column is missing", file, None, f.name, None,
-                    f"to add new {layer.name}, give '{f.name}' ({f.doc or f.type}): a column of the "
-                    f"file, or --{f.name.replace('_', '-')} on the command line")
+    return [Problem(Msg("err.column_missing"), file, None, f.name, None,
+                    Msg("hint.column_missing", layer=layer.name, field=f.name, doc=f.doc or f.type,
+                        option=f.name.replace('_', '-')))
             for f in layer.fields if f.required and f.name not in columns
             and not (f.name == layer.key and generated)]
 
 
-def _pattern_hint(fld: Field) -> str:
-    return {INSEE_RE: "an INSEE code has 5 characters, e.g. 62498 or 2A004",
-            PROJECT_ID_RE: "plhgis names schemes P-<insee>-<seq> (e.g. P-62498-0001): leave the id empty "
-                           "for a new scheme",
-            PLOT_ID_RE: "plhgis names plots G-<insee>-<seq> (e.g. G-62498-0001): leave the id empty for a new plot",
-            SAFE_ID_RE: "an id is made of letters, digits, '_', '-' and '.' (80 at most), e.g. 62498_0001"}.get(
-        fld.pattern, f"must match {fld.pattern}")
+def _pattern_hint(fld: Field) -> Msg:
+    key = {INSEE_RE: "hint.insee", PROJECT_ID_RE: "hint.project_id", PLOT_ID_RE: "hint.plot_id",
+           SAFE_ID_RE: "hint.safe_id"}.get(fld.pattern)
+    return Msg(key) if key else Msg("hint.pattern", pattern=fld.pattern)
 
 
 def _rule_product_mix(frame, file, rows):
@@ -721,9 +869,8 @@ def _rule_product_mix(frame, file, rows):
     mix = frame[present].astype("Float64").fillna(0).sum(axis=1)
     total = frame["homes_total"].astype("Float64")
     over = (total.notna() & (mix > total)).fillna(False)
-    return [Problem(f"product mix adds up to {int(mix.iloc[i])} homes, more than homes_total "
-                    f"{int(total.iloc[i])}", file, rows.iloc[i], "homes_total",
-                    int(total.iloc[i]), "lower the mix or raise homes_total")
+    return [Problem(Msg("err.mix_over", mix=int(mix.iloc[i]), total=int(total.iloc[i])), file, rows.iloc[i],
+                    "homes_total", int(total.iloc[i]), Msg("hint.mix_over"))
             for i in np.flatnonzero(over.to_numpy())]
 
 

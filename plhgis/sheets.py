@@ -40,40 +40,6 @@ COLUMNS = ("id", "name", "commune", "address", *LOCATION, "homes_total", "lls_pl
            "psla", "brs", "accession_libre", "locatif_libre", "specifique", "specifique_note",
            "status", "land_origin", "operator", "permit_year", "start_year", "delivery_year",
            *VOCABULARY, "comment")
-HELP = {  # the French label of each field is the schema's (schema.LABELS); the help is the workbook's
-    "id": "Ne pas modifier. Laisser vide pour une nouvelle opération.",
-    "name": "Obligatoire.",
-    "commune": "Obligatoire (5 chiffres).",
-    "address": "Adresse de l'opération.",
-    "homes_total": "Obligatoire, 5 et plus.",
-    "lls_plai": "Locatif social très aidé.",
-    "lls_plus": "Locatif social.",
-    "lls_pls": "Locatif intermédiaire social.",
-    "psla": "Accession sociale (location-accession).",
-    "brs": "Bail réel solidaire.",
-    "specifique": "Résidence seniors, jeunes, foyer…",
-    "status": "Choisir dans la liste.",
-    "land_origin": "Choisir dans la liste.",
-    "permit_year": "Année sur 4 chiffres.",
-    "start_year": "Année sur 4 chiffres.",
-    "delivery_year": "Année sur 4 chiffres.",
-    "comment": "Toute précision utile.",
-    "permit_number": "Numéro du permis (ex. PC 062 950 25 C0012).",
-    "permit_date": "Date d'autorisation, AAAA-MM-JJ.",
-    "doc_date": "Déclaration d'ouverture de chantier, AAAA-MM-JJ.",
-    "daact_date": "Déclaration d'achèvement et de conformité, AAAA-MM-JJ.",
-    "plai_adapte": "Compris dans les PLAI.",
-    "lli": "Logement locatif intermédiaire.",
-    "anah_conventionne": "Logements privés conventionnés avec l'ANAH.",
-    "residence_kind": "Résidence spécifique : choisir dans la liste.",
-    "residence_places": "Lits, places ou emplacements.",
-    "demolished": "Logements démolis par l'opération.",
-    "demolished_lls": "Dont logements sociaux démolis.",
-    "reconstitution": "1 : reconstitution de l'offre démolie (ANRU), sinon 0.",
-    "lls_sold": "Logements HLM vendus à leurs occupants.",
-    "floor_area_m2": "Surface de plancher d'habitation.",
-    "collective": "1 : immeuble collectif, 0 : maisons.",
-}
 LOCATION_LABELS = {
     "parcels": ("Références cadastrales", "Nouvelle opération : parcelles séparées par des virgules "
                                           "(ex. 62498000BI0122, 62498000BI0123)."),
@@ -94,7 +60,7 @@ def french(col) -> tuple[str, str]:
     """(French label, help) of a workbook column."""
     if col in LOCATION_LABELS:
         return LOCATION_LABELS[col]
-    return schema.label("projects", col), HELP.get(col, "")
+    return schema.label("projects", col), schema.help_text("projects", col)
 
 
 INSTRUCTIONS = [

@@ -18,6 +18,7 @@ import re
 
 from . import lazy
 from . import schema
+from .labels import Msg, Num
 from .errors import PlhgisError, Problem
 from .settings import Settings, load_settings
 from .territory import Territory, latest_inventory, numbers
@@ -81,13 +82,13 @@ def from_inventory(frame: pd.DataFrame, *, file=None, rows=None, epci=None):
         hit = next((c for n, c in by_norm.items() if re.fullmatch(pattern, n) and c not in found.values()), None)
         if hit is not None:
             found[target] = hit
-    notes = ["source: SRU inventory (" + ", ".join(f"{found[k]}→{k}" for k in found) + ")"]
+    notes = [Msg("note.source_named", label=Msg("source.sru-inventaire"),
+                 name=", ".join(f"{found[k]}→{k}" for k in found))]
     errors = []
     missing = [k for k in ("commune", "lls_stock", "sru_rate") if k not in found]
     if missing:
-        raise PlhgisError(f"not an SRU inventory: no column for {', '.join(missing)}", file=file,
-                          field=missing[0], hint="the columns are: " + ", ".join(map(str, frame.columns))
-                          + "; name them with --map 'COLUMN=field'")
+        raise PlhgisError(Msg("err.not_sru", fields=", ".join(missing)), file=file,
+                          field=missing[0], hint=Msg("hint.sru_columns", columns=", ".join(map(str, frame.columns))))
     out = pd.DataFrame(index=frame.index)
     for target, col in found.items():
         raw = frame[col]
@@ -97,11 +98,9 @@ def from_inventory(frame: pd.DataFrame, *, file=None, rows=None, epci=None):
     if "vintage" not in out:
         year = _DATE.search(_norm(found["lls_stock"])) or _DATE.search(_norm(found["sru_rate"]))
         if not year:
-            raise PlhgisError("the inventory's year is not in its headers", file=file, field="vintage",
-                              hint="add a 'vintage' column, or name the stock column e.g. "
-                                   "--map 'Nombre LLS=vintage' … (the year of the 1 January count)")
+            raise PlhgisError(Msg("err.sru_year"), file=file, field="vintage", hint=Msg("hint.sru_year"))
         out["vintage"] = int(year.group(1))
-        notes.append(f"vintage {int(year.group(1))}: the inventory at 1 January (from '{found['lls_stock']}')")
+        notes.append(Msg("note.sru_vintage", year=int(year.group(1)), column=found["lls_stock"]))
     period = next((_PERIOD.search(_norm(found[k])) for k in ("notified_objective", "target_rate", "exempt")
                    if k in found and _PERIOD.search(_norm(found[k]))), None)
     if period:
@@ -114,17 +113,17 @@ def from_inventory(frame: pd.DataFrame, *, file=None, rows=None, epci=None):
     if "main_residences" not in out:
         rate = out["sru_rate"].where(out["sru_rate"] > 0)
         out["main_residences"] = (out["lls_stock"] / rate).round()
-        notes.append("main_residences = lls_stock / sru_rate (the file does not publish them)")
+        notes.append(Msg("note.sru_main_residences"))
     if epci:
         if "epci_siren" not in out:
-            raise PlhgisError("--epci needs the file's EPCI column (Code_SIREN_EPCI)", file=file, field="--epci",
-                              value=epci)
+            raise PlhgisError(Msg("err.sru_epci_column"), file=file, field="--epci", value=epci)
         keep = (out["epci_siren"] == str(epci)).fillna(False).to_numpy()
-        notes.append(f"kept {int(keep.sum())} of {len(out)} communes (EPCI {epci})")
+        notes.append(Msg("note.kept", n=Num(int(keep.sum())), of=Num(len(out)), layer="communes",
+                         what=Msg("note.of_epci", epci=epci)))
         out, rows = out[keep], rows[keep]
         if not len(out):
-            errors.append(Problem(f"no commune of EPCI {epci} in the file", file, None, "--epci", epci,
-                                  "check the SIREN (CA de Lens-Liévin is 246200364)"))
+            errors.append(Problem(Msg("err.none_kept", layer="communes", what=Msg("note.of_epci", epci=epci)),
+                                  file, None, "--epci", epci, Msg("hint.sru_siren")))
     out["source"] = f"inventaire SRU {file.rsplit('/', 1)[-1] if file else ''}".strip()
     return out, rows, notes, [], errors
 
@@ -174,10 +173,9 @@ def base(store, settings: Settings | None = None, territory=None) -> pd.DataFram
     blank = (rows["liable"] == 1) & rows["target_rate"].isna()
     if blank.any():
         bad = rows[blank].iloc[0]
-        raise PlhgisError(f"commune {bad.commune} {bad['name']} is liable to SRU but has no legal rate",
+        raise PlhgisError(Msg("err.sru_no_rate", commune=bad.commune, name=bad["name"]),
                           row=bad.commune, field="sru_rate_required",
-                          hint="import the SRU inventory (plhgis import sru FILE) or set the commune's "
-                               f"sru_rate_required to {s.sru_rate_low:g} or {s.sru_rate_high:g} (CCH L302-5)")
+                          hint=Msg("hint.sru_no_rate", low=f"{s.sru_rate_low:g}", high=f"{s.sru_rate_high:g}"))
     return rows
 
 

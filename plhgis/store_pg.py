@@ -25,6 +25,7 @@ import pyproj
 import shapely
 
 from . import schema, styles
+from .labels import Msg
 from .errors import NotFoundError, PlhgisError, StoreError
 from .store import BULK_ROWS, Change, GeoPackageStore, as_date, history_json, plain_value, typed_frame, history_rows, \
     layer_info_frame, mask, now_iso, replay
@@ -76,7 +77,7 @@ class PostGISStore:
         self._con = None
         self.notes: list[str] = []  # what the user should know (the CLI prints them)
         if not self._exists(SETTINGS_TABLE):
-            raise StoreError(f"no plhgis store in {self.path}", hint="create it with: plhgis init --store URL")
+            raise StoreError(Msg("err.no_pg_store", path=self.path), hint=Msg("hint.init_url"))
         self.login = self.con.execute("SELECT current_user").fetchone()[0]
         named = user or os.environ.get("PLHGIS_USER")  # the history names the login too: it is what has rights
         self.user = f"{named} ({self.login})" if named and named != self.login else self.login
@@ -90,12 +91,12 @@ class PostGISStore:
     def con(self):
         if self._con is None:
             if psycopg is None:
-                raise StoreError("a PostGIS store needs psycopg", hint="pip install 'plhgis[postgis]'")
+                raise StoreError(Msg("err.psycopg"), hint=Msg("hint.psycopg"))
             try:
                 con = psycopg.connect(self.url, autocommit=True, application_name="plhgis")
             except psycopg.Error as exc:
-                raise StoreError(f"cannot connect to {self.path}: {self._safe(exc)}",
-                                 hint="check the host, port, database and login (or ~/.pgpass, PGSERVICE)") from None
+                raise StoreError(Msg("err.pg_connect", path=self.path, why=self._safe(exc)),
+                                 hint=Msg("hint.pg_connect")) from None
             con.adapters.register_loader("date", TextLoader)  # dates as 'YYYY-MM-DD', as in a GeoPackage
             self._con = con
         return self._con
@@ -124,13 +125,12 @@ class PostGISStore:
                 self.con.execute("SELECT set_config('plhgis.writing', 'on', true)")
                 yield self.con
         except psycopg.errors.InsufficientPrivilege as exc:
-            raise StoreError(f"{self.login} may not do this on {self.path}: {self._safe(exc)}",
-                             hint="ask the store's administrator for the right (plhgis users list)") from None
+            raise StoreError(Msg("err.pg_denied", login=self.login, path=self.path, why=self._safe(exc)),
+                             hint=Msg("hint.pg_denied")) from None
         except psycopg.errors.UniqueViolation as exc:
-            raise PlhgisError(f"an id of this change is already in the store ({self._safe(exc)})",
-                              hint="use --mode upsert to update existing features") from None
+            raise PlhgisError(Msg("err.pg_id_taken", why=self._safe(exc)), hint=Msg("hint.upsert")) from None
         except psycopg.OperationalError as exc:
-            raise StoreError(f"the store {self.path} failed: {self._safe(exc)}", hint="try again") from None
+            raise StoreError(Msg("err.pg_failed", path=self.path, why=self._safe(exc)), hint=Msg("hint.try_again")) from None
 
     def _exists(self, table: str) -> bool:
         return self.con.execute("SELECT to_regclass(%s) IS NOT NULL", [table]).fetchone()[0]
@@ -149,8 +149,7 @@ class PostGISStore:
         """Create every layer, the history, settings, proposals and QGIS styles tables."""
         crs = pyproj.CRS.from_user_input(crs)
         if crs.is_geographic:
-            raise StoreError(f"the store needs a projected CRS in metres; {crs.to_string()} is in degrees",
-                             hint="use --crs 2154 (Lambert-93), or your territory's projected CRS")
+            raise StoreError(Msg("err.store_crs_degrees", crs=crs.to_string()), hint=Msg("hint.projected_crs"))
         probe = cls.__new__(cls)
         probe.url, probe.path, probe._con = url, mask(url), None
         try:
@@ -158,17 +157,15 @@ class PostGISStore:
             with probe.transaction() as con:
                 if probe._exists(SETTINGS_TABLE):
                     if not overwrite:
-                        raise StoreError(f"{probe.path} already holds a plhgis store",
-                                         hint="use --overwrite to start again")
+                        raise StoreError(Msg("err.pg_exists", path=probe.path), hint=Msg("hint.overwrite_store"))
                     drop = [lay.name for lay in schema.LAYERS.values()] + [
                         schema.HISTORY_TABLE, SETTINGS_TABLE, PROPOSALS_TABLE, "layer_styles"]
                     con.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(ident(*drop)))
                 try:
                     con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
                 except psycopg.Error as exc:
-                    raise StoreError(f"PostGIS is not available in {probe.path}: {probe._safe(exc)}",
-                                     hint="install postgresql-15-postgis-3, or ask the administrator to run "
-                                          "CREATE EXTENSION postgis") from None
+                    raise StoreError(Msg("err.no_postgis", path=probe.path, why=probe._safe(exc)),
+                                     hint=Msg("hint.no_postgis")) from None
                 srid = crs.to_epsg() or 0
                 con.execute(HISTORY_TRIGGER_SQL)
                 _create_layers(con, schema.LAYERS.values(), srid)
@@ -267,8 +264,8 @@ class PostGISStore:
         row = self.con.execute(self._select(lay) + sql.SQL(" WHERE {} = %s").format(sql.Identifier(lay.key)),
                                [feature_id]).fetchone()
         if row is None:
-            raise NotFoundError(f"no {lay.name} feature with id {feature_id!r}", row=feature_id,
-                                hint=f"list the ids with: plhgis {lay.name.rstrip('s')} list")
+            raise NotFoundError(Msg("err.no_feature", layer=lay.name, id=repr(feature_id)), row=feature_id,
+                                hint=Msg("hint.list_ids", noun=lay.name.rstrip("s")))
         rec = self._frame(lay, [row]).iloc[0].to_dict()
         return {k: plain_value(v) for k, v in rec.items()}
 
@@ -407,15 +404,13 @@ class PostGISStore:
         found = {r[0]: r[1:] for r in self.con.execute(query, [[c.id for c in failed]])}
         c = failed[0]
         if c.id not in found:
-            raise NotFoundError(f"no {lay.name} feature with id {c.id!r}", row=c.id)
+            raise NotFoundError(Msg("err.no_feature", layer=lay.name, id=repr(c.id)), row=c.id)
         version, code = found[c.id]
         if c.updated_at is not None and (version or "") != c.updated_at:
-            raise StoreError(f"{lay.name} {c.id} was changed by someone else meanwhile",
-                             row=c.id, hint="run the command again to apply it on the new version")
+            raise StoreError(Msg("err.changed_meanwhile", layer=lay.name, id=c.id), row=c.id, hint=Msg("hint.run_again"))
         mine = (self.me or {}).get("commune")
-        raise StoreError(f"{self.login} may not edit {lay.name} {c.id} (commune {code})"
-                         + (f": this login edits only commune {mine}'s features" if mine else ""),
-                         row=c.id, hint="ask an EPCI editor to make this change, or send it as a proposal")
+        raise StoreError(Msg("err.may_not_edit_own" if mine else "err.may_not_edit", login=self.login, layer=lay.name,
+                             id=c.id, code=code, mine=mine), row=c.id, hint=Msg("hint.ask_editor"))
 
     # history and metadata
     def history(self, layer=None, feature_id=None, since=None) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from . import lazy
 from .errors import PlhgisError
+from .labels import Msg
 from .sru import ESTIMATE, NOTIFIED, catchup
 from .territory import Territory, numbers
 
@@ -88,10 +89,8 @@ def progress(store, commune=None, settings=None, territory: Territory | None = N
     targets = every[pd.to_numeric(every["period_start"], errors="coerce") == start]
     if len(every) and targets.empty:
         starts = ", ".join(sorted({str(v) for v in every["period_start"].dropna()}))
-        raise PlhgisError(f"no PLH target for the period {start}–{end}: the targets start in {starts}",
-                          field="plh_start", value=start,
-                          hint="set plh_start/plh_end in layers/plhgis.toml to the targets' period, "
-                               "or import the targets of this period")
+        raise PlhgisError(Msg("err.no_target_period", start=start, end=end, starts=starts),
+                          field="plh_start", value=start, hint=Msg("hint.target_period"))
     for col, src in (("homes_target", "homes_target"), ("lls_target", "lls_target")):
         rows[col] = rows["commune"].map(targets.groupby("commune")[src].sum(min_count=1)).astype(float)
 

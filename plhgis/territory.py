@@ -20,8 +20,8 @@ np = lazy.module("numpy")
 pd = lazy.module("pandas")
 shapely = lazy.module("shapely")
 
-CERTAIN = ("PC accordé", "travaux", "livré")
-PROBABLE = ("PC déposé", "études", "recours")  # a permit under appeal is not yet certain; suspendu: possible
+CERTAIN = schema.group("project_status", "certain")  # the rest of the live schemes are possible
+PROBABLE = schema.group("project_status", "probable")
 RENEWAL = ("friche", "dent creuse", "renouvellement urbain")
 REUSED = ("friche", "renouvellement urbain")  # land already artificialised
 SOCIAL = list(schema.SOCIAL_RENT_FIELDS)

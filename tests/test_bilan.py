@@ -66,15 +66,15 @@ def test_a_bad_yearly_split_is_an_error_naming_the_commune(demo_store, invoke):
     t = demo_store.read("targets").iloc[0]
     edits.edit(demo_store, "targets", t["id"], {"yearly_split": "40|40"})
     r = invoke("bilan", "--year", "2025", "--store", demo_store.path, "-o", demo_store.path.parent / "b.html")
-    assert r.exit_code == 1 and t["commune"] in r.output and "yearly_split has 2 years, the PLH 6" in r.output
+    assert r.exit_code == 1 and t["commune"] in r.output and "yearly_split compte 2 années, le PLH 6" in r.output
     assert not (demo_store.path.parent / "b.html").exists()
 
 
 def test_a_year_outside_the_plh_and_an_empty_store_are_errors(demo_path, empty_store, invoke, tmp_path):
     r = invoke("bilan", "--year", "2031", "--store", demo_path, "-o", tmp_path / "b.html")
-    assert r.exit_code == 1 and "2031 is outside the PLH period 2023–2028" in r.output
+    assert r.exit_code == 1 and "2031 est hors de la période du PLH 2023–2028" in r.output
     r = invoke("bilan", "--year", "2025", "--store", empty_store.path, "-o", tmp_path / "b.html")
-    assert r.exit_code == 1 and "no commune" in r.output
+    assert r.exit_code == 1 and "aucune commune" in r.output
 
 
 def test_bilan_writes_escaped_html_and_xlsx_and_never_overwrites(demo_store, invoke, tmp_path):
@@ -92,7 +92,7 @@ def test_bilan_writes_escaped_html_and_xlsx_and_never_overwrites(demo_store, inv
     head = [c.value for c in book["annuel"][1]]
     assert head[:5] == ["scope", "level", "code", "name", "year"]
     r = invoke("bilan", "--year", "2025", "--store", demo_store.path, "-o", out)
-    assert r.exit_code == 1 and "already exists" in r.output
+    assert r.exit_code == 1 and "existe déjà" in r.output
 
 
 def test_permits_replace_the_schemes_counts(demo_store):

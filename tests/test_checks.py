@@ -508,7 +508,7 @@ def test_check_cli_json_csv_and_geojson(invoke, demo_path):
 
 def test_check_cli_bad_input(invoke, demo_path):
     bad_rule = invoke("check", "--store", demo_path, "--rule", "NOPE")
-    assert bad_rule.exit_code == 2 and "unknown rule" in bad_rule.output
+    assert bad_rule.exit_code == 2 and "règle inconnue" in bad_rule.output
     bad_commune = invoke("check", "--store", demo_path, "--commune", "99999")
     assert bad_commune.exit_code == 1 and "champ 'commune', valeur '99999' : aucune commune '99999' dans la base" in bad_commune.output
 

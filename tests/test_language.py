@@ -59,8 +59,9 @@ def test_problem_keeps_its_attributes_only_the_rendering_changes():
 
 def test_french_counts_agree():
     one = checks.Finding("DATA-GEOM", "error", "projects", "P-1", "62001", "x", {})
-    assert checks.summary([one]).startswith("1 constat: 1 erreur, 0 avertissement, 0 information")
-    assert checks.summary([one, one]).startswith("2 constats: 2 erreurs, 0 avertissement")
+    assert checks.summary([one]).startswith("1 constat : 1 erreur, 0 avertissement, 0 information")
+    assert checks.summary([one, one]).startswith("2 constats : 2 erreurs, 0 avertissement")
+    assert checks.summary([one, one], "en").startswith("2 findings: 2 errors, 0 warnings, 0 infos")
 
 
 def test_help_lists_values_in_the_cli_language():

@@ -89,7 +89,7 @@ def test_a_plui_naming_no_commune_is_clipped_to_the_commune(demo_store, tmp_path
     report = review.review_plu(demo_store, "62952", path, settings=SETTINGS)
     expected = own[own.typezone == "AUc"].area.sum() / 10000
     assert report["capacity"]["auc_ha"] == pytest.approx(expected, abs=0.05)
-    assert any("clipped to the commune's outline" in n for n in report["notes"])
+    assert any("découpées selon le contour de la commune" in n for n in report["notes"])
 
 
 def test_review_of_a_real_cnig_plu(shared_data, tmp_path, invoke):

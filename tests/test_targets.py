@@ -107,7 +107,7 @@ def test_settings_cli(invoke, demo_path):
 def test_demo_prints_the_check_summary(invoke, tmp_path):
     result = invoke("demo", "--store", tmp_path / "plh.gpkg", "-o", tmp_path / "maps")
     assert result.exit_code == 0
-    assert "constats:" in result.stdout and "DATA-GEOM 1" in result.stdout
+    assert "findings:" in result.stdout and "DATA-GEOM 1" in result.stdout
 
 
 @pytest.mark.parametrize("line,message", [("sru_rate_high = 25", "is a share, between 0 and 1"),
