@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from . import vocabulary
+
 LABELS: dict[str, tuple[str, str]] = {
     # layers
     "layer.communes": ("Couverture de l'objectif PLH par commune", "PLH target coverage by commune"),
@@ -1037,8 +1039,6 @@ def count(n: int, key: str, lang: str = "fr", **values) -> str:
 
 def t(key: str, lang: str = "fr", **values) -> str:
     """The label `key` in `lang`, with {placeholders} filled in (a `Text` value shown in `lang` too)."""
-    if key not in LABELS:
-        from . import schema  # noqa: F401  (it adds the field labels: schema.DISPLAY_LABELS)
     fr, en = LABELS[key]
     text = en if lang == "en" else fr
     if not values:
@@ -1124,6 +1124,9 @@ def value(v, lang: str = "fr") -> str:
         return ""
     if lang != "en":
         return str(v)
-    from .schema import ENGLISH  # schema imports this module (errors.py): read it when asked
+    return vocabulary.ENGLISH.get(v, v)
 
-    return ENGLISH.get(v, v)
+
+# the field labels the maps and packs show (the schema's, short where there is a short one)
+LABELS.update({key: vocabulary.SHORT_LABELS.get(layer, {}).get(name) or vocabulary.LABELS[layer][name][:2]
+               for key, (layer, name) in vocabulary.DISPLAY_LABELS.items()})

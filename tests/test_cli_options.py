@@ -80,7 +80,7 @@ def test_an_existing_output_is_refused_by_one_helper(invoke, demo_path, tmp_path
                  ("map", "-o", taken, "--store", demo_path)):
         result = invoke(*args)
         assert result.exit_code == 1, args
-        assert result.stderr.startswith(f"Erreur : fichier {taken} : the output file already exists (conseil : use "
+        assert result.stderr.startswith(f"Erreur : fichier {taken} : le fichier de sortie existe déjà (conseil : utilisez "
                                         "--overwrite"), args
     assert taken.read_text() == "mine"
 
