@@ -334,4 +334,4 @@ def test_real_unmatched_permits_become_schemes_as_plain_pandas_counts_them(invok
     assert set(hist["source"]) == {f"reconcile --create: permits of {sitadel.name}"}
     again = invoke("reconcile", "--create", "--dry-run", "--store", toulouse.path)
     assert "projects (simulation, rien n'est écrit) : ajouts : 0," in again.output  # linked by number now
-    assert f"{len(raw)} link(s), 0 to review, 0 permit(s)" in again.output
+    assert f"liens : {len(raw)}, à examiner : 0, permis de 5 logements et plus sans opération : 0" in again.output

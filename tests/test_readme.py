@@ -315,7 +315,7 @@ def test_demo_sru_inventory_and_permit_lists_are_in_the_published_layouts(demo_p
     lines = sru.decode("cp1252").splitlines()
     assert lines[0].startswith("hexagone_drom;Region;") and re.search(r";\d+,\d\d%;", lines[1])
     r = invoke("import", "sru", paths["donnees-sru-2026.csv"], "--epci", demo.EPCI_SIREN, "--store", demo_path)
-    assert r.exit_code == 0 and "sru : ajouts : 7," in r.output and "vintage 2025" in r.output
+    assert r.exit_code == 0 and "sru : ajouts : 7," in r.output and "millésime 2025" in r.output
     january, february = (p for name, p in paths.items() if name.startswith("Liste-des-autorisations"))
     head = january.read_text(encoding="utf-8").splitlines()
     assert head[0].startswith('"Code de la région') and head[1].startswith('"REG_CODE";"REG_LIBELLE"')

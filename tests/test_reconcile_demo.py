@@ -45,7 +45,7 @@ def test_unmatched_permits_are_listed_then_created_as_schemes_with_history(invok
     r = invoke("reconcile", "--create", "--dry-run", "--store", february)
     assert r.exit_code == 0, r.output
     assert snapshot(february) == before
-    assert "+ projects (new id) Opération (permis 06295325C0901)" in r.output
+    assert "+ projects (nouvel id) Opération (permis 06295325C0901)" in r.output
     assert "(permis 06295525C0902)" not in r.output  # cancelled in February
     assert "(permis 06295426A0101)" not in r.output  # a pair to review, not a new scheme
     assert "projects (simulation, rien n'est écrit) : ajouts : 1," in r.output
