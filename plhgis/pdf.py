@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
-from . import maps, outputs, reports, schema
+from . import mapdata, outputs, reports, schema
 from .errors import PlhgisError
 from .labels import t, value
 from .palette import FRICHE_COLORS, HORIZON_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS
@@ -181,7 +181,7 @@ def _polygons(pdf, frame_xy, geom, fill, line, width=0.2, opacity=1.0, dashed=Fa
     pdf.set_dash_pattern()
 
 
-def _static_map(doc: _Pack, data: maps.MapData, lang):
+def _static_map(doc: _Pack, data: mapdata.MapData, lang):
     """The commune, its neighbours, QPV and bands, sectors, plots, friches and schemes."""
     pdf = doc.pdf
     layers = {k: _metric(v) for k, v in data.layers.items()}
@@ -189,7 +189,7 @@ def _static_map(doc: _Pack, data: maps.MapData, lang):
     mine = communes[communes["insee"] == data.focus]
     f = _Frame(mine.total_bounds)
     area = f.area()
-    cover = maps.coverage_by_commune(data.progress).get(data.focus, {}).get("coverage")
+    cover = mapdata.coverage_by_commune(data.progress).get(data.focus, {}).get("coverage")
     x, y, w, h = MAP_BOX
     with pdf.rect_clip(x, y, w, h):
         pdf.set_fill_color(242, 239, 233)
@@ -201,7 +201,7 @@ def _static_map(doc: _Pack, data: maps.MapData, lang):
         sectors = layers.get("sectors")
         if sectors is not None and len(sectors):
             for rec in sectors[sectors.intersects(area)].to_dict("records"):
-                color = SECTOR_COLORS.get(rec.get("kind"), maps.OTHER_COLOR)
+                color = SECTOR_COLORS.get(rec.get("kind"), mapdata.OTHER_COLOR)
                 _polygons(pdf, f, rec["geometry"], color, color, 0.4, 0.12, dashed=True)
         qpv = layers.get("qpv")
         if qpv is not None and len(qpv):
@@ -216,15 +216,15 @@ def _static_map(doc: _Pack, data: maps.MapData, lang):
             if frame is None or not len(frame) or field not in frame:
                 continue
             if key == "projects":
-                frame = frame[frame["status"] != maps.ABANDONED]
+                frame = frame[frame["status"] != mapdata.ABANDONED]
             pts = shapely.point_on_surface(frame.geometry.to_numpy())
             for rec, pt in zip(frame.to_dict("records"), pts):
                 if pt is None or shapely.is_empty(pt):
                     continue
                 (px, py), = f.xy([(pt.x, pt.y)])
-                homes = maps._num(rec.get("homes_total")) or 5
+                homes = mapdata.num(rec.get("homes_total")) or 5
                 r = 0.8 + 0.18 * math.sqrt(homes) if key == "projects" else 1.3
-                pdf.set_fill_color(*_rgb(colors.get(rec.get(field), maps.OTHER_COLOR)))
+                pdf.set_fill_color(*_rgb(colors.get(rec.get(field), mapdata.OTHER_COLOR)))
                 pdf.set_draw_color(40, 40, 40)
                 pdf.set_line_width(0.15)
                 _marker(pdf, px, py, r, POINT_SHAPES[key])
@@ -232,7 +232,7 @@ def _static_map(doc: _Pack, data: maps.MapData, lang):
         for rec in communes[communes.intersects(area)].to_dict("records"):
             pt = rec["geometry"].intersection(area).point_on_surface()
             (px, py), = f.xy([(pt.x, pt.y)])
-            label = maps._text(rec.get("name"))
+            label = mapdata.text(rec.get("name"))
             pdf.set_text_color(30, 30, 30)
             pdf.text(px - pdf.get_string_width(label) / 2, py, label)
     pdf.set_draw_color(120, 120, 120)
@@ -245,7 +245,7 @@ def _static_map(doc: _Pack, data: maps.MapData, lang):
 def _coverage_color(cover):
     if cover is None:
         return "#eeeeee"
-    return next(c for hi, c, _ in maps.COVERAGE_CLASSES if cover < hi)
+    return next(c for hi, c, _ in mapdata.COVERAGE_CLASSES if cover < hi)
 
 
 def _scale_bar(pdf, f: _Frame):
@@ -265,19 +265,19 @@ def _scale_bar(pdf, f: _Frame):
     pdf.text(x + 4, y + h - 4.5, f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m")
 
 
-def _legend(doc: _Pack, data: maps.MapData, lang):
+def _legend(doc: _Pack, data: mapdata.MapData, lang):
     """Three columns of keys under the map: schemes, friches and plots, areas."""
     pdf = doc.pdf
     top = pdf.get_y()
     blocks = [(t("layer.projects", lang), [(value(k, lang), c, "circle") for k, c in STATUS_COLORS.items()
-                                           if k != maps.ABANDONED]),
+                                           if k != mapdata.ABANDONED]),
               (t("layer.friches", lang), [(k, c, "diamond") for k, c in FRICHE_COLORS.items()]
                + [("", None, None)] + [(t("layer.plots", lang), None, "title")]
                + [(k, c, "triangle") for k, c in HORIZON_COLORS.items()]),
-              (t("layer.communes", lang), [(label, c, "square") for _, c, label in maps.COVERAGE_CLASSES]
+              (t("layer.communes", lang), [(label, c, "square") for _, c, label in mapdata.COVERAGE_CLASSES]
                + [(t("no_data", lang), "#eeeeee", "square"), ("", None, None),
                   ("QPV", "#ad1457", "square"),
-                  (t("qpv_band", lang, m=maps._metres(data.settings.vat_band_m)), "#f8bbd0", "band")])]
+                  (t("qpv_band", lang, m=mapdata.metres(data.settings.vat_band_m)), "#f8bbd0", "band")])]
     bottoms = []
     for i, (title, keys) in enumerate(blocks):
         x, yy = 10 + i * 64, top
@@ -305,7 +305,7 @@ def _legend(doc: _Pack, data: maps.MapData, lang):
 # -- the pack ----------------------------------------------------------------------------------------------
 def pack_pdf(store, insee, since=None, lang="fr", data=None) -> bytes:
     """The pack of one commune as PDF bytes: map, target, schemes, friches, plots, findings, changes."""
-    data = maps.focus(data or maps.load(store), insee)
+    data = mapdata.focus(data or mapdata.load(store), insee)
     since = date.fromisoformat(str(since)[:10]) if since else reports.default_since()
     doc = _Pack()
     pdf = doc.pdf
@@ -323,7 +323,7 @@ def pack_pdf(store, insee, since=None, lang="fr", data=None) -> bytes:
     doc.heading(t("pack.map", lang), 11)
     _static_map(doc, data, lang)
     _legend(doc, data, lang)
-    _gauge(doc, reports._progress_row(data.progress, insee), reports._period(store), lang)
+    _gauge(doc, mapdata.progress_row(data.progress, insee), reports.plh_period(store), lang)
 
     pdf.add_page(orientation="L")
     _schemes(doc, data.layers["projects"], data.findings, lang)
@@ -336,22 +336,22 @@ def pack_pdf(store, insee, since=None, lang="fr", data=None) -> bytes:
 
 def _gauge(doc, row, period, lang):
     doc.heading(t("pack.gauge", lang), 11)
-    target = maps._num(row.get("homes_target")) if row else None
+    target = mapdata.num(row.get("homes_target")) if row else None
     if not target:
         doc.para(t("pack.gauge_none", lang))
         return
-    expected = maps._num(row.get("expected")) or 0
+    expected = mapdata.num(row.get("expected")) or 0
     lines = [f"{t('gauge.target', lang, start=period[0], end=period[1])} : {_int(target)}",
              f"{t('gauge.expected', lang)} : {_int(expected)} ({expected / target:.0%})".replace("%", " %")]
     lines += [f"{t('gauge.' + k, lang)} : {_int(row.get(k))}" for k in reports.BAR_COLORS if k in row]
-    if maps._num(row.get("lls_target")):
+    if mapdata.num(row.get("lls_target")):
         lines.append(f"{t('gauge.lls', lang)} : {_int(row.get('lls_programmed'))} / {_int(row.get('lls_target'))}")
     for line in lines:
         doc.para(line, 9.5)
 
 
 def _int(v) -> str:
-    n = maps._num(v)
+    n = mapdata.num(v)
     return "" if n is None else f"{round(n):,}".replace(",", "\u202f")
 
 
@@ -360,16 +360,16 @@ def _schemes(doc, projects, findings, lang):
     if projects is None or not len(projects):
         doc.para(t("pack.schemes_none", lang))
         return
-    index = maps.findings_index(findings)
+    index = mapdata.findings_index(findings)
     headings = [t("id", lang), t("name", lang), t("status", lang), t("homes_total", lang), "LLS",
                 t("land_origin", lang), t("operator", lang), t("delivery_year", lang), t("findings", lang)]
     rows = []
     for r in projects.sort_values("id").to_dict("records"):
-        social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if maps._text(r.get(k)))
-        rows.append([maps._text(r.get("id")), maps._text(r.get("name")), value(maps._text(r.get("status")), lang),
-                     maps._text(r.get("homes_total")), str(social), maps._text(r.get("land_origin")),
-                     maps._text(r.get("operator")), maps._text(r.get("delivery_year")),
-                     str(len(index.get(("projects", maps._text(r.get("id"))), [])))])
+        social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if mapdata.text(r.get(k)))
+        rows.append([mapdata.text(r.get("id")), mapdata.text(r.get("name")), value(mapdata.text(r.get("status")), lang),
+                     mapdata.text(r.get("homes_total")), str(social), mapdata.text(r.get("land_origin")),
+                     mapdata.text(r.get("operator")), mapdata.text(r.get("delivery_year")),
+                     str(len(index.get(("projects", mapdata.text(r.get("id"))), [])))])
     doc.table(headings, rows, (26, 58, 28, 22, 12, 34, 44, 22, 20), numeric=(3, 4, 7, 8))
 
 
@@ -381,7 +381,7 @@ def _sites(doc, data, lang):
             doc.para(t("pack.none", lang))
             continue
         numeric = tuple(i for i, (_, _, num) in enumerate(columns) if num)
-        rows = [[_int(rec.get(f)) if num else maps._text(rec.get(f)) for f, _, num in columns]
+        rows = [[_int(rec.get(f)) if num else mapdata.text(rec.get(f)) for f, _, num in columns]
                 for rec in frame.sort_values(key).to_dict("records")]
         widths = [18 if num else 30 for _, _, num in columns]
         doc.table([t(label, lang) for _, label, _ in columns], rows, widths, numeric)
@@ -400,7 +400,7 @@ def _findings(doc, findings, lang):
     for f in found:
         sev = getattr(f, "severity", "info")
         label = reports.SEVERITY_FR.get(sev, (sev, sev))[1 if lang == "en" else 0]
-        doc.para(f"{label} — {maps.finding_text(f, lang)} ({getattr(f, 'rule', '')})", 9, colors.get(sev, "#222222"))
+        doc.para(f"{label} — {mapdata.finding_text(f, lang)} ({getattr(f, 'rule', '')})", 9, colors.get(sev, "#222222"))
 
 
 def _changes(doc, rows, since, lang):

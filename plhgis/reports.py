@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import maps, outputs, schema, sheets
+from . import mapdata, maps, outputs, schema, sheets
 from .errors import PlhgisError, unknown_commune
 from .labels import t, value
 from .progress import steps
@@ -36,7 +36,7 @@ BAR_COLORS = {"certain": "#2e7d32", "probable": "#ffa726", "possible": "#bdbdbd"
 
 def _e(v) -> str:
     """Any value as escaped HTML text ('' for missing)."""
-    return html.escape(maps._text(v))
+    return html.escape(mapdata.text(v))
 
 
 @dataclass
@@ -62,7 +62,7 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
     see `plhgis.progress` (the checks, then one step per commune and per page).
     """
     out_dir = Path(out_dir)
-    data = maps.load(store)
+    data = mapdata.load(store)
     known = list(data.layers["communes"].sort_values("insee")["insee"])
     if not known:
         raise PlhgisError("the store has no commune to make a pack for",
@@ -79,7 +79,7 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
     if index:
         targets += [out_dir / name for name in (MAP_PAGE, CHECKS_PAGE, "index.html")]
     outputs.check_free(targets, overwrite, hint="use --overwrite to replace the packs")
-    shared = {"data": data, "history": project_history(store, since), "period": _period(store)}
+    shared = {"data": data, "history": project_history(store, since), "period": plh_period(store)}
     with steps(progress, len(communes) + 3 * index, t("progress.packs", lang)) as bar:
         done = _write_all(store, communes, out_dir, since, lang, shared, bar)
         written = []
@@ -164,11 +164,11 @@ def _pack_names(out_dir, insee) -> tuple[Path, Path]:
 def write_pack(store, insee, out_dir, since=None, lang="fr", data=None, history=None, period=None) -> PackFiles:
     """One commune's page and workbook (overwrites: `write_packs` checks first).
 
-    `data` (`maps.load`), `history` (`project_history`) and `period` are read once for many packs.
+    `data` (`mapdata.load`), `history` (`project_history`) and `period` are read once for many packs.
     """
-    data = data or maps.load(store)
+    data = data or mapdata.load(store)
     path, xlsx = _pack_names(Path(out_dir), insee)
-    local = maps.focus(data, insee)
+    local = mapdata.focus(data, insee)
     sheets.write_workbook(store, insee, xlsx, overwrite=True, name=local.name, layers=local.layers)
     page, facts = pack_html(store, insee, since=since, lang=lang, data=local, sheet_name=xlsx.name,
                             history=history, period=period)
@@ -178,11 +178,11 @@ def write_pack(store, insee, out_dir, since=None, lang="fr", data=None, history=
 
 def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None, history=None, period=None):
     """(page, facts) for one commune: the HTML text and a few figures for the index."""
-    data = maps.focus(data or maps.load(store), insee)
+    data = mapdata.focus(data or mapdata.load(store), insee)
     since = date.fromisoformat(str(since)[:10]) if since else default_since()
     m = maps.build(data, lang=lang, height="460px", legend_open=False)
     fig = m.get_root()
-    row = _progress_row(data.progress, insee)
+    row = mapdata.progress_row(data.progress, insee)
     projects = data.layers["projects"]
     found = sorted((f for f in data.findings if not f.acknowledged),  # the to-do list
                    key=lambda f: (SEVERITY_ORDER.get(getattr(f, "severity", ""), 9), str(getattr(f, "rule", ""))))
@@ -198,15 +198,8 @@ def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None, h
     maps.add_slot(fig, "html", "plh_pack_rest", "\n".join(rest) + SORT_JS)
     page = maps.to_html(m).replace("<html>", f'<html lang="{lang}">', 1)
     facts = {"schemes": len(projects), "findings": len(found),
-             "coverage": maps._num(row.get("coverage")) if row else None}
+             "coverage": mapdata.num(row.get("coverage")) if row else None}
     return page, facts
-
-
-def _progress_row(progress, insee) -> dict | None:
-    if progress is None or "commune" not in progress:
-        return None
-    hit = progress[progress["commune"].astype(str) == str(insee)]
-    return None if hit.empty else hit.iloc[0].to_dict()
 
 
 def _header(data, lang, sheet_name) -> str:
@@ -225,25 +218,25 @@ def _header(data, lang, sheet_name) -> str:
 
 
 def _pct(v) -> str:
-    v = maps._num(v)
+    v = mapdata.num(v)
     return "—" if v is None else f"{v:.0%}"
 
 
 def _int(v) -> str:
-    v = maps._num(v)
+    v = mapdata.num(v)
     return "—" if v is None else f"{round(v):,}".replace(",", "\u202f")
 
 
 def _gauge(row, store, lang, period=None) -> str:
     out = [f"<section><h2>{_e(t('pack.gauge', lang))}</h2>"]
-    target = maps._num(row.get("homes_target")) if row else None
+    target = mapdata.num(row.get("homes_target")) if row else None
     if not target:
         out.append(f"<p>{_e(t('pack.gauge_none', lang))}</p></section>")
         return "\n".join(out)
-    parts = {k: maps._num(row.get(k)) or 0 for k in BAR_COLORS}
-    expected = maps._num(row.get("expected")) or sum(parts.values())
+    parts = {k: mapdata.num(row.get(k)) or 0 for k in BAR_COLORS}
+    expected = mapdata.num(row.get("expected")) or sum(parts.values())
     scale = max(target, expected, 1) * 1.1
-    start, end = period or _period(store)
+    start, end = period or plh_period(store)
     out.append(f"<p><b>{_e(t('gauge.target', lang, start=start, end=end))}</b> : {_int(target)} · "
                f"<b>{_e(t('gauge.expected', lang))}</b> : {_int(expected)} ({_pct(expected / target)})</p>")
     bar = ["<div class='gauge' role='img' aria-label='" + _e(f"{_int(expected)} / {_int(target)}") + "'>"]
@@ -255,7 +248,7 @@ def _gauge(row, store, lang, period=None) -> str:
                        f"title='{_e(t('gauge.' + key, lang))}: {_int(parts[key])}'></span>")
         left += width
     bar.append(f"<span class='mark' style='left:{target / scale * 100:.2f}%'></span>")
-    mid = maps._num(row.get("midterm_target"))
+    mid = mapdata.num(row.get("midterm_target"))
     if mid:
         bar.append(f"<span class='mark mid' style='left:{mid / scale * 100:.2f}%'></span>")
     bar.append("</div>")
@@ -266,15 +259,15 @@ def _gauge(row, store, lang, period=None) -> str:
     lines = []
     if mid:
         lines.append(f"{_e(t('gauge.midterm', lang))} : {_int(row.get('midterm_expected'))} / {_int(mid)}")
-    if maps._num(row.get("lls_target")):
+    if mapdata.num(row.get("lls_target")):
         lines.append(f"{_e(t('gauge.lls', lang))} : {_int(row.get('lls_programmed'))} / {_int(row.get('lls_target'))}")
-    required = maps._num(row.get("sru_rate_required"))
+    required = mapdata.num(row.get("sru_rate_required"))
     if required:
         sru = _e(t("gauge.sru", lang, rate=_pct(row.get("sru_rate_now")), required=_pct(required)))
-        projected = maps._num(row.get("sru_rate_projected"))
+        projected = mapdata.num(row.get("sru_rate_projected"))
         if projected is not None:
             sru += f" → {_pct(projected)}"
-        catchup = maps._num(row.get("sru_catchup_target"))
+        catchup = mapdata.num(row.get("sru_catchup_target"))
         if catchup:
             sru += " · " + _e(t("gauge.catchup", lang, done=_int(row.get("sru_catchup_programmed")),
                                 target=_int(catchup)))
@@ -285,7 +278,8 @@ def _gauge(row, store, lang, period=None) -> str:
     return "\n".join(out)
 
 
-def _period(store):
+def plh_period(store):
+    """(first year, last year) of the PLH."""
     try:
         from .targets import Territory
 
@@ -310,14 +304,14 @@ def _schemes(projects, findings, lang) -> str:
     if projects is None or not len(projects):
         out.append(f"<p>{_e(t('pack.schemes_none', lang))}</p></section>")
         return "\n".join(out)
-    index = maps.findings_index(findings)
+    index = mapdata.findings_index(findings)
     cols = [(t("id", lang), False), (t("name", lang), False), (t("status", lang), False),
             (t("homes_total", lang), True), ("LLS", True), (t("land_origin", lang), False),
             (t("operator", lang), False), (t("delivery_year", lang), True), (t("findings", lang), True)]
     rows = []
-    for r in maps.records(projects.sort_values("id")):
-        social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if maps._text(r.get(k)))
-        n = len(index.get(("projects", maps._text(r.get("id"))), []))
+    for r in mapdata.records(projects.sort_values("id")):
+        social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if mapdata.text(r.get(k)))
+        n = len(index.get(("projects", mapdata.text(r.get("id"))), []))
         rows.append([_e(r.get("id")), _e(r.get("name")), _e(value(r.get("status"), lang)), _e(r.get("homes_total")),
                      str(social), _e(r.get("land_origin")), _e(r.get("operator")), _e(r.get("delivery_year")),
                      f"<span class='warn'>{n}</span>" if n else "0"])
@@ -349,9 +343,9 @@ def _sites(data, lang) -> str:
             out.append(f"<p>{_e(t('pack.none', lang))}</p></section>")
             continue
         cols = [(t(label, lang), num) for _, label, num in columns]
-        rows = [[_e(round(v) if num and maps._num(v) is not None else v)
+        rows = [[_e(round(v) if num and mapdata.num(v) is not None else v)
                  for v, (_, _, num) in zip((r.get(f) for f, _, _ in columns), columns)]
-                for r in maps.records(frame.sort_values(key))]
+                for r in mapdata.records(frame.sort_values(key))]
         total = pd.to_numeric(frame["capacity"], errors="coerce").fillna(0).sum()
         out.append(_table(cols, rows, cls=layer))
         out.append(f"<p>{_e(t('pack.capacity_total', lang, n=int(total)))}</p></section>")
@@ -378,8 +372,8 @@ def _finding_item(f, lang, attrs="", link="") -> str:
     """One finding as a list item: severity (or closed), feature, message, rule; `attrs` and `link` escaped."""
     sev = getattr(f, "severity", "info")
     closed = f.acknowledged
-    fid, message = getattr(f, "feature_id", None), maps.finding_text(f, lang)
-    own = fid and (maps.feature_of(f) or ("communes",))[0] != "communes"  # a commune's findings are under its name
+    fid, message = getattr(f, "feature_id", None), mapdata.finding_text(f, lang)
+    own = fid and (mapdata.feature_of(f) or ("communes",))[0] != "communes"  # a commune's findings are under its name
     where = f" <code>{_e(fid)}</code> :" if own and not message.startswith(str(fid)) else ""
     state = t("report.closed", lang) if closed else _severity(f, lang)
     return (f"<li class='{_e(sev)}{' closed' if closed else ''}'{attrs}><b>{_e(state)}</b>{where} {_e(message)} "
@@ -571,7 +565,7 @@ def write_check_report(data, path, lang="fr", map_page=MAP_PAGE) -> Path:
         for f in group:
             attrs = "".join(f" data-{k}='{_e(v)}'" for k, v in (("commune", code), ("rule", getattr(f, "rule", "")),
                                                                  ("severity", getattr(f, "severity", ""))))
-            href = maps.feature_link(f, map_page) if map_page else None
+            href = mapdata.feature_link(f, map_page) if map_page else None
             link = f" <a class='onmap' href='{_e(href)}'>{_e(t('report.on_map', lang))}</a>" if href else ""
             parts.append(_finding_item(f, lang, attrs, link))
         parts.append("</ul></section>")
