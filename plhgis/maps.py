@@ -113,20 +113,32 @@ def _rows(rec, keys, lang):
 
 
 # -- the compact encoding of a layer ----------------------------------------------------------------
-# A layer travels as columns rather than GeoJSON: coordinates as integers (1e-5 degree, ~1 m),
-# each the difference from the one before in the layer; each property once per layer, a column
-# of few distinct values as those values and an index per feature; popup rows as one label per
-# layer and a column of values; a finding's message without its feature's own "id « name »"
-# opening, and each message once. The page's `plhDecode` turns it back into the GeoJSON features
-# that `layer_features` (below) also returns, for the tests and the benchmark.
+# A layer travels as columns rather than GeoJSON. Coordinates are integers (1e-5 degree, ~1 m), each
+# the step from the one before in the layer, written as text in the "encoded polyline" way (5 bits a
+# character, 2 to 3 characters a number: no commas, no brackets). Each property comes once per layer:
+# a column of few distinct values as those values and an index per feature, whole numbers as numbers,
+# a popup row equal to the id or the title as a reference to it; popup labels once per layer. A
+# finding's message loses its feature's own opening ("id « name »", or the commune's name), then its
+# figures: the text between them is kept once per layer. The page's `plhDecode` turns all this back
+# into the GeoJSON features that `layer_features` (below) also returns, for the tests and benchmarks.
 GEOMETRY_CODES = {"Point": "P", "LineString": "L", "Polygon": "A", "MultiLineString": "N", "MultiPolygon": "M"}
 PROPERTY_KEYS = ("t", "i", "s", "r", "h", "c")
+_FIGURES = re.compile(r"(\d+)")
 
 
-def encode_layer(geoms, props, label: str) -> dict:
-    """A layer's features (WGS84 geometries, properties as `plhPopup` reads them), compact.
+def openings(lang) -> list[str]:
+    """How findings open on their feature, "{id}" and "{name}" left to fill (see `encode_layer`)."""
+    return [t("check.label", lang, id="{id}", name="{name}"), "{name}"]
 
-    `label` is the findings' opening with "{id}" and "{name}" left in (`check.label`).
+
+def _opening(template, p) -> str:
+    return template.replace("{id}", str(p.get("i", ""))).replace("{name}", str(p.get("t", "")))
+
+
+def encode_layer(geoms, props, opened: list[str]) -> dict:
+    """A layer's features (WGS84 geometries; properties as `plhPopup` reads them), compact.
+
+    `opened`: the findings' openings (`openings`).
     """
     keep = [k for k, g in enumerate(geoms) if g is not None and not shapely.is_empty(g)]
     geoms = shapely.force_2d(np.asarray([geoms[k] for k in keep], dtype=object))
@@ -145,39 +157,84 @@ def encode_layer(geoms, props, label: str) -> dict:
             before = labels.index(name)
     rows = [dict(p.get("p", ())) for p in props]
     out["labels"] = labels
-    out["rows"] = [_column([r.get(name, "") for r in rows]) for name in labels]
+    out["rows"] = []
+    for name in labels:
+        column = [r.get(name, "") for r in rows]
+        same = next((k for k in ("i", "t") if [p.get(k) for p in props] == column), None)
+        out["rows"].append({"same": same} if same else _column(column))
+    texts: dict = {}
     messages: dict = {}
     found = []
     for p in props:
-        opening = label.replace("{id}", str(p.get("i", ""))).replace("{name}", str(p.get("t", "")))
-        found.append([messages.setdefault((m[len(opening):],) if m.startswith(opening) else m, len(messages))
-                      for m in p.get("f") or ()])
+        found.append([messages.setdefault(_message(m, p, opened, texts), len(messages)) for m in p.get("f") or ()])
     if messages:
         out["f"] = found
-        out["msgs"] = [list(m) if isinstance(m, tuple) else m for m in messages]
+        out["msgs"] = [list(m) for m in messages]
+        out["texts"] = [list(x) for x in texts]
     return out
 
 
+def _message(message: str, p: dict, opened: list[str], texts: dict) -> tuple:
+    """(opening: 0 none or 1 + its index, index of the text between the figures, figures...)."""
+    k = next((k for k, o in enumerate(opened) if message.startswith(_opening(o, p))), None)
+    rest = message if k is None else message[len(_opening(opened[k], p)):]
+    parts = _FIGURES.split(rest)
+    figures = [int(v) if str(int(v)) == v else v for v in parts[1::2]]
+    return (0 if k is None else k + 1, texts.setdefault(tuple(parts[0::2]), len(texts)), *figures)
+
+
 def _column(values: list):
-    """`values`, or {"d": distinct values, "x": an index per feature} when few are distinct."""
+    """`values`, {"d": distinct values, "x": an index per feature} when that is shorter; whole numbers written
+    as text as {"n": numbers (None for "")} (themselves maybe indexed)."""
     try:
         distinct = dict.fromkeys(values)
     except TypeError:  # lists (label positions)
         return values
-    if len(distinct) * 3 > len(values):
-        return values
-    index = {v: k for k, v in enumerate(distinct)}
-    return {"d": list(distinct), "x": [index[v] for v in values]}
+    if all(isinstance(v, str) and (v == "" or (v.isdigit() and str(int(v)) == v)) for v in distinct):
+        values, kind = [int(v) if v else None for v in values], "n"
+        distinct = dict.fromkeys(values)
+    else:
+        kind = None
+    if len(distinct) * 3 <= len(values):
+        index = {v: k for k, v in enumerate(distinct)}
+        indexed = {"d": list(distinct), "x": [index[v] for v in values]}
+        if len(json.dumps(indexed, ensure_ascii=False)) < len(json.dumps(values, ensure_ascii=False)):
+            return {"n": indexed} if kind else indexed
+    return {"n": values} if kind else values
+
+
+def _polyline(steps) -> str:
+    """Whole numbers as text, 5 bits a character (zigzag sign; 63 added; 32 set on all but a number's last)."""
+    z = np.asarray(steps, dtype=np.int64).ravel()
+    z = ((z << 1) ^ (z >> 63)).astype(np.uint64)
+    shifts = np.arange(8, dtype=np.uint64) * np.uint64(5)
+    groups = (z[:, None] >> shifts[None, :]) & np.uint64(31)
+    count = 1 + ((z[:, None] >> shifts[None, 1:]) > 0).sum(axis=1)
+    position = np.arange(8)[None, :]
+    chars = groups + np.uint64(63) + np.where(position < count[:, None] - 1, 32, 0).astype(np.uint64)
+    return chars[position < count[:, None]].astype(np.uint8).tobytes().decode("ascii")
+
+
+def _steps(text: str) -> list[int]:
+    """The numbers of `_polyline` text."""
+    out, v, shift = [], 0, 0
+    for ch in text:
+        b = ord(ch) - 63
+        v |= (b & 31) << shift
+        shift += 5
+        if b < 32:
+            out.append((v >> 1) ^ -(v & 1))
+            v = shift = 0
+    return out
 
 
 def _encode_geometries(geoms) -> dict:
-    """{"gt": one geometry code per feature (one for all when they are alike), "xy": integer steps}."""
+    """{"gt": one geometry code per feature (one for all when alike), "xy": the coordinates' steps}."""
     q = 10 ** DECIMALS
     codes = [GEOMETRY_CODES[g.geom_type] for g in geoms]
-    if codes and set(codes) == {"P"}:  # points: one flat list of steps
+    if codes and set(codes) == {"P"}:  # points: one text for all
         xy = np.rint(shapely.get_coordinates(geoms) * q).astype(np.int64)
-        steps = np.diff(xy, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-        return {"q": q, "gt": "P", "xy": steps.ravel().tolist()}
+        return {"q": q, "gt": "P", "xy": _polyline(np.diff(xy, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)))}
     last = np.zeros(2, dtype=np.int64)
 
     def line(g):
@@ -185,7 +242,7 @@ def _encode_geometries(geoms) -> dict:
         xy = np.rint(shapely.get_coordinates(g) * q).astype(np.int64)
         steps = np.diff(xy, axis=0, prepend=last[None, :])
         last = xy[-1]
-        return steps.ravel().tolist()
+        return _polyline(steps)
 
     def polygon(g):
         return [line(g.exterior)] + [line(r) for r in g.interiors]
@@ -203,10 +260,11 @@ def _encode_geometries(geoms) -> dict:
     return {"q": q, "gt": codes[0] if len(set(codes)) == 1 else "".join(codes), "xy": xy}
 
 
-def layer_features(layer: dict, label: str = "") -> list[dict]:
+def layer_features(layer: dict, opened: list[str]) -> list[dict]:
     """The GeoJSON features of an encoded layer, as the page's `plhDecode` rebuilds them."""
-    q, codes, xy = layer["q"], layer["gt"], layer["xy"]
+    q, codes = layer["q"], layer["gt"]
     x = y = 0
+    points = _steps(layer["xy"]) if codes == "P" else None
 
     def ring(steps):
         nonlocal x, y
@@ -216,29 +274,42 @@ def layer_features(layer: dict, label: str = "") -> list[dict]:
             out.append([x / q, y / q])
         return out
 
+    def line(text):
+        return ring(_steps(text))
+
     def value(column, k):
         if column is None:
             return None
-        return column["d"][column["x"][k]] if isinstance(column, dict) else column[k]
+        if isinstance(column, list):
+            return column[k]
+        if "same" in column:
+            return value(layer.get(column["same"]), k)
+        if "n" in column:
+            v = value(column["n"], k)
+            return "" if v is None else str(v)
+        return column["d"][column["x"][k]]
+
+    def message(m, p):
+        opening = _opening(opened[m[0] - 1], p) if m[0] else ""
+        parts = layer["texts"][m[1]]
+        return opening + parts[0] + "".join(str(v) + part for v, part in zip(m[2:], parts[1:]))
 
     features = []
     for k in range(layer["n"]):
         code = codes if len(codes) == 1 else codes[k]
+        xy = layer["xy"] if points is not None else layer["xy"][k]
         if code == "P":
-            steps = xy[2 * k:2 * k + 2] if len(codes) == 1 else xy[k]
-            geometry = {"type": "Point", "coordinates": ring(steps)[0]}
+            geometry = {"type": "Point", "coordinates": ring(points[2 * k:2 * k + 2] if points else _steps(xy))[0]}
         elif code == "L":
-            geometry = {"type": "LineString", "coordinates": ring(xy[k])}
+            geometry = {"type": "LineString", "coordinates": line(xy)}
         elif code in ("A", "N"):
-            geometry = {"type": "Polygon" if code == "A" else "MultiLineString", "coordinates": [ring(r) for r in xy[k]]}
+            geometry = {"type": "Polygon" if code == "A" else "MultiLineString", "coordinates": [line(r) for r in xy]}
         else:
-            geometry = {"type": "MultiPolygon", "coordinates": [[ring(r) for r in part] for part in xy[k]]}
+            geometry = {"type": "MultiPolygon", "coordinates": [[line(r) for r in part] for part in xy]}
         p = {key: value(layer.get(key), k) for key in PROPERTY_KEYS if value(layer.get(key), k) is not None}
         p["p"] = [[name, v] for name, column in zip(layer["labels"], layer["rows"])
                   if (v := value(column, k)) not in ("", None)]
-        opening = label.replace("{id}", str(p.get("i", ""))).replace("{name}", str(p.get("t", "")))
-        p["f"] = [m if isinstance(m, str) else opening + m[0]
-                  for m in (layer["msgs"][j] for j in (layer["f"][k] if "f" in layer else ()))]
+        p["f"] = [message(layer["msgs"][j], p) for j in (layer["f"][k] if "f" in layer else ())]
         features.append({"type": "Feature", "geometry": geometry, "properties": p})
     return features
 
@@ -272,7 +343,7 @@ def _layer_specs(data: MapData, lang: str):
     warnings = findings_index(data.findings, ("warning",))
     cover = coverage_by_commune(data.progress)
     focused = data.focus is not None
-    collection = functools.partial(encode_layer, label=_opening(lang))
+    collection = functools.partial(encode_layer, opened=openings(lang))
     specs = []
 
     if communes is not None:
@@ -435,15 +506,10 @@ def _layer_specs(data: MapData, lang: str):
     return specs, extent
 
 
-def _opening(lang) -> str:
-    """A finding's opening naming its feature, "{id}" and "{name}" left to fill (see `encode_layer`)."""
-    return t("check.label", lang, id="{id}", name="{name}")
-
-
 def drawn_features(data: MapData, lang: str = "fr") -> dict[str, list[dict]]:
     """Every overlay's GeoJSON features as the page draws them, by overlay key (tests, benchmark)."""
     specs, _ = _layer_specs(data, lang)
-    return {key: layer_features(layer, _opening(lang)) for key, _, layer, _, _ in specs}
+    return {key: layer_features(layer, openings(lang)) for key, _, layer, _, _ in specs}
 
 
 def _plots_by_commune(plots, communes, collection, lang):
@@ -620,24 +686,36 @@ function plhShape(ll, s, shape){
   p.setAttribute('stroke',s.color);p.setAttribute('stroke-width',w);svg.appendChild(p);
   return L.marker(ll,{pane:s.pane,keyboard:false,icon:L.divIcon({html:svg,className:'plh-shape',iconSize:[n,n]})});
 }
+function plhSteps(s){
+  // the numbers of an "encoded polyline" text (see maps._polyline)
+  var out=[], v=0, shift=0;
+  for(var k=0;k<s.length;k++){var b=s.charCodeAt(k)-63;v|=(b&31)<<shift;shift+=5;
+    if(b<32){out.push((v>>>1)^-(v&1));v=0;shift=0;}}
+  return out;
+}
 function plhDecode(e){
   // a layer's compact encoding (see maps.encode_layer) back to GeoJSON features
-  var q=e.q, x=0, y=0, gt=e.gt, xy=e.xy, one=gt.length===1, label=plhData().label, out=[];
+  var q=e.q, x=0, y=0, gt=e.gt, xy=e.xy, one=gt.length===1, opened=plhData().openings, out=[];
+  var points=gt==='P'?plhSteps(xy):null;
   function ring(a){var r=[];for(var k=0;k<a.length;k+=2){x+=a[k];y+=a[k+1];r.push([x/q,y/q]);}return r;}
-  function rings(a){return a.map(function(r){return ring(r);});}
-  function val(c,i){return c==null?null:(c.d?c.d[c.x[i]]:c[i]);}
+  function line(s){return ring(plhSteps(s));}
+  function lines(a){return a.map(function(s){return line(s);});}
+  function val(c,i){if(c==null){return null;}if(Array.isArray(c)){return c[i];}if(c.same){return val(e[c.same],i);}
+    if(c.n){var v=val(c.n,i);return v==null?'':String(v);}return c.d[c.x[i]];}
+  function open(p,k){return k?opened[k-1].split('{id}').join(p.i==null?'':p.i).split('{name}').join(p.t==null?'':p.t):'';}
+  function message(m,p){var parts=e.texts[m[1]], s=open(p,m[0])+parts[0];
+    for(var k=1;k<parts.length;k++){s+=m[k+1]+parts[k];}return s;}
   for(var i=0;i<e.n;i++){
-    var t=one?gt:gt[i], g;
-    if(t==='P'){g={type:'Point',coordinates:ring(one?[xy[2*i],xy[2*i+1]]:xy[i])[0]};}
-    else if(t==='L'){g={type:'LineString',coordinates:ring(xy[i])};}
-    else if(t==='A'){g={type:'Polygon',coordinates:rings(xy[i])};}
-    else if(t==='N'){g={type:'MultiLineString',coordinates:rings(xy[i])};}
-    else{g={type:'MultiPolygon',coordinates:xy[i].map(function(p){return rings(p);})};}
+    var t=one?gt:gt[i], c=points?null:xy[i], g;
+    if(t==='P'){g={type:'Point',coordinates:ring(points?[points[2*i],points[2*i+1]]:plhSteps(c))[0]};}
+    else if(t==='L'){g={type:'LineString',coordinates:line(c)};}
+    else if(t==='A'){g={type:'Polygon',coordinates:lines(c)};}
+    else if(t==='N'){g={type:'MultiLineString',coordinates:lines(c)};}
+    else{g={type:'MultiPolygon',coordinates:c.map(function(p){return lines(p);})};}
     var p={p:[]};
     ['t','i','s','r','h','c'].forEach(function(k){var v=val(e[k],i);if(v!=null){p[k]=v;}});
     e.labels.forEach(function(l,j){var v=val(e.rows[j],i);if(v!==''&&v!=null){p.p.push([l,v]);}});
-    var open=label.split('{id}').join(p.i==null?'':p.i).split('{name}').join(p.t==null?'':p.t);
-    p.f=(e.f?e.f[i]:[]).map(function(j){var m=e.msgs[j];return typeof m==='string'?m:open+m[0];});
+    p.f=(e.f?e.f[i]:[]).map(function(j){return message(e.msgs[j],p);});
     out.push({type:'Feature',geometry:g,properties:p});
   }
   return {type:'FeatureCollection',features:out};
@@ -791,7 +869,7 @@ def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bo
     folium.TileLayer(IGN_PLAN_V2, attr=IGN_ATTRIBUTION, name=t("base.ign", lang), max_zoom=19,
                      show=False).add_to(m)
     BlankBase(t("base.blank", lang)).add_to(m)
-    payload = {"findings": t("findings", lang), "label": _opening(lang),
+    payload = {"findings": t("findings", lang), "openings": openings(lang),
                "layers": {}, "options": {}}
     for key, label, collection, options, show in specs:
         payload["layers"][key] = collection

@@ -37,7 +37,7 @@ def payload(page: str) -> dict:
 def features(page: str, key: str) -> list[dict]:
     """The GeoJSON features of one overlay, read back from the page."""
     data = payload(page)
-    return maps.layer_features(data["layers"][key], data["label"])
+    return maps.layer_features(data["layers"][key], data["openings"])
 
 
 def test_territory_map_is_self_contained(demo_store):
@@ -71,8 +71,10 @@ def test_schemes_sized_coloured_and_flagged(demo_store):
     level = {f["properties"]["t"]: f["properties"]["h"] for f in flagged}
     assert level["Îlot Pasteur (SMS)"] == 2  # delivery before permit: an error to fix
     assert level["Résidence du Chevalement (QPV)"] == 1  # warnings only: to check
-    encoded = payload(page)["layers"]["projects"]  # coordinates as integer steps of 1e-5 degree
-    assert encoded["q"] == 10 ** maps.DECIMALS and all(isinstance(v, int) for v in encoded["xy"])
+    encoded = payload(page)["layers"]["projects"]  # coordinates: steps of 1e-5 degree, as text
+    assert encoded["q"] == 10 ** maps.DECIMALS and isinstance(encoded["xy"], str)
+    coords = np.array([f["geometry"]["coordinates"] for f in schemes])
+    assert np.allclose(coords, np.round(coords, maps.DECIMALS), rtol=0, atol=1e-9)
 
 
 def test_commune_map_zooms_and_greys_neighbours(demo_store):

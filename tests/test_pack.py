@@ -225,7 +225,7 @@ def test_english_pack_and_findings_page_show_english_findings(demo_store, tmp_pa
     projects = [f for f in found if f.layer == "projects"]
     shown = json.loads(re.search(r'id="plh-data">(.*?)</script>', en, re.S).group(1))  # the map's data
     popups = {m for layer in shown["layers"].values()
-              for feature in maps.layer_features(layer, shown["label"]) for m in feature["properties"]["f"]}
+              for feature in maps.layer_features(layer, shown["openings"]) for m in feature["properties"]["f"]}
     assert all(html.escape(f.message_en) in en and f.message_en in popups for f in projects)  # list and popup
 
 
