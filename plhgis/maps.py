@@ -684,7 +684,7 @@ function plhShape(ll, s, shape){
   p.setAttribute('points',pts.map(function(q){return q.join(',');}).join(' '));
   p.setAttribute('fill',s.fillColor);p.setAttribute('fill-opacity',s.fillOpacity);
   p.setAttribute('stroke',s.color);p.setAttribute('stroke-width',w);svg.appendChild(p);
-  return L.marker(ll,{pane:s.pane,keyboard:false,icon:L.divIcon({html:svg,className:'plh-shape',iconSize:[n,n]})});
+  return new PlhMarker(ll,{pane:s.pane,keyboard:false,icon:L.divIcon({html:svg,className:'plh-shape',iconSize:[n,n]})});
 }
 function plhSteps(s){
   // the numbers of an "encoded polyline" text (see maps._polyline)
@@ -731,41 +731,72 @@ function plhNames(map, g){
   map.on('moveend zoomend',show);show();
   return names;
 }
-var PLH_LAYERS={}, PLH_NAMES_MAX=150;
-function plhLayer(map, key){
+var PLH_LAYERS={}, PLH_NAMES_MAX=150, PLH_PENDING=0;
+function plhBind(l){
+  // popup and tooltip, bound when the feature is first pointed at or opened (thousands of features load faster)
+  if(!l.getPopup()){l.bindPopup(plhPopup,{maxWidth:340,maxHeight:320,autoPanPaddingTopLeft:[20,70]});
+    l.bindTooltip(function(){return plhText('span', l.feature.properties.t);},{sticky:true});}
+  return l;
+}
+var PlhCircle=L.CircleMarker.extend({openPopup:function(ll){plhBind(this);
+  return L.CircleMarker.prototype.openPopup.call(this,ll);}});
+var PlhMarker=L.Marker.extend({openPopup:function(ll){plhBind(this);return L.Marker.prototype.openPopup.call(this,ll);}});
+function plhFit(map, bottom){
+  // the data's extent, clear of the title (top) and, on a wide map, of the layer control and open legend (right)
+  var v=plhData().overlay, open=v.open&&map.getSize().x>=600, right=(open&&map.getSize().x>800)?330:10;
+  if(v.bounds){map.fitBounds(v.bounds,{paddingTopLeft:[10,50],paddingBottomRight:[right,bottom||10],animate:false});}
+  map.plhFitted=true;
+}
+function plhBuild(map, key){
   var data=plhDecode(plhData().layers[key]), o=plhData().options[key];
   if(!map.getPane(o.pane)){map.createPane(o.pane).style.zIndex=o.z;}
   function styleOf(f){var s=Object.assign({pane:o.pane}, o.styles[f.properties.s]||{});
     if(f.properties.h){Object.assign(s, (o.flag||{})[f.properties.h]||{});}return s;}
   var g=L.geoJSON(data,{style:styleOf,
     pointToLayer:function(f,ll){var s=styleOf(f);s.radius=f.properties.r||6;
-      return o.shape&&o.shape!=='circle'?plhShape(ll,s,o.shape):L.circleMarker(ll,s);},
-    onEachFeature:function(f,l){l.bindPopup(plhPopup,{maxWidth:340,maxHeight:320,autoPanPaddingTopLeft:[20,70]});
-      l.bindTooltip(function(){return plhText('span', f.properties.t);},{sticky:true});}});
+      return o.shape&&o.shape!=='circle'?plhShape(ll,s,o.shape):new PlhCircle(ll,s);},
+    onEachFeature:function(f,l){if(!l.getLatLng){plhBind(l);}}});
+  g.on('click',function(e){var l=e.layer;if(l&&!l.getPopup()){plhBind(l).openPopup(e.latlng);}});
+  g.on('mouseover',function(e){var l=e.layer;if(l&&!l.getTooltip()){plhBind(l).openTooltip(e.latlng);}});
   var out=g;
   if(o.labels){out=L.layerGroup([g,plhNames(map,g)]);}
-  if(o.cluster&&L.markerClusterGroup){out=L.markerClusterGroup({showCoverageOnHover:false,maxClusterRadius:35});
+  if(o.cluster&&L.markerClusterGroup){
+    // in chunks: the page paints before a department's thousands of schemes are all clustered
+    PLH_PENDING++;
+    out=L.markerClusterGroup({showCoverageOnHover:false,disableClusteringAtZoom:16,
+      maxClusterRadius:function(z){return z<=11?60:35;},  // fewer, larger clusters at a department's scale
+      chunkedLoading:true,chunkProgress:function(done,total){if(done===total){PLH_PENDING--;plhDrawn();}}});
     out.addLayer(g);}
-  PLH_LAYERS[key]={layer:out, geojson:g};
-  return out;
+  return {layer:out, geojson:g, shown:out};
+}
+function plhLayer(map, key){
+  if(!map.plhFitted){plhFit(map);}  // before any layer: clusters and names are made once, at the right zoom
+  if(!plhData().options[key].lazy){PLH_LAYERS[key]=plhBuild(map,key);return PLH_LAYERS[key].layer;}
+  // an overlay hidden at first is built when first shown or looked into
+  var holder=L.layerGroup(), built=null;
+  function ensure(){if(!built){built=plhBuild(map,key);holder.addLayer(built.layer);}return built;}
+  holder.on('add',ensure);
+  PLH_LAYERS[key]={layer:holder, get geojson(){return ensure().geojson;}, get shown(){return ensure().layer;}};
+  return holder;
+}
+function plhDrawn(){
+  // PLH_DRAWN: when every overlay is drawn (the benchmarks read it)
+  // then a '#feature=' link is followed (clustered markers must all be in place for it)
+  if(PLH_PENDING===0&&window.PLH_READY){PLH_PENDING=-1;plhGoto(window.PLH_READY);
+    requestAnimationFrame(function(){requestAnimationFrame(function(){window.PLH_DRAWN=performance.now();});});}
 }
 function plhOverlay(map){
-  var v=plhData().overlay, title=v.title, legend=v.legend, open=v.open, bounds=v.bounds;
-  // keep the data clear of the title (top) and, on a wide map, of the layer control and open legend (right)
-  var narrow=map.getSize().x<600;
-  open=open&&!narrow;  // on a phone the legend starts folded, and so does the layer control
-  var right=(open&&map.getSize().x>800)?330:10;
+  var v=plhData().overlay, title=v.title, legend=v.legend;
+  var narrow=map.getSize().x<600, open=v.open&&!narrow;  // on a phone the legend starts folded, and the control
   var lc=narrow&&map.getContainer().querySelector('.leaflet-control-layers');
   if(lc){lc.classList.remove('leaflet-control-layers-expanded');
     L.DomEvent.on(lc.querySelector('.leaflet-control-layers-toggle'),'click',function(ev){L.DomEvent.preventDefault(ev);
       lc.classList.add('leaflet-control-layers-expanded');});
     map.on('click',function(){lc.classList.remove('leaflet-control-layers-expanded');});}
-  function fit(bottom){if(bounds){map.fitBounds(bounds,{paddingTopLeft:[10,50],
-    paddingBottomRight:[right,bottom||10],animate:false});}}
-  fit();
+  if(!map.plhFitted){plhFit(map);}
   function refit(e){  // the print CSS resizes the map and lays the legend along its foot
     var lg=map.getContainer().querySelector('.plh-legend');
-    map.invalidateSize({animate:false});fit(e.matches!==false&&lg?lg.offsetHeight+10:10);}
+    map.invalidateSize({animate:false});plhFit(map,e.matches!==false&&lg?lg.offsetHeight+10:10);}
   window.addEventListener('beforeprint',refit);
   if(window.matchMedia){window.matchMedia('print').addEventListener('change',refit);}
   var d=document.createElement('div');d.className='plh-title';d.innerHTML=title;
@@ -775,8 +806,8 @@ function plhOverlay(map){
   c.onAdd=function(){var e=L.DomUtil.create('div','plh-legend');e.innerHTML=legend;
     e.firstChild.open=open;L.DomEvent.disableClickPropagation(e);L.DomEvent.disableScrollPropagation(e);return e;};
   c.addTo(map);
-  plhGoto(map);window.addEventListener('hashchange',function(){plhGoto(map);});
-  requestAnimationFrame(function(){requestAnimationFrame(function(){window.PLH_DRAWN=performance.now();});});
+  window.addEventListener('hashchange',function(){plhGoto(map);});
+  window.PLH_READY=map;plhDrawn();
 }
 function plhGoto(map){
   // '#feature=layer:id' (a link of the findings page): show that feature and open its popup
@@ -790,7 +821,7 @@ function plhGoto(map){
   function open(){if(found.getLatLng){map.setView(found.getLatLng(),Math.max(map.getZoom(),15),{animate:false});}
     else{map.fitBounds(found.getBounds(),{animate:false});}
     found.openPopup();}
-  if(entry.layer.zoomToShowLayer){entry.layer.zoomToShowLayer(found,open);}else{open();}
+  if(entry.shown.zoomToShowLayer){entry.shown.zoomToShowLayer(found,open);}else{open();}
 }
 </script>
 """
@@ -873,7 +904,7 @@ def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bo
                "layers": {}, "options": {}}
     for key, label, collection, options, show in specs:
         payload["layers"][key] = collection
-        payload["options"][key] = {**options, "pane": "plh-" + key, "z": PANES[key]}
+        payload["options"][key] = {**options, "pane": "plh-" + key, "z": PANES[key], "lazy": not show}
         GeoLayer(key, label, show=show).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     bounds = None
