@@ -675,16 +675,25 @@ function plhPopup(layer){
     d.appendChild(ul);}
   return d;
 }
-function plhShape(ll, s, shape){
-  // a diamond or a triangle marker, as an SVG icon drawn with the layer's own style
-  var n=Math.round(2.4*s.radius)+2, c=n/2, w=s.weight||1, ns='http://www.w3.org/2000/svg';
+function plhSvg(s, shape, n){
+  // a diamond or a triangle, drawn with the layer's own style
+  var c=n/2, w=s.weight||1, ns='http://www.w3.org/2000/svg';
   var pts=shape==='diamond'?[[c,w],[n-w,c],[c,n-w],[w,c]]:[[c,w],[n-w,n-w],[w,n-w]];
   var svg=document.createElementNS(ns,'svg'), p=document.createElementNS(ns,'polygon');
   svg.setAttribute('width',n);svg.setAttribute('height',n);
   p.setAttribute('points',pts.map(function(q){return q.join(',');}).join(' '));
   p.setAttribute('fill',s.fillColor);p.setAttribute('fill-opacity',s.fillOpacity);
   p.setAttribute('stroke',s.color);p.setAttribute('stroke-width',w);svg.appendChild(p);
-  return new PlhMarker(ll,{pane:s.pane,keyboard:false,icon:L.divIcon({html:svg,className:'plh-shape',iconSize:[n,n]})});
+  return svg;
+}
+var PlhShapeIcon=L.DivIcon.extend({createIcon:function(old){  // its SVG made only when the marker is shown
+  var o=this.options;o.html=plhSvg(o.plh,o.shape,o.iconSize[0]);return L.DivIcon.prototype.createIcon.call(this,old);}});
+var PLH_ICONS={};
+function plhShape(ll, s, shape){
+  // a diamond or a triangle marker; markers of the same look share one icon
+  var n=Math.round(2.4*s.radius)+2, key=[shape,n,s.fillColor,s.fillOpacity,s.color,s.weight].join('|');
+  var icon=PLH_ICONS[key]||(PLH_ICONS[key]=new PlhShapeIcon({plh:s,shape:shape,className:'plh-shape',iconSize:[n,n]}));
+  return new PlhMarker(ll,{pane:s.pane,keyboard:false,icon:icon});
 }
 function plhSteps(s){
   // the numbers of an "encoded polyline" text (see maps._polyline)
@@ -765,7 +774,7 @@ function plhBuild(map, key){
     PLH_PENDING++;
     out=L.markerClusterGroup({showCoverageOnHover:false,disableClusteringAtZoom:16,
       maxClusterRadius:function(z){return z<=11?60:35;},  // fewer, larger clusters at a department's scale
-      chunkedLoading:true,chunkProgress:function(done,total){if(done===total){PLH_PENDING--;plhDrawn();}}});
+      chunkedLoading:true,chunkInterval:50,chunkProgress:function(done,total){if(done===total){PLH_PENDING--;plhDrawn();}}});
     out.addLayer(g);}
   return {layer:out, geojson:g, shown:out};
 }
