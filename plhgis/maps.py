@@ -1,23 +1,26 @@
-"""HTML maps of the PLH layers (folium / Leaflet) that work with no network.
+"""HTML maps of the PLH layers (folium / Leaflet) that work with no network: the drawing.
 
 The only module importing folium, and the only place where data leaves Lambert-93 for WGS84.
 A map is built in three steps:
 
-1. `collect(store, commune)` reads the layers, the findings (`checks.run_checks`) and the
-   target progress (`targets.progress`) into a `MapData`; the benchmark and the tests build a
-   `MapData` from plain frames instead.
-2. `build(data)` makes the folium map: one GeoJSON overlay per layer, drawn by a few lines of
-   our own JavaScript (`_JS`) that build popups and tooltips with `textContent`, so no text from
-   the data is ever parsed as HTML. The data never passes through Jinja2 (folium renders every
+1. `mapdata.collect(store, commune)` reads the layers, the findings and the target progress
+   into a `MapData` (shared with the packs); the benchmark and the tests build a `MapData` from
+   plain frames instead.
+2. `build(data)` makes the folium map: one overlay per layer, drawn by a few lines of our own
+   JavaScript (`_JS`) that build popups and tooltips with `textContent`, so no text from the
+   data is ever parsed as HTML. The data never passes through Jinja2 (folium renders every
    element's text as a template): it is one JSON document in a `<script type="application/json">`
    with `<`, `>`, `&` and `'` escaped, put in a slot of the page after rendering (`add_slot`).
 3. `to_html(m)` renders the page with Leaflet inlined (`assets`), fills the slots, and refuses a
    page that would still load a script or a stylesheet from the network.
 
-Pages stay light: polygons are simplified with a tolerance that follows the map's extent,
-neighbouring communes and zoning with `shapely.coverage_simplify` (shared edges stay shared),
-coordinates are rounded to 6 decimals (~0.1 m), and point layers above `CLUSTER_MIN` points
-are clustered.
+Pages stay light at a department's scale (issue 14): polygons are simplified to about a pixel
+of the map's extent, neighbouring communes and zoning with `shapely.coverage_simplify` (shared
+edges stay shared); each layer travels in a compact encoding (`encode_layer`: coordinates on a
+1e-5 degree grid as encoded-polyline text, properties as columns, findings' texts once); point
+layers above `CLUSTER_MIN` points are clustered; a territory map with more than
+`PLOTS_DETAIL_MAX` plots shows them one mark per commune (its commune maps show each plot);
+hidden overlays are built when first shown and popups bound when first pointed at.
 """
 from __future__ import annotations
 
@@ -756,7 +759,7 @@ function plhFit(map, bottom){
   if(v.bounds){map.fitBounds(v.bounds,{paddingTopLeft:[10,50],paddingBottomRight:[right,bottom||10],animate:false});}
   map.plhFitted=true;
 }
-function plhBuild(map, key){
+function plhBuild(map, key, chunked){
   var data=plhDecode(plhData().layers[key]), o=plhData().options[key];
   if(!map.getPane(o.pane)){map.createPane(o.pane).style.zIndex=o.z;}
   function styleOf(f){var s=Object.assign({pane:o.pane}, o.styles[f.properties.s]||{});
@@ -770,20 +773,21 @@ function plhBuild(map, key){
   var out=g;
   if(o.labels){out=L.layerGroup([g,plhNames(map,g)]);}
   if(o.cluster&&L.markerClusterGroup){
-    // in chunks: the page paints before a department's thousands of schemes are all clustered
-    PLH_PENDING++;
+    // at load, in chunks: the page paints before a department's thousands of schemes are all clustered
+    if(chunked){PLH_PENDING++;}
     out=L.markerClusterGroup({showCoverageOnHover:false,disableClusteringAtZoom:16,
       maxClusterRadius:function(z){return z<=11?60:35;},  // fewer, larger clusters at a department's scale
-      chunkedLoading:true,chunkInterval:50,chunkProgress:function(done,total){if(done===total){PLH_PENDING--;plhDrawn();}}});
+      chunkedLoading:chunked,chunkInterval:50,chunkProgress:function(done,total){
+        if(chunked&&done===total){PLH_PENDING--;plhDrawn();}}});
     out.addLayer(g);}
   return {layer:out, geojson:g, shown:out};
 }
 function plhLayer(map, key){
   if(!map.plhFitted){plhFit(map);}  // before any layer: clusters and names are made once, at the right zoom
-  if(!plhData().options[key].lazy){PLH_LAYERS[key]=plhBuild(map,key);return PLH_LAYERS[key].layer;}
+  if(!plhData().options[key].lazy){PLH_LAYERS[key]=plhBuild(map,key,true);return PLH_LAYERS[key].layer;}
   // an overlay hidden at first is built when first shown or looked into
   var holder=L.layerGroup(), built=null;
-  function ensure(){if(!built){built=plhBuild(map,key);holder.addLayer(built.layer);}return built;}
+  function ensure(){if(!built){built=plhBuild(map,key,false);holder.addLayer(built.layer);}return built;}
   holder.on('add',ensure);
   PLH_LAYERS[key]={layer:holder, get geojson(){return ensure().geojson;}, get shown(){return ensure().layer;}};
   return holder;
@@ -827,10 +831,11 @@ function plhGoto(map){
     PLH_LAYERS[k].geojson.eachLayer(function(l){if(!found&&l.feature.properties.i===id){found=l;entry=PLH_LAYERS[k];}});});
   if(!found){return;}
   if(!map.hasLayer(entry.layer)){map.addLayer(entry.layer);}
-  function open(){if(found.getLatLng){map.setView(found.getLatLng(),Math.max(map.getZoom(),15),{animate:false});}
-    else{map.fitBounds(found.getBounds(),{animate:false});}
-    found.openPopup();}
-  if(entry.shown.zoomToShowLayer){entry.shown.zoomToShowLayer(found,open);}else{open();}
+  // from zoom 16 no scheme is clustered: the marker is on the map once its cluster group has moved
+  if(found.getLatLng){map.setView(found.getLatLng(),Math.max(map.getZoom(),entry.shown.zoomToShowLayer?16:15),
+    {animate:false});}
+  else{map.fitBounds(found.getBounds(),{animate:false});}
+  (function open(tries){if(found._map||!tries){found.openPopup();}else{setTimeout(function(){open(tries-1);},50);}})(40);
 }
 </script>
 """

@@ -21,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bench_checks import territory, write_store  # noqa: E402  (the shared synthetic territory builder)
 from bench_maps import winding  # noqa: E402
 
+import browser  # noqa: E402  (tests/browser.py)
+
 
 @pytest.fixture(scope="module")
 def department(tmp_path_factory):
@@ -128,3 +130,27 @@ def test_one_commune_store_maps(invoke, tmp_path, layers):
     schemes = drawn.pop("projects", 0) + drawn.pop("projects_abandoned", 0)
     assert drawn == ({"communes": 1, "plots": 40} if "plots" in layers else {"communes": 1})
     assert schemes == (3 if "projects" in layers else 0)
+
+
+@pytest.mark.skipif(browser.available() is not None, reason=str(browser.available()))
+@pytest.mark.parametrize("size", [(1366, 768), (390, 844)])
+def test_department_page_draws_and_links_in_chromium(department, few_plots, tmp_path, size):
+    store, data = department
+    page = tmp_path / "territoire.html"
+    page.write_text(maps.to_html(maps.build(data)), encoding="utf-8")
+    projects = store.read("projects")
+    with browser.Browser(*size) as b:
+        b.open(page, ready="window.PLH_DRAWN", timeout=60)
+        assert b.js_errors() == []
+        clustered = b.js("return PLH_LAYERS.projects.shown.getLayers().length")  # every scheme in the clusters
+        assert clustered == (projects["status"] != "abandonné").sum()
+        shot = b.screenshot(tmp_path / f"departement-{size[0]}.png")
+        assert browser.painted_share(shot) > 0.2
+        # a finding's link to a scheme still hidden (abandoned: its overlay is built when first needed)
+        fid = projects.loc[projects["status"] == "abandonné", "id"].iloc[0]
+        b.driver.get(page.resolve().as_uri() + f"#feature=projects:{fid}")
+        b.wait("document.querySelector('.leaflet-popup-content')", 20)
+        text = b.js("return document.querySelector('.leaflet-popup-content').textContent")
+        assert fid in text and "abandonné" in text
+        assert b.js("return PLH_LAYERS.projects_abandoned.layer._map != null") is True
+        assert b.js_errors() == []
