@@ -277,7 +277,7 @@ def test_map_band_follows_the_settings(invoke, demo_path, demo_store, tmp_path):
     assert all(abs(w / (650 if npnru[c] else 400) - 1) < 0.05 for c, w in widths.items()), widths
     assert "Bande de 400 m autour du QPV" in page and "Bande de 650 m autour du QPV NPNRU" in page
     assert "Bande de 300 m" not in page and "Bande de 500 m" not in page
-    legend = maps._legend_html(maps.load(demo_store), maps._layer_specs(maps.load(demo_store), "fr")[0], "fr")
+    legend = payload(maps.to_html(maps.store_map(demo_store)))["overlay"]["legend"]
     assert "Bande de 400 m autour du QPV (" in legend and "Bande de 650 m" in legend
 
 
