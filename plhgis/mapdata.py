@@ -4,7 +4,7 @@ No drawing here (folium is imported by `maps` alone): `load` reads the layers, t
 (`checks.run_checks`) and the target progress (`targets.progress`) into a `MapData`; `focus`
 narrows it to one commune (linear over all communes, for `pack --all`); the rest are the plain
 readings every page shares (a value as text or number, a finding's message, its feature, the
-coverage class of a commune).
+coverage class of a commune: `coverage_class`).
 """
 from __future__ import annotations
 
@@ -117,6 +117,13 @@ def coverage_by_commune(progress) -> dict[str, dict]:
     return {str(rec["commune"]): {"target": num(rec.get("homes_target")), "expected": num(rec.get("expected")),
                                   "coverage": num(rec.get("coverage"))}
             for rec in records(progress)}
+
+
+def coverage_class(coverage) -> int | None:
+    """Index in COVERAGE_CLASSES of a coverage ratio (None for none)."""
+    if coverage is None:
+        return None
+    return next(k for k, (high, _, _) in enumerate(COVERAGE_CLASSES) if coverage < high)
 
 
 def progress_row(progress, insee) -> dict | None:

@@ -42,7 +42,7 @@ from jinja2 import Template
 from . import assets, outputs, schema
 from .errors import PlhgisError
 from .mapdata import (ABANDONED, COVERAGE_CLASSES, OTHER_COLOR, MapData, collect, coverage_by_commune,
-                      findings_index, metres, num, records, text)
+                      coverage_class, findings_index, metres, num, records, text)
 from .mapdata import focus, load  # noqa: F401  (maps.load and maps.focus, as callers know them)
 from .palette import (FRICHE_COLORS, HORIZON_COLORS, PERMIT_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS,
                       ZONE_COLORS)
@@ -364,7 +364,7 @@ def _layer_specs(data: MapData, lang: str):
             elif cov is None:
                 s = len(COVERAGE_CLASSES)
             else:
-                s = next(i for i, (hi, _, _) in enumerate(COVERAGE_CLASSES) if cov < hi)
+                s = coverage_class(cov)
             rows = _rows(rec, [("insee", "insee"), ("population", "population"),
                                ("polarity", "polarity"), ("sru_status", "sru_status")], lang)
             if c.get("target") is not None:

@@ -243,9 +243,8 @@ def _static_map(doc: _Pack, data: mapdata.MapData, lang):
 
 
 def _coverage_color(cover):
-    if cover is None:
-        return "#eeeeee"
-    return next(c for hi, c, _ in mapdata.COVERAGE_CLASSES if cover < hi)
+    k = mapdata.coverage_class(cover)
+    return "#eeeeee" if k is None else mapdata.COVERAGE_CLASSES[k][1]
 
 
 def _scale_bar(pdf, f: _Frame):
