@@ -760,26 +760,33 @@ function plhFit(map, bottom){
   map.plhFitted=true;
 }
 function plhBuild(map, key, chunked){
-  var data=plhDecode(plhData().layers[key]), o=plhData().options[key];
+  var o=plhData().options[key], clustered=o.cluster&&L.markerClusterGroup;
   if(!map.getPane(o.pane)){map.createPane(o.pane).style.zIndex=o.z;}
   function styleOf(f){var s=Object.assign({pane:o.pane}, o.styles[f.properties.s]||{});
     if(f.properties.h){Object.assign(s, (o.flag||{})[f.properties.h]||{});}return s;}
-  var g=L.geoJSON(data,{style:styleOf,
+  var options={style:styleOf,
     pointToLayer:function(f,ll){var s=styleOf(f);s.radius=f.properties.r||6;
       return o.shape&&o.shape!=='circle'?plhShape(ll,s,o.shape):new PlhCircle(ll,s);},
-    onEachFeature:function(f,l){if(!l.getLatLng){plhBind(l);}}});
+    onEachFeature:function(f,l){if(!l.getLatLng){plhBind(l);}}};
+  var g=L.geoJSON(null,options);
   g.on('click',function(e){var l=e.layer;if(l&&!l.getPopup()){plhBind(l).openPopup(e.latlng);}});
   g.on('mouseover',function(e){var l=e.layer;if(l&&!l.getTooltip()){plhBind(l).openTooltip(e.latlng);}});
-  var out=g;
-  if(o.labels){out=L.layerGroup([g,plhNames(map,g)]);}
-  if(o.cluster&&L.markerClusterGroup){
-    // at load, in chunks: the page paints before a department's thousands of schemes are all clustered
-    if(chunked){PLH_PENDING++;}
-    out=L.markerClusterGroup({showCoverageOnHover:false,disableClusteringAtZoom:16,
-      maxClusterRadius:function(z){return z<=11?60:35;},  // fewer, larger clusters at a department's scale
-      chunkedLoading:chunked,chunkInterval:50,chunkProgress:function(done,total){
-        if(chunked&&done===total){PLH_PENDING--;plhDrawn();}}});
-    out.addLayer(g);}
+  if(!clustered){
+    g.addData(plhDecode(plhData().layers[key]));
+    return {layer:o.labels?L.layerGroup([g,plhNames(map,g)]):g, geojson:g, shown:g};}
+  var out=L.markerClusterGroup({showCoverageOnHover:false,disableClusteringAtZoom:16,
+    maxClusterRadius:function(z){return z<=11?60:35;}});  // fewer, larger clusters at a department's scale
+  function fill(features){  // markers made and clustered; the geojson group keeps them for look-ups and events
+    var part=L.geoJSON({type:'FeatureCollection',features:features},options).getLayers();
+    part.forEach(function(l){g.addLayer(l);});out.addLayers(part);}
+  if(!chunked){fill(plhDecode(plhData().layers[key]).features);return {layer:out, geojson:g, shown:out};}
+  // at load, in chunks after the first paint: a department's thousands of schemes do not hold the page back
+  PLH_PENDING++;
+  setTimeout(function(){
+    var features=plhDecode(plhData().layers[key]).features, at=0;
+    (function step(){fill(features.slice(at,at+2000));at+=2000;
+      if(at<features.length){setTimeout(step,0);}else{PLH_PENDING--;plhDrawn();}})();
+  },0);
   return {layer:out, geojson:g, shown:out};
 }
 function plhLayer(map, key){
