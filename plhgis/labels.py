@@ -13,6 +13,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "layer.sectors": ("Secteurs prioritaires", "Priority sectors"),
     "layer.qpv": ("QPV et bande TVA réduite", "QPV and reduced-VAT band"),
     "layer.plots": ("Dents creuses / gisements (horizon)", "Infill plots (horizon)"),
+    "layer.plots_by_commune": ("Dents creuses / gisements (par commune)", "Infill plots (by commune)"),
+    "plots.count": ("Dents creuses", "Infill plots"),
+    "plots.by_commune": ("À cette échelle, une marque par commune (taille : nombre de dents creuses) ; "
+                         "la carte de la commune les montre une à une.",
+                         "At this scale, one mark per commune (size: number of plots); "
+                         "the commune's map shows each of them."),
     "layer.friches": ("Friches (statut CNIG)", "Brownfields (CNIG status)"),
     "layer.projects": ("Opérations de logements (état)", "Housing schemes (status)"),
     "layer.permits": ("Permis de construire (Sitadel)", "Building permits (Sitadel)"),

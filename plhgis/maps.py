@@ -1,23 +1,26 @@
-"""HTML maps of the PLH layers (folium / Leaflet) that work with no network.
+"""HTML maps of the PLH layers (folium / Leaflet) that work with no network: the drawing.
 
 The only module importing folium, and the only place where data leaves Lambert-93 for WGS84.
 A map is built in three steps:
 
-1. `collect(store, commune)` reads the layers, the findings (`checks.run_checks`) and the
-   target progress (`targets.progress`) into a `MapData`; the benchmark and the tests build a
-   `MapData` from plain frames instead.
-2. `build(data)` makes the folium map: one GeoJSON overlay per layer, drawn by a few lines of
-   our own JavaScript (`_JS`) that build popups and tooltips with `textContent`, so no text from
-   the data is ever parsed as HTML. The data never passes through Jinja2 (folium renders every
+1. `mapdata.collect(store, commune)` reads the layers, the findings and the target progress
+   into a `MapData` (shared with the packs); the benchmark and the tests build a `MapData` from
+   plain frames instead.
+2. `build(data)` makes the folium map: one overlay per layer, drawn by a few lines of our own
+   JavaScript (`_JS`) that build popups and tooltips with `textContent`, so no text from the
+   data is ever parsed as HTML. The data never passes through Jinja2 (folium renders every
    element's text as a template): it is one JSON document in a `<script type="application/json">`
    with `<`, `>`, `&` and `'` escaped, put in a slot of the page after rendering (`add_slot`).
 3. `to_html(m)` renders the page with Leaflet inlined (`assets`), fills the slots, and refuses a
    page that would still load a script or a stylesheet from the network.
 
-Pages stay light: polygons are simplified with a tolerance that follows the map's extent,
-neighbouring communes and zoning with `shapely.coverage_simplify` (shared edges stay shared),
-coordinates are rounded to 6 decimals (~0.1 m), and point layers above `CLUSTER_MIN` points
-are clustered.
+Pages stay light at a department's scale (issue 14): polygons are simplified to about a pixel
+of the map's extent, neighbouring communes and zoning with `shapely.coverage_simplify` (shared
+edges stay shared); each layer travels in a compact encoding (`encode_layer`: coordinates on a
+1e-5 degree grid as encoded-polyline text, properties as columns, findings' texts once); point
+layers above `CLUSTER_MIN` points are clustered; a territory map with more than
+`PLOTS_DETAIL_MAX` plots shows them one mark per commune (its commune maps show each plot);
+hidden overlays are built when first shown and popups bound when first pointed at.
 """
 from __future__ import annotations
 
@@ -26,9 +29,7 @@ import html
 import json
 import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 import folium
 import geopandas as gpd
@@ -38,175 +39,40 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from . import assets, checks, outputs, schema, targets
-from .errors import PlhgisError, unknown_commune
+from . import assets, outputs, schema
+from .errors import PlhgisError
+from .mapdata import (ABANDONED, COVERAGE_CLASSES, OTHER_COLOR, MapData, collect, coverage_by_commune,
+                      coverage_class, findings_index, metres, number, records, text)
+from .mapdata import focus, load  # noqa: F401  (maps.load and maps.focus, as callers know them)
 from .palette import (FRICHE_COLORS, HORIZON_COLORS, PERMIT_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS,
                       ZONE_COLORS)
 from .progress import steps
 from .labels import Msg, t, value
-from .settings import Settings
 
 WGS84 = "EPSG:4326"
-DECIMALS = 6
+DECIMALS = 5  # ~1 m
 CLUSTER_MIN = 80  # point layers with more points than this are clustered
+PLOTS_DETAIL_MAX = 10_000  # a territory map with more plots shows them one mark per commune
 IGN_PLAN_V2 = ("https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
                "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
                "&TILEMATRIX={z}&TILECOL={x}&TILEROW={y}&FORMAT=image/png")
 IGN_ATTRIBUTION = '<a href="https://www.ign.fr/">IGN</a> – Géoplateforme'
 
-# target coverage classes: (upper bound, colour, label)
-COVERAGE_CLASSES = ((0.5, "#d73027", "< 50 %"), (0.8, "#fc8d59", "50–80 %"),
-                    (1.0, "#fee08b", "80–100 %"), (1.2, "#91cf60", "100–120 %"),
-                    (math.inf, "#4575b4", "> 120 %"))
-OTHER_COLOR = "#9e9e9e"
 # a scheme's outline by its worst finding: 1 = warning (to check), 2 = error (to fix)
 FLAG_STYLES = {1: {"color": "#000", "weight": 2.5, "opacity": 1, "dashArray": "4 3"},
                2: {"color": "#d50000", "weight": 3.5, "opacity": 1}}
 # display panes, bottom to top
 PANES = {"communes": 401, "zoning": 402, "sectors": 403, "qpv": 404, "plots": 405, "friches": 406,
          "projects_abandoned": 407, "projects": 408, "permits": 409}
-ABANDONED = "abandonné"  # schemes of this status get their own overlay, off until the reader asks
 
-
-@dataclass
-class MapData:
-    """What a map shows: layers in any CRS, findings, target progress and the title's facts."""
-
-    layers: dict[str, gpd.GeoDataFrame]
-    findings: list = field(default_factory=list)
-    progress: pd.DataFrame | None = None
-    name: str = ""  # the EPCI's (territory) or the commune's name
-    data_date: str | None = None
-    demo: bool = False
-    focus: str | None = None  # INSEE code of the commune the map zooms in on
-    settings: Settings = field(default_factory=Settings)  # the reduced-VAT bands, as the checks use them
-
-
-# -- reading the store --------------------------------------------------------------------------
-def collect(store, commune: str | None = None, as_of=None) -> MapData:
-    """Read everything a territory map (or one commune's map) shows."""
-    return focus(load(store, as_of=as_of), commune)
-
-
-def load(store, as_of=None) -> MapData:
-    """The whole territory: every layer, every finding, the target progress."""
-    read = {name: store.read(name, as_of=as_of) for name in
-            ("communes", "zoning", "sectors", "qpv", "plots", "friches", "permits", "projects")}
-    communes = read["communes"]
-    is_demo = store.setting("demo") is not None  # set by demo.build: says "données fictives" on every page
-    names = communes["epci_name"].dropna()
-    info = store.layer_info()
-    dates = [d for d in info["last_change"] if d]
-    territory = targets.Territory(store)
-    return MapData(read, findings=checks.run_checks(store, territory=territory),
-                   progress=targets.progress(store, territory=territory),
-                   name=names.mode().iloc[0] if len(names) else "",
-                   data_date=max(dates)[:10] if dates else None, demo=is_demo, settings=territory.settings)
-
-
-def focus(data: MapData, commune: str | None) -> MapData:
-    """The same data zoomed on one commune: its features, its neighbours and the areas around it, its findings.
-
-    The per-commune groups of features and findings are built once for `data` (`_by_commune`) and
-    the areas are found through each layer's spatial index, so focusing on every commune in turn
-    (`pack --all`) stays linear.
-    """
-    if commune is None:
-        return data
-    communes = data.layers["communes"]
-    index = _by_commune(data)
-    if commune not in index["communes"]:
-        raise unknown_commune(commune)
-    read = dict(data.layers)
-    area = communes.iloc[index["communes"][commune]].geometry.union_all().buffer(200)
-    for name in ("communes", "zoning", "sectors", "qpv"):  # the commune, its neighbours, the areas around
-        frame = read.get(name)
-        if frame is not None and len(frame):
-            read[name] = frame.iloc[np.sort(frame.sindex.query(area, predicate="intersects"))]
-    for name in ("plots", "friches", "permits", "projects"):
-        frame = read.get(name)
-        if frame is not None and len(frame):
-            read[name] = frame.iloc[index[name].get(commune, [])]
-    found = index["findings"]
-    findings = [data.findings[i] for i in sorted(found.get(commune, []) + found.get(None, []))]
-    name = communes.iloc[index["communes"][commune][0]]["name"]
-    return MapData(read, findings=findings, progress=data.progress, name=name,
-                   data_date=data.data_date, demo=data.demo, focus=commune, settings=data.settings)
-
-
-def _by_commune(data: MapData) -> dict:
-    """{layer: {insee: row positions}}, findings included, built once per MapData."""
-    if "by_commune" not in data.__dict__:
-        index = {"communes": data.layers["communes"].groupby("insee", sort=False).indices}
-        for name in ("plots", "friches", "permits", "projects"):
-            frame = data.layers.get(name)
-            if frame is not None and len(frame):
-                index[name] = frame.groupby(schema.get_layer(name).commune_field, sort=False).indices
-        found: dict = {}
-        for i, f in enumerate(data.findings):
-            found.setdefault(getattr(f, "commune", None), []).append(i)
-        index["findings"] = found
-        data.__dict__["by_commune"] = index
-    return data.__dict__["by_commune"]
-
-
-def coverage_by_commune(progress) -> dict[str, dict]:
-    """{insee: {target, expected, coverage}} from a `targets.progress` table (coverage: a ratio)."""
-    if progress is None or len(progress) == 0:
-        return {}
-    return {str(rec["commune"]): {"target": _num(rec.get("homes_target")), "expected": _num(rec.get("expected")),
-                                  "coverage": _num(rec.get("coverage"))}
-            for rec in records(progress)}
-
-
-def _num(v):
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) else v
-
-
-def finding_text(f, lang="fr") -> str:
-    """A finding's message in `lang`: its English one for "en" when it has one, else its French one."""
-    english = getattr(f, "message_en", "") if lang == "en" else ""
-    return english or str(getattr(f, "message", f))
-
-
-def findings_index(findings, severities=None, lang="fr") -> dict[tuple[str, str], list[str]]:
-    """{(layer, feature id): [messages in `lang`]}; commune-level findings under ('communes', insee).
-
-    With `severities`, only the findings of those severities.
-    """
-    out: dict[tuple[str, str], list[str]] = {}
-    for f in findings:
-        if severities is not None and getattr(f, "severity", None) not in severities:
-            continue
-        key = feature_of(f)
-        if key:
-            out.setdefault(key, []).append(finding_text(f, lang))
-    return out
-
-
-def feature_of(f) -> tuple[str, str] | None:
-    """(layer, id) of the map feature a finding is about: a commune-level one's commune; None for the EPCI."""
-    layer, fid = getattr(f, "layer", None), getattr(f, "feature_id", None)
-    if not fid or layer == "targets":
-        layer, fid = "communes", getattr(f, "commune", None)
-    return (layer, str(fid)) if fid else None
-
-
-def feature_link(f, page="territoire.html") -> str | None:
-    """The address that opens the finding's feature on the map `page` (`#feature=layer:id`), if any."""
-    key = feature_of(f)
-    return f"{page}#feature={quote(key[0])}:{quote(key[1], safe='')}" if key else None
 
 
 # -- geometry for display -----------------------------------------------------------------------
 def tolerance_for(bounds) -> float:
-    """Simplification tolerance (metres) for an extent: ~1/4000 of its diagonal, 2 to 40 m."""
+    """Simplification tolerance (metres) for an extent: ~1/2000 of its diagonal (about a pixel when the
+    whole extent fills a screen), 2 to 80 m."""
     diag = math.hypot(bounds[2] - bounds[0], bounds[3] - bounds[1])
-    return float(min(40.0, max(2.0, diag / 4000)))
+    return float(min(80.0, max(2.0, diag / 2000)))
 
 
 def display_geometries(frame: gpd.GeoDataFrame, tolerance: float, coverage: bool = False):
@@ -239,25 +105,11 @@ def _points(frame):
 
 
 # -- features and styles ---------------------------------------------------------------------------
-def records(frame) -> list[dict]:
-    """`frame.to_dict("records")` in one conversion (to_dict reads a GeoDataFrame column by column,
-    ~10 ms even for a few rows: most of a commune map's time in `pack --all`)."""
-    columns = list(frame.columns)
-    return [dict(zip(columns, row)) for row in frame.to_numpy(dtype=object).tolist()]
-
-
-def _text(v) -> str:
-    if v is None or (not isinstance(v, str) and pd.isna(v)):
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
 
 def _rows(rec, keys, lang):
     out = []
     for key, label in keys:
-        shown = value(_text(rec.get(key)), lang) if key in ("status",) else _text(rec.get(key))
+        shown = value(text(rec.get(key)), lang) if key in ("status",) else text(rec.get(key))
         if shown:
             out.append([t(label, lang), shown])
     return out
@@ -272,19 +124,212 @@ def _vocabulary_rows(rec, lang):
     """Popup rows of the scheme fields above that hold a value, under their schema label; the ANRU
     rebuilding flag when set."""
     out = [[schema.label("projects", f, lang), shown] for f in POPUP_VOCABULARY
-           if (shown := _text(rec.get(f))) not in ("", "0")]
-    if _num(rec.get("reconstitution")) == 1:
+           if (shown := text(rec.get(f))) not in ("", "0")]
+    if number(rec.get("reconstitution")) == 1:
         out.append([schema.label("projects", "reconstitution", lang), "oui" if lang == "fr" else "yes"])
     return out
 
 
-def _collection(geoms, props) -> dict:
+# -- the compact encoding of a layer ----------------------------------------------------------------
+# A layer travels as columns rather than GeoJSON. Coordinates are integers (1e-5 degree, ~1 m), each
+# the step from the one before in the layer, written as text in the "encoded polyline" way (5 bits a
+# character, 2 to 3 characters a number: no commas, no brackets). Each property comes once per layer:
+# a column of few distinct values as those values and an index per feature, whole numbers as numbers,
+# a popup row equal to the id or the title as a reference to it; popup labels once per layer. A
+# finding's message loses its feature's own opening ("id « name »", or the commune's name), then its
+# figures: the text between them is kept once per layer. The page's `plhDecode` turns all this back
+# into the GeoJSON features that `layer_features` (below) also returns, for the tests and benchmarks.
+GEOMETRY_CODES = {"Point": "P", "LineString": "L", "Polygon": "A", "MultiLineString": "N", "MultiPolygon": "M"}
+PROPERTY_KEYS = ("t", "i", "s", "r", "h", "c")
+_FIGURES = re.compile(r"(\d+)")
+
+
+def openings(lang) -> list[str]:
+    """How findings open on their feature, "{id}" and "{name}" left to fill (see `encode_layer`)."""
+    return [t("check.label", lang, id="{id}", name="{name}"), "{name}"]
+
+
+def _opening(template, p) -> str:
+    return template.replace("{id}", str(p.get("i", ""))).replace("{name}", str(p.get("t", "")))
+
+
+def encode_layer(geoms, props, opened: list[str]) -> dict:
+    """A layer's features (WGS84 geometries; properties as `plhPopup` reads them), compact.
+
+    `opened`: the findings' openings (`openings`).
+    """
+    keep = [k for k, g in enumerate(geoms) if g is not None and not shapely.is_empty(g)]
+    geoms = shapely.force_2d(np.asarray([geoms[k] for k in keep], dtype=object))
+    props = [props[k] for k in keep]
+    out: dict = {"n": len(props), **_encode_geometries(geoms)}
+    for key in PROPERTY_KEYS:
+        column = [p.get(key) for p in props]
+        if any(v is not None for v in column):
+            out[key] = _column(column)
+    labels: list[str] = []
+    for p in props:  # popup labels in their order, once
+        before = -1
+        for name, _ in p.get("p", ()):
+            if name not in labels:
+                labels.insert(before + 1, name)
+            before = labels.index(name)
+    rows = [dict(p.get("p", ())) for p in props]
+    out["labels"] = labels
+    out["rows"] = []
+    for name in labels:
+        column = [r.get(name, "") for r in rows]
+        same = next((k for k in ("i", "t") if [p.get(k) for p in props] == column), None)
+        out["rows"].append({"same": same} if same else _column(column))
+    texts: dict = {}
+    messages: dict = {}
+    found = []
+    for p in props:
+        found.append([messages.setdefault(_message(m, p, opened, texts), len(messages)) for m in p.get("f") or ()])
+    if messages:
+        out["f"] = found
+        out["msgs"] = [list(m) for m in messages]
+        out["texts"] = [list(x) for x in texts]
+    return out
+
+
+def _message(message: str, p: dict, opened: list[str], texts: dict) -> tuple:
+    """(opening: 0 none or 1 + its index, index of the text between the figures, figures...)."""
+    k = next((k for k, o in enumerate(opened) if message.startswith(_opening(o, p))), None)
+    rest = message if k is None else message[len(_opening(opened[k], p)):]
+    parts = _FIGURES.split(rest)
+    figures = [int(v) if str(int(v)) == v else v for v in parts[1::2]]
+    return (0 if k is None else k + 1, texts.setdefault(tuple(parts[0::2]), len(texts)), *figures)
+
+
+def _column(values: list):
+    """`values`, {"d": distinct values, "x": an index per feature} when that is shorter; whole numbers written
+    as text as {"n": numbers (None for "")} (themselves maybe indexed)."""
+    try:
+        distinct = dict.fromkeys(values)
+    except TypeError:  # lists (label positions)
+        return values
+    if all(isinstance(v, str) and (v == "" or (v.isdigit() and str(int(v)) == v)) for v in distinct):
+        values, kind = [int(v) if v else None for v in values], "n"
+        distinct = dict.fromkeys(values)
+    else:
+        kind = None
+    if len(distinct) * 3 <= len(values):
+        index = {v: k for k, v in enumerate(distinct)}
+        indexed = {"d": list(distinct), "x": [index[v] for v in values]}
+        if len(json.dumps(indexed, ensure_ascii=False)) < len(json.dumps(values, ensure_ascii=False)):
+            return {"n": indexed} if kind else indexed
+    return {"n": values} if kind else values
+
+
+def _polyline(steps) -> str:
+    """Whole numbers as text, 5 bits a character (zigzag sign; 63 added; 32 set on all but a number's last)."""
+    z = np.asarray(steps, dtype=np.int64).ravel()
+    z = ((z << 1) ^ (z >> 63)).astype(np.uint64)
+    shifts = np.arange(8, dtype=np.uint64) * np.uint64(5)
+    groups = (z[:, None] >> shifts[None, :]) & np.uint64(31)
+    count = 1 + ((z[:, None] >> shifts[None, 1:]) > 0).sum(axis=1)
+    position = np.arange(8)[None, :]
+    chars = groups + np.uint64(63) + np.where(position < count[:, None] - 1, 32, 0).astype(np.uint64)
+    return chars[position < count[:, None]].astype(np.uint8).tobytes().decode("ascii")
+
+
+def _steps(text: str) -> list[int]:
+    """The numbers of `_polyline` text."""
+    out, v, shift = [], 0, 0
+    for ch in text:
+        b = ord(ch) - 63
+        v |= (b & 31) << shift
+        shift += 5
+        if b < 32:
+            out.append((v >> 1) ^ -(v & 1))
+            v = shift = 0
+    return out
+
+
+def _encode_geometries(geoms) -> dict:
+    """{"gt": one geometry code per feature (one for all when alike), "xy": the coordinates' steps}."""
+    q = 10 ** DECIMALS
+    codes = [GEOMETRY_CODES[g.geom_type] for g in geoms]
+    if codes and set(codes) == {"P"}:  # points: one text for all
+        xy = np.rint(shapely.get_coordinates(geoms) * q).astype(np.int64)
+        return {"q": q, "gt": "P", "xy": _polyline(np.diff(xy, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)))}
+    last = np.zeros(2, dtype=np.int64)
+
+    def line(g):
+        nonlocal last
+        xy = np.rint(shapely.get_coordinates(g) * q).astype(np.int64)
+        steps = np.diff(xy, axis=0, prepend=last[None, :])
+        last = xy[-1]
+        return _polyline(steps)
+
+    def polygon(g):
+        return [line(g.exterior)] + [line(r) for r in g.interiors]
+
+    def shape(g, code):
+        if code in ("P", "L"):
+            return line(g)
+        if code == "A":
+            return polygon(g)
+        if code == "N":
+            return [line(part) for part in g.geoms]
+        return [polygon(part) for part in g.geoms]
+
+    xy = [shape(g, c) for g, c in zip(geoms, codes)]
+    return {"q": q, "gt": codes[0] if len(set(codes)) == 1 else "".join(codes), "xy": xy}
+
+
+def layer_features(layer: dict, opened: list[str]) -> list[dict]:
+    """The GeoJSON features of an encoded layer, as the page's `plhDecode` rebuilds them."""
+    q, codes = layer["q"], layer["gt"]
+    x = y = 0
+    points = _steps(layer["xy"]) if codes == "P" else None
+
+    def ring(steps):
+        nonlocal x, y
+        out = []
+        for k in range(0, len(steps), 2):
+            x, y = x + steps[k], y + steps[k + 1]
+            out.append([x / q, y / q])
+        return out
+
+    def line(text):
+        return ring(_steps(text))
+
+    def value(column, k):
+        if column is None:
+            return None
+        if isinstance(column, list):
+            return column[k]
+        if "same" in column:
+            return value(layer.get(column["same"]), k)
+        if "n" in column:
+            v = value(column["n"], k)
+            return "" if v is None else str(v)
+        return column["d"][column["x"][k]]
+
+    def message(m, p):
+        opening = _opening(opened[m[0] - 1], p) if m[0] else ""
+        parts = layer["texts"][m[1]]
+        return opening + parts[0] + "".join(str(v) + part for v, part in zip(m[2:], parts[1:]))
+
     features = []
-    for g, p in zip(geoms, props):
-        if g is None or shapely.is_empty(g):
-            continue
-        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(g), "properties": p})
-    return {"type": "FeatureCollection", "features": features}
+    for k in range(layer["n"]):
+        code = codes if len(codes) == 1 else codes[k]
+        xy = layer["xy"] if points is not None else layer["xy"][k]
+        if code == "P":
+            geometry = {"type": "Point", "coordinates": ring(points[2 * k:2 * k + 2] if points else _steps(xy))[0]}
+        elif code == "L":
+            geometry = {"type": "LineString", "coordinates": line(xy)}
+        elif code in ("A", "N"):
+            geometry = {"type": "Polygon" if code == "A" else "MultiLineString", "coordinates": [line(r) for r in xy]}
+        else:
+            geometry = {"type": "MultiPolygon", "coordinates": [[line(r) for r in part] for part in xy]}
+        p = {key: value(layer.get(key), k) for key in PROPERTY_KEYS if value(layer.get(key), k) is not None}
+        p["p"] = [[name, v] for name, column in zip(layer["labels"], layer["rows"])
+                  if (v := value(column, k)) not in ("", None)]
+        p["f"] = [message(layer["msgs"][j], p) for j in (layer["f"][k] if "f" in layer else ())]
+        features.append({"type": "Feature", "geometry": geometry, "properties": p})
+    return features
 
 
 def _style_index(keys, palette, fill_opacity, weight=1, color="#333", point=False):
@@ -315,7 +360,8 @@ def _layer_specs(data: MapData, lang: str):
     errors = findings_index(data.findings, ("error",))
     warnings = findings_index(data.findings, ("warning",))
     cover = coverage_by_commune(data.progress)
-    focus = data.focus is not None
+    focused = data.focus is not None
+    collection = functools.partial(encode_layer, opened=openings(lang))
     specs = []
 
     if communes is not None:
@@ -328,22 +374,22 @@ def _layer_specs(data: MapData, lang: str):
         for rec in recs:
             c = cover.get(str(rec.get("insee")), {})
             cov = c.get("coverage")
-            if focus and rec.get("insee") != data.focus:
+            if focused and rec.get("insee") != data.focus:
                 s = len(styles) - 1
             elif cov is None:
                 s = len(COVERAGE_CLASSES)
             else:
-                s = next(i for i, (hi, _, _) in enumerate(COVERAGE_CLASSES) if cov < hi)
+                s = coverage_class(cov)
             rows = _rows(rec, [("insee", "insee"), ("population", "population"),
                                ("polarity", "polarity"), ("sru_status", "sru_status")], lang)
             if c.get("target") is not None:
-                rows.append([t("target", lang), _text(round(c["target"]))])
+                rows.append([t("target", lang), text(round(c["target"]))])
             if c.get("expected") is not None:
-                rows.append([t("expected", lang), _text(round(c["expected"]))])
+                rows.append([t("expected", lang), text(round(c["expected"]))])
             rows.append([t("coverage", lang), f"{cov:.0%}" if cov is not None else t("no_data", lang)])
-            p = {"t": _text(rec.get("name")), "i": _text(rec.get("insee")), "p": rows, "s": s,
+            p = {"t": text(rec.get("name")), "i": text(rec.get("insee")), "p": rows, "s": s,
                  "f": found.get(("communes", str(rec.get("insee"))), [])}
-            if focus and rec.get("insee") == data.focus:
+            if focused and rec.get("insee") == data.focus:
                 p["h"] = 1
             props.append(p)
         geoms = display_geometries(communes, tol, coverage=True)
@@ -351,17 +397,17 @@ def _layer_specs(data: MapData, lang: str):
             if c is not None:
                 p["c"] = [c.y, c.x]
         flag = {1: {"color": "#111", "weight": 3, "fillOpacity": 0.25}}
-        specs.append(("communes", t("layer.communes_focus" if focus else "layer.communes", lang),
-                      _collection(geoms, props), {"styles": styles, "flag": flag, "labels": True}, True))
+        specs.append(("communes", t("layer.communes_focus" if focused else "layer.communes", lang),
+                      collection(geoms, props), {"styles": styles, "flag": flag, "labels": True}, True))
 
     zoning = layers.get("zoning")
     if zoning is not None:
         styles, idx = _style_index(zoning["typezone"], ZONE_COLORS, 0.45, weight=0.5, color="#555")
-        props = [{"t": f"{_text(r.get('libelle'))} ({_text(r.get('typezone'))})",
+        props = [{"t": f"{text(r.get('libelle'))} ({text(r.get('typezone'))})",
                   "p": _rows(r, [("libelong", "libelle"), ("insee", "insee")], lang), "s": s}
                  for r, s in zip(records(zoning), idx)]
         geoms = display_geometries(zoning, tol, coverage=True)
-        specs.append(("zoning", t("layer.zoning", lang), _collection(geoms, props),
+        specs.append(("zoning", t("layer.zoning", lang), collection(geoms, props),
                       {"styles": styles}, False))
 
     sectors = layers.get("sectors")
@@ -370,12 +416,12 @@ def _layer_specs(data: MapData, lang: str):
         for s in styles:
             s["color"] = s["fillColor"]
             s["dashArray"] = "6 4"
-        props = [{"t": _text(r.get("name")), "i": _text(r.get("id")),
+        props = [{"t": text(r.get("name")), "i": text(r.get("id")),
                   "p": _rows(r, [("kind", "kind"), ("priority", "priority")], lang),
-                  "s": s, "f": found.get(("sectors", _text(r.get("id"))), [])}
+                  "s": s, "f": found.get(("sectors", text(r.get("id"))), [])}
                  for r, s in zip(records(sectors), idx)]
         specs.append(("sectors", t("layer.sectors", lang),
-                      _collection(display_geometries(sectors, tol), props), {"styles": styles}, True))
+                      collection(display_geometries(sectors, tol), props), {"styles": styles}, True))
 
     qpv = layers.get("qpv")
     if qpv is not None:
@@ -390,27 +436,29 @@ def _layer_specs(data: MapData, lang: str):
                    "fillOpacity": 0.15},
                   {"color": "#ad1457", "weight": 2, "fillColor": "#ad1457", "fillOpacity": 0.35}]
         recs = records(q2154)
-        band_props = [{"t": _text(r.get("lib_qp")),
-                       "p": [[t("qpv_band_npnru" if n == 1 else "qpv_band", lang, m=_metres(w)),
-                              _text(r.get("code_qp"))]], "s": 0} for r, w, n in zip(recs, widths, npnru)]
-        qpv_props = [{"t": _text(r.get("lib_qp")), "p": _rows(r, [("code_qp", "id"), ("commune", "commune")], lang),
+        band_props = [{"t": text(r.get("lib_qp")),
+                       "p": [[t("qpv_band_npnru" if n == 1 else "qpv_band", lang, m=metres(w)),
+                              text(r.get("code_qp"))]], "s": 0} for r, w, n in zip(recs, widths, npnru)]
+        qpv_props = [{"t": text(r.get("lib_qp")), "p": _rows(r, [("code_qp", "id"), ("commune", "commune")], lang),
                       "s": 1} for r in recs]
         geoms = list(display_geometries(band_frame, tol)) + list(display_geometries(q2154, tol))
-        specs.append(("qpv", t("layer.qpv", lang), _collection(geoms, band_props + qpv_props),
+        specs.append(("qpv", t("layer.qpv", lang), collection(geoms, band_props + qpv_props),
                       {"styles": styles}, True))
 
     plots = layers.get("plots")
-    if plots is not None:
+    if plots is not None and not focused and len(plots) > PLOTS_DETAIL_MAX:
+        specs.append(_plots_by_commune(plots, communes, collection, lang))
+    elif plots is not None:
         shown = _points(plots)
         styles, idx = _style_index(shown["horizon"], HORIZON_COLORS, 0.85, weight=1, point=True)
         keys = [("id", "id"), ("parcels", "parcels"), ("area_m2", "surface"), ("capacity", "capacity"),
                 ("horizon", "horizon"), ("ownership", "ownership"), ("constraints", "constraints"),
                 ("status", "plot_status"), ("comment", "comment")]
-        props = [{"t": f"{t('layer.plots', lang).split(' (')[0]} {_text(r.get('id'))}", "i": _text(r.get("id")),
+        props = [{"t": f"{t('layer.plots', lang).split(' (')[0]} {text(r.get('id'))}", "i": text(r.get("id")),
                   "p": _rows(r, keys, lang),
-                  "s": s, "r": 4, "f": found.get(("plots", _text(r.get("id"))), [])}
+                  "s": s, "r": 4, "f": found.get(("plots", text(r.get("id"))), [])}
                  for r, s in zip(records(shown), idx)]
-        specs.append(("plots", t("layer.plots", lang), _collection(display_geometries(shown, tol), props),
+        specs.append(("plots", t("layer.plots", lang), collection(display_geometries(shown, tol), props),
                       {"styles": styles, "shape": POINT_SHAPES["plots"], "cluster": len(shown) > CLUSTER_MIN}, True))
 
     friches = layers.get("friches")
@@ -423,10 +471,10 @@ def _layer_specs(data: MapData, lang: str):
                 ("comm_insee", "commune")]
         props = []
         for r, s in zip(records(shown), idx):
-            title = _text(r.get("site_nom")) or _text(r.get("site_id"))
-            props.append({"t": title, "i": _text(r.get("site_id")), "p": _rows(r, keys, lang), "s": s, "r": 6,
-                          "f": found.get(("friches", _text(r.get("site_id"))), [])})
-        specs.append(("friches", t("layer.friches", lang), _collection(display_geometries(shown, tol), props),
+            title = text(r.get("site_nom")) or text(r.get("site_id"))
+            props.append({"t": title, "i": text(r.get("site_id")), "p": _rows(r, keys, lang), "s": s, "r": 6,
+                          "f": found.get(("friches", text(r.get("site_id"))), [])})
+        specs.append(("friches", t("layer.friches", lang), collection(display_geometries(shown, tol), props),
                       {"styles": styles, "shape": POINT_SHAPES["friches"], "cluster": len(shown) > CLUSTER_MIN},
                       True))
 
@@ -436,9 +484,9 @@ def _layer_specs(data: MapData, lang: str):
         keys = [("num_dau", "permit"), ("status", "status"), ("date_authorised", "date_authorised"),
                 ("homes_total", "homes_total"), ("homes_social_rent", "social_rent"), ("applicant", "operator"),
                 ("address", "address")]
-        props = [{"t": f"{t('permit', lang)} {_text(r.get('num_dau'))}", "p": _rows(r, keys, lang), "s": s, "r": 3}
+        props = [{"t": f"{t('permit', lang)} {text(r.get('num_dau'))}", "p": _rows(r, keys, lang), "s": s, "r": 3}
                  for r, s in zip(permits.to_dict("records"), idx)]
-        specs.append(("permits", t("layer.permits", lang), _collection(display_geometries(permits, tol), props),
+        specs.append(("permits", t("layer.permits", lang), collection(display_geometries(permits, tol), props),
                       {"styles": styles, "cluster": len(permits) > CLUSTER_MIN}, False))
 
     projects = layers.get("projects")
@@ -447,8 +495,8 @@ def _layer_specs(data: MapData, lang: str):
         styles, idx = _style_index(shown["status"], STATUS_COLORS, 0.9, weight=1, point=True)
         props = []
         for r, s in zip(records(shown), idx):
-            social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if _text(r.get(k)))
-            own = sum(int(r.get(k) or 0) for k in ("psla", "brs") if _text(r.get(k)))
+            social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if text(r.get(k)))
+            own = sum(int(r.get(k) or 0) for k in ("psla", "brs") if text(r.get(k)))
             rows = _rows(r, [("id", "id"), ("status", "status"), ("homes_total", "homes_total")], lang)
             if social:
                 rows.append([t("social_rent", lang), str(social)])
@@ -458,11 +506,11 @@ def _layer_specs(data: MapData, lang: str):
                               ("permit_year", "permit_year"), ("permit_number", "permit"),
                               ("delivery_year", "delivery_year"), ("address", "address"), ("comment", "comment")], lang)
             rows += _vocabulary_rows(r, lang)
-            f = found.get(("projects", _text(r.get("id"))), [])
-            homes = _num(r.get("homes_total")) or 5
-            p = {"t": _text(r.get("name")), "i": _text(r.get("id")), "p": rows, "s": s,
+            f = found.get(("projects", text(r.get("id"))), [])
+            homes = number(r.get("homes_total")) or 5
+            p = {"t": text(r.get("name")), "i": text(r.get("id")), "p": rows, "s": s,
                  "r": round(4 + 1.1 * math.sqrt(homes), 1), "f": f}
-            key = ("projects", _text(r.get("id")))
+            key = ("projects", text(r.get("id")))
             if key in errors or key in warnings:
                 p["h"] = 2 if key in errors else 1
             props.append(p)
@@ -471,10 +519,42 @@ def _layer_specs(data: MapData, lang: str):
         options = {"styles": styles, "flag": FLAG_STYLES, "cluster": len(shown) > 4 * CLUSTER_MIN}
         if abandoned.any():
             specs.append(("projects_abandoned", t("layer.projects_abandoned", lang),
-                          _collection(geoms[abandoned], [p for p, a in zip(props, abandoned) if a]), options, False))
+                          collection(geoms[abandoned], [p for p, a in zip(props, abandoned) if a]), options, False))
         specs.append(("projects", t("layer.projects", lang),
-                      _collection(geoms[~abandoned], [p for p, a in zip(props, abandoned) if not a]), options, True))
+                      collection(geoms[~abandoned], [p for p, a in zip(props, abandoned) if not a]), options, True))
     return specs, extent
+
+
+def drawn_features(data: MapData, lang: str = "fr") -> dict[str, list[dict]]:
+    """Every overlay's GeoJSON features as the page draws them, by overlay key (tests, benchmark)."""
+    specs, _ = _layer_specs(data, lang)
+    return {key: layer_features(layer, openings(lang)) for key, _, layer, _, _ in specs}
+
+
+def _plots_by_commune(plots, communes, collection, lang):
+    """The plots of a large territory as one mark per commune: at the plot nearest their mean position,
+    sized by their number, with their number and capacity (the commune's map shows each plot)."""
+    commune_field = schema.get_layer("plots").commune_field
+    shown = _points(plots)
+    shown = shown[~shapely.is_missing(shown.geometry.to_numpy())]
+    groups = shown.groupby(shown[commune_field].astype(str), sort=True).indices
+    names = dict(zip(communes["insee"].astype(str), communes["name"])) if communes is not None else {}
+    xy = shapely.get_coordinates(shown.geometry.to_numpy())
+    capacity = pd.to_numeric(shown["capacity"], errors="coerce").fillna(0).to_numpy() \
+        if "capacity" in shown else np.zeros(len(shown))
+    where, props = [], []
+    for insee, rows in groups.items():
+        middle = xy[rows].mean(axis=0)
+        where.append(rows[np.argmin(((xy[rows] - middle) ** 2).sum(axis=1))])
+        props.append({"t": f"{t('plots.count', lang)} — {text(names.get(insee, insee))}", "s": 0,
+                      "r": round(3 + 0.6 * math.sqrt(len(rows)), 1),
+                      "p": [[t("commune", lang), insee], [t("plots.count", lang), str(len(rows))],
+                            [t("capacity", lang), text(float(capacity[rows].sum()))]]})
+    marks = gpd.GeoDataFrame(geometry=shown.geometry.iloc[where].to_numpy(), crs=shown.crs)
+    styles = [{"color": "#333", "weight": 1, "fillColor": HORIZON_COLORS[next(iter(HORIZON_COLORS))],
+               "fillOpacity": 0.75, "opacity": 0.9}]
+    return ("plots", t("layer.plots_by_commune", lang), collection(display_geometries(marks, 0), props),
+            {"styles": styles, "aggregate": True}, True)
 
 
 # -- folium elements ---------------------------------------------------------------------------------
@@ -614,54 +694,145 @@ function plhPopup(layer){
     d.appendChild(ul);}
   return d;
 }
-function plhShape(ll, s, shape){
-  // a diamond or a triangle marker, as an SVG icon drawn with the layer's own style
-  var n=Math.round(2.4*s.radius)+2, c=n/2, w=s.weight||1, ns='http://www.w3.org/2000/svg';
+function plhSvg(s, shape, n){
+  // a diamond or a triangle, drawn with the layer's own style
+  var c=n/2, w=s.weight||1, ns='http://www.w3.org/2000/svg';
   var pts=shape==='diamond'?[[c,w],[n-w,c],[c,n-w],[w,c]]:[[c,w],[n-w,n-w],[w,n-w]];
   var svg=document.createElementNS(ns,'svg'), p=document.createElementNS(ns,'polygon');
   svg.setAttribute('width',n);svg.setAttribute('height',n);
   p.setAttribute('points',pts.map(function(q){return q.join(',');}).join(' '));
   p.setAttribute('fill',s.fillColor);p.setAttribute('fill-opacity',s.fillOpacity);
   p.setAttribute('stroke',s.color);p.setAttribute('stroke-width',w);svg.appendChild(p);
-  return L.marker(ll,{pane:s.pane,keyboard:false,icon:L.divIcon({html:svg,className:'plh-shape',iconSize:[n,n]})});
+  return svg;
 }
-var PLH_LAYERS={};
-function plhLayer(map, key){
-  var data=plhData().layers[key], o=plhData().options[key];
+var PlhShapeIcon=L.DivIcon.extend({createIcon:function(old){  // its SVG made only when the marker is shown
+  var o=this.options;o.html=plhSvg(o.plh,o.shape,o.iconSize[0]);return L.DivIcon.prototype.createIcon.call(this,old);}});
+var PLH_ICONS={};
+function plhShape(ll, s, shape){
+  // a diamond or a triangle marker; markers of the same look share one icon
+  var n=Math.round(2.4*s.radius)+2, key=[shape,n,s.fillColor,s.fillOpacity,s.color,s.weight].join('|');
+  var icon=PLH_ICONS[key]||(PLH_ICONS[key]=new PlhShapeIcon({plh:s,shape:shape,className:'plh-shape',iconSize:[n,n]}));
+  return new PlhMarker(ll,{pane:s.pane,keyboard:false,icon:icon});
+}
+function plhSteps(s){
+  // the numbers of an "encoded polyline" text (see maps._polyline)
+  var out=[], v=0, shift=0;
+  for(var k=0;k<s.length;k++){var b=s.charCodeAt(k)-63;v|=(b&31)<<shift;shift+=5;
+    if(b<32){out.push((v>>>1)^-(v&1));v=0;shift=0;}}
+  return out;
+}
+function plhDecode(e){
+  // a layer's compact encoding (see maps.encode_layer) back to GeoJSON features
+  var q=e.q, x=0, y=0, gt=e.gt, xy=e.xy, one=gt.length===1, opened=plhData().openings, out=[];
+  var points=gt==='P'?plhSteps(xy):null;
+  function ring(a){var r=[];for(var k=0;k<a.length;k+=2){x+=a[k];y+=a[k+1];r.push([x/q,y/q]);}return r;}
+  function line(s){return ring(plhSteps(s));}
+  function lines(a){return a.map(function(s){return line(s);});}
+  function val(c,i){if(c==null){return null;}if(Array.isArray(c)){return c[i];}if(c.same){return val(e[c.same],i);}
+    if(c.n){var v=val(c.n,i);return v==null?'':String(v);}return c.d[c.x[i]];}
+  function open(p,k){return k?opened[k-1].split('{id}').join(p.i==null?'':p.i).split('{name}').join(p.t==null?'':p.t):'';}
+  function message(m,p){var parts=e.texts[m[1]], s=open(p,m[0])+parts[0];
+    for(var k=1;k<parts.length;k++){s+=m[k+1]+parts[k];}return s;}
+  for(var i=0;i<e.n;i++){
+    var t=one?gt:gt[i], c=points?null:xy[i], g;
+    if(t==='P'){g={type:'Point',coordinates:ring(points?[points[2*i],points[2*i+1]]:plhSteps(c))[0]};}
+    else if(t==='L'){g={type:'LineString',coordinates:line(c)};}
+    else if(t==='A'){g={type:'Polygon',coordinates:lines(c)};}
+    else if(t==='N'){g={type:'MultiLineString',coordinates:lines(c)};}
+    else{g={type:'MultiPolygon',coordinates:c.map(function(p){return lines(p);})};}
+    var p={p:[]};
+    ['t','i','s','r','h','c'].forEach(function(k){var v=val(e[k],i);if(v!=null){p[k]=v;}});
+    e.labels.forEach(function(l,j){var v=val(e.rows[j],i);if(v!==''&&v!=null){p.p.push([l,v]);}});
+    p.f=(e.f?e.f[i]:[]).map(function(j){return message(e.msgs[j],p);});
+    out.push({type:'Feature',geometry:g,properties:p});
+  }
+  return {type:'FeatureCollection',features:out};
+}
+function plhNames(map, g){
+  // commune names, shown when few enough communes are in view to read them
+  var names=L.layerGroup(), all=[];
+  g.eachLayer(function(l){var p=l.feature.properties;if(p.c){all.push([L.latLng(p.c),p.t]);}});
+  function show(){names.clearLayers();var b=map.getBounds(), seen=all.filter(function(a){return b.contains(a[0]);});
+    if(seen.length>PLH_NAMES_MAX){return;}
+    seen.forEach(function(a){names.addLayer(L.tooltip({permanent:true,direction:'center',className:'plh-label',
+      interactive:false}).setLatLng(a[0]).setContent(plhText('span',a[1])));});}
+  map.on('moveend zoomend',show);show();
+  return names;
+}
+var PLH_LAYERS={}, PLH_NAMES_MAX=150, PLH_PENDING=0;
+function plhBind(l){
+  // popup and tooltip, bound when the feature is first pointed at or opened (thousands of features load faster)
+  if(!l.getPopup()){l.bindPopup(plhPopup,{maxWidth:340,maxHeight:320,autoPanPaddingTopLeft:[20,70]});
+    l.bindTooltip(function(){return plhText('span', l.feature.properties.t);},{sticky:true});}
+  return l;
+}
+var PlhCircle=L.CircleMarker.extend({openPopup:function(ll){plhBind(this);
+  return L.CircleMarker.prototype.openPopup.call(this,ll);}});
+var PlhMarker=L.Marker.extend({openPopup:function(ll){plhBind(this);return L.Marker.prototype.openPopup.call(this,ll);}});
+function plhFit(map, bottom){
+  // the data's extent, clear of the title (top) and, on a wide map, of the layer control and open legend (right)
+  var v=plhData().overlay, open=v.open&&map.getSize().x>=600, right=(open&&map.getSize().x>800)?330:10;
+  if(v.bounds){map.fitBounds(v.bounds,{paddingTopLeft:[10,50],paddingBottomRight:[right,bottom||10],animate:false});}
+  map.plhFitted=true;
+}
+function plhBuild(map, key, chunked){
+  var o=plhData().options[key], clustered=o.cluster&&L.markerClusterGroup;
   if(!map.getPane(o.pane)){map.createPane(o.pane).style.zIndex=o.z;}
   function styleOf(f){var s=Object.assign({pane:o.pane}, o.styles[f.properties.s]||{});
     if(f.properties.h){Object.assign(s, (o.flag||{})[f.properties.h]||{});}return s;}
-  var g=L.geoJSON(data,{style:styleOf,
+  var options={style:styleOf,
     pointToLayer:function(f,ll){var s=styleOf(f);s.radius=f.properties.r||6;
-      return o.shape&&o.shape!=='circle'?plhShape(ll,s,o.shape):L.circleMarker(ll,s);},
-    onEachFeature:function(f,l){l.bindPopup(plhPopup,{maxWidth:340,maxHeight:320,autoPanPaddingTopLeft:[20,70]});
-      l.bindTooltip(function(){return plhText('span', f.properties.t);},{sticky:true});}});
-  var out=g;
-  if(o.labels){var names=L.layerGroup();out=L.layerGroup([g,names]);
-    g.eachLayer(function(l){var p=l.feature.properties;if(p.c){names.addLayer(L.tooltip({permanent:true,
-      direction:'center',className:'plh-label',interactive:false}).setLatLng(p.c).setContent(plhText('span',p.t)));}});}
-  if(o.cluster&&L.markerClusterGroup){out=L.markerClusterGroup({showCoverageOnHover:false,maxClusterRadius:35});
-    out.addLayer(g);}
-  PLH_LAYERS[key]={layer:out, geojson:g};
-  return out;
+      return o.shape&&o.shape!=='circle'?plhShape(ll,s,o.shape):new PlhCircle(ll,s);},
+    onEachFeature:function(f,l){if(!l.getLatLng){plhBind(l);}}};
+  var g=L.geoJSON(null,options);
+  g.on('click',function(e){var l=e.layer;if(l&&!l.getPopup()){plhBind(l).openPopup(e.latlng);}});
+  g.on('mouseover',function(e){var l=e.layer;if(l&&!l.getTooltip()){plhBind(l).openTooltip(e.latlng);}});
+  if(!clustered){
+    g.addData(plhDecode(plhData().layers[key]));
+    return {layer:o.labels?L.layerGroup([g,plhNames(map,g)]):g, geojson:g, shown:g};}
+  var out=L.markerClusterGroup({showCoverageOnHover:false,disableClusteringAtZoom:16,
+    maxClusterRadius:function(z){return z<=11?60:35;}});  // fewer, larger clusters at a department's scale
+  function fill(features){  // markers made and clustered; the geojson group keeps them for look-ups and events
+    var part=L.geoJSON({type:'FeatureCollection',features:features},options).getLayers();
+    part.forEach(function(l){g.addLayer(l);});out.addLayers(part);}
+  if(!chunked){fill(plhDecode(plhData().layers[key]).features);return {layer:out, geojson:g, shown:out};}
+  // at load, in chunks after the first paint: a department's thousands of schemes do not hold the page back
+  PLH_PENDING++;
+  setTimeout(function(){
+    var features=plhDecode(plhData().layers[key]).features, at=0;
+    (function step(){fill(features.slice(at,at+2000));at+=2000;
+      if(at<features.length){setTimeout(step,0);}else{PLH_PENDING--;plhDrawn();}})();
+  },0);
+  return {layer:out, geojson:g, shown:out};
+}
+function plhLayer(map, key){
+  if(!map.plhFitted){plhFit(map);}  // before any layer: clusters and names are made once, at the right zoom
+  if(!plhData().options[key].lazy){PLH_LAYERS[key]=plhBuild(map,key,true);return PLH_LAYERS[key].layer;}
+  // an overlay hidden at first is built when first shown or looked into
+  var holder=L.layerGroup(), built=null;
+  function ensure(){if(!built){built=plhBuild(map,key,false);holder.addLayer(built.layer);}return built;}
+  holder.on('add',ensure);
+  PLH_LAYERS[key]={layer:holder, get geojson(){return ensure().geojson;}, get shown(){return ensure().layer;}};
+  return holder;
+}
+function plhDrawn(){
+  // PLH_DRAWN: when every overlay is drawn (the benchmarks read it)
+  // then a '#feature=' link is followed (clustered markers must all be in place for it)
+  if(PLH_PENDING===0&&window.PLH_READY){PLH_PENDING=-1;plhGoto(window.PLH_READY);
+    requestAnimationFrame(function(){requestAnimationFrame(function(){window.PLH_DRAWN=performance.now();});});}
 }
 function plhOverlay(map){
-  var v=plhData().overlay, title=v.title, legend=v.legend, open=v.open, bounds=v.bounds;
-  // keep the data clear of the title (top) and, on a wide map, of the layer control and open legend (right)
-  var narrow=map.getSize().x<600;
-  open=open&&!narrow;  // on a phone the legend starts folded, and so does the layer control
-  var right=(open&&map.getSize().x>800)?330:10;
+  var v=plhData().overlay, title=v.title, legend=v.legend;
+  var narrow=map.getSize().x<600, open=v.open&&!narrow;  // on a phone the legend starts folded, and the control
   var lc=narrow&&map.getContainer().querySelector('.leaflet-control-layers');
   if(lc){lc.classList.remove('leaflet-control-layers-expanded');
     L.DomEvent.on(lc.querySelector('.leaflet-control-layers-toggle'),'click',function(ev){L.DomEvent.preventDefault(ev);
       lc.classList.add('leaflet-control-layers-expanded');});
     map.on('click',function(){lc.classList.remove('leaflet-control-layers-expanded');});}
-  function fit(bottom){if(bounds){map.fitBounds(bounds,{paddingTopLeft:[10,50],
-    paddingBottomRight:[right,bottom||10],animate:false});}}
-  fit();
+  if(!map.plhFitted){plhFit(map);}
   function refit(e){  // the print CSS resizes the map and lays the legend along its foot
     var lg=map.getContainer().querySelector('.plh-legend');
-    map.invalidateSize({animate:false});fit(e.matches!==false&&lg?lg.offsetHeight+10:10);}
+    map.invalidateSize({animate:false});plhFit(map,e.matches!==false&&lg?lg.offsetHeight+10:10);}
   window.addEventListener('beforeprint',refit);
   if(window.matchMedia){window.matchMedia('print').addEventListener('change',refit);}
   var d=document.createElement('div');d.className='plh-title';d.innerHTML=title;
@@ -671,7 +842,8 @@ function plhOverlay(map){
   c.onAdd=function(){var e=L.DomUtil.create('div','plh-legend');e.innerHTML=legend;
     e.firstChild.open=open;L.DomEvent.disableClickPropagation(e);L.DomEvent.disableScrollPropagation(e);return e;};
   c.addTo(map);
-  plhGoto(map);window.addEventListener('hashchange',function(){plhGoto(map);});
+  window.addEventListener('hashchange',function(){plhGoto(map);});
+  window.PLH_READY=map;plhDrawn();
 }
 function plhGoto(map){
   // '#feature=layer:id' (a link of the findings page): show that feature and open its popup
@@ -682,10 +854,11 @@ function plhGoto(map){
     PLH_LAYERS[k].geojson.eachLayer(function(l){if(!found&&l.feature.properties.i===id){found=l;entry=PLH_LAYERS[k];}});});
   if(!found){return;}
   if(!map.hasLayer(entry.layer)){map.addLayer(entry.layer);}
-  function open(){if(found.getLatLng){map.setView(found.getLatLng(),Math.max(map.getZoom(),15),{animate:false});}
-    else{map.fitBounds(found.getBounds(),{animate:false});}
-    found.openPopup();}
-  if(entry.layer.zoomToShowLayer){entry.layer.zoomToShowLayer(found,open);}else{open();}
+  // from zoom 16 no scheme is clustered: the marker is on the map once its cluster group has moved
+  if(found.getLatLng){map.setView(found.getLatLng(),Math.max(map.getZoom(),entry.shown.zoomToShowLayer?16:15),
+    {animate:false});}
+  else{map.fitBounds(found.getBounds(),{animate:false});}
+  (function open(tries){if(found._map||!tries){found.openPopup();}else{setTimeout(function(){open(tries-1);},50);}})(40);
 }
 </script>
 """
@@ -717,27 +890,26 @@ def _legend_html(data: MapData, specs, lang) -> str:
                      f'<div><i class="pt" style="background:#fff;border:2px dashed #000"></i>'
                      f"{esc(t('legend.warnings', lang))}</div>")
     block("friches", t("layer.friches", lang), list(FRICHE_COLORS.items()), True)
-    block("plots", t("layer.plots", lang), list(HORIZON_COLORS.items()), True)
+    if any(key == "plots" and options.get("aggregate") for key, _, _, options, _ in specs):
+        parts.append(f"<h4>{esc(t('layer.plots_by_commune', lang))}</h4><div>{esc(t('plots.by_commune', lang))}</div>")
+    else:
+        block("plots", t("layer.plots", lang), list(HORIZON_COLORS.items()), True)
     block("permits", t("layer.permits", lang), [(value(k, lang), c) for k, c in PERMIT_COLORS.items()])
     if "qpv" in shown:
         parts.append(f"<h4>{esc(t('layer.qpv', lang))}</h4>"
                      '<div><i style="background:#ad1457"></i>QPV</div>'
                      f'<div><i style="background:#f8bbd0;border-style:dashed"></i>'
-                     f"{esc(t('qpv_band', lang, m=_metres(data.settings.vat_band_m)))}</div>")
+                     f"{esc(t('qpv_band', lang, m=metres(data.settings.vat_band_m)))}</div>")
         qpv = data.layers["qpv"]
         if "npnru" in qpv and (pd.to_numeric(qpv["npnru"], errors="coerce") == 1).any():
             parts.append(f'<div><i style="background:#f8bbd0;border-style:dashed"></i>'
-                         f"{esc(t('qpv_band_npnru', lang, m=_metres(data.settings.vat_band_npnru_m)))}</div>")
+                         f"{esc(t('qpv_band_npnru', lang, m=metres(data.settings.vat_band_npnru_m)))}</div>")
     kinds = set(data.layers["sectors"]["kind"]) if "sectors" in shown else set()
     block("sectors", t("layer.sectors", lang), [(k, c) for k, c in SECTOR_COLORS.items() if k in kinds])
     block("zoning", t("layer.zoning", lang), list(ZONE_COLORS.items()))
     parts.append("</details>")
     return "".join(parts)
 
-
-def _metres(width) -> str:
-    """A band width as written in a label: 300, 12.5."""
-    return f"{float(width):g}"
 
 
 def _title_html(data: MapData, lang) -> str:
@@ -765,10 +937,11 @@ def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bo
     folium.TileLayer(IGN_PLAN_V2, attr=IGN_ATTRIBUTION, name=t("base.ign", lang), max_zoom=19,
                      show=False).add_to(m)
     BlankBase(t("base.blank", lang)).add_to(m)
-    payload = {"findings": t("findings", lang), "layers": {}, "options": {}}
+    payload = {"findings": t("findings", lang), "openings": openings(lang),
+               "layers": {}, "options": {}}
     for key, label, collection, options, show in specs:
         payload["layers"][key] = collection
-        payload["options"][key] = {**options, "pane": "plh-" + key, "z": PANES[key]}
+        payload["options"][key] = {**options, "pane": "plh-" + key, "z": PANES[key], "lazy": not show}
         GeoLayer(key, label, show=show).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     bounds = None

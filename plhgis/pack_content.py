@@ -7,11 +7,11 @@ neither imports the other's internals.
 from __future__ import annotations
 
 import json
-import math
 from datetime import date, timedelta
 
 from . import lazy, schema
 from .labels import t, value
+from .mapdata import metres, number, progress_row, text  # noqa: F401 (the packs' too)
 from .territory import Territory
 
 pd = lazy.module("pandas")
@@ -35,40 +35,9 @@ def severity(sev, lang="fr") -> str:
     return t("severity." + sev, lang) if sev in SEVERITY_ORDER else str(sev)
 
 
-def number(v) -> float | None:
-    """`v` as a float (None when blank or not a number)."""
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) else v
-
-
-def text(v) -> str:
-    """`v` as plain text: '' for missing, 12 for 12.0."""
-    if v is None or (not isinstance(v, str) and pd.isna(v)):
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def metres(width) -> str:
-    """A band width as written in a label: 300, 12.5."""
-    return f"{float(width):g}"
-
-
 def default_since(today: date | None = None) -> date:
     """The last meeting, when not given: one year ago."""
     return (today or date.today()) - timedelta(days=365)
-
-
-def progress_row(progress, insee) -> dict | None:
-    """The commune's row of a `targets.progress` table, as a dict (None when it has none)."""
-    if progress is None or "commune" not in progress:
-        return None
-    hit = progress[progress["commune"].astype(str) == str(insee)]
-    return None if hit.empty else hit.iloc[0].to_dict()
 
 
 def plh_period(store):

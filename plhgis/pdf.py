@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
-from . import maps, outputs, pack_content, schema
+from . import mapdata, outputs, pack_content, schema
 from .errors import PlhgisError
 from .labels import Msg, t, value
 from .palette import FRICHE_COLORS, HORIZON_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS
@@ -179,7 +179,7 @@ def _polygons(pdf, frame_xy, geom, fill, line, width=0.2, opacity=1.0, dashed=Fa
     pdf.set_dash_pattern()
 
 
-def _static_map(doc: _Pack, data: maps.MapData, lang):
+def _static_map(doc: _Pack, data: mapdata.MapData, lang):
     """The commune, its neighbours, QPV and bands, sectors, plots, friches and schemes."""
     pdf = doc.pdf
     layers = {k: _metric(v) for k, v in data.layers.items()}
@@ -187,7 +187,7 @@ def _static_map(doc: _Pack, data: maps.MapData, lang):
     mine = communes[communes["insee"] == data.focus]
     f = _Frame(mine.total_bounds)
     area = f.area()
-    cover = maps.coverage_by_commune(data.progress).get(data.focus, {}).get("coverage")
+    cover = mapdata.coverage_by_commune(data.progress).get(data.focus, {}).get("coverage")
     x, y, w, h = MAP_BOX
     with pdf.rect_clip(x, y, w, h):
         pdf.set_fill_color(242, 239, 233)
@@ -199,7 +199,7 @@ def _static_map(doc: _Pack, data: maps.MapData, lang):
         sectors = layers.get("sectors")
         if sectors is not None and len(sectors):
             for rec in sectors[sectors.intersects(area)].to_dict("records"):
-                color = SECTOR_COLORS.get(rec.get("kind"), maps.OTHER_COLOR)
+                color = SECTOR_COLORS.get(rec.get("kind"), mapdata.OTHER_COLOR)
                 _polygons(pdf, f, rec["geometry"], color, color, 0.4, 0.12, dashed=True)
         qpv = layers.get("qpv")
         if qpv is not None and len(qpv):
@@ -214,7 +214,7 @@ def _static_map(doc: _Pack, data: maps.MapData, lang):
             if frame is None or not len(frame) or field not in frame:
                 continue
             if key == "projects":
-                frame = frame[frame["status"] != maps.ABANDONED]
+                frame = frame[frame["status"] != mapdata.ABANDONED]
             pts = shapely.point_on_surface(frame.geometry.to_numpy())
             for rec, pt in zip(frame.to_dict("records"), pts):
                 if pt is None or shapely.is_empty(pt):
@@ -222,7 +222,7 @@ def _static_map(doc: _Pack, data: maps.MapData, lang):
                 (px, py), = f.xy([(pt.x, pt.y)])
                 homes = pack_content.number(rec.get("homes_total")) or 5
                 r = 0.8 + 0.18 * math.sqrt(homes) if key == "projects" else 1.3
-                pdf.set_fill_color(*_rgb(colors.get(rec.get(field), maps.OTHER_COLOR)))
+                pdf.set_fill_color(*_rgb(colors.get(rec.get(field), mapdata.OTHER_COLOR)))
                 pdf.set_draw_color(40, 40, 40)
                 pdf.set_line_width(0.15)
                 _marker(pdf, px, py, r, POINT_SHAPES[key])
@@ -241,9 +241,8 @@ def _static_map(doc: _Pack, data: maps.MapData, lang):
 
 
 def _coverage_color(cover):
-    if cover is None:
-        return "#eeeeee"
-    return next(c for hi, c, _ in maps.COVERAGE_CLASSES if cover < hi)
+    k = mapdata.coverage_class(cover)
+    return "#eeeeee" if k is None else mapdata.COVERAGE_CLASSES[k][1]
 
 
 def _scale_bar(pdf, f: _Frame):
@@ -263,16 +262,16 @@ def _scale_bar(pdf, f: _Frame):
     pdf.text(x + 4, y + h - 4.5, f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m")
 
 
-def _legend(doc: _Pack, data: maps.MapData, lang):
+def _legend(doc: _Pack, data: mapdata.MapData, lang):
     """Three columns of keys under the map: schemes, friches and plots, areas."""
     pdf = doc.pdf
     top = pdf.get_y()
     blocks = [(t("layer.projects", lang), [(value(k, lang), c, "circle") for k, c in STATUS_COLORS.items()
-                                           if k != maps.ABANDONED]),
+                                           if k != mapdata.ABANDONED]),
               (t("layer.friches", lang), [(k, c, "diamond") for k, c in FRICHE_COLORS.items()]
                + [("", None, None)] + [(t("layer.plots", lang), None, "title")]
                + [(k, c, "triangle") for k, c in HORIZON_COLORS.items()]),
-              (t("layer.communes", lang), [(label, c, "square") for _, c, label in maps.COVERAGE_CLASSES]
+              (t("layer.communes", lang), [(label, c, "square") for _, c, label in mapdata.COVERAGE_CLASSES]
                + [(t("no_data", lang), "#eeeeee", "square"), ("", None, None),
                   ("QPV", "#ad1457", "square"),
                   (t("qpv_band", lang, m=pack_content.metres(data.settings.vat_band_m)), "#f8bbd0", "band")])]
@@ -303,7 +302,7 @@ def _legend(doc: _Pack, data: maps.MapData, lang):
 # -- the pack ----------------------------------------------------------------------------------------------
 def pack_pdf(store, insee, since=None, lang="fr", data=None) -> bytes:
     """The pack of one commune as PDF bytes: map, target, schemes, friches, plots, findings, changes."""
-    data = maps.focus(data or maps.load(store), insee)
+    data = mapdata.focus(data or mapdata.load(store), insee)
     since = date.fromisoformat(str(since)[:10]) if since else pack_content.default_since()
     doc = _Pack()
     pdf = doc.pdf
@@ -358,7 +357,7 @@ def _schemes(doc, projects, findings, lang):
     if projects is None or not len(projects):
         doc.para(t("pack.schemes_none", lang))
         return
-    index = maps.findings_index(findings)
+    index = mapdata.findings_index(findings)
     headings = [t("id", lang), t("name", lang), t("status", lang), t("homes_total", lang), "LLS",
                 t("land_origin", lang), t("operator", lang), t("delivery_year", lang), t("findings", lang)]
     rows = []
@@ -398,7 +397,7 @@ def _findings(doc, findings, lang):
     for f in found:
         sev = getattr(f, "severity", "info")
         label = pack_content.severity(sev, lang)
-        doc.para(f"{label} — {maps.finding_text(f, lang)} ({getattr(f, 'rule', '')})", 9, colors.get(sev, "#222222"))
+        doc.para(f"{label} — {mapdata.finding_text(f, lang)} ({getattr(f, 'rule', '')})", 9, colors.get(sev, "#222222"))
 
 
 def _changes(doc, rows, since, lang):

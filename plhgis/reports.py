@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import maps, outputs, schema, sheets
+from . import mapdata, maps, outputs, schema, sheets
 from .pack_content import (BAR_COLORS, SEVERITY_ORDER, SITE_COLUMNS, changes_since, default_since,
                            number, plh_period, progress_row, project_history, severity, text)
 from .errors import PlhgisError, Problem, unknown_commune
@@ -54,7 +54,7 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
     see `plhgis.progress` (the checks, then one step per commune and per page).
     """
     out_dir = Path(out_dir)
-    data = maps.load(store)
+    data = mapdata.load(store)
     known = list(data.layers["communes"].sort_values("insee")["insee"])
     if not known:
         raise PlhgisError(Msg("err.no_commune_pack"), hint=Msg("hint.import_communes"))
@@ -153,11 +153,11 @@ def _pack_names(out_dir, insee) -> tuple[Path, Path]:
 def write_pack(store, insee, out_dir, since=None, lang="fr", data=None, history=None, period=None) -> PackFiles:
     """One commune's page and workbook (overwrites: `write_packs` checks first).
 
-    `data` (`maps.load`), `history` (`project_history`) and `period` are read once for many packs.
+    `data` (`mapdata.load`), `history` (`project_history`) and `period` are read once for many packs.
     """
-    data = data or maps.load(store)
+    data = data or mapdata.load(store)
     path, xlsx = _pack_names(Path(out_dir), insee)
-    local = maps.focus(data, insee)
+    local = mapdata.focus(data, insee)
     sheets.write_workbook(store, insee, xlsx, overwrite=True, name=local.name, layers=local.layers)
     page, facts = pack_html(store, insee, since=since, lang=lang, data=local, sheet_name=xlsx.name,
                             history=history, period=period)
@@ -167,7 +167,7 @@ def write_pack(store, insee, out_dir, since=None, lang="fr", data=None, history=
 
 def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None, history=None, period=None):
     """(page, facts) for one commune: the HTML text and a few figures for the index."""
-    data = maps.focus(data or maps.load(store), insee)
+    data = mapdata.focus(data or mapdata.load(store), insee)
     since = date.fromisoformat(str(since)[:10]) if since else default_since()
     m = maps.build(data, lang=lang, height="460px", legend_open=False)
     fig = m.get_root()
@@ -280,12 +280,12 @@ def _schemes(projects, findings, lang) -> str:
     if projects is None or not len(projects):
         out.append(f"<p>{_e(t('pack.schemes_none', lang))}</p></section>")
         return "\n".join(out)
-    index = maps.findings_index(findings)
+    index = mapdata.findings_index(findings)
     cols = [(t("id", lang), False), (t("name", lang), False), (t("status", lang), False),
             (t("homes_total", lang), True), ("LLS", True), (t("land_origin", lang), False),
             (t("operator", lang), False), (t("delivery_year", lang), True), (t("findings", lang), True)]
     rows = []
-    for r in maps.records(projects.sort_values("id")):
+    for r in mapdata.records(projects.sort_values("id")):
         social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if text(r.get(k)))
         n = len(index.get(("projects", text(r.get("id"))), []))
         rows.append([_e(r.get("id")), _e(r.get("name")), _e(value(r.get("status"), lang)), _e(r.get("homes_total")),
@@ -309,7 +309,7 @@ def _sites(data, lang) -> str:
         cols = [(t(label, lang), num) for _, label, num in columns]
         rows = [[_e(round(v) if num and number(v) is not None else v)
                  for v, (_, _, num) in zip((r.get(f) for f, _, _ in columns), columns)]
-                for r in maps.records(frame.sort_values(key))]
+                for r in mapdata.records(frame.sort_values(key))]
         total = pd.to_numeric(frame["capacity"], errors="coerce").fillna(0).sum()
         out.append(_table(cols, rows, cls=layer))
         out.append(f"<p>{_e(t('pack.capacity_total', lang, n=int(total)))}</p></section>")
@@ -336,8 +336,8 @@ def _finding_item(f, lang, attrs="", link="") -> str:
     """One finding as a list item: severity (or closed), feature, message, rule; `attrs` and `link` escaped."""
     sev = getattr(f, "severity", "info")
     closed = f.acknowledged
-    fid, message = getattr(f, "feature_id", None), maps.finding_text(f, lang)
-    own = fid and (maps.feature_of(f) or ("communes",))[0] != "communes"  # a commune's findings are under its name
+    fid, message = getattr(f, "feature_id", None), mapdata.finding_text(f, lang)
+    own = fid and (mapdata.feature_of(f) or ("communes",))[0] != "communes"  # a commune's findings are under its name
     where = f" <code>{_e(fid)}</code> :" if own and not message.startswith(str(fid)) else ""
     state = t("report.closed", lang) if closed else _severity(f, lang)
     return (f"<li class='{_e(sev)}{' closed' if closed else ''}'{attrs}><b>{_e(state)}</b>{where} {_e(message)} "
@@ -481,7 +481,7 @@ def write_check_report(data, path, lang="fr", map_page=MAP_PAGE) -> Path:
         for f in group:
             attrs = "".join(f" data-{k}='{_e(v)}'" for k, v in (("commune", code), ("rule", getattr(f, "rule", "")),
                                                                  ("severity", getattr(f, "severity", ""))))
-            href = maps.feature_link(f, map_page) if map_page else None
+            href = mapdata.feature_link(f, map_page) if map_page else None
             link = f" <a class='onmap' href='{_e(href)}'>{_e(t('report.on_map', lang))}</a>" if href else ""
             parts.append(_finding_item(f, lang, attrs, link))
         parts.append("</ul></section>")

@@ -63,9 +63,9 @@ class Browser:
     def close(self):
         self.driver.quit()
 
-    def open(self, path, ready: str = "window.PLH_LAYERS && Object.keys(window.PLH_LAYERS).length",
-             timeout: float = 20) -> float:
-        """Load a local file and wait until `ready` is true; returns the seconds it took."""
+    def open(self, path, ready: str = "window.PLH_DRAWN", timeout: float = 20) -> float:
+        """Load a local file and wait until `ready` is true (by default: every overlay of its map drawn,
+        the clustered markers, added after the first paint, included); returns the seconds it took."""
         start = time.perf_counter()
         self.driver.get(Path(path).resolve().as_uri())
         self.wait(ready, timeout)

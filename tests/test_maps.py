@@ -27,12 +27,17 @@ def real_data(shared) -> maps.MapData:
     return maps.MapData({"communes": communes, "friches": friches}, name="CALL et CAPSO")
 
 
-def features(page: str, key: str) -> list[dict]:
-    """The GeoJSON features of one overlay, read back from the page."""
+def payload(page: str) -> dict:
+    """The map's data, read back from the page."""
     import json
 
-    match = re.search(r'<script type="application/json" id="plh-data">(.*?)</script>', page, re.S)
-    return json.loads(match.group(1))["layers"][key]["features"]
+    return json.loads(re.search(r'<script type="application/json" id="plh-data">(.*?)</script>', page, re.S).group(1))
+
+
+def features(page: str, key: str) -> list[dict]:
+    """The GeoJSON features of one overlay, read back from the page."""
+    data = payload(page)
+    return maps.layer_features(data["layers"][key], data["openings"])
 
 
 def test_territory_map_is_self_contained(demo_store):
@@ -66,14 +71,16 @@ def test_schemes_sized_coloured_and_flagged(demo_store):
     level = {f["properties"]["t"]: f["properties"]["h"] for f in flagged}
     assert level["Îlot Pasteur (SMS)"] == 2  # delivery before permit: an error to fix
     assert level["Résidence du Chevalement (QPV)"] == 1  # warnings only: to check
-    coords = re.findall(r"\d+\.(\d+)", page[page.index('"projects"'):][:20000])
-    assert coords and max(len(c) for c in coords) <= maps.DECIMALS
+    encoded = payload(page)["layers"]["projects"]  # coordinates: steps of 1e-5 degree, as text
+    assert encoded["q"] == 10 ** maps.DECIMALS and isinstance(encoded["xy"], str)
+    coords = np.array([f["geometry"]["coordinates"] for f in schemes])
+    assert np.allclose(coords, np.round(coords, maps.DECIMALS), rtol=0, atol=1e-9)
 
 
 def test_commune_map_zooms_and_greys_neighbours(demo_store):
     data = maps.collect(demo_store, "62951")
-    specs, extent = maps._layer_specs(data, "fr")
-    communes = dict((k, c) for k, _, c, _, _ in specs)["communes"]["features"]
+    drawn = maps.drawn_features(data)
+    communes = drawn["communes"]
     grey = [f for f in communes if f["properties"]["s"] == len(maps.COVERAGE_CLASSES) + 1]
     every = demo_store.read("communes")
     outline = every.loc[every["insee"] == "62951"].geometry.iloc[0]
@@ -81,13 +88,14 @@ def test_commune_map_zooms_and_greys_neighbours(demo_store):
     # the neighbours only: a department's 800 outlines in each commune's page made `pack --all` quadratic
     assert 0 < len(grey) == len(neighbours) < len(every) - 1
     assert {f["properties"]["p"][0][1] for f in grey} == set(neighbours["insee"])
-    drawn = dict((k, c) for k, _, c, _, _ in specs)
-    schemes = drawn["projects"]["features"] + drawn["projects_abandoned"]["features"]
+    schemes = drawn["projects"] + drawn["projects_abandoned"]
     assert len(schemes) == demo_store.read("projects", commune="62951").geometry.notna().sum() == 7
-    assert extent[2] - extent[0] < 15000  # one commune, not the 24 km territory
+    shown = payload(maps.to_html(maps.build(data)))
+    (south, west), (north, east) = shown["overlay"]["bounds"]
+    assert east - west < 0.2  # one commune (< 15 km), not the 24 km territory
     named = [shapely.Point(f["properties"]["c"][::-1]) for f in communes]  # each name placed inside its commune
     assert all(shapely.geometry.shape(f["geometry"]).buffer(1e-4).contains(p) for f, p in zip(communes, named))
-    assert dict((k, o) for k, _, _, o, _ in specs)["communes"]["labels"] is True
+    assert shown["options"]["communes"]["labels"] is True
     with pytest.raises(PlhgisError, match="no commune '99999'"):
         maps.collect(demo_store, "99999")
 
@@ -99,8 +107,7 @@ def test_choropleth_classes_follow_coverage(demo_store):
     # as targets.progress gives it: coverage is a ratio, 6.0 for 600 %
     data.progress = pd.DataFrame({"commune": codes[:6] + ["EPCI"], "homes_target": [100] * 7,
                                   "expected": expected, "coverage": [e / 100 for e in expected]})
-    specs, _ = maps._layer_specs(data, "fr")
-    features = dict((k, c) for k, _, c, _, _ in specs)["communes"]["features"]
+    features = maps.drawn_features(data)["communes"]
     by_name = {f["properties"]["p"][0][1]: f["properties"]["s"] for f in features}
     assert [by_name[c] for c in codes[:6]] == [0, 1, 2, 3, 4, 4]  # 600 %: well above, not 6 %
     assert by_name[codes[6]] == len(maps.COVERAGE_CLASSES)  # no target: its own grey
@@ -270,7 +277,7 @@ def test_map_band_follows_the_settings(invoke, demo_path, demo_store, tmp_path):
     assert all(abs(w / (650 if npnru[c] else 400) - 1) < 0.05 for c, w in widths.items()), widths
     assert "Bande de 400 m autour du QPV" in page and "Bande de 650 m autour du QPV NPNRU" in page
     assert "Bande de 300 m" not in page and "Bande de 500 m" not in page
-    legend = maps._legend_html(maps.load(demo_store), maps._layer_specs(maps.load(demo_store), "fr")[0], "fr")
+    legend = payload(maps.to_html(maps.store_map(demo_store)))["overlay"]["legend"]
     assert "Bande de 400 m autour du QPV (" in legend and "Bande de 650 m" in legend
 
 

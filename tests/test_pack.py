@@ -223,10 +223,10 @@ def test_english_pack_and_findings_page_show_english_findings(demo_store, tmp_pa
         assert english in checks_en and french not in checks_en, f.rule
     assert "logements attendus" not in en and "homes expected within the period for a target of" in en
     projects = [f for f in found if f.layer == "projects"]
-    def shown(m):  # in the list (HTML-escaped) and in the map's popup data (JSON: ' is \u0027 there)
-        esc, js = html.escape(m), json.dumps(m, ensure_ascii=False)[1:-1].replace("'", "\\u0027")
-        return en.count(esc) + (en.count(js) if js != esc else 0)
-    assert all(shown(f.message_en) >= 2 for f in projects)  # the list and the map's popup
+    shown = json.loads(re.search(r'id="plh-data">(.*?)</script>', en, re.S).group(1))  # the map's data
+    popups = {m for layer in shown["layers"].values()
+              for feature in maps.layer_features(layer, shown["openings"]) for m in feature["properties"]["f"]}
+    assert all(html.escape(f.message_en) in en and f.message_en in popups for f in projects)  # list and popup
 
 
 def test_pack_page_escapes_every_text(demo_store):

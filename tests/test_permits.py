@@ -1,6 +1,9 @@
 """Building permits (Sitadel): the real Toulouse file, re-imports, bad input, matching to schemes."""
 from __future__ import annotations
 
+import json
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -293,15 +296,15 @@ def test_reconcile_on_a_store_with_no_permits_or_schemes(invoke, empty_store):
 def test_map_has_a_permits_layer_off_by_default_and_the_scheme_permit_in_its_popup(demo_store):
     from plhgis import maps
 
-    specs, _ = maps._layer_specs(maps.load(demo_store), "fr")
-    by_key = {key: (collection, show) for key, _, collection, _, show in specs}
-    permits_fc, shown = by_key["permits"]
-    assert shown is False and len(permits_fc["features"]) == demo_store.count("permits")
-    assert permits_fc["features"][0]["properties"]["t"].startswith("Permis 0")
-    glycines = next(f for f in by_key["projects"][0]["features"] if f["properties"]["t"].endswith("Glycines"))
+    drawn = maps.drawn_features(maps.load(demo_store))
+    assert len(drawn["permits"]) == demo_store.count("permits")
+    assert drawn["permits"][0]["properties"]["t"].startswith("Permis 0")
+    glycines = next(f for f in drawn["projects"] if f["properties"]["t"].endswith("Glycines"))
     assert ["Permis", "06295324C0042"] in glycines["properties"]["p"]
     html = maps.to_html(maps.build(maps.load(demo_store)))
     assert "Permis de construire (Sitadel)" in html
+    shown = json.loads(re.search(r'id="plh-data">(.*?)</script>', html, re.S).group(1))
+    assert shown["options"]["permits"]["lazy"] is True  # off until the reader asks
 
 
 def test_a_commune_pack_map_carries_its_own_permits(demo_store):
