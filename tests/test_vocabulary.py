@@ -65,19 +65,18 @@ def test_the_workbook_carries_the_new_fields_with_lists_and_reads_back_unchanged
 def test_the_map_popup_shows_the_permit_dates_products_residence_and_demolitions(invoke, demo_path):
     _edit(invoke, demo_path)
     with GeoPackageStore(demo_path) as store:
-        specs, _ = maps._layer_specs(maps.load(store), "fr")
-        english, _ = maps._layer_specs(maps.load(store), "en")
-    for spec, expected in ((specs, [["Date d'autorisation du permis", "2024-06-15"], ["dont LLI", "4"],
+        french = maps.drawn_features(maps.load(store), "fr")["projects"]
+        english = maps.drawn_features(maps.load(store), "en")["projects"]
+    for projects, expected in ((french, [["Date d'autorisation du permis", "2024-06-15"], ["dont LLI", "4"],
                                     ["Type de résidence spécifique", "résidence autonomie"],
                                     ["Logements démolis", "6"], ["Reconstitution de l'offre (ANRU)", "oui"]]),
                            (english, [["Completion date (DAACT)", None], ["Residence places", "30"],
                                       ["of which ANAH-agreed private homes", "3"], ["Rebuilt offer (ANRU)", "yes"]])):
-        projects = next(c for key, _, c, _, _ in spec if key == "projects")
-        rows = next(f for f in projects["features"] if f["properties"]["i"] == GLYCINES)["properties"]["p"]
+        rows = next(f for f in projects if f["properties"]["i"] == GLYCINES)["properties"]["p"]
         for label, shown in expected:
             if shown is None:  # no DAACT yet: no row
                 assert all(r[0] != label for r in rows)
             else:
                 assert [label, shown] in rows, rows
-    other = next(f for f in projects["features"] if f["properties"]["i"] != GLYCINES)["properties"]["p"]
+    other = next(f for f in projects if f["properties"]["i"] != GLYCINES)["properties"]["p"]
     assert not any(r[0] == "Rebuilt offer (ANRU)" for r in other)
