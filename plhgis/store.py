@@ -151,15 +151,32 @@ class GeoPackageStore:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a plhgis store ({exc})",
                              hint="create one with plhgis init --store PATH") from None
-        self.crs = self._crs(crs)
-        self.srs_id = self.crs.to_epsg() or 0
-        if self.crs.is_geographic:
+        self._crs_setting, self._crs_value = crs, None
+        self.srs_id, geographic = self._srs(crs)
+        if geographic:
             self.notes.append(f"the store's CRS {self.crs.to_string()} is in degrees: distances and areas "
                               "(checks, targets, site areas) are wrong; stores should use a projected CRS "
                               "such as EPSG:2154")
         self.version = int(version) if str(version).isdigit() else 1
         if self.version <= SCHEMA_VERSION:
             self._upgrade()
+
+    @property
+    def crs(self) -> pyproj.CRS:
+        """The storage CRS, parsed by pyproj on first use (a one-row edit never needs it)."""
+        if self._crs_value is None:
+            self._crs_value = self._crs(self._crs_setting)
+        return self._crs_value
+
+    def _srs(self, setting) -> tuple[int, bool]:
+        """(GeoPackage srs_id, is it geographic) of the CRS setting: read from the file's own
+        gpkg_spatial_ref_sys for an EPSG code it lists, else from pyproj."""
+        code = re.fullmatch(r"EPSG:(\d+)", str(setting or ""))
+        row = code and self.con.execute("SELECT definition FROM gpkg_spatial_ref_sys WHERE organization = 'EPSG' "
+                                        "AND srs_id = ?", [int(code[1])]).fetchone()
+        if row and str(row[0]).lstrip().startswith(("PROJCS[", "PROJCRS[", "GEOGCS[", "GEOGCRS[")):
+            return int(code[1]), str(row[0]).lstrip().startswith("GEOG")
+        return self.crs.to_epsg() or 0, self.crs.is_geographic
 
     def _crs(self, setting) -> pyproj.CRS:
         """The storage CRS: the setting, else (missing or unreadable) the CRS of the projects layer."""
@@ -337,18 +354,20 @@ class GeoPackageStore:
             frame = frame[frame[lay.key].isin(ids)]
         return frame.reset_index(drop=True)
 
-    def get(self, layer: str, feature_id: str) -> dict:
-        """One feature (ended ones too) as a dict with a `geometry` entry."""
+    def get(self, layer: str, feature_id: str, *, geometry: bool = True) -> dict:
+        """One feature (ended ones too) as a dict of plain values, with a `geometry` entry unless
+        `geometry` is False (then neither pandas nor shapely is loaded: a one-row edit)."""
         lay = schema.get_layer(layer)
-        sql = ("SELECT " + ", ".join(f'"{c}"' for c in self._columns(lay))
-               + f' FROM "{lay.name}" WHERE "{lay.key}" = ?')
+        cols = self._columns(lay) if geometry else lay.columns
+        sql = "SELECT " + ", ".join(f'"{c}"' for c in cols) + f' FROM "{lay.name}" WHERE "{lay.key}" = ?'
         row = self.con.execute(sql, [feature_id]).fetchone()
         if row is None:
             raise NotFoundError(f"no {lay.name} feature with id {feature_id!r}", row=feature_id,
                                 hint=f"list the ids with: plhgis {lay.name.rstrip('s')} list")
-        frame = self._frame(lay, [row])
-        rec = frame.iloc[0].to_dict()
-        return {k: _plain(v) for k, v in rec.items()}
+        out = {c: _typed_value(lay.field(c).type, v) for c, v in zip(lay.columns, row)}
+        if geometry and lay.geometry:
+            out["geometry"] = from_gpkg_blobs([row[-1]])[0]
+        return out
 
     def current_versions(self, layer: str, ids) -> dict[str, str]:
         """updated_at of each existing id (ended ones too)."""
@@ -678,9 +697,31 @@ def _typed(lay: schema.Layer, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _typed_value(kind: str, value):
+    """One stored value as `_typed` gives it: int and float fields as numbers (None when not one)."""
+    if kind not in ("int", "float") or value is None:
+        return value
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        return None
+    if number != number:  # NaN
+        return None
+    return int(number) if kind == "int" and number.is_integer() else number
+
+
+def is_geometry(value) -> bool:
+    """A shapely geometry (asked without importing shapely, which only a geometry would have done)."""
+    return type(value).__module__.startswith("shapely.")
+
+
 def _plain(value):
     """A Python scalar for JSON and SQLite (pandas NA → None, numpy → int/float)."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None or isinstance(value, (str, int)) and type(value).__module__ == "builtins":
+        return value
+    if type(value) is float:
+        return None if value != value else value
+    if value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and np.isnan(value):
         return None
@@ -693,17 +734,17 @@ def _plain(value):
 
 def _sql_value(value):
     value = _plain(value)
-    return value.wkt if isinstance(value, shapely.Geometry) else value
+    return value.wkt if is_geometry(value) else value
 
 
 def _history_json(records: list[dict]) -> list[str | None]:
     """The history's JSON of each record (None for an empty one), geometries as WKT."""
-    geoms = [r["geometry"] for r in records if isinstance(r.get("geometry"), shapely.Geometry)]
+    geoms = [r["geometry"] for r in records if is_geometry(r.get("geometry"))]
     wkts = iter(shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1, trim=True)
                 if geoms else [])
     out = []
     for r in records:
-        if isinstance(r.get("geometry"), shapely.Geometry):
+        if is_geometry(r.get("geometry")):
             r = dict(r, geometry=next(wkts))
         out.append(json.dumps(r, ensure_ascii=False, default=_json_value) if r else None)
     return out
