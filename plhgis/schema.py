@@ -748,11 +748,10 @@ def _coerce_scalar(fld: Field, raw):
     if fld.type in ("int", "float"):
         number = _number_scalar(raw)
         bad = number != number or number in (float("inf"), float("-inf"))
-        if fld.type == "float" or bad:
+        if fld.type == "float":
             return number, bad
-        if number != int(number):
-            return number, True
-        return (round(number) if abs(number) <= INT_LIMIT else None), False
+        whole = round(number) if abs(number) <= INT_LIMIT else None  # larger: out of range
+        return whole, bad or number != int(number)
     if fld.type == "date":
         text = str(raw).strip()[:10]
         for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
