@@ -16,7 +16,9 @@ from .errors import PlhgisError, grouped
 from .labels import cli_lang, count, t
 from .progress import steps
 from .render import OUTPUT_FORMATS, render
-from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
+# loaded by the commands that use them (a one-field edit does not)
+checks_mod, review_mod, settings_mod, targets_mod = (lazy.module(f"plhgis.{name}")
+                                                    for name in ("checks", "review", "settings", "targets"))
 from .store import create_store, open_store, store_path
 
 
