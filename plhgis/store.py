@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from . import lazy
-from . import journal, outputs, schema, styles
+from . import journal, outputs, rtree, schema, styles
 from .errors import NotFoundError, PlhgisError, StoreError
 
 gpd = lazy.module("geopandas")
@@ -489,14 +489,15 @@ class GeoPackageStore:
 
     @contextmanager
     def _deferred_rtree(self, con, lay, geoms):
-        """Bulk inserts: fill the R-tree and the feature count in one pass each, instead of
-        trigger calls on every row (as GDAL does for its own bulk writes).
+        """Bulk inserts: fill the R-tree (packed, rtree.py) and the feature count in one pass each,
+        instead of trigger calls on every row (as GDAL does for its own bulk writes).
 
         The triggers are dropped and recreated inside the caller's transaction, so a failure
         rolls everything back, the triggers included.
         """
-        names = (f"rtree_{lay.name}_geom_insert", f"trigger_insert_feature_count_{lay.name}")
-        triggers = con.execute("SELECT sql FROM sqlite_master WHERE type='trigger' AND name IN (?, ?)",
+        names = (f"rtree_{lay.name}_geom_insert", f"trigger_insert_feature_count_{lay.name}",
+                 f"plhgis_journal_{lay.name}_insert")  # silent in plhgis's transactions anyway (journal.py)
+        triggers = con.execute("SELECT sql FROM sqlite_master WHERE type='trigger' AND name IN (?, ?, ?)",
                                names).fetchall()
         start = con.execute(f'SELECT coalesce(max(fid), 0) FROM "{lay.name}"').fetchone()[0]
         for name in names:
@@ -507,10 +508,7 @@ class GeoPackageStore:
         fids = [r[0] for r in con.execute(f'SELECT fid FROM "{lay.name}" WHERE fid > ? ORDER BY fid', [start])]
         arr = np.asarray(geoms, dtype=object)
         keep = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-        bounds = shapely.bounds(arr[keep])
-        con.executemany(f'INSERT INTO "rtree_{lay.name}_geom" VALUES (?, ?, ?, ?, ?)',
-                        zip(np.asarray(fids)[keep].tolist(), bounds[:, 0].tolist(), bounds[:, 2].tolist(),
-                            bounds[:, 1].tolist(), bounds[:, 3].tolist()))
+        rtree.fill(con, f"rtree_{lay.name}_geom", np.asarray(fids)[keep], shapely.bounds(arr[keep]))
         con.execute(f'UPDATE gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM "{lay.name}") '
                     "WHERE table_name = ?", [lay.name])
 
@@ -739,21 +737,21 @@ def _sql_value(value):
 
 def _history_json(records: list[dict]) -> list[str | None]:
     """The history's JSON of each record (None for an empty one), geometries as WKT."""
-    geoms = [r["geometry"] for r in records if is_geometry(r.get("geometry"))]
+    placed = [is_geometry(r.get("geometry")) for r in records]
+    geoms = [r["geometry"] for r, g in zip(records, placed) if g]
     wkts = iter(shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1, trim=True)
                 if geoms else [])
-    out = []
-    for r in records:
-        if is_geometry(r.get("geometry")):
-            r = dict(r, geometry=next(wkts))
-        out.append(json.dumps(r, ensure_ascii=False, default=_json_value) if r else None)
-    return out
+    encode = _JSON.encode
+    return [(encode(dict(r, geometry=next(wkts)) if g else r) if r else None) for r, g in zip(records, placed)]
 
 
 def _json_value(value):
     """JSON for numpy and pandas scalars (plain Python values are written as they are)."""
     plain = _plain(value)
     return str(plain) if plain is value else plain
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, default=_json_value)  # one for all rows: json.dumps makes one a call
 
 
 def _as_date(value) -> date:
