@@ -6,7 +6,7 @@ module does: it sorts every entry once, packs full nodes level by level, and wri
 own tables (`<name>_node`, `<name>_rowid`, `<name>_parent`) in the format of SQLite's rtree
 module (sqlite/ext/rtree/rtree.c): a node is a blob of the tree's node size, a 2-byte depth (root
 only) and a 2-byte cell count, then cells of a 64-bit id and four 32-bit floats, big-endian;
-node 1 is the root. Bounds are rounded outwards to 32-bit floats, as SQLite does.
+node 1 is the root. Bounds are rounded outwards to 32-bit floats exactly as SQLite does.
 
 `fill` runs inside the caller's transaction; `SELECT rtreecheck(name)` checks the result.
 """
@@ -23,10 +23,12 @@ def _cell_dtype():
 
 
 def _outward(low, high):
-    """(low, high) as 32-bit floats that still contain the 64-bit values."""
+    """(low, high) as 32-bit floats that still contain the 64-bit values, rounded as SQLite's
+    rtreeValueDown/rtreeValueUp do (a nudge of 2^-23 away, then the nearest float)."""
+    nudge = 1.0 / 8388608.0
     lo, hi = low.astype(np.float32), high.astype(np.float32)
-    lo = np.where(lo > low, np.nextafter(lo, np.float32(-np.inf)), lo)
-    hi = np.where(hi < high, np.nextafter(hi, np.float32(np.inf)), hi)
+    lo = np.where(lo > low, (low * np.where(low < 0, 1 + nudge, 1 - nudge)).astype(np.float32), lo)
+    hi = np.where(hi < high, (high * np.where(high < 0, 1 - nudge, 1 + nudge)).astype(np.float32), hi)
     return lo, hi
 
 
