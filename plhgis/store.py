@@ -417,15 +417,15 @@ class GeoPackageStore:
             inserts = [c for c in changes if c.action == "insert"]
             for c in inserts:
                 c.after.update(created_at=stamp, updated_at=stamp)
-            if inserts:
-                self._insert(con, lay, inserts)
-            self._update(con, lay, [c for c in changes if c.action != "insert"], stamp)
-            con.executemany(
-                "INSERT INTO history (ts, user, layer, feature_id, action, before, after, source) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(stamp, self.user, lay.name, c.id, c.action, before, after, source)
-                 for c, before, after in zip(changes, _history_json([c.before for c in changes]),
-                                             _history_json([c.after for c in changes]))])
+            with _history_texts(changes) as texts:
+                if inserts:
+                    self._insert(con, lay, inserts)
+                self._update(con, lay, [c for c in changes if c.action != "insert"], stamp)
+                con.executemany(
+                    "INSERT INTO history (ts, user, layer, feature_id, action, before, after, source) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(stamp, self.user, lay.name, c.id, c.action, before, after, source)
+                     for c, (before, after) in zip(changes, texts())])
             con.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name IN (?, 'history')",
                         [stamp.replace("+00:00", "Z"), lay.name])
         return changes
@@ -743,6 +743,22 @@ def _history_json(records: list[dict]) -> list[str | None]:
                 if geoms else [])
     encode = _JSON.encode
     return [(encode(dict(r, geometry=next(wkts)) if g else r) if r else None) for r, g in zip(records, placed)]
+
+
+@contextmanager
+def _history_texts(changes):
+    """The history's (before, after) JSON of `changes`, as a function giving them: a bulk write
+    encodes them on another thread while SQLite writes the rows (sqlite3 lets go of the GIL as it
+    steps), so the second core is not idle."""
+    def encode():
+        return list(zip(_history_json([c.before for c in changes]), _history_json([c.after for c in changes])))
+    if len(changes) <= BULK_ROWS:
+        yield encode
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        yield pool.submit(encode).result
 
 
 def _json_value(value):
