@@ -37,7 +37,7 @@ import shapely
 from plhgis import checks, schema
 from plhgis.settings import DEFAULT_POLARITY, Settings
 from plhgis.store import GeoPackageStore
-from plhgis.targets import Territory
+from plhgis.territory import Territory
 
 X0, Y0, SIDE, NX, NY = 650000.0, 6950000.0, 2000.0, 40, 25
 CRS = "EPSG:2154"

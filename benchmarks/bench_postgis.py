@@ -34,7 +34,7 @@ from bench_store import STATUSES, communes, synthetic_projects  # noqa: E402
 from bench_store import new_store as gpkg_store  # noqa: E402
 
 from plhgis import checks, edits  # noqa: E402
-from plhgis.store import create_store  # noqa: E402
+from plhgis.stores import create_store  # noqa: E402
 from plhgis.store_copy import copy_store  # noqa: E402
 
 
@@ -107,7 +107,7 @@ def bench_checks(url, tmp: Path, n_schemes, n_plots):
     print(f"store copy GeoPackage → PostGIS: {time.perf_counter() - t:.1f} s")
     timings = {}
     for name, target in (("GeoPackage", tmp / "checks.gpkg"), ("PostGIS", url)):
-        from plhgis.store import open_store
+        from plhgis.stores import open_store
 
         with open_store(target) as store:
             best = float("inf")

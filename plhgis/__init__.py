@@ -13,8 +13,12 @@ __version__ = "0.1.0"
 
 def __getattr__(name):
     """`plhgis.open_store` and `plhgis.GeoPackageStore`, imported on first use (fast CLI start)."""
-    if name in __all__:
-        from . import store
+    if name == "open_store":
+        from .stores import open_store
 
-        return getattr(store, name)
+        return open_store
+    if name == "GeoPackageStore":
+        from .store import GeoPackageStore
+
+        return GeoPackageStore
     raise AttributeError(f"module 'plhgis' has no attribute {name!r}")

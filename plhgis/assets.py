@@ -16,6 +16,7 @@ import re
 import sys
 from pathlib import Path
 
+from .labels import Msg
 from .errors import PlhgisError
 
 PACKAGES = {"leaflet": "xstatic.pkg.leaflet", "cluster": "xstatic.pkg.leaflet_markercluster"}
@@ -37,9 +38,7 @@ def packages() -> dict[str, object]:
     try:
         return {name: importlib.import_module(module) for name, module in PACKAGES.items()}
     except ImportError as exc:
-        raise AssetsError(f"Leaflet is not installed ({exc.name})",
-                          hint="pip install XStatic-Leaflet XStatic-Leaflet-MarkerCluster "
-                               "(both come with pip install plhgis)") from None
+        raise AssetsError(Msg("err.no_leaflet", name=exc.name), hint=Msg("hint.leaflet")) from None
 
 
 @functools.lru_cache(maxsize=1)
@@ -50,9 +49,8 @@ def find_files() -> dict[str, str]:
     for key, (pkg, rel) in FILES.items():
         path = Path(pkgs[pkg].BASE_DIR) / rel
         if not path.is_file():
-            raise AssetsError(f"{path} is missing from the installed {PACKAGES[pkg]}",
-                              hint="reinstall it: pip install --force-reinstall XStatic-Leaflet "
-                                   "XStatic-Leaflet-MarkerCluster")
+            raise AssetsError(Msg("err.asset_missing", path=path, package=PACKAGES[pkg]),
+                              hint=Msg("hint.reinstall_leaflet"))
         text = path.read_text(encoding="utf-8")
         if key.endswith("css"):
             text = _inline_images(text, path.parent)

@@ -6,8 +6,8 @@ livré, recours, suspendu); **started**, those whose start year it is and whose 
 livré, suspendu); **delivered**, those whose delivery year it is and that are delivered (livré).
 Demolitions count in the start year (else the delivery year). Every total is the sum of the schemes
 listed, so each figure can be traced back. The permits layer (Sitadel, issue 12) plugs in through
-`review(..., permits=frame)`: a frame of (commune, year, authorised, started) replaces the schemes'
-own permit and start counts.
+`review(..., permits=permit_flows(store))` (what `plhgis bilan` does when the layer holds permits): a
+frame of (commune, year, authorised, started) replaces the schemes' own permit and start counts.
 
     from plhgis import bilan, open_store
     report = bilan.review(open_store(), 2025, compare=2024)
@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from . import outputs
+from .labels import Msg
 from .errors import PlhgisError, StoreError
-from .targets import Territory, _epci_name, _num
+from .territory import Territory, numbers
 
 GRANTED = ("PC accordé", "travaux", "livré", "recours", "suspendu")
 STARTED = ("travaux", "livré", "suspendu")
@@ -48,6 +49,7 @@ class Bilan:
     sru: pd.DataFrame  # liable communes: inventory rate, projected rates, target rate
     demo: str | None = None
     notes: list[str] = field(default_factory=list)
+    permits: bool = False  # authorised and started come from the permits (Sitadel)
 
 
 def schemes(t: Territory) -> pd.DataFrame:
@@ -58,7 +60,7 @@ def schemes(t: Territory) -> pd.DataFrame:
     for col in ("permit_year", "start_year", "delivery_year"):
         out[col] = pd.to_numeric(p[col], errors="coerce")
     for col in ("lls_plai", "lls_plus", "lls_pls", "psla", "brs", "lli", "anah_conventionne", "demolished"):
-        out[col] = _num(p, col)
+        out[col] = numbers(p, col)
     out["demolition_year"] = out["start_year"].fillna(out["delivery_year"])
     out["ha"] = pd.Series(p["site_m2"], index=p.index).fillna(0) / 10000
     out["renewal"], out["consumes"] = p["renewal"].to_numpy(), p["consumes"].to_numpy()
@@ -88,32 +90,32 @@ def _yearly_targets(targets: pd.DataFrame, start: int, end: int) -> pd.DataFrame
             try:
                 values = [float(s.replace(",", ".")) for s in split]
             except ValueError:
-                raise PlhgisError("yearly_split is not a list of numbers", row=r.commune, field="yearly_split",
-                                  value=r.yearly_split, hint="write it as 40|40|40|40|40|40") from None
+                raise PlhgisError(Msg("err.split_numbers"), row=r.commune, field="yearly_split",
+                                  value=r.yearly_split, hint=Msg("hint.split")) from None
             if len(values) != len(years):
-                raise PlhgisError(f"yearly_split has {len(values)} years, the PLH {len(years)}", row=r.commune,
+                raise PlhgisError(Msg("err.split_years", n=len(values), years=len(years)), row=r.commune,
                                   field="yearly_split", value=r.yearly_split,
-                                  hint=f"one figure per year from {start} to {end}, separated by |")
+                                  hint=Msg("hint.split_years", start=start, end=end))
         else:
             values = [total / len(years)] * len(years)
         rows += [{"commune": r.commune, "year": y, "target": v} for y, v in zip(years, values)]
     return pd.DataFrame(rows, columns=["commune", "year", "target"])
 
 
-def review(store, year: int, compare: int | None = None, settings=None, permits: pd.DataFrame | None = None
-           ) -> Bilan:
+def review(store, year: int, compare: int | None = None, settings=None, permits: pd.DataFrame | None = None,
+           territory=None) -> Bilan:
     """The review of `year` (and `compare`): yearly flows against the yearly split, products,
     demolitions and net output, land, friches and plots, mid-term, SRU trajectory."""
-    t = Territory(store, settings)
+    t = territory or Territory(store, settings)
     s = t.settings
     start, end, mid = t.period
     for y in (year, compare):
         if y is not None and not (start <= y <= end):
-            raise PlhgisError(f"{y} is outside the PLH period {start}–{end}", field="--year", value=y,
-                              hint="review a year of the PLH, or set plh_start/plh_end in layers/plhgis.toml")
+            raise PlhgisError(Msg("err.outside_period", year=y, start=start, end=end), field="--year", value=y,
+                              hint=Msg("hint.outside_period"))
     com = t.communes
     if not len(com):
-        raise StoreError("the store has no commune", hint="import the communes first (plhgis import communes FILE)")
+        raise StoreError(Msg("err.no_communes"), hint=Msg("hint.import_communes"))
     sc = schemes(t)
     scopes = _scopes(com, s.polarity_levels)
     every = t.layer("targets")
@@ -136,16 +138,40 @@ def review(store, year: int, compare: int | None = None, settings=None, permits:
         idx = grid.set_index(["commune", "year"]).index
         for col in ("authorised", "started"):
             grid[col] = idx.map(by[col]).astype(float).fillna(0)
-        notes.append("autorisations et mises en chantier: permis (Sitadel)")
+        notes.append("Source : les permis de construire (Sitadel) pour les autorisés (date d'autorisation) et les "
+                     "commencés (ouverture de chantier, DOC) ; les opérations de la base pour les livrés (DAACT).")
     yt = _yearly_targets(targets, start, end)
     grid = grid.merge(yt, on=["commune", "year"], how="left")
     grid["target"] = pd.to_numeric(grid["target"], errors="coerce").astype(float)  # no targets: NaN
     grid = grid.merge(scopes, on="commune", how="left")
     yearly = _by_scope(grid, ["year"], list(FLOWS) + ["target"], t)
-    summary = pd.concat([_summary(sc, scopes, targets, y, (start, end, mid), t) for y in dict.fromkeys(
+    flows = grid[["commune", "year", "authorised", "started"]]
+    summary = pd.concat([_summary(sc, scopes, targets, y, (start, end, mid), t, flows) for y in dict.fromkeys(
         [year, compare]) if y is not None], ignore_index=True)
-    return Bilan(year, compare, (start, end, mid), _epci_name(com), yearly, summary, _sru(store, t),
-                 store.setting("demo"), notes)
+    return Bilan(year, compare, (start, end, mid), t.epci_name, yearly, summary, _sru(store, t),
+                 store.setting("demo"), notes, permits is not None)
+
+
+def permit_flows(store) -> pd.DataFrame | None:
+    """(commune, year, authorised, started): homes of the permits layer (Sitadel) authorised and started
+    each year, for `review(..., permits=…)`; None when the layer holds no permit."""
+    from .permits import permits_by_year
+
+    if not store.count("permits"):
+        return None
+    table = permits_by_year(store)
+    return table.rename(columns={"homes_authorised": "authorised", "homes_started": "started"})[
+        ["commune", "year", "authorised", "started"]]
+
+
+def side_by_side(frame: pd.DataFrame, years, values, year_col: str) -> pd.DataFrame:
+    """One row per territory, each value once per year, the years next to each other: columns
+    '<value>_<year>' in the order value 1 (year 1, year 2), value 2 (…) (`--compare`)."""
+    keys = ["scope", "level", "code", "name"]
+    wide = pd.concat([frame[frame[year_col] == y].set_index(keys)[values].add_suffix(f"_{y}") for y in years],
+                     axis=1)
+    wide = wide[[f"{v}_{y}" for v in values for y in years]].reset_index()
+    return wide.sort_values(["level", "code"], kind="stable").reset_index(drop=True)
 
 
 def _by_scope(frame, keys, values, t) -> pd.DataFrame:
@@ -156,14 +182,14 @@ def _by_scope(frame, keys, values, t) -> pd.DataFrame:
     pol = frame.groupby(["polarity", "rank", *keys], as_index=False, dropna=False)[values].sum(min_count=1)
     parts.append(pol.assign(scope="polarité", code=pol["polarity"], name=pol["polarity"], level=pol["rank"]))
     e = frame.groupby(keys, as_index=False, dropna=False)[values].sum(min_count=1)
-    parts.append(e.assign(scope=EPCI, code=EPCI, name=_epci_name(t.communes), level=99))
+    parts.append(e.assign(scope=EPCI, code=EPCI, name=t.epci_name, level=99))
     out = pd.concat(parts, ignore_index=True)
     return out[["scope", "level", "code", "name", *keys, *values]]
 
 
-def _summary(sc, scopes, targets, year, period, t) -> pd.DataFrame:
+def _summary(sc, scopes, targets, year, period, t, flows) -> pd.DataFrame:
     """One review year: loans, assisted ownership, demolitions and net output, land, friches and plots,
-    cumulative flows at mid-term."""
+    cumulative flows at mid-term (from `flows`, the yearly table: the permits' when they are read)."""
     start, end, mid = period
     auth = sc[sc["authorised"] == year]
     per = pd.DataFrame({"commune": scopes["commune"]})
@@ -183,8 +209,9 @@ def _summary(sc, scopes, targets, year, period, t) -> pd.DataFrame:
     add(auth.assign(x=auth["friche"].astype(float)), "x", "friches_mobilised")
     add(auth.assign(x=auth["plot"].astype(float)), "x", "plots_mobilised")
     to = min(year, mid)
-    add(sc[sc["authorised"].between(start, to)], "homes", "authorised_to_midterm")
-    add(sc[sc["started"].between(start, to)], "homes", "started_to_midterm")
+    upto = flows[flows["year"].between(start, to)]
+    add(upto, "authorised", "authorised_to_midterm")
+    add(upto, "started", "started_to_midterm")
     tg = targets.groupby("commune")
     for col in ("homes_target", "accession_aidee_target", "net_homes_target"):
         per[col] = per["commune"].map(tg[col].sum(min_count=1)).astype(float) if len(targets) else np.nan
@@ -236,18 +263,39 @@ def write(report: Bilan, html_path, overwrite=False) -> tuple[Path, Path]:
 
 
 SHEETS = {"annuel": "yearly", "synthèse": "summary", "SRU": "sru"}
+FLOW_COLUMNS = [("name", "Territoire", "t"), ("year", "Année", "t"), ("authorised", "Autorisés", "n"),
+                ("started", "Commencés", "n"), ("delivered", "Livrés", "n"), ("target", "Objectif annuel", "n")]
+
+
+def compared(report: Bilan) -> dict[str, pd.DataFrame]:
+    """With a year to compare: the flows and the summary with the two years side by side (else empty)."""
+    if report.compare in (None, report.year):
+        return {}
+    years = [report.year, report.compare]
+    return {"comparaison annuel": side_by_side(report.yearly, years, _values(FLOW_COLUMNS), "year"),
+            "comparaison synthèse": side_by_side(report.summary, years, _values(SUMMARY_COLUMNS), "review_year")}
+
+
+def _values(columns) -> list[str]:
+    return [c for c, _, kind in columns if kind != "t"]
+
+
+def _paired(columns, years) -> list[tuple[str, str, str]]:
+    """The table columns of a side-by-side frame: the name, then each value once per year."""
+    return [columns[0]] + [(f"{c}_{y}", f"{h} {y}", k) for c, h, k in columns if k != "t" for y in years]
 
 
 def to_xlsx(report: Bilan, path) -> None:
-    """One sheet per table: yearly flows, the review summary, the SRU trajectory."""
+    """One sheet per table: yearly flows, the review summary, the SRU trajectory (and, with a year to
+    compare, the flows and the summary with the years side by side)."""
     import openpyxl
 
     from .io import append_text_row
 
     book = openpyxl.Workbook()
     book.remove(book.active)
-    for title, attr in SHEETS.items():
-        frame = getattr(report, attr)
+    sheets = {title: getattr(report, attr) for title, attr in SHEETS.items()} | compared(report)
+    for title, frame in sheets.items():
         ws = book.create_sheet(title)
         append_text_row(ws, [str(c) for c in frame.columns])
         for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None):
@@ -386,7 +434,8 @@ text-align:right;white-space:nowrap}td.t,th.t{text-align:left}th{background:#f1f
 text-align:left}tr.epci td{font-weight:600;background:#f7f7f7}tr.pol td{background:#fbfbf5}
 .chart{width:100%;max-width:760px;height:auto;background:#fff;border:1px solid #e4e4e4}
 .ax{font-size:13px;fill:#555}.lab{font-size:13px}.est{color:#8a5a00;font-style:italic}
-.note{color:#555;font-size:.9em}"""
+.note{color:#555;font-size:.9em}td:first-child{position:sticky;left:0;background:#fff}
+th:first-child{left:0;z-index:2}"""
 
 
 def _table(frame: pd.DataFrame, columns: list[tuple[str, str, str]]) -> str:
@@ -409,7 +458,7 @@ def _table(frame: pd.DataFrame, columns: list[tuple[str, str, str]]) -> str:
 
 
 SUMMARY_COLUMNS = [
-    ("name", "Territoire", "t"), ("authorised", "Autorisés", "n"), ("delivered", "Livrés", "n"),
+    ("name", "Territoire", "t"), ("authorised", "Autorisés (opérations)", "n"), ("delivered", "Livrés", "n"),
     ("plai", "PLAI", "n"), ("plus", "PLUS", "n"), ("pls", "PLS", "n"), ("plai_share", "part PLAI", "p"),
     ("accession_aidee", "Accession aidée (PSLA+BRS)", "n"), ("accession_aidee_share", "part", "p"),
     ("accession_aidee_target_share", "objectif", "p"), ("demolished", "Démolis", "n"), ("net", "Net", "n"),
@@ -436,21 +485,27 @@ def to_html(report: Bilan) -> str:
            f"<h1>{_e(title)}</h1>"]
     if report.demo:
         out.append(f"<p class='demo'>{_e(report.demo)}</p>")
-    out.append("<p class='note'>Source: les opérations de la base (autorisés: permis accordé l'année dite; "
-               "commencés: travaux ouverts (DOC); livrés: livraison (DAACT)). " + _e(" ".join(report.notes)) + "</p>")
+    source = "" if report.permits else ("Source : les opérations de la base (autorisés : permis accordé l'année "
+                                        "dite ; commencés : travaux ouverts (DOC) ; livrés : livraison (DAACT)). ")
+    out.append(f"<p class='note'>{source}" + _e(" ".join(report.notes)) + "</p>")
     y = report.yearly
     epci = y[y["scope"] == EPCI].sort_values("year")
     out += ["<h2>Logements autorisés, commencés et livrés par an — EPCI</h2>", bar_chart(epci, "EPCI")]
     pols = y[y["scope"] == "polarité"].sort_values(["level", "year"])
     for code, frame in pols.groupby("code", sort=False):
         out += [f"<h2>Polarité : {_e(code)}</h2>", bar_chart(frame, str(code))]
-    shown = y[y["year"].isin(years)].sort_values(["year", "level", "code"])
-    flows = [("name", "Territoire", "t"), ("year", "Année", "t"), ("authorised", "Autorisés", "n"),
-             ("started", "Commencés", "n"), ("delivered", "Livrés", "n"), ("target", "Objectif annuel", "n")]
-    out += ["<h2>Par commune, polarité et EPCI</h2>", _table(shown, flows)]
-    for yr in years:
-        summ = report.summary[report.summary["review_year"] == yr].sort_values(["level", "code"])
-        out += [f"<h2>Produits, démolitions, foncier — {yr}</h2>", _table(summ, SUMMARY_COLUMNS)]
+    side = compared(report)
+    if side:  # the two years next to each other, column by column
+        both = " / ".join(map(str, years))
+        out += [f"<h2>Par commune, polarité et EPCI — {both}</h2>",
+                _table(side["comparaison annuel"], _paired(FLOW_COLUMNS, years)),
+                f"<h2>Produits, démolitions, foncier — {both}</h2>",
+                _table(side["comparaison synthèse"], _paired(SUMMARY_COLUMNS, years))]
+    else:
+        shown = y[y["year"] == report.year].sort_values(["level", "code"])
+        summ = report.summary[report.summary["review_year"] == report.year].sort_values(["level", "code"])
+        out += ["<h2>Par commune, polarité et EPCI</h2>", _table(shown, FLOW_COLUMNS),
+                f"<h2>Produits, démolitions, foncier — {report.year}</h2>", _table(summ, SUMMARY_COLUMNS)]
     summ = report.summary[report.summary["review_year"] == report.year].sort_values(["level", "code"])
     out += [f"<h2>Bilan à mi-parcours ({start}–{mid}) sur les autorisations et les mises en chantier</h2>",
             _table(summ, MIDTERM_COLUMNS)]

@@ -3,7 +3,7 @@
 Every rule has a stable code (``QPV-LLS``), a severity (error / warning / info) and a one-line
 description (`RULES`); its thresholds are named settings (`plhgis.settings`). The spatial work
 (commune, QPV band, sector, PLU zone of every feature) is done once, with vectorised
-spatial-index queries, by `targets.Territory`; the rules are then column operations, and the only
+spatial-index queries, by `territory.Territory`; the rules are then column operations, and the only
 Python loop left is the one that writes the findings themselves.
 
     from plhgis import open_store, checks
@@ -22,10 +22,12 @@ from typing import Callable
 from . import lazy
 from . import schema
 from .errors import PlhgisError
-from .labels import LABELS, t as label, value
+from .labels import LABELS, Msg, count, number as _fmt, t as label, value
 from .progress import steps
 from .render import render
-from .targets import EPCI, Territory, commune_point, covered, first_within, pick, progress, sms_share
+from .settings import Settings, shown
+from .targets import EPCI, progress, sms_share
+from .territory import Territory, commune_point, covered, first_within, pick, points
 
 gpd = lazy.module("geopandas")
 np = lazy.module("numpy")
@@ -33,7 +35,6 @@ pd = lazy.module("pandas")
 shapely = lazy.module("shapely")
 
 SEVERITIES = ("error", "warning", "info")
-SEVERITY_FR = {"error": "erreurs", "warning": "avertissements", "info": "informations"}
 GEOM_LAYERS = ("projects", "friches", "plots", "communes", "qpv", "sectors", "zoning")
 PLACED = ("projects", "friches", "plots")
 KEYS = {"projects": "id", "friches": "site_id", "plots": "id"}
@@ -106,10 +107,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule: its `description` quotes its thresholds as {setting} fields (`describe` fills them in)."""
+
     code: str
     severity: str
     description: str
     function: Callable
+
+    def describe(self, settings: Settings) -> str:
+        """The description with the thresholds of `settings`."""
+        return self.description.format_map(shown(settings))
 
 
 RULES: dict[str, Rule] = {}
@@ -136,8 +143,7 @@ def select_rules(rules=None) -> list[Rule]:
         code = wanted.strip().upper()
         hits = [r for c, r in RULES.items() if c == code or c.startswith(code + "-")]
         if not hits:
-            raise RuleError("unknown rule", field="--rule", value=wanted,
-                            hint="list them with: plhgis check --list-rules")
+            raise RuleError(Msg("err.unknown_rule"), field="--rule", value=wanted, hint=Msg("hint.list_rules"))
         chosen += [r for r in hits if r not in chosen]
     return chosen
 
@@ -151,7 +157,7 @@ def run_checks(store, commune=None, rules=None, settings=None, territory=None, p
     t = territory or Territory(store, settings)
     t.require_commune(commune)
     findings = []
-    with steps(progress, len(chosen), label("progress.checks")) as bar:
+    with steps(progress, len(chosen), Msg("progress.checks")) as bar:
         for r in chosen:
             findings.extend(r.function(t))
             bar.update(1)
@@ -264,14 +270,6 @@ def _plain_list(series) -> list:
     return [_plain(v) for v in series.to_numpy(dtype=object).tolist()]
 
 
-def _fmt(x, digits=0, lang="fr") -> str:
-    """A number the French way (1 234, 12,5) or the English way (1,234, 12.5)."""
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return "?"
-    text = f"{x:,.{digits}f}"
-    return text if lang == "en" else text.replace(",", "\u202f").replace(".", ",")
-
-
 def _pct(x, lang="fr") -> str:
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return "?"
@@ -290,18 +288,10 @@ def _commune_rows(t: Territory) -> pd.DataFrame:
         rows = progress(t.store, territory=t)
         rows = rows[rows["commune"] != EPCI].copy()
         com = t.communes
-        pts = dict(zip(com["insee"], _points_of(com)))
+        pts = dict(zip(com["insee"], points(com.geometry.to_numpy())))
         rows["pt"] = rows["commune"].map(pts)
         return rows
-    return t._cached("commune_rows", build)
-
-
-def _points_of(frame):
-    geoms = frame.geometry.to_numpy()
-    out = np.full(len(geoms), None, dtype=object)
-    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    out[ok] = shapely.point_on_surface(geoms[ok])
-    return out
+    return t.cached("commune_rows", build)
 
 
 def _active(t, period=False):
@@ -332,7 +322,7 @@ def data_geom(t):
         sub["why"] = [label(k) for k in sub["why_key"]]
         sub["reason"] = np.where(invalid[bad], shapely.is_valid_reason(g[bad]), None)
         sub["detail"] = [f" ({r})" if r else "" for r in sub["reason"]]
-        sub["pt"] = np.where(missing[bad], None, _points_of(sub))
+        sub["pt"] = np.where(missing[bad], None, points(sub.geometry.to_numpy()))
         sub["commune_code"] = sub[lay.commune_field] if lay.commune_field else None
         out += _emit("DATA-GEOM", sub, name, lay.key, {"why": "problem", "reason": "reason"},
                      commune="commune_code")
@@ -422,7 +412,7 @@ def data_stale_status(t):
     return _emit("DATA-STALE-STATUS", sub, "projects", "id", {"status": "status", "delivery_year": "delivery_year"})
 
 
-@rule("DATA-DUPLICATE", "warning", "Deux opérations d'une même commune à quelques mètres: doublon probable.")
+@rule("DATA-DUPLICATE", "warning", "Deux opérations d'une même commune à moins de {duplicate_distance_m} m: doublon probable.")
 def data_duplicate(t):
     p = _active(t)
     p = p[p["pt"].notna()]
@@ -487,7 +477,8 @@ def qpv_lls(t):
     return _emit("QPV-LLS", sub, "projects", "id", {"social": "lls", "qpv": "code_qp"})
 
 
-@rule("QPV-TVA", "info", "Accession dans un QPV ou sa bande de 300 m (500 m NPNRU): TVA à 5,5 % possible "
+@rule("QPV-TVA", "info", "Accession dans un QPV ou sa bande de {vat_band_m} m ({vat_band_npnru_m} m NPNRU): TVA à 5,5 % "
+                         "possible "
                          "sous plafonds (le PSLA et le BRS y ont droit partout).")
 def qpv_tva(t):
     p = _active(t)
@@ -497,7 +488,8 @@ def qpv_tva(t):
                                                     "qpv_distance_m": "distance_m", "band_m": "band_m"})
 
 
-@rule("QPV-SHARE", "warning", "Part des logements programmés de la commune située en QPV au-dessus du seuil.")
+@rule("QPV-SHARE", "warning", "Part des logements programmés de la commune située en QPV au-dessus de "
+                            "{qpv_share_max}.")
 def qpv_share(t):
     rows = _commune_rows(t)
     rows = rows.assign(share=rows["homes_qpv"] / rows["expected"].where(rows["expected"] > 0))
@@ -512,7 +504,7 @@ def _sector_communes(t) -> set:
     sectors = t.layer("sectors")
     if not len(sectors):
         return set()
-    found = pick(t.communes, first_within(_points_of(sectors), t.communes), "insee")
+    found = pick(t.communes, first_within(points(sectors.geometry.to_numpy()), t.communes), "insee")
     return set(sectors["commune"].dropna()) | {c for c in found if c}
 
 
@@ -523,8 +515,8 @@ def sector_out(t):
     return _emit("SECTOR-OUT", sub, "projects", "id", {"homes": "homes_total"})
 
 
-@rule("SECTOR-SHARE", "warning", "Part des logements programmés dans les secteurs prioritaires sous le seuil "
-                                 "(commune et EPCI).")
+@rule("SECTOR-SHARE", "warning", "Part des logements programmés dans les secteurs prioritaires sous "
+                                 "{sector_share_min} (commune et EPCI).")
 def sector_share(t):
     rows = _commune_rows(t)
     rows = rows[rows["commune"].isin(_sector_communes(t))]
@@ -565,15 +557,17 @@ def _target_rule(code, mask, figures):
 
 _TARGET_FIGS = {"homes_target": "homes_target", "expected": "expected", "coverage": "coverage",
                 "certain": "certain", "probable": "probable", "possible": "possible"}
-rule("TARGET-UNDER", "warning", "Logements attendus sur la période du PLH sous 80 % de l'objectif.")(
+rule("TARGET-UNDER", "warning", "Logements attendus sur la période du PLH sous {target_under} de l'objectif.")(
     _target_rule("TARGET-UNDER", lambda r: r["coverage"] < r["under"], _TARGET_FIGS))
-rule("TARGET-OVER", "warning", "Logements attendus sur la période du PLH au-dessus de 120 % de l'objectif.")(
+rule("TARGET-OVER", "warning", "Logements attendus sur la période du PLH au-dessus de {target_over} de "
+                                "l'objectif.")(
     _target_rule("TARGET-OVER", lambda r: r["coverage"] > r["over"], _TARGET_FIGS))
-rule("TARGET-MIDTERM", "warning", "À mi-parcours, logements livrables sous le prorata de l'objectif.")(
+rule("TARGET-MIDTERM", "warning", "À mi-parcours, logements livrables sous {target_under} du prorata de "
+                                   "l'objectif.")(
     _target_rule("TARGET-MIDTERM", lambda r: (r["midterm_target"] > 0)
                  & (r["midterm_expected"] < r["midterm_target"] * r["under"]),
                  {"midterm_target": "midterm_target", "midterm_expected": "midterm_expected"}))
-rule("LLS-UNDER", "warning", "Logements locatifs sociaux programmés sous l'objectif LLS du PLH.")(
+rule("LLS-UNDER", "warning", "Logements locatifs sociaux programmés sous {lls_under} de l'objectif LLS du PLH.")(
     _target_rule("LLS-UNDER", lambda r: (r["lls_target"] > 0) & (r["lls_programmed"] < r["lls_target"] * r["lls_under"]),
                  {"lls_target": "lls_target", "lls_programmed": "lls_programmed", "lls_coverage": "coverage"}))
 rule("SRU-CATCHUP", "warning", "Commune SRU déficitaire: le locatif social financé sur la période triennale "
@@ -585,7 +579,7 @@ rule("SRU-CATCHUP", "warning", "Commune SRU déficitaire: le locatif social fina
                   "sru_catchup_programmed": "catchup_programmed", "sru_objective_kind": "objective_kind"}))
 
 
-@rule("SRU-MIX", "warning", "Commune SRU déficitaire: moins de 30 % de PLAI ou plus de 30 % de PLS "
+@rule("SRU-MIX", "warning", "Commune SRU déficitaire: moins de {plai_min_share} de PLAI ou plus de {pls_max_share} de PLS "
                             "dans le locatif social programmé (CCH L302-8 III).")
 def sru_mix(t):
     s = t.settings
@@ -598,7 +592,7 @@ def sru_mix(t):
                   "sru_catchup_programmed": "lls"}, commune="commune")
 
 
-@rule("LLS-HIGH-SHARE", "warning", "Nouveau locatif social dans une commune déjà au-dessus de 40 % de LLS: "
+@rule("LLS-HIGH-SHARE", "warning", "Nouveau locatif social dans une commune déjà au-dessus de {lls_high_share} de LLS: "
                                    "à justifier.")
 def lls_high_share(t):
     """One finding per commune: the new social rent of its schemes, the schemes listed in the figures."""
@@ -633,7 +627,8 @@ def _inventory_rates(t) -> dict:
 
 
 @rule("SRU-RATE", "error", "Commune soumise à la loi SRU sans taux légal, avec un taux que la loi ne fixe pas "
-                           "(CCH L302-5: 20 % ou 25 %), ou dont le taux diffère de celui de l'inventaire SRU.")
+                           "(CCH L302-5: {sru_rate_low} ou {sru_rate_high}), ou dont le taux diffère de celui de "
+                           "l'inventaire SRU.")
 def sru_rate(t):
     com = t.communes
     s = t.settings
@@ -647,10 +642,11 @@ def sru_rate(t):
     bad = (liable & (~legal | differ)).to_numpy()
     if not bad.any():
         return []
-    sub = com[bad].assign(rate=rate[bad].to_numpy(), published=published[bad].to_numpy())
+    sub = com[bad].assign(rate=rate[bad].to_numpy(), published=published[bad].to_numpy(), low=s.sru_rate_low,
+                          high=s.sru_rate_high)
     for lang, col in (("fr", "rate_text"), ("en", "rate_text_en")):
         sub[col] = [_rate_text(r, p, lang) for r, p in zip(sub["rate"], sub["published"])]
-    sub["pt"] = _points_of(sub)
+    sub["pt"] = points(sub.geometry.to_numpy())
     return _emit("SRU-RATE", sub, "communes", "insee", {"rate": "sru_rate_required", "published": "inventory_rate",
                                                          "sru_status": "sru_status"}, commune="insee")
 
@@ -663,8 +659,9 @@ def _rate_text(rate, published, lang):
     return _pct(rate, lang)
 
 
-@rule("SRU-CARENCE", "warning", "Commune carencée: opération collective de plus de 12 logements ou 800 m² de "
-                                "surface de plancher avec moins de 30 % de PLAI/PLUS (C. urb. L111-24).")
+@rule("SRU-CARENCE", "warning", "Commune carencée: opération collective de plus de {carence_min_homes} logements ou "
+                                "{carence_min_floor_m2} m² de surface de plancher avec moins de {carence_lls_share} de "
+                                "PLAI/PLUS (C. urb. L111-24).")
 def sru_carence(t):
     s = t.settings
     inv = _inventory(t)
@@ -687,7 +684,7 @@ def sru_carence(t):
 
 
 @rule("ANRU-RECONSTITUTION", "warning", "Reconstitution de l'offre démolie (NPNRU) dans le QPV, ou avec moins "
-                                        "de 60 % de PLAI.")
+                                        "de {anru_plai_min_share} de PLAI.")
 def anru_reconstitution(t):
     s = t.settings
     p = _active(t)
@@ -734,15 +731,14 @@ def acknowledge(store, rule_code, feature_id, ground, source="plhgis ack"):
 
     code = rule_code.strip().upper()
     if code not in RULES:
-        raise RuleError("unknown rule", field="RULE", value=rule_code, hint="list them with: plhgis check --list-rules")
+        raise RuleError(Msg("err.unknown_rule"), field="RULE", value=rule_code, hint=Msg("hint.list_rules"))
     if not (ground or "").strip():
-        raise PlhgisError("a ground is required", field="--ground",
-                          hint="say why, e.g. --ground 'reconstitution de l\'offre ANRU'")
+        raise PlhgisError(Msg("err.ground"), field="--ground", hint=Msg("hint.ground"))
     found = [f for f in run_checks(store, rules=[code])  # a commune's finding lists its schemes in its figures
              if str(f.feature_id) == str(feature_id) or str(feature_id) in f.figures.get("schemes", ())]
     if not found:
-        raise PlhgisError(f"no {code} finding for {feature_id} today", field="ID", value=feature_id,
-                          hint=f"list them with: plhgis check --rule {code}")
+        raise PlhgisError(Msg("err.no_finding", rule=code, id=feature_id), field="ID", value=feature_id,
+                          hint=Msg("hint.list_findings", rule=code))
     values = {"rule": code, "feature_id": str(feature_id), "commune": found[0].commune, "ground": ground.strip()}
     lay = schema.get_layer("acknowledgements")
     current = store.read(lay.name, ids=[f"{code}-{feature_id}"])
@@ -795,7 +791,7 @@ def _prescriptions(t, typepsc):
     return pr[code == typepsc]
 
 
-@rule("PLU-OAP", "warning", "Opération ou gisement de plus de 5 000 m² sans OAP (communes dont les "
+@rule("PLU-OAP", "warning", "Opération ou gisement de plus de {oap_min_area_m2} m² sans OAP (communes dont les "
                             "prescriptions du PLU sont chargées).")
 def plu_oap(t):
     oap = _prescriptions(t, "18")
@@ -815,7 +811,8 @@ def plu_oap(t):
     return out
 
 
-@rule("PLU-SMS", "warning", "Opération dans un secteur de mixité sociale (17-00) sans la part de LLS exigée.")
+@rule("PLU-SMS", "warning", "Opération de {sms_min_homes} logements ou plus dans un secteur de mixité sociale (17-00) "
+                            "sans la part de LLS exigée.")
 def plu_sms(t):
     sms = _prescriptions(t, "17")
     sms = sms.assign(share=sms_share(sms)) if len(sms) else sms
@@ -838,7 +835,7 @@ def capacity_short(t):
                  {"remaining_need": "remaining_need", "capacity_unlinked": "capacity"}, commune="commune")
 
 
-@rule("PERMIT-MISSING", "warning", "Opération « PC accordé » depuis plusieurs années sans permis Sitadel lié.")
+@rule("PERMIT-MISSING", "warning", "Opération « PC accordé » depuis {permit_delay_years} ans ou plus sans permis Sitadel lié.")
 def permit_missing(t):
     permits = t.layer("permits")
     if permits.empty:  # no permit file loaded: nothing to compare with
@@ -852,7 +849,8 @@ def permit_missing(t):
     return _emit("PERMIT-MISSING", sub, "projects", "id", {"permit_year": "permit_year", "years": "years"})
 
 
-@rule("PERMIT-HOMES", "warning", "Le permis lié compte un autre nombre de logements que l'opération.")
+@rule("PERMIT-HOMES", "warning", "Le permis lié compte un autre nombre de logements que l'opération (écart de plus de "
+                           "{permit_homes_tolerance} et de 2 logements).")
 def permit_homes(t):
     permits = t.layer("permits")
     p = _active(t)
@@ -876,42 +874,40 @@ def findings_frame(findings, crs="EPSG:2154") -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=[f.geometry for f in findings], crs=crs)
 
 
-def render_findings(findings, fmt="table", crs="EPSG:2154", names=None) -> str:
-    """Findings as text: a table grouped by commune and severity, or csv, json, geojson."""
+def render_findings(findings, fmt="table", crs="EPSG:2154", names=None, lang="fr") -> str:
+    """Findings as text in `lang`: a table grouped by commune and severity, or csv, json, geojson."""
     if fmt == "json":
         return json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1, default=str)
     if fmt in ("csv", "geojson"):
         return render(findings_frame(findings, crs), fmt)
     if not findings:
-        return "aucun constat"
+        return label("findings.none", lang)
     names = names or {}
     lines = []
     by_commune = {}
     for f in findings:
         by_commune.setdefault(f.commune, []).append(f)
     for commune, group in by_commune.items():
-        title = f"{commune} {names.get(commune, '')}".strip() if commune else "EPCI / hors commune"
+        title = f"{commune} {names.get(commune, '')}".strip() if commune else label("findings.epci", lang)
         lines.append(f"== {title} ==")
         for sev in SEVERITIES:
             some = [f for f in group if f.severity == sev]
             if some:
-                lines.append(f"  {SEVERITY_FR[sev]} ({len(some)})")
-                lines += [f"    {f.rule:<20} {f.message}" + (f" [justifié: {f.ground}]" if f.ground else "")
-                          for f in some]
-    lines.append(summary(findings))
+                lines.append(f"  {label('findings.' + sev, lang)} ({len(some)})")
+                lines += [f"    {f.rule:<20} {f.text(lang)}"
+                          + (label("findings.ground", lang, ground=f.ground) if f.ground else "") for f in some]
+    lines.append(summary(findings, lang))
     return "\n".join(lines)
 
 
-def summary(findings) -> str:
-    """One line of counts by severity, then the count of each rule that fired."""
+def summary(findings, lang="fr") -> str:
+    """One line of counts by severity (in `lang`), then the count of each rule that fired."""
     sev = Counter(f.severity for f in findings)
     rules = Counter(f.rule for f in findings)
-    def counted(n, many):  # French agreement: 0 and 1 take the singular
-        return f"{n} {many if n > 1 else many[:-1]}"
-    head = counted(len(findings), "constats") + ": " + ", ".join(counted(sev.get(s, 0), SEVERITY_FR[s])
-                                                               for s in SEVERITIES)
+    head = label("findings.summary", lang, count=count(len(findings), "findings.count", lang),
+                 severities=", ".join(count(sev.get(s, 0), "findings.count." + s, lang) for s in SEVERITIES))
     closed = sum(1 for f in findings if f.ground)
-    head += f" ({counted(closed, 'justifiés')}, clos)" if closed else ""
+    head += count(closed, "findings.closed", lang) if closed else ""
     return head + ("\n  " + ", ".join(f"{c} {n}" for c, n in sorted(rules.items())) if rules else "")
 
 
@@ -927,12 +923,13 @@ def commune_names(store) -> dict:
     return dict(zip(com["insee"], com["name"]))
 
 
-def check_summary(store, settings=None) -> str:
+def check_summary(store, settings=None, lang="fr") -> str:
     """The summary line of all checks of a store (what `plhgis demo` prints)."""
-    return summary(run_checks(store, settings=settings))
+    return summary(run_checks(store, settings=settings), lang)
 
 
-def catalogue() -> pd.DataFrame:
-    """The rules: code, severity, description."""
-    return pd.DataFrame([{"rule": r.code, "severity": r.severity, "description": r.description}
+def catalogue(settings: Settings | None = None) -> pd.DataFrame:
+    """The rules: code, severity, description (with the thresholds of `settings`, the defaults when None)."""
+    settings = settings or Settings()
+    return pd.DataFrame([{"rule": r.code, "severity": r.severity, "description": r.describe(settings)}
                          for r in RULES.values()])

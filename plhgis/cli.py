@@ -4,123 +4,31 @@ from __future__ import annotations
 import json
 import math
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 
 from . import lazy
-from . import cnig, edits, io, schema, sources
-from . import fetch as fetch_mod
-from .errors import PlhgisError, grouped
+from . import cnig, edits, extra, io, schema, sources
+from . import cli_store, fetch as fetch_mod
+from .cli_options import (LANG as _LANG, LANGS, PlhgisGroup, commune_option, crs_option, date_option,
+                          format_option, formats_option, layer_argument, open_command_store as _open, overwrite_option,
+                          page_lang_option, say as _say, set_lang, show as _show, store_option, user_option)
+from .errors import grouped
 from .labels import cli_lang, count, t
 from .progress import steps
-from .render import OUTPUT_FORMATS, render
+from .render import render
+from .store import store_path
+from .stores import create_store
+
 # loaded by the commands that use them (a one-field edit does not)
 checks_mod, review_mod, settings_mod, targets_mod = (lazy.module(f"plhgis.{name}")
                                                     for name in ("checks", "review", "settings", "targets"))
-from .store import create_store, open_store, store_path
 
-
-_LANG = {"value": cli_lang()}  # the language of what the command line says: --lang, $PLHGIS_LANG, French
-
-
-def _say(key, **values) -> str:
-    """A message of the command line (labels.py, "cli.…") in its language."""
-    return t(key, _LANG["value"], **values)
-
-
-class Failure(click.ClickException):
-    """A failed operation: "Erreur : …" (or "Error: …") on stderr, exit code 1."""
-
-    def show(self, file=None):
-        click.echo(_say("cli.error", message=self.format_message()), err=True)
-
-pyproj = lazy.module("pyproj")
 shapely = lazy.module("shapely")
-
-
-class PlhgisGroup(click.Group):
-    """A group that turns the library's errors into one clear message, in the CLI's language, and exit code 1."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except PlhgisError as exc:
-            raise Failure(exc.text(_LANG["value"])) from None
-        except OSError as exc:  # a file plhgis was told to write: unwritable folder, disk full…
-            if exc.filename is None:
-                raise
-            raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror} "
-                                       "(hint: choose a folder you can write to)") from None
-
-
-# -- shared options, defined once ---------------------------------------------------------------
-def store_option(f):
-    return click.option("--store", envvar="PLHGIS_STORE", type=click.Path(dir_okay=False),
-                        help="The store: a GeoPackage, or postgresql://… for PostGIS "
-                        "[default: layers/plh.gpkg, or $PLHGIS_STORE].")(f)
-
-
-def user_option(f):
-    return click.option("--user", envvar="PLHGIS_USER", help="Name recorded in the history [default: $USER].")(f)
-
-
-def _crs_callback(ctx, param, value):
-    try:
-        return io.crs_of(value)
-    except pyproj.exceptions.CRSError as exc:
-        raise click.BadParameter(f"{value!r} is not a CRS ({exc})", param_hint="--crs") from None
-
-
-crs_option = click.option("--crs", callback=_crs_callback,
-                          help="CRS of the input when it declares none: 2154, EPSG:4326, …")
-commune_option = click.option("--commune", help="INSEE code of one commune, e.g. 62498.")
-format_option = click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table",
-                             show_default=True, help="Output format.")
-
-
-def _date_callback(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; write it as 2025-12-31") from None
-
-
-def date_option(name, help_text):
-    return click.option(name, callback=_date_callback, metavar="YYYY-MM-DD", help=help_text)
-
-
-def layer_argument(f):
-    def check(ctx, param, value):
-        if value is None:
-            return None
-        try:
-            return schema.get_layer(value).name
-        except KeyError as exc:
-            raise click.BadParameter(exc.args[0]) from None
-    return click.argument("layer", callback=check)(f)
-
-
-def _open(store, user=None):
-    """The store; its notes (an upgrade, an unreadable history row) go to stderr when the command ends."""
-    opened = open_store(store, user=user)
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None:
-        ctx.call_on_close(lambda: [click.echo(f"note: {n}", err=True) for n in opened.notes])
-    return opened
-
-
-def _set_lang(ctx, param, value):
-    _LANG["value"] = value or cli_lang()
-    return _LANG["value"]
-
-
 @click.group(cls=PlhgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plhgis")
-@click.option("--lang", type=click.Choice(["fr", "en"]), envvar="PLHGIS_LANG", callback=_set_lang, is_eager=True,
+@click.option("--lang", type=click.Choice(LANGS), envvar="PLHGIS_LANG", callback=set_lang, is_eager=True,
               expose_value=False, help="Language of messages and pages [default: fr, or $PLHGIS_LANG].")
 def cli():
     """plhgis: the PLH housing-project table, friches and infill plots as geographic layers.
@@ -137,7 +45,7 @@ def cli():
 @store_option
 @click.option("--demo", is_flag=True, help="Fill the store with the fictional demo territory.")
 @click.option("--crs", default=schema.STORE_CRS, show_default=True, help="Storage CRS (projected, metres).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing store.")
+@overwrite_option("Replace an existing store.")
 def init(store, demo, crs, overwrite):
     """Create the store (a GeoPackage QGIS opens as it is).
 
@@ -160,7 +68,7 @@ def init(store, demo, crs, overwrite):
               help="Where the map, check report and packs go.")
 @click.option("--examples", "examples_dir", type=click.Path(file_okay=False), default="examples",
               show_default=True, help="Where the example files the README imports go.")
-@click.option("--overwrite", is_flag=True, help="Replace a store that is not the demo.")
+@overwrite_option("Replace a store that is not the demo.")
 def demo(store, out_dir, examples_dir, overwrite):
     """Build the fictional demo territory (layers/plh.gpkg, its history back-dated to 2023), check
     it, write its map, check report and commune packs into maps/demo/, and the example files the
@@ -178,7 +86,7 @@ def demo(store, out_dir, examples_dir, overwrite):
     examples = demo_mod.write_examples(built, examples_dir)
     click.echo(_say("cli.demo_store", label=demo_mod.LABEL, path=built.path), err=True)
     click.echo(render(built.layer_info()))
-    click.echo(checks_mod.check_summary(built))
+    click.echo(checks_mod.check_summary(built, lang=_LANG["value"]))
     from . import reports
 
     outputs = reports.write_demo_outputs(built, out_dir, lang=_LANG["value"])
@@ -195,6 +103,24 @@ def layers(store, fmt):
         plhgis layers
     """
     click.echo(render(_open(store).layer_info(), fmt))
+
+
+@cli.group("commune", cls=PlhgisGroup)
+def commune_group():
+    """The communes of the store: the INSEE codes every --commune takes."""
+
+
+@commune_group.command("list")
+@store_option
+@format_option
+def commune_list(store, fmt):
+    """Each commune in force: INSEE code, name, polarity, SRU status.
+
+    \b
+        plhgis commune list
+    """
+    frame = _open(store).read("communes")
+    click.echo(render(frame, fmt, ("insee", "name", "polarity", "sru_status") if fmt == "table" else None))
 
 
 @cli.command()
@@ -217,7 +143,7 @@ def history(store, layer, feature_id, since, commune, user, fmt):
         layer = _layer_name(layer)
     rows = edits.history(_open(store), layer, feature_id, since, commune=commune, user=user)
     if fmt == "table":  # one readable line per change; csv/json give the raw before/after
-        click.echo("\n".join(edits.history_lines(rows)) or _say("cli.nothing"))
+        click.echo("\n".join(edits.history_lines(rows, _LANG["value"])) or _say("cli.nothing"))
     else:
         click.echo(render(rows, fmt))
 
@@ -226,7 +152,7 @@ def _layer_name(value):
     try:
         return schema.get_layer(value).name
     except KeyError as exc:
-        raise click.BadParameter(exc.args[0], param_hint="LAYER") from None
+        raise click.BadParameter(_show(exc.args[0]), param_hint="LAYER") from None
 
 
 # -- files -------------------------------------------------------------------------------------
@@ -248,7 +174,7 @@ def _layer_name(value):
 @click.option("--map", "column_map", metavar="COL=FIELD,…", help="Rename columns first: 'Code INSEE=commune'.")
 @click.option("--strict", is_flag=True, help="Refuse the file when it deviates from the standard.")
 @click.option("--verbose", "-v", is_flag=True, help="List every warning row by row (default: grouped by field).")
-@click.option("--commune", help="permits: keep this commune's permits (INSEE code).")
+@commune_option
 def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_name, epci, kind, name_field,
             column_map, strict, verbose, commune):
     """Import a file into a layer (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).
@@ -284,12 +210,13 @@ def _report(plan, layer, dry_run, verbose=False):
     """An import's plan: notes and warnings (grouped by field and kind unless `verbose`) to stderr,
     the changes to stdout, then the counts."""
     for note in plan.notes:
-        click.echo(note, err=True)
-    for line in (map(str, plan.warnings) if verbose else grouped(plan.warnings)):
+        click.echo(_show(note), err=True)
+    for line in ([w.text(_LANG["value"]) for w in plan.warnings] if verbose
+                 else grouped(plan.warnings, lang=_LANG["value"])):
         click.echo(_say("cli.warning", text=line), err=True)
     if plan.warnings:
         click.echo(count(len(plan.warnings), "cli.warnings", _LANG["value"]), err=True)
-    for line in plan.describe():
+    for line in plan.describe(_LANG["value"]):
         click.echo(line)
     click.echo(_say("cli.counts_dry" if dry_run else "cli.counts", layer=layer, **plan.counts()), err=True)
     _proposal_note(plan.changes)
@@ -307,11 +234,11 @@ def _proposal_note(changes) -> bool:
 @store_option
 @layer_argument
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice([*io.FORMATS, "cnig"]),
-              help="Default: from the file suffix; cnig: CNIG Friches CSV (friches only).")
+@formats_option([*io.FORMATS, "cnig"], "Default: from the file suffix; cnig: CNIG Friches CSV (friches only).",
+                default=None)
 @commune_option
 @date_option("--as-of", "The layer as it stood at the end of this day.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@overwrite_option()
 @click.option("--csv-dialect", type=click.Choice(list(io.CSV_DIALECTS)), default="excel-fr", show_default=True,
               help="CSV only. excel-fr: ';', decimal comma, UTF-8 with BOM; excel-fr-ansi: the same in "
                    "cp1252 (older Excel); comma: ',', decimal point, UTF-8.")
@@ -325,14 +252,14 @@ def export(store, layer, file, fmt, commune, as_of, overwrite, csv_dialect):
         plhgis export friches friches-cnig.csv --format cnig
     """
     if fmt == "cnig" and layer != "friches":
-        raise click.BadParameter("the CNIG format is for friches", param_hint="--format")
+        raise click.BadParameter(_say("cli.cnig_friches"), param_hint="--format")
     frame = _open(store).read(layer, commune=commune, as_of=as_of)
     if fmt == "cnig":
         path, notes = cnig.write_cnig(frame, file, overwrite=overwrite)
         for note in notes:
-            click.echo(note, err=True)
+            click.echo(_show(note), err=True)
     else:
-        path = io.export_frame(sources.extra_columns(frame), file, fmt, overwrite=overwrite,
+        path = io.export_frame(extra.extra_columns(frame), file, fmt, overwrite=overwrite,
                                **io.CSV_DIALECTS[csv_dialect])
     click.echo(_say("cli.exported", n=len(frame), layer=layer, path=path), err=True)
 
@@ -355,7 +282,7 @@ def _fetch_options(default_url):
                 click.option("--timeout", type=float, default=fetch_mod.TIMEOUT_S, show_default=True,
                              help="Seconds to wait for an answer."),
                 click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also keep the download here."),
-                click.option("--overwrite", is_flag=True, help="Replace an existing --output file."),
+                overwrite_option("Replace an existing --output file."),
                 click.option("--dry-run", is_flag=True, help="Show what would change and write nothing."))):
             f = opt(f)
         return user_option(store_option(f))
@@ -366,7 +293,7 @@ def _progress(length, label):
     """The progress callback of every long command: a bar on a terminal's stderr, nothing when piped."""
     if not sys.stderr.isatty():
         return steps(None, length, label)
-    return click.progressbar(length=length or 0, label=label, file=sys.stderr)
+    return click.progressbar(length=length or 0, label=_show(label), file=sys.stderr)
 
 
 @fetch.command("communes")
@@ -421,17 +348,17 @@ def _geometry_options(f):
 
 def _geometry(lon, lat, wkt, crs):
     if (lon is None) != (lat is None):
-        raise click.UsageError("give both --lon and --lat")
+        raise click.UsageError(_say("cli.lon_lat"))
     if lon is not None:
         for name, value in (("--lon", lon), ("--lat", lat)):
             if not math.isfinite(value):
-                raise click.BadParameter(f"{value} is not a number of degrees", param_hint=name)
+                raise click.BadParameter(_say("cli.not_degrees", value=value), param_hint=name)
         return shapely.Point(lon, lat), io.crs_of(4326)
     if wkt:
         try:
             return shapely.from_wkt(wkt), crs
         except shapely.errors.GEOSException as exc:
-            raise click.BadParameter(f"not a WKT geometry ({exc})", param_hint="--wkt") from None
+            raise click.BadParameter(_say("cli.not_wkt", why=exc), param_hint="--wkt") from None
     return None, None
 
 
@@ -459,7 +386,7 @@ def feature_group(lay: schema.Layer, noun: str):
     def add(store, user, lon, lat, wkt, crs, parcel_refs=None, **values):
         geom, gcrs = _geometry(lon, lat, wkt, crs)
         if parcel_refs and geom is not None:
-            raise click.UsageError("give either --parcels or a geometry (--wkt, --lon/--lat)")
+            raise click.UsageError(_say("cli.parcels_or_geometry"))
         change = edits.add(_open(store, user), lay.name, values, geom, gcrs, source=f"plhgis {noun} add",
                            parcels=parcel_refs)
         if not _proposal_note([change]):
@@ -476,10 +403,10 @@ def feature_group(lay: schema.Layer, noun: str):
         values = {k: v for k, v in values.items() if v is not None}
         geom, gcrs = _geometry(lon, lat, wkt, crs)
         if not values and geom is None:
-            raise click.UsageError("nothing to change: give at least one --field value")
+            raise click.UsageError(_say("cli.nothing_to_change"))
         plan = edits.edit(_open(store, user), lay.name, feature_id, values, geom, gcrs,
                           source=f"plhgis {noun} edit")
-        click.echo("\n".join(plan.describe()) or _say("cli.nothing_changed", id=feature_id))
+        click.echo("\n".join(plan.describe(_LANG["value"])) or _say("cli.nothing_changed", id=feature_id))
         _proposal_note(plan.changes)
 
     @group.command(help=f"End a {noun} (kept in the store and the history, out of current lists).\n\n"
@@ -546,7 +473,7 @@ sru_group = feature_group(schema.SRU, "sru")
 @store_option
 @commune_option
 @click.option("--schemes", is_flag=True, help="With --commune: the schemes behind the figures, one by one.")
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+@formats_option(("table", "csv", "json"))
 def sru_figures(store, commune, schemes, fmt):
     """SRU per liable commune: inventory, triennial objective (notified, or 'estimation' from
     CCH L302-8), social homes financed this period with the PLAI/PLS mix, projected rates.
@@ -560,7 +487,7 @@ def sru_figures(store, commune, schemes, fmt):
     from . import sru
 
     if schemes and not commune:
-        raise click.UsageError("--schemes needs --commune")
+        raise click.UsageError(_say("cli.schemes_commune"))
     st = _open(store)
     frame = sru.traced(st, commune) if schemes else sru.figures(st, commune)
     columns = None if fmt != "table" or schemes else sru.TABLE_COLUMNS
@@ -572,8 +499,8 @@ def sru_figures(store, commune, schemes, fmt):
 @store_option
 @commune_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file [default: maps/<insee|territoire>.html].")
-@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of the page [default: the CLI's].")
-@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@page_lang_option
+@overwrite_option()
 def map_(store, commune, output, lang, overwrite):
     """An HTML map of the territory, or of one commune, that works with no network.
 
@@ -584,7 +511,6 @@ def map_(store, commune, output, lang, overwrite):
     from . import maps, outputs
 
     output = output or outputs.inside(Path("maps"), f"{commune or 'territoire'}.html")
-    lang = lang or _LANG["value"]
     path = maps.write_map(_open(store), output, commune=commune, overwrite=overwrite, lang=lang, progress=_progress)
     click.echo(_say("cli.map_written", path=path), err=True)
 
@@ -595,8 +521,8 @@ def map_(store, commune, output, lang, overwrite):
 @click.option("--all", "all_", is_flag=True, help="Every commune, plus an index page.")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps", show_default=True)
 @date_option("--since", "Date of the last meeting, for 'what changed' [default: a year ago].")
-@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of the page [default: the CLI's].")
-@click.option("--overwrite", is_flag=True, help="Replace existing files.")
+@page_lang_option
+@overwrite_option("Replace existing files.")
 @click.option("--pdf", is_flag=True, help="Each pack as a PDF too, with a static map (no browser needed).")
 def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
     """The annual-meeting pack: one HTML page and one XLSX workbook per commune.
@@ -610,7 +536,6 @@ def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
     """
     from . import reports
 
-    lang = lang or _LANG["value"]
     if bool(commune) == all_:
         raise click.UsageError(_say("cli.code_or_all"))
     paths = reports.write_packs(_open(store), None if all_ else [commune], out_dir, since=since, lang=lang,
@@ -639,16 +564,17 @@ def check(store, commune, rules, fmt, strict, list_rules):
         plhgis check --format geojson > constats.geojson     (a layer for QGIS)
     """
     if list_rules:
-        click.echo(render(checks_mod.catalogue(), "table" if fmt == "geojson" else fmt, max_width=110))
+        rules = checks_mod.catalogue(settings_mod.load_settings(store_path(store)))
+        click.echo(render(rules, "table" if fmt == "geojson" else fmt, max_width=110))
         return
     st = _open(store)
     try:
         found = checks_mod.run_checks(st, commune=commune, rules=rules or None, progress=_progress)
     except checks_mod.RuleError as exc:
-        raise click.BadParameter(str(exc), param_hint="--rule") from None
-    click.echo(checks_mod.render_findings(found, fmt, st.crs, checks_mod.commune_names(st)))
+        raise click.BadParameter(exc.text(_LANG["value"]), param_hint="--rule") from None
+    click.echo(checks_mod.render_findings(found, fmt, st.crs, checks_mod.commune_names(st), _LANG["value"]))
     if fmt != "table":
-        click.echo(checks_mod.summary(found), err=True)
+        click.echo(checks_mod.summary(found, _LANG["value"]), err=True)
     code = checks_mod.exit_code(found, strict)
     if code:
         click.get_current_context().exit(code)
@@ -674,18 +600,17 @@ def ack(store, user, rule, feature_id, ground, list_):
         click.echo(render(st.read("acknowledgements"), "table", schema.ACKNOWLEDGEMENTS.extra["list_columns"]))
         return
     if not (rule and feature_id):
-        raise click.UsageError("give the RULE and the ID of the finding (plhgis check lists them)")
+        raise click.UsageError(_say("cli.ack_args"))
     if not ground:
-        raise click.BadParameter("say why the finding is accepted", param_hint="--ground")
+        raise click.BadParameter(_say("cli.ack_ground"), param_hint="--ground")
     for change in checks_mod.acknowledge(st, rule, feature_id, ground):
-        click.echo(edits.describe_change("acknowledgements", change))
+        click.echo(edits.describe_change("acknowledgements", change, _LANG["value"]))
 
 
 @cli.command("targets")
 @store_option
 @commune_option
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True,
-              help="Output format (csv and json carry every column).")
+@formats_option(("table", "csv", "json"), "Output format (csv and json carry every column).")
 def targets_cmd(store, commune, fmt):
     """Pipeline vs PLH targets, per commune and for the EPCI.
 
@@ -708,10 +633,12 @@ def targets_cmd(store, commune, fmt):
 @click.option("--compare", type=int, help="A second year set side by side, e.g. 2024.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file [default: maps/bilan-YEAR.html]; "
               "the XLSX goes next to it.")
-@click.option("--overwrite", is_flag=True, help="Replace existing files.")
+@overwrite_option("Replace existing files.")
 def bilan(store, year, compare, output, overwrite):
     """The yearly PLH review (CCH L302-3): homes authorised, started and delivered against the yearly
     split; loans, assisted ownership, demolitions and net output, land, mid-term; SRU trajectory.
+    Homes authorised and started come from the permits (Sitadel) when the permits layer holds any;
+    --compare sets the two years side by side.
 
     \b
         plhgis bilan --year 2025
@@ -719,7 +646,8 @@ def bilan(store, year, compare, output, overwrite):
     """
     from . import bilan as bilan_mod
 
-    report = bilan_mod.review(_open(store), year, compare)
+    st = _open(store)
+    report = bilan_mod.review(st, year, compare, permits=bilan_mod.permit_flows(st))  # Sitadel when loaded
     paths = bilan_mod.write(report, output or Path("maps") / f"bilan-{year}.html", overwrite=overwrite)
     for path in paths:
         click.echo(str(path))
@@ -733,7 +661,7 @@ def bilan(store, year, compare, output, overwrite):
 @click.option("--prescriptions", type=click.Path(exists=True, dir_okay=False),
               help="CNIG PRESCRIPTION_SURF file (OAP 18, mixité sociale 17-00) [default: the store's].")
 @crs_option
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@formats_option(("text", "json"), default="text")
 def review_plu(store, insee, zoning, prescriptions, crs, fmt):
     """Review a commune's PLU zoning against its PLH target (avis PPA).
 
@@ -746,8 +674,7 @@ def review_plu(store, insee, zoning, prescriptions, crs, fmt):
 
 @cli.command("settings")
 @store_option
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json", "toml")), default="table",
-              show_default=True, help="toml: a commented plhgis.toml listing every setting.")
+@formats_option(("table", "csv", "json", "toml"), "toml: a commented plhgis.toml listing every setting.")
 def settings_cmd(store, fmt):
     """The thresholds and legal figures the checks use, with their sources (layers/plhgis.toml).
 
@@ -769,8 +696,9 @@ def settings_cmd(store, fmt):
 @commune_option
 @click.option("--dry-run", is_flag=True, help="Show the plan and write nothing.")
 @click.option("--review", is_flag=True, help="List the pairs waiting for a decision and stop.")
+@click.option("--create", is_flag=True, help="Also create a scheme for each permit of 5+ homes no scheme matches.")
 @click.pass_context
-def reconcile(ctx, store, user, commune, dry_run, review):
+def reconcile(ctx, store, user, commune, dry_run, review, create):
     """Match the permits (5+ homes) to the schemes; links move the schemes' status and years.
 
     \b
@@ -778,6 +706,7 @@ def reconcile(ctx, store, user, commune, dry_run, review):
         plhgis reconcile --review
         plhgis reconcile accept 03155513C0302
         plhgis reconcile reject 03155513C0302:P-31555-0004
+        plhgis reconcile --create --dry-run
     """
     from . import reconcile as rec
 
@@ -789,17 +718,22 @@ def reconcile(ctx, store, user, commune, dry_run, review):
         click.echo(render(rec.review_queue(st, commune), max_width=70))
         return
     result = rec.reconcile(st, commune)
+    created = rec.new_schemes(st, result) if create else None
     if not dry_run:
         rec.apply(st, result)
+        if created is not None:
+            edits.apply(st, created)
     _report(result.plan, "projects", dry_run)
     for row in result.matches[~result.matches["confident"]].itertuples():
-        click.echo(f"? {row.id} score {row.score:.2f} ({row.reason}): to review")
-    for row in result.unmatched.itertuples():
-        click.echo(f"+ new scheme proposed: permit {row.num_dau}, {row.commune}, {row.homes_total} homes"
+        click.echo(_say("cli.to_review", id=row.id, score=f"{row.score:.2f}", reason=_show(row.reason)))
+    if created is not None:
+        _report(created, "projects", dry_run)
+    for row in result.unmatched.itertuples() if created is None else ():
+        click.echo(_say("cli.proposed", permit=row.num_dau, commune=row.commune, homes=row.homes_total)
                    + (f", {row.applicant}" if isinstance(row.applicant, str) else ""))
     click.echo(render(result.report), err=True)
-    click.echo(f"{int(result.matches['confident'].sum())} link(s), {int((~result.matches['confident']).sum())} "
-               f"to review, {len(result.unmatched)} permit(s) of 5+ homes with no scheme", err=True)
+    click.echo(_say("cli.reconciled", links=int(result.matches['confident'].sum()),
+                    review=int((~result.matches['confident']).sum()), unmatched=len(result.unmatched)), err=True)
 
 
 def _decision(verb, accept, help_text):
@@ -813,7 +747,7 @@ def _decision(verb, accept, help_text):
         from . import reconcile as rec
 
         plan = rec.decide(_open(store or ctx.obj["store"], user or ctx.obj["user"]), match_id, accept)
-        click.echo("\n".join(plan.describe()) or f"{match_id}: {verb}ed")
+        click.echo("\n".join(plan.describe(_LANG["value"])) or _say(f"cli.{verb}ed", id=match_id))
     return decide
 
 
@@ -850,7 +784,7 @@ def permits_list(store, commune, fmt):
 @store_option
 @commune_option
 @click.option("--by-type", is_flag=True, help="One line per permit type (PC, DP, PA) too.")
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+@formats_option(("table", "csv", "json"))
 def permits_summary(store, commune, by_type, fmt):
     """Homes authorised, started and completed per year and commune, next to the schemes' figures.
 
@@ -862,7 +796,8 @@ def permits_summary(store, commune, by_type, fmt):
     click.echo(render(permits_mod.permits_by_year(_open(store), commune, by_type=by_type), fmt))
 
 
-from . import cli_store  # noqa: E402,F401  the shared-store commands (store copy, users, proposals)
+for _group in (cli_store.store_group, cli_store.users_group, cli_store.proposals_group):
+    cli.add_command(_group)
 
 
 def main():

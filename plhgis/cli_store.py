@@ -1,16 +1,17 @@
-"""Commands of the shared store: `store copy`, `users`, `proposals` (PostGIS rights)."""
+"""Commands of the shared store: `store copy`, `users`, `proposals` (PostGIS rights); `cli` adds them."""
 from __future__ import annotations
 
 import click
 
 from . import rights
-from .cli import PlhgisGroup, _open, cli, format_option, store_option, user_option
+from .cli_options import (PlhgisGroup, commune_option, format_option, open_command_store, overwrite_option,
+                          say as _say, store_option, user_option)
 from .render import render
 from .store import mask
 from .store_copy import copy_store
 
 
-@cli.group("store", cls=PlhgisGroup)
+@click.group("store", cls=PlhgisGroup)
 def store_group():
     """Move a store between a GeoPackage and PostGIS."""
 
@@ -18,7 +19,7 @@ def store_group():
 @store_group.command("copy")
 @click.argument("src")
 @click.argument("dest")
-@click.option("--overwrite", is_flag=True, help="Replace a store already at DEST.")
+@overwrite_option("Replace a store already at DEST.")
 def store_copy(src, dest, overwrite):
     """Copy a whole store, history included, GeoPackage ⇄ PostGIS.
 
@@ -27,11 +28,11 @@ def store_copy(src, dest, overwrite):
         plhgis store copy postgresql:///plh?service=plh reunion/plh.gpkg --overwrite
     """
     counts = copy_store(src, dest, overwrite=overwrite)
-    click.echo(f"copied {mask(src)} → {mask(dest)}: "
-               + ", ".join(f"{n} {name}" for name, n in counts.items() if n), err=True)
+    click.echo(_say("cli.copied", src=mask(src), dest=mask(dest),
+                    counts=", ".join(f"{n} {name}" for name, n in counts.items() if n)), err=True)
 
 
-@cli.group("users", cls=PlhgisGroup)
+@click.group("users", cls=PlhgisGroup)
 def users_group():
     """Logins of a PostGIS store: read, edit (EPCI staff), commune (its own features only)."""
 
@@ -41,7 +42,7 @@ def users_group():
 @click.argument("login")
 @click.option("--role", type=click.Choice(tuple(rights.ROLES)), required=True,
               help="read: maps, packs, exports; edit: every layer; commune: its commune's schemes, plots, friches.")
-@click.option("--commune", help="INSEE code of a commune login's commune.")
+@commune_option
 @click.option("--proposals", is_flag=True, help="The commune's changes wait for an EPCI editor's decision.")
 @click.option("--password", prompt=True, prompt_required=False, hide_input=True, confirmation_prompt=True,
               help="Set a password (asked, never echoed; leave out to use the login's existing one).")
@@ -53,9 +54,9 @@ def users_add(store, login, role, commune, proposals, password):
         plhgis users add mairie_62951 --role commune --commune 62951 --proposals --password
         plhgis users add charge_plh --role edit
     """
-    rights.add_user(_open(store), login, role, commune, proposals, password or None)
-    click.echo(f"{login}: {role}" + (f" of {commune}" if commune else "") + (" (proposals)" if proposals else ""),
-               err=True)
+    rights.add_user(open_command_store(store), login, role, commune, proposals, password or None)
+    click.echo(_say("cli.user_added", login=login, role=role) + (_say("cli.user_of", commune=commune) if commune else "")
+               + (_say("cli.user_proposals") if proposals else ""), err=True)
 
 
 @users_group.command("list")
@@ -63,7 +64,7 @@ def users_add(store, login, role, commune, proposals, password):
 @format_option
 def users_list(store, fmt):
     """The logins and their rights."""
-    click.echo(render(rights.list_users(_open(store)), fmt))
+    click.echo(render(rights.list_users(open_command_store(store)), fmt))
 
 
 @users_group.command("remove")
@@ -71,11 +72,11 @@ def users_list(store, fmt):
 @click.argument("login")
 def users_remove(store, login):
     """Take a login's rights away."""
-    rights.remove_user(_open(store), login)
-    click.echo(f"{login}: removed", err=True)
+    rights.remove_user(open_command_store(store), login)
+    click.echo(_say("cli.user_removed", login=login), err=True)
 
 
-@cli.group("proposals", cls=PlhgisGroup)
+@click.group("proposals", cls=PlhgisGroup)
 def proposals_group():
     """Changes communes proposed, for an EPCI editor to accept or reject."""
 
@@ -90,7 +91,7 @@ def proposals_list(store, all_, fmt):
     \b
         plhgis proposals list
     """
-    click.echo(render(rights.list_proposals(_open(store), None if all_ else "pending"), fmt, max_width=60))
+    click.echo(render(rights.list_proposals(open_command_store(store), None if all_ else "pending"), fmt, max_width=60))
 
 
 @proposals_group.command("accept")
@@ -99,8 +100,8 @@ def proposals_list(store, all_, fmt):
 @click.argument("proposal_id", type=int)
 def proposals_accept(store, user, proposal_id):
     """Apply a proposal (with the version check: refused if the feature changed since)."""
-    change = rights.decide(_open(store, user), proposal_id, accept=True)
-    click.echo(f"proposal {proposal_id} accepted: {change.action} {change.id}")
+    change = rights.decide(open_command_store(store, user), proposal_id, accept=True)
+    click.echo(_say("cli.proposal_accepted", id=proposal_id, action=change.action, feature=change.id))
 
 
 @proposals_group.command("reject")
@@ -110,5 +111,5 @@ def proposals_accept(store, user, proposal_id):
 @click.option("--reason", help="Why, recorded in the history.")
 def proposals_reject(store, user, proposal_id, reason):
     """Turn a proposal down."""
-    rights.decide(_open(store, user), proposal_id, accept=False, reason=reason)
-    click.echo(f"proposal {proposal_id} rejected")
+    rights.decide(open_command_store(store, user), proposal_id, accept=False, reason=reason)
+    click.echo(_say("cli.proposal_rejected", id=proposal_id))

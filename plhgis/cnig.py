@@ -17,7 +17,8 @@ from pathlib import Path
 
 from . import lazy
 from . import outputs, schema
-from .sources import keep_extra
+from .extra import keep_extra
+from .labels import Msg
 from .errors import InputFileError, Problem
 
 gpd = lazy.module("geopandas")
@@ -76,45 +77,42 @@ def from_cnig(frame: pd.DataFrame, *, file=None, rows=None):
     twins = sorted({n for n in names if names.count(n) > 1})
     if twins:
         same = [str(c) for c, n in zip(frame.columns, names) if n == twins[0]]
-        raise InputFileError(f"columns {' and '.join(map(repr, same))} are the same CNIG column {twins[0]!r}",
-                             file=file, field=twins[0], hint="keep only one of them")
+        raise InputFileError(Msg("err.cnig_twins", columns=", ".join(map(repr, same)), column=repr(twins[0])),
+                             file=file, field=twins[0], hint=Msg("hint.keep_one"))
     frame.columns = names
     absent = [c for c in COLUMNS if c not in frame.columns]
     if absent:
         older = absent == ["urba_zaer"]
-        warnings.append(Problem(f"column{'s' if len(absent) > 1 else ''} of the standard missing: "
-                                + ", ".join(absent) + (" (a file of standard v1.0.3 or older)" if older else ""),
+        warnings.append(Problem(Msg("warn.cnig_old" if older else "warn.cnig_missing", columns=", ".join(absent)),
                                 file, None, absent[0], None,
-                                "left empty; the export writes 'inconnu' for urba_zaer" if older else
-                                "left empty"))
+                                Msg("hint.cnig_zaer" if older else "hint.left_empty")))
     text = frame.astype("string").apply(lambda col: col.str.strip())
     blank = text.isna() | text.isin(MISSING)
     n_na = int(text.isin(["NA", "NaN", "N/A"]).to_numpy().sum())
     if n_na:
-        notes.append(f"{n_na} cell(s) written NA (the standard's missing value) read as empty")
+        notes.append(Msg("note.cnig_na", n=n_na))
     for col in DATES:  # dd/mm/yyyy: read, and say so
         if col in text:
             fr = text[col].str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}").fillna(False)
             for i in np.flatnonzero(fr.to_numpy()):
-                warnings.append(Problem("date written dd/mm/yyyy, read day first",
-                                        file, rows.iloc[i], col, text[col].iloc[i],
-                                        "the standard writes dates as yyyy-mm-dd"))
+                warnings.append(Problem(Msg("warn.cnig_date"), file, rows.iloc[i], col, text[col].iloc[i],
+                                        Msg("hint.cnig_date")))
     for col, pattern in PATTERNS.items():
         if col in text:
             ok = text[col].str.fullmatch(pattern).fillna(False) | blank[col]
             for i in np.flatnonzero(~ok.to_numpy()):
-                warnings.append(Problem("value does not match the standard's pattern (kept)", file,
-                                        rows.iloc[i], col, text[col].iloc[i], f"pattern {pattern}"))
+                warnings.append(Problem(Msg("warn.cnig_pattern"), file, rows.iloc[i], col, text[col].iloc[i],
+                                        Msg("hint.cnig_pattern", pattern=pattern)))
     for col in REQUIRED:
         if col in text and col != "geompoint" and schema.FRICHES.field(col).required is False:
             for i in np.flatnonzero(blank[col].to_numpy()):
-                warnings.append(Problem("required by the standard but empty", file, rows.iloc[i],
-                                        col, None, "fill it in before sending the file on"))
+                warnings.append(Problem(Msg("warn.cnig_required"), file, rows.iloc[i], col, None,
+                                        Msg("hint.cnig_required")))
     point, bad_point = _wkt(text, blank, "geompoint", file, rows, errors)
     surf, bad_surf = _wkt(text, blank, "geomsurf", file, rows, errors)
     for i in np.flatnonzero(shapely.is_missing(point) & shapely.is_missing(surf) & ~bad_point & ~bad_surf):
-        errors.append(Problem("no geometry: geompoint is required", file, rows.iloc[i], "geompoint",
-                              None, "give the point as POINT (lon lat) in WGS84, e.g. POINT (2.83344 50.43495)"))
+        errors.append(Problem(Msg("err.cnig_no_geometry"), file, rows.iloc[i], "geompoint", None,
+                              Msg("hint.cnig_point")))
     has_surf = ~shapely.is_missing(surf)
     geoms = np.where(has_surf, surf, point)
     attrs = [c for c in frame.columns if c not in ("geompoint", "geomsurf")]
@@ -124,9 +122,8 @@ def from_cnig(frame: pd.DataFrame, *, file=None, rows=None):
     out["geompoint"] = np.where(keep_pt, shapely.to_wkt(point, rounding_precision=-1, trim=True), None)
     out, kept = keep_extra(out, set(COLUMNS) | {f.name for f in schema.FRICHES.fields})
     if kept:
-        notes.append("colonnes hors standard conservées telles quelles (extra): " + ", ".join(kept))
-    kinds = f"{int(has_surf.sum())} with a surface (geomsurf), {int((~has_surf).sum())} with a point only"
-    notes.append(f"{len(frame)} friches: {kinds}")
+        notes.append(Msg("note.cnig_extra", columns=", ".join(kept)))
+    notes.append(Msg("note.cnig_kinds", n=len(frame), surface=int(has_surf.sum()), point=int((~has_surf).sum())))
     return gpd.GeoDataFrame(out, geometry=list(geoms), crs="EPSG:4326"), notes, warnings, errors
 
 
@@ -139,8 +136,8 @@ def _wkt(text, blank, col, file, rows, errors):
     bad = shapely.is_missing(geoms) & ~blank[col].to_numpy()
     geoms[shapely.is_empty(geoms)] = None  # POINT EMPTY: no geometry, as if the cell were blank
     for i in np.flatnonzero(bad):
-        errors.append(Problem("not a readable WKT geometry", file, rows.iloc[i], col, _short(values.iloc[i]),
-                              "e.g. POINT (2.83344 50.43495) or POLYGON ((lon lat, …)) in WGS84"))
+        errors.append(Problem(Msg("err.cnig_wkt"), file, rows.iloc[i], col, _short(values.iloc[i]),
+                              Msg("hint.cnig_wkt")))
     present = np.flatnonzero(~shapely.is_missing(geoms))
     if len(present):
         pts = shapely.point_on_surface(geoms[present])
@@ -148,17 +145,15 @@ def _wkt(text, blank, col, file, rows, errors):
         swapped = ~_in_france(x, y) & _in_france(y, x)
         for j in np.flatnonzero(swapped):
             i = present[j]
-            errors.append(Problem(
-                f"latitude and longitude are swapped (x={x[j]:g} is a latitude, y={y[j]:g} a longitude)",
-                file, rows.iloc[i], col, _short(values.iloc[i]),
-                f"WKT in WGS84 is 'longitude latitude': write POINT ({y[j]:g} {x[j]:g})"))
+            errors.append(Problem(Msg("err.cnig_swapped", x=f"{x[j]:g}", y=f"{y[j]:g}"),
+                                  file, rows.iloc[i], col, _short(values.iloc[i]),
+                                  Msg("hint.cnig_swapped", x=f"{x[j]:g}", y=f"{y[j]:g}")))
             geoms[i], bad[i] = None, True
         elsewhere = ~_in_france(x, y) & ~swapped
         for j in np.flatnonzero(elsewhere):
             i = present[j]
-            errors.append(Problem(f"coordinates ({x[j]:g}, {y[j]:g}) are not in France in WGS84", file,
-                                  rows.iloc[i], col, _short(values.iloc[i]),
-                                  "the standard's WKT is in WGS84 degrees, longitude first"))
+            errors.append(Problem(Msg("err.cnig_not_france", x=f"{x[j]:g}", y=f"{y[j]:g}"), file,
+                                  rows.iloc[i], col, _short(values.iloc[i]), Msg("hint.cnig_degrees")))
             geoms[i], bad[i] = None, True
     return geoms, bad
 
@@ -187,7 +182,7 @@ def to_cnig(frame: gpd.GeoDataFrame):
     zaer = out["urba_zaer"] == ""
     if zaer.any():
         out.loc[zaer, "urba_zaer"] = "inconnu"
-        notes.append(f"urba_zaer (required since v1.0.4) empty for {int(zaer.sum())} friche(s): written 'inconnu'")
+        notes.append(Msg("note.cnig_zaer", n=int(zaer.sum())))
     geoms = frame.geometry.to_crs("EPSG:4326").to_numpy() if len(frame) else np.array([], dtype=object)
     kinds = shapely.get_type_id(geoms)
     surface = np.isin(kinds, (3, 6))
@@ -201,12 +196,11 @@ def to_cnig(frame: gpd.GeoDataFrame):
     for col in REQUIRED:
         empty = int((out[col] == "").sum())
         if empty:
-            notes.append(f"{col} (required by the standard) is empty for {empty} friche(s): "
-                         "the file will not validate until it is filled in")
+            notes.append(Msg("note.cnig_required_empty", column=col, n=empty))
     extra = [c for c in frame.columns if c not in COLUMNS and c not in
              ("geometry", "created_at", "updated_at", "end_date", frame.geometry.name)]
     if extra:
-        notes.append("plhgis field(s) outside the standard, not written: " + ", ".join(extra))
+        notes.append(Msg("note.cnig_not_written", fields=", ".join(extra)))
     return out.reset_index(drop=True), notes
 
 

@@ -19,9 +19,11 @@ import shapely
 from shapely.geometry import Point, box
 
 from . import edits
+from .labels import Msg
 from .errors import PlhgisError, StoreError
-from .store import GeoPackageStore, create_store, is_url, mask, open_store, store_path
-from .targets import commune_point
+from .store import GeoPackageStore, is_url, mask, store_path
+from .stores import create_store, open_store
+from .territory import commune_point
 
 SEED = 2154
 EPCI_SIREN, EPCI_NAME = "200099999", "CA du Val de Souchez (fictive)"
@@ -69,8 +71,7 @@ def build(path, overwrite=False) -> GeoPackageStore:
     """
     path = store_path(path)
     if not overwrite and _holds_store(path) and not is_demo(path):
-        raise StoreError(f"{mask(path)} holds a store that is not the demo: the demo would replace it",
-                         hint="build the demo elsewhere (--store demo/plh.gpkg), or use --overwrite")
+        raise StoreError(Msg("err.not_demo", path=mask(path)), hint=Msg("hint.demo_elsewhere"))
     store = create_store(path, overwrite=True)
     store.set_setting("demo", LABEL)
     store.user = "demo"
@@ -84,7 +85,7 @@ def build(path, overwrite=False) -> GeoPackageStore:
     layers["plots"] = _plots(communes, layers["zoning"], rng)
     layers["sru"] = _sru(communes)
     projects = _projects(communes, layers, rng)
-    layers["permits"] = _permits(projects)  # already reconciled: the schemes carry their permit numbers
+    layers["permits"] = _permits(projects, communes)  # already reconciled: the schemes carry their permit numbers
     _at(store, START)
     for name, frame in layers.items():
         edits.apply(store, edits.plan_rows(store, name, frame, mode="append", source=SOURCE))
@@ -380,10 +381,12 @@ def _projects(communes, layers, rng) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:2154")
 
 
-def _permits(projects) -> gpd.GeoDataFrame:
+def _permits(projects, communes) -> gpd.GeoDataFrame:
     """Fictional Sitadel permits for two thirds of the schemes past 'PC accordé' (linked to them), and three
-    with no scheme."""
+    with no scheme (one of 8 homes that looks like the duplicate Sucrerie scheme: a pair to review). Each is
+    placed at its commune, as `plhgis import permits` places a permit when no parcels are loaded."""
     rows, geoms = [], []
+    at = dict(zip(communes["insee"], shapely.point_on_surface(communes.geometry.to_numpy())))
     past = projects[projects["status"].isin(["PC accordé", "travaux", "livré"]) & projects["permit_year"].notna()
                     & projects.geometry.notna()]
     for k, (i, p) in enumerate(past.iterrows()):
@@ -397,7 +400,7 @@ def _permits(projects) -> gpd.GeoDataFrame:
         number = p.get("permit_number")
         number = number if isinstance(number, str) else f"0{p['commune']}{year % 100:02d}C{i:04d}"
         projects.loc[i, "permit_number"] = number  # the demo is already reconciled
-        rows.append({"num_dau": number,
+        rows.append({"num_dau": number, "last_update": f"{start or year}-0{4 if start else 7}",
                      "type_dau": "PC", "commune": p["commune"], "date_authorised": f"{year}-06-15",
                      "date_started": f"{start}-03-01" if start else None,
                      "date_completed": f"{int(p['delivery_year'])}-09-30" if done else None,
@@ -406,13 +409,12 @@ def _permits(projects) -> gpd.GeoDataFrame:
                      "homes_social_rent": int(np.nansum([p.get(c) for c in ("lls_plai", "lls_plus", "lls_pls")],
                                                              dtype=float)),
                      "applicant": p.get("operator"), "located": "commune"})
-        geoms.append(p.geometry.representative_point())
-    for j, (code, homes) in enumerate(((insee(0), 12), (insee(3), 25), (insee(5), 8))):  # no scheme yet
-        pt = past[past["commune"] == code].geometry.representative_point()
-        rows.append({"num_dau": f"0{code}25C09{j:02d}", "type_dau": "PC", "commune": code,
-                     "date_authorised": "2025-04-10", "status": "autorisé", "homes_total": homes,
-                     "located": "commune"})
-        geoms.append(pt.iloc[0].buffer(400).boundary.interpolate(0) if len(pt) else None)
+        geoms.append(at[p["commune"]])
+    for j, (code, homes, social) in enumerate(((insee(0), 8, 0), (insee(3), 25, 10), (insee(5), 8, 0))):
+        rows.append({"num_dau": f"0{code}25C09{j:02d}", "last_update": "2025-05", "type_dau": "PC",
+                     "commune": code, "date_authorised": "2025-04-10", "status": "autorisé", "homes_total": homes,
+                     "homes_social_rent": social, "located": "commune"})  # no scheme yet
+        geoms.append(at[code])
     return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:2154")
 
 
@@ -508,15 +510,18 @@ def _check_cases(communes, qpv):
 
 
 # -- the example files the README imports ----------------------------------------------------------
+SITADEL = "Liste-des-autorisations-durbanisme-creant-des-logements.{month}_demo-{siren}.csv"
 EXAMPLES = ("retour-62950.csv", "secteurs.shp", "gisements.csv", "objectifs-plh.csv", "62952_ZONE_URBA.shp",
-            "62952_PRESCRIPTION_SURF.shp", "operations.csv")
+            "62952_PRESCRIPTION_SURF.shp", "operations.csv", "donnees-sru-2026.csv",
+            SITADEL.format(month="2026-01", siren=EPCI_SIREN), SITADEL.format(month="2026-02", siren=EPCI_SIREN))
 
 
 def write_examples(store, folder="examples") -> list[Path]:
     """The files the README imports, as communes and staff send them (fictional, for the demo
     territory): a commune's return (cp1252 `;` CSV), priority sectors (Shapefile), infill plots
     (`;` CSV, decimal comma, WKT in Lambert-93), the PLH targets sheet, and commune 62952's revised
-    PLU in the CNIG standard (Shapefiles, upper-case CNIG names)."""
+    PLU in the CNIG standard (Shapefiles, upper-case CNIG names), the SRU inventory as the ministry
+    publishes it (cp1252, `;`, `26,10%`), and two monthly SDES permit lists (Sitadel) of the territory."""
     from . import io
 
     folder = Path(folder)
@@ -530,6 +535,10 @@ def write_examples(store, folder="examples") -> list[Path]:
     io.export_frame(zoning, out[4], overwrite=True)
     io.export_frame(prescriptions, out[5], overwrite=True)
     _operations().to_csv(out[6], sep=";", index=False, encoding="cp1252")
+    _inventaire_sru(store).to_csv(out[7], sep=";", index=False, encoding="cp1252")
+    january = _sitadel(store)
+    _write_sdes(january, out[8])
+    _write_sdes(_sitadel_next_month(january, store), out[9])
     return out
 
 
@@ -619,3 +628,119 @@ def _revised_plu(store, code):
     p = gpd.GeoDataFrame(pd.concat([p, sms], ignore_index=True), crs=z.crs).assign(idurba=idurba)
     upper = {c: c.upper() for c in z.columns if c != "geometry"}
     return z.rename(columns=upper), p.rename(columns={c: c.upper() for c in p.columns if c != "geometry"})
+
+
+def _inventaire_sru(store) -> pd.DataFrame:
+    """The 2026 SRU file of the liable communes, in the national layout (inventory at 1 January 2025,
+    target rates of the 2026–2028 period, rates as '26,10%', levies as '46 559,19 €')."""
+    sru = store.read("sru").sort_values("commune")
+    com = store.read("communes").set_index("insee")
+    stock = (sru["lls_stock"] + (sru["main_residences"] * 0.004).round()).astype(int)
+    rate = stock / sru["main_residences"]
+    target = com.loc[sru["commune"], "sru_rate_required"].to_numpy()
+    deficient = rate.to_numpy() < target
+    gap = np.maximum(target * sru["main_residences"].to_numpy() - stock.to_numpy(), 0)
+    levy = np.where(deficient, gap * 0.2 * 330.0, 0.0)  # 20 % of the per-capita fiscal potential, roughly
+
+    def pct(values):
+        return [f"{100 * v:.2f}%".replace(".", ",") for v in values]
+
+    def euros(values):
+        return [f"{v:,.2f} €".replace(",", " ").replace(".", ",") for v in values]
+
+    return pd.DataFrame({
+        "hexagone_drom": "Hexagone", "Region": "Hauts-de-France", "Departement": "Pas-de-Calais",
+        "Code_Departement": "62", "Code_INSEE_commune": sru["commune"].to_numpy(),
+        "Nom_commune": com.loc[sru["commune"], "name"].str.upper().to_numpy(),
+        "Population_municipale_01_01_2026": com.loc[sru["commune"], "population"].to_numpy(),
+        "Code_SIREN_EPCI": EPCI_SIREN, "Nom_EPCI": EPCI_NAME, "EPCI_SRU": 1, "Code_unité_urbaine": "62701",
+        "Nom_unité_urbaine": "Souchez-la-Grande (fictive)", "UU_SRU": 1, "Commune_isolée_article_L_302_5_CCH": 0,
+        "Commune_sru_au_01_01_2026": 1, "Commune_sru_au_01_01_2025": 1,
+        "Nombre_lls_ Inventaire_au_01_01_2025": stock.to_numpy(), "Taux_SRU_au_01_01_2025": pct(rate),
+        "commune_deficitaire": deficient.astype(int), "Commune_carencée": sru["carencee"].fillna(0).astype(int).to_numpy(),
+        "Commune_exemptée_2026_2028": 0, "Taux_cible_commune_2026_2028": [f"{100 * t:.0f}%" for t in target],
+        "Prélèvement_net_2026_dont_majoration": euros(levy)})
+
+
+# the SDES columns the demo's permit lists carry (the published file has more), code → label (line 1)
+SDES_COLUMNS = {
+    "REG_CODE": "Code de la région du lieu des travaux - Code de la zone",
+    "REG_LIBELLE": "Code de la région du lieu des travaux - Libellé de la zone",
+    "DEP_CODE": "Code du département du lieu des travaux - Code de la zone",
+    "DEP_LIBELLE": "Code du département du lieu des travaux - Libellé de la zone",
+    "COMM": "Code de la commune du lieu des travaux",
+    "TYPE_DAU": "Type de DAU -- demande d’autorisation d’urbanisme (PC ou DP généralement, rarement PA)",
+    "NUM_DAU": "Numéro d’enregistrement de la DAU", "ETAT_DAU": "Etat d’avancement du projet",
+    "DATE_REELLE_AUTORISATION": "Date réelle d’autorisation (PC) ou de non-opposition (DP) initiale",
+    "DATE_REELLE_DOC": "Date réelle d’ouverture de chantier",
+    "DATE_REELLE_DAACT": "Date réelle d’achèvement des travaux", "AN_DEPOT": "Année de dépôt de la DAU",
+    "DPC_AUT": "Date (mois) de prise en compte (DPC) de l’autorisation initiale",
+    "DPC_DERN": "Date (mois) (DPC) de dernière mise à jour des données",
+    "CAT_DEM": "Catégorie du demandeur (maître d’ouvrage) selon Sitadel",
+    "DENOM_DEM": "Dénomination d’un demandeur avéré en tant que personne morale",
+    "SIREN_DEM": "Numéro SIREN d’un demandeur avéré en tant que personne morale",
+    "ADR_NUM_TER": "Numéro de voie du terrain", "ADR_TYPEVOIE_TER": "Type de voie du terrain",
+    "ADR_LIBVOIE_TER": "Libellé de la voie du terrain", "ADR_LOCALITE_TER": "Localité du terrain",
+    "SEC_CADASTRE1": "Section cadastrale 1", "NUM_CADASTRE1": "Numéro parcelle cadastrale 1",
+    "SEC_CADASTRE2": "Section cadastrale 2", "NUM_CADASTRE2": "Numéro parcelle cadastrale 2",
+    "SEC_CADASTRE3": "Section cadastrale 3", "NUM_CADASTRE3": "Numéro parcelle cadastrale 3",
+    "SUPERFICIE_TERRAIN": "Superficie du terrain", "NB_LGT_TOT_CREES": "Nombre total de logements créés",
+    "NB_LGT_IND_CREES": "Nombre de logements individuels créés",
+    "NB_LGT_COL_CREES": "Nombre de logements collectifs créés", "NB_LGT_RES": "Nombre de logements en résidence créés",
+    "NB_LGT_DEMOLIS": "Nombre de logements démolis", "NB_LGT_PRET_LOC_SOCIAL": "Nb de logements locatifs sociaux",
+    "NB_LGT_ACC_SOC_HORS_PTZ": "Nb de logements aidé (hors ptz)", "NB_LGT_PTZ": "Nb de logements ptz",
+}
+
+
+def _sitadel(store) -> pd.DataFrame:
+    """The demo's permits as the SDES list of January 2026 gives them (its codes, text values):
+    importing it into the demo changes nothing."""
+    from . import permits
+
+    p = pd.DataFrame(store.read("permits").drop(columns="geometry")).sort_values("num_dau").reset_index(drop=True)
+    out = pd.DataFrame({code: pd.Series([None] * len(p), dtype=object) for code in SDES_COLUMNS})
+    out[["REG_CODE", "REG_LIBELLE", "DEP_CODE", "DEP_LIBELLE"]] = ["32", "Hauts-de-France", "62", "Pas-de-Calais"]
+    for code, name in permits.COLUMNS.items():
+        if code in out and name in p:
+            values = p[name]
+            if pd.api.types.is_numeric_dtype(values):
+                values = values.astype("Int64").astype("string")
+            out[code] = values.astype(object).where(values.notna(), None)
+    out["ETAT_DAU"] = p["status"].map({v: k for k, v in permits.ETAT_DAU.items()})
+    out["ADR_LIBVOIE_TER"] = p["address"].where(p["address"].notna(), None) if "address" in p else None
+    out["AN_DEPOT"] = (p["date_authorised"].str[:4].astype(int) - 1).astype(str)
+    out["DPC_AUT"] = p["date_authorised"].str[:7]
+    return out
+
+
+def _sitadel_next_month(january: pd.DataFrame, store) -> pd.DataFrame:
+    """February 2026's list: one permit's works started, one completed, one cancelled, one new (the
+    Champ Bleu allotment, which the schemes hold with no permit number: a pair for the review queue)."""
+    feb = january.copy()
+    linked = set(store.read("projects")["permit_number"].dropna())
+    authorised = feb.index[(feb["ETAT_DAU"] == "2") & feb["NUM_DAU"].isin(linked)]
+    started = feb.index[feb["ETAT_DAU"] == "5"]
+    feb.loc[authorised[0], ["ETAT_DAU", "DATE_REELLE_DOC", "DPC_DERN"]] = ["5", "2026-01-12", "2026-02"]
+    feb.loc[started[0], ["ETAT_DAU", "DATE_REELLE_DAACT", "DPC_DERN"]] = ["6", "2026-01-28", "2026-02"]
+    cancelled = feb.index[feb["NUM_DAU"] == f"0{insee(5)}25C0902"]
+    feb.loc[cancelled, ["ETAT_DAU", "DPC_DERN"]] = ["4", "2026-02"]
+    new = {**dict.fromkeys(SDES_COLUMNS), "REG_CODE": "32", "REG_LIBELLE": "Hauts-de-France", "DEP_CODE": "62",
+           "DEP_LIBELLE": "Pas-de-Calais", "COMM": insee(4), "TYPE_DAU": "PA", "NUM_DAU": f"0{insee(4)}26A0101",
+           "ETAT_DAU": "2", "DATE_REELLE_AUTORISATION": "2026-01-20", "AN_DEPOT": "2025", "DPC_AUT": "2026-02",
+           "DPC_DERN": "2026-02", "ADR_LIBVOIE_TER": "CHEMIN DU CHAMP BLEU", "NB_LGT_TOT_CREES": "24",
+           "NB_LGT_IND_CREES": "24", "NB_LGT_COL_CREES": "0", "NB_LGT_PRET_LOC_SOCIAL": "0"}
+    return pd.concat([feb, pd.DataFrame([new])], ignore_index=True)
+
+
+def _write_sdes(frame: pd.DataFrame, path: Path) -> None:
+    """A `;` file as the SDES publishes it: the labels line, the codes line, text in double quotes."""
+    import csv
+
+    numeric = {"ETAT_DAU", "AN_DEPOT", "CAT_DEM", "SUPERFICIE_TERRAIN"} | {c for c in frame if c.startswith("NB_LGT")}
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        quoted = csv.writer(fh, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\n")
+        quoted.writerow(SDES_COLUMNS.values())
+        quoted.writerow(SDES_COLUMNS)
+        for row in frame[list(SDES_COLUMNS)].itertuples(index=False):
+            fh.write(";".join("" if v is None or v is pd.NA or v != v else v if c in numeric else '"' + v.replace('"', '""') + '"'
+                              for c, v in zip(SDES_COLUMNS, row)) + "\n")

@@ -13,11 +13,11 @@ from datetime import date
 from pathlib import Path
 
 from . import lazy
-from . import io, schema, sources
+from . import extra, io, schema, sources
 from .errors import PlhgisError, Problem, ValidationError
-from .labels import t
+from .labels import Msg, t
 from .progress import steps
-from .store import Change, _plain, is_geometry
+from .store import Change, is_geometry, plain_value
 
 gpd = lazy.module("geopandas")
 np = lazy.module("numpy")
@@ -46,35 +46,35 @@ class Plan:
         out["unchanged"] = self.unchanged
         return out
 
-    def describe(self, limit: int = 200) -> list[str]:
-        """One line per change: + added, ~ field old → new, - ended."""
-        lines = [describe_change(self.layer, c) for c in self.changes[:limit]]
+    def describe(self, lang: str = "fr", limit: int = 200) -> list[str]:
+        """One line per change in `lang`: + added, ~ field old → new, - ended."""
+        lines = [describe_change(self.layer, c, lang) for c in self.changes[:limit]]
         if len(self.changes) > limit:
-            lines.append(f"… and {len(self.changes) - limit} more changes")
+            lines.append(t("edit.more", lang, n=len(self.changes) - limit))
         return lines
 
 
-def describe_change(layer: str, c: Change) -> str:
+def describe_change(layer: str, c: Change, lang: str = "fr") -> str:
     """A change in one line: `+ projects P-… name`, `~ projects P-… status: 'a' → 'b'`, `- … ended`."""
-    label = c.id or "(new id)"
+    label = c.id or t("edit.new_id", lang)
     if c.action == "insert":
         name = c.after.get("name") or c.after.get("site_nom") or c.after.get("libelle") or ""
         return f"+ {layer} {label} {name}".rstrip()
     if c.action == "end":
-        return f"- {layer} {label} ended on {c.after['end_date']}"
+        return t("edit.ended", lang, layer=layer, id=label, day=c.after["end_date"])
     if c.action == "delete":  # only another tool deletes (journal.py); plhgis ends
-        return f"- {layer} {label} deleted on {c.after.get('end_date')}"
+        return t("edit.deleted", lang, layer=layer, id=label, day=c.after.get("end_date"))
     diffs = "; ".join(f"{k}: {_show(c.before.get(k))} → {_show(v)}" for k, v in c.after.items())
     return f"~ {layer} {label} {diffs}"
 
 
-def history_lines(history) -> list[str]:
+def history_lines(history, lang: str = "fr") -> list[str]:
     """The store's history rows (store.history()) as the same one-line changes, with when and who."""
     out = []
     for row in history.itertuples(index=False):
         change = Change(row.action, row.feature_id, _loads(row.after), _loads(row.before))
         out.append(f"{row.ts[:19].replace('T', ' ')}  {row.user or '?'}  "
-                   f"{describe_change(row.layer, change)}  [{row.source or ''}]")
+                   f"{describe_change(row.layer, change, lang)}  [{row.source or ''}]")
     return out
 
 
@@ -101,16 +101,16 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
     the CRS area) are reported with the schema's, all at once.
     """
     if mode not in MODES:
-        raise PlhgisError(f"unknown mode {mode!r}", hint="use " + ", ".join(MODES))
+        raise PlhgisError(Msg("err.unknown_mode", mode=repr(mode)), hint=Msg("hint.use", values=", ".join(MODES)))
     lay = schema.get_layer(layer)
     rows = frame.index.to_series() if rows is None else rows
     plan = Plan(lay.name, source=source)
     known_fields = set(lay.columns) - {"created_at", "updated_at"}  # stamps are the store's own
     geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) and lay.geometry else None
     attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name) if geometry is not None else frame)
-    attrs, kept = sources.keep_extra(attrs, set(lay.columns) | {"geometry"})  # nothing a caller sends is lost
+    attrs, kept = extra.keep_extra(attrs, set(lay.columns) | {"geometry"})  # nothing a caller sends is lost
     if kept:
-        plan.notes.append("colonnes conservées telles quelles (extra): " + ", ".join(kept))
+        plan.notes.append(Msg("note.extra_kept", columns=", ".join(kept)))
     attrs = attrs[[c for c in attrs.columns if c in known_fields]]
     check = lay.commune_field and lay.name != "communes" and lay.extra.get("commune_check", True)
     communes = store.communes() if check else None
@@ -118,12 +118,12 @@ def plan_rows(store, layer: str, frame, *, mode: str = "upsert", file=None, rows
     plan.warnings.extend(warnings)
     if "end_date" in attrs:
         end_field = schema.SYSTEM_FIELDS[2]
-        typed["end_date"], bad, msg, hint = schema._coerce(end_field, attrs["end_date"],
-                                                           schema._blank(attrs["end_date"]))
+        typed["end_date"], bad, msg, hint = schema.coerce(end_field, attrs["end_date"],
+                                                           schema.blank_cells(attrs["end_date"]))
         errors.extend(Problem(msg, file, rows.iloc[i], end_field.name, attrs["end_date"].iloc[i], hint)
                       for i in np.flatnonzero(bad.to_numpy()))
-    if "extra" in attrs:  # the file's own columns (sources.keep_extra), JSON text as it is
-        typed["extra"] = attrs["extra"].astype(object).where(~schema._blank(attrs["extra"]), None)
+    if "extra" in attrs:  # the file's own columns (extra.keep_extra), JSON text as it is
+        typed["extra"] = attrs["extra"].astype(object).where(~schema.blank_cells(attrs["extra"]), None)
     if geometry is not None:
         typed["geometry"], geo_problems = _checked_geometry(geometry, lay, file, rows)
         plan.warnings.extend(geo_problems)
@@ -160,15 +160,14 @@ def _checked_geometry(geometry, lay, file, rows):
             polys = [g for g in repaired.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
             repaired = shapely.union_all(polys) if polys else repaired
         geoms[i] = repaired
-        warnings.append(Problem(f"invalid polygon repaired ({reason})", file, rows.iloc[i],
-                                "geometry", None, "check the outline in QGIS"))
+        warnings.append(Problem(Msg("warn.polygon_repaired", reason=reason), file, rows.iloc[i],
+                                "geometry", None, Msg("hint.check_outline")))
     if lay.geometry == "polygon":
         kinds = shapely.get_type_id(geoms)
         wrong = np.flatnonzero(~shapely.is_missing(geoms) & ~np.isin(kinds, (3, 6)))
         if len(wrong):
-            raise ValidationError([Problem(f"{lay.name} need polygons, this is a "
-                                           f"{geoms[i].geom_type}", file, rows.iloc[i],
-                                           "geometry", None, "give the outline, not a point")
+            raise ValidationError([Problem(Msg("err.need_polygons", layer=lay.name, kind=geoms[i].geom_type),
+                                           file, rows.iloc[i], "geometry", None, Msg("hint.give_outline"))
                                    for i in wrong])
     return pd.Series(list(geoms), index=geometry.index, dtype=object), warnings
 
@@ -196,9 +195,8 @@ def _duplicates(lay, typed, file, rows):
     problems = []
     for key, group in typed[dup].groupby(lay.key, sort=False):
         lines = [str(rows.loc[i]) for i in group.index]
-        problems.append(Problem(f"the same id appears on rows {', '.join(lines)}", file,
-                                rows.loc[group.index[1]], lay.key, key,
-                                "give each feature its own id, or merge the rows"))
+        problems.append(Problem(Msg("err.same_id", rows=", ".join(lines)), file,
+                                rows.loc[group.index[1]], lay.key, key, Msg("hint.same_id")))
     return problems
 
 
@@ -240,9 +238,8 @@ def _diff(lay, typed, current, mode, plan, file, rows, given_columns=frozenset()
     pos = typed[lay.key].map(index)
     matched = pos.notna().to_numpy()
     if mode == "append" and matched.any():
-        raise ValidationError([Problem(f"{lay.name} {k} is already in the store", file,
-                                       rows.loc[i], lay.key, k,
-                                       "use --mode upsert to update it, or drop the id to add a new one")
+        raise ValidationError([Problem(Msg("err.already_in_store", layer=lay.name, id=k), file,
+                                       rows.loc[i], lay.key, k, Msg("hint.append_exists"))
                                for i, k in typed.loc[matched, lay.key].items()])
     new = typed[~matched]
     for after in _records(new, has_geom):
@@ -290,8 +287,8 @@ def _diff(lay, typed, current, mode, plan, file, rows, given_columns=frozenset()
 
 
 def _plain_list(series) -> list:
-    """A column as plain Python values (None for missing ones), as `_plain` gives one by one."""
-    return [_plain(v) for v in series.astype(object).tolist()]
+    """A column as plain Python values (None for missing ones), as `plain_value` gives one by one."""
+    return [plain_value(v) for v in series.astype(object).tolist()]
 
 
 def _merged_extra(old, new):
@@ -325,7 +322,7 @@ def import_file(store, layer, path, *, mode="upsert", crs=None, dry_run=False, s
     (unless dry_run) apply. `source`/`options`: see sources.map_source; `strict`: warnings refuse;
     `progress`: see `plhgis.progress` (read, map, plan, apply)."""
     lay = schema.get_layer(layer)
-    with steps(progress, 4, t("progress.import")) as bar:
+    with steps(progress, 4, Msg("progress.import")) as bar:
         frame, rows = io.read_geodata(path, crs=crs, layer=source_layer, target_layer=lay.name,
                                       header_names=sources.parse_map(options.get("column_map")))
         bar.update(1)
@@ -375,13 +372,11 @@ def _placed_by_parcels(store, frame, rows, file, warnings):
     for i in todo:
         try:
             if not loaded:
-                raise PlhgisError("the parcels layer is empty")
+                raise PlhgisError(Msg("err.parcels_empty"))
             geoms[i] = sources.parcels_footprint(store, refs.iloc[i])
         except PlhgisError as exc:
-            warnings.append(Problem(f"parcels not placed ({exc.problem.message}): the scheme is placed at the "
-                                    "commune, à localiser", file, rows.iloc[i], "parcels", refs.iloc[i],
-                                    "load the commune's cadastre (plhgis import parcels cadastre-<insee>-"
-                                    "parcelles.json) and import again"))
+            warnings.append(Problem(Msg("warn.parcels_not_placed", why=exc.problem.message), file, rows.iloc[i],
+                                    "parcels", refs.iloc[i], Msg("hint.load_cadastre")))
     attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name) if isinstance(frame, gpd.GeoDataFrame) else frame)
     return gpd.GeoDataFrame(attrs, geometry=list(geoms), crs=store.crs)
 
@@ -389,7 +384,7 @@ def _placed_by_parcels(store, frame, rows, file, warnings):
 def _place_at_commune(store, plan, file, warnings):
     """A new scheme with no location at all is placed on its commune (a finding DATA-LOCATE says
     'à localiser' until someone moves it)."""
-    from .targets import commune_point
+    from .territory import commune_point
 
     for change in plan.changes:
         if change.action != "insert" or change.after.get("geometry") is not None:
@@ -399,9 +394,8 @@ def _place_at_commune(store, plan, file, warnings):
         if outline is None or not len(outline) or outline.iloc[0] is None:
             continue
         change.after["geometry"] = commune_point(outline.iloc[0])
-        warnings.append(Problem("no address, coordinates nor parcels: placed at the commune, à localiser", file,
-                                None, "geometry", change.after.get("name"),
-                                "move it (plhgis project edit ID --lon … --lat …) or give its parcels"))
+        warnings.append(Problem(Msg("warn.placed_at_commune"), file, None, "geometry", change.after.get("name"),
+                                Msg("hint.move_it")))
 
 
 def one_row(values: dict, geometry=None, crs=None):
@@ -438,8 +432,8 @@ def edit(store, layer, feature_id, values: dict, geometry=None, crs=None, source
     current = store.get(lay.name, feature_id, geometry=not fields_only)
     unknown = set(values) - set(lay.columns)
     if unknown:
-        raise PlhgisError(f"{', '.join(sorted(unknown))} is not a field of {lay.name}",
-                          hint="fields are: " + ", ".join(f.name for f in lay.fields))
+        raise PlhgisError(Msg("err.not_a_field", names=", ".join(sorted(unknown)), layer=lay.name),
+                          hint=Msg("hint.fields_are", fields=", ".join(f.name for f in lay.fields)))
     row = {k: v for k, v in current.items() if k in schema.checked_fields(lay)}
     row.update(values)
     if fields_only:
@@ -478,8 +472,8 @@ def end(store, layer, feature_id, on=None, reason=None) -> Change:
     lay = schema.get_layer(layer)
     current = store.get(lay.name, feature_id)
     if current.get("end_date"):
-        raise PlhgisError(f"{lay.name} {feature_id} already ended on {current['end_date']}",
-                          row=feature_id, hint="nothing to do")
+        raise PlhgisError(Msg("err.already_ended", layer=lay.name, id=feature_id, day=current["end_date"]),
+                          row=feature_id, hint=Msg("hint.nothing_to_do"))
     day = (on or date.today()).isoformat() if not isinstance(on, str) else on
     change = Change("end", feature_id, {"end_date": day}, {"end_date": None},
                     updated_at=current["updated_at"] or "")
@@ -498,10 +492,9 @@ def history(store, layer=None, feature_id=None, since=None, commune=None, user=N
     if user:
         rows = rows[rows["user"].fillna("").str.casefold() == user.casefold()]
     if commune:
-        from .errors import unknown_commune
+        from .territory import require_commune
 
-        if commune not in set(store.read("communes", include_ended=True)["insee"]):
-            raise unknown_commune(commune)
+        require_commune(store, commune)
         owned = set()
         for name in rows["layer"].unique():
             lay = schema.LAYERS.get(name)

@@ -1,29 +1,26 @@
 """Exceptions raised by the library; only the CLI turns them into messages and exit codes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .labels import count, t
+from .labels import Text, count, shown, t
 
 
 @dataclass
-class Problem:
+class Problem(Text):
     """One bad value: where it is, what is wrong with it, and how to fix it."""
 
-    message: str
+    message: str | Text  # a catalogue message (`labels.Msg`), shown in the language asked for
     file: str | None = None
     row: int | str | None = None
     field: str | None = None
     value: object = None
-    hint: str | None = None
+    hint: str | Text | None = None
 
     def __post_init__(self):
         """Row labels arrive as numpy integers from frames: keep them as plain int or text."""
         if self.row is not None and not isinstance(self.row, (int, str)):
             self.row = int(self.row) if hasattr(self.row, "__index__") else str(self.row)
-
-    def __str__(self) -> str:
-        return self.text("en")
 
     def text(self, lang="fr") -> str:
         """File, row, field, value, message and hint, labelled in `lang` (the message as raised)."""
@@ -36,14 +33,15 @@ class Problem:
             where.append(t("error.field", lang, field=self.field))
         if self.value is not None and self.value != "":
             where.append(t("error.value", lang, value=repr(self.value)))
-        text = t("error.where", lang, where=", ".join(where), message=self.message) if where else self.message
-        return t("error.hint", lang, text=text, hint=self.hint) if self.hint else text
+        message = shown(self.message, lang)
+        text = t("error.where", lang, where=", ".join(where), message=message) if where else message
+        return t("error.hint", lang, text=text, hint=shown(self.hint, lang)) if self.hint else text
 
 
 class PlhgisError(Exception):
     """Base of every error plhgis raises on purpose."""
 
-    def __init__(self, message: str, *, file=None, row=None, field=None, value=None, hint=None):
+    def __init__(self, message: str | Text, *, file=None, row=None, field=None, value=None, hint=None):
         self.problem = Problem(message, file, row, field, value, hint)
         super().__init__(str(self.problem))
 
@@ -83,22 +81,34 @@ class NotFoundError(PlhgisError, KeyError):
         return str(self.problem)
 
 
-def unknown_commune(code) -> NotFoundError:
+class UnknownCommuneError(NotFoundError):
+    """An INSEE code the communes layer does not hold: one message wherever a commune is named."""
+
+    def __init__(self, code):
+        self.code = code
+        super().__init__(t("error.unknown_commune", "en", code=code), field="commune", value=code,
+                         hint=t("error.unknown_commune_hint", "en"))
+
+    def text(self, lang="fr") -> str:
+        """The message and its hint in `lang`."""
+        return replace(self.problem, message=t("error.unknown_commune", lang, code=self.code),
+                       hint=t("error.unknown_commune_hint", lang)).text(lang)
+
+
+def unknown_commune(code) -> UnknownCommuneError:
     """The error for an INSEE code the communes layer does not hold."""
-    return NotFoundError(f"no commune {code!r} in the store", field="commune", value=code,
-                         hint="give the INSEE code of a loaded commune (plhgis export communes communes.csv "
-                              "lists them)")
+    return UnknownCommuneError(code)
 
 
-def grouped(problems: list[Problem], shown: int = 5) -> list[str]:
-    """Problems one line per (field, kind) with their count, a few rows and the commonest values."""
+def grouped(problems: list[Problem], shown_rows: int = 5, lang: str = "fr") -> list[str]:
+    """Problems one line per (field, kind) with their count, a few rows and the commonest values, in `lang`."""
     groups: dict[tuple, list[Problem]] = {}
     for p in problems:
         groups.setdefault((p.field or "", p.message), []).append(p)
     lines = []
     for (fld, message), items in groups.items():
         if len(items) == 1:
-            lines.append(str(items[0]))
+            lines.append(items[0].text(lang))
             continue
         rows = [str(p.row) for p in items if p.row is not None]
         counts: dict[str, int] = {}
@@ -106,13 +116,15 @@ def grouped(problems: list[Problem], shown: int = 5) -> list[str]:
             if p.value is not None and p.value != "":
                 counts[repr(p.value)] = counts.get(repr(p.value), 0) + 1
         top = sorted(counts.items(), key=lambda kv: -kv[1])[:3]
-        text = f"{items[0].file + ', ' if items[0].file else ''}field '{fld}': {message} ×{len(items)}"
+        text = t("error.group", lang, file=items[0].file + ", " if items[0].file else "", field=fld,
+                 message=shown(message, lang), n=len(items))
         if rows:
-            text += " (rows " + ", ".join(rows[:shown]) + (", …" if len(rows) > shown else "") + ")"
+            text += t("error.group_rows", lang, rows=", ".join(rows[:shown_rows]) + (", …" if len(rows) > shown_rows else ""))
         if top:
-            text += "; values " + ", ".join(f"{v} ×{n}" for v, n in top) + (", …" if len(counts) > 3 else "")
+            text += t("error.group_values", lang,
+                      values=", ".join(f"{v} ×{n}" for v, n in top) + (", …" if len(counts) > 3 else ""))
         hints = {p.hint for p in items}
         if len(hints) == 1 and items[0].hint:
-            text += f" (hint: {items[0].hint})"
+            text += t("error.group_hint", lang, hint=shown(items[0].hint, lang))
         lines.append(text)
     return lines

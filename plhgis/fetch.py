@@ -19,7 +19,8 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from . import edits, outputs
-from .errors import InputFileError, PlhgisError
+from .errors import PlhgisError
+from .labels import Msg
 
 GEO_API = "https://geo.api.gouv.fr"
 DATA_GOUV = "https://www.data.gouv.fr"
@@ -36,25 +37,25 @@ class FetchError(PlhgisError, OSError):
 def base_url_of(base_url) -> str:
     """`--base-url` checked: an http:// or https:// address with a host, without its trailing /."""
     text = str(base_url or "").strip()
-    hint = f"give the service's address, e.g. --base-url {GEO_API}"
+    hint = Msg("hint.base_url", url=GEO_API)
     try:
         parts = urllib.parse.urlsplit(text)
         parts.port  # noqa: B018  (a bad port raises here)
     except ValueError as exc:
-        raise FetchError(f"--base-url is not a URL ({exc})", field="--base-url", value=base_url,
+        raise FetchError(Msg("err.not_url", why=exc), field="--base-url", value=base_url,
                          hint=hint) from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise FetchError("--base-url is not an http:// or https:// address", field="--base-url",
+        raise FetchError(Msg("err.not_http"), field="--base-url",
                          value=base_url, hint=hint)
     return text.rstrip("/")
 
 
 def _unexpected(url, what) -> FetchError:
     host = urllib.parse.urlsplit(url).netloc or url
-    return FetchError(f"{host} did not answer as expected ({what}) for {url}", hint="check --base-url")
+    return FetchError(Msg("err.unexpected", host=host, what=what, url=url), hint=Msg("hint.check_base_url"))
 
 
-def get(url: str, *, timeout: float = TIMEOUT_S, progress=None, label: str = "") -> bytes:
+def get(url: str, *, timeout: float = TIMEOUT_S, progress=None, label="") -> bytes:
     """The body of `url`. `progress(length, label)` returns a context manager with `update(n)`."""
     try:
         parts = urllib.parse.urlsplit(url)
@@ -64,7 +65,7 @@ def get(url: str, *, timeout: float = TIMEOUT_S, progress=None, label: str = "")
         parts.port  # noqa: B018  (a bad port raises here)
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
     except ValueError as exc:
-        raise FetchError(f"cannot ask {url!r}: {exc}", hint="check --base-url") from None
+        raise FetchError(Msg("err.cannot_ask", url=repr(url), why=exc), hint=Msg("hint.check_base_url")) from None
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
@@ -77,28 +78,26 @@ def get(url: str, *, timeout: float = TIMEOUT_S, progress=None, label: str = "")
             return b"".join(chunks)
     except urllib.error.HTTPError as exc:
         exc.close()  # the error carries the open response
-        what = "not found" if exc.code == 404 else f"HTTP {exc.code} {exc.reason}"
-        raise FetchError(f"{host} answered {what} for {url}",
-                         hint="check the code you asked for" if exc.code == 404 else
-                         "the service may be down: try again later") from None
+        what = Msg("err.http_not_found") if exc.code == 404 else f"HTTP {exc.code} {exc.reason}"
+        raise FetchError(Msg("err.http_answer", host=host, what=what, url=url),
+                         hint=Msg("hint.check_code") if exc.code == 404 else Msg("hint.service_down")) from None
     except (TimeoutError, socket.timeout):
         raise _timeout(host, timeout) from None
     except (http.client.HTTPException, ValueError) as exc:  # a garbled answer, a URL urllib refuses
-        raise FetchError(f"{host} did not answer as expected ({type(exc).__name__}: {exc}) for {url}",
-                         hint="check --base-url, or try again later") from None
+        raise FetchError(Msg("err.unexpected", host=host, what=f"{type(exc).__name__}: {exc}", url=url),
+                         hint=Msg("hint.base_url_later")) from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
             raise _timeout(host, timeout) from None
-        raise FetchError(f"cannot reach {host} ({exc.reason}): no network connection? (asked {url})",
-                         hint="check the connection or the proxy (HTTPS_PROXY), or download the file "
-                              "by hand and load it with plhgis import") from None
+        raise FetchError(Msg("err.unreachable", host=host, why=exc.reason, url=url),
+                         hint=Msg("hint.unreachable")) from None
     except OSError as exc:  # connection reset, refused mid-way
-        raise FetchError(f"the connection to {host} failed ({exc}) (asked {url})",
-                         hint="try again, or download the file by hand and use plhgis import") from None
+        raise FetchError(Msg("err.connection_failed", host=host, why=exc, url=url),
+                         hint=Msg("hint.connection_failed")) from None
 
 
 def _timeout(host, timeout):
-    return FetchError(f"{host} did not answer within {timeout:g} s", hint="try again later, or raise --timeout")
+    return FetchError(Msg("err.timeout", host=host, seconds=f"{timeout:g}"), hint=Msg("hint.timeout"))
 
 
 def get_json(url: str, **kwargs):
@@ -106,8 +105,7 @@ def get_json(url: str, **kwargs):
     try:
         return json.loads(body)
     except ValueError:
-        raise FetchError(f"{url} did not answer with JSON ({body[:60]!r}…)",
-                         hint="check --base-url") from None
+        raise FetchError(Msg("err.not_json", url=url, body=repr(body[:60])), hint=Msg("hint.check_base_url")) from None
 
 
 def get_object(url: str, what: str, **kwargs) -> dict:
@@ -120,9 +118,8 @@ def get_object(url: str, what: str, **kwargs) -> dict:
 
 def _check_keep(keep, overwrite):
     """Refuse an existing `-o` file unless `overwrite` (before anything is downloaded)."""
-    if keep and Path(keep).exists() and not overwrite:
-        raise InputFileError("the output file already exists", file=str(keep), field="--output",
-                             hint="use --overwrite to replace it, or give another file")
+    if keep:
+        outputs.check_free([keep], overwrite, Msg("hint.overwrite_or_other"), "--output")
 
 
 def _import(store, layer, body: bytes, name: str, keep, dry_run, **options):
@@ -135,7 +132,7 @@ def _import(store, layer, body: bytes, name: str, keep, dry_run, **options):
         outputs.write_bytes(path, body, overwrite=True)  # `_check_keep` refused an existing one
         plan = edits.import_file(store, layer, path, dry_run=dry_run, **options)
     if keep and dry_run:
-        plan.notes.append(f"--dry-run: {keep} not written")
+        plan.notes.append(Msg("note.dry_run_keep", path=keep))
     return plan
 
 
@@ -143,14 +140,13 @@ def fetch_communes(store, epci: str, *, base_url: str = GEO_API, timeout: float 
                    keep=None, overwrite=False, dry_run=False, mode="upsert"):
     """One EPCI's communes (outline, population, EPCI) from geo.api.gouv.fr into `communes`."""
     if not re.fullmatch(r"\d{9}", str(epci or "")):
-        raise PlhgisError("an EPCI is named by its 9-digit SIREN", field="--epci", value=epci,
-                          hint="e.g. 246200364 (CA de Lens-Liévin)")
+        raise PlhgisError(Msg("err.epci_siren"), field="--epci", value=epci, hint=Msg("hint.epci_siren"))
     base = base_url_of(base_url)
     _check_keep(keep, overwrite)
-    info = get_object(f"{base}/epcis/{epci}?fields=nom,code", "an EPCI as a JSON object", timeout=timeout)
+    info = get_object(f"{base}/epcis/{epci}?fields=nom,code", Msg("what.epci_json"), timeout=timeout)
     url = f"{base}/epcis/{epci}/communes?fields=code,nom,population,codeEpci,codeDepartement" \
           "&format=geojson&geometry=contour"
-    body = get(url, timeout=timeout, progress=progress, label=f"communes of {info.get('nom') or epci}")
+    body = get(url, timeout=timeout, progress=progress, label=Msg("progress.communes_of", name=info.get("nom") or epci))
     try:
         collection = json.loads(body)
     except ValueError:
@@ -158,7 +154,7 @@ def fetch_communes(store, epci: str, *, base_url: str = GEO_API, timeout: float 
     features = collection.get("features") if isinstance(collection, dict) else None
     if not isinstance(features, list) or not all(isinstance(f, dict) for f in features) \
             or not all(isinstance(f.get("properties"), (dict, type(None))) for f in features):
-        raise _unexpected(url, "a GeoJSON FeatureCollection")
+        raise _unexpected(url, Msg("what.geojson"))
     for feature in features:
         if feature.get("properties") is None:
             feature["properties"] = {}
@@ -172,20 +168,18 @@ def qpv_resource(dataset: dict) -> dict:
     """The GeoJSON resource of the ANCT QPV dataset, the 2024 generation first."""
     resources = dataset.get("resources", []) if isinstance(dataset, dict) else None
     if not isinstance(resources, list):
-        raise FetchError("data.gouv.fr did not answer as expected (a dataset with a list of resources)",
-                         hint="check --base-url")
+        raise FetchError(Msg("err.unexpected_dgouv", what=Msg("what.dataset_resources")), hint=Msg("hint.check_base_url"))
     resources = [r for r in resources if isinstance(r, dict)]
     geojson = [r for r in resources if "geojson" in f"{r.get('format', '')} {r.get('url', '')}".lower()]
     if not geojson:
         formats = sorted({str(r.get("format")) for r in resources})
-        raise FetchError("the QPV dataset has no GeoJSON resource", value=", ".join(formats),
-                         hint="download the perimeters by hand and use plhgis import qpv FILE")
+        raise FetchError(Msg("err.qpv_no_geojson"), value=", ".join(formats), hint=Msg("hint.qpv_by_hand"))
     newest = [r for r in geojson if "2024" in f"{r.get('title', '')} {r.get('url', '')}"]
     wgs84 = [r for r in newest or geojson if "wgs84" in f"{r.get('title', '')} {r.get('url', '')}".lower()]
     resource = (wgs84 or newest or geojson)[0]
     if not isinstance(resource.get("url"), str) or not resource["url"].strip():
-        raise FetchError("data.gouv.fr did not answer as expected (the QPV GeoJSON resource has no url)",
-                         value=resource.get("title"), hint="check --base-url")
+        raise FetchError(Msg("err.unexpected_dgouv", what=Msg("what.qpv_no_url")), value=resource.get("title"),
+                         hint=Msg("hint.check_base_url"))
     return resource
 
 
@@ -194,7 +188,7 @@ def fetch_qpv(store, *, base_url: str = DATA_GOUV, dataset: str = QPV_DATASET, t
     """The QPV perimeters of the ANCT dataset on data.gouv.fr, kept to the store's territory."""
     base = base_url_of(base_url)
     _check_keep(keep, overwrite)
-    meta = get_object(f"{base}/api/1/datasets/{dataset}/", "a dataset as a JSON object", timeout=timeout)
+    meta = get_object(f"{base}/api/1/datasets/{dataset}/", Msg("what.dataset_json"), timeout=timeout)
     resource = qpv_resource(meta)
     url = urllib.parse.urljoin(base + "/", resource["url"].strip())
     body = get(url, timeout=timeout, progress=progress, label=str(resource.get("title") or "QPV"))

@@ -13,6 +13,7 @@ from pathlib import Path
 from . import lazy
 from . import schema
 from .errors import InputFileError, Problem, ValidationError
+from .labels import Msg
 from .outputs import atomic_output
 
 gpd = lazy.module("geopandas")
@@ -49,7 +50,7 @@ def read_geodata(path, *, crs=None, layer=None, target_layer=None, header_names=
     """
     path = Path(path)
     if not path.exists():
-        raise InputFileError("file not found", file=str(path), hint="check the path and the file name")
+        raise InputFileError(Msg("err.file_not_found"), file=str(path), hint=Msg("hint.check_path"))
     crs = crs_of(crs)
     if path.suffix.lower() in TABLE_SUFFIXES:
         frame, lines = (_read_xlsx(path, set(header_names)) if path.suffix.lower() in (".xlsx", ".xlsm")
@@ -63,13 +64,11 @@ def read_geodata(path, *, crs=None, layer=None, target_layer=None, header_names=
     rows = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
     if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
         if crs is None:
-            raise InputFileError("the file declares no coordinate reference system", file=str(path),
-                                 hint="say which with --crs, e.g. --crs 2154 (Lambert-93) or --crs 4326")
+            raise InputFileError(Msg("err.no_crs"), file=str(path), hint=Msg("hint.say_crs"))
         frame = frame.set_crs(crs)
     elif isinstance(frame, gpd.GeoDataFrame) and crs is not None and not frame.crs.equals(crs):
-        raise InputFileError(f"the file says its CRS is {frame.crs.to_string()} but --crs says "
-                             f"{crs.to_string()}", file=str(path),
-                             hint="drop --crs: the file's own CRS is used")
+        raise InputFileError(Msg("err.crs_conflict", file_crs=frame.crs.to_string(), crs=crs.to_string()),
+                             file=str(path), hint=Msg("hint.drop_crs"))
     return frame, rows
 
 
@@ -88,7 +87,7 @@ def short_names(columns) -> dict[str, str]:
 
 
 SINGLE_LAYER_SUFFIXES = {".geojson", ".json", ".shp", ".fgb", ".geojsonl", ".geojsons"}
-NOT_GEODATA_HINT = "use GeoPackage, GeoJSON, Shapefile, CSV or XLSX"
+NOT_GEODATA_HINT = Msg("hint.geodata_formats")
 
 
 def _read_ogr(path, layer, target_layer):
@@ -99,21 +98,21 @@ def _read_ogr(path, layer, target_layer):
         try:
             names = [n for n, _ in pyogrio.list_layers(path)]
         except DataSourceError as exc:
-            raise InputFileError(f"not a geodata file GDAL can read ({_first_line(exc)})", file=str(path),
+            raise InputFileError(Msg("err.not_geodata", why=_first_line(exc)), file=str(path),
                                  hint=NOT_GEODATA_HINT) from None
         if len(names) > 1:
             if target_layer not in names:
-                raise InputFileError(f"the file holds several layers: {', '.join(names)}", file=str(path),
-                                     hint="say which with --layer NAME")
+                raise InputFileError(Msg("err.several_layers", names=", ".join(names)), file=str(path),
+                                     hint=Msg("hint.say_layer"))
             layer = target_layer
     try:
         return pyogrio.read_dataframe(path, layer=layer)
     except DataSourceError as exc:
-        raise InputFileError(f"not a geodata file GDAL can read ({_first_line(exc)})", file=str(path),
+        raise InputFileError(Msg("err.not_geodata", why=_first_line(exc)), file=str(path),
                              hint=NOT_GEODATA_HINT) from None
     except (DataLayerError, ValueError) as exc:
-        raise InputFileError(f"cannot read the file ({_first_line(exc)})", file=str(path),
-                             hint="open it in QGIS to check it, or export it again") from None
+        raise InputFileError(Msg("err.cannot_read", why=_first_line(exc)), file=str(path),
+                             hint=Msg("hint.open_in_qgis")) from None
 
 
 def _first_line(exc) -> str:
@@ -124,8 +123,7 @@ def _read_csv(path: Path):
     """CSV as French Excel and LibreOffice write it: `;` or `,`, cp1252 or UTF-8 (BOM or not)."""
     raw = path.read_bytes()
     if b"\x00" in raw[:4096]:
-        raise InputFileError("not a text file (binary content)", file=str(path),
-                             hint="export the sheet as CSV, or import the .xlsx directly")
+        raise InputFileError(Msg("err.binary"), file=str(path), hint=Msg("hint.export_csv"))
     text = _decode(raw, path)
     header = text.split("\n", 1)[0]
     try:
@@ -139,8 +137,8 @@ def _read_csv(path: Path):
         frame = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                             na_filter=False, skip_blank_lines=True, index_col=False, usecols=range(width))
     except (pd.errors.ParserError, ValueError) as exc:
-        raise InputFileError(f"cannot read the CSV ({_first_line(exc)})", file=str(path),
-                             hint="check the separator (;) and that every line has the same columns") from None
+        raise InputFileError(Msg("err.cannot_read_csv", why=_first_line(exc)), file=str(path),
+                             hint=Msg("hint.csv_separator")) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.apply(lambda col: col.str.replace(r"^'(?=[=+\-@])", "", regex=True))  # see quote_formulas
     return frame, np.arange(len(frame)) + 2
@@ -162,13 +160,13 @@ def _decode(raw: bytes, path: Path) -> str:
         try:
             return raw.decode("cp1252")
         except UnicodeDecodeError as exc:
-            pos, why = exc.start, "is neither UTF-8 nor Windows-1252"
+            pos, why = exc.start, "err.byte_neither"
     else:
-        pos, why = utf8_error.start, "is not UTF-8, unlike the rest of the file"
+        pos, why = utf8_error.start, "err.byte_not_utf8"
         if raw[pos] in CP1252_UNDEFINED:
-            why = "is neither UTF-8 nor Windows-1252"
-    raise InputFileError(f"byte 0x{raw[pos]:02x} {why}", file=str(path), row=raw[:pos].count(b"\n") + 1,
-                         hint="save the file as UTF-8 again (LibreOffice: Save As, character set UTF-8)")
+            why = "err.byte_neither"
+    raise InputFileError(Msg(why, byte=f"0x{raw[pos]:02x}"), file=str(path), row=raw[:pos].count(b"\n") + 1,
+                         hint=Msg("hint.save_utf8"))
 
 
 def _check_field_counts(text: str, sep: str, path: Path) -> int:
@@ -178,10 +176,8 @@ def _check_field_counts(text: str, sep: str, path: Path) -> int:
     width = len(next(lines, []))
     for row in lines:
         if len(row) > width and any(v.strip() for v in row[width:]):
-            raise InputFileError(f"row {lines.line_num} has {len(row)} fields, the header {width}",
-                                 file=str(path), row=lines.line_num,
-                                 hint=f"a value holding '{sep}' must be quoted (\"a{sep} b\"), "
-                                      "or save the sheet as CSV again")
+            raise InputFileError(Msg("err.field_count", row=lines.line_num, n=len(row), width=width),
+                                 file=str(path), row=lines.line_num, hint=Msg("hint.quote_sep", sep=sep))
     return width
 
 
@@ -192,8 +188,8 @@ def _read_xlsx(path: Path, header_names=frozenset()):
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException
-        raise InputFileError(f"not an XLSX workbook ({_first_line(exc)})", file=str(path),
-                             hint="save it again as .xlsx from Excel or LibreOffice") from None
+        raise InputFileError(Msg("err.not_xlsx", why=_first_line(exc)), file=str(path),
+                             hint=Msg("hint.save_xlsx")) from None
     known = ({f.name for lay in schema.LAYERS.values() for f in lay.fields} | set(LON_NAMES + LAT_NAMES)
              | set(header_names))
     known = {schema.header_key(n) for n in known} | {k for lay in schema.LABELS for k in schema.header_fields(lay)}
@@ -214,12 +210,9 @@ def _read_xlsx(path: Path, header_names=frozenset()):
             return frame, np.array([i for i, _ in kept], dtype=int)
         for i, row in enumerate(rows[1:10], start=2):
             if sum(schema.header_key(_cell(v)) in known for v in row) >= 2:
-                raise InputFileError(
-                    f"row 1 of sheet '{ws.title}' is not the column header (it reads "
-                    f"{_cell(rows[0][0])!r}); the header seems to be on row {i}", file=str(path),
-                    row=1, hint=f"delete the {i - 1} row(s) above the column names and import again")
-    raise InputFileError("no sheet has a header row naming plhgis fields", file=str(path),
-                         hint="the first row must hold column names such as id, name, commune, homes_total")
+                raise InputFileError(Msg("err.header_row", sheet=ws.title, first=repr(_cell(rows[0][0])), row=i),
+                                     file=str(path), row=1, hint=Msg("hint.header_row", n=i - 1))
+    raise InputFileError(Msg("err.no_header"), file=str(path), hint=Msg("hint.no_header"))
 
 
 def _sheet_rows(ws, path: Path) -> list[tuple]:
@@ -232,9 +225,8 @@ def _sheet_rows(ws, path: Path) -> list[tuple]:
     try:
         return list(ws.iter_rows(values_only=True))
     except (ParseError, BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
-        raise InputFileError(f"the workbook is damaged: sheet '{ws.title}' cannot be read "
-                             f"({_first_line(exc)})", file=str(path),
-                             hint="open it in Excel or LibreOffice and save it again") from None
+        raise InputFileError(Msg("err.damaged_sheet", sheet=ws.title, why=_first_line(exc)), file=str(path),
+                             hint=Msg("hint.resave_sheet")) from None
 
 
 def _cell(value) -> str:
@@ -262,26 +254,24 @@ def _table_geometry(frame: pd.DataFrame, path: Path, rows: pd.Series, crs):
     if not wkt_col and x and y:
         return _xy(frame, path, rows, x, y, crs, (lon, lat) if lon and lat else None)
     if crs is not None and not wkt_col and not (lon and lat):
-        raise InputFileError("--crs is given but the file has no geometry column", file=str(path), field="--crs",
-                             hint="a table is placed by a WKT column, lon/lat or X/Y columns; drop --crs, or add "
-                                  "them (columns are: " + ", ".join(map(str, frame.columns))[:300] + ")")
+        raise InputFileError(Msg("err.crs_no_geometry"), file=str(path), field="--crs",
+                             hint=Msg("hint.table_geometry", columns=", ".join(map(str, frame.columns))[:300]))
     if wkt_col:
         epsg = WKT_RE.match(wkt_col).group(1)
         col_crs = crs_of(epsg) if epsg else None
         if col_crs is None and crs is None:
             if lon and lat:
                 return _lonlat(frame, path, rows, lon, lat, drop=[wkt_col])
-            raise InputFileError(f"the WKT column '{wkt_col}' has no coordinate reference system",
-                                 file=str(path), field=wkt_col,
-                                 hint="say which with --crs, e.g. --crs 2154 (Lambert-93) or --crs 4326")
+            raise InputFileError(Msg("err.wkt_no_crs", column=wkt_col), file=str(path), field=wkt_col,
+                                 hint=Msg("hint.say_crs"))
         text = frame[wkt_col].astype(str).str.strip()
         blank = text.isin(["", "NA", "nan"])
         wkts = [None if b else t for t, b in zip(text.tolist(), blank.tolist())]  # all blank: no NaN floats
         geoms = shapely.from_wkt(np.array(wkts, dtype=object), on_invalid="ignore")
         bad = np.flatnonzero(pd.isna(geoms) & ~blank.to_numpy())
         if len(bad):
-            raise ValidationError([Problem("not a valid WKT geometry", str(path), int(rows.iloc[i]),
-                                           wkt_col, text.iloc[i][:60], "e.g. POINT (652000 6812000)")
+            raise ValidationError([Problem(Msg("err.bad_wkt"), str(path), int(rows.iloc[i]),
+                                           wkt_col, text.iloc[i][:60], Msg("hint.wkt"))
                                    for i in bad])
         return gpd.GeoDataFrame(frame.drop(columns=[wkt_col] + [c for c in (lon, lat) if c]),
                                 geometry=geoms, crs=col_crs or crs)
@@ -291,19 +281,19 @@ def _table_geometry(frame: pd.DataFrame, path: Path, rows: pd.Series, crs):
 
 
 def _lonlat(frame, path, rows, lon, lat, drop=(), crs=None):
-    geoms = _points(frame, path, rows, lon, lat, "decimal degrees, e.g. 2,8334 or 2.8334")
+    geoms = _points(frame, path, rows, lon, lat, Msg("hint.degrees"))
     return gpd.GeoDataFrame(frame.drop(columns=[lon, lat, *drop]), geometry=geoms,
                             crs=crs or "EPSG:4326")
 
 
 def _points(frame, path, rows, xcol, ycol, hint) -> np.ndarray:
     """Points from two coordinate columns (decimal comma too); None where a cell is empty."""
-    x, y = schema._to_number(frame[xcol]), schema._to_number(frame[ycol])
+    x, y = schema.to_number(frame[xcol]), schema.to_number(frame[ycol])
     problems = []
     for col, values in ((xcol, x), (ycol, y)):
         blank = frame[col].astype(str).str.strip().isin(["", "NA"])
         for i in np.flatnonzero((values.isna() & ~blank).to_numpy()):
-            problems.append(Problem("not a coordinate", str(path), int(rows.iloc[i]), col, frame[col].iloc[i], hint))
+            problems.append(Problem(Msg("err.not_coordinate"), str(path), int(rows.iloc[i]), col, frame[col].iloc[i], hint))
     if problems:
         raise ValidationError(problems)
     geoms = shapely.points(x.to_numpy(), y.to_numpy())
@@ -315,12 +305,11 @@ def _xy(frame, path, rows, x, y, crs, lonlat):
     if crs is None and any(t in schema.header_key(x) for t in ("l93", "lambert", "2154")):
         crs = crs_of(2154)
     if crs is None:
-        raise InputFileError(f"the columns '{x}' and '{y}' hold coordinates in no stated system", file=str(path),
-                             field=x, hint="say which with --crs, e.g. --crs 2154 (Lambert-93)")
-    geoms = _points(frame, path, rows, x, y, "a number in the CRS's unit, e.g. 687512,4 (Lambert-93 metres)")
+        raise InputFileError(Msg("err.xy_no_crs", x=x, y=y), file=str(path), field=x, hint=Msg("hint.say_crs_l93"))
+    geoms = _points(frame, path, rows, x, y, Msg("hint.crs_unit"))
     drop = [x, y]
     if lonlat:
-        ll = gpd.GeoSeries(_points(frame, path, rows, *lonlat, "decimal degrees, e.g. 2,8334"),
+        ll = gpd.GeoSeries(_points(frame, path, rows, *lonlat, Msg("hint.degrees")),
                            crs="EPSG:4326").to_crs(crs).to_numpy()
         geoms = np.where(shapely.is_missing(geoms), ll, geoms)
         drop += list(lonlat)
@@ -374,14 +363,11 @@ def _outside_area(frame, store_crs, file, rows) -> list[tuple[int, Problem]]:
     found = []
     for j in np.flatnonzero(~inside):
         p = pts.iloc[j]
-        where = f"({p.x:.6g}, {p.y:.6g}) in {frame.crs.to_string()}"
+        where = dict(x=f"{p.x:.6g}", y=f"{p.y:.6g}", crs=frame.crs.to_string())
         if frame.crs.is_geographic and swapped[j]:
-            msg = f"coordinates {where} look like latitude/longitude swapped"
-            hint = f"swap them: longitude {p.y:.6g} first, latitude {p.x:.6g} second"
+            msg, hint = Msg("err.swapped", **where), Msg("hint.swap", x=where["x"], y=where["y"])
         else:
-            msg = f"coordinates {where} fall outside the area of {store_crs.name}"
-            hint = ("check the CRS of the file (--crs), and that x is the longitude/easting "
-                    "and y the latitude/northing")
+            msg, hint = Msg("err.outside_area", area=store_crs.name, **where), Msg("hint.outside_area")
         i = present[j]
         found.append((i, Problem(msg, file, rows.iloc[i], "geometry", None, hint)))
     return found
@@ -404,8 +390,8 @@ def export_frame(frame, path, fmt=None, *, overwrite=False, sep=";", decimal=","
     path = Path(path)
     fmt = fmt or next((k for k, (_, suffix) in FORMATS.items() if suffix == path.suffix.lower()), None)
     if fmt not in FORMATS:
-        raise InputFileError(f"unknown output format for {path.name}", file=str(path),
-                             hint="use --format " + "|".join(FORMATS))
+        raise InputFileError(Msg("err.output_format", name=path.name), file=str(path),
+                             hint=Msg("hint.use_format", formats="|".join(FORMATS)))
     with atomic_output(path, overwrite) as tmp:
         _write_frame(frame, path, tmp, fmt, sep=sep, decimal=decimal, encoding=encoding)
     return path
@@ -421,9 +407,7 @@ def _write_frame(frame, path: Path, tmp: Path, fmt, *, sep, decimal, encoding) -
         if not isinstance(out, gpd.GeoDataFrame):
             out = gpd.GeoDataFrame(out)
         if fmt == "shp" and out.geometry.geom_type.map(_base_type).dropna().nunique() > 1:
-            raise InputFileError("a Shapefile holds one kind of geometry and this layer mixes "
-                                 "points and polygons", file=str(path),
-                                 hint="export to GeoPackage (.gpkg) or GeoJSON instead")
+            raise InputFileError(Msg("err.shp_mixed"), file=str(path), hint=Msg("hint.shp_mixed"))
         if fmt == "shp":
             out = out.rename(columns=short_names([c for c in out.columns if c != out.geometry.name]))
         pyogrio.write_dataframe(out, tmp, driver=driver, layer=path.stem if fmt == "gpkg" else None)

@@ -43,7 +43,7 @@ from .errors import PlhgisError, unknown_commune
 from .palette import (FRICHE_COLORS, HORIZON_COLORS, PERMIT_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS,
                       ZONE_COLORS)
 from .progress import steps
-from .labels import t, value
+from .labels import Msg, t, value
 from .settings import Settings
 
 WGS84 = "EPSG:4326"
@@ -263,6 +263,21 @@ def _rows(rec, keys, lang):
     return out
 
 
+# a scheme's permit and works dates, the products the SRU inventory counts, demolitions (issue 11)
+POPUP_VOCABULARY = ("permit_date", "doc_date", "daact_date", "plai_adapte", "lli", "anah_conventionne",
+                    "residence_kind", "residence_places", "demolished", "demolished_lls", "lls_sold")
+
+
+def _vocabulary_rows(rec, lang):
+    """Popup rows of the scheme fields above that hold a value, under their schema label; the ANRU
+    rebuilding flag when set."""
+    out = [[schema.label("projects", f, lang), shown] for f in POPUP_VOCABULARY
+           if (shown := _text(rec.get(f))) not in ("", "0")]
+    if _num(rec.get("reconstitution")) == 1:
+        out.append([schema.label("projects", "reconstitution", lang), "oui" if lang == "fr" else "yes"])
+    return out
+
+
 def _collection(geoms, props) -> dict:
     features = []
     for g, p in zip(geoms, props):
@@ -288,7 +303,7 @@ def _layer_specs(data: MapData, lang: str):
     """(key, label, FeatureCollection, options, show) for every overlay, bottom to top."""
     layers = {k: v for k, v in data.layers.items() if v is not None and len(v)}
     if not layers:
-        raise PlhgisError("the store has nothing to map", hint="load the communes first: plhgis import communes FILE")
+        raise PlhgisError(Msg("err.nothing_to_map"), hint=Msg("hint.import_communes"))
     communes = layers.get("communes")
     extent = (communes if communes is not None else next(iter(layers.values()))).total_bounds
     if data.focus is not None and communes is not None:
@@ -442,6 +457,7 @@ def _layer_specs(data: MapData, lang: str):
             rows += _rows(r, [("land_origin", "land_origin"), ("operator", "operator"),
                               ("permit_year", "permit_year"), ("permit_number", "permit"),
                               ("delivery_year", "delivery_year"), ("address", "address"), ("comment", "comment")], lang)
+            rows += _vocabulary_rows(r, lang)
             f = found.get(("projects", _text(r.get("id"))), [])
             homes = _num(r.get("homes_total")) or 5
             p = {"t": _text(r.get("name")), "i": _text(r.get("id")), "p": rows, "s": s,
@@ -788,8 +804,7 @@ def to_html(m: folium.Map) -> str:
     page = _SLOT.sub(lambda hit: slots.get(hit.group(1), ""), fig.render())
     hit = _EXTERNAL.search(page)
     if hit:
-        raise PlhgisError(f"the page would load {hit.group(0)!r} from the network",
-                          hint="every script and style must be inlined (see plhgis.assets)")
+        raise PlhgisError(Msg("err.network_asset", url=repr(hit.group(0))), hint=Msg("hint.inline_assets"))
     return page
 
 

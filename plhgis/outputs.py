@@ -17,18 +17,19 @@ import os
 import secrets
 from pathlib import Path
 
+from .labels import Msg
 from .errors import InputFileError, PlhgisError
 
 TMP_MARK = ".tmp-"
 
 
-def check_free(paths, overwrite: bool = False, hint: str = "use --overwrite to replace it") -> None:
-    """Refuse to go on when one of `paths` exists and `overwrite` is not set."""
+def check_free(paths, overwrite: bool = False, hint: Msg = Msg("hint.overwrite_it"), field=None) -> None:
+    """Refuse to go on when one of `paths` exists and `overwrite` is not set: the one "output exists" error."""
     if overwrite:
         return
     for path in paths:
         if Path(path).exists():
-            raise InputFileError("the output file already exists", file=str(path), hint=hint)
+            raise InputFileError(Msg("err.output_exists"), file=str(path), field=field, hint=hint)
 
 
 SIDECARS = {".shp": (".shx", ".dbf", ".prj", ".cpg")}  # files a format writes next to the main one
@@ -50,14 +51,14 @@ def atomic_output(path, overwrite: bool = False):
         path.parent.mkdir(parents=True, exist_ok=True)
         yield tmp
         if not tmp.exists():
-            raise PlhgisError(f"nothing was written to {path.name}", file=str(path))
+            raise PlhgisError(Msg("err.nothing_written", name=path.name), file=str(path))
         for part in _siblings(tmp):
             os.replace(part, path.with_suffix(part.suffix) if part != tmp else path)
     except PlhgisError:
         raise
     except OSError as exc:
-        raise InputFileError(f"cannot write the file ({exc.strerror or exc})", file=str(path),
-                             hint="check the folder exists and that you may write there") from None
+        raise InputFileError(Msg("err.cannot_write", why=exc.strerror or exc), file=str(path),
+                             hint=Msg("hint.cannot_write")) from None
     finally:
         for part in _siblings(tmp):
             part.unlink(missing_ok=True)
@@ -82,6 +83,5 @@ def inside(folder, name: str) -> Path:
     folder = Path(folder)
     path = folder / name
     if Path(name).name != name or name in ("", ".", "..") or not path.resolve().is_relative_to(folder.resolve()):
-        raise PlhgisError("this file name would leave the output folder", file=str(folder), value=name,
-                          hint="a commune is named by its INSEE code (5 characters, e.g. 62498 or 2A004)")
+        raise PlhgisError(Msg("err.leaves_folder"), file=str(folder), value=name, hint=Msg("hint.commune_code"))
     return path

@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
-from . import maps, outputs, reports, schema
+from . import maps, outputs, pack_content, schema
 from .errors import PlhgisError
-from .labels import t, value
+from .labels import Msg, t, value
 from .palette import FRICHE_COLORS, HORIZON_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS
 
 FONTS = (  # (regular, bold) faces, first found wins
@@ -42,15 +42,13 @@ def find_font() -> tuple[Path, Path | None]:
     if given:
         regular = Path(given)
         if not regular.is_file():
-            raise PlhgisError("the font file does not exist", file=given, field="PLHGIS_FONT",
-                              hint="give the path of a TrueType (.ttf) font")
+            raise PlhgisError(Msg("err.font_missing"), file=given, field="PLHGIS_FONT", hint=Msg("hint.font_path"))
         bold = regular.with_name(regular.stem.replace("-Regular", "") + "-Bold" + regular.suffix)
         return regular, bold if bold.is_file() else None
     for regular, bold in FONTS:
         if Path(regular).is_file():
             return Path(regular), Path(bold) if Path(bold).is_file() else None
-    raise PlhgisError("no TrueType font found for the PDF",
-                      hint="install fonts-dejavu-core (Debian/Ubuntu) or set PLHGIS_FONT=/path/to/font.ttf")
+    raise PlhgisError(Msg("err.no_font"), hint=Msg("hint.install_font"))
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
@@ -222,7 +220,7 @@ def _static_map(doc: _Pack, data: maps.MapData, lang):
                 if pt is None or shapely.is_empty(pt):
                     continue
                 (px, py), = f.xy([(pt.x, pt.y)])
-                homes = maps._num(rec.get("homes_total")) or 5
+                homes = pack_content.number(rec.get("homes_total")) or 5
                 r = 0.8 + 0.18 * math.sqrt(homes) if key == "projects" else 1.3
                 pdf.set_fill_color(*_rgb(colors.get(rec.get(field), maps.OTHER_COLOR)))
                 pdf.set_draw_color(40, 40, 40)
@@ -232,7 +230,7 @@ def _static_map(doc: _Pack, data: maps.MapData, lang):
         for rec in communes[communes.intersects(area)].to_dict("records"):
             pt = rec["geometry"].intersection(area).point_on_surface()
             (px, py), = f.xy([(pt.x, pt.y)])
-            label = maps._text(rec.get("name"))
+            label = pack_content.text(rec.get("name"))
             pdf.set_text_color(30, 30, 30)
             pdf.text(px - pdf.get_string_width(label) / 2, py, label)
     pdf.set_draw_color(120, 120, 120)
@@ -277,7 +275,7 @@ def _legend(doc: _Pack, data: maps.MapData, lang):
               (t("layer.communes", lang), [(label, c, "square") for _, c, label in maps.COVERAGE_CLASSES]
                + [(t("no_data", lang), "#eeeeee", "square"), ("", None, None),
                   ("QPV", "#ad1457", "square"),
-                  (t("qpv_band", lang, m=maps._metres(data.settings.vat_band_m)), "#f8bbd0", "band")])]
+                  (t("qpv_band", lang, m=pack_content.metres(data.settings.vat_band_m)), "#f8bbd0", "band")])]
     bottoms = []
     for i, (title, keys) in enumerate(blocks):
         x, yy = 10 + i * 64, top
@@ -306,7 +304,7 @@ def _legend(doc: _Pack, data: maps.MapData, lang):
 def pack_pdf(store, insee, since=None, lang="fr", data=None) -> bytes:
     """The pack of one commune as PDF bytes: map, target, schemes, friches, plots, findings, changes."""
     data = maps.focus(data or maps.load(store), insee)
-    since = date.fromisoformat(str(since)[:10]) if since else reports.default_since()
+    since = date.fromisoformat(str(since)[:10]) if since else pack_content.default_since()
     doc = _Pack()
     pdf = doc.pdf
     pdf.set_title(t("pack.title", lang, name=data.name))
@@ -323,35 +321,35 @@ def pack_pdf(store, insee, since=None, lang="fr", data=None) -> bytes:
     doc.heading(t("pack.map", lang), 11)
     _static_map(doc, data, lang)
     _legend(doc, data, lang)
-    _gauge(doc, reports._progress_row(data.progress, insee), reports._period(store), lang)
+    _gauge(doc, pack_content.progress_row(data.progress, insee), pack_content.plh_period(store), lang)
 
     pdf.add_page(orientation="L")
     _schemes(doc, data.layers["projects"], data.findings, lang)
     _sites(doc, data, lang)
     pdf.add_page(orientation="P")
     _findings(doc, data.findings, lang)
-    _changes(doc, reports.changes_since(store, insee, since, lang), since, lang)
+    _changes(doc, pack_content.changes_since(store, insee, since, lang), since, lang)
     return bytes(pdf.output())
 
 
 def _gauge(doc, row, period, lang):
     doc.heading(t("pack.gauge", lang), 11)
-    target = maps._num(row.get("homes_target")) if row else None
+    target = pack_content.number(row.get("homes_target")) if row else None
     if not target:
         doc.para(t("pack.gauge_none", lang))
         return
-    expected = maps._num(row.get("expected")) or 0
+    expected = pack_content.number(row.get("expected")) or 0
     lines = [f"{t('gauge.target', lang, start=period[0], end=period[1])} : {_int(target)}",
              f"{t('gauge.expected', lang)} : {_int(expected)} ({expected / target:.0%})".replace("%", " %")]
-    lines += [f"{t('gauge.' + k, lang)} : {_int(row.get(k))}" for k in reports.BAR_COLORS if k in row]
-    if maps._num(row.get("lls_target")):
+    lines += [f"{t('gauge.' + k, lang)} : {_int(row.get(k))}" for k in pack_content.BAR_COLORS if k in row]
+    if pack_content.number(row.get("lls_target")):
         lines.append(f"{t('gauge.lls', lang)} : {_int(row.get('lls_programmed'))} / {_int(row.get('lls_target'))}")
     for line in lines:
         doc.para(line, 9.5)
 
 
 def _int(v) -> str:
-    n = maps._num(v)
+    n = pack_content.number(v)
     return "" if n is None else f"{round(n):,}".replace(",", "\u202f")
 
 
@@ -365,23 +363,23 @@ def _schemes(doc, projects, findings, lang):
                 t("land_origin", lang), t("operator", lang), t("delivery_year", lang), t("findings", lang)]
     rows = []
     for r in projects.sort_values("id").to_dict("records"):
-        social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if maps._text(r.get(k)))
-        rows.append([maps._text(r.get("id")), maps._text(r.get("name")), value(maps._text(r.get("status")), lang),
-                     maps._text(r.get("homes_total")), str(social), maps._text(r.get("land_origin")),
-                     maps._text(r.get("operator")), maps._text(r.get("delivery_year")),
-                     str(len(index.get(("projects", maps._text(r.get("id"))), [])))])
+        social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if pack_content.text(r.get(k)))
+        rows.append([pack_content.text(r.get("id")), pack_content.text(r.get("name")), value(pack_content.text(r.get("status")), lang),
+                     pack_content.text(r.get("homes_total")), str(social), pack_content.text(r.get("land_origin")),
+                     pack_content.text(r.get("operator")), pack_content.text(r.get("delivery_year")),
+                     str(len(index.get(("projects", pack_content.text(r.get("id"))), [])))])
     doc.table(headings, rows, (26, 58, 28, 22, 12, 34, 44, 22, 20), numeric=(3, 4, 7, 8))
 
 
 def _sites(doc, data, lang):
-    for layer, (key, columns) in reports.SITE_COLUMNS.items():
+    for layer, (key, columns) in pack_content.SITE_COLUMNS.items():
         frame = data.layers.get(layer)
         doc.heading(t("pack." + layer, lang), 12)
         if frame is None or not len(frame):
             doc.para(t("pack.none", lang))
             continue
         numeric = tuple(i for i, (_, _, num) in enumerate(columns) if num)
-        rows = [[_int(rec.get(f)) if num else maps._text(rec.get(f)) for f, _, num in columns]
+        rows = [[_int(rec.get(f)) if num else pack_content.text(rec.get(f)) for f, _, num in columns]
                 for rec in frame.sort_values(key).to_dict("records")]
         widths = [18 if num else 30 for _, _, num in columns]
         doc.table([t(label, lang) for _, label, _ in columns], rows, widths, numeric)
@@ -391,7 +389,7 @@ def _sites(doc, data, lang):
 
 def _findings(doc, findings, lang):
     doc.heading(t("pack.findings", lang), 12)
-    found = sorted(findings, key=lambda f: (reports.SEVERITY_ORDER.get(getattr(f, "severity", ""), 9),
+    found = sorted(findings, key=lambda f: (pack_content.SEVERITY_ORDER.get(getattr(f, "severity", ""), 9),
                                             str(getattr(f, "rule", ""))))
     if not found:
         doc.para(t("pack.findings_none", lang))
@@ -399,7 +397,7 @@ def _findings(doc, findings, lang):
     colors = {"error": "#b71c1c", "warning": "#e65100", "info": "#1565c0"}
     for f in found:
         sev = getattr(f, "severity", "info")
-        label = reports.SEVERITY_FR.get(sev, (sev, sev))[1 if lang == "en" else 0]
+        label = pack_content.severity(sev, lang)
         doc.para(f"{label} — {maps.finding_text(f, lang)} ({getattr(f, 'rule', '')})", 9, colors.get(sev, "#222222"))
 
 

@@ -22,8 +22,9 @@ import pandas as pd
 import shapely
 
 from . import edits, schema
-from .sources import _territory_communes
-from .errors import InputFileError, NotFoundError, PlhgisError, Problem
+from .sources import territory_communes
+from .labels import Msg, Num
+from .errors import InputFileError, PlhgisError, Problem, unknown_commune
 
 # SDES code (new upper-case name) → permits field; older editions' names are folded onto these
 COLUMNS = {
@@ -67,10 +68,8 @@ def _header(path: Path):
         if {"NUM_DAU", "COMM"} <= {n.strip().upper() for n in names}:
             return i, [n.strip() for n in names], encoding
     first = next(csv.reader([lines[0].strip("\r\n")], delimiter=";"), []) if lines[0] else []
-    raise PermitsFileError(
-        "not an SDES permits list: no NUM_DAU/Num_DAU and COMM columns in the first two lines",
-        file=str(path), value=", ".join(first[:6])[:120] or None,
-        hint="give the SDES file 'Liste des autorisations d'urbanisme créant des logements' (';' separated)")
+    raise PermitsFileError(Msg("err.not_sdes"), file=str(path), value=", ".join(first[:6])[:120] or None,
+                           hint=Msg("hint.sdes_file"))
 
 
 def _codes(names) -> dict[str, str]:
@@ -94,24 +93,22 @@ def _check_complete(path: Path, width: int, encoding: str) -> None:
         return
     fields = next(csv.reader([lines[-1]], delimiter=";"), [])
     if len(fields) < width:
-        raise PermitsFileError(
-            f"the file is cut short: its last row has {len(fields)} of {width} fields", file=str(path),
-            row="last", hint="the download was interrupted; download the file again")
+        raise PermitsFileError(Msg("err.cut_short", n=len(fields), width=width), file=str(path),
+                               row="last", hint=Msg("hint.download_again"))
 
 
 def read_sdes(path) -> tuple[pd.DataFrame, pd.Series, list[str]]:
     """The file's permits as text, columns named by SDES codes; (frame, file line numbers, notes)."""
     path = Path(path)
     if not path.exists():
-        raise PermitsFileError("no such file", file=str(path))
+        raise PermitsFileError(Msg("err.file_not_found"), file=str(path), hint=Msg("hint.check_path"))
     skip, names, encoding = _header(path)
     codes = _codes(names)
     wanted = set(COLUMNS) | set(ADDRESS) | set(CADASTRE)
     missing = [c for c in REQUIRED if c not in codes.values()]
     if missing:
-        raise PermitsFileError(f"column(s) {', '.join(missing)} missing", file=str(path),
-                               hint="an SDES permits list has NUM_DAU, COMM, NB_LGT_TOT_CREES, "
-                                    "DATE_REELLE_AUTORISATION (or their older names)")
+        raise PermitsFileError(Msg("err.columns_missing", columns=", ".join(missing)), file=str(path),
+                               hint=Msg("hint.sdes_columns"))
     _check_complete(path, len(names), encoding)
     usecols = [n for n in names if codes[n] in wanted]
     try:
@@ -119,12 +116,13 @@ def read_sdes(path) -> tuple[pd.DataFrame, pd.Series, list[str]]:
                             dtype=str, encoding=encoding, keep_default_na=False, na_values=[""],
                             quotechar='"')
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise PermitsFileError(f"cannot read the file ({str(exc).strip().splitlines()[0]})", file=str(path),
-                               hint="an SDES list is ';' separated with text in double quotes") from None
+        raise PermitsFileError(Msg("err.cannot_read", why=str(exc).strip().splitlines()[0]), file=str(path),
+                               hint=Msg("hint.sdes_csv")) from None
     frame = frame.rename(columns=codes)
-    notes = [f"{path.name}: {len(frame):,} permits, {'two header lines' if skip else 'one header line'}, "
-             + ("new SDES codes" if "NUM_DAU" in names else "older SDES names (Num_DAU, …)")
-             + ("" if encoding == "utf-8" else f", read as {encoding}")]
+    notes = [Msg("note.sdes_file", name=path.name, n=Num(len(frame)),
+                 header=Msg("note.sdes_two_lines" if skip else "note.sdes_one_line"),
+                 codes=Msg("note.sdes_new" if "NUM_DAU" in names else "note.sdes_old"),
+                 encoding="" if encoding == "utf-8" else Msg("note.read_as", encoding=encoding))]
     rows = pd.Series(np.arange(len(frame)) + skip + 2, index=frame.index)
     return frame, rows, notes
 
@@ -170,7 +168,7 @@ def _dates(frame, col, file, rows, notes):
         converted += int(parsed.notna().sum())
         todo = raw.notna() & iso.isna()
     if converted:
-        notes.append(f"{col}: {converted} date(s) in another format converted to YYYY-MM-DD")
+        notes.append(Msg("note.dates_converted", column=col, n=converted))
     out = iso.dt.strftime("%Y-%m-%d").astype(object)
     return out.where(iso.notna(), raw.astype(object))  # what still fails is named by the schema
 
@@ -201,10 +199,9 @@ def to_layer(frame, rows, *, file=None):
         if col in out:
             out[col], repaired, left = repair_accents(out[col])
             if repaired:
-                notes.append(f"{col}: {repaired} value(s) with double-encoded accents repaired (e.g. ALLÉE)")
+                notes.append(Msg("note.accents_repaired", column=col, n=repaired))
             for value in left:
-                warnings.append(Problem("double-encoded accents that could not be repaired (kept as read)",
-                                        file, None, col, value, "correct it in the store if needed"))
+                warnings.append(Problem(Msg("warn.accents"), file, None, col, value, Msg("hint.accents")))
     out["parcels"] = _parcel_ids(frame, out["commune"])
     for fld in schema.PERMITS.fields:  # counts as numbers when all of them parse (the schema's fast path);
         if fld.type == "int" and fld.name in out:  # else left as text, for the schema to name the bad ones
@@ -246,15 +243,13 @@ def territory(store, epci=None, commune=None) -> gpd.GeoDataFrame:
     """The communes to keep: one (--commune), one EPCI's (--epci), else all the store's."""
     communes = store.read("communes")
     if communes.empty:
-        raise PlhgisError("the store has no communes: permits are kept to the territory's communes",
-                          hint="load them first: plhgis import communes FILE (or plhgis fetch communes --epci SIREN)")
+        raise PlhgisError(Msg("err.permits_no_communes"), hint=Msg("hint.permits_communes"))
     if commune:
         communes = communes[communes["insee"] == commune]
         if communes.empty:
-            raise NotFoundError(f"no commune {commune!r} in the store", field="--commune", value=commune,
-                                hint="give the INSEE code of a loaded commune")
+            raise unknown_commune(commune)
     if epci:  # an EPCI the store does not hold is an error
-        communes = communes[communes["insee"].isin(set(_territory_communes(store, epci)["insee"]))]
+        communes = communes[communes["insee"].isin(set(territory_communes(store, epci)["insee"]))]
     return communes
 
 
@@ -273,8 +268,8 @@ def locate(store, frame, communes) -> tuple[pd.Series, pd.Series, str]:
         geoms.loc[found.index] = found
         located.loc[found.index] = "parcelles"
         on_parcels = len(found)
-    note = (f"placed {on_parcels:,} permit(s) on their parcels, {len(frame) - on_parcels:,} at their commune"
-            + ("" if store.count("parcels") else " (no parcels layer: plhgis import parcels FILE)"))
+    note = Msg("note.placed" if store.count("parcels") else "note.placed_no_parcels", parcels=Num(on_parcels),
+               commune=Num(len(frame) - on_parcels))
     return geoms, located, note
 
 
@@ -288,16 +283,16 @@ def import_permits(store, path, *, epci=None, commune=None, dry_run=False) -> ed
     malformed = ~codes.str.fullmatch(schema.INSEE_RE).fillna(False)
     if malformed.any():
         bad = codes[malformed].fillna("∅").value_counts()
-        warnings.append(Problem(f"{int(malformed.sum())} row(s) with a commune code that is no INSEE code, left "
-                                "out: " + ", ".join(f"{k!r} ×{v}" for k, v in bad.head(10).items()),
-                                str(path), int(rows[malformed].iloc[0]), "COMM", None,
-                                "the COMM column holds 5-character INSEE codes, e.g. 31555"))
+        warnings.append(Problem(Msg("warn.not_insee_rows", n=int(malformed.sum()),
+                                    codes=", ".join(f"{k!r} ×{v}" for k, v in bad.head(10).items())),
+                                str(path), int(rows[malformed].iloc[0]), "COMM", None, Msg("hint.comm")))
     keep = (~malformed & codes.isin(set(communes["insee"]))).to_numpy()
-    what = (f"commune {commune}" if commune else f"EPCI {epci}" if epci else "the store's communes")
-    notes.append(f"kept {int(keep.sum()):,} of {len(raw):,} permits ({what})")
+    what = (Msg("note.of_commune", commune=commune) if commune else Msg("note.of_epci", epci=epci) if epci
+            else Msg("note.of_store"))
+    notes.append(Msg("note.kept", n=Num(int(keep.sum())), of=Num(len(raw)), layer=Msg("note.permits"), what=what))
     if not keep.any():
-        raise PlhgisError(f"no permit of {what} in the file", file=str(path), field="COMM",
-                          hint="check --commune / --epci, or that the file covers the territory")
+        raise PlhgisError(Msg("err.none_kept", layer=Msg("note.permits"), what=what), file=str(path), field="COMM",
+                          hint=Msg("hint.permits_territory"))
     frame, more_warnings, more = to_layer(raw[keep], rows[keep], file=str(path))  # the territory's rows only
     rows = rows[keep]
     notes += more
@@ -322,9 +317,8 @@ def _latest_duplicates(frame, rows, warnings, file):
     last = order.drop_duplicates("num_dau", keep="last").index
     for num, group in frame[dup].groupby("num_dau"):
         kept = [i for i in group.index if i in last][0]
-        warnings.append(Problem(f"permit number on rows {', '.join(str(rows[i]) for i in group.index)}: "
-                                f"kept row {rows[kept]} (latest update)", file, int(rows[kept]), "NUM_DAU", num,
-                                "the SDES file lists this permit twice"))
+        warnings.append(Problem(Msg("warn.permit_twice", rows=", ".join(str(rows[i]) for i in group.index),
+                                    kept=rows[kept]), file, int(rows[kept]), "NUM_DAU", num, Msg("hint.permit_twice")))
     keep = frame.index.isin(last)
     return frame[keep], rows[keep]
 

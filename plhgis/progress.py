@@ -1,7 +1,8 @@
 """Progress of long work: the library counts its steps through an optional callback, the CLI draws the bar.
 
 A callback is `progress(length, label)` returning a context manager with `update(n)` (what
-`click.progressbar` is); the library never prints.
+`click.progressbar` is); the label is a `labels.Msg` (or text) the CLI shows in its language; the library
+never prints.
 """
 from __future__ import annotations
 

@@ -10,22 +10,25 @@ certainty, each pair with a score and the reason:
    permit year add to the score.
 
 Pairs are taken best first, one permit per scheme. From `permit_match_confident` a pair is a
-link: the scheme takes the permit number, and its status and years follow the permit's dates
-(authorised → "PC accordé" and permit_year, works started → "travaux" and start_year, completed →
-"livré" and delivery_year; a status never moves back). Below, down to `permit_match_review`, it
-goes to the review queue (the `permit_matches` layer) for `accept` or `reject`. Every change goes
-through `store.apply`, so the history says which permit file moved what.
+link: the scheme takes the permit number, and its status, years and dates follow the permit's
+(authorised → "PC accordé", permit_year and permit_date; works started → "travaux", start_year and
+doc_date; completed → "livré", delivery_year and daact_date; a status never moves back). Below, down
+to `permit_match_review`, it goes to the review queue (the `permit_matches` layer) for `accept` or
+`reject`. The permits no scheme matches can become schemes (`new_schemes`, `reconcile --create`).
+Every change goes through `store.apply`, so the history says which permit file moved what.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from . import edits, schema
+from .labels import Msg
 from .errors import NotFoundError, PlhgisError
 from .settings import Settings, load_settings
 from .store import Change
@@ -35,6 +38,9 @@ PAST_PC = ("PC accordé", "travaux", "livré")
 RANK = {s: i for i, s in enumerate(schema.PROJECT_STATUS)}
 STEPS = (("date_completed", "livré", "delivery_year"), ("date_started", "travaux", "start_year"),
          ("date_authorised", "PC accordé", "permit_year"))
+# the permit's dates a scheme keeps, where the schema has the field (authorised, DOC, DAACT)
+DATES = {d: f for d, f in (("date_authorised", "permit_date"), ("date_started", "doc_date"),
+                           ("date_completed", "daact_date")) if f in schema.PROJECTS.columns}
 
 
 @dataclass
@@ -173,7 +179,7 @@ def _greedy(c: pd.DataFrame) -> pd.DataFrame:
 
 
 def scheme_changes(permit: dict, scheme: dict) -> dict:
-    """The fields a scheme takes from its permit: number, status (never backwards), years."""
+    """The fields a scheme takes from its permit: number, status (never backwards), years and dates."""
     after = {}
     if scheme.get("permit_number") != permit["num_dau"]:
         after["permit_number"] = permit["num_dau"]
@@ -186,6 +192,8 @@ def scheme_changes(permit: dict, scheme: dict) -> dict:
         year = int(str(day)[:4])
         if scheme.get(year_col) != year:
             after[year_col] = year
+        if date_col in DATES and scheme.get(DATES[date_col]) != str(day)[:10]:
+            after[DATES[date_col]] = str(day)[:10]
         current = scheme.get("status")
         if current not in ("abandonné",) and RANK.get(status, 0) > RANK.get(current, -1) and "status" not in after:
             after["status"] = status
@@ -219,9 +227,44 @@ def reconcile(store, commune=None, settings: Settings | None = None) -> Reconcil
     queue = _queue_plan(store, matches, decided)
     unmatched = permits[~permits["num_dau"].isin(matches["num_dau"])]
     unmatched = pd.DataFrame(unmatched[["num_dau", "commune", "homes_total", "homes_social_rent", "applicant",
-                                        "date_authorised", "status", "address"]]).reset_index(drop=True)
+                                        "date_authorised", "date_started", "date_completed", "status", "address",
+                                        "updated_at", "geometry"]]).reset_index(drop=True)
     links = matches[matches["confident"]]
     return Reconciliation(matches, plan, queue, unmatched, commune_report(permits, schemes, links), sources)
+
+
+def new_schemes(store, result: Reconciliation) -> edits.Plan:
+    """The permits of 5+ homes no scheme matches (not even for review), as new schemes: status, years and
+    dates from the permit, placed where the permit is, the permit file as their source."""
+    u = result.unmatched
+    if u.empty:
+        return edits.Plan("projects", source="reconcile --create")
+    files = _sources(store, u)
+    rows = []
+    for r in u.to_dict("records"):
+        num, social = r["num_dau"], _val(r.get("homes_social_rent"))
+        address = r["address"] if isinstance(r.get("address"), str) else None
+        row = {"name": f"{_street(address) if address else 'Opération'} (permis {num})", "commune": r["commune"],
+               "homes_total": int(r["homes_total"]), "operator": r["applicant"], "address": address,
+               "permit_number": num, "status": "PC accordé", "source": f"permis {num} ({files.get(num, '?')})",
+               "comment": f"créée depuis le permis {num}" + (f", dont {social} logements locatifs sociaux "
+                                                            "à ventiler PLAI/PLUS/PLS" if social else "")}
+        for date_col, status, year_col in reversed(STEPS):  # authorised, started, completed
+            day = r.get(date_col)
+            if isinstance(day, str) and day:
+                row.update({year_col: int(day[:4]), "status": status})
+                if date_col in DATES:
+                    row[DATES[date_col]] = day[:10]
+        rows.append(row)
+    frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=list(u["geometry"]), crs=store.crs)
+    source = "reconcile --create: permits of " + ", ".join(sorted(set(files.values())))
+    return edits.plan_rows(store, "projects", frame, mode="append", source=source)
+
+
+def _street(address: str) -> str:
+    """'34 RUE DU CAPITAINE ESCUDIE' → '34 Rue du Capitaine Escudie'."""
+    return re.sub(r"(?<=\s)(?:De|Du|Des|La|Le|Les|Et|Au|Aux)(?=\s)|(?<=\s)[DL]'(?=\w)", lambda m: m.group(0).lower(),
+                  address.title())
 
 
 def _sources(store, permits: pd.DataFrame) -> dict:
@@ -242,7 +285,7 @@ def _scheme_plan(links, permits, schemes, sources) -> edits.Plan:
     cols = ["num_dau", "status", *(d for d, _, _ in STEPS)]
     p = pd.DataFrame(permits.loc[permits["num_dau"].isin(links["num_dau"]), cols]).set_index("num_dau", drop=False)
     p = p.astype(object).where(p.notna(), None).to_dict("index")
-    cols = ["id", "status", "permit_number", "updated_at", *(y for _, _, y in STEPS)]
+    cols = ["id", "status", "permit_number", "updated_at", *(y for _, _, y in STEPS), *DATES.values()]
     sc = pd.DataFrame(schemes.loc[schemes["id"].isin(links["project_id"]), cols]).set_index("id", drop=False)
     sc = sc.astype(object).where(sc.notna(), None).to_dict("index")
     for row in links.itertuples(index=False):
@@ -255,7 +298,7 @@ def _scheme_plan(links, permits, schemes, sources) -> edits.Plan:
         else:
             plan.unchanged += 1
     if len(links):
-        plan.notes.append("permit files: " + ", ".join(sorted(set(sources.get(n, "?") for n in links["num_dau"]))))
+        plan.notes.append(Msg("note.permit_files", files=", ".join(sorted(set(sources.get(n, "?") for n in links["num_dau"])))))
     return plan
 
 
@@ -308,13 +351,14 @@ def decide(store, match_id: str, accept: bool) -> edits.Plan:
     queue = store.read("permit_matches")
     row = queue[(queue["id"] == match_id) | (queue["num_dau"] == match_id)]
     if len(row) != 1:
-        raise NotFoundError(f"no pair {match_id!r} in the review queue" if row.empty else
-                            f"{match_id!r} names {len(row)} pairs: give the full id", row=match_id,
-                            hint="list them with: plhgis reconcile --review")
+        raise NotFoundError(Msg("err.no_pair", id=repr(match_id)) if row.empty else
+                            Msg("err.several_pairs", id=repr(match_id), n=len(row)), row=match_id,
+                            hint=Msg("hint.review_queue"))
     row = row.iloc[0]
     state = "accepté" if accept else "rejeté"
     if row["state"] in ("accepté", "rejeté"):
-        raise PlhgisError(f"{row['id']} is already {row['state']}", row=row["id"], hint="nothing to do")
+        raise PlhgisError(Msg("err.already_state", id=row["id"], state=row["state"]), row=row["id"],
+                          hint=Msg("hint.nothing_to_do"))
     plan = edits.Plan("projects", source="reconcile accept")
     if accept:
         permit = {k: _val(v) for k, v in store.get("permits", row["num_dau"]).items()}

@@ -11,32 +11,29 @@ file is written whole or not at all (`outputs`), under a name checked to stay in
 from __future__ import annotations
 
 import html
-import json
 import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from . import maps, outputs, schema, sheets
-from .errors import PlhgisError, unknown_commune
-from .labels import t, value
+from .pack_content import (BAR_COLORS, SEVERITY_ORDER, SITE_COLUMNS, changes_since, default_since,
+                           number, plh_period, progress_row, project_history, severity, text)
+from .errors import PlhgisError, Problem, unknown_commune
+from .labels import Msg, t, value
 from .progress import steps
 
 MAP_PAGE, CHECKS_PAGE = "territoire.html", "controles.html"  # beside the packs and their index
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-SEVERITY_FR = {"error": ("à corriger", "to fix"), "warning": ("à vérifier", "to check"),
-               "info": ("pour information", "for information")}
-BAR_COLORS = {"certain": "#2e7d32", "probable": "#ffa726", "possible": "#bdbdbd"}
 
 
 def _e(v) -> str:
     """Any value as escaped HTML text ('' for missing)."""
-    return html.escape(maps._text(v))
+    return html.escape(text(v))
 
 
 @dataclass
@@ -47,11 +44,6 @@ class PackFiles:
     schemes: int
     findings: int
     coverage: float | None
-
-
-def default_since(today: date | None = None) -> date:
-    """The last meeting, when not given: one year ago."""
-    return (today or date.today()) - timedelta(days=365)
 
 
 def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", overwrite=False,
@@ -65,8 +57,7 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
     data = maps.load(store)
     known = list(data.layers["communes"].sort_values("insee")["insee"])
     if not known:
-        raise PlhgisError("the store has no commune to make a pack for",
-                          hint="load the communes first: plhgis import communes FILE")
+        raise PlhgisError(Msg("err.no_commune_pack"), hint=Msg("hint.import_communes"))
     communes = known if communes is None else list(communes)
     for code in communes:
         if code not in known:
@@ -78,8 +69,8 @@ def write_packs(store, communes=None, out_dir="maps", since=None, lang="fr", ove
         targets += [outputs.inside(out_dir, f"{c}-dossier.pdf") for c in communes]
     if index:
         targets += [out_dir / name for name in (MAP_PAGE, CHECKS_PAGE, "index.html")]
-    outputs.check_free(targets, overwrite, hint="use --overwrite to replace the packs")
-    shared = {"data": data, "history": project_history(store, since), "period": _period(store)}
+    outputs.check_free(targets, overwrite, hint=Msg("hint.overwrite_packs"))
+    shared = {"data": data, "history": project_history(store, since), "period": plh_period(store)}
     with steps(progress, len(communes) + 3 * index, t("progress.packs", lang)) as bar:
         done = _write_all(store, communes, out_dir, since, lang, shared, bar)
         written = []
@@ -105,7 +96,7 @@ def jobs() -> int:
     """Worker processes for many packs: $PLHGIS_JOBS, else every core."""
     value = os.environ.get("PLHGIS_JOBS", "")
     if value and not value.isdigit():
-        raise PlhgisError("PLHGIS_JOBS is not a number of processes", value=value, hint="e.g. PLHGIS_JOBS=2")
+        raise PlhgisError(Msg("err.jobs"), value=value, hint=Msg("hint.jobs"))
     return max(1, int(value) if value else (os.cpu_count() or 1))
 
 
@@ -134,8 +125,8 @@ def _write_all(store, communes, out_dir, since, lang, shared, bar) -> list[PackF
     finally:
         _SHARED.clear()
     for result in results:
-        if isinstance(result, str):  # the worker's error, as its message (exceptions do not all pickle)
-            raise PlhgisError(result)
+        if isinstance(result, Problem):  # the worker's error (exceptions do not all pickle)
+            raise PlhgisError(result.message)
     return results
 
 
@@ -149,15 +140,13 @@ def _pack_worker(code):
         return write_pack(_SHARED["store"], code, _SHARED["out_dir"], since=_SHARED["since"], lang=_SHARED["lang"],
                           **_SHARED["shared"])
     except PlhgisError as exc:
-        return f"{code}: {exc}"
+        return Problem(Msg("err.pack_failed", code=code, why=exc.problem))
 
 
 def _pack_names(out_dir, insee) -> tuple[Path, Path]:
     """(page, workbook) of a commune's pack; refused when the code is no INSEE code."""
     if not re.fullmatch(schema.INSEE_RE, str(insee)):
-        raise PlhgisError("the store holds a commune code that is not an INSEE code, so no pack is made "
-                          "for it", field="insee", value=insee,
-                          hint="correct the commune's code in the store (5 characters, e.g. 62498 or 2A004)")
+        raise PlhgisError(Msg("err.pack_insee"), field="insee", value=insee, hint=Msg("hint.pack_insee"))
     return outputs.inside(out_dir, f"{insee}-dossier.html"), outputs.inside(out_dir, f"{insee}-projets.xlsx")
 
 
@@ -182,7 +171,7 @@ def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None, h
     since = date.fromisoformat(str(since)[:10]) if since else default_since()
     m = maps.build(data, lang=lang, height="460px", legend_open=False)
     fig = m.get_root()
-    row = _progress_row(data.progress, insee)
+    row = progress_row(data.progress, insee)
     projects = data.layers["projects"]
     found = sorted((f for f in data.findings if not f.acknowledged),  # the to-do list
                    key=lambda f: (SEVERITY_ORDER.get(getattr(f, "severity", ""), 9), str(getattr(f, "rule", ""))))
@@ -198,15 +187,8 @@ def pack_html(store, insee, since=None, lang="fr", data=None, sheet_name=None, h
     maps.add_slot(fig, "html", "plh_pack_rest", "\n".join(rest) + SORT_JS)
     page = maps.to_html(m).replace("<html>", f'<html lang="{lang}">', 1)
     facts = {"schemes": len(projects), "findings": len(found),
-             "coverage": maps._num(row.get("coverage")) if row else None}
+             "coverage": number(row.get("coverage")) if row else None}
     return page, facts
-
-
-def _progress_row(progress, insee) -> dict | None:
-    if progress is None or "commune" not in progress:
-        return None
-    hit = progress[progress["commune"].astype(str) == str(insee)]
-    return None if hit.empty else hit.iloc[0].to_dict()
 
 
 def _header(data, lang, sheet_name) -> str:
@@ -225,25 +207,25 @@ def _header(data, lang, sheet_name) -> str:
 
 
 def _pct(v) -> str:
-    v = maps._num(v)
+    v = number(v)
     return "—" if v is None else f"{v:.0%}"
 
 
 def _int(v) -> str:
-    v = maps._num(v)
+    v = number(v)
     return "—" if v is None else f"{round(v):,}".replace(",", "\u202f")
 
 
 def _gauge(row, store, lang, period=None) -> str:
     out = [f"<section><h2>{_e(t('pack.gauge', lang))}</h2>"]
-    target = maps._num(row.get("homes_target")) if row else None
+    target = number(row.get("homes_target")) if row else None
     if not target:
         out.append(f"<p>{_e(t('pack.gauge_none', lang))}</p></section>")
         return "\n".join(out)
-    parts = {k: maps._num(row.get(k)) or 0 for k in BAR_COLORS}
-    expected = maps._num(row.get("expected")) or sum(parts.values())
+    parts = {k: number(row.get(k)) or 0 for k in BAR_COLORS}
+    expected = number(row.get("expected")) or sum(parts.values())
     scale = max(target, expected, 1) * 1.1
-    start, end = period or _period(store)
+    start, end = period or plh_period(store)
     out.append(f"<p><b>{_e(t('gauge.target', lang, start=start, end=end))}</b> : {_int(target)} · "
                f"<b>{_e(t('gauge.expected', lang))}</b> : {_int(expected)} ({_pct(expected / target)})</p>")
     bar = ["<div class='gauge' role='img' aria-label='" + _e(f"{_int(expected)} / {_int(target)}") + "'>"]
@@ -255,7 +237,7 @@ def _gauge(row, store, lang, period=None) -> str:
                        f"title='{_e(t('gauge.' + key, lang))}: {_int(parts[key])}'></span>")
         left += width
     bar.append(f"<span class='mark' style='left:{target / scale * 100:.2f}%'></span>")
-    mid = maps._num(row.get("midterm_target"))
+    mid = number(row.get("midterm_target"))
     if mid:
         bar.append(f"<span class='mark mid' style='left:{mid / scale * 100:.2f}%'></span>")
     bar.append("</div>")
@@ -266,15 +248,15 @@ def _gauge(row, store, lang, period=None) -> str:
     lines = []
     if mid:
         lines.append(f"{_e(t('gauge.midterm', lang))} : {_int(row.get('midterm_expected'))} / {_int(mid)}")
-    if maps._num(row.get("lls_target")):
+    if number(row.get("lls_target")):
         lines.append(f"{_e(t('gauge.lls', lang))} : {_int(row.get('lls_programmed'))} / {_int(row.get('lls_target'))}")
-    required = maps._num(row.get("sru_rate_required"))
+    required = number(row.get("sru_rate_required"))
     if required:
         sru = _e(t("gauge.sru", lang, rate=_pct(row.get("sru_rate_now")), required=_pct(required)))
-        projected = maps._num(row.get("sru_rate_projected"))
+        projected = number(row.get("sru_rate_projected"))
         if projected is not None:
             sru += f" → {_pct(projected)}"
-        catchup = maps._num(row.get("sru_catchup_target"))
+        catchup = number(row.get("sru_catchup_target"))
         if catchup:
             sru += " · " + _e(t("gauge.catchup", lang, done=_int(row.get("sru_catchup_programmed")),
                                 target=_int(catchup)))
@@ -283,18 +265,6 @@ def _gauge(row, store, lang, period=None) -> str:
         out.append("<ul>" + "".join(f"<li>{line}</li>" for line in lines) + "</ul>")
     out.append("</section>")
     return "\n".join(out)
-
-
-def _period(store):
-    try:
-        from .targets import Territory
-
-        return Territory(store).period[:2]
-    except (ImportError, AttributeError, TypeError, ValueError):
-        frame = store.read("targets")
-        if len(frame):
-            return int(frame["period_start"].min()), int(frame["period_end"].max())
-        return "", ""
 
 
 def _table(columns, rows, sortable=True, cls="") -> str:
@@ -316,8 +286,8 @@ def _schemes(projects, findings, lang) -> str:
             (t("operator", lang), False), (t("delivery_year", lang), True), (t("findings", lang), True)]
     rows = []
     for r in maps.records(projects.sort_values("id")):
-        social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if maps._text(r.get(k)))
-        n = len(index.get(("projects", maps._text(r.get("id"))), []))
+        social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if text(r.get(k)))
+        n = len(index.get(("projects", text(r.get("id"))), []))
         rows.append([_e(r.get("id")), _e(r.get("name")), _e(value(r.get("status"), lang)), _e(r.get("homes_total")),
                      str(social), _e(r.get("land_origin")), _e(r.get("operator")), _e(r.get("delivery_year")),
                      f"<span class='warn'>{n}</span>" if n else "0"])
@@ -325,18 +295,6 @@ def _schemes(projects, findings, lang) -> str:
     out.append(_table(cols, rows, cls="schemes"))
     out.append("</section>")
     return "\n".join(out)
-
-
-# the friche and plot tables: (field, label key, numeric)
-SITE_COLUMNS = {
-    "friches": ("site_id", [("site_id", "id", False), ("site_nom", "name", False), ("site_type", "site_type", False),
-                            ("site_statut", "site_statut", False), ("unite_fonciere_surface", "surface", True),
-                            ("capacity", "capacity", True)]),
-    "plots": ("id", [("id", "id", False), ("parcels", "parcels", False), ("area_m2", "surface", True),
-                     ("zone_type", "typezone", False), ("horizon", "horizon", False), ("ownership", "ownership", False),
-                     ("constraints", "constraints", False), ("capacity", "capacity", True),
-                     ("status", "plot_status", False)]),
-}
 
 
 def _sites(data, lang) -> str:
@@ -349,7 +307,7 @@ def _sites(data, lang) -> str:
             out.append(f"<p>{_e(t('pack.none', lang))}</p></section>")
             continue
         cols = [(t(label, lang), num) for _, label, num in columns]
-        rows = [[_e(round(v) if num and maps._num(v) is not None else v)
+        rows = [[_e(round(v) if num and number(v) is not None else v)
                  for v, (_, _, num) in zip((r.get(f) for f, _, _ in columns), columns)]
                 for r in maps.records(frame.sort_values(key))]
         total = pd.to_numeric(frame["capacity"], errors="coerce").fillna(0).sum()
@@ -371,7 +329,7 @@ def _findings(found, lang) -> str:
 
 def _severity(f, lang) -> str:
     sev = getattr(f, "severity", "info")
-    return SEVERITY_FR.get(sev, (sev, sev))[1 if lang == "en" else 0]
+    return severity(sev, lang)
 
 
 def _finding_item(f, lang, attrs="", link="") -> str:
@@ -384,54 +342,6 @@ def _finding_item(f, lang, attrs="", link="") -> str:
     state = t("report.closed", lang) if closed else _severity(f, lang)
     return (f"<li class='{_e(sev)}{' closed' if closed else ''}'{attrs}><b>{_e(state)}</b>{where} {_e(message)} "
             f"<small>({_e(getattr(f, 'rule', ''))})</small>{link}</li>")
-
-
-def project_history(store, since) -> tuple[dict, dict]:
-    """({scheme id: name}, {insee: [history records]}): the schemes' changes on or after `since`,
-    read once for every commune (ended schemes included)."""
-    ids = store.read("projects", include_ended=True)
-    commune_of = dict(zip(ids["id"], ids["commune"]))
-    by_commune: dict = {}
-    for rec in store.history("projects", since=since).to_dict("records"):
-        if rec["feature_id"] in commune_of:
-            by_commune.setdefault(commune_of[rec["feature_id"]], []).append(rec)
-    return dict(zip(ids["id"], ids["name"])), by_commune
-
-
-def changes_since(store, insee, since, lang="fr", history=None) -> list[dict]:
-    """The commune's scheme changes on or after `since`: kind, id, name, detail (in `lang`), day.
-
-    `history`: `project_history(store, since)` when the caller makes many packs.
-    """
-    names, by_commune = history or project_history(store, since)
-    out = []
-    for rec in by_commune.get(insee, []):
-        after = json.loads(rec["after"]) if isinstance(rec["after"], str) else {}
-        before = json.loads(rec["before"]) if isinstance(rec["before"], str) else {}
-        kind, detail = "other", ""
-        if rec["action"] == "insert":
-            kind = "new"
-            detail = t("change.new", lang, homes=_show(after.get("homes_total")),
-                       status=value(after.get("status"), lang))
-        elif rec["action"] == "end" or after.get("end_date"):
-            kind = "ended"
-            detail = str(after.get("end_date", ""))
-        elif "status" in after:
-            kind = "delivered" if after["status"] == "livré" else "status"
-            detail = f"{_show(value(before.get('status'), lang))} → {_show(value(after['status'], lang))}"
-        else:
-            detail = "; ".join(t("change.field", lang, field=k, old=_show(before.get(k)), new=_show(v))
-                               for k, v in after.items() if k not in ("updated_at", "created_at", "geometry"))
-            if "geometry" in after:
-                detail = (detail + "; " if detail else "") + t("change.geometry", lang)
-        out.append({"kind": kind, "id": rec["feature_id"], "name": names.get(rec["feature_id"], ""),
-                    "detail": detail, "day": str(rec["ts"])[:10],
-                    "source": rec["source"] if isinstance(rec["source"], str) else ""})
-    return out
-
-
-def _show(v) -> str:
-    return "∅" if v is None or v == "" else str(v)
 
 
 def _changes(store, insee, since, lang, history=None) -> str:
@@ -584,7 +494,7 @@ def _check_summary(groups, heads, lang) -> str:
     def counts(group):
         return [sum(1 for f in group if getattr(f, "severity", "") == s and not f.acknowledged)
                 for s in SEVERITY_ORDER]
-    cols = [(t("commune", lang), False)] + [(SEVERITY_FR[s][lang == "en"], True) for s in SEVERITY_ORDER]
+    cols = [(t("commune", lang), False)] + [(severity(s, lang), True) for s in SEVERITY_ORDER]
     cols.append((t("report.total", lang), True))
     rows = []
     for code, group in groups.items():
@@ -605,7 +515,7 @@ def _check_filters(found, groups, heads, lang) -> str:
     severities = [s for s in SEVERITY_ORDER if any(getattr(f, "severity", "") == s for f in found)]
     return ("<p class='filters'>" + select("commune", t("commune", lang), [(c, heads[c]) for c in groups])
             + select("rule", t("report.rule", lang), [(r, r) for r in rules])
-            + select("severity", t("report.severity", lang), [(s, SEVERITY_FR[s][lang == "en"]) for s in severities])
+            + select("severity", t("report.severity", lang), [(s, severity(s, lang)) for s in severities])
             + f" <span class='shown'><b id='plh-shown'>{len(found)}</b> {_e(t('report.shown', lang))}</span></p>")
 
 

@@ -22,8 +22,10 @@ import re
 
 from . import lazy
 from . import io, schema
+from .labels import Msg, shown
 from .errors import InputFileError, PlhgisError
-from .targets import Territory, covered, first_within, pick, progress, sms_share
+from .targets import progress, sms_share
+from .territory import Territory, covered, first_within, pick
 
 gpd = lazy.module("geopandas")
 np = lazy.module("numpy")
@@ -45,18 +47,17 @@ def read_plu_layer(path, store_crs, insee, *, required=("typezone", "libelle"), 
     """
     frame, rows = io.read_geodata(path, crs=crs)
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise InputFileError("the file has no geometry", file=str(path), hint="give the CNIG layer itself")
+        raise InputFileError(Msg("err.no_geometry"), file=str(path), hint=Msg("hint.cnig_layer"))
     frame = _lower(io.to_store_crs(frame, store_crs, file=str(path), rows=rows))
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise InputFileError(f"no {', '.join(c.upper() for c in missing)} field", file=str(path),
-                             hint="a CNIG ZONE_URBA file has TYPEZONE and LIBELLE; a PRESCRIPTION_SURF file "
-                                  "has TYPEPSC")
+        raise InputFileError(Msg("err.no_field", fields=", ".join(c.upper() for c in missing)), file=str(path),
+                             hint=Msg("hint.cnig_fields"))
     notes = []
     codes = set(frame["insee"].dropna().astype(str)) if "insee" in frame else set()
     if codes and insee not in codes:
-        raise PlhgisError("the file has no feature for this commune", file=str(path), value=insee,
-                          hint="its INSEE field holds " + ", ".join(sorted(codes)[:10]))
+        raise PlhgisError(Msg("err.no_feature_commune"), file=str(path), value=insee,
+                          hint=Msg("hint.insee_holds", codes=", ".join(sorted(codes)[:10])))
     if codes:
         frame = frame[frame["insee"].astype(str).eq(insee)]
     elif "idurba" in frame and frame["idurba"].astype(str).str.startswith(insee).any():
@@ -64,10 +65,9 @@ def read_plu_layer(path, store_crs, insee, *, required=("typezone", "libelle"), 
     elif outline is not None and not outline.is_empty:
         frame = frame.clip(outline)
         frame = frame[~frame.geometry.is_empty & frame.geometry.area.gt(1)]
-        notes.append(f"{path}: no INSEE or IDURBA field names {insee}; its features are clipped to the "
-                     "commune's outline")
+        notes.append(Msg("note.plu_clipped", path=path, insee=insee))
     else:
-        notes.append(f"{path}: no INSEE or IDURBA field names {insee}; the whole file is read as its plan")
+        notes.append(Msg("note.plu_whole", path=path, insee=insee))
     return frame.reset_index(drop=True), notes
 
 
@@ -82,16 +82,14 @@ def _zones(path, store, insee, crs, outline):
     raw = zoning["typezone"].astype(str)
     canon = raw.map(schema.typezone_family)
     for code, n in raw[canon.notna() & (canon != raw)].value_counts().items():
-        notes.append(f"TYPEZONE {code!r} is not a CNIG value: read as its family "
-                     f"{schema.typezone_family(code)} ({n} zone{'s' if n > 1 else ''})")
+        notes.append(Msg("warn.typezone_family", code=repr(code), family=schema.typezone_family(code), n=n))
     odd = sorted(set(raw[canon.isna()]))
     if odd:
-        notes.append(f"TYPEZONE values outside U/AUc/AUs/A/N, counted as 'other': {', '.join(odd)}")
+        notes.append(Msg("note.typezone_other", codes=", ".join(odd)))
     zoning["typezone"] = canon.fillna("other")
     zoning["housing"] = _housing_destination(zoning)
     if zoning.empty:
-        raise PlhgisError("the zoning file has no zone for this commune", file=str(path), value=insee,
-                          hint="check the INSEE code, or give the commune's own ZONE_URBA file")
+        raise PlhgisError(Msg("err.no_zone"), file=str(path), value=insee, hint=Msg("hint.no_zone"))
     return zoning, notes
 
 
@@ -110,9 +108,9 @@ def _require_overlap(zones, commune, path, minimum):
         return
     cover = zones.geometry.union_all().intersection(commune).area / commune.area
     if cover < minimum:
-        raise PlhgisError(f"the zoning covers {cover:.0%} of the commune", file=str(path),
+        raise PlhgisError(Msg("err.zoning_cover", share=f"{cover:.0%}"), file=str(path),
                           value=", ".join(sorted(set(zones.get("idurba", pd.Series(dtype=str)).dropna().astype(str)))),
-                          hint="check that the file is this commune's PLU and that its CRS is right (--crs)")
+                          hint=Msg("hint.zoning_cover"))
 
 
 def _prescriptions(path, store, insee, crs, notes, outline):
@@ -140,19 +138,16 @@ def _r(x, digits=1):
     return round(float(x), digits)
 
 
-def review_plu(store, insee, zoning, prescriptions=None, *, crs=None, settings=None) -> dict:
+def review_plu(store, insee, zoning, prescriptions=None, *, crs=None, settings=None, territory=None) -> dict:
     """The review of `insee`'s PLU zoning (file path) against the store; a JSON-ready dict."""
-    t = Territory(store, settings)
+    t = territory or Territory(store, settings)
     s = t.settings
+    t.require_commune(insee)
     com = t.communes[t.communes["insee"] == insee]
-    if com.empty:
-        raise PlhgisError("the commune is not in the store", field="INSEE", value=insee,
-                          hint="import it first: plhgis import communes FILE")
     c = com.iloc[0]
     density = float(c["density"]) if pd.notna(c["density"]) else None
     if not density:
-        raise PlhgisError("no minimum density for this commune", field="density_min", value=insee,
-                          hint="fill density_min or polarity in the communes layer, or [checks.density_min]")
+        raise PlhgisError(Msg("err.no_density"), field="density_min", value=insee, hint=Msg("hint.density"))
     zones, notes = _zones(zoning, store, insee, crs, c.geometry)
     _require_overlap(zones, c.geometry, zoning, s.zoning_min_cover)
     pr, pr_source = _prescriptions(prescriptions, store, insee, crs, notes, c.geometry)
@@ -216,7 +211,7 @@ def review_plu(store, insee, zoning, prescriptions=None, *, crs=None, settings=N
         "large_sites_without_oap": large,
         "au_zones_without_oap": au_no_oap,
         "social_mix_sectors": sms,
-        "notes": notes,
+        "notes": [shown(n, "fr") for n in notes],  # the avis is a French document
     }
     return report
 

@@ -11,8 +11,9 @@ import importlib.util
 import re
 
 from . import lazy, schema
+from .labels import Msg
 from .errors import NotFoundError, PlhgisError, StoreError
-from .store import Change, _history_json, now_iso
+from .store import Change, history_json, loads, now_iso
 
 pd = lazy.module("pandas")
 
@@ -82,21 +83,19 @@ def add_user(store, login: str, role: str, commune: str | None = None, proposals
     """Create (or enrol) a login: read, edit, or commune (its own commune's features only)."""
     _need_postgis(store)
     if not re.fullmatch(LOGIN_RE, login or ""):
-        raise PlhgisError("not a valid login name", field="login", value=login,
-                          hint="lower-case letters, digits, _ . - (e.g. mairie_62950)")
+        raise PlhgisError(Msg("err.login_name"), field="login", value=login, hint=Msg("hint.login_name"))
     if role not in ROLES:
-        raise PlhgisError("unknown role", field="role", value=role, hint="one of: " + ", ".join(ROLES))
+        raise PlhgisError(Msg("err.unknown_role"), field="role", value=role,
+                          hint=Msg("hint.one_of", values=", ".join(ROLES)))
     if role == "commune":
         if not commune:
-            raise PlhgisError("a commune login needs its commune", field="commune",
-                              hint="give --commune INSEE, e.g. --commune 62950")
+            raise PlhgisError(Msg("err.login_commune"), field="commune", hint=Msg("hint.login_commune"))
         if commune not in store.communes():
             from .errors import unknown_commune
 
             raise unknown_commune(commune)
     elif commune or proposals:
-        raise PlhgisError("--commune and --proposals are for commune logins", field="role", value=role,
-                          hint="use --role commune")
+        raise PlhgisError(Msg("err.commune_options"), field="role", value=role, hint=Msg("hint.role_commune"))
     with store.transaction() as con:
         exists = con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [login]).fetchone()
         name = psycopg.sql.Identifier(login)
@@ -128,8 +127,8 @@ def remove_user(store, login: str) -> None:
     _need_postgis(store)
     with store.transaction() as con:
         if con.execute("DELETE FROM plhgis_users WHERE login = %s", [login]).rowcount == 0:
-            raise NotFoundError(f"no plhgis user {login!r}", field="login", value=login,
-                                hint="plhgis users list shows them")
+            raise NotFoundError(Msg("err.no_user", login=repr(login)), field="login", value=login,
+                                hint=Msg("hint.users_list"))
         name = psycopg.sql.Identifier(login)
         for role in ROLES.values():
             con.execute(psycopg.sql.SQL("REVOKE {} FROM {}").format(psycopg.sql.Identifier(role), name))
@@ -144,7 +143,7 @@ def remove_user(store, login: str) -> None:
 def propose(store, lay, changes: list[Change], source: str) -> list[Change]:
     """Record changes as proposals (one history row each), not in the layer."""
     stamp = now_iso()
-    befores, afters = _history_json([c.before for c in changes]), _history_json([c.after for c in changes])
+    befores, afters = history_json([c.before for c in changes]), history_json([c.after for c in changes])
     with store.transaction() as con:
         for c, before, after in zip(changes, befores, afters):
             pid = con.execute(
@@ -171,19 +170,19 @@ def list_proposals(store, status: str | None = "pending") -> pd.DataFrame:
 
 def decide(store, proposal_id: int, accept: bool, reason: str | None = None) -> Change | None:
     """Accept (the change is applied, in the history with the proposal's number) or reject a proposal."""
-    from .store_pg import loads
-
     _need_postgis(store)
     if store.me and store.me["role"] != "edit":
-        raise StoreError(f"{store.login} may not decide on proposals", hint="an EPCI editor (role edit) decides")
+        raise StoreError(Msg("err.may_not_decide", login=store.login), hint=Msg("hint.editor_decides"))
     with store.transaction() as con:
         row = con.execute("SELECT layer, action, feature_id, before, after, updated_at, source, login, status "
                           "FROM proposals WHERE id = %s FOR UPDATE", [proposal_id]).fetchone()
         if row is None:
-            raise NotFoundError(f"no proposal {proposal_id}", value=proposal_id, hint="plhgis proposals list")
+            raise NotFoundError(Msg("err.no_proposal", id=proposal_id), value=proposal_id,
+                                hint=Msg("hint.proposals_list"))
         layer, action, feature_id, before, after, version, source, login, status = row
         if status != "pending":
-            raise PlhgisError(f"proposal {proposal_id} is already {status}", value=proposal_id, hint="nothing to do")
+            raise PlhgisError(Msg("err.proposal_decided", id=proposal_id, status=Msg("proposal." + status)),
+                              value=proposal_id, hint=Msg("hint.nothing_to_do"))
         stamp = now_iso()
         change = None
         if accept:
@@ -201,5 +200,4 @@ def decide(store, proposal_id: int, accept: bool, reason: str | None = None) -> 
 
 def _need_postgis(store) -> None:
     if not hasattr(store, "login"):
-        raise StoreError("users and proposals live in a PostGIS store",
-                         hint="give --store postgresql://… (a GeoPackage has no logins)")
+        raise StoreError(Msg("err.need_postgis"), hint=Msg("hint.need_postgis"))

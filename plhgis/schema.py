@@ -13,6 +13,9 @@ from dataclasses import dataclass, field as dc_field
 
 from . import lazy
 from .errors import Problem
+from .labels import Msg, Num
+from .vocabulary import (DISPLAY_LABELS, ENGLISH, HELP, LABELS, SHORT_LABELS, TERMS, Term,  # noqa: F401 (schema.X)
+                         colours, group, values)
 
 np = lazy.module("numpy")
 pd = lazy.module("pandas")
@@ -67,21 +70,19 @@ class Layer:
         raise KeyError(name)
 
 
-# -- vocabularies (DESIGN §4) -------------------------------------------------------------
-PROJECT_STATUS = ("repérage", "études", "PC déposé", "PC accordé", "travaux", "livré", "abandonné",
-                  "recours", "suspendu")  # travaux = DOC filed, livré = DAACT filed; recours: permit under appeal
+PROJECT_STATUS = values("project_status")
 LAND_ORIGIN = ("friche", "dent creuse", "renouvellement urbain", "extension")
 PRODUCT_FIELDS = ("lls_plai", "lls_plus", "lls_pls", "psla", "brs", "accession_libre",
                   "locatif_libre", "specifique")
 SOCIAL_RENT_FIELDS = ("lls_plai", "lls_plus", "lls_pls")
-PLOT_HORIZON = ("court terme", "moyen terme", "long terme")
+PLOT_HORIZON = values("plot_horizon")
 PLOT_OWNERSHIP = ("public", "privé", "EPF")
 PLOT_STATUS = ("identifié", "mobilisable", "en projet", "bâti")
 SRU_STATUS = ("soumise", "carencée", "exemptée", "non soumise")
 RESIDENCE_KIND = ("résidence autonomie", "résidence étudiante", "FJT", "pension de famille", "résidence sociale",
                   "aire d'accueil des gens du voyage", "terrain familial locatif", "autre")
-SECTOR_KIND = ("centralité", "ORT/ACV", "PVD", "NPNRU", "ERBM", "gare/transports", "OPAH-RU", "autre")
-TYPEZONE = ("U", "AUc", "AUs", "A", "N")
+SECTOR_KIND = values("sector_kind")
+TYPEZONE = values("typezone")
 
 
 def typezone_family(value) -> str | None:
@@ -111,8 +112,7 @@ CNIG_SITE_TYPE = (
     "friche portuaire", "friche aéroportuaire", "friche ferroviaire", "friche logistique",
     "friche loisir tourisme hôtellerie", "friche enseignement", "friche cultuelle",
     "mixte - dominante habitat", "mixte - autre", "inconnu", "autre", "sans objet")
-CNIG_SITE_STATUT = ("friche potentielle", "friche sans projet", "friche avec projet",
-                    "friche reconvertie", "inconnu", "autre", "sans objet")
+CNIG_SITE_STATUT = values("friche_statut")
 CNIG_ZONE_TYPE = ("U", "AUc", "AUs", "A", "N", "Zc", "ZCa", "ZnC", "RNU", "inconnu", "autre", "sans objet")
 CNIG_DOC_TYPE = ("RNU", "CC", "PLU", "PLUI", "PSMV", "inconnu", "autre", "sans objet")
 CNIG_ZAER = ("oui", "non", "inconnu")
@@ -259,7 +259,8 @@ COMMUNES = Layer(
         _count("population"),
         _count("main_residences", doc="résidences principales"),
         _count("lls_stock", doc="logements locatifs sociaux (inventaire SRU)"),
-        Field("sru_rate_required", "float", min=0, max=0.25, doc="0, 0.20 or 0.25"),
+        Field("sru_rate_required", "float", min=0, max=1,
+              doc="0 or a legal rate (settings sru_rate_low, sru_rate_high; SRU-RATE checks it)"),
         Field("sru_status", enum=SRU_STATUS),
         Field("polarity", doc="armature urbaine: a level the territory defines (setting polarity_levels)"),
         Field("density_min", "float", min=0, doc="logements/ha minimum"),
@@ -336,7 +337,7 @@ PARCELS = Layer(
     ),
 )
 
-PERMIT_STATUS = ("autorisé", "annulé", "commencé", "terminé")  # Sitadel ETAT_DAU 2, 4, 5, 6
+PERMIT_STATUS = values("permit_status")
 PERMITS = Layer(
     "permits", key="num_dau", geometry="point", commune_field="commune",
     label="permis créant des logements (Sitadel, SDES)",
@@ -375,61 +376,6 @@ PERMIT_MATCHES = Layer(
     ),
 )
 
-# -- labels and usual headers -----------------------------------------------------------------
-# layer → field → (French label, English label, *the headers files use for it). An import matches
-# a column to a field by any of these, accents, case, spaces and punctuation aside (`header_key`).
-LABELS: dict[str, dict[str, tuple[str, ...]]] = {
-    "projects": {
-        "id": ("Identifiant", "Id", "identifiant opération", "id opération"),
-        "name": ("Nom de l'opération", "Scheme name", "nom opération", "opération", "nom du programme",
-                 "programme", "nom du projet", "projet", "libellé", "nom"),
-        "commune": ("Code INSEE de la commune", "Commune INSEE code", "code INSEE", "INSEE", "code commune",
-                    "INSEE commune", "code INSEE commune", "codgeo", "depcom"),
-        "address": ("Adresse", "Address", "adresse de l'opération", "localisation"),
-        "homes_total": ("Nombre total de logements", "Total homes", "nombre de logements", "nb logements",
-                        "nb de logements", "nbre de logements", "nb lgts", "logements", "total logements",
-                        "nombre logements"),
-        "lls_plai": ("dont PLAI", "of which PLAI", "PLAI", "nb PLAI", "logements PLAI"),
-        "lls_plus": ("dont PLUS", "of which PLUS", "PLUS", "nb PLUS", "logements PLUS", "PLUS CD"),
-        "lls_pls": ("dont PLS", "of which PLS", "PLS", "nb PLS", "logements PLS"),
-        "psla": ("dont PSLA", "of which PSLA", "PSLA", "location-accession", "nb PSLA"),
-        "brs": ("dont BRS", "of which BRS", "BRS", "bail réel solidaire", "nb BRS"),
-        "accession_libre": ("dont accession libre", "of which open-market sale", "accession libre"),
-        "locatif_libre": ("dont locatif libre", "of which open-market rent", "locatif libre",
-                          "locatif privé"),
-        "specifique": ("dont logement spécifique", "of which specific housing", "logement spécifique",
-                       "hébergement"),
-        "specifique_note": ("Public du logement spécifique", "Specific housing for", "public visé"),
-        "operator": ("Bailleur / promoteur", "Operator", "bailleur", "promoteur", "opérateur",
-                     "maître d'ouvrage", "maitre d'ouvrage", "MOA", "bailleur promoteur"),
-        "land_origin": ("Origine du foncier", "Land origin", "foncier", "type de foncier"),
-        "status": ("État d'avancement", "Status", "statut", "état", "avancement", "stade"),
-        "permit_year": ("Année du permis de construire", "Permit year", "année PC", "année du PC",
-                        "année permis", "année d'autorisation"),
-        "start_year": ("Année de démarrage des travaux", "Start year", "année de démarrage",
-                       "année de mise en chantier", "démarrage travaux", "année OS"),
-        "delivery_year": ("Année de livraison (prévue puis réelle)", "Delivery year", "année de livraison",
-                          "livraison", "année livraison", "date de livraison"),
-        "site_area_m2": ("Surface du terrain (m²)", "Site area (m²)", "surface terrain", "surface m2",
-                         "superficie"),
-        "comment": ("Commentaire", "Comment", "observations", "remarques", "commentaires"),
-        "source": ("Source", "Source"),
-    },
-    "plots": {
-        "commune": ("Code INSEE de la commune", "Commune INSEE code", "code INSEE", "INSEE", "code commune"),
-        "parcels": ("Parcelles", "Parcels", "références cadastrales", "refs cadastrales", "parcelles cadastrales",
-                    "IDU"),
-        "area_m2": ("Surface (m²)", "Area (m²)", "surface", "superficie", "surface m2"),
-        "zone_type": ("Type de zone du PLU", "PLU zone type", "zone PLU", "typezone"),
-        "horizon": ("Horizon de mobilisation", "Horizon", "échéance"),
-        "ownership": ("Propriété", "Ownership", "propriétaire", "maîtrise foncière"),
-        "constraints": ("Contraintes", "Constraints"),
-        "capacity": ("Capacité estimée (logements)", "Estimated capacity (homes)", "capacité",
-                     "nb logements", "nombre de logements", "logements potentiels"),
-        "status": ("Statut", "Status", "état"),
-        "comment": ("Commentaire", "Comment", "observations", "remarques"),
-    },
-}
 LOCATION_HEADERS = {  # the columns that place a feature, besides a geometry
     "x": ("x", "x l93", "x lambert 93", "x lambert93", "lambert 93 x", "coord x", "coordonnée x", "xl93",
           "x (lambert 93)", "x_lambert93", "x 2154"),
@@ -449,6 +395,12 @@ def label(layer: str, field_name: str, lang: str = "fr") -> str:
     """The French (or English) label of a field; the field's name when it has none."""
     names = LABELS.get(layer, {}).get(field_name)
     return names[0 if lang == "fr" else 1] if names else field_name
+
+
+def help_text(layer: str, field_name: str, lang: str = "fr") -> str:
+    """The help of a field (the workbook's, under its column), "" when it has none."""
+    texts = HELP.get(layer, {}).get(field_name)
+    return texts[0 if lang == "fr" else 1] if texts else ""
 
 
 def header_fields(layer: str) -> dict[str, str]:
@@ -478,7 +430,8 @@ SRU = Layer(
         _count("lls_stock", doc="logements sociaux décomptés à l'inventaire"),
         _count("main_residences", doc="résidences principales (publiées, sinon stock / taux)"),
         Field("sru_rate", "float", min=0, max=1, doc="taux SRU publié (logements sociaux / résidences principales)"),
-        Field("target_rate", "float", min=0, max=0.25, doc="taux légal de la commune (20 % ou 25 %)"),
+        Field("target_rate", "float", min=0, max=1,
+              doc="taux légal de la commune (réglages sru_rate_low, sru_rate_high ; SRU-RATE le contrôle)"),
         Field("deficient", "int", min=0, max=1, doc="1: commune déficitaire"),
         Field("carencee", "int", min=0, max=1, doc="1: arrêté de carence (CCH L302-9-1)"),
         Field("exempt", "int", min=0, max=1, doc="1: exemptée pour la période triennale"),
@@ -519,7 +472,7 @@ def get_layer(name: str) -> Layer:
     """The layer called `name` (singular accepted), or a KeyError listing the layers."""
     name = LAYER_ALIASES.get(name, name)
     if name not in LAYERS:
-        raise KeyError(f"unknown layer {name!r}; layers are: {', '.join(LAYERS)}")
+        raise KeyError(Msg("err.unknown_layer", name=repr(name), layers=", ".join(LAYERS)))
     return LAYERS[name]
 
 
@@ -535,7 +488,7 @@ INT_LIMIT = 10**9  # the largest whole number a field holds: no count or year co
 BLANKS = ("", "NA", "N/A", "nan", "None", "NULL")
 
 
-def _blank(series: pd.Series) -> pd.Series:
+def blank_cells(series: pd.Series) -> pd.Series:
     """Empty cells, and the words spreadsheets and R write for them."""
     if pd.api.types.is_numeric_dtype(series):
         return series.isna()
@@ -543,7 +496,7 @@ def _blank(series: pd.Series) -> pd.Series:
     return series.isna() | as_text.isna() | as_text.isin(BLANKS)
 
 
-def _to_number(series: pd.Series) -> pd.Series:
+def to_number(series: pd.Series) -> pd.Series:
     """Numbers as French Excel writes them too: '1 234,5' → 1234.5."""
     if pd.api.types.is_numeric_dtype(series):
         return series.astype("float64")
@@ -561,32 +514,33 @@ def _to_date(series: pd.Series) -> pd.Series:
 
 
 COERCE_PROBLEM = {  # field type: (message, hint) for a value that is not of it
-    "float": ("not a number", "write digits only, e.g. 12 or 12,5"),
-    "int": ("not a whole number", "write a whole number, e.g. 12"),
-    "date": ("not a date", "write the date as 2024-03-31 or 31/03/2024"),
+    "float": (Msg("err.not_number"), Msg("hint.digits")),
+    "int": (Msg("err.not_whole"), Msg("hint.whole")),
+    "date": (Msg("err.not_date"), Msg("hint.date_fr")),
 }
-HUGE_PROBLEM = (f"out of range (more than {INT_LIMIT:,})", "check the value: a count or a year, e.g. 12")
-UNKNOWN_COMMUNE_HINT = "load the commune first (plhgis import communes FILE) or fix the code"
+HUGE_PROBLEM = (Msg("err.too_large", limit=Num(INT_LIMIT)), Msg("hint.count_or_year"))
+UNKNOWN_COMMUNE = (Msg("err.unknown_insee"), Msg("hint.load_commune"))
 
 
-def _range_problem(fld: Field) -> tuple[str, str]:
+def _range_problem(fld: Field) -> tuple:
     """(message, hint) for a value outside the field's min/max."""
-    rng = f"between {fld.min:g} and {fld.max:g}" if fld.max is not None else f"at least {fld.min:g}"
-    hint = "the project table holds schemes of 5 homes or more" if fld.name == "homes_total" else f"must be {rng}"
-    return f"out of range (must be {rng})", hint
+    rng = (Msg("err.between", lo=Num(fld.min), hi=Num(fld.max)) if fld.max is not None
+           else Msg("err.at_least", lo=Num(fld.min)))
+    hint = Msg("hint.homes_min") if fld.name == "homes_total" else Msg("hint.must_be", range=rng)
+    return Msg("err.out_of_range", range=rng), hint
 
 
-def _enum_problem(fld: Field) -> tuple[str, str]:
+def _enum_problem(fld: Field) -> tuple:
     """(message, hint) for a value outside the field's list."""
     if fld.strict_enum:
-        return "value not in the list", "one of: " + ", ".join(fld.enum)
-    return "value outside the standard's list (kept)", "expected one of: " + ", ".join(fld.enum)
+        return Msg("err.not_in_list"), Msg("hint.one_of", values=", ".join(fld.enum))
+    return Msg("warn.outside_list"), Msg("hint.expected_one_of", values=", ".join(fld.enum))
 
 
-def _coerce(fld: Field, raw: pd.Series, blank: pd.Series):
+def coerce(fld: Field, raw: pd.Series, blank: pd.Series):
     """(values, bad mask, message, hint) for one column."""
     if fld.type in ("int", "float"):
-        num = _to_number(raw)
+        num = to_number(raw)
         bad = (num.isna() | np.isinf(num)) & ~blank  # 'inf', '1e309'
         msg, hint = COERCE_PROBLEM[fld.type]
         if fld.type == "int":
@@ -635,16 +589,16 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
         if fld.name not in frame.columns:
             continue  # a partial file updates what it carries; see missing_required()
         raw = frame[fld.name]
-        blank = _blank(raw)
+        blank = blank_cells(raw)
         if blank.all():  # an empty column (common in one-row edits): nothing to coerce or check
             if fld.required:
-                report(errors, blank, fld.name, "required value is empty", f"fill in '{fld.name}'", raw)
+                report(errors, blank, fld.name, Msg("err.required_empty"), Msg("hint.fill_in", field=fld.name), raw)
             out[fld.name] = pd.Series([None] * len(raw), index=raw.index, dtype=object)
             continue
-        values, bad, msg, hint = _coerce(fld, raw, blank)
+        values, bad, msg, hint = coerce(fld, raw, blank)
         report(errors, bad, fld.name, msg, hint, raw)
         if fld.required:
-            report(errors, blank, fld.name, "required value is empty", f"fill in '{fld.name}'", raw)
+            report(errors, blank, fld.name, Msg("err.required_empty"), Msg("hint.fill_in", field=fld.name), raw)
         ok = ~bad & ~blank
         if fld.enum:
             canon = {fold(v): v for v in fld.enum}
@@ -657,14 +611,14 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
             if fld.pattern == INSEE_RE:  # Excel turns 01001 into 1001: restore the zero
                 values = values.map(lambda v: v.zfill(5) if isinstance(v, str) and v.isdigit() else v)
             badpat = ok & ~values.astype("string").str.fullmatch(fld.pattern).fillna(False)
-            report(errors, badpat, fld.name, "badly formed value", _pattern_hint(fld), raw)
+            report(errors, badpat, fld.name, Msg("err.badly_formed"), _pattern_hint(fld), raw)
         if fld.min is not None or fld.max is not None:
             num = pd.to_numeric(values, errors="coerce").astype("float64")  # NA (too large) → NaN
             low = ok & (num < fld.min) if fld.min is not None else pd.Series(False, index=raw.index)
             high = ok & (num > fld.max) if fld.max is not None else pd.Series(False, index=raw.index)
             report(errors, low | high, fld.name, *_range_problem(fld), raw)
         if fld.type == "int":  # beyond what any count or year reaches (and what Int64 holds)
-            huge = ~bad & ~blank & (_to_number(raw).abs() > INT_LIMIT)
+            huge = ~bad & ~blank & (to_number(raw).abs() > INT_LIMIT)
             report(errors, huge, fld.name, *HUGE_PROBLEM, raw)
         out[fld.name] = values
     for rule in RULES.get(layer.name, ()):
@@ -672,7 +626,7 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
     if known_communes is not None and layer.commune_field in out.columns:
         codes = out[layer.commune_field]
         unknown = codes.notna() & ~codes.isin(known_communes)
-        report(errors, unknown, layer.commune_field, "unknown commune INSEE code", UNKNOWN_COMMUNE_HINT, codes)
+        report(errors, unknown, layer.commune_field, *UNKNOWN_COMMUNE, codes)
     return out, errors, warnings
 
 
@@ -694,7 +648,8 @@ def validate_record(layer: Layer, values: dict, *, file=None, row=None, known_co
             message, hint = COERCE_PROBLEM[fld.type]
             errors.append(Problem(message, file, row, fld.name, shown, hint))
         if fld.required and blank:
-            errors.append(Problem("required value is empty", file, row, fld.name, shown, f"fill in '{fld.name}'"))
+            errors.append(Problem(Msg("err.required_empty"), file, row, fld.name, shown,
+                                  Msg("hint.fill_in", field=fld.name)))
         ok = not bad and not blank
         if ok and fld.enum:
             canon = {fold(v): v for v in fld.enum}.get(fold(value))
@@ -707,7 +662,7 @@ def validate_record(layer: Layer, values: dict, *, file=None, row=None, known_co
             if fld.pattern == INSEE_RE and isinstance(value, str) and value.isdigit():
                 value = value.zfill(5)
             if not re.fullmatch(fld.pattern, str(value)):
-                errors.append(Problem("badly formed value", file, row, fld.name, shown, _pattern_hint(fld)))
+                errors.append(Problem(Msg("err.badly_formed"), file, row, fld.name, shown, _pattern_hint(fld)))
         if ok and (fld.min is not None or fld.max is not None):
             number = _number_scalar(value)
             if number == number and ((fld.min is not None and number < fld.min)
@@ -721,8 +676,7 @@ def validate_record(layer: Layer, values: dict, *, file=None, row=None, known_co
         errors.extend(rule(typed, file, row))
     code = typed.get(layer.commune_field) if layer.commune_field else None
     if known_communes is not None and code is not None and code not in known_communes:
-        errors.append(Problem("unknown commune INSEE code", file, row, layer.commune_field, code,
-                              UNKNOWN_COMMUNE_HINT))
+        errors.append(Problem(UNKNOWN_COMMUNE[0], file, row, layer.commune_field, code, UNKNOWN_COMMUNE[1]))
     return typed, errors, warnings
 
 
@@ -734,7 +688,7 @@ def _is_blank_scalar(value, text: bool = True) -> bool:
 
 
 def _number_scalar(value) -> float:
-    """`_to_number` for one value (NaN when it is not a number)."""
+    """`to_number` for one value (NaN when it is not a number)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     text = re.sub(r"[\s\u00a0\u202f]", "", str(value)).replace(",", ".")
@@ -744,7 +698,7 @@ def _number_scalar(value) -> float:
 
 
 def _coerce_scalar(fld: Field, raw):
-    """`_coerce` for one non-blank value: (typed value, is it bad)."""
+    """`coerce` for one non-blank value: (typed value, is it bad)."""
     if fld.type in ("int", "float"):
         number = _number_scalar(raw)
         bad = number != number or number in (float("inf"), float("-inf"))
@@ -766,20 +720,17 @@ def _coerce_scalar(fld: Field, raw):
 def missing_required(layer: Layer, columns, file=None) -> list[Problem]:
     """Problems for the required fields a file lacks (needed only to add new features)."""
     generated = layer.id_prefix or layer.id_fields
-    return [Problem("required column is missing", file, None, f.name, None,
-                    f"to add new {layer.name}, give '{f.name}' ({f.doc or f.type}): a column of the "
-                    f"file, or --{f.name.replace('_', '-')} on the command line")
+    return [Problem(Msg("err.column_missing"), file, None, f.name, None,
+                    Msg("hint.column_missing", layer=layer.name, field=f.name, doc=f.doc or f.type,
+                        option=f.name.replace('_', '-')))
             for f in layer.fields if f.required and f.name not in columns
             and not (f.name == layer.key and generated)]
 
 
-def _pattern_hint(fld: Field) -> str:
-    return {INSEE_RE: "an INSEE code has 5 characters, e.g. 62498 or 2A004",
-            PROJECT_ID_RE: "plhgis names schemes P-<insee>-<seq> (e.g. P-62498-0001): leave the id empty "
-                           "for a new scheme",
-            PLOT_ID_RE: "plhgis names plots G-<insee>-<seq> (e.g. G-62498-0001): leave the id empty for a new plot",
-            SAFE_ID_RE: "an id is made of letters, digits, '_', '-' and '.' (80 at most), e.g. 62498_0001"}.get(
-        fld.pattern, f"must match {fld.pattern}")
+def _pattern_hint(fld: Field) -> Msg:
+    key = {INSEE_RE: "hint.insee", PROJECT_ID_RE: "hint.project_id", PLOT_ID_RE: "hint.plot_id",
+           SAFE_ID_RE: "hint.safe_id"}.get(fld.pattern)
+    return Msg(key) if key else Msg("hint.pattern", pattern=fld.pattern)
 
 
 def _rule_product_mix(frame, file, rows):
@@ -804,8 +755,8 @@ def _record_product_mix(values: dict, file, row):
 
 
 def _mix_over(mix, total, file, row) -> Problem:
-    return Problem(f"product mix adds up to {int(mix)} homes, more than homes_total {int(total)}", file, row,
-                   "homes_total", int(total), "lower the mix or raise homes_total")
+    return Problem(Msg("err.mix_over", mix=int(mix), total=int(total)), file, row, "homes_total", int(total),
+                   Msg("hint.mix_over"))
 
 
 RULES = {"projects": (_rule_product_mix,)}

@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 from . import lazy
+from .labels import Msg
 from .errors import PlhgisError
 
 pd = lazy.module("pandas")
@@ -99,7 +100,10 @@ class Settings:
                                            "debates); the contract's own rate prevails: import the notified "
                                            "objective", "catch-up share under a contrat de mixité sociale")
     pls_max_share_low: float = _s(0.20, CCH_L302_8_3DS + " III (commune under 10 % of social rent, no PLH)",
-                                  "PLS at most this share when the commune has under 10 % social rent and no PLH")
+                                  "PLS at most this share when the commune has under pls_low_stock_rate of "
+                                  "social rent and no PLH")
+    pls_low_stock_rate: float = _s(0.10, CCH_L302_8_3DS + " III", "social-rent rate under which PLS is held to "
+                                                                  "pls_max_share_low")
     psla_count_years: int = _s(5, CCH_L302_5_IV, "PSLA homes stay in the inventory this many years after "
                                                  "purchase (assumed at delivery)")
     hlm_sold_years: int = _s(10, CCH_L302_5_IV, "HLM homes sold to their occupants stay in the inventory this "
@@ -213,8 +217,7 @@ def load_settings(store_path_or_store) -> Settings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"not a valid TOML file ({exc})", file=str(path),
-                            hint="check the quotes and the [checks] table header") from None
+        raise SettingsError(Msg("err.toml", why=exc), file=str(path), hint=Msg("hint.toml")) from None
     return from_dict(data.get(TABLE, {}), file=str(path))
 
 
@@ -224,17 +227,17 @@ def from_dict(values: dict, file=None) -> Settings:
     changes = {}
     for key, value in values.items():
         if key not in known:
-            raise SettingsError("unknown setting", file=file, field=key, value=value,
-                                hint="known settings: " + ", ".join(known))
+            raise SettingsError(Msg("err.unknown_setting"), file=file, field=key, value=value,
+                                hint=Msg("hint.known_settings", names=", ".join(known)))
         if key in TABLES:
             if not isinstance(value, dict) or not all(isinstance(v, (int, float)) for v in value.values()):
-                raise SettingsError("must be a table of name = number", file=file, field=key,
-                                    hint=f'[checks.{key}] then "{next(iter(TABLES[key]))}" = …')
+                raise SettingsError(Msg("err.setting_table"), file=file, field=key,
+                                    hint=Msg("hint.setting_table", key=key, first=next(iter(TABLES[key]))))
             value = {k: float(v) for k, v in value.items()}
             if key != "polarity_levels":  # the territory's own levels replace the defaults
                 value = {**TABLES[key], **value}
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SettingsError("must be a number", file=file, field=key, value=value,
+            raise SettingsError(Msg("err.setting_number"), file=file, field=key, value=value,
                                 hint=known[key].metadata["doc"])
         else:
             _check_range(key, value, str(known[key].type), file)
@@ -242,18 +245,31 @@ def from_dict(values: dict, file=None) -> Settings:
     return replace(Settings(), **changes)
 
 
-SHARES = re.compile(r"(share|rate|cover)|^(target_under|lls_under)$")
+SHARES = re.compile(r"(share|rate|cover|tolerance)|^(target_under|target_over|lls_under)$")
 
 
 def _check_range(key, value, annotation, file):
     """Numbers that cannot be: negative figures, fractional years or counts, shares above 1."""
     if value < 0:
-        raise SettingsError("must not be negative", file=file, field=key, value=value)
+        raise SettingsError(Msg("err.setting_negative"), file=file, field=key, value=value)
     if annotation.startswith("int") and value != int(value):
-        raise SettingsError("must be a whole number (a year or a count)", file=file, field=key, value=value)
-    if SHARES.search(key) and value > 1:
-        raise SettingsError("is a share, between 0 and 1", file=file, field=key, value=value,
-                            hint="write 25 % as 0.25")
+        raise SettingsError(Msg("err.setting_whole"), file=file, field=key, value=value)
+    if SHARES.search(key) and key != "target_over" and value > 1:
+        raise SettingsError(Msg("err.setting_share"), file=file, field=key, value=value, hint=Msg("hint.share"))
+
+
+def shown(settings: Settings) -> dict[str, str]:
+    """Each number setting as a sentence writes it: 80 %, 300, 5 000 (for texts that quote a threshold)."""
+    out = {}
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if SHARES.search(f.name):
+            out[f.name] = f"{100 * value:g} %"
+        else:
+            out[f.name] = f"{value:,.0f}".replace(",", "\u202f") if value == int(value) else f"{value:g}"
+    return out
 
 
 def describe(settings: Settings) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from . import lazy
-from . import io, outputs, schema, sources
+from . import extra, io, outputs, schema
 from .io import append_text_row
 from .errors import unknown_commune
 
@@ -30,28 +30,16 @@ NEW_ROWS = 20
 # the columns of the workbook: store field names, in the order a commune reads them; the location
 # columns (parcelles, lon/lat, Lambert-93 X/Y) place a new scheme and are read by the import
 LOCATION = ("parcels", "lon", "lat", "x_l93", "y_l93")
+# the permit, its works and the products the SRU inventory counts, demolitions (issue 11)
+VOCABULARY = ("permit_number", "permit_date", "doc_date", "daact_date", "plai_adapte", "lli", "anah_conventionne",
+              "residence_kind", "residence_places", "demolished", "demolished_lls", "reconstitution", "lls_sold",
+              "floor_area_m2", "collective")
+FLAGS = ("reconstitution", "collective")  # 0 or 1
+DATES = ("permit_date", "doc_date", "daact_date")
 COLUMNS = ("id", "name", "commune", "address", *LOCATION, "homes_total", "lls_plai", "lls_plus", "lls_pls",
            "psla", "brs", "accession_libre", "locatif_libre", "specifique", "specifique_note",
-           "status", "land_origin", "operator", "permit_year", "start_year", "delivery_year", "comment")
-HELP = {  # the French label of each field is the schema's (schema.LABELS); the help is the workbook's
-    "id": "Ne pas modifier. Laisser vide pour une nouvelle opération.",
-    "name": "Obligatoire.",
-    "commune": "Obligatoire (5 chiffres).",
-    "address": "Adresse de l'opération.",
-    "homes_total": "Obligatoire, 5 et plus.",
-    "lls_plai": "Locatif social très aidé.",
-    "lls_plus": "Locatif social.",
-    "lls_pls": "Locatif intermédiaire social.",
-    "psla": "Accession sociale (location-accession).",
-    "brs": "Bail réel solidaire.",
-    "specifique": "Résidence seniors, jeunes, foyer…",
-    "status": "Choisir dans la liste.",
-    "land_origin": "Choisir dans la liste.",
-    "permit_year": "Année sur 4 chiffres.",
-    "start_year": "Année sur 4 chiffres.",
-    "delivery_year": "Année sur 4 chiffres.",
-    "comment": "Toute précision utile.",
-}
+           "status", "land_origin", "operator", "permit_year", "start_year", "delivery_year",
+           *VOCABULARY, "comment")
 LOCATION_LABELS = {
     "parcels": ("Références cadastrales", "Nouvelle opération : parcelles séparées par des virgules "
                                           "(ex. 62498000BI0122, 62498000BI0123)."),
@@ -72,7 +60,7 @@ def french(col) -> tuple[str, str]:
     """(French label, help) of a workbook column."""
     if col in LOCATION_LABELS:
         return LOCATION_LABELS[col]
-    return schema.label("projects", col), HELP.get(col, "")
+    return schema.label("projects", col), schema.help_text("projects", col)
 
 
 INSTRUCTIONS = [
@@ -132,7 +120,7 @@ def write_workbook(store, insee, path, overwrite=False, *, name=None, layers=Non
     append_text_row(info, ["Colonne", "Intitulé", "Aide", "Valeurs possibles"])
     for cell in info[info.max_row]:
         cell.font = Font(bold=True)
-    frame = sources.extra_columns(projects)
+    frame = extra.extra_columns(projects)
     extras = [c for c in frame.columns if c not in projects.columns and c not in COLUMNS]
     columns = (*COLUMNS, *extras)  # the columns the commune's own files brought, written back as they came
     for col in COLUMNS:
@@ -165,7 +153,8 @@ def write_workbook(store, insee, path, overwrite=False, *, name=None, layers=Non
                 f"plh_{kind}{'_new' if new else ''}", number_format="@" if kind != "value" else "General",
                 protection=Protection(locked=kind == "id"),
                 fill=PatternFill("solid", fgColor="EEEEEE") if new else PatternFill()))
-    kinds = ["id" if c == "id" else "code" if c in ("commune", "parcels") else "value" for c in columns]
+    kinds = ["id" if c == "id" else "code" if c in ("commune", "parcels", "permit_number", *DATES) else "value"
+             for c in columns]
     for r in range(2, end + 1):
         suffix = "_new" if r > last else ""
         for j, kind in enumerate(kinds, start=1):
@@ -188,13 +177,15 @@ def write_workbook(store, insee, path, overwrite=False, *, name=None, layers=Non
         dv.add(f"{letter(col)}2:{letter(col)}{end}")
         ws.add_data_validation(dv)
 
-    for col, values in (("status", schema.PROJECT_STATUS), ("land_origin", schema.LAND_ORIGIN)):
+    for col, values in (("status", schema.PROJECT_STATUS), ("land_origin", schema.LAND_ORIGIN),
+                        ("residence_kind", schema.RESIDENCE_KIND), *((f, ("0", "1")) for f in FLAGS)):
         validation(col, DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
                                        showErrorMessage=True, errorTitle="Valeur non prévue",
                                        error="Choisissez une valeur dans la liste."))
     validation("commune", DataValidation(type="list", formula1=f'"{insee}"', allow_blank=True,
                                          showErrorMessage=True, error=f"Le code INSEE de la commune est {insee}."))
-    for col in ("homes_total",) + schema.PRODUCT_FIELDS:
+    for col in ("homes_total", *schema.PRODUCT_FIELDS, "plai_adapte", "lli", "anah_conventionne", "residence_places",
+                "demolished", "demolished_lls", "lls_sold"):
         validation(col, DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
                                        allow_blank=True, showErrorMessage=True,
                                        error="Un nombre entier de logements."))
@@ -203,7 +194,7 @@ def write_workbook(store, insee, path, overwrite=False, *, name=None, layers=Non
                                        allow_blank=True, showErrorMessage=True,
                                        error="Une année sur 4 chiffres, par exemple 2027."))
     widths = {"id": 15, "name": 34, "address": 28, "parcels": 30, "operator": 22, "comment": 40, "status": 13,
-              "land_origin": 20, "specifique_note": 20}
+              "land_origin": 20, "specifique_note": 20, "permit_number": 16, "residence_kind": 20}
     for col in columns:
         ws.column_dimensions[letter(col)].width = widths.get(col, 11)
     for title, fields in READ_ONLY.items():

@@ -13,13 +13,14 @@ dropped, so an import never loses a column silently.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 
 from . import lazy
 from . import schema
 from .errors import NotFoundError, PlhgisError, Problem
+from .extra import keep_extra
+from .labels import Msg, Num
 
 gpd = lazy.module("geopandas")
 np = lazy.module("numpy")
@@ -33,10 +34,14 @@ class Source:
 
     name: str
     layer: str
-    label: str
     signature: tuple[str, ...]  # normalised column names that must all be present ('a|b': either)
     aliases: dict  # layer field → candidate source columns (lower-case), first present wins
     table_only: bool = False  # attribute tables (no geometry): update existing features only
+
+    @property
+    def label(self) -> Msg:
+        """What the format is called (labels.py, "source.<name>")."""
+        return Msg("source." + self.name)
 
 
 _COMMUNE_FIGURES = {"main_residences": ("main_residences", "residences_principales", "rp", "nb_rp"),
@@ -47,23 +52,22 @@ _COMMUNE_FIGURES = {"main_residences": ("main_residences", "residences_principal
 _QPV_2015 = {"code_qp": ("code_qp",), "lib_qp": ("nom_qp", "lib_qp"),
              "commune": ("code_commune", "code_com", "insee_com", "commune"), "communes": ("code_communes", "code_commune", "code_com", "insee_com", "commune")}
 SOURCES: dict[str, Source] = {s.name: s for s in (
-    Source("admin-express", "communes", "IGN ADMIN EXPRESS communes", ("insee_com", "nom"),
+    Source("admin-express", "communes", ("insee_com", "nom"),
            {"insee": ("insee_com",), "name": ("nom", "nom_m"), "population": ("population",),
             "epci_siren": ("siren_epci",)}),
-    Source("geo-api", "communes", "geo.api.gouv.fr communes", ("code", "nom", "codeepci"),
+    Source("geo-api", "communes", ("code", "nom", "codeepci"),
            {"insee": ("code",), "name": ("nom",), "population": ("population",),
             "epci_siren": ("codeepci",), "epci_name": ("nomepci", "epci_nom")}),
-    Source("commune-figures", "communes", "commune figures (CSV/XLSX, no geometry)",
-           ("insee|code_insee|codgeo",),
+    Source("commune-figures", "communes", ("insee|code_insee|codgeo",),
            {"insee": ("insee", "code_insee", "codgeo"), "name": ("name", "nom", "nom_commune", "libgeo"),
             "epci_siren": ("epci_siren", "siren_epci"), "epci_name": ("epci_name", "epci_nom", "nom_epci"),
             "population": ("population", "population_municipale", "pmun"), **_COMMUNE_FIGURES},
            table_only=True),
-    Source("code-nom", "communes", "communes with code/nom", ("code|code_commune|code_insee", "nom|nom_commune"),
+    Source("code-nom", "communes", ("code|code_commune|code_insee", "nom|nom_commune"),
            {"insee": ("code", "code_commune", "code_insee", "insee"), "name": ("nom", "nom_commune"),
             "epci_siren": ("siren_epci", "epci_siren", "codeepci"), "epci_name": ("nom_epci", "epci_nom"),
             "population": ("population", "population_municipale", "pmun"), **_COMMUNE_FIGURES}),
-    Source("targets", "targets", "PLH targets per commune (CSV/XLSX)", (),
+    Source("targets", "targets", (),
            {"commune": ("commune", "insee", "code_insee", "codgeo"),
             "period_start": ("period_start", "debut", "annee_debut"), "period_end": ("period_end", "fin", "annee_fin"),
             "homes_target": ("homes_target", "objectif", "objectif_logements", "objectif_total"),
@@ -71,28 +75,28 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
             "accession_aidee_target": ("accession_aidee_target", "objectif_accession_aidee"),
             "yearly_split": ("yearly_split", "repartition_annuelle"),
             "net_homes_target": ("net_homes_target", "objectif_net", "objectif_production_nette")}, table_only=True),
-    Source("qpv2024", "qpv", "ANCT QPV 2024", ("code_qp", "lib_qp"),
+    Source("qpv2024", "qpv", ("code_qp", "lib_qp"),
            {"code_qp": ("code_qp",), "lib_qp": ("lib_qp",), "commune": ("insee_com", "code_com"),
             "communes": ("insee_com", "code_com")}),
-    Source("qpv2015", "qpv", "ANCT/CGET QPV 2015", ("code_qp", "nom_qp"), _QPV_2015),
-    Source("sectors", "sectors", "priority sectors (any polygon file)", (),
+    Source("qpv2015", "qpv", ("code_qp", "nom_qp"), _QPV_2015),
+    Source("sectors", "sectors", (),
            {"id": ("id_sector",), "name": ("name", "nom", "lib", "libelle", "nom_secteur"),
             "kind": ("kind", "type", "dispositif"), "priority": ("priority", "priorite"),
             "commune": ("commune", "insee", "insee_com", "code_insee", "insee_com_derive")}),
-    Source("cnig-zone-urba", "zoning", "CNIG PLU ZONE_URBA", ("libelle", "typezone"),
+    Source("cnig-zone-urba", "zoning", ("libelle", "typezone"),
            {"libelle": ("libelle",), "libelong": ("libelong",), "typezone": ("typezone",),
             "idurba": ("idurba",), "insee": ("insee",)}),
-    Source("cnig-prescription-surf", "prescriptions", "CNIG PLU PRESCRIPTION_SURF", ("typepsc",),
+    Source("cnig-prescription-surf", "prescriptions", ("typepsc",),
            {"libelle": ("libelle",), "txt": ("txt",), "typepsc": ("typepsc",), "stypepsc": ("stypepsc",),
             "idurba": ("idurba",), "insee": ("insee",)}),
-    Source("etalab-cadastre", "parcels", "Etalab cadastre parcels", ("id", "commune", "section", "numero"),
+    Source("etalab-cadastre", "parcels", ("id", "commune", "section", "numero"),
            {"id": ("id",), "commune": ("commune",), "prefixe": ("prefixe",), "section": ("section",),
             "numero": ("numero",), "contenance": ("contenance",)}),
-    Source("cnig-friches", "friches", "CNIG Friches CSV", ("site_id", "geompoint"), {}, table_only=True),
-    Source("cartofriches-points", "friches", "Cartofriches points (GeoJSON, no site_nom)", ("site_id", "comm_insee"),
+    Source("cnig-friches", "friches", ("site_id", "geompoint"), {}, table_only=True),
+    Source("cartofriches-points", "friches", ("site_id", "comm_insee"),
            {"site_id": ("site_id",), "site_nom": ("site_nom",), "comm_insee": ("comm_insee",),
             "site_statut": ("site_statut",), "site_type": ("site_type",), "source_nom": ("source", "source_nom")}),
-    Source("sru-inventaire", "sru", "SRU inventory (national file, DREAL layouts)", (), {}),
+    Source("sru-inventaire", "sru", (), {}),
 )}
 
 
@@ -139,8 +143,8 @@ def parse_map(text) -> dict[str, str]:
         if not part.strip():
             continue
         if "=" not in part:
-            raise PlhgisError(f"bad column mapping {part.strip()!r}", field="--map", value=text,
-                              hint="write SOURCE=FIELD pairs separated by commas, e.g. 'Code INSEE=commune'")
+            raise PlhgisError(Msg("err.bad_mapping", part=repr(part.strip())), field="--map", value=text,
+                              hint=Msg("hint.mapping"))
         src, dst = (p.strip() for p in part.split("=", 1))
         out[src] = dst
     return out
@@ -164,30 +168,30 @@ def map_source(frame, layer: str, name: str | None = None, *, file=None, rows=No
     mapping = parse_map(column_map)
     if name_field:
         if name_field not in frame.columns:
-            raise PlhgisError(f"--name-field {name_field!r} is not a column of the file", file=file,
-                              field="--name-field", hint="columns are: " + ", ".join(map(str, frame.columns)))
+            raise PlhgisError(Msg("err.name_field", name=repr(name_field)), file=file,
+                              field="--name-field", hint=Msg("hint.columns_are", columns=", ".join(map(str, frame.columns))))
         mapping[name_field] = "name"
     unknown = [c for c in mapping if c not in frame.columns]
     if unknown:
-        raise PlhgisError(f"--map names a column the file lacks: {', '.join(map(repr, unknown))}", file=file,
-                          field="--map", hint="columns are: " + ", ".join(map(str, frame.columns)))
+        raise PlhgisError(Msg("err.map_unknown", names=", ".join(map(repr, unknown))), file=file,
+                          field="--map", hint=Msg("hint.columns_are", columns=", ".join(map(str, frame.columns))))
     shadowed = [c for c in frame.columns if c in mapping.values() and c not in mapping]
     frame = frame.drop(columns=shadowed).rename(columns=mapping)
     if name is not None:
         if name not in SOURCES:
-            raise PlhgisError(f"unknown source {name!r}", field="--source",
-                              hint="sources are: " + ", ".join(SOURCES))
+            raise PlhgisError(Msg("err.unknown_source", name=repr(name)), field="--source",
+                              hint=Msg("hint.sources_are", names=", ".join(SOURCES)))
         src = SOURCES[name]
         if src.layer != lay.name:
-            raise PlhgisError(f"source {name!r} loads the {src.layer} layer, not {lay.name}", field="--source",
-                              hint=f"plhgis import {src.layer} FILE --source {name}")
+            raise PlhgisError(Msg("err.source_layer", name=repr(name), layer=src.layer, wanted=lay.name),
+                              field="--source", hint=Msg("hint.source_layer", layer=src.layer, name=name))
     else:
         src = detect(frame, lay.name)
     if src is not None and src.name == "cnig-friches":
         from . import cnig
 
         frame, notes, warnings, errors = cnig.from_cnig(frame, file=file, rows=rows)
-        out = Mapped(frame, rows, src.name, [f"source: {src.label}", *notes], warnings, errors)
+        out = Mapped(frame, rows, src.name, [Msg("note.source", label=src.label), *notes], warnings, errors)
     elif src is not None and src.name == "sru-inventaire":
         from . import sru
 
@@ -197,7 +201,7 @@ def map_source(frame, layer: str, name: str | None = None, *, file=None, rows=No
     else:
         out = _rename(frame, lay, src, rows, file, protect=set(mapping.values()))
     if mapping:
-        out.notes.append("column mapping: " + ", ".join(f"{a}→{b}" for a, b in mapping.items()))
+        out.notes.append(Msg("note.column_mapping", pairs=", ".join(f"{a}→{b}" for a, b in mapping.items())))
     if lay.name == "sectors":
         _sector_fields(out, kind, file)
     if lay.name in ("zoning", "prescriptions"):
@@ -253,60 +257,14 @@ def _rename(frame, lay, src, rows, file, protect) -> Mapped:
     out, kept_as_is = keep_extra(out, fields, geom_name)
     notes = []
     if src is not None:
-        notes.append(f"source: {src.label} ({src.name})")
+        notes.append(Msg("note.source_named", label=src.label, name=src.name))
     shown = {**renames, **{v: k for k, v in extra.items()}}
     mapped = [f"{a}→{b}" for a, b in shown.items() if a != b]
     if mapped:
-        notes.append("mapped " + ", ".join(mapped))
+        notes.append(Msg("note.mapped", pairs=", ".join(mapped)))
     if kept_as_is:
-        notes.append(f"colonnes conservées telles quelles (extra): {', '.join(kept_as_is)}")
+        notes.append(Msg("note.extra_kept", columns=", ".join(kept_as_is)))
     return Mapped(out, rows, src.name if src else None, notes)
-
-
-STAMPS = ("created_at", "updated_at")  # the store's own: read back from an export, never written
-
-
-def keep_extra(frame, fields, geom_name=None):
-    """(frame, names): the columns that are no field folded into one JSON `extra` column per row.
-
-    Nothing a file carries is lost: `export` and the pack workbook write these columns back.
-    """
-    rest = [c for c in frame.columns if c not in fields and c != geom_name and c not in STAMPS and c != "extra"]
-    out = frame[[c for c in frame.columns if c not in rest and c not in STAMPS]].copy()
-    if not rest:
-        return out, []
-    values = frame[rest].astype(object)
-    records, filled = [], set()
-    for row in values.itertuples(index=False, name=None):
-        kept = {str(k): _json_plain(v) for k, v in zip(rest, row) if not _is_blank(v)}
-        filled.update(kept)
-        records.append(json.dumps(kept, ensure_ascii=False) if kept else None)
-    out["extra"] = pd.Series(records, index=frame.index, dtype=object)
-    return out, [str(c) for c in rest if str(c) in filled]  # an empty column holds nothing to keep
-
-
-def _is_blank(value) -> bool:
-    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
-        return True
-    return isinstance(value, str) and value.strip() in schema.BLANKS
-
-
-def _json_plain(value):
-    if hasattr(value, "item"):  # numpy scalars
-        value = value.item()
-    return value if isinstance(value, (str, int, float, bool)) else str(value)
-
-
-def extra_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """The `extra` JSON column spread back into the columns it came from (export, workbook)."""
-    if "extra" not in frame.columns:
-        return frame
-    parsed = [json.loads(v) if isinstance(v, str) and v else {} for v in frame["extra"]]
-    names = list(dict.fromkeys(k for d in parsed for k in d if k not in frame.columns))
-    out = frame.drop(columns=["extra"])
-    for name in names:
-        out[name] = [d.get(name) for d in parsed]
-    return out
 
 
 def _sector_fields(out: Mapped, kind, file):
@@ -314,14 +272,13 @@ def _sector_fields(out: Mapped, kind, file):
     if kind:
         canon = {schema.fold(k): k for k in schema.SECTOR_KIND}
         if schema.fold(kind) not in canon:
-            raise PlhgisError(f"unknown sector kind {kind!r}", field="--kind",
-                              hint="one of: " + ", ".join(schema.SECTOR_KIND))
+            raise PlhgisError(Msg("err.sector_kind", kind=repr(kind)), field="--kind",
+                              hint=Msg("hint.one_of", values=", ".join(schema.SECTOR_KIND)))
         frame["kind"] = canon[schema.fold(kind)]
-        out.notes.append(f"kind: every sector is {canon[schema.fold(kind)]!r} (--kind)")
+        out.notes.append(Msg("note.kind", kind=repr(canon[schema.fold(kind)])))
     elif "kind" not in frame.columns:
-        raise PlhgisError("the file has no 'kind' column", file=file, field="kind",
-                          hint="say which kind these sectors are with --kind, e.g. --kind 'ORT/ACV'; "
-                               "kinds: " + ", ".join(schema.SECTOR_KIND))
+        raise PlhgisError(Msg("err.no_kind"), file=file, field="kind",
+                          hint=Msg("hint.kind", kinds=", ".join(schema.SECTOR_KIND)))
 
 
 def _stable_ids(frame, prefix, scope, parts) -> pd.Series:
@@ -345,7 +302,7 @@ def _plu_fields(out: Mapped, lay, file=None):
         prefix = frame["idurba"].astype("string").str.extract(r"^((?:\d{5}|2[AB]\d{3}))_", expand=False)
         if prefix.notna().any():
             frame["insee"] = prefix.astype(object).where(prefix.notna(), None)
-            out.notes.append("insee taken from IDURBA (commune PLU)")
+            out.notes.append(Msg("note.insee_idurba"))
     if lay.name == "prescriptions" and "typepsc" in frame.columns:
         code = frame["typepsc"].astype("string").str.strip()
         split = code.str.extract(r"^(\d{1,2})-(\d{1,2})$")
@@ -366,11 +323,13 @@ def _plu_fields(out: Mapped, lay, file=None):
         counts = (frame["typepsc"] + "-" + frame.get("stypepsc", pd.Series("00", index=frame.index))
                   .fillna("00")).value_counts()
         housing = {k: int(v) for k, v in counts.items() if k.startswith(("17-", "18-"))}
-        out.notes.append("prescriptions by code: " + ", ".join(f"{k} ×{v}" for k, v in counts.sort_index().items())
-                         + (f" (housing-relevant: {', '.join(housing)})" if housing else ""))
+        out.notes.append(Msg("note.prescriptions", counts=", ".join(f"{k} ×{v}" for k, v in counts.sort_index().items()))
+                         if not housing else
+                         Msg("note.prescriptions_housing", counts=", ".join(f"{k} ×{v}" for k, v in counts.sort_index().items()),
+                             housing=", ".join(housing)))
     if lay.name == "zoning" and "typezone" in frame.columns:
         counts = frame["typezone"].astype("string").fillna("∅").value_counts()
-        out.notes.append("typezone: " + ", ".join(f"{k} ×{v}" for k, v in counts.items()))
+        out.notes.append(Msg("note.typezone", counts=", ".join(f"{k} ×{v}" for k, v in counts.items())))
     if "id" not in frame.columns:
         scope = frame["insee"] if "insee" in frame.columns else pd.Series(None, index=frame.index)
         parts = [c for c in ("idurba", "libelle", "typezone", "typepsc", "stypepsc") if c in frame.columns]
@@ -389,7 +348,7 @@ def _friche_names(out: Mapped):
     blank = names.isna() | names.astype("string").str.strip().fillna("").eq("")
     if blank.any():
         frame["site_nom"] = names.astype(object).where(~blank, "Friche " + frame["site_id"].astype(str))
-        out.notes.append(f"{int(blank.sum())} friche(s) without site_nom named 'Friche <site_id>'")
+        out.notes.append(Msg("note.friche_names", n=int(blank.sum())))
 
 
 def _typezone_families(out: Mapped, file):
@@ -399,9 +358,8 @@ def _typezone_families(out: Mapped, file):
     family = raw.map(schema.typezone_family)
     odd = family.notna() & (family != raw)
     for code, n in raw[odd].astype(str).value_counts().items():
-        out.warnings.append(Problem(f"TYPEZONE {code!r} is not a CNIG value: read as its family "
-                                    f"{schema.typezone_family(code)} ({n} zone{'s' if n > 1 else ''})", file, None,
-                                    "typezone", code, "the zone's own code stays in LIBELLE"))
+        out.warnings.append(Problem(Msg("warn.typezone_family", code=repr(code), family=schema.typezone_family(code),
+                                        n=n), file, None, "typezone", code, Msg("hint.typezone_libelle")))
     frame["typezone"] = family.where(family.notna(), raw)
 
 
@@ -450,8 +408,7 @@ def _qpv_fields(out: Mapped):
         frame = out.frame
     if "code_qp" in frame.columns:
         gen = frame["code_qp"].astype("string").str[:2].value_counts()
-        out.notes.append("QPV codes: " + ", ".join(f"{k}… ×{v}" for k, v in gen.items())
-                         + " (QP = 2015 generation, QN = 2024)")
+        out.notes.append(Msg("note.qpv_codes", codes=", ".join(f"{k}… ×{v}" for k, v in gen.items())))
 
 
 def _merge_qpv_rows(out: Mapped):
@@ -468,7 +425,7 @@ def _merge_qpv_rows(out: Mapped):
                                                    crs=frame.crs))
     n = int((~first).sum())
     out.frame, out.rows = merged, rows[first.to_numpy()]
-    out.notes.append(f"{n} row(s) repeating a QPV for another commune merged into it (communes joined by |)")
+    out.notes.append(Msg("note.qpv_merged", n=n))
 
 
 def _keep_territory(out: Mapped, lay, store, epci, file):
@@ -477,18 +434,16 @@ def _keep_territory(out: Mapped, lay, store, epci, file):
     before = len(frame)
     if lay.name == "communes":
         if "epci_siren" not in frame.columns:
-            raise PlhgisError("--epci needs an EPCI column in the file (SIREN_EPCI, codeEpci, siren_epci)",
-                              field="--epci", value=epci, hint="drop --epci, or use a file that has one")
+            raise PlhgisError(Msg("err.epci_column"), field="--epci", value=epci, hint=Msg("hint.drop_epci"))
         keep = frame["epci_siren"].astype("string").str.strip() == str(epci)
     elif lay.extra.get("commune_check", True) and lay.commune_field in frame.columns and store is not None:
-        communes = _territory_communes(store, epci)  # the territory's own layers: by commune code
+        communes = territory_communes(store, epci)  # the territory's own layers: by commune code
         codes = frame[lay.commune_field].astype("string").str.strip().str.zfill(5)
         keep = codes.isin(set(communes["insee"]))
     else:
         if not isinstance(frame, gpd.GeoDataFrame) or store is None:
-            raise PlhgisError(f"--epci keeps the {lay.name} that meet the EPCI's communes, "
-                              "and this file has no geometry", field="--epci", value=epci)
-        communes = _territory_communes(store, epci)
+            raise PlhgisError(Msg("err.epci_geometry", layer=lay.name), field="--epci", value=epci)
+        communes = territory_communes(store, epci)
         if communes.empty:  # no --epci and an empty store: nothing to keep to
             return
         area = shapely.union_all(communes.geometry.to_numpy())
@@ -500,28 +455,28 @@ def _keep_territory(out: Mapped, lay, store, epci, file):
     # rows left out are not imported: nothing to say about them
     out.warnings = [p for p in out.warnings if p.row is None or p.row not in left]
     out.errors = [p for p in out.errors if p.row is None or p.row not in left]
-    what = f"EPCI {epci}" if epci else "the store's communes"
-    out.notes.append(f"kept {int(keep.sum())} of {before} {lay.name} ({what})")
+    what = Msg("note.of_epci", epci=epci) if epci else Msg("note.of_store")
+    out.notes.append(Msg("note.kept", n=Num(int(keep.sum())), of=Num(before), layer=lay.name, what=what))
     if not keep.any():
-        out.errors.append(Problem(f"no {lay.name} of {what} in the file", file, None, "--epci", epci,
+        out.errors.append(Problem(Msg("err.none_kept", layer=lay.name, what=what), file, None, "--epci", epci,
                                   _epci_hint(frame if lay.name == "communes" else None, store, epci)))
 
 
-def _epci_hint(frame, store, epci=None) -> str:
+def _epci_hint(frame, store, epci=None) -> Msg:
     """'EPCI in the file: 246200364 (CA de Lens - Liévin) ×36, …', else the store's, for a --epci hint."""
     if frame is None and store is not None and epci and str(epci) in set(
             store.read("communes")["epci_siren"].dropna().astype(str)):
-        return f"the file has nothing on EPCI {epci}'s communes: check that it covers your territory"
-    for table, where in ((frame, "in the file"), (store.read("communes") if store is not None else None,
-                                                   "in the store")):
+        return Msg("hint.epci_nothing", epci=epci)
+    for table, where in ((frame, "hint.epci_in_file"), (store.read("communes") if store is not None else None,
+                                                         "hint.epci_in_store")):
         if table is None or "epci_siren" not in table.columns or not table["epci_siren"].notna().any():
             continue
         names = table.get("epci_name", pd.Series(None, index=table.index)).astype("string")
         label = table["epci_siren"].astype("string").str.strip() + names.fillna("").map(
             lambda n: f" ({n})" if n else "")
         top = label.value_counts().head(5)
-        return f"check the SIREN; EPCI {where}: " + ", ".join(f"{k} ×{v}" for k, v in top.items())
-    return "check the SIREN (9 digits, see banatic.interieur.gouv.fr)"
+        return Msg(where, epcis=", ".join(f"{k} ×{v}" for k, v in top.items()))
+    return Msg("hint.siren")
 
 
 def _territory_warnings(out: Mapped, lay, store, file):
@@ -530,9 +485,9 @@ def _territory_warnings(out: Mapped, lay, store, file):
     if lay.name == "communes" and "epci_siren" in frame.columns:
         blank = frame["epci_siren"].astype("string").str.strip().fillna("").eq("")
         for i in np.flatnonzero(blank.to_numpy()):
-            out.warnings.append(Problem("commune with no EPCI (epci_siren empty)", file, out.rows.iloc[i],
+            out.warnings.append(Problem(Msg("warn.no_epci"), file, out.rows.iloc[i],
                                         "epci_siren", frame["insee"].iloc[i] if "insee" in frame else None,
-                                        "its figures count in no EPCI total: fill epci_siren"))
+                                        Msg("hint.fill_epci")))
     if lay.name == "sectors" and store is not None and isinstance(frame, gpd.GeoDataFrame) and len(frame):
         communes = store.read("communes")
         if communes.empty:
@@ -542,19 +497,18 @@ def _territory_warnings(out: Mapped, lay, store, file):
         outside = ~shapely.intersects(geoms, area) & ~shapely.is_missing(geoms)
         names = frame["name"] if "name" in frame else pd.Series(None, index=frame.index)
         for i in np.flatnonzero(outside):
-            out.warnings.append(Problem("sector outside the store's communes (another territory or department?)",
-                                        file, out.rows.iloc[i], "geometry", names.iloc[i],
-                                        "keep the territory's sectors with --epci SIREN"))
+            out.warnings.append(Problem(Msg("warn.sector_outside"), file, out.rows.iloc[i], "geometry",
+                                        names.iloc[i], Msg("hint.sector_epci")))
 
 
-def _territory_communes(store, epci):
+def territory_communes(store, epci):
     """The store's communes, or those of EPCI `epci`: an EPCI the store does not hold is an error."""
     communes = store.read("communes")
     if epci:
         communes = communes[communes["epci_siren"] == str(epci)]
         if communes.empty:
-            raise PlhgisError(f"the store has no commune of EPCI {epci}", field="--epci", value=epci,
-                              hint=f"load them first: plhgis import communes FILE --epci {epci}")
+            raise PlhgisError(Msg("err.no_epci_commune", epci=epci), field="--epci", value=epci,
+                              hint=Msg("hint.load_epci", epci=epci))
     return communes
 
 
@@ -567,12 +521,9 @@ def _updates_only(out: Mapped, lay, store, file):
     sirens = set(store.read("communes")["epci_siren"].dropna().astype(str)) if known else set()
     codes = out.frame[key].astype("string").str.strip().str.zfill(5)
     for i in np.flatnonzero(~codes.isin(known).to_numpy()):
-        out.errors.append(Problem("unknown commune INSEE code", file, out.rows.iloc[i], key,
-                                  out.frame[key].iloc[i],
-                                  "a table of figures updates communes already loaded: load the "
-                                  "commune outlines first (plhgis import communes FILE.geojson)"
-                                  + (", or keep the store's EPCI with --epci " + " or ".join(sorted(sirens))
-                                     if sirens and "epci_siren" in out.frame.columns else "")))
+        out.errors.append(Problem(Msg("err.unknown_insee"), file, out.rows.iloc[i], key, out.frame[key].iloc[i],
+                                  Msg("hint.figures_epci", sirens=" | ".join(sorted(sirens)))
+                                  if sirens and "epci_siren" in out.frame.columns else Msg("hint.figures")))
 
 
 # -- locating a scheme by its parcels -----------------------------------------------------------
@@ -583,18 +534,15 @@ def parcels_footprint(store, refs) -> shapely.Geometry:
         refs = re.split(r"[,|;\s]+", refs)
     refs = [str(r).strip().upper() for r in refs if r is not None and str(r).strip()]
     if not refs:
-        raise PlhgisError("no parcel reference", field="--parcels", value=given if isinstance(given, str) else None,
-                          hint="give one or more IDU separated by commas, e.g. 62498000BI0122,62498000BI0123")
+        raise PlhgisError(Msg("err.no_parcel_ref"), field="--parcels", value=given if isinstance(given, str) else None,
+                          hint=Msg("hint.idu_list"))
     bad = [r for r in refs if not re.fullmatch(schema.IDU_RE, r)]
     if bad:
-        raise PlhgisError("badly formed parcel reference", field="--parcels", value=bad[0],
-                          hint="an IDU has 14 characters: INSEE + prefix + section + number, e.g. 62498000BI0122")
+        raise PlhgisError(Msg("err.bad_parcel_ref"), field="--parcels", value=bad[0], hint=Msg("hint.idu"))
     found = store.read("parcels", ids=refs) if store.count("parcels") else None
     have = set() if found is None else set(found["id"])
     missing = [r for r in refs if r not in have]
     if missing:
-        raise NotFoundError(f"unknown parcel{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                            "(not in the parcels layer)", field="--parcels", value=missing[0],
-                            hint="load the commune's cadastre first: plhgis import parcels "
-                                 "cadastre-<insee>-parcelles.json")
+        raise NotFoundError(Msg("err.unknown_parcels" if len(missing) > 1 else "err.unknown_parcel", ids=", ".join(missing)), field="--parcels", value=missing[0],
+                            hint=Msg("hint.load_cadastre_first"))
     return shapely.union_all(found.geometry.to_numpy())

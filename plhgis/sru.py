@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-import pandas as pd
-
+from . import lazy
 from . import schema
+from .labels import Msg, Num
 from .errors import PlhgisError, Problem
 from .settings import Settings, load_settings
-from .targets import Territory, _num
+from .territory import Territory, latest_inventory, numbers
+
+np = lazy.module("numpy")
+pd = lazy.module("pandas")
 
 ESTIMATE, NOTIFIED = "estimation", "notifié"
 
@@ -80,13 +82,13 @@ def from_inventory(frame: pd.DataFrame, *, file=None, rows=None, epci=None):
         hit = next((c for n, c in by_norm.items() if re.fullmatch(pattern, n) and c not in found.values()), None)
         if hit is not None:
             found[target] = hit
-    notes = ["source: SRU inventory (" + ", ".join(f"{found[k]}→{k}" for k in found) + ")"]
+    notes = [Msg("note.source_named", label=Msg("source.sru-inventaire"),
+                 name=", ".join(f"{found[k]}→{k}" for k in found))]
     errors = []
     missing = [k for k in ("commune", "lls_stock", "sru_rate") if k not in found]
     if missing:
-        raise PlhgisError(f"not an SRU inventory: no column for {', '.join(missing)}", file=file,
-                          field=missing[0], hint="the columns are: " + ", ".join(map(str, frame.columns))
-                          + "; name them with --map 'COLUMN=field'")
+        raise PlhgisError(Msg("err.not_sru", fields=", ".join(missing)), file=file,
+                          field=missing[0], hint=Msg("hint.sru_columns", columns=", ".join(map(str, frame.columns))))
     out = pd.DataFrame(index=frame.index)
     for target, col in found.items():
         raw = frame[col]
@@ -96,11 +98,9 @@ def from_inventory(frame: pd.DataFrame, *, file=None, rows=None, epci=None):
     if "vintage" not in out:
         year = _DATE.search(_norm(found["lls_stock"])) or _DATE.search(_norm(found["sru_rate"]))
         if not year:
-            raise PlhgisError("the inventory's year is not in its headers", file=file, field="vintage",
-                              hint="add a 'vintage' column, or name the stock column e.g. "
-                                   "--map 'Nombre LLS=vintage' … (the year of the 1 January count)")
+            raise PlhgisError(Msg("err.sru_year"), file=file, field="vintage", hint=Msg("hint.sru_year"))
         out["vintage"] = int(year.group(1))
-        notes.append(f"vintage {int(year.group(1))}: the inventory at 1 January (from '{found['lls_stock']}')")
+        notes.append(Msg("note.sru_vintage", year=int(year.group(1)), column=found["lls_stock"]))
     period = next((_PERIOD.search(_norm(found[k])) for k in ("notified_objective", "target_rate", "exempt")
                    if k in found and _PERIOD.search(_norm(found[k]))), None)
     if period:
@@ -113,29 +113,22 @@ def from_inventory(frame: pd.DataFrame, *, file=None, rows=None, epci=None):
     if "main_residences" not in out:
         rate = out["sru_rate"].where(out["sru_rate"] > 0)
         out["main_residences"] = (out["lls_stock"] / rate).round()
-        notes.append("main_residences = lls_stock / sru_rate (the file does not publish them)")
+        notes.append(Msg("note.sru_main_residences"))
     if epci:
         if "epci_siren" not in out:
-            raise PlhgisError("--epci needs the file's EPCI column (Code_SIREN_EPCI)", file=file, field="--epci",
-                              value=epci)
+            raise PlhgisError(Msg("err.sru_epci_column"), file=file, field="--epci", value=epci)
         keep = (out["epci_siren"] == str(epci)).fillna(False).to_numpy()
-        notes.append(f"kept {int(keep.sum())} of {len(out)} communes (EPCI {epci})")
+        notes.append(Msg("note.kept", n=Num(int(keep.sum())), of=Num(len(out)), layer="communes",
+                         what=Msg("note.of_epci", epci=epci)))
         out, rows = out[keep], rows[keep]
         if not len(out):
-            errors.append(Problem(f"no commune of EPCI {epci} in the file", file, None, "--epci", epci,
-                                  "check the SIREN (CA de Lens-Liévin is 246200364)"))
+            errors.append(Problem(Msg("err.none_kept", layer="communes", what=Msg("note.of_epci", epci=epci)),
+                                  file, None, "--epci", epci, Msg("hint.sru_siren")))
     out["source"] = f"inventaire SRU {file.rsplit('/', 1)[-1] if file else ''}".strip()
     return out, rows, notes, [], errors
 
 
 # -- the objective -------------------------------------------------------------------------------------------
-def latest(sru: pd.DataFrame) -> pd.DataFrame:
-    """The latest vintage of each commune of an ``sru`` layer frame, indexed by commune (None if empty)."""
-    if not len(sru):
-        return None
-    return sru.sort_values("vintage").groupby("commune").tail(1).set_index("commune")
-
-
 def catchup(gap, newly, cms, s: Settings) -> tuple[float, str]:
     """(share of the missing homes, the rule and article) for one commune (CCH L302-8 VII–X)."""
     if cms:
@@ -151,14 +144,15 @@ def catchup(gap, newly, cms, s: Settings) -> tuple[float, str]:
     return s.sru_catchup_rate, f"cas général {s.sru_catchup_rate:.0%} (CCH L302-8 VII)"
 
 
-def base(store, settings: Settings | None = None) -> pd.DataFrame:
+def base(store, settings: Settings | None = None, territory=None) -> pd.DataFrame:
     """Each commune's SRU situation: the inventory's latest vintage, else the communes layer.
 
-    A liable commune with no legal rate is an error naming it (no rate is ever assumed).
+    A liable commune with no legal rate is an error naming it (no rate is ever assumed). With
+    `territory`, its layers and settings, already read, are used.
     """
-    s = settings or load_settings(store)
-    com = store.read("communes")
-    inv = latest(store.read("sru"))
+    s = territory.settings if territory is not None else settings or load_settings(store)
+    com = territory.layer("communes") if territory is not None else store.read("communes")
+    inv = territory.inventory if territory is not None else latest_inventory(store.read("sru"))
     inv = pd.DataFrame() if inv is None else inv
     rows = pd.DataFrame({"commune": list(com["insee"]), "name": list(com["name"])})
     rows["polarity"] = list(com["polarity"])
@@ -179,17 +173,16 @@ def base(store, settings: Settings | None = None) -> pd.DataFrame:
     blank = (rows["liable"] == 1) & rows["target_rate"].isna()
     if blank.any():
         bad = rows[blank].iloc[0]
-        raise PlhgisError(f"commune {bad.commune} {bad['name']} is liable to SRU but has no legal rate",
+        raise PlhgisError(Msg("err.sru_no_rate", commune=bad.commune, name=bad["name"]),
                           row=bad.commune, field="sru_rate_required",
-                          hint="import the SRU inventory (plhgis import sru FILE) or set the commune's "
-                               f"sru_rate_required to {s.sru_rate_low:g} or {s.sru_rate_high:g} (CCH L302-5)")
+                          hint=Msg("hint.sru_no_rate", low=f"{s.sru_rate_low:g}", high=f"{s.sru_rate_high:g}"))
     return rows
 
 
-def objectives(store, settings: Settings | None = None, base_rows=None) -> pd.DataFrame:
+def objectives(store, settings: Settings | None = None, base_rows=None, territory=None) -> pd.DataFrame:
     """Each liable, non-exempt commune's triennial objective: notified, else estimated (CCH L302-8)."""
-    s = settings or load_settings(store)
-    rows = base(store, s) if base_rows is None else base_rows.copy()
+    s = territory.settings if territory is not None else settings or load_settings(store)
+    rows = base(store, s, territory) if base_rows is None else base_rows.copy()
     t0, t1 = s.triennial()
     subject = (rows["liable"] == 1) & (rows["exempt"] != 1) & (rows["target_rate"] > 0)
     rows["missing"] = np.where(subject, np.ceil((rows["target_rate"] * rows["main_residences"]
@@ -219,16 +212,16 @@ def counts(projects: pd.DataFrame, s: Settings) -> pd.DataFrame:
     """
     p = projects
     out = pd.DataFrame({"id": p["id"], "name": p["name"], "commune": p["commune"]}, index=p.index)
-    out["plai"], out["plus"], out["pls"] = _num(p, "lls_plai"), _num(p, "lls_plus"), _num(p, "lls_pls")
+    out["plai"], out["plus"], out["pls"] = numbers(p, "lls_plai"), numbers(p, "lls_plus"), numbers(p, "lls_pls")
     out["social"] = out["plai"] + out["plus"] + out["pls"]
-    out["brs"], out["psla"], out["anah"] = _num(p, "brs"), _num(p, "psla"), _num(p, "anah_conventionne")
+    out["brs"], out["psla"], out["anah"] = numbers(p, "brs"), numbers(p, "psla"), numbers(p, "anah_conventionne")
     factor = p["residence_kind"].map(s.sru_equivalence).astype(float).fillna(0) if "residence_kind" in p else 0
-    out["residence_equiv"] = np.floor(_num(p, "residence_places") * factor + 1e-9)
+    out["residence_equiv"] = np.floor(numbers(p, "residence_places") * factor + 1e-9)
     out["sru_homes"] = out[["social", "brs", "psla", "anah", "residence_equiv"]].sum(axis=1)
-    out["demolished_lls"] = _num(p, "demolished_lls")
-    out["sold"] = _num(p, "lls_sold")
-    out["rp_added"] = (_num(p, "homes_total") - _num(p, "specifique")).clip(lower=0)
-    out["rp_removed"] = _num(p, "demolished")
+    out["demolished_lls"] = numbers(p, "demolished_lls")
+    out["sold"] = numbers(p, "lls_sold")
+    out["rp_added"] = (numbers(p, "homes_total") - numbers(p, "specifique")).clip(lower=0)
+    out["rp_removed"] = numbers(p, "demolished")
     out["delivery_year"] = pd.to_numeric(p["delivery_year"], errors="coerce")
     start = pd.to_numeric(p["start_year"], errors="coerce")
     out["demolition_year"] = start.fillna(out["delivery_year"])
@@ -251,7 +244,7 @@ def figures(store, commune=None, settings: Settings | None = None, territory=Non
     t = territory or Territory(store, settings)
     s = t.settings
     t.require_commune(commune)
-    rows = objectives(store, s)
+    rows = objectives(store, s, territory=t)
     rows = rows[rows["liable"] == 1].reset_index(drop=True)
     if commune:
         rows = rows[rows["commune"] == commune].reset_index(drop=True)
@@ -265,7 +258,7 @@ def figures(store, commune=None, settings: Settings | None = None, territory=Non
     social = rows["financed_social"].where(rows["financed_social"] > 0)
     rows["plai_share"] = (rows["financed_plai"] / social).round(3)
     rows["pls_share"] = (rows["financed_pls"] / social).round(3)
-    pls_max = np.where((rows["sru_rate"] < 0.10), s.pls_max_share_low, s.pls_max_share)  # III: no-PLH case
+    pls_max = np.where((rows["sru_rate"] < s.pls_low_stock_rate), s.pls_max_share_low, s.pls_max_share)  # III: no-PLH case
     rows["mix_ok"] = (rows["plai_share"] >= s.plai_min_share) & (rows["pls_share"] <= pls_max)
     rows["objective_coverage"] = (rows["financed_sru"] / rows["objective"].where(rows["objective"] > 0)).round(3)
     vintages = rows["vintage"].fillna(s.year_now()).astype(int)
@@ -312,15 +305,6 @@ def traced(store, commune, settings=None, territory=None) -> pd.DataFrame:
     cols = ["id", "name", "status", "financed_year", "delivery_year", "plai", "plus", "pls", "brs", "psla",
             "anah", "residence_equiv", "sru_homes", "demolished_lls", "sold", "rp_added", "rp_removed"]
     return c.loc[c["commune"] == commune, cols].reset_index(drop=True)
-
-
-def rate_problems(communes: pd.DataFrame, s: Settings) -> pd.DataFrame:
-    """Communes liable to SRU whose legal rate is blank or not one the law sets (0, 20 %, 25 %)."""
-    rate = pd.to_numeric(communes["sru_rate_required"], errors="coerce")
-    liable = communes["sru_status"].isin(["soumise", "carencée"])
-    legal = rate.isin([0.0, s.sru_rate_low, s.sru_rate_high]) | rate.round(4).isin(
-        [0.0, round(s.sru_rate_low, 4), round(s.sru_rate_high, 4)])
-    return communes[liable & (rate.isna() | ~legal)]
 
 
 TABLE_COLUMNS = ("commune", "name", "vintage", "lls_stock", "main_residences", "sru_rate", "target_rate",

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from . import lazy
 from . import journal, outputs, rtree, schema, styles
+from .labels import Join, Msg
 from .errors import NotFoundError, PlhgisError, StoreError
 
 gpd = lazy.module("geopandas")
@@ -139,8 +140,7 @@ class GeoPackageStore:
     def __init__(self, path, user: str | None = None):
         self.path = Path(path)
         if not self.path.exists():
-            raise StoreError(f"no store at {self.path}", hint="create it with: plhgis init "
-                             "(or plhgis init --demo), or point --store / PLHGIS_STORE at it")
+            raise StoreError(Msg("err.no_store", path=self.path), hint=Msg("hint.create_store"))
         self.user = user or os.environ.get("PLHGIS_USER") or _login()
         self.clock = None  # a function giving the time stamped on each change (the demo back-dates)
         self._con = None
@@ -149,14 +149,11 @@ class GeoPackageStore:
             crs = self.setting("crs")
             version = self.setting("schema_version")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a plhgis store ({exc})",
-                             hint="create one with plhgis init --store PATH") from None
+            raise StoreError(Msg("err.not_a_store", path=self.path, why=exc), hint=Msg("hint.init_store")) from None
         self._crs_setting, self._crs_value = crs, None
         self.srs_id, geographic = self._srs(crs)
         if geographic:
-            self.notes.append(f"the store's CRS {self.crs.to_string()} is in degrees: distances and areas "
-                              "(checks, targets, site areas) are wrong; stores should use a projected CRS "
-                              "such as EPSG:2154")
+            self.notes.append(Msg("note.crs_degrees", crs=self.crs.to_string()))
         self.version = int(version) if str(version).isdigit() else 1
         if self.version <= SCHEMA_VERSION:
             self._upgrade()
@@ -190,12 +187,9 @@ class GeoPackageStore:
         try:
             crs = pyproj.CRS.from_user_input(f"{row[0]}:{row[1]}" if row[0] else row[2])
         except (pyproj.exceptions.CRSError, TypeError):
-            raise StoreError(f"the store's CRS setting {setting!r} is not a coordinate reference system, "
-                             "and its layers declare none", file=str(self.path),
-                             hint="set it back, e.g. in sqlite3: UPDATE plhgis_settings SET value = "
-                                  "'EPSG:2154' WHERE key = 'crs'") from None
-        self.notes.append(f"the store's CRS setting {setting!r} is not a CRS: using its layers' "
-                          f"{crs.to_string()}")
+            raise StoreError(Msg("err.crs_setting", setting=repr(setting)), file=str(self.path),
+                             hint=Msg("hint.crs_setting")) from None
+        self.notes.append(Msg("note.crs_setting", setting=repr(setting), crs=crs.to_string()))
         return crs
 
     def _upgrade(self):
@@ -208,25 +202,25 @@ class GeoPackageStore:
             with self.transaction() as con:
                 styles.install(con, [lay.name for lay in schema.LAYERS.values()
                                      if lay.geometry and lay not in missing])
-            done.append("QGIS styles")
+            done.append(Msg("note.upgrade_styles"))
         if missing:
             self.close()
             _create_layers(self.path, self.crs, missing)
-            done.append("layers " + ", ".join(lay.name for lay in missing))
+            done.append(Msg("note.upgrade_layers", names=", ".join(lay.name for lay in missing)))
         for lay in schema.LAYERS.values():
             have = {r[1] for r in self.con.execute(f'PRAGMA table_info("{lay.name}")')}
             for col in (c for c in lay.columns if c not in have):
                 self.con.execute(f'ALTER TABLE "{lay.name}" ADD COLUMN "{col}" {_SQL_TYPES[lay.field(col).type]}')
-                done.append(f"field {lay.name}.{col}")
+                done.append(Msg("note.upgrade_field", name=f"{lay.name}.{col}"))
         if self.version < SCHEMA_VERSION or not journal.up_to_date(self.con, schema.LAYERS.values()):
             with self.transaction() as con:
                 journal.install(con, schema.LAYERS.values())
                 con.execute("INSERT OR REPLACE INTO plhgis_settings (key, value) VALUES ('schema_version', ?)",
                             [str(SCHEMA_VERSION)])
-            done.append("journal of edits made outside plhgis")
+            done.append(Msg("note.upgrade_journal"))
             self.version = SCHEMA_VERSION
         if done:
-            self.notes.append(f"upgraded the store {self.path} to this plhgis: " + "; ".join(done))
+            self.notes.append(Msg("note.upgraded", path=self.path, done=Join("; ", done)))
 
     def setting(self, key: str) -> str | None:
         """A value of the store's own settings table (crs, schema_version, demo…)."""
@@ -266,14 +260,12 @@ class GeoPackageStore:
         It carries the mark that keeps the journal triggers silent (plhgis writes its own
         history rows; see journal.py)."""
         if self.version > SCHEMA_VERSION:
-            raise StoreError(f"the store {self.path} was written by a newer plhgis (store schema "
-                             f"{self.version}, this plhgis knows {SCHEMA_VERSION}): not writing to it",
-                             hint="upgrade plhgis (pip install -U plhgis); reading still works")
+            raise StoreError(Msg("err.newer_store", path=self.path, version=self.version, known=SCHEMA_VERSION),
+                             hint=Msg("hint.upgrade_plhgis"))
         try:
             self.con.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StoreError(f"the store {self.path} is busy ({exc})",
-                             hint="another plhgis command is writing; try again") from None
+            raise StoreError(Msg("err.store_busy", path=self.path, why=exc), hint=Msg("hint.store_busy")) from None
         try:
             self.con.execute("INSERT OR REPLACE INTO plhgis_settings (key, value) VALUES (?, ?)",
                              [journal.MARK, str(os.getpid())])
@@ -289,13 +281,10 @@ class GeoPackageStore:
     def create(cls, path, crs=schema.STORE_CRS, overwrite=False) -> "GeoPackageStore":
         """Create an empty store with every layer, the history and the settings tables."""
         path = Path(path)
-        if path.exists() and not overwrite:
-            raise StoreError(f"{path} already exists", hint="use --overwrite to start again")
+        outputs.check_free([path], overwrite, hint=Msg("hint.overwrite_store"))
         crs = pyproj.CRS.from_user_input(crs)
         if crs.is_geographic:
-            raise StoreError(f"the store needs a projected CRS in metres; {crs.to_string()} is in degrees",
-                             hint="use --crs 2154 (Lambert-93), or your territory's projected CRS "
-                                  "(e.g. 2975 for La Réunion)")
+            raise StoreError(Msg("err.store_crs_degrees", crs=crs.to_string()), hint=Msg("hint.projected_crs"))
         with outputs.atomic_output(path, overwrite=True) as tmp:  # the old store stays until the new one is whole
             _create_layers(tmp, crs, schema.LAYERS.values())
             con = sqlite3.connect(tmp, isolation_level=None)
@@ -322,7 +311,7 @@ class GeoPackageStore:
     def _frame(self, lay: schema.Layer, rows) -> gpd.GeoDataFrame | pd.DataFrame:
         cols = self._columns(lay)
         df = pd.DataFrame.from_records(rows, columns=cols)
-        df = _typed(lay, df)
+        df = typed_frame(lay, df)
         if not lay.geometry:
             return df
         geoms = from_gpkg_blobs(df.pop("geom").tolist())
@@ -333,7 +322,7 @@ class GeoPackageStore:
         """The layer as a (Geo)DataFrame: features in force today, or on `as_of` (a date)."""
         lay = schema.get_layer(layer)
         if as_of is not None:
-            return self._read_as_of(lay, _as_date(as_of), commune, ids)
+            return self._read_as_of(lay, as_date(as_of), commune, ids)
         where, params = [], []
         if commune and lay.commune_field:
             where.append(f'"{lay.commune_field}" = ?')
@@ -362,8 +351,8 @@ class GeoPackageStore:
         sql = "SELECT " + ", ".join(f'"{c}"' for c in cols) + f' FROM "{lay.name}" WHERE "{lay.key}" = ?'
         row = self.con.execute(sql, [feature_id]).fetchone()
         if row is None:
-            raise NotFoundError(f"no {lay.name} feature with id {feature_id!r}", row=feature_id,
-                                hint=f"list the ids with: plhgis {lay.name.rstrip('s')} list")
+            raise NotFoundError(Msg("err.no_feature", layer=lay.name, id=repr(feature_id)), row=feature_id,
+                                hint=Msg("hint.list_ids", noun=lay.name.rstrip("s")))
         out = {c: _typed_value(lay.field(c).type, v) for c, v in zip(lay.columns, row)}
         if geometry and lay.geometry:
             out["geometry"] = from_gpkg_blobs([row[-1]])[0]
@@ -413,13 +402,13 @@ class GeoPackageStore:
         stamp = self.clock() if self.clock else now_iso()
         with self.transaction() as con:
             self._check_versions(lay, [c for c in changes if c.action != "insert"])
-            self._assign_ids(lay, [c for c in changes if c.action == "insert" and not c.id])
+            self.assign_ids(lay, [c for c in changes if c.action == "insert" and not c.id])
             inserts = [c for c in changes if c.action == "insert"]
             for c in inserts:
                 c.after.update(created_at=stamp, updated_at=stamp)
             with _history_texts(changes) as texts:
                 if inserts:
-                    self._insert(con, lay, inserts)
+                    self.insert_features(con, lay, inserts)
                 self._update(con, lay, [c for c in changes if c.action != "insert"], stamp)
                 con.executemany(
                     "INSERT INTO history (ts, user, layer, feature_id, action, before, after, source) "
@@ -436,12 +425,12 @@ class GeoPackageStore:
         current = self.current_versions(lay.name, [c.id for c in changes])
         for c in changes:
             if c.id not in current:
-                raise NotFoundError(f"no {lay.name} feature with id {c.id!r}", row=c.id)
+                raise NotFoundError(Msg("err.no_feature", layer=lay.name, id=repr(c.id)), row=c.id)
             if c.updated_at is not None and (current[c.id] or "") != c.updated_at:
-                raise StoreError(f"{lay.name} {c.id} was changed by someone else meanwhile",
-                                 row=c.id, hint="run the command again to apply it on the new version")
+                raise StoreError(Msg("err.changed_meanwhile", layer=lay.name, id=c.id),
+                                 row=c.id, hint=Msg("hint.run_again"))
 
-    def _assign_ids(self, lay, changes):
+    def assign_ids(self, lay, changes):
         """Stable, never reused ids: <prefix>-<insee>-<seq> after the highest ever given."""
         if not changes:
             return
@@ -450,8 +439,8 @@ class GeoPackageStore:
             if lay.id_fields:
                 c.id = "-".join(str(c.after.get(f) or "") for f in lay.id_fields)
             elif not lay.id_prefix:
-                raise PlhgisError(f"every {lay.name} row needs its '{lay.key}'", field=lay.key,
-                                  hint=f"fill in the {lay.key} column")
+                raise PlhgisError(Msg("err.row_needs_key", layer=lay.name, key=lay.key), field=lay.key,
+                                  hint=Msg("hint.fill_column", key=lay.key))
             else:
                 scope = c.after.get(lay.commune_field) or "00000" if lay.commune_field else "00000"
                 if scope not in next_seq:
@@ -468,7 +457,8 @@ class GeoPackageStore:
         seqs = [int(r[0].rsplit("-", 1)[1]) for r in rows if r[0].rsplit("-", 1)[1].isdigit()]
         return max(seqs, default=0)
 
-    def _insert(self, con, lay, changes):
+    def insert_features(self, con, lay, changes):
+        """Insert `changes` as rows of `lay` in the open transaction `con`, no history (`apply` and `store copy` add it)."""
         given = set().union(*(ch.after for ch in changes))
         cols = [c for c in lay.columns if c in given]  # columns no row fills stay NULL
         names = [f'"{c}"' for c in cols]
@@ -484,8 +474,8 @@ class GeoPackageStore:
             with self._deferred_rtree(con, lay, geoms) if bulk else _nothing():
                 con.executemany(sql, values)
         except sqlite3.IntegrityError as exc:
-            raise PlhgisError(f"an id of this import is already in {lay.name} ({exc})", field=lay.key,
-                              hint="use --mode upsert to update existing features") from None
+            raise PlhgisError(Msg("err.id_taken", layer=lay.name, why=exc), field=lay.key,
+                              hint=Msg("hint.upsert")) from None
 
     @contextmanager
     def _deferred_rtree(self, con, lay, geoms):
@@ -549,8 +539,7 @@ class GeoPackageStore:
                                                     rounding_precision=-1, trim=True)
             return values
         except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
-            note = (f"history row {hid}: its '{column}' is not valid JSON ({exc}); ignored "
-                    "(fix or delete that row in QGIS or sqlite3)")
+            note = Msg("note.history_json", id=hid, column=column, why=str(exc))
             if note not in self.notes:
                 self.notes.append(note)
             return None
@@ -580,7 +569,7 @@ def history_rows(con, mark: str, layer=None, feature_id=None, since=None) -> lis
         params.append(feature_id)
     if since:
         where.append(f"ts >= {mark}")
-        params.append(_as_date(since).isoformat())
+        params.append(as_date(since).isoformat())
     sql = "SELECT fid, " + ", ".join(f'"{c}"' for c in schema.HISTORY_COLUMNS) + " FROM history"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -601,27 +590,6 @@ def layer_info_frame(con, mark: str, crs) -> pd.DataFrame:
                      "last_change": (last.get(lay.name) or "")[:19].replace("T", " "),
                      "description": lay.label})
     return pd.DataFrame(rows)
-
-
-def open_store(path=None, user=None) -> GeoPackageStore:
-    """Open the store at `path` (or $PLHGIS_STORE, or layers/plh.gpkg): a GeoPackage file, or a
-    PostGIS database given as a postgresql:// connection string."""
-    target = store_path(path)
-    if is_url(target):
-        from .store_pg import PostGISStore
-
-        return PostGISStore(target, user=user)
-    return GeoPackageStore(target, user=user)
-
-
-def create_store(path=None, crs=schema.STORE_CRS, overwrite=False):
-    """Create an empty store: a GeoPackage file, or the tables of a PostGIS database."""
-    target = store_path(path)
-    if is_url(target):
-        from .store_pg import PostGISStore
-
-        return PostGISStore.create(target, crs, overwrite)
-    return GeoPackageStore.create(target, crs, overwrite)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -677,13 +645,14 @@ def replay(lay, rows, day: date, commune, ids, crs):
         df = df[df[lay.key].isin(list(ids))]
     wkts = df.pop("geometry")
     geoms = shapely.from_wkt([w if isinstance(w, str) else None for w in wkts]) if lay.geometry else None
-    df = _typed(lay, df)
+    df = typed_frame(lay, df)
     if not lay.geometry:
         return df.reset_index(drop=True)
     return gpd.GeoDataFrame(df, geometry=geoms, crs=crs).reset_index(drop=True)
 
 
-def _typed(lay: schema.Layer, df: pd.DataFrame) -> pd.DataFrame:
+def typed_frame(lay: schema.Layer, df: pd.DataFrame) -> pd.DataFrame:
+    """The rows a backend read, each column in its schema type."""
     for c in lay.columns:
         t = lay.field(c).type
         if t == "int":
@@ -713,7 +682,7 @@ def is_geometry(value) -> bool:
     return type(value).__module__.startswith("shapely.")
 
 
-def _plain(value):
+def plain_value(value):
     """A Python scalar for JSON and SQLite (pandas NA → None, numpy → int/float)."""
     if value is None or isinstance(value, (str, int)) and type(value).__module__ == "builtins":
         return value
@@ -731,11 +700,19 @@ def _plain(value):
 
 
 def _sql_value(value):
-    value = _plain(value)
+    value = plain_value(value)
     return value.wkt if is_geometry(value) else value
 
 
-def _history_json(records: list[dict]) -> list[str | None]:
+def loads(text) -> dict:
+    """A history/proposal JSON back to values (the geometry, WKT there, as shapely)."""
+    values = json.loads(text) if text else {}
+    if isinstance(values.get("geometry"), str):
+        values["geometry"] = shapely.from_wkt(values["geometry"])
+    return values
+
+
+def history_json(records: list[dict]) -> list[str | None]:
     """The history's JSON of each record (None for an empty one), geometries as WKT."""
     placed = [is_geometry(r.get("geometry")) for r in records]
     geoms = [r["geometry"] for r, g in zip(records, placed) if g]
@@ -751,7 +728,7 @@ def _history_texts(changes):
     encodes them on another thread while SQLite writes the rows (sqlite3 lets go of the GIL as it
     steps), so the second core is not idle."""
     def encode():
-        return list(zip(_history_json([c.before for c in changes]), _history_json([c.after for c in changes])))
+        return list(zip(history_json([c.before for c in changes]), history_json([c.after for c in changes])))
     if len(changes) <= BULK_ROWS:
         yield encode
         return
@@ -763,14 +740,15 @@ def _history_texts(changes):
 
 def _json_value(value):
     """JSON for numpy and pandas scalars (plain Python values are written as they are)."""
-    plain = _plain(value)
+    plain = plain_value(value)
     return str(plain) if plain is value else plain
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, default=_json_value)  # one for all rows: json.dumps makes one a call
 
 
-def _as_date(value) -> date:
+def as_date(value) -> date:
+    """A day from a date, a datetime or ISO text (the --as-of and --since of every backend)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -778,7 +756,7 @@ def _as_date(value) -> date:
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise PlhgisError("not a date", value=value, hint="write it as 2025-01-31") from None
+        raise PlhgisError(Msg("err.not_date"), value=value, hint=Msg("hint.date_iso")) from None
 
 
 def _login() -> str:

@@ -7,7 +7,8 @@ Logins and proposals live only in PostGIS and are not copied.
 from __future__ import annotations
 
 from . import schema
-from .store import Change, _plain, create_store, is_url, open_store, store_path
+from .store import Change, plain_value, is_url, store_path
+from .stores import create_store, open_store
 
 COPIED_SETTINGS = ("created", "schema_version", "demo")
 
@@ -27,7 +28,7 @@ def copy_store(src, dest, overwrite: bool = False, progress=None) -> dict[str, i
                 frame = source.read(lay.name, include_ended=True)
                 counts[lay.name] = len(frame)
                 if len(frame):
-                    target._insert(con, lay, [Change("insert", None, rec) for rec in _records(lay, frame)])
+                    target.insert_features(con, lay, [Change("insert", None, rec) for rec in _records(lay, frame)])
                 if progress:
                     progress(lay.name)
             history = source.history()
@@ -35,7 +36,7 @@ def copy_store(src, dest, overwrite: bool = False, progress=None) -> dict[str, i
             con.cursor().executemany(
                 'INSERT INTO history (ts, "user", layer, feature_id, action, before, after, source) VALUES ('
                 + ", ".join([mark] * len(schema.HISTORY_COLUMNS)) + ")",
-                [tuple(_plain(v) for v in row) for row in history.itertuples(index=False)])
+                [tuple(plain_value(v) for v in row) for row in history.itertuples(index=False)])
             counts["history"] = len(history)
         for key in COPIED_SETTINGS:
             value = source.setting(key)
@@ -51,7 +52,7 @@ def _records(lay, frame) -> list[dict]:
     geoms = frame.geometry.tolist() if lay.geometry else None
     out = []
     for i in range(len(frame)):
-        rec = {c: _plain(values[c][i]) for c in cols}
+        rec = {c: plain_value(values[c][i]) for c in cols}
         rec = {k: v for k, v in rec.items() if v is not None}
         if geoms is not None:
             rec["geometry"] = geoms[i]

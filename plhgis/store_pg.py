@@ -25,8 +25,9 @@ import pyproj
 import shapely
 
 from . import schema, styles
+from .labels import Msg
 from .errors import NotFoundError, PlhgisError, StoreError
-from .store import BULK_ROWS, Change, GeoPackageStore, _as_date, _history_json, _plain, _typed, history_rows, \
+from .store import BULK_ROWS, Change, GeoPackageStore, as_date, history_json, plain_value, typed_frame, history_rows, \
     layer_info_frame, mask, now_iso, replay
 
 try:
@@ -66,7 +67,7 @@ def ident(*names) -> "sql.Composed":
 class PostGISStore:
     """A plhgis store in a PostgreSQL database with PostGIS (the tables of its search_path)."""
 
-    _assign_ids = GeoPackageStore._assign_ids  # the same id rule: <prefix>-<insee>-<seq>
+    assign_ids = GeoPackageStore.assign_ids  # the same id rule: <prefix>-<insee>-<seq>
     __enter__ = GeoPackageStore.__enter__
     __exit__ = GeoPackageStore.__exit__
 
@@ -76,7 +77,7 @@ class PostGISStore:
         self._con = None
         self.notes: list[str] = []  # what the user should know (the CLI prints them)
         if not self._exists(SETTINGS_TABLE):
-            raise StoreError(f"no plhgis store in {self.path}", hint="create it with: plhgis init --store URL")
+            raise StoreError(Msg("err.no_pg_store", path=self.path), hint=Msg("hint.init_url"))
         self.login = self.con.execute("SELECT current_user").fetchone()[0]
         named = user or os.environ.get("PLHGIS_USER")  # the history names the login too: it is what has rights
         self.user = f"{named} ({self.login})" if named and named != self.login else self.login
@@ -90,12 +91,12 @@ class PostGISStore:
     def con(self):
         if self._con is None:
             if psycopg is None:
-                raise StoreError("a PostGIS store needs psycopg", hint="pip install 'plhgis[postgis]'")
+                raise StoreError(Msg("err.psycopg"), hint=Msg("hint.psycopg"))
             try:
                 con = psycopg.connect(self.url, autocommit=True, application_name="plhgis")
             except psycopg.Error as exc:
-                raise StoreError(f"cannot connect to {self.path}: {self._safe(exc)}",
-                                 hint="check the host, port, database and login (or ~/.pgpass, PGSERVICE)") from None
+                raise StoreError(Msg("err.pg_connect", path=self.path, why=self._safe(exc)),
+                                 hint=Msg("hint.pg_connect")) from None
             con.adapters.register_loader("date", TextLoader)  # dates as 'YYYY-MM-DD', as in a GeoPackage
             self._con = con
         return self._con
@@ -124,13 +125,12 @@ class PostGISStore:
                 self.con.execute("SELECT set_config('plhgis.writing', 'on', true)")
                 yield self.con
         except psycopg.errors.InsufficientPrivilege as exc:
-            raise StoreError(f"{self.login} may not do this on {self.path}: {self._safe(exc)}",
-                             hint="ask the store's administrator for the right (plhgis users list)") from None
+            raise StoreError(Msg("err.pg_denied", login=self.login, path=self.path, why=self._safe(exc)),
+                             hint=Msg("hint.pg_denied")) from None
         except psycopg.errors.UniqueViolation as exc:
-            raise PlhgisError(f"an id of this change is already in the store ({self._safe(exc)})",
-                              hint="use --mode upsert to update existing features") from None
+            raise PlhgisError(Msg("err.pg_id_taken", why=self._safe(exc)), hint=Msg("hint.upsert")) from None
         except psycopg.OperationalError as exc:
-            raise StoreError(f"the store {self.path} failed: {self._safe(exc)}", hint="try again") from None
+            raise StoreError(Msg("err.pg_failed", path=self.path, why=self._safe(exc)), hint=Msg("hint.try_again")) from None
 
     def _exists(self, table: str) -> bool:
         return self.con.execute("SELECT to_regclass(%s) IS NOT NULL", [table]).fetchone()[0]
@@ -149,8 +149,7 @@ class PostGISStore:
         """Create every layer, the history, settings, proposals and QGIS styles tables."""
         crs = pyproj.CRS.from_user_input(crs)
         if crs.is_geographic:
-            raise StoreError(f"the store needs a projected CRS in metres; {crs.to_string()} is in degrees",
-                             hint="use --crs 2154 (Lambert-93), or your territory's projected CRS")
+            raise StoreError(Msg("err.store_crs_degrees", crs=crs.to_string()), hint=Msg("hint.projected_crs"))
         probe = cls.__new__(cls)
         probe.url, probe.path, probe._con = url, mask(url), None
         try:
@@ -158,17 +157,15 @@ class PostGISStore:
             with probe.transaction() as con:
                 if probe._exists(SETTINGS_TABLE):
                     if not overwrite:
-                        raise StoreError(f"{probe.path} already holds a plhgis store",
-                                         hint="use --overwrite to start again")
+                        raise StoreError(Msg("err.pg_exists", path=probe.path), hint=Msg("hint.overwrite_store"))
                     drop = [lay.name for lay in schema.LAYERS.values()] + [
                         schema.HISTORY_TABLE, SETTINGS_TABLE, PROPOSALS_TABLE, "layer_styles"]
                     con.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(ident(*drop)))
                 try:
                     con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
                 except psycopg.Error as exc:
-                    raise StoreError(f"PostGIS is not available in {probe.path}: {probe._safe(exc)}",
-                                     hint="install postgresql-15-postgis-3, or ask the administrator to run "
-                                          "CREATE EXTENSION postgis") from None
+                    raise StoreError(Msg("err.no_postgis", path=probe.path, why=probe._safe(exc)),
+                                     hint=Msg("hint.no_postgis")) from None
                 srid = crs.to_epsg() or 0
                 con.execute(HISTORY_TRIGGER_SQL)
                 _create_layers(con, schema.LAYERS.values(), srid)
@@ -229,7 +226,7 @@ class PostGISStore:
 
     def _frame(self, lay, rows):
         df = pd.DataFrame.from_records(rows, columns=lay.columns + (["geom"] if lay.geometry else []))
-        df = _typed(lay, df)
+        df = typed_frame(lay, df)
         if not lay.geometry:
             return df
         geoms = shapely.from_wkb([None if b is None else bytes(b) for b in df.pop("geom")])
@@ -240,7 +237,7 @@ class PostGISStore:
         """The layer as a (Geo)DataFrame: features in force today, or on `as_of` (a date)."""
         lay = schema.get_layer(layer)
         if as_of is not None:
-            day = _as_date(as_of)
+            day = as_date(as_of)
             rows = self.con.execute(
                 "SELECT feature_id, after FROM history WHERE layer = %s AND ts < %s AND after IS NOT NULL "
                 "ORDER BY fid", [lay.name, (day + timedelta(days=1)).isoformat()]).fetchall()
@@ -267,10 +264,10 @@ class PostGISStore:
         row = self.con.execute(self._select(lay) + sql.SQL(" WHERE {} = %s").format(sql.Identifier(lay.key)),
                                [feature_id]).fetchone()
         if row is None:
-            raise NotFoundError(f"no {lay.name} feature with id {feature_id!r}", row=feature_id,
-                                hint=f"list the ids with: plhgis {lay.name.rstrip('s')} list")
+            raise NotFoundError(Msg("err.no_feature", layer=lay.name, id=repr(feature_id)), row=feature_id,
+                                hint=Msg("hint.list_ids", noun=lay.name.rstrip("s")))
         rec = self._frame(lay, [row]).iloc[0].to_dict()
-        return {k: _plain(v) for k, v in rec.items() if geometry or k != "geometry"}
+        return {k: plain_value(v) for k, v in rec.items() if geometry or k != "geometry"}
 
     def current_versions(self, layer: str, ids) -> dict[str, str]:
         """updated_at of each existing id (ended ones too)."""
@@ -309,10 +306,10 @@ class PostGISStore:
             if inserts:
                 # one writer at a time gives new ids in a layer (ids are never reused)
                 con.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"plhgis ids {lay.name}"])
-                self._assign_ids(lay, [c for c in inserts if not c.id])
+                self.assign_ids(lay, [c for c in inserts if not c.id])
                 for c in inserts:
                     c.after.update(created_at=stamp, updated_at=stamp)
-                self._insert(con, lay, inserts)
+                self.insert_features(con, lay, inserts)
             updates = [c for c in changes if c.action != "insert"]
             if updates:
                 self._update(con, lay, updates, stamp)
@@ -320,8 +317,8 @@ class PostGISStore:
         return changes
 
     def _log(self, con, layer, changes, source, stamp):
-        befores = _history_json([c.before for c in changes])
-        afters = _history_json([c.after for c in changes])
+        befores = history_json([c.before for c in changes])
+        afters = history_json([c.after for c in changes])
         rows = [(stamp, self.user, layer, c.id, c.action, b, a, source) for c, b, a in zip(changes, befores, afters)]
         if len(rows) > BULK_ROWS:
             with con.cursor().copy('COPY history (ts, "user", layer, feature_id, action, before, after, source) '
@@ -341,7 +338,8 @@ class PostGISStore:
         seqs = [int(r[0].rsplit("-", 1)[1]) for r in rows if r[0].rsplit("-", 1)[1].isdigit()]
         return max(seqs, default=0)
 
-    def _insert(self, con, lay, changes):
+    def insert_features(self, con, lay, changes):
+        """Insert `changes` as rows of `lay` in the open transaction `con`, no history (`apply` and `store copy` add it)."""
         given = set().union(*(ch.after for ch in changes))
         cols = [c for c in lay.columns if c in given]
         rows = [[ch.after.get(c) for c in cols] for ch in changes]  # plain values (edits._records)
@@ -385,7 +383,7 @@ class PostGISStore:
                     params.append(_ewkb([value], self.srs_id)[0])
                 else:
                     sets.append(sql.SQL("{} = %s").format(sql.Identifier(lay.field(key).name)))
-                    params.append(_plain(value))
+                    params.append(plain_value(value))
             query = sql.SQL("UPDATE {} SET {} WHERE {} = %s").format(
                 sql.Identifier(lay.name), sql.SQL(", ").join(sets), sql.Identifier(lay.key))
             params.append(c.id)
@@ -406,15 +404,13 @@ class PostGISStore:
         found = {r[0]: r[1:] for r in self.con.execute(query, [[c.id for c in failed]])}
         c = failed[0]
         if c.id not in found:
-            raise NotFoundError(f"no {lay.name} feature with id {c.id!r}", row=c.id)
+            raise NotFoundError(Msg("err.no_feature", layer=lay.name, id=repr(c.id)), row=c.id)
         version, code = found[c.id]
         if c.updated_at is not None and (version or "") != c.updated_at:
-            raise StoreError(f"{lay.name} {c.id} was changed by someone else meanwhile",
-                             row=c.id, hint="run the command again to apply it on the new version")
+            raise StoreError(Msg("err.changed_meanwhile", layer=lay.name, id=c.id), row=c.id, hint=Msg("hint.run_again"))
         mine = (self.me or {}).get("commune")
-        raise StoreError(f"{self.login} may not edit {lay.name} {c.id} (commune {code})"
-                         + (f": this login edits only commune {mine}'s features" if mine else ""),
-                         row=c.id, hint="ask an EPCI editor to make this change, or send it as a proposal")
+        raise StoreError(Msg("err.may_not_edit_own" if mine else "err.may_not_edit", login=self.login, layer=lay.name,
+                             id=c.id, code=code, mine=mine), row=c.id, hint=Msg("hint.ask_editor"))
 
     # history and metadata
     def history(self, layer=None, feature_id=None, since=None) -> pd.DataFrame:
@@ -512,12 +508,3 @@ def _install_styles(con, layers):
         "styleqml, stylesld, useasdefault, description, type) VALUES (current_database(), current_schema(), %s, "
         "'geom', %s, XMLPARSE(DOCUMENT %s), NULL, true, 'plhgis default style', NULL)",
         [(name, qml[name][0], qml[name][1]) for name in layers if name in qml])
-
-
-def loads(text) -> dict:
-    """A history/proposal JSON back to values (the geometry, WKT there, as shapely)."""
-    values = json.loads(text) if text else {}
-    if isinstance(values.get("geometry"), str):
-        values["geometry"] = shapely.from_wkt(values["geometry"])
-    return values
-

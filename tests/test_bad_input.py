@@ -71,27 +71,27 @@ def _write(name, content):
 # case: (how to make the file, the fragments the message must hold)
 IMPORTS = {
     "homes_total 1e30": (_write("a.csv", _csv(HEADER, GOOD.replace(";12;", ";1e30;"))),
-                         ["a.csv", "ligne 2", "champ \'homes_total\'", "valeur \'1e30\'", "out of range"]),
+                         ["a.csv", "ligne 2", "champ \'homes_total\'", "valeur \'1e30\'", "hors limites"]),
     "homes_total inf": (_write("a.csv", _csv(HEADER, GOOD.replace(";12;", ";inf;"))),
-                        ["a.csv", "ligne 2", "champ \'homes_total\'", "valeur \'inf\'", "not a whole number"]),
+                        ["a.csv", "ligne 2", "champ \'homes_total\'", "valeur \'inf\'", "pas un nombre entier"]),
     "homes_total 1e309": (_write("a.csv", _csv(HEADER, GOOD.replace(";12;", ";1e309;"))),
-                          ["a.csv", "ligne 2", "champ \'homes_total\'", "valeur \'1e309\'", "not a whole number"]),
+                          ["a.csv", "ligne 2", "champ \'homes_total\'", "valeur \'1e309\'", "pas un nombre entier"]),
     "xlsx homes_total 1e30": (lambda tmp: _xlsx([XLSX_HEADER, XLSX_GOOD[:2] + [1e30] + XLSX_GOOD[3:]],
                                                 tmp / "a.xlsx"),
-                              ["a.xlsx", "ligne 2", "champ \'homes_total\'", "out of range"]),
+                              ["a.xlsx", "ligne 2", "champ \'homes_total\'", "hors limites"]),
     "byte invalid in UTF-8 and cp1252": (_write("a.csv", _csv(HEADER, GOOD) + b"R\x81sidence;62950;12;\xe9tudes;2,79;50,40\n"),
-                                         ["a.csv", "ligne 3", "byte 0x81", "neither UTF-8 nor Windows-1252"]),
+                                         ["a.csv", "ligne 3", "octet 0x81", "ni de l'UTF-8 ni du Windows-1252"]),
     "one cp1252 byte in a UTF-8 file": (_write("a.csv", _csv(HEADER, GOOD) + "R\xe9sidence;62950;12;études;2,79;50,40\n"
                                                .encode("utf-8").replace(b"R\xc3\xa9", b"R\xe9")),
-                                        ["a.csv", "ligne 3", "byte 0xe9", "not UTF-8", "save the file as UTF-8"]),
-    "xlsx bad zip": (_xlsx_truncated, ["a.xlsx", "not an XLSX workbook"]),
-    "xlsx broken sheet xml": (_xlsx_broken_xml, ["a.xlsx", "damaged", "sheet"]),
+                                        ["a.csv", "ligne 3", "octet 0xe9", "pas de l'UTF-8", "enregistrez à nouveau le fichier en UTF-8"]),
+    "xlsx bad zip": (_xlsx_truncated, ["a.xlsx", "pas un classeur XLSX"]),
+    "xlsx broken sheet xml": (_xlsx_broken_xml, ["a.xlsx", "endommagé", "feuille"]),
     "unquoted separator in a value": (_write("a.csv", _csv(HEADER, "Résidence; les Aulnes;62950;12;études;2,79;50,40")),
-                                      ["a.csv", "row 2 has 7 fields, the header 6", "quote"]),
+                                      ["a.csv", "la ligne 2 a 7 champs, l'en-tête 6", "guillemets"]),
     "end_date 31/02/2025": (_write("a.csv", _csv(HEADER + ";end_date", GOOD + ";31/02/2025")),
-                            ["a.csv", "ligne 2", "champ \'end_date\'", "valeur \'31/02/2025\'", "not a date"]),
+                            ["a.csv", "ligne 2", "champ \'end_date\'", "valeur \'31/02/2025\'", "pas une date"]),
     "end_date demain": (_write("a.csv", _csv(HEADER + ";end_date", GOOD + ";demain")),
-                        ["a.csv", "ligne 2", "champ \'end_date\'", "valeur \'demain\'", "not a date"]),
+                        ["a.csv", "ligne 2", "champ \'end_date\'", "valeur \'demain\'", "pas une date"]),
 }
 
 
@@ -115,12 +115,12 @@ def test_bad_import_is_refused_clearly(runner, demo_path, tmp_path, case):
 
 
 ODD_BUT_FINE = {  # case: (file, a line the dry run must print)
-    "a value in cell XFD1048576": (_xlsx_far_cell, "+ projects (new id) Résidence des Aulnes"),
+    "a value in cell XFD1048576": (_xlsx_far_cell, "+ projects (nouvel id) Résidence des Aulnes"),
     "a separator ending every row but the header": (_write("a.csv", _csv(HEADER, GOOD + ";", GOOD + ";")),
-                                                    "+ projects (new id) Résidence des Aulnes"),
+                                                    "+ projects (nouvel id) Résidence des Aulnes"),
     "a WKT column empty in every row": (_write("a.csv", _csv("name;commune;homes_total;status;wkt_2154",
                                                              "A;62950;12;études;", "B;62950;14;études;")),
-                                        "+ projects (new id) B"),
+                                        "+ projects (nouvel id) B"),
 }
 
 
@@ -135,15 +135,15 @@ def test_odd_but_valid_files_import(runner, demo_path, tmp_path, case):
 COMMANDS = {
     "--homes-total 1e30": (["project", "add", "--name", "A", "--commune", "62950", "--homes-total", "1e30",
                             "--status", "études", "--lon", "2.79", "--lat", "50.4"],
-                           ["champ \'homes_total\'", "valeur \'1e30\'", "out of range"]),
+                           ["champ \'homes_total\'", "valeur \'1e30\'", "hors limites"]),
     "--homes-total inf": (["project", "add", "--name", "A", "--commune", "62950", "--homes-total", "inf",
                            "--status", "études", "--lon", "2.79", "--lat", "50.4"],
-                          ["champ \'homes_total\'", "valeur \'inf\'", "not a whole number"]),
+                          ["champ \'homes_total\'", "valeur \'inf\'", "pas un nombre entier"]),
     "--lon nan": (["project", "add", "--name", "A", "--commune", "62950", "--homes-total", "12",
                    "--status", "études", "--lon", "nan", "--lat", "50.4"],
-                  ["--lon", "nan", "not a number"]),
+                  ["--lon", "nan", "pas un nombre"]),
     "export to an unwritable path": (["export", "projects", "/proc/plhgis/projets.csv"],
-                                     ["/proc/plhgis", "cannot write"]),
+                                     ["/proc/plhgis", "impossible d'écrire"]),
 }
 
 

@@ -66,15 +66,15 @@ def test_a_bad_yearly_split_is_an_error_naming_the_commune(demo_store, invoke):
     t = demo_store.read("targets").iloc[0]
     edits.edit(demo_store, "targets", t["id"], {"yearly_split": "40|40"})
     r = invoke("bilan", "--year", "2025", "--store", demo_store.path, "-o", demo_store.path.parent / "b.html")
-    assert r.exit_code == 1 and t["commune"] in r.output and "yearly_split has 2 years, the PLH 6" in r.output
+    assert r.exit_code == 1 and t["commune"] in r.output and "yearly_split compte 2 années, le PLH 6" in r.output
     assert not (demo_store.path.parent / "b.html").exists()
 
 
 def test_a_year_outside_the_plh_and_an_empty_store_are_errors(demo_path, empty_store, invoke, tmp_path):
     r = invoke("bilan", "--year", "2031", "--store", demo_path, "-o", tmp_path / "b.html")
-    assert r.exit_code == 1 and "2031 is outside the PLH period 2023–2028" in r.output
+    assert r.exit_code == 1 and "2031 est hors de la période du PLH 2023–2028" in r.output
     r = invoke("bilan", "--year", "2025", "--store", empty_store.path, "-o", tmp_path / "b.html")
-    assert r.exit_code == 1 and "no commune" in r.output
+    assert r.exit_code == 1 and "aucune commune" in r.output
 
 
 def test_bilan_writes_escaped_html_and_xlsx_and_never_overwrites(demo_store, invoke, tmp_path):
@@ -88,11 +88,11 @@ def test_bilan_writes_escaped_html_and_xlsx_and_never_overwrites(demo_store, inv
     assert not list(out.parent.glob("*.tmp-*"))
     import openpyxl
     book = openpyxl.load_workbook(out.with_suffix(".xlsx"))
-    assert book.sheetnames == ["annuel", "synthèse", "SRU"]
+    assert book.sheetnames == ["annuel", "synthèse", "SRU", "comparaison annuel", "comparaison synthèse"]
     head = [c.value for c in book["annuel"][1]]
     assert head[:5] == ["scope", "level", "code", "name", "year"]
     r = invoke("bilan", "--year", "2025", "--store", demo_store.path, "-o", out)
-    assert r.exit_code == 1 and "already exists" in r.output
+    assert r.exit_code == 1 and "existe déjà" in r.output
 
 
 def test_permits_replace_the_schemes_counts(demo_store):
@@ -144,3 +144,61 @@ def test_a_store_with_communes_only_reviews_to_zeros(tmp_path, invoke, shared_da
     assert r.exit_code == 0, r.output
     text = (tmp_path / "bilan.html").read_text(encoding="utf-8")
     assert "CA de Lens - Liévin" in text and "Trajectoire SRU" in text and "Annay" in text
+
+
+def _sheet(path, title) -> pd.DataFrame:
+    import openpyxl
+
+    rows = list(openpyxl.load_workbook(path)[title].values)
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def test_the_cli_reads_authorised_and_started_homes_from_the_permits(demo_store, invoke, tmp_path):
+    out = tmp_path / "bilan-2025.html"
+    r = invoke("bilan", "--year", "2025", "--store", demo_store.path, "-o", out)
+    assert r.exit_code == 0, r.output
+    p = demo_store.read("permits")
+    p = p[p["status"] != "annulé"]
+    yearly = _sheet(out.with_suffix(".xlsx"), "annuel")
+    for year in (2024, 2025):
+        epci = yearly[(yearly["scope"] == bilan.EPCI) & (yearly["year"] == year)].iloc[0]
+        assert epci["authorised"] == p.loc[p["date_authorised"].str[:4] == str(year), "homes_total"].sum()
+        assert epci["started"] == p.loc[p["date_started"].fillna("").str[:4] == str(year), "homes_total"].sum()
+        assert epci["delivered"] == _by_hand(demo_store, year)["delivered"]  # deliveries stay the schemes'
+    assert yearly.loc[(yearly["scope"] == bilan.EPCI) & (yearly["year"] == 2025), "authorised"].iloc[0] != \
+        _by_hand(demo_store, 2025)["authorised"]  # the permits say otherwise than the schemes here
+    assert "les permis de construire (Sitadel)" in out.read_text(encoding="utf-8")
+    start, _, mid = bilan.review(demo_store, 2025).period  # the mid-term review reads the permits too
+    summary = _sheet(out.with_suffix(".xlsx"), "synthèse")
+    epci = summary[summary["scope"] == bilan.EPCI].iloc[0]
+    years = p["date_authorised"].str[:4].astype(int)
+    assert epci["authorised_to_midterm"] == p.loc[years.between(start, min(2025, mid)), "homes_total"].sum()
+
+
+def test_compare_sets_the_two_years_side_by_side(demo_store, invoke, tmp_path):
+    out = tmp_path / "bilan-2025.html"
+    r = invoke("bilan", "--year", "2025", "--compare", "2024", "--store", demo_store.path, "-o", out)
+    assert r.exit_code == 0, r.output
+    text = out.read_text(encoding="utf-8")
+    head = text[text.index("Par commune, polarité et EPCI — 2025 / 2024"):]
+    head = head[:head.index("</tr>")]
+    assert head.index(">Autorisés 2025<") < head.index(">Autorisés 2024<") < head.index(">Commencés 2025<")
+    assert ">PLAI 2025<" in text and ">PLAI 2024<" in text
+    book = out.with_suffix(".xlsx")
+    wide, long = _sheet(book, "comparaison annuel"), _sheet(book, "annuel")
+    assert list(wide.columns[:6]) == ["scope", "level", "code", "name", "authorised_2025", "authorised_2024"]
+    for year in (2024, 2025):
+        for flow in bilan.FLOWS:
+            by_code = long[long["year"] == year].set_index("code")[flow]
+            assert (wide.set_index("code")[f"{flow}_{year}"] == by_code.reindex(wide["code"])).all()
+    summary = _sheet(book, "comparaison synthèse")
+    assert {"plai_2025", "plai_2024", "net_2025", "net_2024"} <= set(summary.columns)
+
+
+def test_compare_with_the_same_year_is_the_single_year_review(demo_store, invoke, tmp_path):
+    out = tmp_path / "bilan-2025.html"
+    r = invoke("bilan", "--year", "2025", "--compare", "2025", "--store", demo_store.path, "-o", out)
+    assert r.exit_code == 0, r.output
+    assert ">Autorisés 2025<" not in out.read_text(encoding="utf-8")
+    import openpyxl
+    assert openpyxl.load_workbook(out.with_suffix(".xlsx")).sheetnames == ["annuel", "synthèse", "SRU"]

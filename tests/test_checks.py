@@ -13,7 +13,7 @@ from shapely.geometry import Point, box
 from plhgis import checks, edits
 from plhgis.settings import Settings
 from plhgis.store import GeoPackageStore
-from plhgis.targets import commune_point
+from plhgis.territory import commune_point
 
 X0, Y0 = 700000.0, 7000000.0
 SETTINGS = Settings(plh_start=2023, plh_end=2028, reference_year=2025)
@@ -508,9 +508,9 @@ def test_check_cli_json_csv_and_geojson(invoke, demo_path):
 
 def test_check_cli_bad_input(invoke, demo_path):
     bad_rule = invoke("check", "--store", demo_path, "--rule", "NOPE")
-    assert bad_rule.exit_code == 2 and "unknown rule" in bad_rule.output
+    assert bad_rule.exit_code == 2 and "règle inconnue" in bad_rule.output
     bad_commune = invoke("check", "--store", demo_path, "--commune", "99999")
-    assert bad_commune.exit_code == 1 and "champ 'commune', valeur '99999' : no commune '99999' in the store" in bad_commune.output
+    assert bad_commune.exit_code == 1 and "champ 'commune', valeur '99999' : aucune commune '99999' dans la base" in bad_commune.output
 
 
 def test_list_rules(invoke, demo_path):

@@ -55,7 +55,7 @@ def test_cartofriches_loads_every_row_and_reports_every_deviation(store62, invok
     assert len(dates) == 90  # one per row and field: site_identif_date and site_actu_date
     assert (f"warning: {src}, row 2, field 'site_identif_date', value '10/10/2022': date written dd/mm/yyyy, "
             "read day first (hint: the standard writes dates as yyyy-mm-dd)") in warnings
-    assert any("field 'urba_zaer': column of the standard missing: urba_zaer (a file of standard v1.0.3"
+    assert any("field 'urba_zaer': column(s) of the standard missing: urba_zaer (a file of standard v1.0.3"
                in w for w in warnings)
     assert len(warnings) == 91 and "91 warnings: values kept as read" in result.stderr
     assert "cell(s) written NA (the standard's missing value) read as empty" in result.stderr

@@ -48,7 +48,7 @@ def test_edit_applies_the_rules_to_the_whole_row(invoke, demo_path):
     before = snapshot(demo_path)
     result = invoke("project", "edit", new_id, "--homes-total", "6", "--store", demo_path)
     assert result.exit_code == 1
-    assert f"id {new_id}, champ 'homes_total', valeur 6 : product mix adds up to 8 homes" in result.output
+    assert f"id {new_id}, champ 'homes_total', valeur 6 : le détail par produit compte 8 logements" in result.output
     assert snapshot(demo_path) == before
 
 
@@ -56,7 +56,7 @@ def test_edit_unknown_id(invoke, demo_path):
     before = snapshot(demo_path)
     result = invoke("project", "edit", "P-62950-9999", "--status", "livré", "--store", demo_path)
     assert result.exit_code == 1
-    assert "no projects feature with id 'P-62950-9999'" in result.output
+    assert "pas d'entité projects d'id 'P-62950-9999'" in result.output
     assert snapshot(demo_path) == before
 
 
@@ -77,7 +77,7 @@ def test_end_is_soft_and_as_of_rebuilds_the_past(invoke, demo_path):
     assert store.get("projects", new_id)["end_date"] == date.today().isoformat()
     assert list(store.history("projects", new_id).action) == ["insert", "end"]
     again = invoke("project", "end", new_id, "--store", demo_path)
-    assert again.exit_code == 1 and "already ended" in again.output
+    assert again.exit_code == 1 and "est déjà close depuis le" in again.output
 
 
 def test_as_of_rebuilds_field_values(demo_store):
@@ -146,7 +146,7 @@ def test_history_by_commune_and_user(invoke, demo_path):
     table = invoke("history", "--store", demo_path, "--commune", "62950", "--user", "mairie").stdout
     assert len(table.splitlines()) == 1 and "mairie" in table and "projects P-62950-0003 status:" in table
     bad = invoke("history", "--store", demo_path, "--commune", "99999")
-    assert bad.exit_code == 1 and "no commune '99999'" in bad.output
+    assert bad.exit_code == 1 and "aucune commune '99999' dans la base" in bad.output
 
 
 def test_show_prints_fields_and_history(invoke, demo_path):

@@ -58,7 +58,8 @@ def test_sqlite_edits_outside_plhgis_are_journaled(demo_path):
     assert store.get("projects", scheme.id)["updated_at"] > scheme.updated_at  # a new version
     deleted = store.history("projects", gone.id).iloc[-1]
     assert deleted.action == "delete" and json.loads(deleted.before)["name"] == gone["name"]
-    assert f"- projects {gone.id} deleted on {date.today()}" in edits.history_lines(store.history())[-1]
+    assert f"- projects {gone.id} supprimé(e) le {date.today()}" in edits.history_lines(store.history())[-1]
+    assert f"- projects {gone.id} deleted on {date.today()}" in edits.history_lines(store.history(), "en")[-1]
 
 
 def test_a_stale_plhgis_edit_after_an_outside_edit_is_refused(demo_path):
@@ -165,7 +166,7 @@ def test_a_store_from_a_newer_plhgis_is_read_but_not_written(invoke, demo_path):
     scheme = GeoPackageStore(demo_path).read("projects").id.iloc[0]
     result = invoke("project", "edit", scheme, "--status", "livré", "--store", demo_path)
     assert result.exit_code == 1
-    assert "was written by a newer plhgis" in result.output and "not writing to it" in result.output
+    assert "a été écrite par un plhgis plus récent" in result.output and "rien n'y est écrit" in result.output
     assert invoke("project", "list", "--store", demo_path).exit_code == 0
     assert demo_path.read_bytes() == before
 
@@ -179,9 +180,10 @@ def test_an_older_store_is_upgraded_once_and_says_so(invoke, demo_path):
     con.close()
     first = invoke("layers", "--store", demo_path)
     assert first.exit_code == 0
-    assert "note: upgraded the store" in first.stderr and "journal of edits made outside plhgis" in first.stderr
+    assert "note : base " in first.stderr and "mise à niveau" in first.stderr
+    assert "journal des modifications faites hors de plhgis" in first.stderr
     again = invoke("layers", "--store", demo_path)
-    assert "upgraded" not in again.stderr
+    assert "mise à niveau" not in again.stderr
     _sql(demo_path, ("UPDATE projects SET comment = 'après' WHERE fid = 1",))
     assert GeoPackageStore(demo_path).history().user.iloc[-1] == "outside plhgis"
 
@@ -198,7 +200,7 @@ def test_a_bad_json_row_in_the_history_is_skipped_and_reported(invoke, demo_path
             args = [*args, "--store", demo_path]
         result = invoke(*args)
         assert result.exit_code == 0, (args, result.output)
-        assert "is not valid JSON" in result.stderr and "ignored" in result.stderr, args
+        assert "n'est pas du JSON valide" in result.stderr and "ignorée" in result.stderr, args
 
 
 @pytest.mark.parametrize("value", [None, "", "pas un SCR"])
@@ -209,21 +211,21 @@ def test_a_missing_or_odd_crs_setting_falls_back_to_the_layers_crs(invoke, demo_
         _sql(demo_path, ("UPDATE plhgis_settings SET value = ? WHERE key = 'crs'", [value]))
     result = invoke("layers", "--store", demo_path)
     assert result.exit_code == 0, result.output
-    assert "EPSG:2154" in result.stdout and "is not a CRS: using its layers' EPSG:2154" in result.stderr
+    assert "EPSG:2154" in result.stdout and "n'est pas un système de coordonnées : celui de ses couches, EPSG:2154, est utilisé" in result.stderr
 
 
 def test_a_store_in_degrees_is_refused_at_init_and_noted_when_opened(invoke, tmp_path, demo_path):
     result = invoke("init", "--store", tmp_path / "wgs84.gpkg", "--crs", "EPSG:4326")
-    assert result.exit_code == 1 and "EPSG:4326 is in degrees" in result.output
+    assert result.exit_code == 1 and "EPSG:4326 est en degrés" in result.output
     assert not (tmp_path / "wgs84.gpkg").exists()
     _sql(demo_path, ("UPDATE plhgis_settings SET value = 'EPSG:4326' WHERE key = 'crs'",))
     result = invoke("layers", "--store", demo_path)
-    assert result.exit_code == 0 and "note: the store's CRS EPSG:4326 is in degrees" in result.stderr
+    assert result.exit_code == 0 and "note : le système de coordonnées de la base, EPSG:4326, est en degrés" in result.stderr
 
 
 def test_a_dropped_layer_styles_table_comes_back(invoke, demo_path):
     _sql(demo_path, ("DROP TABLE layer_styles",), ("DELETE FROM gpkg_contents WHERE table_name = 'layer_styles'",))
     result = invoke("layers", "--store", demo_path)
-    assert result.exit_code == 0 and "QGIS styles" in result.stderr
+    assert result.exit_code == 0 and "styles QGIS" in result.stderr
     con = sqlite3.connect(demo_path)
     assert con.execute("SELECT count(*) FROM layer_styles").fetchone()[0] > 0

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from plhgis.labels import number
 from plhgis.store import GeoPackageStore
 
 CALL = "246200364"
@@ -52,8 +53,8 @@ def test_figures_of_two_epcis_are_refused_with_an_epci_hint_and_load_with_it(cal
     assert f"--epci {CALL}" in refused.stderr
     result = invoke("import", "communes", src, "--epci", CALL, "--store", call_store)
     assert result.exit_code == 0, result.output
-    assert f"kept {(figures.epci_siren == CALL).sum()} of {len(figures)} communes" in result.stderr
-    assert "warning" not in result.stderr  # nothing said about the rows --epci leaves out
+    assert f"sélection : {(figures.epci_siren == CALL).sum()} communes sur {number(len(figures))}" in result.stderr
+    assert "avertissement" not in result.stderr  # nothing said about the rows --epci leaves out
 
 
 def test_a_commune_with_no_epci_is_a_warning(tmp_path, invoke):
@@ -65,7 +66,7 @@ def test_a_commune_with_no_epci_is_a_warning(tmp_path, invoke):
                      crs=4326).to_file(src)
     result = invoke("import", "communes", src, "--store", path)
     assert result.exit_code == 0, result.output
-    assert "commune with no EPCI (epci_siren empty)" in result.stderr and "'62510'" in result.stderr
+    assert "commune sans EPCI (epci_siren vide)" in result.stderr and "'62510'" in result.stderr
 
 
 def test_sectors_of_another_department_are_a_warning_and_the_hint_names_the_store(call_store, invoke, tmp_path):
@@ -75,11 +76,11 @@ def test_sectors_of_another_department_are_a_warning_and_the_hint_names_the_stor
                      crs=4326).to_file(src)
     result = invoke("import", "sectors", src, "--kind", "centralité", "--store", call_store)
     assert result.exit_code == 0, result.output
-    assert "sector outside the store's communes" in result.stderr and "Centre de Nîmes" in result.stderr
+    assert "secteur hors des communes de la base" in result.stderr and "Centre de Nîmes" in result.stderr
     assert "Centre de Lens'" not in result.stderr
     wrong = invoke("import", "communes", tmp_path / "secteurs.geojson", "--epci", "200069037", "--store",
                    tmp_path / "other.gpkg")
-    assert "Lens-Liévin is 246200364" not in wrong.output
+    assert "Lens-Liévin est 246200364" not in wrong.output
 
 
 def test_no_epci_in_the_file_gets_a_hint_from_the_file_not_lens(tmp_path, invoke, shared_data):
@@ -88,8 +89,8 @@ def test_no_epci_in_the_file_gets_a_hint_from_the_file_not_lens(tmp_path, invoke
     result = invoke("import", "communes", shared_data / "territoire/communes_call_capso.geojson", "--epci",
                     "200000000", "--store", path)
     assert result.exit_code != 0
-    assert "Lens-Liévin is 246200364" not in result.stderr
-    assert f"EPCI in the file: 200069037 (CA du Pays de Saint-Omer) ×53, {CALL} (CA de Lens - Liévin) ×36" \
+    assert "Lens-Liévin est 246200364" not in result.stderr
+    assert f"EPCI du fichier : 200069037 (CA du Pays de Saint-Omer) ×53, {CALL} (CA de Lens - Liévin) ×36" \
         in result.stderr
 
 
@@ -101,7 +102,7 @@ def test_warnings_are_grouped_by_field_and_kind_and_listed_with_verbose(call_sto
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stderr.splitlines() if line.startswith("avertissement :")]
     assert len(lines) == 1, lines
-    assert "field 'zone_type': value outside the standard's list (kept) ×30" in lines[0]
+    assert "champ 'zone_type' : valeur hors de la liste du standard (gardée) ×30" in lines[0]
     assert "'Uh' ×15" in lines[0] and "'Ub' ×15" in lines[0]
     verbose = invoke("import", "plots", src, "--dry-run", "--verbose", "--store", call_store)
     assert sum(line.startswith("avertissement :") for line in verbose.stderr.splitlines()) == 30
@@ -142,5 +143,5 @@ def test_a_file_of_another_region_with_epci_says_so(call_store, invoke, shared_d
     result = invoke("import", "qpv", shared_data / "qpv/qpv2015_occitanie_30_31_34.geojson", "--epci", CALL,
                     "--store", call_store)
     assert result.exit_code != 0
-    assert f"the file has nothing on EPCI {CALL}'s communes: check that it covers your territory" in result.stderr
-    assert "Lens-Liévin is 246200364" not in result.stderr
+    assert f"le fichier ne dit rien des communes de l'EPCI {CALL} : vérifiez qu'il couvre votre territoire" in result.stderr
+    assert "Lens-Liévin est 246200364" not in result.stderr

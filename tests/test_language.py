@@ -40,8 +40,8 @@ def test_dry_run_summary_in_french(runner, demo_path, tmp_path):
 def test_errors_name_file_row_field_value_and_hint_in_french(runner, demo_path):
     result = run(runner, "map", "--commune", "99999", "--store", demo_path)
     assert result.exit_code == 1
-    assert result.stderr.startswith("Erreur : champ 'commune', valeur '99999' : no commune '99999' in the store "
-                                    "(conseil : give the INSEE code")
+    assert result.stderr.startswith("Erreur : champ 'commune', valeur '99999' : aucune commune '99999' dans la base "
+                                    "(conseil : donnez le code INSEE")
     en = run(runner, "map", "--commune", "99999", "--store", demo_path, env={"PLHGIS_LANG": "en"})
     assert en.stderr.startswith("Error: field 'commune', value '99999': no commune '99999' in the store (hint: ")
 
@@ -59,8 +59,9 @@ def test_problem_keeps_its_attributes_only_the_rendering_changes():
 
 def test_french_counts_agree():
     one = checks.Finding("DATA-GEOM", "error", "projects", "P-1", "62001", "x", {})
-    assert checks.summary([one]).startswith("1 constat: 1 erreur, 0 avertissement, 0 information")
-    assert checks.summary([one, one]).startswith("2 constats: 2 erreurs, 0 avertissement")
+    assert checks.summary([one]).startswith("1 constat : 1 erreur, 0 avertissement, 0 information")
+    assert checks.summary([one, one]).startswith("2 constats : 2 erreurs, 0 avertissement")
+    assert checks.summary([one, one], "en").startswith("2 findings: 2 errors, 0 warnings, 0 infos")
 
 
 def test_help_lists_values_in_the_cli_language():

@@ -127,7 +127,7 @@ def test_nothing_to_map(invoke, tmp_path):
     assert invoke("init", "--store", store).exit_code == 0
     result = invoke("map", "--store", store, "-o", tmp_path / "e" / "m.html")
     assert result.exit_code == 1
-    assert "the store has nothing to map" in result.output and "plhgis import communes FILE" in result.output
+    assert "la base n'a rien à cartographier" in result.output and "plhgis import communes FICHIER" in result.output
     assert not (tmp_path / "e" / "m.html").exists()
 
 
@@ -175,7 +175,7 @@ def test_map_command(invoke, demo_path, tmp_path):
     result = invoke("map", "--store", demo_path, "-o", out)
     assert result.exit_code == 0 and f"carte écrite : {out}" in result.stderr
     again = invoke("map", "--store", demo_path, "-o", out)
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 1 and "existe déjà" in again.output
     result = invoke("map", "--store", demo_path, "--commune", "62950", "-o", out, "--overwrite", "--lang", "en")
     assert result.exit_code == 0
     page = out.read_text(encoding="utf-8")

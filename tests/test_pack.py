@@ -109,7 +109,7 @@ def test_edited_sheet_shows_each_change_then_merges(invoke, demo_path, pack_dir)
     assert "~ projects P-62951-0003 status: 'PC déposé' → 'PC accordé'" in out
     assert re.search(r"~ projects P-62951-0004 homes_total: \d+ → 30; delivery_year: \d+ → 2029", out), out
     assert re.search(r"~ projects P-62951-0005 comment: ∅ → 'revu en réunion'", out), out
-    assert "+ projects (new id) Les Hauts du Terril" in out
+    assert "+ projects (nouvel id) Les Hauts du Terril" in out
     assert f"? projects {col['left']} " in out and "absente du tableur, gardée telle quelle" in out
     assert "ajouts : 1, modifications : 3, fins : 0" in result.output
     assert GeoPackageStore(demo_path).get("projects", "P-62951-0003")["status"] == "PC déposé"  # dry run
@@ -175,7 +175,7 @@ def test_pack_all_on_an_empty_store_is_an_error(invoke, tmp_path):
     assert invoke("init", "--store", store).exit_code == 0
     result = invoke("pack", "--all", "-o", tmp_path / "out", "--store", store)
     assert result.exit_code == 1
-    assert "no commune" in result.output and "plhgis import communes FILE" in result.output
+    assert "aucune commune" in result.output and "plhgis import communes FICHIER" in result.output
     assert not (tmp_path / "out" / "index.html").exists()
 
 
@@ -250,7 +250,7 @@ def test_pack_cli_all(invoke, demo_path, tmp_path):
         assert (out / name).is_file() and f"href='{name}'" in index and str(out / name) in result.stdout
     assert "Points à vérifier ensemble" in (out / "controles.html").read_text(encoding="utf-8")
     again = invoke("pack", "62950", "-o", out, "--store", demo_path)
-    assert again.exit_code == 1 and "already exists" in again.output and "--overwrite" in again.output
+    assert again.exit_code == 1 and "existe déjà" in again.output and "--overwrite" in again.output
     assert invoke("pack", "62950", "-o", out, "--overwrite", "--store", demo_path).exit_code == 0
     usage = invoke("pack", "--store", demo_path)
     assert usage.exit_code == 2 and "donnez un code INSEE ou --all" in usage.output

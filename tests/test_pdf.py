@@ -71,7 +71,7 @@ def test_pack_command_writes_pdfs(invoke, demo_path, tmp_path):
     assert f"{out / '62950-dossier.pdf'}" in result.stdout.splitlines()
     assert _text(out / "62950-dossier.pdf")[0].startswith("Rencontre foncière annuelle — Souchez-la-Grande")
     again = invoke("pack", "62950", "--pdf", "-o", out, "--store", demo_path)
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 1 and "existe déjà" in again.output
     (out / "62950-dossier.html").unlink()
     (out / "62950-projets.xlsx").unlink()
     again = invoke("pack", "62950", "--pdf", "-o", out, "--store", demo_path)

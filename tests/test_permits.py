@@ -51,9 +51,9 @@ def _write(frame, path, labels=True):
 def test_real_toulouse_counts_per_year_and_type_equal_plain_pandas(invoke, toulouse, sitadel):
     result = invoke("import", "permits", sitadel, "--store", toulouse.path, "--epci", TOULOUSE_EPCI)
     assert result.exit_code == 0, result.output
-    assert "3,710 permits, two header lines, new SDES codes" in result.output
+    assert "3\u202f710 permis, deux lignes d'en-tête, nouveaux codes SDES" in result.output
     assert "ajouts : 3709," in result.output  # one number is listed twice: the later row kept, said so
-    assert "permit number on rows 3234, 3682: kept row 3682 (latest update)" in result.output
+    assert "numéro de permis aux lignes 3234, 3682 : ligne 3682 gardée (dernière mise à jour)" in result.output
     raw = _raw(sitadel)
     raw = raw[raw["ETAT_DAU"] != "4"]  # cancelled permits are left out of the figures
     homes = pd.to_numeric(raw["NB_LGT_TOT_CREES"])
@@ -115,7 +115,7 @@ def test_older_edition_names_read_the_same(invoke, toulouse, sitadel, tmp_path):
     path = _write(old, tmp_path / "old.csv", labels=False)
     result = invoke("import", "permits", path, "--store", toulouse.path, "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "one header line, older SDES names" in result.output
+    assert "une ligne d'en-tête, anciens noms SDES" in result.output
     assert "ajouts : 0, modifications : 0, fins : 0, inchangés : 3709" in result.output
 
 
@@ -124,7 +124,7 @@ def test_permits_are_placed_on_their_parcels_when_loaded(toulouse, sitadel):
     plan = permits.import_permits(toulouse, sitadel)
     placed = toulouse.read("permits")
     on = placed[placed["located"] == "parcelles"]
-    assert len(on) > 3000 and any(n.startswith(f"placed {len(on):,} permit(s) on their parcels") for n in plan.notes)
+    assert len(on) > 3000 and any(str(n).startswith(f"placed {len(on):,} permit(s) on their parcels") for n in plan.notes)
     parcels = toulouse.read("parcels").set_index("id")
     row = on.iloc[0]
     assert row.geometry.within(parcels.loc[row["parcels"].split("|")[0]].geometry)
@@ -135,23 +135,23 @@ def test_bad_files_are_refused_clearly_and_the_store_is_untouched(invoke, toulou
     before = snapshot(toulouse.path)
     other = invoke("import", "permits", shared_data / "sru" / "donnees-sru-2025.csv", "--store", toulouse.path)
     assert other.exit_code == 1
-    assert "not an SDES permits list: no NUM_DAU/Num_DAU and COMM columns in the first two lines" in other.output
+    assert "pas une liste de permis du SDES : pas de colonnes NUM_DAU/Num_DAU et COMM dans les deux premières lignes" in other.output
     cut = tmp_path / "cut.csv"
     data = sitadel.read_bytes()
     cut.write_bytes(data[: len(data) // 2])
     truncated = invoke("import", "permits", cut, "--store", toulouse.path)
-    assert truncated.exit_code == 1 and "the file is cut short: its last row has" in truncated.output
-    assert "download the file again" in truncated.output
+    assert truncated.exit_code == 1 and "le fichier est tronqué : sa dernière ligne a" in truncated.output
+    assert "téléchargez à nouveau le fichier" in truncated.output
     raw = pd.read_csv(sitadel, sep=";", skiprows=1, dtype=str, keep_default_na=False)
     raw.loc[5, "DATE_REELLE_DOC"] = "2014-13-45"
     bad_date = invoke("import", "permits", _write(raw, tmp_path / "d.csv"), "--store", toulouse.path)
     assert bad_date.exit_code == 1
-    assert "d.csv, ligne 8, champ 'date_started', valeur '2014-13-45' : not a date" in bad_date.output
+    assert "d.csv, ligne 8, champ 'date_started', valeur '2014-13-45' : pas une date" in bad_date.output
     assert snapshot(toulouse.path) == before
     unknown = invoke("import", "permits", sitadel, "--store", toulouse.path, "--commune", "31069")
-    assert unknown.exit_code == 1 and "no commune '31069' in the store" in unknown.output
+    assert unknown.exit_code == 1 and "aucune commune '31069' dans la base" in unknown.output
     other_epci = invoke("import", "permits", sitadel, "--store", toulouse.path, "--epci", "246200364")
-    assert other_epci.exit_code == 1 and "the store has no commune of EPCI 246200364" in other_epci.output
+    assert other_epci.exit_code == 1 and "la base n'a aucune commune de l'EPCI 246200364" in other_epci.output
     assert snapshot(toulouse.path) == before
 
 
@@ -162,8 +162,8 @@ def test_odd_commune_codes_and_french_dates_are_reported_and_nothing_else_lost(i
     raw.loc[3, "DATE_REELLE_AUTORISATION"] = "20130821"
     result = invoke("import", "permits", _write(raw, tmp_path / "odd.csv"), "--store", toulouse.path)
     assert result.exit_code == 0, result.output
-    assert "2 row(s) with a commune code that is no INSEE code, left out: '3I555' ×1, '∅' ×1" in result.output
-    assert "date_authorised: 2 date(s) in another format converted to YYYY-MM-DD" in result.output
+    assert "2 ligne(s) dont le code commune n'est pas un code INSEE, écartée(s) : '3I555' ×1, '∅' ×1" in result.output
+    assert "date_authorised : 2 date(s) dans un autre format convertie(s) en AAAA-MM-JJ" in result.output
     assert "ajouts : 3707," in result.output
     assert toulouse.get("permits", raw.loc[2, "NUM_DAU"])["date_authorised"] == "2013-08-20"
     assert toulouse.get("permits", raw.loc[3, "NUM_DAU"])["date_authorised"] == "2013-08-21"
@@ -278,7 +278,7 @@ def test_links_move_schemes_and_every_change_is_in_the_history(invoke, toulouse,
     again = reconcile.reconcile(toulouse)
     assert second not in set(again.matches["id"])
     twice = invoke("reconcile", "reject", second, "--store", toulouse.path)
-    assert twice.exit_code == 1 and "is already rejeté" in twice.output
+    assert twice.exit_code == 1 and "est déjà rejeté" in twice.output
     assert invoke("reconcile", "--store", toulouse.path).exit_code == 0  # a second run moves nothing back
     assert toulouse.get("projects", project)["permit_number"] == first.split(":")[0]
 
@@ -286,7 +286,7 @@ def test_links_move_schemes_and_every_change_is_in_the_history(invoke, toulouse,
 def test_reconcile_on_a_store_with_no_permits_or_schemes(invoke, empty_store):
     result = invoke("reconcile", "--dry-run", "--store", empty_store.path)
     assert result.exit_code == 0, result.output
-    assert "0 link(s), 0 to review, 0 permit(s) of 5+ homes with no scheme" in result.output
+    assert "liens : 0, à examiner : 0, permis de 5 logements et plus sans opération : 0" in result.output
     assert permits.permits_by_year(empty_store).empty
 
 
@@ -309,3 +309,29 @@ def test_a_commune_pack_map_carries_its_own_permits(demo_store):
 
     data = maps.focus(maps.load(demo_store), "62953")
     assert len(data.layers["permits"]) and set(data.layers["permits"]["commune"]) == {"62953"}
+
+
+def test_real_unmatched_permits_become_schemes_as_plain_pandas_counts_them(invoke, toulouse, sitadel):
+    """On the real Toulouse list and no scheme: every permit of 5+ homes not cancelled becomes a scheme, its
+    status from its dates (DAACT → livré, DOC → travaux, else PC accordé), homes as the file says."""
+    assert invoke("import", "permits", sitadel, "--store", toulouse.path).exit_code == 0
+    raw = _raw(sitadel)
+    raw = raw[(raw["ETAT_DAU"] != "4") & (pd.to_numeric(raw["NB_LGT_TOT_CREES"]) >= 5)]
+    status = np.where(raw["DATE_REELLE_DAACT"].notna(), "livré",
+                      np.where(raw["DATE_REELLE_DOC"].notna(), "travaux", "PC accordé"))
+    r = invoke("reconcile", "--create", "--store", toulouse.path, "--user", "anne")
+    assert r.exit_code == 0, r.output
+    assert f"projects : ajouts : {len(raw)}, modifications : 0" in r.output
+    assert "+ projects P-31555-0001 34 Rue du Capitaine Escudie (permis 03155511C1330)" in r.output
+    schemes = toulouse.read("projects").set_index("permit_number")
+    assert sorted(schemes.index) == sorted(raw["NUM_DAU"])
+    mine = schemes.loc[raw["NUM_DAU"]]
+    assert (mine["homes_total"].to_numpy() == pd.to_numeric(raw["NB_LGT_TOT_CREES"]).to_numpy()).all()
+    assert (mine["status"].to_numpy() == status).all()
+    assert (mine["permit_date"].to_numpy() == raw["DATE_REELLE_AUTORISATION"].to_numpy()).all()
+    hist = toulouse.history("projects")
+    assert len(hist) == len(raw) and set(hist["user"]) == {"anne"}
+    assert set(hist["source"]) == {f"reconcile --create: permits of {sitadel.name}"}
+    again = invoke("reconcile", "--create", "--dry-run", "--store", toulouse.path)
+    assert "projects (simulation, rien n'est écrit) : ajouts : 0," in again.output  # linked by number now
+    assert f"{len(raw)} link(s), 0 to review, 0 permit(s)" in again.output

@@ -12,7 +12,7 @@ import shapely
 from plhgis import checks, edits, review
 from plhgis.settings import Settings
 from plhgis.store import GeoPackageStore
-from plhgis.targets import covered
+from plhgis.territory import covered
 
 SETTINGS = Settings(plh_start=2023, plh_end=2028, reference_year=2025)
 ZONE_URBA = "plu/30014_ZONE_URBA_20171013.geojson"
@@ -62,11 +62,11 @@ def test_a_local_typezone_is_read_as_its_cnig_family_everywhere(tmp_path, invoke
     by_type = zones.area.groupby(zones.TYPEZONE).sum() / 10000
     assert report["zones_ha"]["N"] == pytest.approx(by_type["N"], abs=0.01)
     assert report["capacity"]["auc_ha"] == pytest.approx(by_type["AUc"], abs=0.01)
-    assert any("TYPEZONE 'Nh' is not a CNIG value: read as its family N (22 zones)" in n for n in report["notes"])
+    assert any("TYPEZONE 'Nh' n'est pas une valeur CNIG : lue comme sa famille N (22 zone(s))" in n for n in report["notes"])
     store.close()
     result = invoke("import", "zoning", src, "--store", tmp_path / "s.gpkg")
     assert result.exit_code == 0, result.output
-    assert "TYPEZONE 'Nh' is not a CNIG value: read as its family N (22 zones)" in result.stderr
+    assert "TYPEZONE 'Nh' n'est pas une valeur CNIG : lue comme sa famille N (22 zone(s))" in result.stderr
     with GeoPackageStore(tmp_path / "s.gpkg") as st:
         stored = st.read("zoning")
         assert stored.typezone.value_counts().to_dict() == zones.TYPEZONE.value_counts().to_dict()

@@ -18,7 +18,8 @@ from conftest import snapshot
 
 from plhgis import edits
 from plhgis.errors import StoreError
-from plhgis.store import Change, GeoPackageStore, is_url, open_store
+from plhgis.store import Change, GeoPackageStore, is_url
+from plhgis.stores import open_store
 from plhgis.store_copy import copy_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,13 +68,13 @@ def test_init_creates_every_layer_and_refuses_to_clobber(invoke, backend):
     assert all(r["features"] == 0 for r in rows)
     assert [r["crs"] for r in rows if r["layer"] == "projects"] == ["EPSG:2154"]
     again = invoke("init", "--store", backend)
-    assert again.exit_code == 1 and "already" in again.output and "--overwrite" in again.output
+    assert again.exit_code == 1 and "déjà" in again.output and "--overwrite" in again.output
     assert invoke("init", "--store", backend, "--overwrite").exit_code == 0
 
 
 def test_init_refuses_a_crs_in_degrees(invoke, backend):
     result = invoke("init", "--store", backend, "--crs", "EPSG:4326")
-    assert result.exit_code == 1 and "needs a projected CRS in metres" in result.output
+    assert result.exit_code == 1 and "demande un système projeté en mètres" in result.output
     assert invoke("layers", "--store", backend).exit_code == 1  # nothing was created
 
 
@@ -130,7 +131,7 @@ def test_import_then_a_bad_file_changes_nothing(invoke, demo_target, tmp_path):
     before = state(demo_target)
     refused = invoke("import", "projects", bad, "--crs", "2154", "--store", demo_target)
     assert refused.exit_code == 1
-    assert "bad.csv, ligne 3, champ 'homes_total', valeur '3' : out of range" in refused.output
+    assert "bad.csv, ligne 3, champ 'homes_total', valeur '3' : hors limites" in refused.output
     assert state(demo_target) == before
 
 
@@ -177,17 +178,17 @@ def test_store_copy_round_trip_changes_nothing(invoke, demo_path, pg_url, tmp_pa
     same_content(content(demo_path), content(pg_url))
     assert open_store(back).setting("demo") == open_store(demo_path).setting("demo")
     again = invoke("store", "copy", demo_path, pg_url)
-    assert again.exit_code == 1 and "already holds a plhgis store" in again.output
+    assert again.exit_code == 1 and "contient déjà une base plhgis" in again.output
     assert invoke("store", "copy", demo_path, pg_url, "--overwrite").exit_code == 0
 
 
 def test_a_missing_store_is_a_clear_error(invoke, pg_url):
     result = invoke("project", "list", "--store", pg_url)
     assert result.exit_code == 1
-    assert "no plhgis store in postgresql://postgres:***@" in result.output and "plhgis init" in result.output
+    assert "pas de base plhgis dans postgresql://postgres:***@" in result.output and "plhgis init" in result.output
     wrong = pg_url.replace("pg-test-secret", "not-the-password")
     result = invoke("project", "list", "--store", wrong)
-    assert result.exit_code == 1 and "cannot connect" in result.output
+    assert result.exit_code == 1 and "impossible de se connecter" in result.output
     assert "not-the-password" not in result.output and "pg-test-secret" not in result.output
 
 
@@ -238,12 +239,12 @@ def test_a_commune_edits_only_its_own_schemes(invoke, shared):
     before = state(shared["admin"])
     other = invoke("project", "edit", "P-62952-0001", "--comment", "vu", "--store", shared["mairie_62950"])
     assert other.exit_code == 1
-    assert "may not edit projects P-62952-0001 (commune 62952): this login edits only commune 62950's" \
-        in other.output
+    assert ("ne peut pas modifier projects P-62952-0001 (commune 62952) : cette connexion ne modifie que les "
+            "entités de la commune 62950") in other.output
     moved = invoke("project", "edit", "P-62950-0001", "--commune", "62952", "--store", shared["mairie_62950"])
     assert moved.exit_code == 1 and "row-level security" in moved.output
     added = add_project(invoke, shared["mairie_62950"], commune="62952")
-    assert added.exit_code == 1 and "may not do this" in added.output
+    assert added.exit_code == 1 and "n'a pas le droit de faire cela" in added.output
     reader = invoke("project", "edit", "P-62950-0002", "--comment", "vu", "--store", shared["lecteur"])
     assert reader.exit_code == 1 and "permission denied for table projects" in reader.output
     assert state(shared["admin"]) == before
@@ -310,7 +311,7 @@ def test_proposals_wait_for_an_editor(invoke, shared):
     assert [(p["id"], p["action"], p["feature_id"]) for p in listed] == [(1, "update", "P-62951-0001"),
                                                                          (2, "insert", "")]
     refused = invoke("proposals", "accept", "1", "--store", shared["mairie_62951"])
-    assert refused.exit_code == 1 and "may not decide on proposals" in refused.output
+    assert refused.exit_code == 1 and "ne peut pas statuer sur les propositions" in refused.output
     accepted = invoke("proposals", "accept", "1", "--store", shared["charge_plh"])
     assert accepted.exit_code == 0, accepted.output
     assert open_store(admin).get("projects", "P-62951-0001")["comment"] == "vu"
@@ -320,7 +321,7 @@ def test_proposals_wait_for_an_editor(invoke, shared):
     assert list(steps.action)[-4:] == ["propose", "propose", "update", "reject"]
     assert "proposal 1 by mairie_62951" in steps.source.iloc[-2] and "doublon" in steps.source.iloc[-1]
     again = invoke("proposals", "accept", "1", "--store", shared["charge_plh"])
-    assert again.exit_code == 1 and "already accepted" in again.output
+    assert again.exit_code == 1 and "est déjà acceptée" in again.output
     assert json.loads(invoke("proposals", "list", "--store", admin, "--format", "json").stdout) == []
 
 
@@ -334,9 +335,9 @@ def test_users_list_and_remove(invoke, shared):
     gone = invoke("layers", "--store", shared["lecteur"])
     assert gone.exit_code == 1 and "Secret-42" not in gone.output
     unknown = invoke("users", "remove", "nobody", "--store", shared["admin"])
-    assert unknown.exit_code == 1 and "no plhgis user 'nobody'" in unknown.output
+    assert unknown.exit_code == 1 and "pas d'utilisateur plhgis 'nobody'" in unknown.output
     bad = invoke("users", "add", "x", "--role", "commune", "--store", shared["admin"])
-    assert bad.exit_code == 1 and "needs its commune" in bad.output
+    assert bad.exit_code == 1 and "demande sa commune" in bad.output
 
 
 def test_init_demo_on_postgis(invoke, pg_url, tmp_path):
@@ -363,7 +364,7 @@ def test_printed_stores_never_show_a_password(given, shown):
 
 def test_users_need_a_postgis_store(invoke, demo_path):
     result = invoke("users", "list", "--store", demo_path)
-    assert result.exit_code == 1 and "users and proposals live in a PostGIS store" in result.output
+    assert result.exit_code == 1 and "les utilisateurs et les propositions vivent dans une base PostGIS" in result.output
 
 
 # -- 20 writers at once -------------------------------------------------------------------------
@@ -372,7 +373,8 @@ WRITER = textwrap.dedent("""
     from pathlib import Path
     from plhgis import edits
     from plhgis.errors import PlhgisError
-    from plhgis.store import Change, open_store
+    from plhgis.store import Change
+    from plhgis.stores import open_store
 
     target, n, go = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     store = open_store(target, user=f"writer{n}")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from plhgis.store import is_url, open_store
+from plhgis.store import is_url
+from plhgis.stores import open_store
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 

@@ -21,6 +21,7 @@ import pg
 from conftest import SHARED, snapshot
 from plhgis import demo
 from plhgis.cli import cli
+from plhgis.store import GeoPackageStore
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SKIPPED = {("pip", "install"): "the install itself", ("python", "-m", "pytest"): "the test command (this suite)"}
@@ -28,11 +29,10 @@ OFFLINE = {"fetch"}  # the official APIs are not reachable from the offline suit
 
 
 # README sections whose examples do not yet run as written on the demo (the test checks they still
-# fail, so that the entry goes once they are fixed): the SRU examples name the real CALL inventory
-# and CALL schemes (62033, P-62498-0004) while they sit among the demo's examples; the permit
-# examples name Toulouse's real Sitadel file and its permits.
+# fail, so that an entry goes once it is fixed); the SRU and permit sections run on the demo's own
+# example files (examples/donnees-sru-2026.csv, the SDES lists of January and February 2026).
 NEEDS_SERVER = "Shared store (PostGIS)"  # run by test_readme_postgis_section_on_a_real_server
-NOT_YET_RUNNABLE = {"The SRU law as the préfet applies it, by example", "Building permits (Sitadel), by example"}
+NOT_YET_RUNNABLE: set[str] = set()
 
 
 @dataclass
@@ -270,7 +270,6 @@ def test_demo_history_is_back_dated(invoke, demo_path, tmp_path):
     out = tmp_path / "then.gpkg"
     assert invoke("export", "projects", out, "--as-of", "2024-12-31", "--store", demo_path).exit_code == 0
     import geopandas as gpd
-    from plhgis.store import GeoPackageStore
     then = gpd.read_file(out)
     now = GeoPackageStore(demo_path).read("projects")
     assert 0 < len(then) < len(now)
@@ -303,3 +302,27 @@ def test_example_files_are_what_communes_send(tmp_path):
     import pyogrio
     assert {"LIBELLE", "TYPEZONE", "IDURBA", "INSEE"} <= set(pyogrio.read_info(paths["62952_ZONE_URBA.shp"])["fields"])
     store.close()
+
+
+def test_demo_sru_inventory_and_permit_lists_are_in_the_published_layouts(demo_path, invoke, tmp_path):
+    """The SRU file as the ministry writes it (cp1252, `;`, '26,10%'), the SDES lists with their two header
+    lines; January's list is what the demo holds, February's starts, completes, cancels and adds one each."""
+    with GeoPackageStore(demo_path) as store:
+        paths = dict(zip(demo.EXAMPLES, demo.write_examples(store, tmp_path / "examples")))
+    sru = paths["donnees-sru-2026.csv"].read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        sru.decode("utf-8")
+    lines = sru.decode("cp1252").splitlines()
+    assert lines[0].startswith("hexagone_drom;Region;") and re.search(r";\d+,\d\d%;", lines[1])
+    r = invoke("import", "sru", paths["donnees-sru-2026.csv"], "--epci", demo.EPCI_SIREN, "--store", demo_path)
+    assert r.exit_code == 0 and "sru : ajouts : 7," in r.output and "vintage 2025" in r.output
+    january, february = (p for name, p in paths.items() if name.startswith("Liste-des-autorisations"))
+    head = january.read_text(encoding="utf-8").splitlines()
+    assert head[0].startswith('"Code de la région') and head[1].startswith('"REG_CODE";"REG_LIBELLE"')
+    r = invoke("import", "permits", january, "--epci", demo.EPCI_SIREN, "--store", demo_path)
+    assert r.exit_code == 0 and "ajouts : 0, modifications : 0, fins : 0, inchangés : 27" in r.output
+    r = invoke("import", "permits", february, "--epci", demo.EPCI_SIREN, "--store", demo_path)
+    assert r.exit_code == 0 and "ajouts : 1, modifications : 3, fins : 0, inchangés : 24" in r.output
+    for change in ("'autorisé' → 'commencé'", "'commencé' → 'terminé'", "'autorisé' → 'annulé'",
+                   "+ permits 06295426A0101"):
+        assert change in r.output

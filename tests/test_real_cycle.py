@@ -109,7 +109,7 @@ def test_the_real_territory_loads_as_its_source_files_say(cycle, shared_data):
                           ("lls_pls", "PLS")):
         assert projects[field].sum() == schemes[column].sum(), field
     assert projects.geometry.notna().all() and (projects.geometry.geom_type == "Point").all()
-    assert "colonnes conservées telles quelles (extra): Réf. interne" in out["projects"].stderr
+    assert "colonnes conservées telles quelles (extra) : Réf. interne" in out["projects"].stderr
     assert sorted(json.loads(e)["Réf. interne"] for e in projects["extra"]) == sorted(schemes["Réf. interne"])
 
 

@@ -61,7 +61,7 @@ def test_review_finds_schemes_on_farmland_and_sms(demo_store, tmp_path):
 
 def test_review_refuses_an_unknown_commune(demo_store, tmp_path):
     zoning = cnig_file(demo_store, "zoning", "62952", tmp_path / "z.geojson")
-    with pytest.raises(PlhgisError, match="the commune is not in the store"):
+    with pytest.raises(PlhgisError, match="no commune '99999' in the store"):
         review.review_plu(demo_store, "99999", zoning)
 
 
@@ -89,7 +89,7 @@ def test_a_plui_naming_no_commune_is_clipped_to_the_commune(demo_store, tmp_path
     report = review.review_plu(demo_store, "62952", path, settings=SETTINGS)
     expected = own[own.typezone == "AUc"].area.sum() / 10000
     assert report["capacity"]["auc_ha"] == pytest.approx(expected, abs=0.05)
-    assert any("clipped to the commune's outline" in n for n in report["notes"])
+    assert any("découpées selon le contour de la commune" in n for n in report["notes"])
 
 
 def test_review_of_a_real_cnig_plu(shared_data, tmp_path, invoke):

@@ -80,7 +80,7 @@ def test_an_error_in_a_worker_is_one_clear_message(invoke, monkeypatch, demo_pat
     monkeypatch.setattr(reports, "write_pack", failing)  # the workers are forked: they inherit it
     result = invoke("pack", "--all", "--store", demo_path, "-o", tmp_path / "out")
     assert result.exit_code == 1
-    assert "62951: the commune's outline is broken (hint: fix it in QGIS)" in result.output
+    assert "62951 : the commune's outline is broken (conseil : fix it in QGIS)" in result.output
     assert "Traceback" not in result.output
 
 

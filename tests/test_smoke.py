@@ -12,7 +12,7 @@ def test_unknown_project_is_a_clear_error(runner, demo_path):
     before = snapshot(demo_path)
     result = runner.invoke(cli, ["project", "show", "P-00000-9999", "--store", str(demo_path)])
     assert result.exit_code == 1
-    assert "no projects feature with id 'P-00000-9999'" in result.output
+    assert "pas d'entité projects d'id 'P-00000-9999'" in result.output
     assert snapshot(demo_path) == before
 
 
@@ -46,7 +46,7 @@ def test_demo_never_replaces_a_real_store(invoke, empty_store, tmp_path):
     from conftest import snapshot
     before = snapshot(empty_store.path)
     result = invoke("demo", "--store", empty_store.path, "-o", tmp_path / "maps")
-    assert result.exit_code == 1 and "holds a store that is not the demo" in result.output
+    assert result.exit_code == 1 and "contient une base qui n'est pas la démonstration" in result.output
     assert snapshot(empty_store.path) == before and not (tmp_path / "maps").exists()
     again = invoke("demo", "--store", empty_store.path, "-o", tmp_path / "maps", "--overwrite")
     assert again.exit_code == 0, again.output

@@ -63,7 +63,7 @@ def test_another_vintage_updates_populations_keeps_outlines_and_the_history_show
     before = _read(territory, "communes").set_index("insee")
     result = invoke("import", "communes", shared_data / "reference/epci_communes_call_capso.csv", "--store", territory)
     assert result.exit_code == 0, result.output
-    assert "colonnes conservées telles quelles (extra): codes_postaux" in result.stderr
+    assert "columns kept as they are (extra): codes_postaux" in result.stderr
     assert "~ communes 62498 population: 32618 → 32920" in result.stdout
     after = _read(territory, "communes").set_index("insee")
     changed = (before.population != after.population.reindex(before.index)).sum()
@@ -200,7 +200,7 @@ def test_a_non_standard_typezone_is_read_as_its_family_and_reported(tmp_path, in
     result = invoke("import", "zoning", src, "--store", path)
     assert result.exit_code == 0, result.output
     assert (f"warning: {src}, field 'typezone', value 'Nh': TYPEZONE 'Nh' is not a CNIG value: read as its "
-            "family N (1 zone)" in result.stderr)
+            "family N (1 zone(s))" in result.stderr)
     stored = _read(path, "zoning")
     assert "Nh" not in set(stored.typezone) and stored.set_index("libelle").typezone.get("Nh", "N") == "N"
     strict = invoke("import", "zoning", src, "--strict", "--store", tmp_path / "other.gpkg")
@@ -232,7 +232,7 @@ def cadastre(tmp_path, invoke, shared_data):
     src = shared_data / "cadastre/cadastre-91216-parcelles.json"
     result = invoke("import", "parcels", src, "--store", path)
     assert result.exit_code == 0, result.output
-    assert "colonnes conservées telles quelles (extra): arpente, created, updated" in result.stderr
+    assert "columns kept as they are (extra): arpente, created, updated" in result.stderr
     parcels = gpd.read_file(src).to_crs(2154)
     commune = tmp_path / "91216.geojson"
     gpd.GeoDataFrame({"code": ["91216"], "nom": ["Épinay-sur-Orge"]},
@@ -295,7 +295,7 @@ def test_admin_express_and_geo_api_headers_are_recognised():
     assert mapped.source == "admin-express"
     assert list(mapped.frame.columns) == ["insee", "name", "population", "epci_siren", "geometry", "extra"]
     assert mapped.frame["extra"].iloc[0] == '{"INSEE_DEP": "62"}'  # kept, not dropped
-    assert "colonnes conservées telles quelles (extra): INSEE_DEP" in mapped.notes
+    assert "colonnes conservées telles quelles (extra) : INSEE_DEP" in [n.text("fr") for n in mapped.notes]
     geo = frame.rename(columns={"INSEE_COM": "code", "NOM": "nom", "SIREN_EPCI": "codeEpci",
                                 "POPULATION": "population"})
     assert sources.map_source(geo, "communes").source == "geo-api"

@@ -64,7 +64,7 @@ def test_an_inventory_without_its_figures_is_refused_and_the_store_untouched(tmp
     before = snapshot(path)
     r = invoke("import", "sru", bad, "--store", path)
     assert r.exit_code == 1
-    assert "not an SRU inventory: no column for lls_stock, sru_rate" in r.output and "sru.csv" in r.output
+    assert "pas un inventaire SRU : aucune colonne pour lls_stock, sru_rate" in r.output and "sru.csv" in r.output
     assert snapshot(path) == before
 
 
@@ -155,7 +155,7 @@ def test_a_liable_commune_with_no_rate_is_an_error_naming_it(demo_store, invoke)
     with pytest.raises(Exception, match="62952 .* is liable to SRU but has no legal rate"):
         sru.base(demo_store, S)
     r = invoke("sru", "figures", "--store", demo_store.path)
-    assert r.exit_code == 1 and "62952" in r.output and "no legal rate" in r.output
+    assert r.exit_code == 1 and "62952" in r.output and "n'a pas de taux légal" in r.output
 
 
 # -- rules -------------------------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def test_a_finding_closed_by_a_recorded_ground(demo_path, invoke):
                "--user", "anne")
     assert r.exit_code == 0 and "+ acknowledgements LLS-HIGH-SHARE-62950" in r.output
     r = invoke("check", "--rule", "LLS-HIGH-SHARE", "--commune", "62950", "--store", demo_path, "--strict")
-    assert r.exit_code == 0 and "[justifié: reconstitution de l'offre]" in r.output
+    assert r.exit_code == 0 and "[justifié : reconstitution de l'offre]" in r.output
     assert "(1 justifié, clos)" in r.output
     hist = GeoPackageStore(demo_path).history("acknowledgements")
     assert len(hist) == 2 and set(hist["user"]) == {"anne"}
@@ -236,9 +236,9 @@ def test_a_finding_closed_by_a_recorded_ground(demo_path, invoke):
 
 def test_acknowledging_what_is_not_a_finding_is_refused(demo_path, invoke):
     r = invoke("ack", "LLS-HIGH-SHARE", "P-62950-9999", "--ground", "x", "--store", demo_path)
-    assert r.exit_code == 1 and "no LLS-HIGH-SHARE finding for P-62950-9999 today" in r.output
+    assert r.exit_code == 1 and "aucun constat LLS-HIGH-SHARE pour P-62950-9999 aujourd'hui" in r.output
     r = invoke("ack", "NOPE", "P-62950-0001", "--ground", "x", "--store", demo_path)
-    assert r.exit_code == 1 and "unknown rule" in r.output
+    assert r.exit_code == 1 and "règle inconnue" in r.output
     r = invoke("ack", "LLS-HIGH-SHARE", "P-62950-0001", "--store", demo_path)
     assert r.exit_code == 2 and "--ground" in r.output
 

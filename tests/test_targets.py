@@ -9,6 +9,7 @@ import pytest
 
 from plhgis import checks, targets
 from plhgis.settings import Settings, SettingsError, describe, load_settings
+from plhgis.territory import Territory
 
 pytestmark = pytest.mark.usefixtures("english")  # these tests read the messages' content, in English
 
@@ -106,7 +107,7 @@ def test_settings_cli(invoke, demo_path):
 def test_demo_prints_the_check_summary(invoke, tmp_path):
     result = invoke("demo", "--store", tmp_path / "plh.gpkg", "-o", tmp_path / "maps")
     assert result.exit_code == 0
-    assert "constats:" in result.stdout and "DATA-GEOM 1" in result.stdout
+    assert "findings:" in result.stdout and "DATA-GEOM 1" in result.stdout
 
 
 @pytest.mark.parametrize("line,message", [("sru_rate_high = 25", "is a share, between 0 and 1"),
@@ -132,7 +133,7 @@ def test_a_friche_on_an_a_zone_is_renewal_not_zan(demo_store):
     ids = [edits.add(demo_store, "projects", {"name": f"Sur zone A ({origin})", "commune": "62954",
                                               "homes_total": 10, "status": "études", "land_origin": origin},
                      spot.buffer(40, cap_style="square")).id for origin in ("friche", "dent creuse")]
-    placed = targets.Territory(demo_store, SETTINGS).projects.set_index("id")
+    placed = Territory(demo_store, SETTINGS).projects.set_index("id")
     assert not placed.loc[ids[0], "consumes"] and placed.loc[ids[0], "zan_ha"] == 0
     assert placed.loc[ids[1], "consumes"] and placed.loc[ids[1], "zan_ha"] == pytest.approx(0.64)
 
@@ -174,3 +175,38 @@ def test_settings_cite_the_law_or_the_plh():
         assert re.search(r"\bart\. [LR]?\d|PLH|SCoT|\(RGA\)", source), (f.name, source)  # RGA: the ANRU's rules
     committed = (Path(__file__).parents[1] / "layers" / "plhgis.toml").read_text(encoding="utf-8")
     assert "DESIGN" not in committed and "CCH art. L302-1 III" in committed
+
+
+def test_the_rules_quote_the_workspace_thresholds(invoke, demo_path):
+    """The rule list reads its figures from plhgis.toml, as the rules do: no threshold written twice."""
+    (demo_path.parent / "plhgis.toml").write_text("[checks]\nvat_band_m = 400\nvat_band_npnru_m = 600\n"
+                                                  "target_under = 0.7\nlls_high_share = 0.35\n"
+                                                  "oap_min_area_m2 = 8000\n", encoding="utf-8")
+    rules = invoke("check", "--list-rules", "--format", "csv", "--store", demo_path)
+    assert rules.exit_code == 0
+    lines = {line.split(";")[0]: line for line in rules.stdout.splitlines()}
+    assert "bande de 400 m (600 m NPNRU)" in lines["QPV-TVA"]
+    assert "sous 70 % de l'objectif" in lines["TARGET-UNDER"] and "sous 70 % du prorata" in lines["TARGET-MIDTERM"]
+    assert "au-dessus de 35 % de LLS" in lines["LLS-HIGH-SHARE"]
+    assert "plus de 8\u202f000 m² sans OAP" in lines["PLU-OAP"]
+    default = {r.rule: r.description for r in checks.catalogue().itertuples()}
+    assert "bande de 300 m (500 m NPNRU)" in default["QPV-TVA"] and "(CCH L302-5: 20 % ou 25 %)" in default["SRU-RATE"]
+
+
+def test_the_sru_rate_finding_quotes_the_legal_rates_of_the_settings(demo_store):
+    s = Settings(sru_rate_low=0.18)
+    found = [f for f in checks.run_checks(demo_store, rules=["SRU-RATE"], settings=s)]
+    assert found and all("(CCH L302-5: 18% or 25%)" in f.message_en for f in found)
+    assert ("Vimy-le-Haut: commune liable to the SRU law whose legal rate is 20% (CCH L302-5: 18% or 25%)"
+            in [f.message_en for f in found])  # 20 % is no legal rate under these settings
+
+
+def test_a_legal_rate_the_settings_raise_is_stored_and_judged_by_the_settings(demo_store):
+    """The law moving the SRU rate to 30 % is one line of plhgis.toml: the store takes 0.30, SRU-RATE judges it."""
+    from plhgis import edits
+
+    edits.edit(demo_store, "communes", "62957", {"sru_status": "soumise", "sru_rate_required": 0.30})
+    flagged = {f.commune for f in checks.run_checks(demo_store, rules=["SRU-RATE"])}
+    assert "62957" in flagged  # 30 % is no legal rate today
+    raised = checks.run_checks(demo_store, rules=["SRU-RATE"], settings=Settings(sru_rate_high=0.30))
+    assert "62957" not in {f.commune for f in raised}

@@ -45,14 +45,14 @@ def test_a_lambert93_header_needs_no_crs_and_plain_xy_without_crs_is_refused(dem
     plain = _write(tmp_path / "xy.csv", FRENCH_CSV.replace("Thérèse", "Marcel"))
     result = invoke("import", "projects", plain, "--store", demo_path)
     assert result.exit_code != 0
-    assert "'X' and 'Y' hold coordinates in no stated system" in result.stderr and "--crs 2154" in result.stderr
+    assert "'X' et 'Y' portent des coordonnées sans système déclaré" in result.stderr and "--crs 2154" in result.stderr
 
 
 def test_crs_for_a_table_with_no_geometry_column_is_an_error(demo_path, invoke, tmp_path):
     src = _write(tmp_path / "sans-xy.csv", "Nom de l'opération;Code INSEE;Nb logements;Statut\nLe Pré;62950;8;études\n")
     result = invoke("import", "projects", src, "--crs", "2154", "--store", demo_path)
     assert result.exit_code != 0
-    assert "--crs is given but the file has no geometry column" in result.stderr
+    assert "--crs est donné mais le fichier n'a pas de colonne de géométrie" in result.stderr
     with GeoPackageStore(demo_path) as st:
         assert "Le Pré" not in set(st.read("projects")["name"])
 
@@ -60,8 +60,8 @@ def test_crs_for_a_table_with_no_geometry_column_is_an_error(demo_path, invoke, 
 def test_an_unknown_column_is_kept_shown_exported_and_reimported_unchanged(demo_path, invoke, tmp_path):
     src = _write(tmp_path / "retour.csv", FRENCH_CSV)
     dry = invoke("import", "projects", src, "--crs", "2154", "--dry-run", "--store", demo_path)
-    assert "colonnes conservées telles quelles (extra): Maître d'œuvre" in dry.stderr
-    assert "ignored" not in dry.stderr and "dropped" not in dry.stderr
+    assert "colonnes conservées telles quelles (extra) : Maître d'œuvre" in dry.stderr
+    assert "ignoré" not in dry.stderr and "supprimé" not in dry.stderr
     assert invoke("import", "projects", src, "--crs", "2154", "--store", demo_path).exit_code == 0
     scheme = _scheme(demo_path, "Résidence Thérèse")
     assert json.loads(scheme.extra) == {"Maître d'œuvre": "Cabinet Dupré"}
@@ -115,6 +115,6 @@ def test_the_library_keeps_unknown_columns_too(demo_store):
     frame = pd.DataFrame([{"name": "Le Clos", "commune": "62950", "homes_total": 6, "status": "études",
                            "Numéro de dossier": "PC 062 950 25 00012"}])
     plan = edits.plan_rows(demo_store, "projects", frame, mode="append")
-    assert plan.notes == ["colonnes conservées telles quelles (extra): Numéro de dossier"]
+    assert [n.text("fr") for n in plan.notes] == ["colonnes conservées telles quelles (extra) : Numéro de dossier"]
     change = edits.apply(demo_store, plan).changes[0]
     assert json.loads(demo_store.get("projects", change.id)["extra"]) == {"Numéro de dossier": "PC 062 950 25 00012"}

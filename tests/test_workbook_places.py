@@ -11,7 +11,7 @@ import shapely
 
 from plhgis import checks, reports, sheets
 from plhgis.store import GeoPackageStore
-from plhgis.targets import commune_point
+from plhgis.territory import commune_point
 from test_import_territory import store_91216
 from test_pack import _rewrite
 
@@ -51,7 +51,7 @@ def test_new_rows_are_placed_and_only_deleted_rows_are_left_out(demo_path, invok
     dry = invoke("import", "projects", path, "--dry-run", "--store", demo_path)
     assert dry.exit_code == 0, dry.output
     assert "(simulation, rien n'est écrit) : ajouts : 3, modifications : 0" in dry.stderr
-    assert "placed at the commune, à localiser" in dry.stderr and "'Sans adresse'" in dry.stderr
+    assert "placée sur la commune, à localiser" in dry.stderr and "'Sans adresse'" in dry.stderr
     assert [line for line in dry.stdout.splitlines() if "absente du tableur" in line] == [
         next(line for line in dry.stdout.splitlines() if line.startswith(f"? projects {deleted['id']} "))]
     assert invoke("import", "projects", path, "--store", demo_path).exit_code == 0

@@ -1,0 +1,105 @@
+"""Everything the command line says when it refuses, warns or sums up is French by default and English
+with --lang en: library errors with their reasons and hints, import warnings and notes, usage errors."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from plhgis.cli import cli
+from plhgis.labels import LABELS, Msg, Num, t
+
+# words a French message never holds, and words an English one always may
+ENGLISH = re.compile(r"\b(the|of|is|not|no|out of range|check|kept|hint|row|field|value|file|found|written|"
+                     r"error|warning|problem|should|give|use|must|cannot)\b", re.IGNORECASE)
+FRENCH = re.compile(r"\b(le|la|les|du|des|pas|aucun|conseil|ligne|champ|valeur|fichier|écrit|erreur|"
+                    r"avertissement|problème|donnez|utilisez|vérifiez)\b", re.IGNORECASE)
+HEADER = "name;commune;homes_total;status;lon;lat"
+
+
+def _files(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{HEADER}\nA;62950;1e30;études;2,79;50,40\nB;62950;3;foo;2,79;50,40\n", encoding="utf-8")
+    nowhere = tmp_path / "nowhere.csv"
+    nowhere.write_text("name;commune;homes_total;status\nC;62950;12;études\n", encoding="utf-8")
+    sectors = tmp_path / "secteurs.csv"
+    sectors.write_text("name;commune;kind;WKT\nS;62950;centralité;POINT (0 0)\n", encoding="utf-8")
+    toml = tmp_path / "plhgis.toml"
+    return {"bad": bad, "nowhere": nowhere, "sectors": sectors, "toml": toml}
+
+
+CASES = {  # name → (arguments, exit code); {store}, {x} are filled in
+    "values out of range and off the list": (["import", "projects", "{bad}"], 1),
+    "no such file": (["import", "projects", "{tmp}/absent.csv"], 1),
+    "a scheme with no location (warning, note)": (["import", "projects", "{nowhere}", "--dry-run"], 0),
+    "unknown id": (["project", "show", "P-62950-9999"], 1),
+    "unknown commune": (["map", "--commune", "99999", "-o", "{tmp}/m.html"], 1),
+    "unknown rule (usage error)": (["check", "--rule", "NOPE"], 2),
+    "not a number of degrees": (["project", "add", "--name", "A", "--commune", "62950", "--homes-total", "12",
+                                 "--status", "études", "--lon", "nan", "--lat", "50.4"], 2),
+    "unknown option": (["project", "list", "--bogus"], 2),
+    "nothing to change": (["project", "edit", "P-62950-0001"], 2),
+    "not a number": (["project", "list", "--as-of", "hier"], 2),
+    "an output that exists": (["export", "projects", "{bad}"], 1),
+    "a sector with no kind column": (["import", "sectors", "{nowhere}"], 1),
+    "a layer that does not exist": (["import", "nothing", "{bad}"], 2),
+    "a choice off the list": (["import", "projects", "{bad}", "--dry-run", "--mode", "bogus"], 2),
+}
+
+
+def _run(args, lang, demo_path, files, tmp_path):
+    args = [a.format(tmp=tmp_path, **files) for a in args]
+    env = {"PLHGIS_LANG": lang}
+    return CliRunner().invoke(cli, [*args, "--store", str(demo_path)], env=env, catch_exceptions=False,
+                            prog_name="plhgis")
+
+
+def _said(result) -> list[str]:
+    """What the command said on stderr, less the echo of the user's own input (paths, values, ids)."""
+    lines = []
+    for line in result.stderr.splitlines():
+        line = re.sub(r"'[^']*'|/\S+|\b[A-Z]-\d{5}-\d{4}\b|--[\w-]+|\bplhgis\b[^:]*", " ", line)
+        lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_french_by_default_english_on_request(case, demo_path, tmp_path):
+    args, code = CASES[case]
+    files = {k: str(v) for k, v in _files(tmp_path).items()}
+    french = _run(args, "fr", demo_path, files, tmp_path)
+    english = _run(args, "en", demo_path, files, tmp_path)
+    assert french.exit_code == english.exit_code == code, (french.output, english.output)
+    said_fr, said_en = _said(french), _said(english)
+    assert said_fr and said_en, (french.output, english.output)
+    leaks = [line for line in said_fr if ENGLISH.search(line)]
+    assert not leaks, leaks
+    assert any(FRENCH.search(line) for line in said_fr), said_fr
+    assert not [line for line in said_en if FRENCH.search(line)], said_en
+    assert any(ENGLISH.search(line) for line in said_en), said_en
+
+
+def test_the_example_of_the_issue_reads_french(demo_path, tmp_path):
+    files = {k: str(v) for k, v in _files(tmp_path).items()}
+    result = _run(["import", "projects", "{bad}"], "fr", demo_path, files, tmp_path)
+    assert (f"fichier {files['bad']}, ligne 2, champ 'homes_total', valeur '1e30' : hors limites (plus de "
+            "1\u202f000\u202f000\u202f000) (conseil : vérifiez la valeur : un nombre ou une année, par ex. 12)"
+            ) in result.stderr
+    result = _run(["import", "projects", "{bad}"], "en", demo_path, files, tmp_path)
+    assert (f"{files['bad']}, row 2, field 'homes_total', value '1e30': out of range (more than 1,000,000,000) "
+            "(hint: check the value: a count or a year, e.g. 12)") in result.stderr
+
+
+def test_every_message_is_in_both_languages_and_formatted_only_when_shown():
+    for key, texts in LABELS.items():
+        assert len(texts) == 2 and all(isinstance(x, str) and x for x in texts), key
+        fr, en = texts
+        if not key.startswith("check."):  # a finding's message reads its own columns per language (status_fr…)
+            assert set(re.findall(r"{(\w+)", fr)) == set(re.findall(r"{(\w+)", en)), key  # the same values
+    said = Msg("err.too_large", limit=Num(10 ** 9))
+    assert said.text("fr") == "hors limites (plus de 1\u202f000\u202f000\u202f000)"
+    assert said.text("en") == str(said) == "out of range (more than 1,000,000,000)"
+    assert t("err.out_of_range", "fr", range=Msg("err.at_least", lo=Num(5))) == "hors limites (doit être au moins 5)"
+    with pytest.raises(KeyError):
+        Msg("err.no_such_message")
