@@ -18,9 +18,12 @@ from .errors import grouped
 from .labels import cli_lang, count, t
 from .progress import steps
 from .render import render
-from . import checks as checks_mod, review as review_mod, settings as settings_mod, targets as targets_mod
 from .store import store_path
 from .stores import create_store
+
+# loaded by the commands that use them (a one-field edit does not)
+checks_mod, review_mod, settings_mod, targets_mod = (lazy.module(f"plhgis.{name}")
+                                                    for name in ("checks", "review", "settings", "targets"))
 
 shapely = lazy.module("shapely")
 @click.group(cls=PlhgisGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -17,7 +17,7 @@ from . import extra, io, schema, sources
 from .errors import PlhgisError, Problem, ValidationError
 from .labels import Msg, t
 from .progress import steps
-from .store import Change, plain_value
+from .store import Change, is_geometry, plain_value
 
 gpd = lazy.module("geopandas")
 np = lazy.module("numpy")
@@ -87,7 +87,7 @@ def _loads(text) -> dict:
 
 
 def _show(value) -> str:
-    if isinstance(value, shapely.Geometry):
+    if is_geometry(value):
         return value.geom_type.lower()
     return "∅" if value is None else repr(value)
 
@@ -427,13 +427,17 @@ def add(store, layer, values: dict, geometry=None, crs=None, source="plhgis add"
 def edit(store, layer, feature_id, values: dict, geometry=None, crs=None, source="plhgis edit") -> Plan:
     """Change some fields (and/or the geometry) of one feature; the rules see every field they read."""
     lay = schema.get_layer(layer)
-    current = store.get(lay.name, feature_id)
+    fields_only = geometry is None and DERIVED_AREA.get(lay.name) not in values and \
+        set(values) <= {f.name for f in lay.fields}
+    current = store.get(lay.name, feature_id, geometry=not fields_only)
     unknown = set(values) - set(lay.columns)
     if unknown:
         raise PlhgisError(Msg("err.not_a_field", names=", ".join(sorted(unknown)), layer=lay.name),
                           hint=Msg("hint.fields_are", fields=", ".join(f.name for f in lay.fields)))
     row = {k: v for k, v in current.items() if k in schema.checked_fields(lay)}
     row.update(values)
+    if fields_only:
+        return apply(store, _fields_plan(store, lay, current, row, source))
     if geometry is None:  # the current geometry, so the rules see the whole feature
         geometry, crs = current.get("geometry"), store.crs
     frame = io.to_store_crs(one_row(row, geometry, crs or store.crs), store.crs, rows=pd.Series([feature_id]))
@@ -441,6 +445,26 @@ def edit(store, layer, feature_id, values: dict, geometry=None, crs=None, source
     for change in plan.changes:  # the version the new row was built from, not a later read's
         change.updated_at = current["updated_at"] or ""
     return apply(store, plan)
+
+
+def _fields_plan(store, lay, current: dict, row: dict, source: str) -> Plan:
+    """The plan of an edit that leaves the geometry (and the area derived from it) alone:
+    `plan_rows` for one feature in plain Python (schema.validate_record), so the edit loads
+    neither pandas nor shapely."""
+    check = lay.commune_field and lay.name != "communes" and lay.extra.get("commune_check", True)
+    key = current[lay.key]
+    typed, errors, warnings = schema.validate_record(lay, row, row=key,
+                                                     known_communes=store.communes() if check else None)
+    if errors:
+        raise ValidationError(sorted(errors, key=_problem_order))
+    plan = Plan(lay.name, warnings=warnings, source=source)
+    changed = [c for c, v in typed.items() if c != lay.key and v != current.get(c)]
+    if changed:
+        plan.changes.append(Change("update", key, {c: typed[c] for c in changed},
+                                   {c: current.get(c) for c in changed}, updated_at=current["updated_at"] or ""))
+    else:
+        plan.unchanged = 1
+    return plan
 
 
 def end(store, layer, feature_id, on=None, reason=None) -> Change:

@@ -345,9 +345,12 @@ def _outside_area(frame, store_crs, file, rows) -> list[tuple[int, Problem]]:
     present = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
     if not len(present):
         return []
-    pts = gpd.GeoSeries(shapely.point_on_surface(geoms[present]), crs=frame.crs)
+    places = geoms[present].copy()
+    shaped = shapely.get_type_id(places) != 0  # a point is its own place: 100,000 imported points skip this
+    places[shaped] = shapely.point_on_surface(places[shaped])
+    pts = gpd.GeoSeries(places, crs=frame.crs)
     with np.errstate(all="ignore"):
-        ll = pts.to_crs("EPSG:4326")
+        ll = pts if frame.crs.equals(4326) else pts.to_crs("EPSG:4326")
     lon, lat = ll.x.to_numpy(), ll.y.to_numpy()
     area = store_crs.area_of_use
     west, south, east, north = area.bounds if area else (-180, -90, 180, 90)

@@ -7,6 +7,7 @@ changes wait as proposals for an EPCI editor to accept or reject; both steps are
 """
 from __future__ import annotations
 
+import importlib.util
 import re
 
 from . import lazy, schema
@@ -16,10 +17,8 @@ from .store import Change, history_json, loads, now_iso
 
 pd = lazy.module("pandas")
 
-try:
-    from psycopg import errors as pg_errors, sql
-except ImportError:  # the optional extra: plhgis[postgis]
-    pg_errors = sql = None
+# the optional extra plhgis[postgis], loaded by the commands that use it
+psycopg = lazy.module("psycopg") if importlib.util.find_spec("psycopg") else None
 
 ROLES = {"read": "plhgis_read", "edit": "plhgis_edit", "commune": "plhgis_commune"}
 COMMUNE_LAYERS = ("projects", "plots", "friches")  # what a commune login may edit
@@ -37,45 +36,45 @@ def install(con) -> None:
         with con.transaction():
             for role in ROLES.values():
                 if role not in have:
-                    con.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
-    except pg_errors.InsufficientPrivilege:
+                    con.execute(psycopg.sql.SQL("CREATE ROLE {} NOLOGIN").format(psycopg.sql.Identifier(role)))
+    except psycopg.errors.InsufficientPrivilege:
         return  # a login without CREATEROLE makes a store without logins (users add then says why)
-    everyone = sql.SQL(", ").join(sql.Identifier(r) for r in ROLES.values())
-    editors = sql.SQL(", ").join(sql.Identifier(r) for r in (ROLES["edit"], ROLES["commune"]))
+    everyone = psycopg.sql.SQL(", ").join(psycopg.sql.Identifier(r) for r in ROLES.values())
+    editors = psycopg.sql.SQL(", ").join(psycopg.sql.Identifier(r) for r in (ROLES["edit"], ROLES["commune"]))
     schema_name = con.execute("SELECT current_schema()").fetchone()[0]
-    con.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema_name), everyone))
-    con.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(sql.Identifier(schema_name),
+    con.execute(psycopg.sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(psycopg.sql.Identifier(schema_name), everyone))
+    con.execute(psycopg.sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(psycopg.sql.Identifier(schema_name),
                                                                                 everyone))
-    con.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(sql.Identifier(schema_name),
+    con.execute(psycopg.sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(psycopg.sql.Identifier(schema_name),
                                                                                   editors))
     layers = [lay.name for lay in schema.LAYERS.values()]
     communal = [name for name in COMMUNE_LAYERS if name in schema.LAYERS]
-    con.execute(sql.SQL("GRANT INSERT, UPDATE ON {} TO plhgis_edit").format(_names(layers)))
-    con.execute(sql.SQL("GRANT INSERT, UPDATE ON {} TO plhgis_commune").format(_names(communal)))
-    con.execute(sql.SQL("GRANT INSERT ON history, proposals TO {}").format(editors))
+    con.execute(psycopg.sql.SQL("GRANT INSERT, UPDATE ON {} TO plhgis_edit").format(_names(layers)))
+    con.execute(psycopg.sql.SQL("GRANT INSERT, UPDATE ON {} TO plhgis_commune").format(_names(communal)))
+    con.execute(psycopg.sql.SQL("GRANT INSERT ON history, proposals TO {}").format(editors))
     con.execute("GRANT UPDATE ON proposals TO plhgis_edit")
     for name in communal:
-        table = sql.Identifier(name)
-        field = sql.Identifier(schema.LAYERS[name].commune_field)
-        con.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(table))
+        table = psycopg.sql.Identifier(name)
+        field = psycopg.sql.Identifier(schema.LAYERS[name].commune_field)
+        con.execute(psycopg.sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(table))
         for policy in ("plhgis_read", "plhgis_edit", "plhgis_commune"):
-            con.execute(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(sql.Identifier(policy), table))
-        con.execute(sql.SQL("CREATE POLICY plhgis_read ON {} FOR SELECT USING (true)").format(table))
-        con.execute(sql.SQL("CREATE POLICY plhgis_edit ON {} FOR ALL TO plhgis_edit USING (true) "
+            con.execute(psycopg.sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(psycopg.sql.Identifier(policy), table))
+        con.execute(psycopg.sql.SQL("CREATE POLICY plhgis_read ON {} FOR SELECT USING (true)").format(table))
+        con.execute(psycopg.sql.SQL("CREATE POLICY plhgis_edit ON {} FOR ALL TO plhgis_edit USING (true) "
                             "WITH CHECK (true)").format(table))
-        con.execute(sql.SQL("CREATE POLICY plhgis_commune ON {t} FOR ALL TO plhgis_commune "
+        con.execute(psycopg.sql.SQL("CREATE POLICY plhgis_commune ON {t} FOR ALL TO plhgis_commune "
                             "USING ({f} = " + MINE + ") WITH CHECK ({f} = " + MINE + ")").format(t=table, f=field))
     con.execute("ALTER TABLE proposals ENABLE ROW LEVEL SECURITY")
     for policy in ("plhgis_read", "plhgis_edit", "plhgis_commune"):
-        con.execute(sql.SQL("DROP POLICY IF EXISTS {} ON proposals").format(sql.Identifier(policy)))
+        con.execute(psycopg.sql.SQL("DROP POLICY IF EXISTS {} ON proposals").format(psycopg.sql.Identifier(policy)))
     con.execute("CREATE POLICY plhgis_read ON proposals FOR SELECT USING (true)")
     con.execute("CREATE POLICY plhgis_edit ON proposals FOR ALL TO plhgis_edit USING (true) WITH CHECK (true)")
     con.execute("CREATE POLICY plhgis_commune ON proposals FOR INSERT TO plhgis_commune "
                 "WITH CHECK (login = current_user)")
 
 
-def _names(names) -> "sql.Composed":
-    return sql.SQL(", ").join(sql.Identifier(n) for n in names)
+def _names(names) -> "psycopg.sql.Composed":
+    return psycopg.sql.SQL(", ").join(psycopg.sql.Identifier(n) for n in names)
 
 
 # -- users ------------------------------------------------------------------------------------
@@ -99,15 +98,15 @@ def add_user(store, login: str, role: str, commune: str | None = None, proposals
         raise PlhgisError(Msg("err.commune_options"), field="role", value=role, hint=Msg("hint.role_commune"))
     with store.transaction() as con:
         exists = con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [login]).fetchone()
-        name = sql.Identifier(login)
+        name = psycopg.sql.Identifier(login)
         if not exists:
-            con.execute(sql.SQL("CREATE ROLE {} LOGIN").format(name))
+            con.execute(psycopg.sql.SQL("CREATE ROLE {} LOGIN").format(name))
         if password:  # sent hashed (SCRAM): the clear password reaches no server log
             hashed = con.pgconn.encrypt_password(password.encode(), login.encode(), b"scram-sha-256").decode()
-            con.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(name, sql.Literal(hashed)))
+            con.execute(psycopg.sql.SQL("ALTER ROLE {} PASSWORD {}").format(name, psycopg.sql.Literal(hashed)))
         for other in ROLES.values():
-            con.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(other), name))
-        con.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(ROLES[role]), name))
+            con.execute(psycopg.sql.SQL("REVOKE {} FROM {}").format(psycopg.sql.Identifier(other), name))
+        con.execute(psycopg.sql.SQL("GRANT {} TO {}").format(psycopg.sql.Identifier(ROLES[role]), name))
         con.execute("INSERT INTO plhgis_users (login, role, commune, proposals, added) VALUES (%s, %s, %s, %s, %s) "
                     "ON CONFLICT (login) DO UPDATE SET role = excluded.role, commune = excluded.commune, "
                     "proposals = excluded.proposals", [login, role, commune, proposals, now_iso()])
@@ -130,13 +129,13 @@ def remove_user(store, login: str) -> None:
         if con.execute("DELETE FROM plhgis_users WHERE login = %s", [login]).rowcount == 0:
             raise NotFoundError(Msg("err.no_user", login=repr(login)), field="login", value=login,
                                 hint=Msg("hint.users_list"))
-        name = sql.Identifier(login)
+        name = psycopg.sql.Identifier(login)
         for role in ROLES.values():
-            con.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(role), name))
+            con.execute(psycopg.sql.SQL("REVOKE {} FROM {}").format(psycopg.sql.Identifier(role), name))
         try:
             with con.transaction():
-                con.execute(sql.SQL("DROP ROLE {}").format(name))
-        except (pg_errors.DependentObjectsStillReferenced, pg_errors.InsufficientPrivilege):
+                con.execute(psycopg.sql.SQL("DROP ROLE {}").format(name))
+        except (psycopg.errors.DependentObjectsStillReferenced, psycopg.errors.InsufficientPrivilege):
             pass  # the login owns or holds something else (another database): it stays, without plhgis rights
 
 

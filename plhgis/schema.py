@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from dataclasses import dataclass, field as dc_field
 
 from . import lazy
@@ -512,16 +513,39 @@ def _to_date(series: pd.Series) -> pd.Series:
     return iso.fillna(fr)
 
 
+COERCE_PROBLEM = {  # field type: (message, hint) for a value that is not of it
+    "float": (Msg("err.not_number"), Msg("hint.digits")),
+    "int": (Msg("err.not_whole"), Msg("hint.whole")),
+    "date": (Msg("err.not_date"), Msg("hint.date_fr")),
+}
+HUGE_PROBLEM = (Msg("err.too_large", limit=Num(INT_LIMIT)), Msg("hint.count_or_year"))
+UNKNOWN_COMMUNE = (Msg("err.unknown_insee"), Msg("hint.load_commune"))
+
+
+def _range_problem(fld: Field) -> tuple:
+    """(message, hint) for a value outside the field's min/max."""
+    rng = (Msg("err.between", lo=Num(fld.min), hi=Num(fld.max)) if fld.max is not None
+           else Msg("err.at_least", lo=Num(fld.min)))
+    hint = Msg("hint.homes_min") if fld.name == "homes_total" else Msg("hint.must_be", range=rng)
+    return Msg("err.out_of_range", range=rng), hint
+
+
+def _enum_problem(fld: Field) -> tuple:
+    """(message, hint) for a value outside the field's list."""
+    if fld.strict_enum:
+        return Msg("err.not_in_list"), Msg("hint.one_of", values=", ".join(fld.enum))
+    return Msg("warn.outside_list"), Msg("hint.expected_one_of", values=", ".join(fld.enum))
+
+
 def coerce(fld: Field, raw: pd.Series, blank: pd.Series):
     """(values, bad mask, message, hint) for one column."""
     if fld.type in ("int", "float"):
         num = to_number(raw)
         bad = (num.isna() | np.isinf(num)) & ~blank  # 'inf', '1e309'
-        msg, hint = Msg("err.not_number"), Msg("hint.digits")
+        msg, hint = COERCE_PROBLEM[fld.type]
         if fld.type == "int":
             frac = num.notna() & (num != np.floor(num.fillna(0)))
             bad |= frac
-            msg, hint = Msg("err.not_whole"), Msg("hint.whole")
             values = num.where(num.abs() <= INT_LIMIT).round().astype("Int64")  # larger: out of range
         else:
             values = num
@@ -530,7 +554,7 @@ def coerce(fld: Field, raw: pd.Series, blank: pd.Series):
         dates = _to_date(raw)
         bad = dates.isna() & ~blank
         values = dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
-        return values, bad, Msg("err.not_date"), Msg("hint.date_fr")
+        return values, bad, *COERCE_PROBLEM["date"]
     text = raw.astype("string").str.strip()
     values = text.astype(object).where(~blank, None)
     return values, pd.Series(False, index=raw.index), "", ""
@@ -581,12 +605,7 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
             lookup = {v: canon.get(fold(v)) for v in values[ok].unique()}  # fold each distinct value once
             folded = values.where(ok, None).map(lookup)
             outside = ok & folded.isna()
-            if fld.strict_enum:
-                report(errors, outside, fld.name, Msg("err.not_in_list"),
-                       Msg("hint.one_of", values=", ".join(fld.enum)), raw)
-            else:
-                report(warnings, outside, fld.name, Msg("warn.outside_list"),
-                       Msg("hint.expected_one_of", values=", ".join(fld.enum)), raw)
+            report(errors if fld.strict_enum else warnings, outside, fld.name, *_enum_problem(fld), raw)
             values = folded.where(~outside, values)
         if fld.pattern:
             if fld.pattern == INSEE_RE:  # Excel turns 01001 into 1001: restore the zero
@@ -597,21 +616,105 @@ def validate(layer: Layer, frame: pd.DataFrame, *, file=None, rows=None, known_c
             num = pd.to_numeric(values, errors="coerce").astype("float64")  # NA (too large) → NaN
             low = ok & (num < fld.min) if fld.min is not None else pd.Series(False, index=raw.index)
             high = ok & (num > fld.max) if fld.max is not None else pd.Series(False, index=raw.index)
-            rng = (Msg("err.between", lo=Num(fld.min), hi=Num(fld.max)) if fld.max is not None
-                   else Msg("err.at_least", lo=Num(fld.min)))
-            hint = Msg("hint.homes_min") if fld.name == "homes_total" else Msg("hint.must_be", range=rng)
-            report(errors, low | high, fld.name, Msg("err.out_of_range", range=rng), hint, raw)
+            report(errors, low | high, fld.name, *_range_problem(fld), raw)
         if fld.type == "int":  # beyond what any count or year reaches (and what Int64 holds)
             huge = ~bad & ~blank & (to_number(raw).abs() > INT_LIMIT)
-            report(errors, huge, fld.name, Msg("err.too_large", limit=Num(INT_LIMIT)), Msg("hint.count_or_year"), raw)
+            report(errors, huge, fld.name, *HUGE_PROBLEM, raw)
         out[fld.name] = values
     for rule in RULES.get(layer.name, ()):
         errors.extend(rule(out, file, rows))
     if known_communes is not None and layer.commune_field in out.columns:
         codes = out[layer.commune_field]
         unknown = codes.notna() & ~codes.isin(known_communes)
-        report(errors, unknown, layer.commune_field, Msg("err.unknown_insee"), Msg("hint.load_commune"), codes)
+        report(errors, unknown, layer.commune_field, *UNKNOWN_COMMUNE, codes)
     return out, errors, warnings
+
+
+def validate_record(layer: Layer, values: dict, *, file=None, row=None, known_communes=None):
+    """`validate` for one feature given as a dict, in plain Python (no pandas: a one-row edit
+    starts in a fraction of a second); the same typed values and problems, in the same order
+    (tests/test_edit_fast.py compares the two)."""
+    typed: dict = {}
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for fld in layer.fields:
+        if fld.name not in values:
+            continue
+        raw = values[fld.name]
+        shown = None if _is_blank_scalar(raw, text=False) else raw
+        blank = _is_blank_scalar(raw)
+        value, bad = (None, False) if blank else _coerce_scalar(fld, raw)
+        if bad:
+            message, hint = COERCE_PROBLEM[fld.type]
+            errors.append(Problem(message, file, row, fld.name, shown, hint))
+        if fld.required and blank:
+            errors.append(Problem(Msg("err.required_empty"), file, row, fld.name, shown,
+                                  Msg("hint.fill_in", field=fld.name)))
+        ok = not bad and not blank
+        if ok and fld.enum:
+            canon = {fold(v): v for v in fld.enum}.get(fold(value))
+            if canon is None:
+                message, hint = _enum_problem(fld)
+                (errors if fld.strict_enum else warnings).append(Problem(message, file, row, fld.name, shown, hint))
+            else:
+                value = canon
+        if ok and fld.pattern:
+            if fld.pattern == INSEE_RE and isinstance(value, str) and value.isdigit():
+                value = value.zfill(5)
+            if not re.fullmatch(fld.pattern, str(value)):
+                errors.append(Problem(Msg("err.badly_formed"), file, row, fld.name, shown, _pattern_hint(fld)))
+        if ok and (fld.min is not None or fld.max is not None):
+            number = _number_scalar(value)
+            if number == number and ((fld.min is not None and number < fld.min)
+                                     or (fld.max is not None and number > fld.max)):
+                message, hint = _range_problem(fld)
+                errors.append(Problem(message, file, row, fld.name, shown, hint))
+        if fld.type == "int" and not bad and not blank and abs(_number_scalar(raw)) > INT_LIMIT:
+            errors.append(Problem(HUGE_PROBLEM[0], file, row, fld.name, shown, HUGE_PROBLEM[1]))
+        typed[fld.name] = value
+    for rule in RECORD_RULES.get(layer.name, ()):
+        errors.extend(rule(typed, file, row))
+    code = typed.get(layer.commune_field) if layer.commune_field else None
+    if known_communes is not None and code is not None and code not in known_communes:
+        errors.append(Problem(UNKNOWN_COMMUNE[0], file, row, layer.commune_field, code, UNKNOWN_COMMUNE[1]))
+    return typed, errors, warnings
+
+
+def _is_blank_scalar(value, text: bool = True) -> bool:
+    """`_blank` for one value (`text`: also the words spreadsheets write for an empty cell)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    return text and not isinstance(value, (int, float)) and str(value).strip() in BLANKS
+
+
+def _number_scalar(value) -> float:
+    """`to_number` for one value (NaN when it is not a number)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = re.sub(r"[\s\u00a0\u202f]", "", str(value)).replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity)", text, re.I):
+        return float("nan")
+    return float(text)
+
+
+def _coerce_scalar(fld: Field, raw):
+    """`coerce` for one non-blank value: (typed value, is it bad)."""
+    if fld.type in ("int", "float"):
+        number = _number_scalar(raw)
+        bad = number != number or number in (float("inf"), float("-inf"))
+        if fld.type == "float":
+            return number, bad
+        whole = round(number) if abs(number) <= INT_LIMIT else None  # larger: out of range
+        return whole, bad or number != int(number)
+    if fld.type == "date":
+        text = str(raw).strip()[:10]
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(text, fmt).strftime("%Y-%m-%d"), False
+            except ValueError:
+                continue
+        return None, True
+    return str(raw).strip(), False
 
 
 def missing_required(layer: Layer, columns, file=None) -> list[Problem]:
@@ -638,12 +741,26 @@ def _rule_product_mix(frame, file, rows):
     mix = frame[present].astype("Float64").fillna(0).sum(axis=1)
     total = frame["homes_total"].astype("Float64")
     over = (total.notna() & (mix > total)).fillna(False)
-    return [Problem(Msg("err.mix_over", mix=int(mix.iloc[i]), total=int(total.iloc[i])), file, rows.iloc[i],
-                    "homes_total", int(total.iloc[i]), Msg("hint.mix_over"))
-            for i in np.flatnonzero(over.to_numpy())]
+    return [_mix_over(mix.iloc[i], total.iloc[i], file, rows.iloc[i]) for i in np.flatnonzero(over.to_numpy())]
+
+
+def _record_product_mix(values: dict, file, row):
+    """`_rule_product_mix` for one feature's typed values."""
+    present = [values[c] for c in PRODUCT_FIELDS if c in values]
+    total = values.get("homes_total")
+    if not present or total is None:
+        return []
+    mix = sum(v for v in present if v is not None)
+    return [_mix_over(mix, total, file, row)] if mix > total else []
+
+
+def _mix_over(mix, total, file, row) -> Problem:
+    return Problem(Msg("err.mix_over", mix=int(mix), total=int(total)), file, row, "homes_total", int(total),
+                   Msg("hint.mix_over"))
 
 
 RULES = {"projects": (_rule_product_mix,)}
+RECORD_RULES = {"projects": (_record_product_mix,)}  # the same rules, for one feature (validate_record)
 RULE_FIELDS = {"projects": ("homes_total", *PRODUCT_FIELDS)}  # what the rules above read
 
 

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from . import lazy
-from . import journal, outputs, schema, styles
+from . import journal, outputs, rtree, schema, styles
 from .labels import Join, Msg
 from .errors import NotFoundError, PlhgisError, StoreError
 
@@ -150,13 +150,30 @@ class GeoPackageStore:
             version = self.setting("schema_version")
         except sqlite3.DatabaseError as exc:
             raise StoreError(Msg("err.not_a_store", path=self.path, why=exc), hint=Msg("hint.init_store")) from None
-        self.crs = self._crs(crs)
-        self.srs_id = self.crs.to_epsg() or 0
-        if self.crs.is_geographic:
+        self._crs_setting, self._crs_value = crs, None
+        self.srs_id, geographic = self._srs(crs)
+        if geographic:
             self.notes.append(Msg("note.crs_degrees", crs=self.crs.to_string()))
         self.version = int(version) if str(version).isdigit() else 1
         if self.version <= SCHEMA_VERSION:
             self._upgrade()
+
+    @property
+    def crs(self) -> pyproj.CRS:
+        """The storage CRS, parsed by pyproj on first use (a one-row edit never needs it)."""
+        if self._crs_value is None:
+            self._crs_value = self._crs(self._crs_setting)
+        return self._crs_value
+
+    def _srs(self, setting) -> tuple[int, bool]:
+        """(GeoPackage srs_id, is it geographic) of the CRS setting: read from the file's own
+        gpkg_spatial_ref_sys for an EPSG code it lists, else from pyproj."""
+        code = re.fullmatch(r"EPSG:(\d+)", str(setting or ""))
+        row = code and self.con.execute("SELECT definition FROM gpkg_spatial_ref_sys WHERE organization = 'EPSG' "
+                                        "AND srs_id = ?", [int(code[1])]).fetchone()
+        if row and str(row[0]).lstrip().startswith(("PROJCS[", "PROJCRS[", "GEOGCS[", "GEOGCRS[")):
+            return int(code[1]), str(row[0]).lstrip().startswith("GEOG")
+        return self.crs.to_epsg() or 0, self.crs.is_geographic
 
     def _crs(self, setting) -> pyproj.CRS:
         """The storage CRS: the setting, else (missing or unreadable) the CRS of the projects layer."""
@@ -326,18 +343,20 @@ class GeoPackageStore:
             frame = frame[frame[lay.key].isin(ids)]
         return frame.reset_index(drop=True)
 
-    def get(self, layer: str, feature_id: str) -> dict:
-        """One feature (ended ones too) as a dict with a `geometry` entry."""
+    def get(self, layer: str, feature_id: str, *, geometry: bool = True) -> dict:
+        """One feature (ended ones too) as a dict of plain values, with a `geometry` entry unless
+        `geometry` is False (then neither pandas nor shapely is loaded: a one-row edit)."""
         lay = schema.get_layer(layer)
-        sql = ("SELECT " + ", ".join(f'"{c}"' for c in self._columns(lay))
-               + f' FROM "{lay.name}" WHERE "{lay.key}" = ?')
+        cols = self._columns(lay) if geometry else lay.columns
+        sql = "SELECT " + ", ".join(f'"{c}"' for c in cols) + f' FROM "{lay.name}" WHERE "{lay.key}" = ?'
         row = self.con.execute(sql, [feature_id]).fetchone()
         if row is None:
             raise NotFoundError(Msg("err.no_feature", layer=lay.name, id=repr(feature_id)), row=feature_id,
                                 hint=Msg("hint.list_ids", noun=lay.name.rstrip("s")))
-        frame = self._frame(lay, [row])
-        rec = frame.iloc[0].to_dict()
-        return {k: plain_value(v) for k, v in rec.items()}
+        out = {c: _typed_value(lay.field(c).type, v) for c, v in zip(lay.columns, row)}
+        if geometry and lay.geometry:
+            out["geometry"] = from_gpkg_blobs([row[-1]])[0]
+        return out
 
     def current_versions(self, layer: str, ids) -> dict[str, str]:
         """updated_at of each existing id (ended ones too)."""
@@ -387,15 +406,15 @@ class GeoPackageStore:
             inserts = [c for c in changes if c.action == "insert"]
             for c in inserts:
                 c.after.update(created_at=stamp, updated_at=stamp)
-            if inserts:
-                self.insert_features(con, lay, inserts)
-            self._update(con, lay, [c for c in changes if c.action != "insert"], stamp)
-            con.executemany(
-                "INSERT INTO history (ts, user, layer, feature_id, action, before, after, source) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(stamp, self.user, lay.name, c.id, c.action, before, after, source)
-                 for c, before, after in zip(changes, history_json([c.before for c in changes]),
-                                             history_json([c.after for c in changes]))])
+            with _history_texts(changes) as texts:
+                if inserts:
+                    self.insert_features(con, lay, inserts)
+                self._update(con, lay, [c for c in changes if c.action != "insert"], stamp)
+                con.executemany(
+                    "INSERT INTO history (ts, user, layer, feature_id, action, before, after, source) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(stamp, self.user, lay.name, c.id, c.action, before, after, source)
+                     for c, (before, after) in zip(changes, texts())])
             con.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name IN (?, 'history')",
                         [stamp.replace("+00:00", "Z"), lay.name])
         return changes
@@ -460,14 +479,15 @@ class GeoPackageStore:
 
     @contextmanager
     def _deferred_rtree(self, con, lay, geoms):
-        """Bulk inserts: fill the R-tree and the feature count in one pass each, instead of
-        trigger calls on every row (as GDAL does for its own bulk writes).
+        """Bulk inserts: fill the R-tree (packed, rtree.py) and the feature count in one pass each,
+        instead of trigger calls on every row (as GDAL does for its own bulk writes).
 
         The triggers are dropped and recreated inside the caller's transaction, so a failure
         rolls everything back, the triggers included.
         """
-        names = (f"rtree_{lay.name}_geom_insert", f"trigger_insert_feature_count_{lay.name}")
-        triggers = con.execute("SELECT sql FROM sqlite_master WHERE type='trigger' AND name IN (?, ?)",
+        names = (f"rtree_{lay.name}_geom_insert", f"trigger_insert_feature_count_{lay.name}",
+                 f"plhgis_journal_{lay.name}_insert")  # silent in plhgis's transactions anyway (journal.py)
+        triggers = con.execute("SELECT sql FROM sqlite_master WHERE type='trigger' AND name IN (?, ?, ?)",
                                names).fetchall()
         start = con.execute(f'SELECT coalesce(max(fid), 0) FROM "{lay.name}"').fetchone()[0]
         for name in names:
@@ -478,10 +498,7 @@ class GeoPackageStore:
         fids = [r[0] for r in con.execute(f'SELECT fid FROM "{lay.name}" WHERE fid > ? ORDER BY fid', [start])]
         arr = np.asarray(geoms, dtype=object)
         keep = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-        bounds = shapely.bounds(arr[keep])
-        con.executemany(f'INSERT INTO "rtree_{lay.name}_geom" VALUES (?, ?, ?, ?, ?)',
-                        zip(np.asarray(fids)[keep].tolist(), bounds[:, 0].tolist(), bounds[:, 2].tolist(),
-                            bounds[:, 1].tolist(), bounds[:, 3].tolist()))
+        rtree.fill(con, f"rtree_{lay.name}_geom", np.asarray(fids)[keep], shapely.bounds(arr[keep]))
         con.execute(f'UPDATE gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM "{lay.name}") '
                     "WHERE table_name = ?", [lay.name])
 
@@ -647,9 +664,31 @@ def typed_frame(lay: schema.Layer, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _typed_value(kind: str, value):
+    """One stored value as `_typed` gives it: int and float fields as numbers (None when not one)."""
+    if kind not in ("int", "float") or value is None:
+        return value
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        return None
+    if number != number:  # NaN
+        return None
+    return int(number) if kind == "int" and number.is_integer() else number
+
+
+def is_geometry(value) -> bool:
+    """A shapely geometry (asked without importing shapely, which only a geometry would have done)."""
+    return type(value).__module__.startswith("shapely.")
+
+
 def plain_value(value):
     """A Python scalar for JSON and SQLite (pandas NA → None, numpy → int/float)."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None or isinstance(value, (str, int)) and type(value).__module__ == "builtins":
+        return value
+    if type(value) is float:
+        return None if value != value else value
+    if value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and np.isnan(value):
         return None
@@ -662,7 +701,7 @@ def plain_value(value):
 
 def _sql_value(value):
     value = plain_value(value)
-    return value.wkt if isinstance(value, shapely.Geometry) else value
+    return value.wkt if is_geometry(value) else value
 
 
 def loads(text) -> dict:
@@ -675,21 +714,37 @@ def loads(text) -> dict:
 
 def history_json(records: list[dict]) -> list[str | None]:
     """The history's JSON of each record (None for an empty one), geometries as WKT."""
-    geoms = [r["geometry"] for r in records if isinstance(r.get("geometry"), shapely.Geometry)]
+    placed = [is_geometry(r.get("geometry")) for r in records]
+    geoms = [r["geometry"] for r, g in zip(records, placed) if g]
     wkts = iter(shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1, trim=True)
                 if geoms else [])
-    out = []
-    for r in records:
-        if isinstance(r.get("geometry"), shapely.Geometry):
-            r = dict(r, geometry=next(wkts))
-        out.append(json.dumps(r, ensure_ascii=False, default=_json_value) if r else None)
-    return out
+    encode = _JSON.encode
+    return [(encode(dict(r, geometry=next(wkts)) if g else r) if r else None) for r, g in zip(records, placed)]
+
+
+@contextmanager
+def _history_texts(changes):
+    """The history's (before, after) JSON of `changes`, as a function giving them: a bulk write
+    encodes them on another thread while SQLite writes the rows (sqlite3 lets go of the GIL as it
+    steps), so the second core is not idle."""
+    def encode():
+        return list(zip(history_json([c.before for c in changes]), history_json([c.after for c in changes])))
+    if len(changes) <= BULK_ROWS:
+        yield encode
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        yield pool.submit(encode).result
 
 
 def _json_value(value):
     """JSON for numpy and pandas scalars (plain Python values are written as they are)."""
     plain = plain_value(value)
     return str(plain) if plain is value else plain
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, default=_json_value)  # one for all rows: json.dumps makes one a call
 
 
 def as_date(value) -> date:

@@ -258,8 +258,8 @@ class PostGISStore:
         rows = self.con.execute(query + sql.SQL(" ORDER BY fid"), params).fetchall()
         return self._frame(lay, rows).reset_index(drop=True)
 
-    def get(self, layer: str, feature_id: str) -> dict:
-        """One feature (ended ones too) as a dict with a `geometry` entry."""
+    def get(self, layer: str, feature_id: str, *, geometry: bool = True) -> dict:
+        """One feature (ended ones too) as a dict, with a `geometry` entry unless `geometry` is False."""
         lay = schema.get_layer(layer)
         row = self.con.execute(self._select(lay) + sql.SQL(" WHERE {} = %s").format(sql.Identifier(lay.key)),
                                [feature_id]).fetchone()
@@ -267,7 +267,7 @@ class PostGISStore:
             raise NotFoundError(Msg("err.no_feature", layer=lay.name, id=repr(feature_id)), row=feature_id,
                                 hint=Msg("hint.list_ids", noun=lay.name.rstrip("s")))
         rec = self._frame(lay, [row]).iloc[0].to_dict()
-        return {k: plain_value(v) for k, v in rec.items()}
+        return {k: plain_value(v) for k, v in rec.items() if geometry or k != "geometry"}
 
     def current_versions(self, layer: str, ids) -> dict[str, str]:
         """updated_at of each existing id (ended ones too)."""

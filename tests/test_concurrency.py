@@ -6,14 +6,16 @@ import subprocess
 import sys
 
 import pytest
+import shapely
 
 from plhgis import edits
 from plhgis.errors import StoreError
 from plhgis.store import GeoPackageStore
 
 # the points of `edits.edit` where another writer may land: after its first read (get), after the
-# read its diff is computed against (_current), and just before it writes (apply)
-STEPS = ("get", "_current", "apply")
+# read its diff is computed against (_current: an edit that moves the feature), and just before it
+# writes (apply); an edit of fields only reads once (get)
+STEPS = (("get", False), ("apply", False), ("get", True), ("_current", True), ("apply", True))
 
 
 def _scheme(store):
@@ -51,16 +53,17 @@ def _interleave(monkeypatch, store, step, other):
     return done
 
 
-@pytest.mark.parametrize("step", STEPS)
-def test_a_change_landing_at_any_step_of_an_edit_is_never_undone(demo_path, monkeypatch, step):
+@pytest.mark.parametrize("step, moved", STEPS)
+def test_a_change_landing_at_any_step_of_an_edit_is_never_undone(demo_path, monkeypatch, step, moved):
     anne = GeoPackageStore(demo_path, user="anne")
     bruno = GeoPackageStore(demo_path, user="bruno")
     scheme = _scheme(anne)
     total = int(scheme.homes_total) + 1
     done = _interleave(monkeypatch, anne, step,
                        lambda: edits.edit(bruno, "projects", scheme.id, {"homes_total": total}))
+    where = shapely.Point(scheme.geometry.x + 10, scheme.geometry.y) if moved else None
     try:
-        edits.edit(anne, "projects", scheme.id, {"comment": "vu en commission"})
+        edits.edit(anne, "projects", scheme.id, {"comment": "vu en commission"}, where)
         refused = None
     except StoreError as exc:
         refused = str(exc)
