@@ -158,7 +158,7 @@ def _unmangle(value: str) -> str:
 
 def _dates(frame, col, file, rows, notes):
     """ISO dates; the other usual forms (31/12/2024, 20241231) are converted, with a note."""
-    raw = frame[col].astype("string").str.strip()
+    raw = schema._strip(frame[col])
     iso = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
     todo = raw.notna() & iso.isna()
     if not todo.any():
@@ -179,15 +179,15 @@ def to_layer(frame, rows, *, file=None):
     """SDES columns → permits fields (text); (frame, warnings, notes)."""
     notes, warnings = [], []
     out = pd.DataFrame({field: frame[code] for code, field in COLUMNS.items() if code in frame.columns})
-    out["num_dau"] = out["num_dau"].astype("string").str.strip().str.upper().astype(object)
+    out["num_dau"] = schema._strip(out["num_dau"]).str.upper().astype(object)
     out["commune"] = commune_codes(out["commune"]).astype(object)
     if "status" in out:
-        code = out["status"].astype("string").str.strip()
+        code = schema._strip(out["status"])
         out["status"] = code.map(ETAT_DAU).where(code.isin(list(ETAT_DAU)), code).astype(object)
     for col in ("date_authorised", "date_started", "date_completed"):
         if col in out:
             out[col] = _dates(out, col, file, rows, notes)
-    parts = [frame[c].astype("string").str.strip() for c in ADDRESS if c in frame.columns]
+    parts = [schema._strip(frame[c]) for c in ADDRESS if c in frame.columns]
     if parts:
         joined = parts[0].fillna("")
         for p in parts[1:]:
@@ -216,29 +216,26 @@ def to_layer(frame, rows, *, file=None):
 
 def commune_codes(values: pd.Series) -> pd.Series:
     """COMM as INSEE codes: stripped, and Excel's 1001 restored as 01001."""
-    com = values.astype("string").str.strip()
+    com = schema._strip(values)
     return com.where(~com.str.fullmatch(r"\d{4}").fillna(False), com.str.zfill(5))
 
 
-_SECTION = re.compile(r"[0-9A-Z]{1,2}")
-_NUMBER = re.compile(r"\d{1,4}")
+_SECTION, _NUMBER = r"[0-9A-Z]{1,2}", r"\d{1,4}"
 
 
 def _parcel_ids(frame, commune) -> pd.Series:
-    """'IDU|IDU' from SEC_CADASTRE1..3 + NUM_CADASTRE1..3 + the commune (prefix 000); one pass per row."""
-    pairs = [(f"SEC_CADASTRE{i}", f"NUM_CADASTRE{i}") for i in (1, 2, 3)]
-    cols = [frame[c].tolist() if c in frame.columns else [None] * len(frame) for pair in pairs for c in pair]
-
-    def idu(com, *refs):
-        out = []
-        for sec, num in zip(refs[::2], refs[1::2]):
-            if isinstance(sec, str) and isinstance(num, str):
-                sec, num = sec.strip().upper(), num.strip()
-                if _SECTION.fullmatch(sec) and _NUMBER.fullmatch(num):
-                    out.append(f"{com}000{sec.rjust(2, '0')}{num.zfill(4)}")
-        return "|".join(out) or None
-
-    return pd.Series([idu(*row) for row in zip(commune.tolist(), *cols)], index=frame.index, dtype=object)
+    """'IDU|IDU' from SEC_CADASTRE1..3 + NUM_CADASTRE1..3 + the commune (prefix 000), column by column."""
+    joined = pd.Series("", index=frame.index, dtype="string")
+    commune = commune.astype("string")
+    for i in (1, 2, 3):
+        if f"SEC_CADASTRE{i}" not in frame.columns or f"NUM_CADASTRE{i}" not in frame.columns:
+            continue
+        sec, num = schema._strip(frame[f"SEC_CADASTRE{i}"]).str.upper(), schema._strip(frame[f"NUM_CADASTRE{i}"])
+        ok = (sec.str.fullmatch(_SECTION) & num.str.fullmatch(_NUMBER)).fillna(False)
+        idu = commune + "000" + sec.str.rjust(2, "0") + num.str.zfill(4)
+        joined = joined + ("|" + idu).where(ok, "")
+    ids = joined.str.lstrip("|")
+    return ids.astype(object).where(ids != "", None)
 
 
 # -- the territory and the location -------------------------------------------------------------

@@ -534,11 +534,21 @@ INT_LIMIT = 10**9  # the largest whole number a field holds: no count or year co
 BLANKS = ("", "NA", "N/A", "nan", "None", "NULL")
 
 
+_EDGE_SPACE = re.compile(r"^\s|\s$", re.M)
+
+
+def _strip(series: pd.Series) -> pd.Series:
+    """As text (pandas' string dtype) without surrounding spaces; one scan of the column skips the
+    per-value strip when no value has any (a national file: 30 columns of 500,000 values)."""
+    text = series.astype("string")
+    return text.str.strip() if _EDGE_SPACE.search("\n".join(text.dropna().tolist())) else text
+
+
 def _blank(series: pd.Series) -> pd.Series:
     """Empty cells, and the words spreadsheets and R write for them."""
     if pd.api.types.is_numeric_dtype(series):
         return series.isna()
-    as_text = series.astype("string").str.strip()
+    as_text = _strip(series)
     return series.isna() | as_text.isna() | as_text.isin(BLANKS)
 
 
@@ -553,7 +563,7 @@ def _to_number(series: pd.Series) -> pd.Series:
 
 def _to_date(series: pd.Series) -> pd.Series:
     """ISO dates, or dd/mm/yyyy as French files write them; NaT where neither parses."""
-    text = series.astype("string").str.strip().str.slice(0, 10)
+    text = _strip(series).str.slice(0, 10)
     iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     fr = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
     return iso.fillna(fr)
@@ -578,7 +588,7 @@ def _coerce(fld: Field, raw: pd.Series, blank: pd.Series):
         bad = dates.isna() & ~blank
         values = dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
         return values, bad, "not a date", "write the date as 2024-03-31 or 31/03/2024"
-    text = raw.astype("string").str.strip()
+    text = _strip(raw)
     values = text.astype(object).where(~blank, None)
     return values, pd.Series(False, index=raw.index), "", ""
 
