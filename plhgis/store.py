@@ -698,12 +698,6 @@ def _sql_value(value):
 
 def _history_json(records: list[dict]) -> list[str | None]:
     """The history's JSON of each record (None for an empty one), geometries as WKT."""
-    if len(records) > BULK_ROWS:  # a large change: column by column (bulk.py), the same text
-        from .bulk import history_json
-
-        fast = history_json(records)
-        if fast is not None:
-            return fast
     geoms = [r["geometry"] for r in records if isinstance(r.get("geometry"), shapely.Geometry)]
     wkts = iter(shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1, trim=True)
                 if geoms else [])

@@ -89,27 +89,6 @@ def test_real_file_values_accents_and_a_second_import_that_changes_nothing(invok
     assert "ajouts : 0, modifications : 0, fins : 0, inchangés : 3709" in again.output
 
 
-def test_the_column_by_column_history_is_the_row_by_row_one_on_the_real_file(toulouse, sitadel, tmp_path, monkeypatch):
-    """3,709 permits: their history JSON is built column by column (bulk.py); the stored rows and the
-    history text equal those of json.dumps row by row."""
-    import shutil
-
-    from plhgis import bulk
-
-    shutil.copy(toulouse.path, tmp_path / "rows.gpkg")
-    reference = GeoPackageStore(tmp_path / "rows.gpkg", user="test")
-    for store in (toulouse, reference):
-        store.clock = lambda: "2026-02-01T09:00:00.000000+00:00"
-        if store is reference:
-            monkeypatch.setattr(bulk, "history_json", lambda records: None)
-        permits.import_permits(store, sitadel)
-    assert toulouse.read("permits").equals(reference.read("permits"))
-    fast, slow = toulouse.history("permits"), reference.history("permits")
-    assert len(fast) == 3709 and fast.equals(slow)
-    assert fast.after.str.contains("ALLÉE").any()  # the text as written, not \u escapes
-    reference.close()
-
-
 def test_next_month_file_updates_started_completed_cancelled_and_adds_new(invoke, toulouse, sitadel, tmp_path):
     permits.import_permits(toulouse, sitadel)
     raw = pd.read_csv(sitadel, sep=";", skiprows=1, dtype=str, keep_default_na=False)
