@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import edits, schema
+from . import bulk, edits, schema
 from .sources import _territory_communes
 from .errors import InputFileError, NotFoundError, PlhgisError, Problem
 
@@ -45,6 +45,7 @@ ETAT_DAU = {"2": "autorisé", "4": "annulé", "5": "commencé", "6": "terminé"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%Y/%m/%d", "%d-%m-%Y")
 TEXT_FIELDS = ("applicant", "address")
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]")
+_ODD_SPACE = re.compile(r"\s\s|[^\S ]")
 
 
 class PermitsFileError(InputFileError):
@@ -191,8 +192,11 @@ def to_layer(frame, rows, *, file=None):
     if parts:
         joined = parts[0].fillna("")
         for p in parts[1:]:
-            joined = joined + " " + p.fillna("")
-        out["address"] = joined.str.replace(r"\s+", " ", regex=True).str.strip().replace("", None).astype(object)
+            joined = joined + (" " + p).fillna("")  # a space only before a part given
+        joined = joined.str.strip()
+        if _ODD_SPACE.search("\x00".join(joined.tolist())):  # one scan: most addresses need no collapsing
+            joined = joined.str.replace(r"\s+", " ", regex=True)
+        out["address"] = joined.replace("", None).astype(object)
     if "applicant_siren" in out:
         siren = out["applicant_siren"].astype("string").str.replace(r"\s", "", regex=True)
         out["applicant_siren"] = siren.str.zfill(9).where(siren.str.fullmatch(r"\d{7,9}").fillna(False),
@@ -277,7 +281,11 @@ def locate(store, frame, communes) -> tuple[pd.Series, pd.Series, str]:
 
 def import_permits(store, path, *, epci=None, commune=None, dry_run=False) -> edits.Plan:
     """Import (or update from) an SDES permits file, kept to the territory; returns the plan."""
-    path = Path(path)
+    with bulk.no_cyclic_gc():  # a national file: millions of values at once (bulk.py)
+        return _import_permits(store, Path(path), epci, commune, dry_run)
+
+
+def _import_permits(store, path, epci, commune, dry_run) -> edits.Plan:
     raw, rows, notes = read_sdes(path)
     communes = territory(store, epci, commune)
     warnings = []
