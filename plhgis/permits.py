@@ -134,7 +134,7 @@ def read_sdes(path) -> tuple[pd.DataFrame, pd.Series, list[str]]:
 def repair_accents(series: pd.Series) -> tuple[pd.Series, int, list[str]]:
     """Undo double-encoded accents ('ALLAÃ\\x82Â\\x89E' → 'ALLÉE'); (values, repaired, still odd)."""
     text = series.astype("string")
-    odd = text.str.contains(_MOJIBAKE, na=False)
+    odd = pd.Series(_containing(text, _MOJIBAKE), index=series.index)
     if not odd.any():
         return series, 0, []
     fixed = text[odd].map(_unmangle)
@@ -142,6 +142,17 @@ def repair_accents(series: pd.Series) -> tuple[pd.Series, int, list[str]]:
     out = series.copy()
     out[odd & ~bad.reindex(series.index, fill_value=False)] = fixed[~bad]
     return out, int((~bad).sum()), fixed[bad].tolist()
+
+
+def _containing(text: pd.Series, pattern: re.Pattern) -> np.ndarray:
+    """Which values hold `pattern` (which never matches across a NUL): one search over the values
+    joined, not one a value (a national file has 500,000 addresses)."""
+    values = text.fillna("").tolist()
+    ends = np.cumsum([len(v) + 1 for v in values])  # where each value ends, its separator included
+    found = np.zeros(len(values), dtype=bool)
+    hits = [m.start() for m in pattern.finditer("\x00".join(values))]
+    found[np.searchsorted(ends, hits, side="right")] = True
+    return found
 
 
 def _unmangle(value: str) -> str:
@@ -224,7 +235,22 @@ def commune_codes(values: pd.Series) -> pd.Series:
     return com.where(~com.str.fullmatch(r"\d{4}").fillna(False), com.str.zfill(5))
 
 
-_SECTION, _NUMBER = r"[0-9A-Z]{1,2}", r"\d{1,4}"
+_SECTION, _NUMBER = re.compile(r"[0-9A-Z]{1,2}"), re.compile(r"\d{1,4}")
+
+
+def _section(value: str) -> str | None:
+    value = value.strip().upper()
+    return value.rjust(2, "0") if _SECTION.fullmatch(value) else None
+
+
+def _number(value: str) -> str | None:
+    value = value.strip()
+    return value.zfill(4) if _NUMBER.fullmatch(value) else None
+
+
+def _per_value(values: pd.Series, function) -> pd.Series:
+    """`function` of each distinct value, looked up for every row (sections and numbers repeat)."""
+    return values.map({v: function(v) for v in values.dropna().unique()}).astype("string")
 
 
 def _parcel_ids(frame, commune) -> pd.Series:
@@ -234,10 +260,8 @@ def _parcel_ids(frame, commune) -> pd.Series:
     for i in (1, 2, 3):
         if f"SEC_CADASTRE{i}" not in frame.columns or f"NUM_CADASTRE{i}" not in frame.columns:
             continue
-        sec, num = schema._strip(frame[f"SEC_CADASTRE{i}"]).str.upper(), schema._strip(frame[f"NUM_CADASTRE{i}"])
-        ok = (sec.str.fullmatch(_SECTION) & num.str.fullmatch(_NUMBER)).fillna(False)
-        idu = commune + "000" + sec.str.rjust(2, "0") + num.str.zfill(4)
-        joined = joined + ("|" + idu).where(ok, "")
+        sec, num = _per_value(frame[f"SEC_CADASTRE{i}"], _section), _per_value(frame[f"NUM_CADASTRE{i}"], _number)
+        joined = joined + ("|" + commune + "000" + sec + num).fillna("")
     ids = joined.str.lstrip("|")
     return ids.astype(object).where(ids != "", None)
 
