@@ -17,6 +17,14 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def copy_column(values) -> list:
     """COPY text of each value: \\N for None, escaped text, numbers as PostgreSQL reads them."""
+    values = list(values)
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:  # text: as it is when no value holds a character COPY escapes
+        joined = "\x00".join(filter(None, values))
+        if not any(c in joined for c in "\\\t\n\r"):
+            return [v if v is not None else "\\N" for v in values] if type(None) in kinds else values
+    if kinds == {int}:
+        return list(map(int.__repr__, values))
     out = []
     for v in values:
         if v is None:
