@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from . import lazy
-from . import extra, io, schema, sources
+from . import bulk, extra, io, schema, sources
 from .errors import PlhgisError, Problem, ValidationError
 from .labels import Msg, t
 from .progress import steps
@@ -322,7 +322,7 @@ def import_file(store, layer, path, *, mode="upsert", crs=None, dry_run=False, s
     (unless dry_run) apply. `source`/`options`: see sources.map_source; `strict`: warnings refuse;
     `progress`: see `plhgis.progress` (read, map, plan, apply)."""
     lay = schema.get_layer(layer)
-    with steps(progress, 4, Msg("progress.import")) as bar:
+    with steps(progress, 4, Msg("progress.import")) as bar, bulk.no_cyclic_gc():  # bulk.py: millions of rows
         frame, rows = io.read_geodata(path, crs=crs, layer=source_layer, target_layer=lay.name,
                                       header_names=sources.parse_map(options.get("column_map")))
         bar.update(1)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import edits, schema
+from . import bulk, edits, schema
 from .sources import territory_communes
 from .labels import Msg, Num
 from .errors import InputFileError, PlhgisError, Problem, unknown_commune
@@ -46,6 +46,7 @@ ETAT_DAU = {"2": "autorisé", "4": "annulé", "5": "commencé", "6": "terminé"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%Y/%m/%d", "%d-%m-%Y")
 TEXT_FIELDS = ("applicant", "address")
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]")
+_ODD_SPACE = re.compile(r"\s\s|[^\S ]")
 
 
 class PermitsFileError(InputFileError):
@@ -131,7 +132,7 @@ def read_sdes(path) -> tuple[pd.DataFrame, pd.Series, list[str]]:
 def repair_accents(series: pd.Series) -> tuple[pd.Series, int, list[str]]:
     """Undo double-encoded accents ('ALLAÃ\\x82Â\\x89E' → 'ALLÉE'); (values, repaired, still odd)."""
     text = series.astype("string")
-    odd = text.str.contains(_MOJIBAKE, na=False)
+    odd = pd.Series(_containing(text, _MOJIBAKE), index=series.index)
     if not odd.any():
         return series, 0, []
     fixed = text[odd].map(_unmangle)
@@ -139,6 +140,17 @@ def repair_accents(series: pd.Series) -> tuple[pd.Series, int, list[str]]:
     out = series.copy()
     out[odd & ~bad.reindex(series.index, fill_value=False)] = fixed[~bad]
     return out, int((~bad).sum()), fixed[bad].tolist()
+
+
+def _containing(text: pd.Series, pattern: re.Pattern) -> np.ndarray:
+    """Which values hold `pattern` (which never matches across a NUL): one search over the values
+    joined, not one a value (a national file has 500,000 addresses)."""
+    values = text.fillna("").tolist()
+    ends = np.cumsum([len(v) + 1 for v in values])  # where each value ends, its separator included
+    found = np.zeros(len(values), dtype=bool)
+    hits = [m.start() for m in pattern.finditer("\x00".join(values))]
+    found[np.searchsorted(ends, hits, side="right")] = True
+    return found
 
 
 def _unmangle(value: str) -> str:
@@ -156,7 +168,7 @@ def _unmangle(value: str) -> str:
 
 def _dates(frame, col, file, rows, notes):
     """ISO dates; the other usual forms (31/12/2024, 20241231) are converted, with a note."""
-    raw = frame[col].astype("string").str.strip()
+    raw = schema._strip(frame[col])
     iso = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
     todo = raw.notna() & iso.isna()
     if not todo.any():
@@ -177,20 +189,23 @@ def to_layer(frame, rows, *, file=None):
     """SDES columns → permits fields (text); (frame, warnings, notes)."""
     notes, warnings = [], []
     out = pd.DataFrame({field: frame[code] for code, field in COLUMNS.items() if code in frame.columns})
-    out["num_dau"] = out["num_dau"].astype("string").str.strip().str.upper().astype(object)
+    out["num_dau"] = schema._strip(out["num_dau"]).str.upper().astype(object)
     out["commune"] = commune_codes(out["commune"]).astype(object)
     if "status" in out:
-        code = out["status"].astype("string").str.strip()
+        code = schema._strip(out["status"])
         out["status"] = code.map(ETAT_DAU).where(code.isin(list(ETAT_DAU)), code).astype(object)
     for col in ("date_authorised", "date_started", "date_completed"):
         if col in out:
             out[col] = _dates(out, col, file, rows, notes)
-    parts = [frame[c].astype("string").str.strip() for c in ADDRESS if c in frame.columns]
+    parts = [schema._strip(frame[c]) for c in ADDRESS if c in frame.columns]
     if parts:
         joined = parts[0].fillna("")
         for p in parts[1:]:
-            joined = joined + " " + p.fillna("")
-        out["address"] = joined.str.replace(r"\s+", " ", regex=True).str.strip().replace("", None).astype(object)
+            joined = joined + (" " + p).fillna("")  # a space only before a part given
+        joined = joined.str.strip()
+        if _ODD_SPACE.search("\x00".join(joined.tolist())):  # one scan: most addresses need no collapsing
+            joined = joined.str.replace(r"\s+", " ", regex=True)
+        out["address"] = joined.replace("", None).astype(object)
     if "applicant_siren" in out:
         siren = out["applicant_siren"].astype("string").str.replace(r"\s", "", regex=True)
         out["applicant_siren"] = siren.str.zfill(9).where(siren.str.fullmatch(r"\d{7,9}").fillna(False),
@@ -213,29 +228,39 @@ def to_layer(frame, rows, *, file=None):
 
 def commune_codes(values: pd.Series) -> pd.Series:
     """COMM as INSEE codes: stripped, and Excel's 1001 restored as 01001."""
-    com = values.astype("string").str.strip()
+    com = schema._strip(values)
     return com.where(~com.str.fullmatch(r"\d{4}").fillna(False), com.str.zfill(5))
 
 
-_SECTION = re.compile(r"[0-9A-Z]{1,2}")
-_NUMBER = re.compile(r"\d{1,4}")
+_SECTION, _NUMBER = re.compile(r"[0-9A-Z]{1,2}"), re.compile(r"\d{1,4}")
+
+
+def _section(value: str) -> str | None:
+    value = value.strip().upper()
+    return value.rjust(2, "0") if _SECTION.fullmatch(value) else None
+
+
+def _number(value: str) -> str | None:
+    value = value.strip()
+    return value.zfill(4) if _NUMBER.fullmatch(value) else None
+
+
+def _per_value(values: pd.Series, function) -> pd.Series:
+    """`function` of each distinct value, looked up for every row (sections and numbers repeat)."""
+    return values.map({v: function(v) for v in values.dropna().unique()}).astype("string")
 
 
 def _parcel_ids(frame, commune) -> pd.Series:
-    """'IDU|IDU' from SEC_CADASTRE1..3 + NUM_CADASTRE1..3 + the commune (prefix 000); one pass per row."""
-    pairs = [(f"SEC_CADASTRE{i}", f"NUM_CADASTRE{i}") for i in (1, 2, 3)]
-    cols = [frame[c].tolist() if c in frame.columns else [None] * len(frame) for pair in pairs for c in pair]
-
-    def idu(com, *refs):
-        out = []
-        for sec, num in zip(refs[::2], refs[1::2]):
-            if isinstance(sec, str) and isinstance(num, str):
-                sec, num = sec.strip().upper(), num.strip()
-                if _SECTION.fullmatch(sec) and _NUMBER.fullmatch(num):
-                    out.append(f"{com}000{sec.rjust(2, '0')}{num.zfill(4)}")
-        return "|".join(out) or None
-
-    return pd.Series([idu(*row) for row in zip(commune.tolist(), *cols)], index=frame.index, dtype=object)
+    """'IDU|IDU' from SEC_CADASTRE1..3 + NUM_CADASTRE1..3 + the commune (prefix 000), column by column."""
+    joined = pd.Series("", index=frame.index, dtype="string")
+    commune = commune.astype("string")
+    for i in (1, 2, 3):
+        if f"SEC_CADASTRE{i}" not in frame.columns or f"NUM_CADASTRE{i}" not in frame.columns:
+            continue
+        sec, num = _per_value(frame[f"SEC_CADASTRE{i}"], _section), _per_value(frame[f"NUM_CADASTRE{i}"], _number)
+        joined = joined + ("|" + commune + "000" + sec + num).fillna("")
+    ids = joined.str.lstrip("|")
+    return ids.astype(object).where(ids != "", None)
 
 
 # -- the territory and the location -------------------------------------------------------------
@@ -275,7 +300,11 @@ def locate(store, frame, communes) -> tuple[pd.Series, pd.Series, str]:
 
 def import_permits(store, path, *, epci=None, commune=None, dry_run=False) -> edits.Plan:
     """Import (or update from) an SDES permits file, kept to the territory; returns the plan."""
-    path = Path(path)
+    with bulk.no_cyclic_gc():  # a national file: millions of values at once (bulk.py)
+        return _import_permits(store, Path(path), epci, commune, dry_run)
+
+
+def _import_permits(store, path, epci, commune, dry_run) -> edits.Plan:
     raw, rows, notes = read_sdes(path)
     communes = territory(store, epci, commune)
     warnings = []

