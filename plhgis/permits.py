@@ -168,7 +168,7 @@ def _unmangle(value: str) -> str:
 
 def _dates(frame, col, file, rows, notes):
     """ISO dates; the other usual forms (31/12/2024, 20241231) are converted, with a note."""
-    raw = schema._strip(frame[col])
+    raw = schema.strip_text(frame[col])
     iso = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
     todo = raw.notna() & iso.isna()
     if not todo.any():
@@ -189,15 +189,15 @@ def to_layer(frame, rows, *, file=None):
     """SDES columns → permits fields (text); (frame, warnings, notes)."""
     notes, warnings = [], []
     out = pd.DataFrame({field: frame[code] for code, field in COLUMNS.items() if code in frame.columns})
-    out["num_dau"] = schema._strip(out["num_dau"]).str.upper().astype(object)
+    out["num_dau"] = schema.strip_text(out["num_dau"]).str.upper().astype(object)
     out["commune"] = commune_codes(out["commune"]).astype(object)
     if "status" in out:
-        code = schema._strip(out["status"])
+        code = schema.strip_text(out["status"])
         out["status"] = code.map(ETAT_DAU).where(code.isin(list(ETAT_DAU)), code).astype(object)
     for col in ("date_authorised", "date_started", "date_completed"):
         if col in out:
             out[col] = _dates(out, col, file, rows, notes)
-    parts = [schema._strip(frame[c]) for c in ADDRESS if c in frame.columns]
+    parts = [schema.strip_text(frame[c]) for c in ADDRESS if c in frame.columns]
     if parts:
         joined = parts[0].fillna("")
         for p in parts[1:]:
@@ -228,7 +228,7 @@ def to_layer(frame, rows, *, file=None):
 
 def commune_codes(values: pd.Series) -> pd.Series:
     """COMM as INSEE codes: stripped, and Excel's 1001 restored as 01001."""
-    com = schema._strip(values)
+    com = schema.strip_text(values)
     return com.where(~com.str.fullmatch(r"\d{4}").fillna(False), com.str.zfill(5))
 
 
