@@ -755,9 +755,22 @@ function plhNames(map, g){
   function show(){names.clearLayers();var b=map.getBounds(), seen=all.filter(function(a){return b.contains(a[0]);});
     if(seen.length>PLH_NAMES_MAX){return;}
     seen.forEach(function(a){names.addLayer(L.tooltip({permanent:true,direction:'center',className:'plh-label',
-      interactive:false}).setLatLng(a[0]).setContent(plhText('span',a[1])));});}
-  map.on('moveend zoomend',show);show();
+      interactive:false}).setLatLng(a[0]).setContent(plhText('span',a[1])));});
+    if(map.hasLayer(names)){plhDeclutter(names);}}
+  map.on('moveend zoomend',show);names.on('add',function(){plhDeclutter(names);});show();
   return names;
+}
+function plhDeclutter(names){
+  // a name that would cover another moves one line down or up, else waits for a closer zoom (hover still names it)
+  var kept=[];
+  names.eachLayer(function(t){var el=t.getElement();if(!el){return;}
+    el.style.marginTop='0px';el.style.visibility='';
+    var r=el.getBoundingClientRect(), h=r.height+1;
+    var ok=[0,h,-h].some(function(dy){var q={l:r.left-2,r:r.right+2,t:r.top+dy,b:r.bottom+dy};
+      if(kept.every(function(k){return q.r<=k.l||q.l>=k.r||q.b<=k.t||q.t>=k.b;})){
+        el.style.marginTop=dy+'px';kept.push(q);return true;}
+      return false;});
+    if(!ok){el.style.visibility='hidden';}});
 }
 var PLH_LAYERS={}, PLH_NAMES_MAX=150, PLH_PENDING=0;
 function plhBind(l){

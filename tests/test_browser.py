@@ -181,6 +181,17 @@ def _overlap(a, b):
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def _visible_labels_apart(chromium) -> int:
+    """How many commune names show; fails when two of those shown overlap."""
+    rects = chromium.js("return Array.from(document.querySelectorAll('.plh-label'))"
+                        ".filter(e => getComputedStyle(e).visibility !== 'hidden')"
+                        ".map(e => {const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];})")
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            assert not _overlap(a, b), (a, b)
+    return len(rects)
+
+
 def test_map_fits_a_projector_and_a_phone(chromium, pages, tmp_path):
     names = sorted(GeoPackageStore(pages["map"].parent / "plh.gpkg").read("communes")["name"])
     try:
@@ -193,6 +204,7 @@ def test_map_fits_a_projector_and_a_phone(chromium, pages, tmp_path):
         assert chromium.js("return document.querySelector('.plh-legend details').open") is True  # ... and scrolls
         labels = chromium.js("return Array.from(document.querySelectorAll('.plh-label')).map(e => e.textContent)")
         assert sorted(labels) == names  # every commune named, without hovering
+        assert _visible_labels_apart(chromium) == len(names)  # and no name covers another
         _shot(chromium, tmp_path, "territoire-1366.png")
 
         _viewport(chromium, 390, 844)
@@ -205,6 +217,7 @@ def test_map_fits_a_projector_and_a_phone(chromium, pages, tmp_path):
         assert not _overlap(title, control) and not _overlap(title, legend)
         assert (legend[2] - legend[0]) * (legend[3] - legend[1]) < 0.05 * 390 * 844  # folded: a small button
         assert title[2] - title[0] < 300
+        assert _visible_labels_apart(chromium) >= len(names) - 2  # a name that cannot move waits for a zoom
         chromium.js("document.querySelector('.leaflet-control-layers-toggle').click()")
         assert chromium.js("return document.querySelector('.leaflet-control-layers')"
                            ".classList.contains('leaflet-control-layers-expanded')")
