@@ -206,9 +206,10 @@ def _header(data, lang, sheet_name) -> str:
     return "\n".join(parts)
 
 
-def _pct(v) -> str:
+def _pct(v, lang="fr") -> str:
+    """A share as its reader writes it: 60 % in French (no-break space), 60% in English."""
     v = number(v)
-    return "—" if v is None else f"{v:.0%}"
+    return "—" if v is None else f"{v:.0%}".replace("%", "%" if lang == "en" else "\u00a0%")
 
 
 def _int(v) -> str:
@@ -227,7 +228,7 @@ def _gauge(row, store, lang, period=None) -> str:
     scale = max(target, expected, 1) * 1.1
     start, end = period or plh_period(store)
     out.append(f"<p><b>{_e(t('gauge.target', lang, start=start, end=end))}</b> : {_int(target)} · "
-               f"<b>{_e(t('gauge.expected', lang))}</b> : {_int(expected)} ({_pct(expected / target)})</p>")
+               f"<b>{_e(t('gauge.expected', lang))}</b> : {_int(expected)} ({_pct(expected / target, lang)})</p>")
     bar = ["<div class='gauge' role='img' aria-label='" + _e(f"{_int(expected)} / {_int(target)}") + "'>"]
     left = 0.0
     for key, color in BAR_COLORS.items():
@@ -252,10 +253,10 @@ def _gauge(row, store, lang, period=None) -> str:
         lines.append(f"{_e(t('gauge.lls', lang))} : {_int(row.get('lls_programmed'))} / {_int(row.get('lls_target'))}")
     required = number(row.get("sru_rate_required"))
     if required:
-        sru = _e(t("gauge.sru", lang, rate=_pct(row.get("sru_rate_now")), required=_pct(required)))
+        sru = _e(t("gauge.sru", lang, rate=_pct(row.get("sru_rate_now"), lang), required=_pct(required, lang)))
         projected = number(row.get("sru_rate_projected"))
         if projected is not None:
-            sru += f" → {_pct(projected)}"
+            sru += f" → {_pct(projected, lang)}"
         catchup = number(row.get("sru_catchup_target"))
         if catchup:
             sru += " · " + _e(t("gauge.catchup", lang, done=_int(row.get("sru_catchup_programmed")),
@@ -366,7 +367,7 @@ def write_index(data, packs: list[PackFiles], path, lang="fr") -> Path:
             (t("pack.index_schemes", lang), True), (t("coverage", lang), True),
             (t("pack.index_findings", lang), True), (t("pack.index_pack", lang), False),
             (t("pack.index_sheet", lang), False)]
-    rows = [[_e(names.get(p.commune, "")), _e(p.commune), str(p.schemes), _pct(p.coverage), str(p.findings),
+    rows = [[_e(names.get(p.commune, "")), _e(p.commune), str(p.schemes), _pct(p.coverage, lang), str(p.findings),
              f"<a href='{_e(p.html.name)}'>{_e(p.html.name)}</a>",
              f"<a href='{_e(p.xlsx.name)}'>{_e(p.xlsx.name)}</a>"] for p in packs]
     title = t("pack.index_title", lang, name=data.name)
