@@ -22,7 +22,7 @@ from typing import Callable
 from . import lazy
 from . import schema
 from .errors import PlhgisError
-from .labels import LABELS, Msg, count, number as _fmt, t as label, value
+from .labels import LABELS, Msg, count, number as _fmt, percent, t as label, value
 from .progress import steps
 from .render import render
 from .settings import Settings, shown
@@ -212,7 +212,7 @@ class _Message(string.Formatter):
         if spec[:1] == "n":
             return _fmt(value, int(spec[1:] or 0), self.lang)
         if spec == "%":
-            return _pct(value, self.lang)
+            return percent(value, self.lang)
         if spec == "?":
             return str(_plain(value) or "?")
         if spec == "t":
@@ -268,12 +268,6 @@ def _plain_list(series) -> list:
         whole = pd.api.types.is_integer_dtype(series)
         return [None if v != v else (int(v) if whole else v) for v in arr.tolist()]
     return [_plain(v) for v in series.to_numpy(dtype=object).tolist()]
-
-
-def _pct(x, lang="fr") -> str:
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return "?"
-    return f"{_fmt(100 * x, 0, lang)}{'%' if lang == 'en' else ' %'}"
 
 
 def _label(row, layer="projects", lang="fr"):
@@ -655,8 +649,8 @@ def _rate_text(rate, published, lang):
     if rate != rate:
         return label("check.rate.blank", lang)
     if published == published and round(published, 4) != round(rate, 4):
-        return label("check.rate.differ", lang, rate=_pct(rate, lang), published=_pct(published, lang))
-    return _pct(rate, lang)
+        return label("check.rate.differ", lang, rate=percent(rate, lang), published=percent(published, lang))
+    return percent(rate, lang)
 
 
 @rule("SRU-CARENCE", "warning", "Commune carencée: opération collective de plus de {carence_min_homes} logements ou "
@@ -707,7 +701,7 @@ def _anru_text(qpv, low, share, s, lang):
     if isinstance(qpv, str):
         parts.append(label("check.anru.inside", lang, qpv=qpv))
     if low:
-        parts.append(label("check.anru.plai", lang, share=_pct(share, lang), limit=_pct(s.anru_plai_min_share, lang)))
+        parts.append(label("check.anru.plai", lang, share=percent(share, lang), limit=percent(s.anru_plai_min_share, lang)))
     return "; ".join(parts)
 
 

@@ -1119,6 +1119,17 @@ def number(x, digits: int = 0, lang: str = "fr") -> str:
     return text if lang == "en" else text.replace(",", "\u202f").replace(".", ",")
 
 
+def percent(x, lang: str = "fr", missing: str = "?") -> str:
+    """A share as its reader writes it: 60 % in French, 60% in English; `missing` for what is not a number."""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return missing
+    if x != x:
+        return missing
+    return number(100 * x, 0, lang) + ("%" if lang == "en" else " %")
+
+
 def shown(x, lang: str = "fr") -> str:
     """`x` as a user reads it in `lang`: a `Text` written out, anything else as str()."""
     return x.text(lang) if isinstance(x, Text) else str(x)

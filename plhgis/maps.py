@@ -47,7 +47,7 @@ from .mapdata import focus, load  # noqa: F401  (maps.load and maps.focus, as ca
 from .palette import (FRICHE_COLORS, HORIZON_COLORS, PERMIT_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS,
                       ZONE_COLORS)
 from .progress import steps
-from .labels import Msg, t, value
+from .labels import Msg, percent, t, value
 
 WGS84 = "EPSG:4326"
 DECIMALS = 5  # ~1 m
@@ -386,7 +386,7 @@ def _layer_specs(data: MapData, lang: str):
                 rows.append([t("target", lang), text(round(c["target"]))])
             if c.get("expected") is not None:
                 rows.append([t("expected", lang), text(round(c["expected"]))])
-            rows.append([t("coverage", lang), f"{cov:.0%}" if cov is not None else t("no_data", lang)])
+            rows.append([t("coverage", lang), percent(cov, lang) if cov is not None else t("no_data", lang)])
             p = {"t": text(rec.get("name")), "i": text(rec.get("insee")), "p": rows, "s": s,
                  "f": found.get(("communes", str(rec.get("insee"))), [])}
             if focused and rec.get("insee") == data.focus:

@@ -1,8 +1,8 @@
 """What a commune pack says, whatever it is written in (the HTML page of `reports`, the PDF of `pdf`).
 
-The gauge's figures, the friche and plot columns, the severity words, the changes since the last
-meeting read from the history, and the plain-text form of a value: shared by both writers, so
-neither imports the other's internals.
+The gauge's colours, the friche and plot columns, the severity words, the PLH period and the changes
+since the last meeting read from the history: shared by both writers, so neither imports the other's
+internals (the values' plain-text form is `mapdata`'s, shared with the maps).
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 from . import lazy, schema
 from .labels import t, value
-from .mapdata import metres, number, progress_row, text  # noqa: F401 (the packs' too)
 from .territory import Territory
 
 pd = lazy.module("pandas")

@@ -19,7 +19,7 @@ import shapely
 
 from . import mapdata, outputs, pack_content, schema
 from .errors import PlhgisError
-from .labels import Msg, t, value
+from .labels import Msg, percent, t, value
 from .palette import FRICHE_COLORS, HORIZON_COLORS, POINT_SHAPES, SECTOR_COLORS, STATUS_COLORS
 
 FONTS = (  # (regular, bold) faces, first found wins
@@ -220,7 +220,7 @@ def _static_map(doc: _Pack, data: mapdata.MapData, lang):
                 if pt is None or shapely.is_empty(pt):
                     continue
                 (px, py), = f.xy([(pt.x, pt.y)])
-                homes = pack_content.number(rec.get("homes_total")) or 5
+                homes = mapdata.number(rec.get("homes_total")) or 5
                 r = 0.8 + 0.18 * math.sqrt(homes) if key == "projects" else 1.3
                 pdf.set_fill_color(*_rgb(colors.get(rec.get(field), mapdata.OTHER_COLOR)))
                 pdf.set_draw_color(40, 40, 40)
@@ -230,7 +230,7 @@ def _static_map(doc: _Pack, data: mapdata.MapData, lang):
         for rec in communes[communes.intersects(area)].to_dict("records"):
             pt = rec["geometry"].intersection(area).point_on_surface()
             (px, py), = f.xy([(pt.x, pt.y)])
-            label = pack_content.text(rec.get("name"))
+            label = mapdata.text(rec.get("name"))
             pdf.set_text_color(30, 30, 30)
             pdf.text(px - pdf.get_string_width(label) / 2, py, label)
     pdf.set_draw_color(120, 120, 120)
@@ -274,7 +274,7 @@ def _legend(doc: _Pack, data: mapdata.MapData, lang):
               (t("layer.communes", lang), [(label, c, "square") for _, c, label in mapdata.COVERAGE_CLASSES]
                + [(t("no_data", lang), "#eeeeee", "square"), ("", None, None),
                   ("QPV", "#ad1457", "square"),
-                  (t("qpv_band", lang, m=pack_content.metres(data.settings.vat_band_m)), "#f8bbd0", "band")])]
+                  (t("qpv_band", lang, m=mapdata.metres(data.settings.vat_band_m)), "#f8bbd0", "band")])]
     bottoms = []
     for i, (title, keys) in enumerate(blocks):
         x, yy = 10 + i * 64, top
@@ -320,7 +320,7 @@ def pack_pdf(store, insee, since=None, lang="fr", data=None) -> bytes:
     doc.heading(t("pack.map", lang), 11)
     _static_map(doc, data, lang)
     _legend(doc, data, lang)
-    _gauge(doc, pack_content.progress_row(data.progress, insee), pack_content.plh_period(store), lang)
+    _gauge(doc, mapdata.progress_row(data.progress, insee), pack_content.plh_period(store), lang)
 
     pdf.add_page(orientation="L")
     _schemes(doc, data.layers["projects"], data.findings, lang)
@@ -333,22 +333,22 @@ def pack_pdf(store, insee, since=None, lang="fr", data=None) -> bytes:
 
 def _gauge(doc, row, period, lang):
     doc.heading(t("pack.gauge", lang), 11)
-    target = pack_content.number(row.get("homes_target")) if row else None
+    target = mapdata.number(row.get("homes_target")) if row else None
     if not target:
         doc.para(t("pack.gauge_none", lang))
         return
-    expected = pack_content.number(row.get("expected")) or 0
+    expected = mapdata.number(row.get("expected")) or 0
     lines = [f"{t('gauge.target', lang, start=period[0], end=period[1])} : {_int(target)}",
-             f"{t('gauge.expected', lang)} : {_int(expected)} ({expected / target:.0%})".replace("%", " %")]
+             f"{t('gauge.expected', lang)} : {_int(expected)} ({percent(expected / target, lang)})"]
     lines += [f"{t('gauge.' + k, lang)} : {_int(row.get(k))}" for k in pack_content.BAR_COLORS if k in row]
-    if pack_content.number(row.get("lls_target")):
+    if mapdata.number(row.get("lls_target")):
         lines.append(f"{t('gauge.lls', lang)} : {_int(row.get('lls_programmed'))} / {_int(row.get('lls_target'))}")
     for line in lines:
         doc.para(line, 9.5)
 
 
 def _int(v) -> str:
-    n = pack_content.number(v)
+    n = mapdata.number(v)
     return "" if n is None else f"{round(n):,}".replace(",", "\u202f")
 
 
@@ -362,11 +362,11 @@ def _schemes(doc, projects, findings, lang):
                 t("land_origin", lang), t("operator", lang), t("delivery_year", lang), t("findings", lang)]
     rows = []
     for r in projects.sort_values("id").to_dict("records"):
-        social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if pack_content.text(r.get(k)))
-        rows.append([pack_content.text(r.get("id")), pack_content.text(r.get("name")), value(pack_content.text(r.get("status")), lang),
-                     pack_content.text(r.get("homes_total")), str(social), pack_content.text(r.get("land_origin")),
-                     pack_content.text(r.get("operator")), pack_content.text(r.get("delivery_year")),
-                     str(len(index.get(("projects", pack_content.text(r.get("id"))), [])))])
+        social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if mapdata.text(r.get(k)))
+        rows.append([mapdata.text(r.get("id")), mapdata.text(r.get("name")), value(mapdata.text(r.get("status")), lang),
+                     mapdata.text(r.get("homes_total")), str(social), mapdata.text(r.get("land_origin")),
+                     mapdata.text(r.get("operator")), mapdata.text(r.get("delivery_year")),
+                     str(len(index.get(("projects", mapdata.text(r.get("id"))), [])))])
     doc.table(headings, rows, (26, 58, 28, 22, 12, 34, 44, 22, 20), numeric=(3, 4, 7, 8))
 
 
@@ -378,7 +378,7 @@ def _sites(doc, data, lang):
             doc.para(t("pack.none", lang))
             continue
         numeric = tuple(i for i, (_, _, num) in enumerate(columns) if num)
-        rows = [[_int(rec.get(f)) if num else pack_content.text(rec.get(f)) for f, _, num in columns]
+        rows = [[_int(rec.get(f)) if num else mapdata.text(rec.get(f)) for f, _, num in columns]
                 for rec in frame.sort_values(key).to_dict("records")]
         widths = [18 if num else 30 for _, _, num in columns]
         doc.table([t(label, lang) for _, label, _ in columns], rows, widths, numeric)

@@ -22,10 +22,11 @@ from pathlib import Path
 import pandas as pd
 
 from . import mapdata, maps, outputs, schema, sheets
-from .pack_content import (BAR_COLORS, SEVERITY_ORDER, SITE_COLUMNS, changes_since, default_since,
-                           number, plh_period, progress_row, project_history, severity, text)
+from .mapdata import number, progress_row, text
+from .pack_content import (BAR_COLORS, SEVERITY_ORDER, SITE_COLUMNS, changes_since, default_since, plh_period,
+                           project_history, severity)
 from .errors import PlhgisError, Problem, unknown_commune
-from .labels import Msg, t, value
+from .labels import Msg, percent, t, value
 from .progress import steps
 
 MAP_PAGE, CHECKS_PAGE = "territoire.html", "controles.html"  # beside the packs and their index
@@ -206,12 +207,6 @@ def _header(data, lang, sheet_name) -> str:
     return "\n".join(parts)
 
 
-def _pct(v, lang="fr") -> str:
-    """A share as its reader writes it: 60 % in French (no-break space), 60% in English."""
-    v = number(v)
-    return "—" if v is None else f"{v:.0%}".replace("%", "%" if lang == "en" else "\u00a0%")
-
-
 def _int(v) -> str:
     v = number(v)
     return "—" if v is None else f"{round(v):,}".replace(",", "\u202f")
@@ -228,7 +223,7 @@ def _gauge(row, store, lang, period=None) -> str:
     scale = max(target, expected, 1) * 1.1
     start, end = period or plh_period(store)
     out.append(f"<p><b>{_e(t('gauge.target', lang, start=start, end=end))}</b> : {_int(target)} · "
-               f"<b>{_e(t('gauge.expected', lang))}</b> : {_int(expected)} ({_pct(expected / target, lang)})</p>")
+               f"<b>{_e(t('gauge.expected', lang))}</b> : {_int(expected)} ({percent(expected / target, lang, '—')})</p>")
     bar = ["<div class='gauge' role='img' aria-label='" + _e(f"{_int(expected)} / {_int(target)}") + "'>"]
     left = 0.0
     for key, color in BAR_COLORS.items():
@@ -253,10 +248,10 @@ def _gauge(row, store, lang, period=None) -> str:
         lines.append(f"{_e(t('gauge.lls', lang))} : {_int(row.get('lls_programmed'))} / {_int(row.get('lls_target'))}")
     required = number(row.get("sru_rate_required"))
     if required:
-        sru = _e(t("gauge.sru", lang, rate=_pct(row.get("sru_rate_now"), lang), required=_pct(required, lang)))
+        sru = _e(t("gauge.sru", lang, rate=percent(row.get("sru_rate_now"), lang, '—'), required=percent(required, lang, '—')))
         projected = number(row.get("sru_rate_projected"))
         if projected is not None:
-            sru += f" → {_pct(projected, lang)}"
+            sru += f" → {percent(projected, lang, '—')}"
         catchup = number(row.get("sru_catchup_target"))
         if catchup:
             sru += " · " + _e(t("gauge.catchup", lang, done=_int(row.get("sru_catchup_programmed")),
@@ -367,7 +362,7 @@ def write_index(data, packs: list[PackFiles], path, lang="fr") -> Path:
             (t("pack.index_schemes", lang), True), (t("coverage", lang), True),
             (t("pack.index_findings", lang), True), (t("pack.index_pack", lang), False),
             (t("pack.index_sheet", lang), False)]
-    rows = [[_e(names.get(p.commune, "")), _e(p.commune), str(p.schemes), _pct(p.coverage, lang), str(p.findings),
+    rows = [[_e(names.get(p.commune, "")), _e(p.commune), str(p.schemes), percent(p.coverage, lang, '—'), str(p.findings),
              f"<a href='{_e(p.html.name)}'>{_e(p.html.name)}</a>",
              f"<a href='{_e(p.xlsx.name)}'>{_e(p.xlsx.name)}</a>"] for p in packs]
     title = t("pack.index_title", lang, name=data.name)

@@ -11,6 +11,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from plhgis import checks, edits
+from plhgis.labels import percent
 from plhgis.settings import Settings
 from plhgis.store import GeoPackageStore
 from plhgis.territory import commune_point
@@ -439,7 +440,7 @@ def test_english_messages_carry_the_figures(territory):
 def test_english_numbers_are_written_the_english_way():
     assert (checks._fmt(1400), checks._fmt(1400, lang="en")) == ("1\u202f400", "1,400")
     assert (checks._fmt(2.5, 1), checks._fmt(2.5, 1, "en")) == ("2,5", "2.5")
-    assert (checks._pct(0.25), checks._pct(0.25, "en"), checks._pct(None, "en")) == ("25 %", "25%", "?")
+    assert (percent(0.25), percent(0.25, "en"), percent(None, "en")) == ("25 %", "25%", "?")
 
 
 def test_figures_behind_the_findings(territory):

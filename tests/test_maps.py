@@ -112,7 +112,7 @@ def test_choropleth_classes_follow_coverage(demo_store):
     assert [by_name[c] for c in codes[:6]] == [0, 1, 2, 3, 4, 4]  # 600 %: well above, not 6 %
     assert by_name[codes[6]] == len(maps.COVERAGE_CLASSES)  # no target: its own grey
     shown = {f["properties"]["p"][0][1]: dict(f["properties"]["p"]) for f in features}
-    assert shown[codes[5]]["Couverture de l'objectif"] == "600%"
+    assert shown[codes[5]]["Couverture de l'objectif"] == "600 %"
 
 
 def test_choropleth_uses_the_real_progress(demo_store):

@@ -246,6 +246,8 @@ def test_pack_cli_all(invoke, demo_path, tmp_path):
     assert len(list(out.glob("*-dossier.html"))) == 12 and len(list(out.glob("*-projets.xlsx"))) == 12
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "href='62950-dossier.html'" in index and "href='62961-projets.xlsx'" in index
+    coverage = re.findall(r"<td[^>]*>(\d+[^<]*%)</td>", index)
+    assert coverage and all(re.fullmatch(r"\d+ %", c) for c in coverage), coverage  # French: 60 %
     for name in ("territoire.html", "controles.html"):  # the territory map and the findings page, in DIR too
         assert (out / name).is_file() and f"href='{name}'" in index and str(out / name) in result.stdout
     assert "Points à vérifier ensemble" in (out / "controles.html").read_text(encoding="utf-8")
