@@ -221,11 +221,6 @@ LABELS: dict[str, tuple[str, str]] = {
 # along the way (note.*): raised as `Msg(key, **values)` and written out only in the language asked for.
 LABELS |= {
     # errors.py, schema.py: values
-    "err.no_commune": ("pas de commune {code} dans la base", "no commune {code} in the store"),
-    "hint.load_commune_code": ("donnez le code INSEE d'une commune chargée (plhgis export communes communes.csv "
-                               "les liste)",
-                               "give the INSEE code of a loaded commune (plhgis export communes communes.csv "
-                               "lists them)"),
     "err.not_number": ("pas un nombre", "not a number"),
     "hint.digits": ("écrivez seulement des chiffres, par ex. 12 ou 12,5", "write digits only, e.g. 12 or 12,5"),
     "err.not_whole": ("pas un nombre entier", "not a whole number"),
@@ -543,7 +538,6 @@ LABELS |= {
                             "upgrade plhgis (pip install -U plhgis); reading still works"),
     "err.store_busy": ("la base {path} est occupée ({why})", "the store {path} is busy ({why})"),
     "hint.store_busy": ("une autre commande plhgis écrit ; réessayez", "another plhgis command is writing; try again"),
-    "err.exists": ("{path} existe déjà", "{path} already exists"),
     "hint.overwrite_store": ("utilisez --overwrite pour repartir de zéro", "use --overwrite to start again"),
     "err.store_crs_degrees": ("la base demande un système projeté en mètres ; {crs} est en degrés",
                               "the store needs a projected CRS in metres; {crs} is in degrees"),
@@ -817,8 +811,6 @@ LABELS |= {
     "hint.zoning_cover": ("vérifiez que le fichier est le PLU de cette commune et que son système de coordonnées est le "
                           "bon (--crs)",
                           "check that the file is this commune's PLU and that its CRS is right (--crs)"),
-    "err.commune_not_in_store": ("la commune n'est pas dans la base", "the commune is not in the store"),
-    "hint.import_it": ("importez-la d'abord : plhgis import communes FICHIER", "import it first: plhgis import communes FILE"),
     "err.no_density": ("pas de densité minimale pour cette commune", "no minimum density for this commune"),
     "hint.density": ("remplissez density_min ou polarity dans la couche des communes, ou [checks.density_min]",
                      "fill density_min or polarity in the communes layer, or [checks.density_min]"),
