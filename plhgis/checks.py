@@ -94,7 +94,7 @@ class Finding:
         """The message in `lang` ("fr" or "en"), formatted once."""
         lang = "en" if lang == "en" else "fr"
         if lang not in self._texts:
-            self._texts[lang] = _Message(lang, self.layer, self.key).text("check." + self.rule, self.row)
+            self._texts[lang] = _message(lang, self.layer, self.key).text("check." + self.rule, self.row)
         return self._texts[lang]
 
     def __str__(self) -> str:
@@ -180,35 +180,35 @@ def _plain(value):
     return value
 
 
-class _Message(string.Formatter):
+class _Message:
     """Fills a finding's template (`labels`, "check.CODE") from a row, in one language."""
 
     def __init__(self, lang, layer, key):
-        super().__init__()
-        self.lang, self.layer, self.key, self.row = lang, layer, key, {}
+        self.lang, self.layer, self.key = lang, layer, key
+        self.en = lang == "en"
 
     def text(self, template_key, row) -> str:
-        self.row = row
-        return self._fill(LABELS[template_key][self.lang == "en"], row)
+        return self._fill(LABELS[template_key][self.en], row)
 
     def _fill(self, text, row) -> str:
-        """`vformat` over the template parsed once (the checks fill tens of thousands of messages)."""
+        """The template, parsed once, filled field by field (the checks write tens of thousands of messages)."""
         out = []
         for literal, name, spec, conversion in _parsed(text):
             out.append(literal)
-            if name is not None:
-                value = self.convert_field(self.get_value(name, (), row), conversion)
-                out.append(self.format_field(value, spec))
+            if name is None:
+                continue
+            if name == "label":
+                value = _label(row, self.layer, self.lang)
+            elif name == "fid":
+                value = row[self.key]
+            else:
+                value = self.layer if name == "layer" else row[name]
+            if conversion:
+                value = _FORMATTER.convert_field(value, conversion)
+            out.append(value if not spec and type(value) is str else self._field(value, spec, row))
         return "".join(out)
 
-    def get_value(self, name, args, row):
-        if name == "label":
-            return _label(row, self.layer, self.lang)
-        if name == "fid":
-            return row[self.key]
-        return self.layer if name == "layer" else row[name]
-
-    def format_field(self, value, spec):
+    def _field(self, value, spec, row) -> str:
         if spec[:1] == "n":
             return _fmt(value, int(spec[1:] or 0), self.lang)
         if spec == "%":
@@ -216,8 +216,12 @@ class _Message(string.Formatter):
         if spec == "?":
             return str(_plain(value) or "?")
         if spec == "t":
-            return self._fill(LABELS[value][self.lang == "en"], self.row)
-        return super().format_field(value, spec)
+            return self._fill(LABELS[value][self.en], row)
+        return format(value, spec)
+
+
+_FORMATTER = string.Formatter()
+_message = functools.lru_cache(maxsize=None)(_Message)  # one filler per language, layer and key
 
 
 @functools.lru_cache(maxsize=None)
@@ -273,7 +277,7 @@ def _plain_list(series) -> list:
 def _label(row, layer="projects", lang="fr"):
     name = row.get(NAMES[layer])
     key = row.get(KEYS[layer])
-    return label("check.label", lang, id=key, name=name) if name else str(key)
+    return LABELS["check.label"][lang == "en"].format(id=key, name=name) if name else str(key)
 
 
 def _commune_rows(t: Territory) -> pd.DataFrame:
@@ -878,16 +882,17 @@ def render_findings(findings, fmt="table", crs="EPSG:2154", names=None, lang="fr
         return label("findings.none", lang)
     names = names or {}
     lines = []
-    by_commune = {}
+    by_commune: dict = {}
     for f in findings:
-        by_commune.setdefault(f.commune, []).append(f)
-    for commune, group in by_commune.items():
+        by_commune.setdefault(f.commune, {}).setdefault(f.severity, []).append(f)
+    headings = {sev: label("findings." + sev, lang) for sev in SEVERITIES}
+    for commune, groups in by_commune.items():
         title = f"{commune} {names.get(commune, '')}".strip() if commune else label("findings.epci", lang)
         lines.append(f"== {title} ==")
         for sev in SEVERITIES:
-            some = [f for f in group if f.severity == sev]
+            some = groups.get(sev)
             if some:
-                lines.append(f"  {label('findings.' + sev, lang)} ({len(some)})")
+                lines.append(f"  {headings[sev]} ({len(some)})")
                 lines += [f"    {f.rule:<20} {f.text(lang)}"
                           + (label("findings.ground", lang, ground=f.ground) if f.ground else "") for f in some]
     lines.append(summary(findings, lang))
