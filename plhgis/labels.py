@@ -883,7 +883,7 @@ LABELS |= {
 # share, {x:?} a value or "?", {x:t} the message piece whose key the row holds.
 LABELS |= {
     "check.label": ("{id} « {name} »", "{id} “{name}”"),
-    "check.DATA-GEOM": ("{layer} {fid}: {why_key:t}{detail}", "{layer} {fid}: {why_key:t}{detail}"),
+    "check.DATA-GEOM": ("{layer} {fid} : {why_key:t}{detail}", "{layer} {fid}: {why_key:t}{detail}"),
     "check.geom.missing": ("géométrie absente", "missing geometry"),
     "check.geom.invalid": ("géométrie invalide", "invalid geometry"),
     "check.geom.polygon": ("un polygone est attendu", "a polygon is expected"),
@@ -893,32 +893,32 @@ LABELS |= {
         "{label} is declared in {declared} but lies in {commune_found} (the declared commune counts for the "
         "targets)"),
     "check.DATA-OUTSIDE-EPCI": ("{label} est hors du territoire de l'EPCI", "{label} lies outside the EPCI"),
-    "check.DATA-MIX": ("{label}: le détail par produit compte {mix:n} logements pour {homes:n} au total",
+    "check.DATA-MIX": ("{label} : le détail par produit compte {mix:n} logements pour {homes:n} au total",
                        "{label}: the breakdown by product counts {mix:n} homes for {homes:n} in all"),
-    "check.DATA-YEARS": ("{label}: {problem}", "{label}: {problem_en}"),
+    "check.DATA-YEARS": ("{label} : {problem}", "{label}: {problem_en}"),
     "check.years.delivery_permit": ("livraison avant le permis", "delivery before the permit"),
     "check.years.start_permit": ("démarrage avant le permis", "start before the permit"),
     "check.years.delivery_start": ("livraison avant le démarrage", "delivery before the start"),
     "check.years.range": ("{col} hors de {lo}–{hi}", "{col} outside {lo}–{hi}"),
-    "check.PERMIT-MISSING": ("{label}: permis accordé en {permit_year} selon le tableau, aucun permis Sitadel lié "
+    "check.PERMIT-MISSING": ("{label} : permis accordé en {permit_year} selon le tableau, aucun permis Sitadel lié "
                              "après {years:n} ans (plhgis reconcile)",
                              "{label}: permit granted in {permit_year} per the table, no Sitadel permit linked "
                              "after {years:n} years (plhgis reconcile)"),
-    "check.PERMIT-HOMES": ("{label}: {homes:n} logements, le permis {permit_number} en compte {permit_homes:n}",
+    "check.PERMIT-HOMES": ("{label} : {homes:n} logements, le permis {permit_number} en compte {permit_homes:n}",
                            "{label}: {homes:n} homes, permit {permit_number} counts {permit_homes:n}"),
-    "check.DATA-DELIVERED-FUTURE": ("{label}: « {status_fr} » mais livraison prévue en {year} (nous sommes en {now})",
+    "check.DATA-DELIVERED-FUTURE": ("{label} : « {status_fr} » mais livraison prévue en {year} (nous sommes en {now})",
                                     "{label}: “{status_en}” but delivery planned in {year} (this is {now})"),
-    "check.DATA-STALE-STATUS": ("{label}: encore « {status_fr} » alors que la livraison était prévue en {year} "
+    "check.DATA-STALE-STATUS": ("{label} : encore « {status_fr} » alors que la livraison était prévue en {year} "
                                 "(nous sommes en {now}): état ou année à mettre à jour",
                                 "{label}: still “{status_en}” although delivery was planned in {year} (this is {now}): "
                                 "update the status or the year"),
-    "check.DATA-DUPLICATE": ("{label} est à {distance_m:n} m de {other}: même opération ?",
+    "check.DATA-DUPLICATE": ("{label} est à {distance_m:n} m de {other} : même opération ?",
                              "{label} is {distance_m:n} m from {other}: the same scheme?"),
     "check.DATA-LOCATE": ("{label} est placé(e) au centre de la commune faute d'adresse, de coordonnées ou de "
                           "parcelles: à localiser",
                           "{label} is placed at the commune's centre for want of an address, coordinates or "
                           "parcels: to be located"),
-    "check.FRICHE-ENUM": ("friche {label}: {field} = « {value} » hors de la liste CNIG",
+    "check.FRICHE-ENUM": ("friche {label} : {field} = « {value} » hors de la liste CNIG",
                           "brownfield {label}: {field} = “{value}” is not in the CNIG list"),
     "check.QPV-LLS": (
         "{label}: {social:n} logements locatifs sociaux dans le QPV {qpv}, contraire à l'orientation de mixité "
@@ -936,7 +936,7 @@ LABELS |= {
         "{name}: {share:%} des logements programmés sont en QPV ({homes_qpv:n} sur {expected:n}; seuil {limit:%})",
         "{name}: {share:%} of the programmed homes are in a QPV ({homes_qpv:n} of {expected:n}; "
         "threshold {limit:%})"),
-    "check.SECTOR-OUT": ("{label}: {homes:n} logements hors des secteurs prioritaires",
+    "check.SECTOR-OUT": ("{label} : {homes:n} logements hors des secteurs prioritaires",
                          "{label}: {homes:n} homes outside the priority sectors"),
     "check.SECTOR-SHARE": (
         "{name}: {share:%} des logements programmés dans les secteurs prioritaires ({homes_sectors:n} sur "
@@ -1002,7 +1002,7 @@ LABELS |= {
     "check.anru.inside": ("dans le QPV {qpv} (en règle générale hors du quartier)",
                           "inside the QPV {qpv} (as a rule outside the quarter)"),
     "check.anru.plai": ("avec {share} de PLAI (minimum {limit})", "with {share} PLAI (at least {limit})"),
-    "check.DENSITY-LOW": ("{label}: {density:n1} logements/ha pour un minimum de {minimum:n} logements/ha",
+    "check.DENSITY-LOW": ("{label} : {density:n1} logements/ha pour un minimum de {minimum:n} logements/ha",
                           "{label}: {density:n1} homes/ha for a minimum of {minimum:n} homes/ha"),
     "check.ZAN-EXTENSION": (
         "{label}: {zan_ha:n2} ha d'espaces naturels ou agricoles consommés (origine {land_origin:?}, zone "
@@ -1011,9 +1011,9 @@ LABELS |= {
         "{zone_type:?}, delivery {delivery_year:?})"),
     "check.PLU-AN": ("{label} est en zone {zone_lib} ({zone_type}) du PLU",
                      "{label} is in the {zone_lib} ({zone_type}) zone of the local plan"),
-    "check.PLU-OAP": ("{label}: {size:n} m² sans OAP (seuil {limit:n} m²)",
+    "check.PLU-OAP": ("{label} : {size:n} m² sans OAP (seuil {limit:n} m²)",
                       "{label}: {size:n} m² without an OAP (threshold {limit:n} m²)"),
-    "check.PLU-SMS": ("{label}: {share:%} de LLS dans le secteur de mixité sociale « {sms} » qui en exige "
+    "check.PLU-SMS": ("{label} : {share:%} de LLS dans le secteur de mixité sociale « {sms} » qui en exige "
                       "{required:%}",
                       "{label}: {share:%} social rent in the social mix sector “{sms}”, which requires "
                       "{required:%}"),

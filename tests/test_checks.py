@@ -565,7 +565,7 @@ def test_status_year_messages(territory):
     case_delivered_future(territory)
     case_stale_status(territory)
     (future,) = fired(territory, "DATA-DELIVERED-FUTURE").values()
-    assert future.message.endswith("Livrée en avance »: « livré » mais livraison prévue en 2027 (nous sommes en 2025)")
+    assert future.message.endswith("Livrée en avance » : « livré » mais livraison prévue en 2027 (nous sommes en 2025)")
     assert future.message_en.endswith("“delivered” but delivery planned in 2027 (this is 2025)")
     stale = {f.figures["status"] for f in fired(territory, "DATA-STALE-STATUS").values()}
     assert stale == {"repérage", "études"}
