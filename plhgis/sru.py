@@ -18,7 +18,7 @@ import re
 
 from . import lazy
 from . import schema
-from .labels import Msg, Num
+from .labels import Msg, Num, percent
 from .errors import PlhgisError, Problem
 from .settings import Settings, load_settings
 from .territory import Territory, latest_inventory, numbers
@@ -132,16 +132,16 @@ def from_inventory(frame: pd.DataFrame, *, file=None, rows=None, epci=None):
 def catchup(gap, newly, cms, s: Settings) -> tuple[float, str]:
     """(share of the missing homes, the rule and article) for one commune (CCH L302-8 VII–X)."""
     if cms:
-        return s.sru_catchup_cms_rate, f"contrat de mixité sociale {s.sru_catchup_cms_rate:.0%} (CCH L302-8-1)"
+        return s.sru_catchup_cms_rate, f"contrat de mixité sociale {percent(s.sru_catchup_cms_rate)} (CCH L302-8-1)"
     if newly:
-        return s.sru_catchup_new_rate, f"nouvellement soumise {s.sru_catchup_new_rate:.0%} (CCH L302-8 VIII)"
+        return s.sru_catchup_new_rate, f"nouvellement soumise {percent(s.sru_catchup_new_rate)} (CCH L302-8 VIII)"
     if gap <= s.sru_catchup_near_gap + 1e-9:
-        return s.sru_catchup_near_rate, (f"écart ≤ {s.sru_catchup_near_gap:.0%} : "
-                                         f"{s.sru_catchup_near_rate:.0%} (CCH L302-8 VII)")
+        return s.sru_catchup_near_rate, (f"écart ≤ {percent(s.sru_catchup_near_gap)} : "
+                                         f"{percent(s.sru_catchup_near_rate)} (CCH L302-8 VII)")
     if gap <= s.sru_catchup_mid_gap + 1e-9:
-        return s.sru_catchup_mid_rate, (f"écart ≤ {s.sru_catchup_mid_gap:.0%} : "
-                                        f"{s.sru_catchup_mid_rate:.0%} (CCH L302-8 VII)")
-    return s.sru_catchup_rate, f"cas général {s.sru_catchup_rate:.0%} (CCH L302-8 VII)"
+        return s.sru_catchup_mid_rate, (f"écart ≤ {percent(s.sru_catchup_mid_gap)} : "
+                                        f"{percent(s.sru_catchup_mid_rate)} (CCH L302-8 VII)")
+    return s.sru_catchup_rate, f"cas général {percent(s.sru_catchup_rate)} (CCH L302-8 VII)"
 
 
 def base(store, settings: Settings | None = None, territory=None) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import math
 import pytest
 
 from plhgis import edits, sru
+from plhgis.labels import percent
 from plhgis.settings import Settings
 from plhgis.store import GeoPackageStore
 
@@ -76,10 +77,10 @@ def test_objectives_estimated_by_hand_for_annay_vimy_and_lens(call_path):
     # (1.83 points) is within 2 points: the whole gap (CCH L302-8 VII, a setting)
     assert annay["missing"] == math.ceil(0.20 * 1849 - 336) == 34
     assert annay["objective"] == 34 and annay["objective_kind"] == "estimation"
-    assert "100%" in annay["objective_rule"] and "L302-8" in annay["objective_rule"]
+    assert percent(1.0) in annay["objective_rule"] and "L302-8" in annay["objective_rule"]
     # Vimy: 312 of 1,833 (17.02 %): 55 missing, gap 2.98 points ≤ 4: half, rounded up
     assert vimy["missing"] == math.ceil(0.20 * 1833 - 312) == 55
-    assert vimy["objective"] == math.ceil(55 * 0.5) == 28 and "50%" in vimy["objective_rule"]
+    assert vimy["objective"] == math.ceil(55 * 0.5) == 28 and percent(0.5) in vimy["objective_rule"]
     # Lens (61 %): nothing missing, no objective
     assert lens["missing"] == 0 and lens["objective"] == 0 and lens["objective_kind"] == ""
     assert rows["period"].iloc[0] == "2026-2028"
