@@ -62,7 +62,8 @@ def norm_number(values: pd.Series) -> pd.Series:
 
 
 def _fold_words(values: pd.Series) -> pd.Series:
-    return values.astype("string").fillna("").map(lambda v: set(re.findall(r"[a-z0-9]{3,}", schema.fold(v))))
+    text = values.astype("string").fillna("").astype(object)  # object: Arrow-held text would make the sets lists
+    return text.map(lambda v: set(re.findall(r"[a-z0-9]{3,}", schema.fold(v))))
 
 
 def _permits(store, commune):
