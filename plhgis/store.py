@@ -714,6 +714,8 @@ def loads(text) -> dict:
 
 def history_json(records: list[dict]) -> list[str | None]:
     """The history's JSON of each record (None for an empty one), geometries as WKT."""
+    if not any(records):  # the `before` of inserts
+        return [None] * len(records)
     placed = [is_geometry(r.get("geometry")) for r in records]
     geoms = [r["geometry"] for r, g in zip(records, placed) if g]
     wkts = iter(shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1, trim=True)
