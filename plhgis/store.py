@@ -459,15 +459,15 @@ class GeoPackageStore:
 
     def insert_features(self, con, lay, changes):
         """Insert `changes` as rows of `lay` in the open transaction `con`, no history (`apply` and `store copy` add it)."""
-        given = set().union(*(ch.after for ch in changes))
+        afters = [ch.after for ch in changes]
+        given = set().union(*afters)
         cols = [c for c in lay.columns if c in given]  # columns no row fills stay NULL
         names = [f'"{c}"' for c in cols]
-        values = [[ch.after.get(c) for c in cols] for ch in changes]  # plain values (edits._records)
-        geoms = [ch.after.get("geometry") for ch in changes]
+        values = [tuple(map(after.get, cols)) for after in afters]  # plain values (edits._records)
+        geoms = [after.get("geometry") for after in afters]
         if lay.geometry:
             names.append('"geom"')
-            for row, blob in zip(values, to_gpkg_blobs(geoms, self.srs_id)):
-                row.append(blob)
+            values = [(*row, blob) for row, blob in zip(values, to_gpkg_blobs(geoms, self.srs_id))]
         sql = f'INSERT INTO "{lay.name}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'
         bulk = lay.geometry and len(changes) > BULK_ROWS
         try:
@@ -714,6 +714,8 @@ def loads(text) -> dict:
 
 def history_json(records: list[dict]) -> list[str | None]:
     """The history's JSON of each record (None for an empty one), geometries as WKT."""
+    if not any(records):  # the `before` of inserts
+        return [None] * len(records)
     placed = [is_geometry(r.get("geometry")) for r in records]
     geoms = [r["geometry"] for r, g in zip(records, placed) if g]
     wkts = iter(shapely.to_wkt(np.asarray(geoms, dtype=object), rounding_precision=-1, trim=True)
