@@ -49,7 +49,6 @@ ETAT_DAU = {"2": "autorisé", "4": "annulé", "5": "commencé", "6": "terminé"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%Y/%m/%d", "%d-%m-%Y")
 TEXT_FIELDS = ("applicant", "address")
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]")
-_SPACES = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}]+"  # what Python's \s matches, in Arrow's regex (RE2)
 
 
 class PermitsFileError(InputFileError):
@@ -232,8 +231,8 @@ def _address(frame) -> pd.Series | None:
     parts = [_arrow(frame[c]).fill_null("") for c in ADDRESS if c in frame.columns]
     if not parts:
         return None
-    joined = pc.binary_join_element_wise(*parts, pa.scalar(" ", _TEXT))
-    joined = pc.utf8_trim_whitespace(pc.replace_substring_regex(joined, _SPACES, " "))
+    words = pc.utf8_split_whitespace(pc.binary_join_element_wise(*parts, pa.scalar(" ", _TEXT)))
+    joined = pc.utf8_trim_whitespace(pc.binary_join(words, pa.scalar(" ", _TEXT)))  # runs of spaces as one
     return _series(pc.if_else(pc.equal(joined, ""), pa.scalar(None, _TEXT), joined), frame.index)  # '' as null
 
 
@@ -300,13 +299,12 @@ def _parcel_ids(frame, commune) -> pd.Series:
     for i in (1, 2, 3):
         if f"SEC_CADASTRE{i}" in frame.columns and f"NUM_CADASTRE{i}" in frame.columns:
             sec, num = _per_value(frame[f"SEC_CADASTRE{i}"], _section), _per_value(frame[f"NUM_CADASTRE{i}"], _number)
-            idu = pc.binary_join_element_wise(_arrow(commune), pa.scalar("000", _TEXT), _arrow(sec), _arrow(num),
-                                              pa.scalar("", _TEXT))  # null when a part is
-            ids.append(idu.fill_null(""))
+            ids.append(pc.binary_join_element_wise(  # '|' + the IDU; null when a part is
+                pa.scalar("|", _TEXT), _arrow(commune), pa.scalar("000", _TEXT), _arrow(sec), _arrow(num),
+                pa.scalar("", _TEXT)).fill_null(""))
     if not ids:
         return pd.Series(None, index=frame.index, dtype="str")
-    joined = pc.binary_join_element_wise(*ids, pa.scalar("|", _TEXT))
-    joined = pc.utf8_trim(pc.replace_substring_regex(joined, r"\|\|+", "|"), "|")
+    joined = pc.utf8_slice_codeunits(pc.binary_join_element_wise(*ids, pa.scalar("", _TEXT)), 1)  # the first '|'
     return _series(pc.if_else(pc.equal(joined, ""), pa.scalar(None, _TEXT), joined), frame.index)  # '' as null
 
 
@@ -328,7 +326,8 @@ def territory(store, epci=None, commune=None) -> gpd.GeoDataFrame:
 def locate(store, frame, communes) -> tuple[np.ndarray, pd.Series, str]:
     """A point for each permit: inside its first parcel found in the parcels layer, else the commune's."""
     com_pt = np.append(shapely.point_on_surface(communes.geometry.to_numpy()), None)
-    geoms = com_pt[pd.Index(communes["insee"]).get_indexer(frame["commune"])]  # -1 (not kept): the None
+    at = pc.index_in(_arrow(frame["commune"]), value_set=_arrow(communes["insee"]).combine_chunks())
+    geoms = com_pt[at.fill_null(-1).to_numpy()]  # -1 (not kept): the None
     located = np.full(len(frame), "commune", dtype=object)
     on_parcels = 0
     if store.count("parcels") and frame["parcels"].notna().any():
@@ -352,17 +351,27 @@ def import_permits(store, path, *, epci=None, commune=None, dry_run=False) -> ed
 
 
 def _import_permits(store, path, epci, commune, dry_run) -> edits.Plan:
+    layer, rows, notes, warnings = permits_layer(store, path, epci, commune)
+    plan = edits.plan_rows(store, "permits", layer, mode="upsert", file=str(path), rows=rows,
+                           source=f"import {path.name}")
+    plan.notes, plan.warnings = notes, warnings + plan.warnings
+    return plan if dry_run else edits.apply(store, plan)
+
+
+def permits_layer(store, path: Path, epci=None, commune=None):
+    """The file's permits of the territory as the permits layer, placed; (layer, file lines, notes, warnings)."""
     raw, rows, notes = read_sdes(path)
     communes = territory(store, epci, commune)
     warnings = []
     codes = commune_codes(raw["COMM"])
-    malformed = ~codes.str.fullmatch(schema.INSEE_RE).fillna(False)
+    malformed = ~codes.str.fullmatch(schema.INSEE_RE).fillna(False).to_numpy()
     if malformed.any():
         bad = codes[malformed].fillna("∅").value_counts()
         warnings.append(Problem(Msg("warn.not_insee_rows", n=int(malformed.sum()),
                                     codes=", ".join(f"{k!r} ×{v}" for k, v in bad.head(10).items())),
                                 str(path), int(rows[malformed].iloc[0]), "COMM", None, Msg("hint.comm")))
-    keep = (~malformed & codes.isin(set(communes["insee"]))).to_numpy()
+    inside = pc.is_in(_arrow(codes), value_set=_arrow(communes["insee"]).combine_chunks()).fill_null(False)
+    keep = ~malformed & inside.to_numpy()
     what = (Msg("note.of_commune", commune=commune) if commune else Msg("note.of_epci", epci=epci) if epci
             else Msg("note.of_store"))
     notes.append(Msg("note.kept", n=Num(int(keep.sum())), of=Num(len(raw)), layer=Msg("note.permits"), what=what))
@@ -377,12 +386,9 @@ def _import_permits(store, path, epci, commune, dry_run) -> edits.Plan:
     frame, rows = _latest_duplicates(frame, rows, warnings, str(path))
     geoms, located, note = locate(store, frame, communes)
     notes.append(note)
-    frame = frame.assign(located=located)
-    layer = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index, crs=store.crs))
-    plan = edits.plan_rows(store, "permits", layer, mode="upsert", file=str(path), rows=rows,
-                           source=f"import {path.name}")
-    plan.notes, plan.warnings = notes, warnings + plan.warnings
-    return plan if dry_run else edits.apply(store, plan)
+    layer = gpd.GeoDataFrame(frame.assign(located=located),
+                             geometry=gpd.GeoSeries(geoms, index=frame.index, crs=store.crs))
+    return layer, rows, notes, warnings
 
 
 def _latest_duplicates(frame, rows, warnings, file):
