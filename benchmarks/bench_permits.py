@@ -77,7 +77,7 @@ def timed(label, function, bare):
     out = function()
     seconds = time.perf_counter() - start
     ratio = f", {seconds / bare:.2f}× the bare read" if bare else ""
-    print(f"{label}: {seconds:.1f} s{ratio}", flush=True)
+    print(f"{label}: {seconds:.2f} s{ratio}", flush=True)
     return out, seconds
 
 
@@ -110,8 +110,8 @@ def timed_import(label, store, path, bare, **territory):
     with phases(edits, "plan_rows", "apply") as spent:
         plan, seconds = timed(label, lambda: permits.import_permits(store, path, **territory), bare)
     plan_s, write_s = spent["plan_rows"], spent["apply"]
-    print(f"  {plan.counts()['insert']:,} permits added; read and map {seconds - plan_s - write_s:.1f} s, "
-          f"plan {plan_s:.1f} s, write {write_s:.1f} s")
+    print(f"  {plan.counts()['insert']:,} permits added; read and map {seconds - plan_s - write_s:.2f} s, "
+          f"plan {plan_s:.2f} s, write {write_s:.2f} s")
     return write_s
 
 
@@ -136,7 +136,7 @@ def floors(store, work, bare, write_s):
         plain.close()
 
     print(f"floors for the write ({len(rows):,} rows of {len(names)} columns, {len(history):,} history rows); "
-          f"our write phase: {write_s:.1f} s, {write_s / bare:.2f}× the bare read")
+          f"our write phase: {write_s:.2f} s, {write_s / bare:.2f}× the bare read")
     timed("  bare sqlite3 executemany into a plain table", lambda: bare_sqlite(False), bare)
     timed("  the same with the history rows", lambda: bare_sqlite(True), bare)
     layer = store.read("permits")
