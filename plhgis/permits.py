@@ -311,15 +311,13 @@ def _parcel_ids(frame, commune) -> pd.Series:
 # -- the territory and the location -------------------------------------------------------------
 def territory(store, epci=None, commune=None) -> gpd.GeoDataFrame:
     """The communes to keep: one (--commune), one EPCI's (--epci), else all the store's."""
-    communes = store.read("communes")
-    if communes.empty:
+    if not store.count("communes"):
         raise PlhgisError(Msg("err.permits_no_communes"), hint=Msg("hint.permits_communes"))
+    communes = territory_communes(store, epci)  # one read; an EPCI the store does not hold is an error
     if commune:
         communes = communes[communes["insee"] == commune]
-        if communes.empty:
+        if communes.empty and commune not in store.communes():
             raise unknown_commune(commune)
-    if epci:  # an EPCI the store does not hold is an error
-        communes = communes[communes["insee"].isin(set(territory_communes(store, epci)["insee"]))]
     return communes
 
 
@@ -393,9 +391,10 @@ def permits_layer(store, path: Path, epci=None, commune=None):
 
 def _latest_duplicates(frame, rows, warnings, file):
     """A permit number given twice: keep the row with the latest Sitadel update, say so."""
-    dup = frame["num_dau"].duplicated(keep=False)
-    if not dup.any():
+    numbers = _arrow(frame["num_dau"])
+    if len(pc.unique(numbers)) == len(numbers):  # the usual case, in one hash pass
         return frame, rows
+    dup = frame["num_dau"].duplicated(keep=False)
     order = frame.assign(_row=rows).sort_values(["last_update", "_row"], na_position="first")
     keep = frame.index.isin(order.drop_duplicates("num_dau", keep="last").index)
     twice = pd.DataFrame({"num": frame["num_dau"], "row": rows, "kept": keep})[dup.to_numpy()]
