@@ -131,7 +131,7 @@ def _read_csv(path: Path, skip: int, names: list[str], usecols: list[str], encod
             path, read_options=pacsv.ReadOptions(skip_rows=skip + 1, column_names=names, encoding=encoding),
             parse_options=pacsv.ParseOptions(delimiter=";", quote_char='"', newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                include_columns=usecols, column_types=dict.fromkeys(usecols, pa.string()), null_values=[""],
+                include_columns=usecols, column_types=dict.fromkeys(usecols, pa.large_string()), null_values=[""],
                 strings_can_be_null=True, quoted_strings_can_be_null=True))
         return table.to_pandas()
     except (pa.ArrowException, UnicodeDecodeError):
