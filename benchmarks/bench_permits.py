@@ -2,6 +2,7 @@
 
     python benchmarks/bench_permits.py                        # 500,000 permits, 50,000 schemes
     python benchmarks/bench_permits.py --rows 100000 --schemes 20000
+    python benchmarks/bench_permits.py --rows 100000 --import-only  # the imports and the write floors
 
 The synthetic file is built from the real Toulouse rows (../shared/data/sitadel): rows drawn with
 replacement, each given a unique permit number and one of 35,000 commune codes, written as the
@@ -10,20 +11,29 @@ Three timings, each next to a bare `pandas.read_csv` of the same file in the sam
 
 - import kept to a territory (an EPCI of 200 communes of the file): the usual monthly update;
 - import of the whole file into a store holding every commune (500,000 permits written, with
-  their history rows);
+  their history rows), each phase timed: read and map (permits.py), plan (edits.plan_rows:
+  validation and the diff with the store), write (edits.apply: rows, R-tree, history);
+- the floors any store write has, on the same rows: a bare `sqlite3` executemany of the permits
+  table's rows (same columns, geometry blobs included) into a plain table, then with the history
+  rows in the same transaction; a bare `pyogrio.write_dataframe` of the permits layer to a GeoPackage;
 - reconcile of the permits of 5+ homes against `--schemes` schemes built from them (a third with
   the permit number, the others to be found by commune, homes, applicant and year), plus decoys.
 """
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyogrio
 import shapely
 
 from plhgis import edits, permits, reconcile
@@ -64,13 +74,88 @@ def communes(n):
                             geometry=shapely.box(x, y, x + 2000, y + 2000), crs=2154)
 
 
+def arrow_read(path):
+    """The file as Arrow's CSV reader reads it, every column as text (what permits.py asks of it)."""
+    names = pd.read_csv(path, sep=";", skiprows=1, nrows=0).columns
+    return pacsv.read_csv(path, read_options=pacsv.ReadOptions(skip_rows=1),
+                          parse_options=pacsv.ParseOptions(delimiter=";"),
+                          convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())))
+
+
 def timed(label, function, bare):
     start = time.perf_counter()
     out = function()
     seconds = time.perf_counter() - start
     ratio = f", {seconds / bare:.2f}× the bare read" if bare else ""
-    print(f"{label}: {seconds:.1f} s{ratio}", flush=True)
+    print(f"{label}: {seconds:.2f} s{ratio}", flush=True)
     return out, seconds
+
+
+@contextmanager
+def phases(module, *names):
+    """Seconds spent in `module`'s functions `names` while the block runs (the import calls them)."""
+    spent = dict.fromkeys(names, 0.0)
+    originals = {name: getattr(module, name) for name in names}
+
+    def timed_call(name):
+        def call(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return originals[name](*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - start
+        return call
+
+    for name in names:
+        setattr(module, name, timed_call(name))
+    try:
+        yield spent
+    finally:
+        for name, function in originals.items():
+            setattr(module, name, function)
+
+
+def timed_import(label, store, path, bare, **territory):
+    """The import, with its read+map, plan and write phases."""
+    with phases(edits, "plan_rows", "apply") as spent:
+        plan, seconds = timed(label, lambda: permits.import_permits(store, path, **territory), bare)
+    plan_s, write_s = spent["plan_rows"], spent["apply"]
+    print(f"  {plan.counts()['insert']:,} permits added; read and map {seconds - plan_s - write_s:.2f} s, "
+          f"plan {plan_s:.2f} s, write {write_s:.2f} s")
+    return write_s
+
+
+def floors(store, work, bare, write_s) -> float:
+    """What writing the same permits costs at the least: bare sqlite3, then pyogrio; the seconds of
+    sqlite3 with the history rows."""
+    con = store.con
+    names = [r[1] for r in con.execute('PRAGMA table_info("permits")') if r[1] != "fid"]
+    columns = ", ".join(f'"{n}"' for n in names)
+    rows = con.execute(f"SELECT {columns} FROM permits").fetchall()
+    history = con.execute("SELECT ts, user, layer, feature_id, action, before, after, source FROM history "
+                          "WHERE layer = 'permits'").fetchall()
+
+    def bare_sqlite(with_history):
+        plain = sqlite3.connect(work / f"plain-{with_history}.sqlite", isolation_level=None)
+        plain.execute(f"CREATE TABLE permits ({columns})")
+        plain.execute("CREATE TABLE history (ts, user, layer, feature_id, action, before, after, source)")
+        plain.execute("BEGIN")
+        plain.executemany(f'INSERT INTO permits VALUES ({", ".join("?" * len(names))})', rows)
+        if with_history:
+            plain.executemany("INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?)", history)
+        plain.execute("COMMIT")
+        plain.close()
+
+    print(f"floors for the write ({len(rows):,} rows of {len(names)} columns, {len(history):,} history rows); "
+          f"our write phase: {write_s:.2f} s, {write_s / bare:.2f}× the bare read")
+    timed("  bare sqlite3 executemany into a plain table", lambda: bare_sqlite(False), bare)
+    _, with_history = timed("  the same with the history rows", lambda: bare_sqlite(True), bare)
+    layer = store.read("permits")
+    timed("  bare pyogrio.write_dataframe to a GeoPackage",
+          lambda: pyogrio.write_dataframe(layer, work / "pyogrio.gpkg", layer="permits"), bare)
+    timed("  the same through Arrow (use_arrow=True)",
+          lambda: pyogrio.write_dataframe(layer, work / "pyogrio-arrow.gpkg", layer="permits", use_arrow=True), bare)
+    return with_history
 
 
 def schemes_from(store, n, seed=2):
@@ -99,27 +184,34 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=500_000)
     ap.add_argument("--schemes", type=int, default=50_000)
+    ap.add_argument("--import-only", action="store_true", help="the imports and the floors, no reconcile")
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-permits-"))
+    with tempfile.TemporaryDirectory(prefix="bench-permits-") as work:  # 2 GB at 500,000 permits
+        run(args, Path(work))
+
+
+def run(args, work: Path):
     path = work / "permits.csv"
     _, seconds = timed(f"write the synthetic file ({args.rows:,} permits)", lambda: synthetic(path, args.rows), None)
     print(f"  {path.stat().st_size / 1e6:.0f} MB")
     frame, bare = timed("bare pandas.read_csv", lambda: pd.read_csv(path, sep=";", skiprows=1, low_memory=False),
                         None)
     del frame
+    _, arrow = timed("  for comparison: a bare pyarrow.csv.read_csv, all columns as text", lambda: arrow_read(path), bare)
     grid = communes(N_COMMUNES)
 
     territory = GeoPackageStore.create(work / "territory.gpkg")
     edits.apply(territory, edits.plan_rows(territory, "communes", grid.iloc[:200], source="bench"))
-    plan, _ = timed("import kept to one EPCI (200 communes)",
-                    lambda: permits.import_permits(territory, path, epci=EPCI), bare)
-    print(f"  {plan.counts()['insert']:,} permits added")
+    timed_import("import kept to one EPCI (200 communes)", territory, path, bare, epci=EPCI)
 
     store = GeoPackageStore.create(work / "national.gpkg")
     edits.apply(store, edits.plan_rows(store, "communes", grid, source="bench"))
-    plan, _ = timed("import of the whole file (every commune in the store)",
-                    lambda: permits.import_permits(store, path), bare)
-    print(f"  {plan.counts()['insert']:,} permits added")
+    write_s = timed_import("import of the whole file (every commune in the store)", store, path, bare)
+    floor = arrow + floors(store, work, bare, write_s)
+    print(f"floor of the whole import (the Arrow read + the bare sqlite3 write with history): {floor:.2f} s, "
+          f"{floor / bare:.2f}× the bare read")
+    if args.import_only:
+        return
     n = schemes_from(store, args.schemes)
     print(f"  {n:,} schemes (with decoys)")
     result, _ = timed("reconcile (matching only)", lambda: reconcile.reconcile(store), None)

@@ -62,8 +62,8 @@ def norm_number(values: pd.Series) -> pd.Series:
 
 
 def _fold_words(values: pd.Series) -> list[set]:
-    """Each value's words of 3+ letters, folded (a list: an Arrow-backed column would turn sets into lists)."""
-    return [set(re.findall(r"[a-z0-9]{3,}", schema.fold(v))) for v in values.astype("string").fillna("")]
+    """Each value's words of 3+ letters, folded (a list of sets: Arrow-backed text would turn sets into lists)."""
+    return [set(re.findall(r"[a-z0-9]{3,}", schema.fold(v))) for v in values.astype("string").fillna("").tolist()]
 
 
 def _permits(store, commune):

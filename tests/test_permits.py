@@ -163,7 +163,7 @@ def test_parcels_and_addresses_built_column_by_column_equal_a_row_by_row_reading
         return _unmangle(text) if text and re.search("[ÃÂ][\u0080-\u00bf]", text) else text
 
     records = [row for _, row in raw.iterrows()]
-    assert layer["parcels"].tolist() == [idu(row) for row in records]
+    assert [None if pd.isna(p) else p for p in layer["parcels"]] == [idu(row) for row in records]
     assert layer["parcels"].iloc[0].startswith("31555000AB0012")
     assert [None if pd.isna(a) else a for a in layer["address"]] == [address(row) for row in records]
     assert layer["address"].iloc[0].endswith("RUE DU PONT") and "ALLÉE DES PINS" in layer["address"].iloc[2]
@@ -206,6 +206,24 @@ def test_odd_commune_codes_and_french_dates_are_reported_and_nothing_else_lost(i
     assert "ajouts : 3707," in result.output
     assert toulouse.get("permits", raw.loc[2, "NUM_DAU"])["date_authorised"] == "2013-08-20"
     assert toulouse.get("permits", raw.loc[3, "NUM_DAU"])["date_authorised"] == "2013-08-21"
+
+
+def test_rows_the_fast_reader_refuses_are_read_as_before(sitadel, tmp_path):
+    """Arrow's CSV reader refuses a row of another width and bytes outside the encoding; pandas'
+    reader then reads the file as it always did (a short row padded) or names the fault."""
+    lines = sitadel.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[7] = ";".join(lines[7].split(";")[:60]) + "\n"  # line 8 cut after its 60th field
+    short = tmp_path / "short.csv"
+    short.write_text("".join(lines), encoding="utf-8")
+    frame, rows, _ = permits.read_sdes(short)
+    plain = pd.read_csv(short, sep=";", skiprows=1, dtype=str)
+    assert len(frame) == len(plain) == 3710 and int(rows.iloc[5]) == 8
+    assert frame["NUM_DAU"].tolist() == plain["NUM_DAU"].tolist() and pd.isna(frame["NB_LGT_PTZ"].iloc[5])
+    data = bytearray(sitadel.read_bytes())
+    data[data.index(b"ALL", 5000)] = 0xFF
+    (tmp_path / "bytes.csv").write_bytes(bytes(data))
+    with pytest.raises(permits.PermitsFileError, match="can't decode byte 0xff"):
+        permits.read_sdes(tmp_path / "bytes.csv")
 
 
 def test_accent_repair():
