@@ -107,15 +107,15 @@ def _values(rows) -> memoryview:
     return memoryview(rows.buffers()[2])[offsets[0]: offsets[-1]]
 
 
-def copy_in(con, statement, items: list, columns, rows: int = CHUNK_ROWS) -> None:
-    """COPY `items` in chunks of `rows`, `columns(chunk)` giving each chunk's columns (see
+def copy_in(con, statement, items: list, columns) -> None:
+    """COPY `items` in chunks of CHUNK_ROWS, `columns(chunk)` giving each chunk's columns (see
     `copy_text`): a worker thread sends one chunk while the next is encoded. An error on either
     side aborts the COPY, and with it the transaction."""
     from psycopg.copy import QueuedLibpqWriter
 
     with con.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
-        for start in range(0, len(items), rows):
-            copy.write(copy_text(columns(items[start:start + rows])))
+        for start in range(0, len(items), CHUNK_ROWS):
+            copy.write(copy_text(columns(items[start:start + CHUNK_ROWS])))
 
 
 @contextmanager
