@@ -15,7 +15,7 @@ import shapely
 
 from plhgis import bulk, edits
 from plhgis.errors import PlhgisError, StoreError
-from plhgis.store import Change
+from plhgis.store import Change, history_json
 from plhgis.store_copy import copy_store
 from plhgis.stores import create_store, open_store
 import test_postgis
@@ -71,9 +71,10 @@ def test_a_first_import_rebuilds_the_indexes_once_and_lands_whole(pg_url, small_
     assert indexes(pg_url) == after and store.count("projects") == 2700
 
 
-def test_a_failed_bulk_import_leaves_the_store_and_its_indexes_untouched(pg_url, small_chunks):
+def test_a_failed_bulk_import_leaves_the_store_and_its_indexes_untouched(pg_url, small_chunks, monkeypatch):
     """The index rebuild's unique check refuses a repeated id; a value the server refuses in the
-    last chunk aborts the COPY: either way nothing lands and the indexes are the same ones."""
+    last chunk, or the client failing mid-stream, aborts the COPY: either way nothing lands and the
+    indexes are the same ones."""
     import psycopg
 
     store = create_store(pg_url)
@@ -93,6 +94,19 @@ def test_a_failed_bulk_import_leaves_the_store_and_its_indexes_untouched(pg_url,
     wrong[-1].after["homes_total"] = "douze"
     with pytest.raises(psycopg.errors.InvalidTextRepresentation):
         store.apply("projects", wrong, "bulk")
+    assert state(pg_url) == before and indexes(pg_url) == idx
+
+    calls = []
+
+    def failing(records):  # the client fails while encoding the history's second chunk
+        calls.append(1)
+        if len(calls) > 2:
+            raise RuntimeError("encoding failed")
+        return history_json(records)
+    with monkeypatch.context() as m:
+        m.setattr("plhgis.store_pg.history_json", failing)
+        with pytest.raises(RuntimeError, match="encoding failed"):
+            store.apply("projects", changes(1500), "bulk")
     assert state(pg_url) == before and indexes(pg_url) == idx
     assert len(store.apply("projects", changes(1500), "bulk")) == 1500  # the connection is usable again
 
