@@ -79,9 +79,8 @@ def wkb_hex(geoms):
     text = np.empty((len(raw), 2), np.uint8)
     digits = np.frombuffer(_HEX, np.uint8)
     text[:, 0], text[:, 1] = digits[raw >> 4], digits[raw & 15]
-    hexed = pa.Array.from_buffers(pa.large_string(), len(wkb),
-                                  [validity, pa.py_buffer(offsets * 2), pa.py_buffer(text)], wkb.null_count)
-    return hexed
+    return pa.Array.from_buffers(pa.large_string(), len(wkb),
+                                 [validity, pa.py_buffer(offsets * 2), pa.py_buffer(text)], wkb.null_count)
 
 
 def copy_text(columns) -> memoryview:
