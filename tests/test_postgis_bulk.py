@@ -100,7 +100,7 @@ def test_a_failed_bulk_import_leaves_the_store_and_its_indexes_untouched(pg_url,
 
     def failing(records):  # the client fails while encoding the history's second chunk
         calls.append(1)
-        if len(calls) > 2:
+        if len(calls) > 1:
             raise RuntimeError("encoding failed")
         return history_json(records)
     with monkeypatch.context() as m:
