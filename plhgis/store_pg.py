@@ -319,10 +319,9 @@ class PostGISStore:
     def _log(self, con, layer, changes, source, stamp):
         if len(changes) > BULK_ROWS:  # COPY, streamed in chunks (bulk.py)
             def columns(part):
-                n, befores = len(part), [c.before for c in part]
+                n = len(part)
                 return [[stamp] * n, [self.user] * n, [layer] * n, [c.id for c in part], [c.action for c in part],
-                        history_json(befores) if any(befores) else [None] * n,  # inserts: no before
-                        history_json([c.after for c in part]), [source] * n]
+                        history_json([c.before for c in part]), history_json([c.after for c in part]), [source] * n]
             bulk.copy_in(con, 'COPY history (ts, "user", layer, feature_id, action, before, after, source) FROM STDIN',
                          changes, columns)
             return
