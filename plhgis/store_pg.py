@@ -317,15 +317,15 @@ class PostGISStore:
         return changes
 
     def _log(self, con, layer, changes, source, stamp):
-        befores, afters = history_json([c.before for c in changes]), history_json([c.after for c in changes])
-        if len(changes) > BULK_ROWS:  # one COPY buffer built column by column (bulk.py)
-            n = len(changes)
-            text = bulk.copy_text([[stamp] * n, [self.user] * n, [layer] * n, [c.id for c in changes],
-                                   [c.action for c in changes], befores, afters, [source] * n])
-            with con.cursor().copy('COPY history (ts, "user", layer, feature_id, action, before, after, source) '
-                                   "FROM STDIN") as copy:
-                copy.write(text)
+        if len(changes) > BULK_ROWS:  # COPY, streamed in chunks (bulk.py)
+            def columns(part):
+                n = len(part)
+                return [[stamp] * n, [self.user] * n, [layer] * n, [c.id for c in part], [c.action for c in part],
+                        history_json([c.before for c in part]), history_json([c.after for c in part]), [source] * n]
+            bulk.copy_in(con, 'COPY history (ts, "user", layer, feature_id, action, before, after, source) FROM STDIN',
+                         changes, columns)
             return
+        befores, afters = history_json([c.before for c in changes]), history_json([c.after for c in changes])
         rows = [(stamp, self.user, layer, c.id, c.action, b, a, source) for c, b, a in zip(changes, befores, afters)]
         con.cursor().executemany(
             'INSERT INTO history (ts, "user", layer, feature_id, action, before, after, source) '
@@ -343,32 +343,60 @@ class PostGISStore:
         """Insert `changes` as rows of `lay` in the open transaction `con`, no history (`apply` and `store copy` add it)."""
         given = set().union(*(ch.after for ch in changes))
         cols = [c for c in lay.columns if c in given]
-        rows = [[ch.after.get(c) for c in cols] for ch in changes]  # plain values (edits._records)
-        if lay.geometry:
-            wkbs = _ewkb([ch.after.get("geometry") for ch in changes], self.srs_id)
-            for row, wkb in zip(rows, wkbs):
-                row.append(wkb)
         names = cols + (["geom"] if lay.geometry else [])
-        if len(rows) <= BULK_ROWS:
+
+        def columns(part, wkb=bulk.wkb_hex):  # plain values (edits._records), column by column
+            afters = [ch.after for ch in part]
+            values = [[a.get(c) for a in afters] for c in cols]
+            return values + [wkb([a.get("geometry") for a in afters])] if lay.geometry else values
+        if len(changes) <= BULK_ROWS:
             query = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
                 sql.Identifier(lay.name), ident(*names), sql.SQL(", ").join(sql.Placeholder() * len(names)))
-            con.cursor().executemany(query, rows)
+            con.cursor().executemany(query, list(zip(*columns(changes, _wkb))))
             return
-        text = bulk.copy_text([list(col) for col in zip(*rows)])  # one buffer, built column by column
-        try:  # bulk: COPY, straight into the layer when no row-level security applies to this login
-            with con.transaction(), con.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
-                    sql.Identifier(lay.name), ident(*names))) as copy:
-                copy.write(text)
+        table = sql.Identifier(lay.name)
+        if con.execute("SELECT row_security_active(%s::regclass)", [lay.name]).fetchone()[0]:
+            # COPY refuses a table under row-level security: into a temporary table, then one INSERT, which it checks
+            con.execute(sql.SQL("CREATE TEMP TABLE plhgis_load (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
+                table))
+            bulk.copy_in(con, sql.SQL("COPY plhgis_load ({}) FROM STDIN").format(ident(*names)), changes, columns)
+            con.execute(sql.SQL("INSERT INTO {t} ({c}) SELECT {c} FROM plhgis_load ORDER BY fid").format(
+                t=table, c=ident(*names)))
+            con.execute("DROP TABLE plhgis_load")
             return
-        except psycopg.errors.FeatureNotSupported:
-            pass  # else into a temporary table, then one INSERT, which row-level security checks
-        con.execute(sql.SQL("CREATE TEMP TABLE plhgis_load (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
-            sql.Identifier(lay.name)))
-        with con.cursor().copy(sql.SQL("COPY plhgis_load ({}) FROM STDIN").format(ident(*names))) as copy:
-            copy.write(text)
-        con.execute(sql.SQL("INSERT INTO {t} ({c}) SELECT {c} FROM plhgis_load ORDER BY fid").format(
-            t=sql.Identifier(lay.name), c=ident(*names)))
-        con.execute("DROP TABLE plhgis_load")
+        with self._indexes_deferred(con, lay, len(changes)):
+            bulk.copy_in(con, sql.SQL("COPY {} ({}) FROM STDIN").format(table, ident(*names)), changes, columns)
+
+    @contextmanager
+    def _indexes_deferred(self, con, lay, n: int):
+        """A large insert into a layer holding fewer rows than it adds (a first import, `store copy`)
+        drops the layer's own indexes and builds them again once the rows are in, in the same
+        transaction: one sorted build costs a third of inserting each row into the GiST and
+        B-tree indexes (ogr2ogr's deferred spatial index). Only for the layer's owner, and only if
+        no other session is using the layer at that moment (the lock is not waited for): else the
+        rows go in through the indexes as usual. A failure rolls the drop back with the rest."""
+        table = sql.Identifier(lay.name)
+        small = con.execute(sql.SQL("SELECT count(*) FROM (SELECT FROM {} LIMIT %s) s").format(table),
+                            [n]).fetchone()[0] < n
+        indexes = []
+        if small and con.execute("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = %s::regclass",
+                                 [lay.name]).fetchone()[0]:
+            try:
+                with con.transaction():  # a savepoint: a layer in use keeps its indexes
+                    con.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE NOWAIT").format(table))
+                indexes = con.execute(
+                    "SELECT n.nspname, c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                    "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE i.indrelid = %s::regclass "
+                    "AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+                    [lay.name]).fetchall()
+            except psycopg.errors.LockNotAvailable:
+                pass
+            for space, name, _ in indexes:
+                con.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(space, name)))
+        yield
+        for *_, definition in indexes:
+            con.execute(definition)
 
     def _update(self, con, lay, changes, stamp):
         """Compare-and-set updates: a row whose version moved on is not touched, then explained."""
@@ -380,7 +408,7 @@ class PostGISStore:
             for key, value in after.items():
                 if key == "geometry":
                     sets.append(sql.SQL("geom = %s::geometry"))
-                    params.append(_ewkb([value], self.srs_id)[0])
+                    params.append(_wkb([value])[0])
                 else:
                     sets.append(sql.SQL("{} = %s").format(sql.Identifier(lay.field(key).name)))
                     params.append(plain_value(value))
@@ -424,10 +452,11 @@ class PostGISStore:
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def _ewkb(geoms, srid: int) -> list:
-    """Hex EWKB (with the SRID) of each geometry, None for none: PostGIS reads it as geometry."""
+def _wkb(geoms) -> list:
+    """Hex WKB of each geometry, None for none: PostGIS reads it into a geometry column, giving it
+    the column's SRID (a few rows; `bulk.wkb_hex` for many)."""
     arr = np.array([g if isinstance(g, shapely.Geometry) else None for g in geoms], dtype=object)
-    return shapely.to_wkb(shapely.set_srid(arr, srid), hex=True, include_srid=True).tolist()
+    return shapely.to_wkb(arr, hex=True).tolist()
 
 
 def _create_layers(con, layers, srid: int):
