@@ -70,9 +70,9 @@ def focus(data: MapData, commune: str | None) -> MapData:
 
     The per-commune groups of features and findings are built once for `data` (`_by_commune`) and
     the areas are found through each layer's spatial index, so focusing on every commune in turn
-    (`pack --all`) stays linear.
+    (`pack --all`) stays linear. Data already focused on `commune` comes back as it is.
     """
-    if commune is None:
+    if commune is None or data.focus == commune:
         return data
     communes = data.layers["communes"]
     index = _by_commune(data)
