@@ -605,7 +605,56 @@ def _data_script(payload) -> str:
     return f'<script type="application/json" id="plh-data">{js_json(payload)}</script>'
 
 
-class GeoLayer(folium.map.Layer):
+class _Text(Element):
+    """Text a macro has rendered: goes into the page as it is (as its one-off template would render it)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text[:-1] if text.endswith("\n") else text  # Jinja2 drops a template's last newline
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class RenderedOnce(MacroElement):
+    """A MacroElement whose macros' output goes into the page as text. branca compiles each output as a new
+    Jinja2 template and renders it again (some twenty per map, thousands in a pack run); our pages' elements,
+    folium's included (`Map`, `TileLayer`, `LayerControl` below), use this render instead, so each template
+    is compiled once per process. Put it after the folium class: `class X(folium.Y, RenderedOnce)`."""
+
+    def render(self, **kwargs):
+        _render_macros(self, kwargs)
+
+
+def _render_macros(element, kwargs) -> None:
+    """MacroElement.render without the second template: header, html and script macros, then the children
+    (plain MacroElements, such as the ones folium adds while rendering, the same way)."""
+    figure = element.get_root()
+    module = element._template.module
+    for section in ("header", "html", "script"):
+        macro = module.__dict__.get(section)
+        if macro is not None:
+            getattr(figure, section).add_child(_Text(macro(element, kwargs)), name=element.get_name())
+    for child in element._children.values():
+        if type(child).render is MacroElement.render:
+            _render_macros(child, kwargs)
+        else:
+            child.render(**kwargs)
+
+
+class Map(folium.Map, RenderedOnce):
+    pass
+
+
+class TileLayer(folium.TileLayer, RenderedOnce):
+    pass
+
+
+class LayerControl(folium.LayerControl, RenderedOnce):
+    pass
+
+
+class GeoLayer(folium.map.Layer, RenderedOnce):
     """An overlay drawn by `plhLayer` (see `_JS`) from the page's data: styles by index, text-only popups."""
 
     _template = Template("""
@@ -620,7 +669,7 @@ var {{ this.get_name() }} = plhLayer({{ this._parent.get_name() }}, {{ this.key|
         self.key = key
 
 
-class BlankBase(folium.map.Layer):
+class BlankBase(folium.map.Layer, RenderedOnce):
     """A base layer with no tiles: the page as it looks offline, on purpose."""
 
     _template = Template("""
@@ -633,7 +682,7 @@ var {{ this.get_name() }} = L.layerGroup();
         super().__init__(name=name, overlay=False, control=True, show=False)
 
 
-class MapOverlay(MacroElement):
+class MapOverlay(RenderedOnce):
     """The title (top centre) and the legend (a Leaflet control), from the page's data."""
 
     _template = Template("""
@@ -948,15 +997,15 @@ def _title_html(data: MapData, lang) -> str:
 def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bool = True) -> folium.Map:
     """The folium map of `data`: base layers, overlays, control, scale, title and legend."""
     specs, extent = _layer_specs(data, lang)
-    m = folium.Map(location=[50.4, 2.8], zoom_start=11, tiles=None, control_scale=False,
+    m = Map(location=[50.4, 2.8], zoom_start=11, tiles=None, control_scale=False,
                    height=height, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5)
     m.default_js, m.default_css = [], []  # no CDN: Leaflet is inlined below
     fig = m.get_root()
     fig.header.add_child(code_element(assets.head_html(cluster=True)), name="plh_assets")
     fig.header.add_child(code_element(_CSS + _JS), name="plh_code")
     osm, ign = _tiles()  # providers, not names: folium would search xyzservices' catalogue for each map
-    folium.TileLayer(osm, name=t("base.osm", lang)).add_to(m)
-    folium.TileLayer(ign, attr=IGN_ATTRIBUTION, name=t("base.ign", lang), max_zoom=19, show=False).add_to(m)
+    TileLayer(osm, name=t("base.osm", lang)).add_to(m)
+    TileLayer(ign, attr=IGN_ATTRIBUTION, name=t("base.ign", lang), max_zoom=19, show=False).add_to(m)
     BlankBase(t("base.blank", lang)).add_to(m)
     payload = {"findings": t("findings", lang), "openings": openings(lang),
                "layers": {}, "options": {}}
@@ -964,7 +1013,7 @@ def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bo
         payload["layers"][key] = collection
         payload["options"][key] = {**options, "pane": "plh-" + key, "z": PANES[key], "lazy": not show}
         GeoLayer(key, label, show=show).add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    LayerControl(collapsed=False, position="topright").add_to(m)
     bounds = None
     if extent is not None and np.isfinite(extent).all():
         box = gpd.GeoSeries([shapely.box(*extent)], crs=_crs_of(data)).to_crs(WGS84).total_bounds
