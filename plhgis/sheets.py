@@ -122,14 +122,15 @@ def write_workbook(store, insee, path, overwrite=False, *, name=None, layers=Non
             rows.append([col, *french(col), ", ".join(fld.enum) if fld and fld.enum else ""])
         rows += [[], [f"Tableau préparé le {date.today().isoformat()} par plhgis."]]
         for r, row in enumerate(rows):
-            base = {"bold": True, "font_size": 13} if r == 0 else {"bold": True} if r == len(INSTRUCTIONS) else {}
+            style = cells.style(bold=True, font_size=13) if r == 0 else cells.style(bold=True) \
+                if r == len(INSTRUCTIONS) else None
             for j, v in enumerate(row):
-                cells.put(info, r, j, v, base)
+                cells.put(info, r, j, v, style)
         for j, width in enumerate((18, 38, 60, 70)):
             info.set_column(j, j, width)
 
         ws = wb.add_worksheet(SHEET)
-        head = {"bold": True, "pattern": 1, "bg_color": "#DDE7F0"}
+        head = cells.style(bold=True, pattern=1, bg_color="#DDE7F0")
         for j, col in enumerate(columns):
             cells.put(ws, 0, j, col, head)
             ws.write_comment(0, j, " — ".join(p for p in french(col) if p) if col in COLUMNS
@@ -137,16 +138,17 @@ def write_workbook(store, insee, path, overwrite=False, *, name=None, layers=Non
         # one format per kind of cell: id locked, codes as text, the new rows greyed
         kinds = [{"num_format": "@"} if c == "id" else {"num_format": "@", "locked": False}
                  if c in ("commune", "parcels", "permit_number", *DATES) else {"locked": False} for c in columns]
-        grey = {"pattern": 1, "bg_color": "#EEEEEE"}
+        known = [cells.style(**kind) for kind in kinds]
+        new = [cells.style(**kind, pattern=1, bg_color="#EEEEEE") for kind in kinds]
         at = {c: j for j, c in enumerate(columns)}
         recs = records(frame) if len(frame) else []
         for r, rec in enumerate(recs, start=1):
             for j, col in enumerate(columns):
-                cells.put(ws, r, j, None if col in LOCATION[1:] else _cell(rec.get(col)), kinds[j])
+                cells.put(ws, r, j, None if col in LOCATION[1:] else _cell(rec.get(col)), known[j])
         end = len(recs) + NEW_ROWS  # last row, 0-based
         for r in range(len(recs) + 1, end + 1):
             for j in range(len(columns)):
-                cells.put(ws, r, j, None, {**kinds[j], **grey})
+                cells.put(ws, r, j, None, new[j])
         ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True, "insert_rows": True,
                         "delete_rows": True, "sort": True, "autofilter": True, "objects": True, "scenarios": True})
         ws.freeze_panes(1, 2)
@@ -188,33 +190,48 @@ def write_workbook(store, insee, path, overwrite=False, *, name=None, layers=Non
 
 class _Cells:
     """Writes values into XlsxWriter sheets: a text always as text, never a formula; one that Excel would
-    read as a formula when typed (`io.FORMULA_START`) gets the quote prefix, as `io.append_text_row` does;
-    each combination of format properties made once per workbook."""
+    read as a formula when typed (`io.FORMULA_START`) gets the quote prefix, as `io.append_text_row` does."""
 
     def __init__(self, wb):
         self.wb = wb
-        self.formats: dict = {}
+        self.styles: dict = {}
+        self.plain = self.style()
 
-    def format(self, props: dict, quoted=False):
-        key = (tuple(sorted(props.items())), quoted)
-        if key not in self.formats:
-            self.formats[key] = self.wb.add_format({**props, "quote_prefix": True} if quoted else props) \
-                if props or quoted else None
-        return self.formats[key]
+    def style(self, **props) -> "_Style":
+        """The cell format of these properties, made once per workbook."""
+        key = tuple(sorted(props.items()))
+        if key not in self.styles:
+            self.styles[key] = _Style(self.wb, props)
+        return self.styles[key]
 
-    def put(self, ws, row, col, v, props=None) -> None:
-        props = props or {}
+    def put(self, ws, row, col, v, style=None) -> None:
+        style = style or self.plain
         if v is None or v == "":
-            if props:
-                ws.write_blank(row, col, None, self.format(props))
+            if style.format is not None:
+                ws.write_blank(row, col, None, style.format)
         elif isinstance(v, str):
-            ws.write_string(row, col, v, self.format(props, v.startswith(io.FORMULA_START)))
+            ws.write_string(row, col, v, style.quoted if v.startswith(io.FORMULA_START) else style.format)
         elif isinstance(v, bool):
-            ws.write_boolean(row, col, v, self.format(props))
+            ws.write_boolean(row, col, v, style.format)
         elif isinstance(v, (int, float)):
-            ws.write_number(row, col, v, self.format(props))
+            ws.write_number(row, col, v, style.format)
         else:
-            ws.write_string(row, col, str(v), self.format(props))
+            ws.write_string(row, col, str(v), style.format)
+
+
+class _Style:
+    """A cell format (None: the default) and, made when first needed, the same with the quote prefix."""
+
+    def __init__(self, wb, props):
+        self.wb, self.props = wb, props
+        self.format = wb.add_format(props) if props else None
+        self._quoted = None
+
+    @property
+    def quoted(self):
+        if self._quoted is None:
+            self._quoted = self.wb.add_format({**self.props, "quote_prefix": True})
+        return self._quoted
 
 
 def print_a4_landscape(ws) -> None:
@@ -232,10 +249,10 @@ def _read_only_sheet(wb, cells, title, frame, fields):
 
     ws = wb.add_worksheet(title)
     cells.put(ws, 0, 0, f"{title.capitalize()} de la commune — pour information, non réintégré à l'import "
-                        "(corrections : colonne « Commentaire » de l'onglet projets, ou par courriel)", {"italic": True})
+                        "(corrections : colonne « Commentaire » de l'onglet projets, ou par courriel)", cells.style(italic=True))
     layer = "friches" if title == "friches" else "plots"
     for j, f in enumerate(fields):
-        cells.put(ws, 1, j, schema.label(layer, f) if f in schema.LABELS.get(layer, {}) else f, {"bold": True})
+        cells.put(ws, 1, j, schema.label(layer, f) if f in schema.LABELS.get(layer, {}) else f, cells.style(bold=True))
     for r, rec in enumerate(records(frame.sort_values(frame.columns[0])) if len(frame) else [], start=2):
         for j, f in enumerate(fields):
             cells.put(ws, r, j, _cell(rec.get(f)))
