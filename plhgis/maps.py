@@ -441,7 +441,7 @@ def _layer_specs(data: MapData, lang: str):
         widths = np.where(npnru == 1, data.settings.vat_band_npnru_m, data.settings.vat_band_m)
         bands = shapely.difference(shapely.buffer(q2154.geometry.to_numpy(), widths, quad_segs=4),
                                    q2154.geometry.to_numpy())
-        band_frame = gpd.GeoDataFrame(geometry=list(bands), crs=q2154.crs)
+        band_frame = gpd.GeoSeries(bands, crs=q2154.crs)
         styles = [{"color": "#ad1457", "weight": 1, "dashArray": "4 4", "fillColor": "#f48fb1",
                    "fillOpacity": 0.15},
                   {"color": "#ad1457", "weight": 2, "fillColor": "#ad1457", "fillOpacity": 0.35}]
