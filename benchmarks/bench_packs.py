@@ -71,7 +71,8 @@ def main():
         print(f"plhgis pack --all: {secs:.1f} s wall for {n} communes ({files} files), {jobs} worker(s): "
               f"{secs / n * 1000:.0f} ms a commune | one store read and its checks (maps.load) {loaded:.1f} s → "
               f"×{secs / loaded:.1f} | goal ≤ {goal:.0f} s ({GOAL_S / GOAL_N * 1000:.0f} ms a commune, "
-              f"{GOAL_S:.0f} s at {GOAL_N}): {'met' if secs <= goal else 'MISSED'}, ×{secs / goal:.2f} of it")
+              f"{GOAL_S:.0f} s at {GOAL_N}): {'met' if secs <= goal else 'MISSED'}, ×{secs / goal:.2f} of it "
+              f"| load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
