@@ -9,7 +9,8 @@ password, so a commune can still lift it to sort), status and land origin are dr
 and counts are checked as whole numbers, and a shaded block of empty rows takes new schemes.
 
 The workbook's keywords carry ``plhgis-pack:<insee>``, so an import can also name the schemes
-the commune *left out* of its sheet (`left_out`).
+the commune *left out* of its sheet (`left_out`). It is written with XlsxWriter, row by row (a
+`pack --all` writes hundreds), and read back with openpyxl.
 """
 from __future__ import annotations
 
