@@ -4,7 +4,7 @@ The synthetic territory of bench_checks.py (here 800 communes: a 40 × 20 grid),
 100 plots per commune, plus one edit per scheme in the history (for "what changed"). Then
 `plhgis pack --all` as a user runs it (a subprocess), next to one read of the whole store and its
 checks (`maps.load`, the floor every pack shares), timed in the same run. Goal (issue 14): 800
-communes in ≤ 2 minutes.
+communes in ≤ 2 minutes, i.e. ≤ 150 ms a commune (the figure a smaller grid is held to).
 
     python benchmarks/bench_packs.py [--nx 40] [--ny 20] [--jobs N]
 """
@@ -27,6 +27,7 @@ from plhgis import maps  # noqa: E402
 from plhgis.store import Change  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+GOAL_S, GOAL_N = 120.0, 800  # issue 14: 800 communes in two minutes
 
 
 def with_history(store, n):
@@ -65,9 +66,13 @@ def main():
         if done.returncode:
             sys.exit(done.stderr)
         files = len(list((Path(tmp) / "packs").iterdir()))
-        print(f"plhgis pack --all: {secs:.1f} s for {n} communes ({files} files; {secs / n * 1000:.0f} ms a "
-              f"commune) | one store read and its checks (maps.load) {loaded:.1f} s → ×{secs / loaded:.1f} "
-              f"| goal ≤ 120 s at 800 communes")
+        jobs = env.get("PLHGIS_JOBS") or os.cpu_count()
+        goal = GOAL_S / GOAL_N * n
+        print(f"plhgis pack --all: {secs:.1f} s wall for {n} communes ({files} files), {jobs} worker(s): "
+              f"{secs / n * 1000:.0f} ms a commune | one store read and its checks (maps.load) {loaded:.1f} s → "
+              f"×{secs / loaded:.1f} | goal ≤ {goal:.0f} s ({GOAL_S / GOAL_N * 1000:.0f} ms a commune, "
+              f"{GOAL_S:.0f} s at {GOAL_N}): {'met' if secs <= goal else 'MISSED'}, ×{secs / goal:.2f} of it "
+              f"| load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

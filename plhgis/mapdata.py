@@ -66,13 +66,14 @@ def load(store, as_of=None) -> MapData:
 
 
 def focus(data: MapData, commune: str | None) -> MapData:
-    """The same data zoomed on one commune: its features, its neighbours and the areas around it, its findings.
+    """The same data zoomed on one commune: its features, its neighbours and the areas around it, its findings,
+    the target progress of the communes shown.
 
     The per-commune groups of features and findings are built once for `data` (`_by_commune`) and
     the areas are found through each layer's spatial index, so focusing on every commune in turn
-    (`pack --all`) stays linear.
+    (`pack --all`) stays linear. Data already focused on `commune` comes back as it is.
     """
-    if commune is None:
+    if commune is None or data.focus == commune:
         return data
     communes = data.layers["communes"]
     index = _by_commune(data)
@@ -90,13 +91,17 @@ def focus(data: MapData, commune: str | None) -> MapData:
             read[name] = frame.iloc[index[name].get(commune, [])]
     found = index["findings"]
     findings = [data.findings[i] for i in sorted(found.get(commune, []) + found.get(None, []))]
+    progress = data.progress  # the rows of the communes shown
+    if "progress" in index:
+        rows = [i for code in read["communes"]["insee"].astype(str) for i in index["progress"].get(code, ())]
+        progress = progress.iloc[np.sort(np.asarray(rows, dtype=int))]
     name = communes.iloc[index["communes"][commune][0]]["name"]
-    return MapData(read, findings=findings, progress=data.progress, name=name,
+    return MapData(read, findings=findings, progress=progress, name=name,
                    data_date=data.data_date, demo=data.demo, focus=commune, settings=data.settings)
 
 
 def _by_commune(data: MapData) -> dict:
-    """{layer: {insee: row positions}}, findings included, built once per MapData."""
+    """{layer: {insee: row positions}}, findings and target progress included, built once per MapData."""
     if "by_commune" not in data.__dict__:
         index = {"communes": data.layers["communes"].groupby("insee", sort=False).indices}
         for name in ("plots", "friches", "permits", "projects"):
@@ -107,6 +112,9 @@ def _by_commune(data: MapData) -> dict:
         for i, f in enumerate(data.findings):
             found.setdefault(getattr(f, "commune", None), []).append(i)
         index["findings"] = found
+        progress = data.progress
+        if progress is not None and "commune" in progress and len(progress):
+            index["progress"] = progress.groupby(progress["commune"].astype(str), sort=False).indices
         data.__dict__["by_commune"] = index
     return data.__dict__["by_commune"]
 

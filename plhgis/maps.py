@@ -35,6 +35,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
@@ -75,8 +76,8 @@ def tolerance_for(bounds) -> float:
     return float(min(80.0, max(2.0, diag / 2000)))
 
 
-def display_geometries(frame: gpd.GeoDataFrame, tolerance: float, coverage: bool = False):
-    """Simplified (in metres), reprojected to WGS84 and rounded geometries of `frame`."""
+def display_geometries(frame, tolerance: float, coverage: bool = False):
+    """Simplified (in metres), reprojected to WGS84 and rounded geometries of `frame` (or of a GeoSeries)."""
     geoms = frame.geometry.to_numpy()
     if frame.crs is not None and frame.crs.is_geographic:
         geoms = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(schema.STORE_CRS).to_numpy()
@@ -93,15 +94,24 @@ def display_geometries(frame: gpd.GeoDataFrame, tolerance: float, coverage: bool
             simplified = shapely.simplify(geoms[idx], tolerance, preserve_topology=True)
         geoms = geoms.copy()
         geoms[idx] = simplified
-    out = gpd.GeoSeries(geoms, crs=crs).to_crs(WGS84).to_numpy()
-    return shapely.transform(out, lambda xy: np.round(xy, DECIMALS))
+    to_wgs84 = _to_wgs84(crs)
+
+    def projected(xy):
+        return np.round(np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1])), DECIMALS)
+
+    return shapely.transform(geoms, projected)
 
 
-def _points(frame):
-    """Points for features drawn as markers (polygon footprints by a point on their surface)."""
+@functools.lru_cache(maxsize=8)
+def _to_wgs84(crs):
+    """The transformer from `crs` to WGS84 (longitude first), made once: a pack run draws hundreds of maps."""
+    return pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+
+
+def _points(frame) -> gpd.GeoSeries:
+    """Points for features drawn as markers (polygon footprints by a point on their surface), in `frame`'s order."""
     geoms = frame.geometry.to_numpy()
-    pts = np.where(shapely.is_missing(geoms), None, shapely.point_on_surface(geoms))
-    return gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=list(pts), crs=frame.crs)
+    return gpd.GeoSeries(np.where(shapely.is_missing(geoms), None, shapely.point_on_surface(geoms)), crs=frame.crs)
 
 
 # -- features and styles ---------------------------------------------------------------------------
@@ -431,7 +441,7 @@ def _layer_specs(data: MapData, lang: str):
         widths = np.where(npnru == 1, data.settings.vat_band_npnru_m, data.settings.vat_band_m)
         bands = shapely.difference(shapely.buffer(q2154.geometry.to_numpy(), widths, quad_segs=4),
                                    q2154.geometry.to_numpy())
-        band_frame = gpd.GeoDataFrame(geometry=list(bands), crs=q2154.crs)
+        band_frame = gpd.GeoSeries(bands, crs=q2154.crs)
         styles = [{"color": "#ad1457", "weight": 1, "dashArray": "4 4", "fillColor": "#f48fb1",
                    "fillOpacity": 0.15},
                   {"color": "#ad1457", "weight": 2, "fillColor": "#ad1457", "fillOpacity": 0.35}]
@@ -449,33 +459,31 @@ def _layer_specs(data: MapData, lang: str):
     if plots is not None and not focused and len(plots) > PLOTS_DETAIL_MAX:
         specs.append(_plots_by_commune(plots, communes, collection, lang))
     elif plots is not None:
-        shown = _points(plots)
-        styles, idx = _style_index(shown["horizon"], HORIZON_COLORS, 0.85, weight=1, point=True)
+        styles, idx = _style_index(plots["horizon"], HORIZON_COLORS, 0.85, weight=1, point=True)
         keys = [("id", "id"), ("parcels", "parcels"), ("area_m2", "surface"), ("capacity", "capacity"),
                 ("horizon", "horizon"), ("ownership", "ownership"), ("constraints", "constraints"),
                 ("status", "plot_status"), ("comment", "comment")]
         props = [{"t": f"{t('layer.plots', lang).split(' (')[0]} {text(r.get('id'))}", "i": text(r.get("id")),
                   "p": _rows(r, keys, lang),
                   "s": s, "r": 4, "f": found.get(("plots", text(r.get("id"))), [])}
-                 for r, s in zip(records(shown), idx)]
-        specs.append(("plots", t("layer.plots", lang), collection(display_geometries(shown, tol), props),
-                      {"styles": styles, "shape": POINT_SHAPES["plots"], "cluster": len(shown) > CLUSTER_MIN}, True))
+                 for r, s in zip(records(plots), idx)]
+        specs.append(("plots", t("layer.plots", lang), collection(display_geometries(_points(plots), tol), props),
+                      {"styles": styles, "shape": POINT_SHAPES["plots"], "cluster": len(plots) > CLUSTER_MIN}, True))
 
     friches = layers.get("friches")
     if friches is not None:
-        shown = _points(friches)
-        statut = shown["site_statut"] if "site_statut" in shown else pd.Series([None] * len(shown))
+        statut = friches["site_statut"] if "site_statut" in friches else pd.Series([None] * len(friches))
         styles, idx = _style_index(statut, FRICHE_COLORS, 0.85, weight=1, point=True)
         keys = [("site_id", "id"), ("site_type", "site_type"), ("site_statut", "site_statut"),
                 ("unite_fonciere_surface", "surface"), ("capacity", "capacity"),
                 ("comm_insee", "commune")]
         props = []
-        for r, s in zip(records(shown), idx):
+        for r, s in zip(records(friches), idx):
             title = text(r.get("site_nom")) or text(r.get("site_id"))
             props.append({"t": title, "i": text(r.get("site_id")), "p": _rows(r, keys, lang), "s": s, "r": 6,
                           "f": found.get(("friches", text(r.get("site_id"))), [])})
-        specs.append(("friches", t("layer.friches", lang), collection(display_geometries(shown, tol), props),
-                      {"styles": styles, "shape": POINT_SHAPES["friches"], "cluster": len(shown) > CLUSTER_MIN},
+        specs.append(("friches", t("layer.friches", lang), collection(display_geometries(_points(friches), tol), props),
+                      {"styles": styles, "shape": POINT_SHAPES["friches"], "cluster": len(friches) > CLUSTER_MIN},
                       True))
 
     permits = layers.get("permits")
@@ -491,10 +499,9 @@ def _layer_specs(data: MapData, lang: str):
 
     projects = layers.get("projects")
     if projects is not None:
-        shown = _points(projects)
-        styles, idx = _style_index(shown["status"], STATUS_COLORS, 0.9, weight=1, point=True)
+        styles, idx = _style_index(projects["status"], STATUS_COLORS, 0.9, weight=1, point=True)
         props = []
-        for r, s in zip(records(shown), idx):
+        for r, s in zip(records(projects), idx):
             social = sum(int(r.get(k) or 0) for k in schema.SOCIAL_RENT_FIELDS if text(r.get(k)))
             own = sum(int(r.get(k) or 0) for k in ("psla", "brs") if text(r.get(k)))
             rows = _rows(r, [("id", "id"), ("status", "status"), ("homes_total", "homes_total")], lang)
@@ -514,9 +521,9 @@ def _layer_specs(data: MapData, lang: str):
             if key in errors or key in warnings:
                 p["h"] = 2 if key in errors else 1
             props.append(p)
-        geoms = display_geometries(shown, tol)
-        abandoned = (shown["status"] == ABANDONED).to_numpy()
-        options = {"styles": styles, "flag": FLAG_STYLES, "cluster": len(shown) > 4 * CLUSTER_MIN}
+        geoms = display_geometries(_points(projects), tol)
+        abandoned = (projects["status"] == ABANDONED).to_numpy()
+        options = {"styles": styles, "flag": FLAG_STYLES, "cluster": len(projects) > 4 * CLUSTER_MIN}
         if abandoned.any():
             specs.append(("projects_abandoned", t("layer.projects_abandoned", lang),
                           collection(geoms[abandoned], [p for p, a in zip(props, abandoned) if a]), options, False))
@@ -535,11 +542,12 @@ def _plots_by_commune(plots, communes, collection, lang):
     """The plots of a large territory as one mark per commune: at the plot nearest their mean position,
     sized by their number, with their number and capacity (the commune's map shows each plot)."""
     commune_field = schema.get_layer("plots").commune_field
-    shown = _points(plots)
-    shown = shown[~shapely.is_missing(shown.geometry.to_numpy())]
+    points = _points(plots).to_numpy()
+    shown = plots[~shapely.is_missing(points)]
+    points = points[~shapely.is_missing(points)]
     groups = shown.groupby(shown[commune_field].astype(str), sort=True).indices
     names = dict(zip(communes["insee"].astype(str), communes["name"])) if communes is not None else {}
-    xy = shapely.get_coordinates(shown.geometry.to_numpy())
+    xy = shapely.get_coordinates(points)
     capacity = pd.to_numeric(shown["capacity"], errors="coerce").fillna(0).to_numpy() \
         if "capacity" in shown else np.zeros(len(shown))
     where, props = [], []
@@ -550,7 +558,7 @@ def _plots_by_commune(plots, communes, collection, lang):
                       "r": round(3 + 0.6 * math.sqrt(len(rows)), 1),
                       "p": [[t("commune", lang), insee], [t("plots.count", lang), str(len(rows))],
                             [t("capacity", lang), text(float(capacity[rows].sum()))]]})
-    marks = gpd.GeoDataFrame(geometry=shown.geometry.iloc[where].to_numpy(), crs=shown.crs)
+    marks = gpd.GeoSeries(points[where], crs=plots.crs)
     styles = [{"color": "#333", "weight": 1, "fillColor": HORIZON_COLORS[next(iter(HORIZON_COLORS))],
                "fillOpacity": 0.75, "opacity": 0.9}]
     return ("plots", t("layer.plots_by_commune", lang), collection(display_geometries(marks, 0), props),
@@ -597,7 +605,56 @@ def _data_script(payload) -> str:
     return f'<script type="application/json" id="plh-data">{js_json(payload)}</script>'
 
 
-class GeoLayer(folium.map.Layer):
+class _Text(Element):
+    """Text a macro has rendered: goes into the page as it is (as its one-off template would render it)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text[:-1] if text.endswith("\n") else text  # Jinja2 drops a template's last newline
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class RenderedOnce(MacroElement):
+    """A MacroElement whose macros' output goes into the page as text. branca compiles each output as a new
+    Jinja2 template and renders it again (some twenty per map, thousands in a pack run); our pages' elements,
+    folium's included (`Map`, `TileLayer`, `LayerControl` below), use this render instead, so each template
+    is compiled once per process. Put it after the folium class: `class X(folium.Y, RenderedOnce)`."""
+
+    def render(self, **kwargs):
+        _render_macros(self, kwargs)
+
+
+def _render_macros(element, kwargs) -> None:
+    """MacroElement.render without the second template: header, html and script macros, then the children
+    (plain MacroElements, such as the ones folium adds while rendering, the same way)."""
+    figure = element.get_root()
+    module = element._template.module
+    for section in ("header", "html", "script"):
+        macro = module.__dict__.get(section)
+        if macro is not None:
+            getattr(figure, section).add_child(_Text(macro(element, kwargs)), name=element.get_name())
+    for child in element._children.values():
+        if type(child).render is MacroElement.render:
+            _render_macros(child, kwargs)
+        else:
+            child.render(**kwargs)
+
+
+class Map(folium.Map, RenderedOnce):
+    pass
+
+
+class TileLayer(folium.TileLayer, RenderedOnce):
+    pass
+
+
+class LayerControl(folium.LayerControl, RenderedOnce):
+    pass
+
+
+class GeoLayer(folium.map.Layer, RenderedOnce):
     """An overlay drawn by `plhLayer` (see `_JS`) from the page's data: styles by index, text-only popups."""
 
     _template = Template("""
@@ -612,7 +669,7 @@ var {{ this.get_name() }} = plhLayer({{ this._parent.get_name() }}, {{ this.key|
         self.key = key
 
 
-class BlankBase(folium.map.Layer):
+class BlankBase(folium.map.Layer, RenderedOnce):
     """A base layer with no tiles: the page as it looks offline, on purpose."""
 
     _template = Template("""
@@ -625,7 +682,7 @@ var {{ this.get_name() }} = L.layerGroup();
         super().__init__(name=name, overlay=False, control=True, show=False)
 
 
-class MapOverlay(MacroElement):
+class MapOverlay(RenderedOnce):
     """The title (top centre) and the legend (a Leaflet control), from the page's data."""
 
     _template = Template("""
@@ -940,15 +997,15 @@ def _title_html(data: MapData, lang) -> str:
 def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bool = True) -> folium.Map:
     """The folium map of `data`: base layers, overlays, control, scale, title and legend."""
     specs, extent = _layer_specs(data, lang)
-    m = folium.Map(location=[50.4, 2.8], zoom_start=11, tiles=None, control_scale=False,
+    m = Map(location=[50.4, 2.8], zoom_start=11, tiles=None, control_scale=False,
                    height=height, prefer_canvas=False, zoom_snap=0.25, zoom_delta=0.5)
     m.default_js, m.default_css = [], []  # no CDN: Leaflet is inlined below
     fig = m.get_root()
     fig.header.add_child(code_element(assets.head_html(cluster=True)), name="plh_assets")
     fig.header.add_child(code_element(_CSS + _JS), name="plh_code")
-    folium.TileLayer("OpenStreetMap", name=t("base.osm", lang)).add_to(m)
-    folium.TileLayer(IGN_PLAN_V2, attr=IGN_ATTRIBUTION, name=t("base.ign", lang), max_zoom=19,
-                     show=False).add_to(m)
+    osm, ign = _tiles()  # providers, not names: folium would search xyzservices' catalogue for each map
+    TileLayer(osm, name=t("base.osm", lang)).add_to(m)
+    TileLayer(ign, attr=IGN_ATTRIBUTION, name=t("base.ign", lang), max_zoom=19, show=False).add_to(m)
     BlankBase(t("base.blank", lang)).add_to(m)
     payload = {"findings": t("findings", lang), "openings": openings(lang),
                "layers": {}, "options": {}}
@@ -956,7 +1013,7 @@ def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bo
         payload["layers"][key] = collection
         payload["options"][key] = {**options, "pane": "plh-" + key, "z": PANES[key], "lazy": not show}
         GeoLayer(key, label, show=show).add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    LayerControl(collapsed=False, position="topright").add_to(m)
     bounds = None
     if extent is not None and np.isfinite(extent).all():
         box = gpd.GeoSeries([shapely.box(*extent)], crs=_crs_of(data)).to_crs(WGS84).total_bounds
@@ -967,6 +1024,15 @@ def build(data: MapData, lang: str = "fr", height: str = "100%", legend_open: bo
     MapOverlay().add_to(m)
     add_slot(fig, "header", "plh_data", _data_script(payload))
     return m
+
+
+@functools.lru_cache(maxsize=1)
+def _tiles():
+    """The base layers' tile providers: OpenStreetMap's from xyzservices, the IGN plan."""
+    import xyzservices
+
+    return (xyzservices.providers.OpenStreetMap.Mapnik,
+            xyzservices.TileProvider(name="IGN", url=IGN_PLAN_V2, attribution=IGN_ATTRIBUTION))
 
 
 def _crs_of(data: MapData):

@@ -10,6 +10,7 @@ file is written whole or not at all (`outputs`), under a name checked to stay in
 """
 from __future__ import annotations
 
+import gc
 import html
 import multiprocessing
 import os
@@ -118,12 +119,14 @@ def _write_all(store, communes, out_dir, since, lang, shared, bar) -> list[PackF
         return results
     _SHARED.update(path=store.path, user=store.user, out_dir=out_dir, since=since, lang=lang, shared=shared)
     results = []
+    gc.freeze()  # the store's data, read once, stays out of the workers' garbage collections (and shared pages)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             for result in pool.map(_pack_worker, communes, chunksize=max(1, len(communes) // (8 * workers))):
                 results.append(result)
                 bar.update(1)
     finally:
+        gc.unfreeze()
         _SHARED.clear()
     for result in results:
         if isinstance(result, Problem):  # the worker's error (exceptions do not all pickle)

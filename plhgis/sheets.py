@@ -9,7 +9,8 @@ password, so a commune can still lift it to sort), status and land origin are dr
 and counts are checked as whole numbers, and a shaded block of empty rows takes new schemes.
 
 The workbook's keywords carry ``plhgis-pack:<insee>``, so an import can also name the schemes
-the commune *left out* of its sheet (`left_out`).
+the commune *left out* of its sheet (`left_out`). It is written with XlsxWriter, row by row (a
+`pack --all` writes hundreds), and read back with openpyxl.
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from pathlib import Path
 
 from . import lazy
 from . import extra, io, outputs, schema
-from .io import append_text_row
 from .errors import unknown_commune
 
 pd = lazy.module("pandas")
@@ -88,13 +88,12 @@ def write_workbook(store, insee, path, overwrite=False, *, name=None, layers=Non
     """Write `<insee>-projets.xlsx`: instructions, then the commune's schemes and a block for new ones.
 
     `name` and `layers` (the commune's projects, friches and plots in force), when the caller has read
-    them already (`pack --all`), spare the store reads.
+    them already (`pack --all`), spare the store reads. Written row by row with XlsxWriter (several
+    times faster than building the workbook in openpyxl, which reads it back on import).
     """
-    import openpyxl
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill, Protection
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+    import xlsxwriter
+
+    from .mapdata import records
 
     path = Path(path)
     outputs.check_free([path], overwrite)
@@ -103,143 +102,162 @@ def write_workbook(store, insee, path, overwrite=False, *, name=None, layers=Non
         if insee not in set(communes["insee"]):
             raise unknown_commune(insee)
         name = communes.loc[communes["insee"] == insee, "name"].iloc[0]
-    names = {insee: name}
     layers = dict(layers or {})
     for layer in ("projects", "friches", "plots"):
         if layers.get(layer) is None:
             layers[layer] = store.read(layer, commune=insee)
     projects = layers["projects"].sort_values("id")
-
-    wb = openpyxl.Workbook()
-    info = wb.active
-    info.title = "instructions"
-    append_text_row(info, [INSTRUCTIONS[0] + f" — {names[insee]} ({insee})"])
-    info["A1"].font = Font(bold=True, size=13)
-    for line in INSTRUCTIONS[1:]:
-        append_text_row(info, [line])
-    append_text_row(info, ["Colonne", "Intitulé", "Aide", "Valeurs possibles"])
-    for cell in info[info.max_row]:
-        cell.font = Font(bold=True)
     frame = extra.extra_columns(projects)
     extras = [c for c in frame.columns if c not in projects.columns and c not in COLUMNS]
     columns = (*COLUMNS, *extras)  # the columns the commune's own files brought, written back as they came
-    for col in COLUMNS:
-        fld = schema.PROJECTS.field(col) if col not in LOCATION else None
-        label, help_text = french(col)
-        append_text_row(info, [col, label, help_text, ", ".join(fld.enum) if fld and fld.enum else ""])
-    info.append([])
-    append_text_row(info, [f"Tableau préparé le {date.today().isoformat()} par plhgis."])
-    for letter, width in zip("ABCD", (18, 38, 60, 70)):
-        info.column_dimensions[letter].width = width
 
-    ws = wb.create_sheet(SHEET)
-    append_text_row(ws, list(columns))
-    for j, col in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=j)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE7F0")
-        cell.comment = Comment(" — ".join(p for p in french(col) if p) if col in COLUMNS
-                               else "Colonne de votre fichier, conservée telle quelle.", "plhgis")
-        cell.alignment = Alignment(wrap_text=False)
-    for rec in frame.to_dict("records"):
-        append_text_row(ws, [None if c in LOCATION[1:] else _cell(rec.get(c)) for c in columns])
-    last = ws.max_row
-    end = last + NEW_ROWS
-    # one named style per kind of cell (id locked, codes as text, new rows greyed), set by name: styling
-    # cell by cell with new style objects was most of a pack's time
-    for new in (False, True):
-        for kind in ("id", "code", "value"):
-            wb.add_named_style(NamedStyle(
-                f"plh_{kind}{'_new' if new else ''}", number_format="@" if kind != "value" else "General",
-                protection=Protection(locked=kind == "id"),
-                fill=PatternFill("solid", fgColor="EEEEEE") if new else PatternFill()))
-    kinds = ["id" if c == "id" else "code" if c in ("commune", "parcels", "permit_number", *DATES) else "value"
-             for c in columns]
-    for r in range(2, end + 1):
-        suffix = "_new" if r > last else ""
-        for j, kind in enumerate(kinds, start=1):
-            cell = ws.cell(row=r, column=j)
-            quoted = cell.quotePrefix  # a formula-like text stays text (io.append_text_row)
-            cell.style = f"plh_{kind}{suffix}"
-            if quoted:
-                cell.quotePrefix = True
-    ws.protection.sheet = True
-    for allowed in ("formatCells", "formatColumns", "formatRows", "insertRows", "deleteRows", "sort",
-                    "autoFilter"):
-        setattr(ws.protection, allowed, False)
-    ws.freeze_panes = "C2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{end}"
+    with outputs.atomic_output(path, overwrite) as tmp, xlsxwriter.Workbook(str(tmp), {
+            "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+            "strings_to_urls": False, "nan_inf_to_errors": True}) as wb:
+        cells = _Cells(wb)
+        info = wb.add_worksheet("instructions")
+        rows = [[INSTRUCTIONS[0] + f" — {name} ({insee})"], *([line] for line in INSTRUCTIONS[1:]),
+                ["Colonne", "Intitulé", "Aide", "Valeurs possibles"]]
+        for col in COLUMNS:
+            fld = schema.PROJECTS.field(col) if col not in LOCATION else None
+            rows.append([col, *french(col), ", ".join(fld.enum) if fld and fld.enum else ""])
+        rows += [[], [f"Tableau préparé le {date.today().isoformat()} par plhgis."]]
+        for r, row in enumerate(rows):
+            style = cells.style(bold=True, font_size=13) if r == 0 else cells.style(bold=True) \
+                if r == len(INSTRUCTIONS) else None
+            for j, v in enumerate(row):
+                cells.put(info, r, j, v, style)
+        for j, width in enumerate((18, 38, 60, 70)):
+            info.set_column(j, j, width)
 
-    def letter(col):
-        return get_column_letter(columns.index(col) + 1)
+        ws = wb.add_worksheet(SHEET)
+        head = cells.style(bold=True, pattern=1, bg_color="#DDE7F0")
+        for j, col in enumerate(columns):
+            cells.put(ws, 0, j, col, head)
+            ws.write_comment(0, j, " — ".join(p for p in french(col) if p) if col in COLUMNS
+                             else "Colonne de votre fichier, conservée telle quelle.", {"author": "plhgis"})
+        # one format per kind of cell: id locked, codes as text, the new rows greyed
+        kinds = [{"num_format": "@"} if c == "id" else {"num_format": "@", "locked": False}
+                 if c in ("commune", "parcels", "permit_number", *DATES) else {"locked": False} for c in columns]
+        known = [cells.style(**kind) for kind in kinds]
+        new = [cells.style(**kind, pattern=1, bg_color="#EEEEEE") for kind in kinds]
+        at = {c: j for j, c in enumerate(columns)}
+        recs = records(frame) if len(frame) else []
+        for r, rec in enumerate(recs, start=1):
+            for j, col in enumerate(columns):
+                cells.put(ws, r, j, None if col in LOCATION[1:] else _cell(rec.get(col)), known[j])
+        end = len(recs) + NEW_ROWS  # last row, 0-based
+        for r in range(len(recs) + 1, end + 1):
+            for j in range(len(columns)):
+                cells.put(ws, r, j, None, new[j])
+        ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True, "insert_rows": True,
+                        "delete_rows": True, "sort": True, "autofilter": True, "objects": True, "scenarios": True})
+        ws.freeze_panes(1, 2)
+        ws.autofilter(0, 0, end, len(columns) - 1)
 
-    def validation(col, dv):
-        dv.add(f"{letter(col)}2:{letter(col)}{end}")
-        ws.add_data_validation(dv)
+        def validation(col, options):
+            ws.data_validation(1, at[col], end, at[col], {"ignore_blank": True, "show_input": False, **options})
 
-    for col, values in (("status", schema.PROJECT_STATUS), ("land_origin", schema.LAND_ORIGIN),
-                        ("residence_kind", schema.RESIDENCE_KIND), *((f, ("0", "1")) for f in FLAGS)):
-        validation(col, DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-                                       showErrorMessage=True, errorTitle="Valeur non prévue",
-                                       error="Choisissez une valeur dans la liste."))
-    validation("commune", DataValidation(type="list", formula1=f'"{insee}"', allow_blank=True,
-                                         showErrorMessage=True, error=f"Le code INSEE de la commune est {insee}."))
-    for col in ("homes_total", *schema.PRODUCT_FIELDS, "plai_adapte", "lli", "anah_conventionne", "residence_places",
-                "demolished", "demolished_lls", "lls_sold"):
-        validation(col, DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
-                                       allow_blank=True, showErrorMessage=True,
-                                       error="Un nombre entier de logements."))
-    for col in ("permit_year", "start_year", "delivery_year"):
-        validation(col, DataValidation(type="whole", operator="between", formula1="1990", formula2="2100",
-                                       allow_blank=True, showErrorMessage=True,
-                                       error="Une année sur 4 chiffres, par exemple 2027."))
-    widths = {"id": 15, "name": 34, "address": 28, "parcels": 30, "operator": 22, "comment": 40, "status": 13,
-              "land_origin": 20, "specifique_note": 20, "permit_number": 16, "residence_kind": 20}
-    for col in columns:
-        ws.column_dimensions[letter(col)].width = widths.get(col, 11)
-    for title, fields in READ_ONLY.items():
-        _read_only_sheet(wb, title, layers["friches" if title == "friches" else "plots"], fields)
-    ids = wb.create_sheet(IDS_SHEET)
-    append_text_row(ids, ["carried_ids"])
-    for fid in projects["id"]:
-        append_text_row(ids, [fid])
-    ids.sheet_state = "veryHidden"
-    for sheet in wb.worksheets:
-        print_a4_landscape(sheet)
-    wb.properties.title = f"Opérations de logements — {names[insee]}"
-    wb.properties.keywords = PACK_TAG + insee
-    wb.properties.creator = "plhgis"
-    wb.active = 1
-    with outputs.atomic_output(path, overwrite) as tmp:
-        wb.save(tmp)
+        listed = {"error_title": "Valeur non prévue", "error_message": "Choisissez une valeur dans la liste."}
+        for col, values in (("status", schema.PROJECT_STATUS), ("land_origin", schema.LAND_ORIGIN),
+                            ("residence_kind", schema.RESIDENCE_KIND), *((f, ("0", "1")) for f in FLAGS)):
+            validation(col, {"validate": "list", "source": list(values), **listed})
+        validation("commune", {"validate": "list", "source": [insee],
+                               "error_message": f"Le code INSEE de la commune est {insee}."})
+        for col in ("homes_total", *schema.PRODUCT_FIELDS, "plai_adapte", "lli", "anah_conventionne",
+                    "residence_places", "demolished", "demolished_lls", "lls_sold"):
+            validation(col, {"validate": "integer", "criteria": ">=", "value": 0,
+                             "error_message": "Un nombre entier de logements."})
+        for col in ("permit_year", "start_year", "delivery_year"):
+            validation(col, {"validate": "integer", "criteria": "between", "minimum": 1990, "maximum": 2100,
+                             "error_message": "Une année sur 4 chiffres, par exemple 2027."})
+        widths = {"id": 15, "name": 34, "address": 28, "parcels": 30, "operator": 22, "comment": 40, "status": 13,
+                  "land_origin": 20, "specifique_note": 20, "permit_number": 16, "residence_kind": 20}
+        for j, col in enumerate(columns):
+            ws.set_column(j, j, widths.get(col, 11))
+        for title, fields in READ_ONLY.items():
+            _read_only_sheet(wb, cells, title, layers["friches" if title == "friches" else "plots"], fields)
+        ids = wb.add_worksheet(IDS_SHEET)
+        for r, fid in enumerate(["carried_ids", *projects["id"]]):
+            cells.put(ids, r, 0, fid)
+        ids.very_hidden()
+        for sheet in wb.worksheets():
+            print_a4_landscape(sheet)
+        wb.set_properties({"title": f"Opérations de logements — {name}", "keywords": PACK_TAG + insee,
+                           "author": "plhgis"})
+        ws.activate()
     return path
+
+
+class _Cells:
+    """Writes values into XlsxWriter sheets: a text always as text, never a formula; one that Excel would
+    read as a formula when typed (`io.FORMULA_START`) gets the quote prefix, as `io.append_text_row` does."""
+
+    def __init__(self, wb):
+        self.wb = wb
+        self.styles: dict = {}
+        self.plain = self.style()
+
+    def style(self, **props) -> "_Style":
+        """The cell format of these properties, made once per workbook."""
+        key = tuple(sorted(props.items()))
+        if key not in self.styles:
+            self.styles[key] = _Style(self.wb, props)
+        return self.styles[key]
+
+    def put(self, ws, row, col, v, style=None) -> None:
+        style = style or self.plain
+        if v is None or v == "":
+            if style.format is not None:
+                ws.write_blank(row, col, None, style.format)
+        elif isinstance(v, str):
+            ws.write_string(row, col, v, style.quoted if v.startswith(io.FORMULA_START) else style.format)
+        elif isinstance(v, bool):
+            ws.write_boolean(row, col, v, style.format)
+        elif isinstance(v, (int, float)):
+            ws.write_number(row, col, v, style.format)
+        else:
+            ws.write_string(row, col, str(v), style.format)
+
+
+class _Style:
+    """A cell format (None: the default) and, made when first needed, the same with the quote prefix."""
+
+    def __init__(self, wb, props):
+        self.wb, self.props = wb, props
+        self.format = wb.add_format(props) if props else None
+        self._quoted = None
+
+    @property
+    def quoted(self):
+        if self._quoted is None:
+            self._quoted = self.wb.add_format({**self.props, "quote_prefix": True})
+        return self._quoted
 
 
 def print_a4_landscape(ws) -> None:
     """Print on A4 landscape, all columns on the page's width, the header row on every page."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.print_options.gridLines = True
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages("1", 0)  # "1" as text: written out, not left to the default that openpyxl reads as none
+    ws.repeat_rows(0)
+    ws.hide_gridlines(0)  # gridlines printed (and shown)
 
 
-def _read_only_sheet(wb, title, frame, fields):
+def _read_only_sheet(wb, cells, title, frame, fields):
     """A protected sheet listing the commune's friches or plots; row 1 says it is not read back."""
-    from openpyxl.styles import Font
+    from .mapdata import records
 
-    ws = wb.create_sheet(title)
-    append_text_row(ws, [f"{title.capitalize()} de la commune — pour information, non réintégré à l'import "
-                         "(corrections : colonne « Commentaire » de l'onglet projets, ou par courriel)"])
-    ws["A1"].font = Font(italic=True)
+    ws = wb.add_worksheet(title)
+    cells.put(ws, 0, 0, f"{title.capitalize()} de la commune — pour information, non réintégré à l'import "
+                        "(corrections : colonne « Commentaire » de l'onglet projets, ou par courriel)", cells.style(italic=True))
     layer = "friches" if title == "friches" else "plots"
-    append_text_row(ws, [schema.label(layer, f) if f in schema.LABELS.get(layer, {}) else f for f in fields])
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    for rec in frame.sort_values(frame.columns[0]).to_dict("records") if len(frame) else []:
-        append_text_row(ws, [_cell(rec.get(f)) for f in fields])
-    ws.protection.sheet = True
+    for j, f in enumerate(fields):
+        cells.put(ws, 1, j, schema.label(layer, f) if f in schema.LABELS.get(layer, {}) else f, cells.style(bold=True))
+    for r, rec in enumerate(records(frame.sort_values(frame.columns[0])) if len(frame) else [], start=2):
+        for j, f in enumerate(fields):
+            cells.put(ws, r, j, _cell(rec.get(f)))
+    ws.protect("", {"objects": True, "scenarios": True})
 
 
 def _cell(v):
