@@ -472,11 +472,11 @@ HELP: dict[str, tuple[str, str]] = {
     "reconcile --create": ("Crée aussi une opération pour chaque permis de 5 logements et plus qu'aucune opération "
                            "ne rejoint.",
                            "Also create a scheme for each permit of 5+ homes no scheme matches."),
-    "reconcile accept": ("Accepte une paire de la file d'examen : la relie et fait avancer l'opération (NUM_DAU "
-                         "ou NUM_DAU:OPÉRATION).",
+    "reconcile accept": ("Accepte une paire à examiner : la relie et fait avancer l'opération (NUM_DAU ou "
+                         "NUM_DAU:OPÉRATION).",
                          "Accept a pair of the review queue: link it and move the scheme (NUM_DAU or "
                          "NUM_DAU:PROJECT)."),
-    "reconcile reject": ("Rejette une paire de la file d'examen : elle ne sera plus proposée.",
+    "reconcile reject": ("Rejette une paire à examiner : elle ne sera plus proposée.",
                          "Reject a pair of the review queue: it is not proposed again."),
     "permits": ("""Les permis de construire créant des logements (Sitadel) : liste, chiffres annuels.
 

@@ -115,20 +115,28 @@ class PlhgisCommand(click.Command):
         pieces = " ".join(self.collect_usage_pieces(ctx))
         formatter.write_usage(ctx.command_path, _help().metavar(pieces, LANG["value"]), say("cli.usage", usage=""))
 
+    def help_text(self, ctx) -> str:
+        """What --help says of the command, in the CLI's language."""
+        return _help().command_help(self._paths(ctx), LANG["value"]) or ""
+
+    def help_rows(self, ctx) -> list[tuple[str, str]]:
+        """The options as --help lists them: (`--store FICHIER`, what it does), in the CLI's language."""
+        rows = []
+        for param in self.get_params(ctx):
+            record = None if isinstance(param, click.Argument) else param.get_help_record(ctx)
+            if record:
+                rows.append((_help().metavar(record[0], LANG["value"]), self._option_help(ctx, param)))
+        return rows
+
     def format_help_text(self, ctx, formatter):
-        text = _help().command_help(self._paths(ctx), LANG["value"])
+        text = self.help_text(ctx)
         if text:
             formatter.write_paragraph()
             with formatter.indentation():
                 formatter.write_text(text)
 
     def format_options(self, ctx, formatter):
-        rows = []
-        for param in self.get_params(ctx):
-            record = None if isinstance(param, click.Argument) else param.get_help_record(ctx)
-            if record:
-                rows.append((_help().metavar(record[0], LANG["value"]), self._option_help(ctx, param)))
-        _section(formatter, say("cli.help_options"), rows)
+        _section(formatter, say("cli.help_options"), self.help_rows(ctx))
 
     def _option_help(self, ctx, param) -> str:
         lang = LANG["value"]

@@ -1,13 +1,16 @@
 """Everything the command line says when it refuses, warns or sums up is French by default and English
-with --lang en: library errors with their reasons and hints, import warnings and notes, usage errors."""
+with --lang en: library errors with their reasons and hints, import warnings and notes, usage errors, and
+the help of every command."""
 from __future__ import annotations
 
 import re
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from plhgis.cli import cli
+from plhgis.cli_options import LANG
 from plhgis.labels import LABELS, Msg, Num, t
 
 # words a French message never holds, and words an English one always may
@@ -103,3 +106,92 @@ def test_every_message_is_in_both_languages_and_formatted_only_when_shown():
     assert t("err.out_of_range", "fr", range=Msg("err.at_least", lo=Num(5))) == "hors limites (doit être au moins 5)"
     with pytest.raises(KeyError):
         Msg("err.no_such_message")
+
+
+# -- the help: `plhgis … --help` of every command, French by default, English on request -------------------
+HELP_ENGLISH = re.compile(ENGLISH.pattern[:-3] + r"|and|with|from|each|every|only|when|this|that|to|in|by|exit|"
+                          r"default|required|text|integer|float|path|layer|command|usage:)\b", re.IGNORECASE)
+HELP_FRENCH = re.compile(FRENCH.pattern[:-3] + r"|et|avec|depuis|chaque|seulement|quand|cette|dans|par|une?|"
+                         r"défaut|obligatoire|commandes?|texte|entier|nombre|chemin|couche|aide|affiche)\b",
+                         re.IGNORECASE)
+
+
+def _command_paths(group, path=()):
+    """The path of every command and group under `group`, itself included."""
+    yield path
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _command_paths(command, (*path, name))
+        else:
+            yield (*path, name)
+
+
+def _context(path):
+    ctx = click.Context(cli, info_name="plhgis")
+    for name in path:
+        ctx = click.Context(ctx.command.commands[name], info_name=name, parent=ctx)
+    return ctx
+
+
+NAMES = {name for path in _command_paths(cli) for name in path}
+
+
+def _help_words(text: str) -> str:
+    """What a help page says in its own words: less the examples, the values one types (quoted, listed, option
+    and command names, paths, lists of values) that read the same in both languages."""
+    text = " ".join(line for line in text.splitlines() if not line.strip().startswith("plhgis "))
+    text = re.sub(r"\[(par défaut :|default:) [^;\]]*", " ", text)
+    text = re.sub(r"(Valeurs possibles :|One of:).*?\.(?= -|$)", " ", " ".join(text.split()))
+    text = re.sub(r"(?<!\w)'[^']*'(?!\w)|«[^»]*»|`[^`]*`|\"[^\"]*\"|\S*/\S*|--?[\w-]+|\[[\w|-]+\]|\$\w+", " ", text)
+    return re.sub(r"\b(" + "|".join(sorted(NAMES, key=len, reverse=True)) + r")\b", " ", text)
+
+
+@pytest.mark.parametrize("path", [" ".join(p) for p in _command_paths(cli)])
+def test_help_is_french_by_default_english_on_request(path):
+    args = [*path.split(), "--help"]
+    runner = CliRunner()
+    french = runner.invoke(cli, args, env={"PLHGIS_LANG": None}, prog_name="plhgis")
+    english = runner.invoke(cli, args, env={"PLHGIS_LANG": "en"}, prog_name="plhgis")
+    assert french.exit_code == english.exit_code == 0, (french.output, english.output)
+    assert french.output.startswith(f"Usage : plhgis {path}".rstrip() + " ")
+    assert english.output.startswith(f"Usage: plhgis {path}".rstrip() + " ")
+    said_fr, said_en = _help_words(french.output), _help_words(english.output)
+    assert not HELP_ENGLISH.findall(said_fr), (HELP_ENGLISH.findall(said_fr), french.output)
+    assert not HELP_FRENCH.findall(said_en), (HELP_FRENCH.findall(said_en), english.output)
+    assert "Options :" in french.output and "Options:" in english.output
+    group = isinstance(_context(path.split()).command, click.Group)
+    assert ("Commandes :" in french.output) == ("Commands:" in english.output) == group
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_command_and_option_has_help(lang, monkeypatch):
+    monkeypatch.setitem(LANG, "value", lang)
+    for path in _command_paths(cli):
+        ctx = _context(path)
+        assert ctx.command.help_text(ctx), path
+        rows = ctx.command.help_rows(ctx)
+        assert rows and all(text for _, text in rows), (path, [spec for spec, text in rows if not text])
+
+
+def test_the_language_is_read_before_the_help_is_shown():
+    """--lang before or after --help, on the group; $PLHGIS_LANG for a command's help."""
+    runner = CliRunner()
+    for args in (["--lang", "en", "import", "--help"], ["--lang=en", "--help"], ["--help", "--lang", "en"]):
+        result = runner.invoke(cli, args, env={"PLHGIS_LANG": "fr"}, prog_name="plhgis")
+        assert result.output.startswith("Usage: plhgis") and "Show this message and exit." in result.output, args
+    result = runner.invoke(cli, ["import", "--help"], env={"PLHGIS_LANG": "en"}, prog_name="plhgis")
+    assert "Import a file into a layer" in result.output and "[OPTIONS] LAYER FILE" in result.output
+    result = runner.invoke(cli, ["import", "--help"], prog_name="plhgis")
+    assert "Importe un fichier dans une couche" in result.output and "[OPTIONS] COUCHE FICHIER" in result.output
+    assert "Affiche cette aide et s'arrête." in result.output and "[par défaut : upsert]" in result.output
+
+
+def test_a_usage_error_shows_the_usage_in_the_cli_language():
+    runner = CliRunner()
+    french = runner.invoke(cli, ["import", "projects"], env={"PLHGIS_LANG": None}, prog_name="plhgis")
+    assert french.exit_code == 2
+    assert french.stderr.startswith("Usage : plhgis import [OPTIONS] COUCHE FICHIER\nAide : plhgis import --help\n")
+    assert "Erreur : 'FICHIER' manque" in french.stderr
+    english = runner.invoke(cli, ["import", "projects"], env={"PLHGIS_LANG": "en"}, prog_name="plhgis")
+    assert english.stderr.startswith("Usage: plhgis import [OPTIONS] LAYER FILE\n")
+    assert "Missing 'FILE'." in english.stderr
