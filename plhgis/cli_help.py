@@ -227,8 +227,9 @@ HELP: dict[str, tuple[str, str]] = {
     # -- plhgis project|friche|plot|sru add|edit|end|list|show: {the words of NOUNS} ----------------------
     "FEATURE": ("{Many} : ajouter, modifier, clore, lister, afficher (add, edit, end, list, show).",
                 "Edit {many}: add, edit, end, list, show."),
-    "FEATURE --wkt": ("Géométrie en WKT (dans le système --crs, par défaut celui de la base).",
-                      "Geometry as WKT (in --crs, default the store CRS)."),
+    "FEATURE --crs": ("Système de coordonnées de --wkt [par défaut : celui de la base].",
+                      "CRS of --wkt [default: the store's]."),
+    "FEATURE --wkt": ("Géométrie en WKT (dans le système --crs).", "Geometry as WKT (in --crs)."),
     "FEATURE --lon": ("Longitude (WGS84), avec --lat.", "Longitude (WGS84), with --lat."),
     "FEATURE --lat": ("Latitude (WGS84), avec --lon.", "Latitude (WGS84), with --lon."),
     "FEATURE add": ("""Ajoute {a} ; affiche son nouvel identifiant.

@@ -117,7 +117,7 @@ class PlhgisCommand(click.Command):
 
     def help_text(self, ctx) -> str:
         """What --help says of the command, in the CLI's language."""
-        return _help().command_help(self._paths(ctx), LANG["value"]) or ""
+        return _typeset(_help().command_help(self._paths(ctx), LANG["value"]) or "")
 
     def help_rows(self, ctx) -> list[tuple[str, str]]:
         """The options as --help lists them: (`--store FICHIER`, what it does), in the CLI's language."""
@@ -125,7 +125,7 @@ class PlhgisCommand(click.Command):
         for param in self.get_params(ctx):
             record = None if isinstance(param, click.Argument) else param.get_help_record(ctx)
             if record:
-                rows.append((_help().metavar(record[0], LANG["value"]), self._option_help(ctx, param)))
+                rows.append((_help().metavar(record[0], LANG["value"]), _typeset(self._option_help(ctx, param))))
         return rows
 
     def format_help_text(self, ctx, formatter):
@@ -150,6 +150,13 @@ class PlhgisCommand(click.Command):
         return f"{text}  [{'; '.join(items)}]".strip() if items else text
 
 
+def _typeset(text: str) -> str:
+    """French help wraps as French is set: no line starts with a colon, a semicolon or a closing guillemet."""
+    if LANG["value"] == "en":
+        return text
+    return text.replace(" :", "\u00a0:").replace(" ;", "\u00a0;").replace("« ", "«\u00a0").replace(" »", "\u00a0»")
+
+
 def _lineage(ctx):
     while ctx is not None:
         yield ctx
@@ -165,16 +172,17 @@ def _section(formatter, heading, rows):
 
 
 def _short(text: str, limit: int) -> str:
-    """A command's line in its group's list: the first sentence of its help, cut at a colon, a bracket, a
-    semicolon or a comma (else a word) to fit `limit` characters."""
+    """A command's line in its group's list: the first sentence of its help, cut at a colon or a semicolon, a
+    bracket, a comma (else a word) to fit `limit` characters."""
     first = " ".join(text.split("\n\n")[0].split())
     sentence = re.split(r"(?<!\bex)(?<!e\.g)\.(?:\s|$)", first)[0]
     if len(sentence) <= limit:
         return sentence
-    for seps in ((" :", ":"), (" (",), (" ;", ";"), (",",)):
-        cut = max(sentence.rfind(sep, 0, limit) for sep in seps)
-        if cut > limit // 3:
-            return sentence[:cut]
+    for seps in ((":", ";"), (" (",), (",",)):
+        cuts = [m.start() for sep in seps for m in re.finditer(re.escape(sep), sentence[:limit])
+                if sentence[:m.start()].count("(") == sentence[:m.start()].count(")")]  # never inside brackets
+        if cuts and max(cuts) > limit // 4:
+            return sentence[:max(cuts)].rstrip()
     return sentence[:sentence.rfind(" ", 0, limit - 1)] + "…"
 
 
@@ -202,7 +210,7 @@ class PlhgisGroup(PlhgisCommand, click.Group):
     def format_commands(self, ctx, formatter):
         names = [name for name in self.list_commands(ctx) if not self.get_command(ctx, name).hidden]
         limit = formatter.width - 6 - max(map(len, names), default=0)
-        rows = [(name, _short(_help().command_help(self._paths(ctx, name), LANG["value"]) or "", limit))
+        rows = [(name, _typeset(_short(_help().command_help(self._paths(ctx, name), LANG["value"]) or "", limit)))
                 for name in names]
         _section(formatter, say("cli.help_commands"), rows)
 

@@ -140,8 +140,8 @@ def _help_words(text: str) -> str:
     """What a help page says in its own words: less the examples, the values one types (quoted, listed, option
     and command names, paths, lists of values) that read the same in both languages."""
     text = " ".join(line for line in text.splitlines() if not line.strip().startswith("plhgis "))
-    text = re.sub(r"\[(par défaut :|default:) [^;\]]*", " ", text)
-    text = re.sub(r"(Valeurs possibles :|One of:).*?\.(?= -|$)", " ", " ".join(text.split()))
+    text = re.sub(r"\[(par défaut\s:|default:) [^;\]]*", " ", text)
+    text = re.sub(r"(Valeurs possibles :|One of:).*?\.(?= -|$)", " ", " ".join(text.split()))  # also splits at NBSP
     text = re.sub(r"(?<!\w)'[^']*'(?!\w)|«[^»]*»|`[^`]*`|\"[^\"]*\"|\S*/\S*|--?[\w-]+|\[[\w|-]+\]|\$\w+", " ", text)
     return re.sub(r"\b(" + "|".join(sorted(NAMES, key=len, reverse=True)) + r")\b", " ", text)
 
@@ -183,7 +183,7 @@ def test_the_language_is_read_before_the_help_is_shown():
     assert "Import a file into a layer" in result.output and "[OPTIONS] LAYER FILE" in result.output
     result = runner.invoke(cli, ["import", "--help"], prog_name="plhgis")
     assert "Importe un fichier dans une couche" in result.output and "[OPTIONS] COUCHE FICHIER" in result.output
-    assert "Affiche cette aide et s'arrête." in result.output and "[par défaut : upsert]" in result.output
+    assert "Affiche cette aide et s'arrête." in result.output and "[par défaut\u00a0: upsert]" in result.output
 
 
 def test_a_usage_error_shows_the_usage_in_the_cli_language():
