@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import re
 
-from . import vocabulary
+from . import schema, vocabulary
 from .labels import t
 
 HELP: dict[str, tuple[str, str]] = {
@@ -656,17 +656,15 @@ def option_help(paths, option: str, lang: str) -> str | None:
 
 
 def field_help(layer: str, field, lang: str) -> str:
-    """A field's option: its label (and the workbook's help) from the vocabulary, the values it takes."""
-    en = lang == "en"
-    label = vocabulary.LABELS.get(layer, {}).get(field.name)
-    if label:
-        text = label[en] + "."
-        more = vocabulary.HELP.get(layer, {}).get(field.name)
-        text += " " + more[en] if more else ""
+    """A field's option: its label and the workbook's help (`schema.label`, `schema.help_text`), the values it
+    takes."""
+    if field.name in vocabulary.LABELS.get(layer, {}):
+        text = " ".join(filter(None, (schema.label(layer, field.name, lang) + ".",
+                                      schema.help_text(layer, field.name, lang))))
     elif f"{layer}.{field.name}" in FIELDS:
-        text = FIELDS[f"{layer}.{field.name}"][en]
+        text = FIELDS[f"{layer}.{field.name}"][lang == "en"]
     else:  # the CNIG Friches fields keep the standard's names
-        text = FIELDS["CNIG"][en].format(field=field.name)
+        text = FIELDS["CNIG"][lang == "en"].format(field=field.name)
     if field.enum:
         text += " " + t("cli.one_of", lang, values=", ".join(field.enum))
     return text

@@ -203,6 +203,23 @@ class PlhgisGroup(PlhgisCommand, click.Group):
                     LANG["value"] = value
         return super().parse_args(ctx, args)
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        if parent is not None:  # a subgroup's refusals are the parent's `invoke`'s to say
+            return super().make_context(info_name, args, parent, **extra)
+        try:  # `plhgis --lang de`: refused before any `invoke`
+            return super().make_context(info_name, args, parent, **extra)
+        except (Refused, click.exceptions.NoArgsIsHelpError):
+            raise
+        except click.UsageError as exc:
+            raise Refused(_refusal(exc), exc.ctx) from None
+
+    def resolve_command(self, ctx, args):
+        name = args[0]
+        if self.get_command(ctx, name) is None and not name.startswith("-") and not ctx.resilient_parsing:
+            raise click.UsageError(say("cli.no_such_command", name=name, names=", ".join(self.list_commands(ctx))),
+                                   ctx)
+        return super().resolve_command(ctx, args)
+
     def format_options(self, ctx, formatter):
         super().format_options(ctx, formatter)
         self.format_commands(ctx, formatter)
@@ -219,7 +236,7 @@ class PlhgisGroup(PlhgisCommand, click.Group):
             return super().invoke(ctx)
         except PlhgisError as exc:
             raise Failure(exc.text(LANG["value"])) from None
-        except Refused:
+        except (Refused, click.exceptions.NoArgsIsHelpError):  # `plhgis fetch` alone: its help, as it is
             raise
         except click.UsageError as exc:
             raise Refused(_refusal(exc), exc.ctx) from None

@@ -147,6 +147,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "cli.help_default": ("par défaut : {value}", "default: {value}"),
     "cli.help_required": ("obligatoire", "required"),
     "cli.no_such_option": ("option inconnue : {name}", "No such option: {name}"),
+    "cli.no_such_command": ("commande inconnue '{name}' ; les commandes sont : {names}",
+                            "No such command '{name}'; the commands are: {names}"),
     "cli.missing": ("{param} manque", "Missing {param}."),
     "cli.bad_value": ("valeur invalide pour {param} : {message}", "Invalid value for {param}: {message}"),
     "cli.copied": ("copié {src} → {dest} : {counts}", "copied {src} → {dest}: {counts}"),

@@ -48,6 +48,8 @@ CASES = {  # name → (arguments, exit code); {store}, {x} are filled in
     "a sector with no kind column": (["import", "sectors", "{nowhere}"], 1),
     "a layer that does not exist": (["import", "nothing", "{bad}"], 2),
     "a choice off the list": (["import", "projects", "{bad}", "--dry-run", "--mode", "bogus"], 2),
+    "no such command": (["project", "bogus"], 2),
+    "a language off the list, refused before any command": (["--lang", "de", "layers"], 2),
 }
 
 
@@ -195,3 +197,10 @@ def test_a_usage_error_shows_the_usage_in_the_cli_language():
     english = runner.invoke(cli, ["import", "projects"], env={"PLHGIS_LANG": "en"}, prog_name="plhgis")
     assert english.stderr.startswith("Usage: plhgis import [OPTIONS] LAYER FILE\n")
     assert "Missing 'FILE'." in english.stderr
+
+
+def test_a_group_alone_shows_its_help_not_an_error():
+    result = CliRunner().invoke(cli, ["fetch"], env={"PLHGIS_LANG": None}, prog_name="plhgis")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage : plhgis fetch [OPTIONS] COMMANDE [ARGS]...\n\n  Charge les données")
+    assert "Erreur" not in result.stderr and "Commandes :" in result.stderr
