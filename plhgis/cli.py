@@ -140,17 +140,6 @@ def _layer_name(value):
 @commune_option
 def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_name, epci, kind, name_field,
             column_map, strict, verbose, commune):
-    """Import a file into a layer (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).
-
-    \b
-        plhgis import projects retour-62950.xlsx --dry-run
-        plhgis import communes communes.geojson --mode upsert
-        plhgis import plots gisements.csv --crs 2154
-        plhgis import communes communes.geojson --epci 246200364
-        plhgis import friches cartofriches.csv --epci 246200364 --strict
-        plhgis import sectors acv.geojson --kind ORT/ACV --name-field lib
-        plhgis import permits Liste-des-autorisations-durbanisme-creant-des-logements.csv --epci 243100518
-    """
     st = _open(store, user)
     if layer == "permits":  # the SDES file has its own reader (two header lines, old and new codes)
         from . import permits
@@ -203,14 +192,6 @@ def _proposal_note(changes) -> bool:
 @overwrite_option()
 @click.option("--csv-dialect", type=click.Choice(list(io.CSV_DIALECTS)), default="excel-fr", show_default=True)
 def export(store, layer, file, fmt, commune, as_of, overwrite, csv_dialect):
-    """Export a layer: gpkg, geojson (WGS84), shp, csv (French Excel) or xlsx.
-
-    \b
-        plhgis export projects projets.csv
-        plhgis export projects projets.csv --csv-dialect excel-fr-ansi --overwrite
-        plhgis export projects projets-2024.gpkg --as-of 2024-12-31
-        plhgis export friches friches-cnig.csv --format cnig
-    """
     if fmt == "cnig" and layer != "friches":
         raise click.BadParameter(_say("cli.cnig_friches"), param_hint="--format")
     frame = _open(store).read(layer, commune=commune, as_of=as_of)

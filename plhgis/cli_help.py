@@ -2,9 +2,9 @@
 
 HELP is keyed by the command path without `plhgis` ("import", "fetch communes"; "plhgis" for the group
 itself); an option's text by its command path and its long name ("import --mode"), found from the command
-up to its parents, then under the bare name ("--store") for the options every command shares. The
-add/edit/end/list/show commands of the editable layers share the "FEATURE" texts, filled in with the
-words of their layer (NOUNS). An option of a layer's field (`plhgis project add --homes-total`) is
+up to its parents, then under the bare name ("--store") for the options every command shares. A command's
+examples (EXAMPLES, under the same path) read the same in both languages. The add/edit/end/list/show
+commands of the editable layers share the "FEATURE" texts, filled in with the words of their layer (NOUNS). An option of a layer's field (`plhgis project add --homes-total`) is
 described by the field's own label (`vocabulary`). Only `--help` and usage errors read this module.
 """
 from __future__ import annotations
@@ -18,19 +18,9 @@ from .labels import t
 HELP: dict[str, tuple[str, str]] = {
     # -- the group, and the options every command shares ------------------------------------------
     "plhgis": ("""plhgis : le tableau des opérations de logements du PLH, les friches et les dents creuses, en
-        couches géographiques.
-
-        \b
-            plhgis demo                      construit le territoire fictif de démonstration
-            plhgis project list --commune 62950
-            plhgis import projects retour-commune.xlsx --dry-run
-        """, """plhgis: the PLH housing-project table, friches and infill plots as geographic layers.
-
-        \b
-            plhgis demo                      build the fictional demo territory
-            plhgis project list --commune 62950
-            plhgis import projects retour-commune.xlsx --dry-run
-        """),
+        couches géographiques. Pour commencer, plhgis demo construit un territoire fictif de démonstration.""",
+        """plhgis: the PLH housing-project table, friches and infill plots as geographic layers. To begin with,
+        plhgis demo builds a fictional demo territory."""),
     "plhgis --lang": ("Langue des messages, de l'aide et des pages [par défaut : fr, ou $PLHGIS_LANG].",
                       "Language of messages, help and pages [default: fr, or $PLHGIS_LANG]."),
     "--version": ("Affiche la version et s'arrête.", "Show the version and exit."),
@@ -51,17 +41,10 @@ HELP: dict[str, tuple[str, str]] = {
     "--dry-run": ("Montre ce qui changerait, sans rien écrire.", "Show what would change and write nothing."),
     "--reason": ("Pourquoi, inscrit dans l'historique.", "Why, recorded in the history."),
     # -- the store -------------------------------------------------------------------------------
-    "init": ("""Crée la base (un GeoPackage que QGIS ouvre tel quel).
-
-        \b
-            plhgis init                      base vide dans layers/plh.gpkg
-            plhgis init --demo --overwrite   le territoire fictif de démonstration
-        """, """Create the store (a GeoPackage QGIS opens as it is).
-
-        \b
-            plhgis init                      empty store in layers/plh.gpkg
-            plhgis init --demo --overwrite   the fictional demo territory
-        """),
+    "init": ("Crée la base (un GeoPackage que QGIS ouvre tel quel) : vide, dans layers/plh.gpkg par défaut, ou avec "
+             "le territoire fictif de démonstration (--demo).",
+             "Create the store (a GeoPackage QGIS opens as it is): empty, in layers/plh.gpkg by default, or holding "
+             "the fictional demo territory (--demo)."),
     "init --demo": ("Remplit la base avec le territoire fictif de démonstration.",
                     "Fill the store with the fictional demo territory."),
     "init --crs": ("Système de coordonnées de la base (projeté, en mètres).", "Storage CRS (projected, metres)."),
@@ -69,20 +52,11 @@ HELP: dict[str, tuple[str, str]] = {
     "demo": ("""Construit le territoire fictif de démonstration (layers/plh.gpkg, historique antidaté à 2023),
         le contrôle, écrit sa carte, sa page des contrôles et les dossiers des communes dans maps/demo/, et
         dans examples/ les fichiers d'exemple qu'importe le README. Une base de démonstration est
-        reconstruite à chaque fois ; toute autre base est gardée, sauf avec --overwrite.
-
-        \b
-            plhgis demo
-            plhgis demo --store /tmp/demo/plh.gpkg -o /tmp/demo/maps --examples /tmp/demo/examples
-        """, """Build the fictional demo territory (layers/plh.gpkg, its history back-dated to 2023), check
+        reconstruite à chaque fois ; toute autre base est gardée, sauf avec --overwrite.""",
+        """Build the fictional demo territory (layers/plh.gpkg, its history back-dated to 2023), check
         it, write its map, check report and commune packs into maps/demo/, and the example files the
         README imports into examples/. A demo store is rebuilt each time; any other store is kept
-        unless --overwrite.
-
-        \b
-            plhgis demo
-            plhgis demo --store /tmp/demo/plh.gpkg -o /tmp/demo/maps --examples /tmp/demo/examples
-        """),
+        unless --overwrite."""),
     "demo --output": ("Où vont la carte, la page des contrôles et les dossiers.",
                       "Where the map, check report and packs go."),
     "demo --examples": ("Où vont les fichiers d'exemple qu'importe le README.",
@@ -90,64 +64,20 @@ HELP: dict[str, tuple[str, str]] = {
     "demo --overwrite": ("Remplace une base qui n'est pas celle de démonstration.",
                          "Replace a store that is not the demo."),
     "layers": ("""Chaque couche avec son nombre d'entités, son système de coordonnées et sa dernière
-        modification.
-
-        \b
-            plhgis layers
-        """, """Each layer with its feature count, CRS and last change.
-
-        \b
-            plhgis layers
-        """),
+        modification.""",
+        """Each layer with its feature count, CRS and last change."""),
     "commune": ("Les communes de la base : les codes INSEE qu'accepte chaque --commune.",
                 "The communes of the store: the INSEE codes every --commune takes."),
-    "commune list": ("""Chaque commune en vigueur : code INSEE, nom, polarité, statut SRU.
-
-        \b
-            plhgis commune list
-        """, """Each commune in force: INSEE code, name, polarity, SRU status.
-
-        \b
-            plhgis commune list
-        """),
-    "history": ("""Le journal des modifications : quand, qui, couche, id, action, avant, après, source.
-
-        \b
-            plhgis history
-            plhgis history projects P-62950-0003 --since 2025-01-01
-            plhgis history --commune 62950 --user mairie
-        """, """The journal of changes: when, who, layer, id, action, before, after, source.
-
-        \b
-            plhgis history
-            plhgis history projects P-62950-0003 --since 2025-01-01
-            plhgis history --commune 62950 --user mairie
-        """),
+    "commune list": ("Chaque commune en vigueur : code INSEE, nom, polarité, statut SRU.",
+                     "Each commune in force: INSEE code, name, polarity, SRU status."),
+    "history": ("Le journal des modifications : quand, qui, couche, id, action, avant, après, source.",
+                "The journal of changes: when, who, layer, id, action, before, after, source."),
     "history --since": ("Seulement les modifications de ce jour ou après.", "Only changes on or after this day."),
     "history --user": ("Seulement les modifications de cet utilisateur (tel que l'historique le nomme).",
                        "Only the changes made by this user (as the history names them)."),
     # -- files -----------------------------------------------------------------------------------
-    "import": ("""Importe un fichier dans une couche (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).
-
-        \b
-            plhgis import projects retour-62950.xlsx --dry-run
-            plhgis import communes communes.geojson --mode upsert
-            plhgis import plots gisements.csv --crs 2154
-            plhgis import communes communes.geojson --epci 246200364
-            plhgis import friches cartofriches.csv --epci 246200364 --strict
-            plhgis import sectors acv.geojson --kind ORT/ACV --name-field lib
-            plhgis import permits Liste-des-autorisations-durbanisme-creant-des-logements.csv --epci 243100518
-        """, """Import a file into a layer (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).
-
-        \b
-            plhgis import projects retour-62950.xlsx --dry-run
-            plhgis import communes communes.geojson --mode upsert
-            plhgis import plots gisements.csv --crs 2154
-            plhgis import communes communes.geojson --epci 246200364
-            plhgis import friches cartofriches.csv --epci 246200364 --strict
-            plhgis import sectors acv.geojson --kind ORT/ACV --name-field lib
-            plhgis import permits Liste-des-autorisations-durbanisme-creant-des-logements.csv --epci 243100518
-        """),
+    "import": ("Importe un fichier dans une couche (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).",
+               "Import a file into a layer (GeoPackage, GeoJSON, Shapefile, CSV, XLSX)."),
     "import --mode": ("upsert : ajoute les nouvelles entités, met à jour celles qui changent ; append : ajoute "
                       "seulement ; replace : clôt aussi ce que le fichier n'a plus.",
                       "upsert: add new, update changed; append: only add; replace: also end what the file lacks."),
@@ -166,21 +96,8 @@ HELP: dict[str, tuple[str, str]] = {
                         "Refuse the file when it deviates from the standard."),
     "import --verbose": ("Liste chaque avertissement ligne par ligne (par défaut : regroupés par champ).",
                          "List every warning row by row (default: grouped by field)."),
-    "export": ("""Exporte une couche : gpkg, geojson (WGS84), shp, csv (Excel français) ou xlsx.
-
-        \b
-            plhgis export projects projets.csv
-            plhgis export projects projets.csv --csv-dialect excel-fr-ansi --overwrite
-            plhgis export projects projets-2024.gpkg --as-of 2024-12-31
-            plhgis export friches friches-cnig.csv --format cnig
-        """, """Export a layer: gpkg, geojson (WGS84), shp, csv (French Excel) or xlsx.
-
-        \b
-            plhgis export projects projets.csv
-            plhgis export projects projets.csv --csv-dialect excel-fr-ansi --overwrite
-            plhgis export projects projets-2024.gpkg --as-of 2024-12-31
-            plhgis export friches friches-cnig.csv --format cnig
-        """),
+    "export": ("Exporte une couche : gpkg, geojson (WGS84), shp, csv (Excel français) ou xlsx.",
+               "Export a layer: gpkg, geojson (WGS84), shp, csv (French Excel) or xlsx."),
     "export --format": ("Par défaut : selon l'extension du fichier ; cnig : CSV CNIG Friches (friches seulement).",
                         "Default: from the file suffix; cnig: CNIG Friches CSV (friches only)."),
     "export --csv-dialect": ("CSV seulement. excel-fr : ';', virgule décimale, UTF-8 avec BOM ; excel-fr-ansi : "
@@ -188,40 +105,17 @@ HELP: dict[str, tuple[str, str]] = {
                              "CSV only. excel-fr: ';', decimal comma, UTF-8 with BOM; excel-fr-ansi: the same in "
                              "cp1252 (older Excel); comma: ',', decimal point, UTF-8."),
     # -- online reference data -------------------------------------------------------------------
-    "fetch": ("""Charge les données de référence officielles depuis les API de données ouvertes (en ligne).
-
-        \b
-            plhgis fetch communes --epci 246200364
-            plhgis fetch qpv
-        """, """Load official reference data from the open-data APIs (online).
-
-        \b
-            plhgis fetch communes --epci 246200364
-            plhgis fetch qpv
-        """),
+    "fetch": ("Charge les données de référence officielles depuis les API de données ouvertes (en ligne).",
+              "Load official reference data from the open-data APIs (online)."),
     "fetch --base-url": ("Service à interroger.", "Service to ask."),
     "fetch --timeout": ("Secondes d'attente d'une réponse.", "Seconds to wait for an answer."),
     "fetch --output": ("Garde aussi le téléchargement ici.", "Also keep the download here."),
     "fetch --overwrite": ("Remplace un fichier --output existant.", "Replace an existing --output file."),
-    "fetch communes": ("""Les communes d'un EPCI (contour, population) depuis geo.api.gouv.fr.
-
-        \b
-            plhgis fetch communes --epci 246200364
-        """, """One EPCI's communes (outline, population) from geo.api.gouv.fr.
-
-        \b
-            plhgis fetch communes --epci 246200364
-        """),
+    "fetch communes": ("Les communes d'un EPCI (contour, population) depuis geo.api.gouv.fr.",
+                       "One EPCI's communes (outline, population) from geo.api.gouv.fr."),
     "fetch communes --epci": ("SIREN de l'EPCI, par ex. 246200364.", "SIREN of the EPCI, e.g. 246200364."),
-    "fetch qpv": ("""Les périmètres des QPV (jeu de données de l'ANCT sur data.gouv.fr), limités au territoire.
-
-        \b
-            plhgis fetch qpv --epci 246200364
-        """, """QPV perimeters (ANCT dataset on data.gouv.fr), kept to the territory.
-
-        \b
-            plhgis fetch qpv --epci 246200364
-        """),
+    "fetch qpv": ("Les périmètres des QPV (jeu de données de l'ANCT sur data.gouv.fr), limités au territoire.",
+                  "QPV perimeters (ANCT dataset on data.gouv.fr), kept to the territory."),
     "fetch qpv --epci": ("Garde les QPV qui touchent les communes de cet EPCI [par défaut : les communes de la base].",
                          "Keep the QPV meeting this EPCI's communes [default: the store's communes]."),
     # -- plhgis project|friche|plot|sru add|edit|end|list|show: {the words of NOUNS} ----------------------
@@ -232,108 +126,40 @@ HELP: dict[str, tuple[str, str]] = {
     "FEATURE --wkt": ("Géométrie en WKT (dans le système --crs).", "Geometry as WKT (in --crs)."),
     "FEATURE --lon": ("Longitude (WGS84), avec --lat.", "Longitude (WGS84), with --lat."),
     "FEATURE --lat": ("Latitude (WGS84), avec --lon.", "Latitude (WGS84), with --lon."),
-    "FEATURE add": ("""Ajoute {a} ; affiche son nouvel identifiant.
-
-        \b
-            plhgis {noun} add {add}
-        """, """Add {a}; prints its new id.
-
-        \b
-            plhgis {noun} add {add}
-        """),
+    "FEATURE add": ("Ajoute {a} ; affiche son nouvel identifiant.",
+                    "Add {a}; prints its new id."),
     "FEATURE add --parcels": ("Emprise = union de ces parcelles cadastrales (couche parcels).",
                               "Footprint = union of these cadastral parcels (from the parcels layer)."),
-    "FEATURE edit": ("""Modifie des champs de {the} ID ; l'historique garde les anciennes valeurs.
-
-        \b
-            plhgis {noun} edit ID {edit}
-        """, """Change fields of {the} ID; the history keeps the old values.
-
-        \b
-            plhgis {noun} edit ID {edit}
-        """),
-    "FEATURE end": ("""Clôt {the} ID : elle reste dans la base et l'historique, hors des listes courantes.
-
-        \b
-            plhgis {noun} end ID --reason 'saisie en double'
-        """, """End {the} ID (kept in the store and the history, out of current lists).
-
-        \b
-            plhgis {noun} end ID --reason 'saisie en double'
-        """),
+    "FEATURE edit": ("Modifie des champs de {the} ID ; l'historique garde les anciennes valeurs.",
+                     "Change fields of {the} ID; the history keeps the old values."),
+    "FEATURE end": ("Clôt {the} ID : elle reste dans la base et l'historique, hors des listes courantes.",
+                    "End {the} ID (kept in the store and the history, out of current lists)."),
     "FEATURE end --date": ("Date de fin [par défaut : aujourd'hui].", "End date [default: today]."),
-    "FEATURE list": ("""Liste les {many} en vigueur (ou à la date --as-of).
-
-        \b
-            plhgis {noun} list --commune 62950 --format csv
-        """, """List the {many} in force (or on --as-of).
-
-        \b
-            plhgis {noun} list --commune 62950 --format csv
-        """),
+    "FEATURE list": ("Liste les {many} en vigueur (ou à la date --as-of).",
+                     "List the {many} in force (or on --as-of)."),
     "FEATURE list --all": ("Inclut les entités closes.", "Include ended features."),
-    "FEATURE show": ("""Tous les champs de {the} ID, et son historique.
-
-        \b
-            plhgis {noun} show ID
-        """, """Every field of {the} ID, and its history.
-
-        \b
-            plhgis {noun} show ID
-        """),
+    "FEATURE show": ("Tous les champs de {the} ID, et son historique.",
+                     "Every field of {the} ID, and its history."),
     "sru": ("L'inventaire SRU par millésime : add, edit, end, list, show ; figures (les chiffres SRU).",
             "The SRU inventory by vintage: add, edit, end, list, show; figures (the SRU figures)."),
     "sru figures": ("""Le SRU par commune soumise : inventaire, objectif triennal (notifié, ou « estimation »
         selon le CCH L302-8), logements sociaux financés sur la période avec la répartition PLAI/PLS, taux
-        projetés.
-
-        \b
-            plhgis import sru donnees-sru-2025.csv --epci 246200364
-            plhgis sru edit 62033-2024 --notified-objective 34 --period-start 2026
-            plhgis sru figures
-            plhgis sru figures --commune 62033 --schemes
-        """, """SRU per liable commune: inventory, triennial objective (notified, or 'estimation' from
-        CCH L302-8), social homes financed this period with the PLAI/PLS mix, projected rates.
-
-        \b
-            plhgis import sru donnees-sru-2025.csv --epci 246200364
-            plhgis sru edit 62033-2024 --notified-objective 34 --period-start 2026
-            plhgis sru figures
-            plhgis sru figures --commune 62033 --schemes
-        """),
+        projetés.""",
+        """SRU per liable commune: inventory, triennial objective (notified, or 'estimation' from
+        CCH L302-8), social homes financed this period with the PLAI/PLS mix, projected rates."""),
     "sru figures --schemes": ("Avec --commune : les opérations derrière les chiffres, une à une.",
                               "With --commune: the schemes behind the figures, one by one."),
     # -- maps and packs --------------------------------------------------------------------------
-    "map": ("""Une carte HTML du territoire, ou d'une commune, qui fonctionne sans réseau.
-
-        \b
-            plhgis map -o maps/territoire.html
-            plhgis map --commune 62950 --overwrite
-        """, """An HTML map of the territory, or of one commune, that works with no network.
-
-        \b
-            plhgis map -o maps/territoire.html
-            plhgis map --commune 62950 --overwrite
-        """),
+    "map": ("Une carte HTML du territoire, ou d'une commune, qui fonctionne sans réseau.",
+            "An HTML map of the territory, or of one commune, that works with no network."),
     "map --output": ("Fichier HTML [par défaut : maps/<insee|territoire>.html].",
                      "HTML file [default: maps/<insee|territoire>.html]."),
     "pack": ("""Le dossier de la rencontre annuelle : une page HTML et un classeur XLSX par commune.
 
-        Avec --all, aussi la carte du territoire, la page des contrôles et un index qui les relie.
+        Avec --all, aussi la carte du territoire, la page des contrôles et un index qui les relie.""",
+        """The annual-meeting pack: one HTML page and one XLSX workbook per commune.
 
-        \b
-            plhgis pack 62950 --since 2024-11-15
-            plhgis pack 62950 --pdf
-            plhgis pack --all -o maps/rencontres-2025
-        """, """The annual-meeting pack: one HTML page and one XLSX workbook per commune.
-
-        With --all, also the territory map, the findings page and an index linking them.
-
-        \b
-            plhgis pack 62950 --since 2024-11-15
-            plhgis pack 62950 --pdf
-            plhgis pack --all -o maps/rencontres-2025
-        """),
+        With --all, also the territory map, the findings page and an index linking them."""),
     "pack --all": ("Toutes les communes, plus une page d'index.", "Every commune, plus an index page."),
     "pack --output": ("Dossier où écrire les dossiers.", "Folder the packs go to."),
     "pack --since": ("Date de la dernière rencontre, pour « ce qui a changé » [par défaut : il y a un an].",
@@ -344,21 +170,12 @@ HELP: dict[str, tuple[str, str]] = {
     "check": ("""Contrôle le tableau des opérations : données, QPV, secteurs, objectifs, SRU, densité, ZAN, PLU,
         capacité.
 
-        Code de sortie 1 quand un constat est une erreur (avec --strict, un avertissement aussi).
+        Code de sortie 1 quand un constat est une erreur (avec --strict, un avertissement aussi) ; --format geojson
+        en fait une couche pour QGIS.""",
+        """Check the pipeline: data, QPV, sectors, targets, SRU, density, ZAN, PLU, capacity.
 
-        \b
-            plhgis check --commune 62950
-            plhgis check --rule QPV --rule SRU-MIX --format csv > constats.csv
-            plhgis check --format geojson > constats.geojson     (une couche pour QGIS)
-        """, """Check the pipeline: data, QPV, sectors, targets, SRU, density, ZAN, PLU, capacity.
-
-        Exit 1 when a finding is an error (with --strict, a warning too).
-
-        \b
-            plhgis check --commune 62950
-            plhgis check --rule QPV --rule SRU-MIX --format csv > constats.csv
-            plhgis check --format geojson > constats.geojson     (a layer for QGIS)
-        """),
+        Exit 1 when a finding is an error (with --strict, a warning too); --format geojson makes it a layer for
+        QGIS."""),
     "check --rule": ("Seulement cette règle, ou une famille (QPV) ; répétable.",
                      "Only this rule, or a family (QPV); repeatable."),
     "check --strict": ("Les avertissements comptent comme des erreurs pour le code de sortie.",
@@ -366,68 +183,34 @@ HELP: dict[str, tuple[str, str]] = {
     "check --list-rules": ("Liste les règles (code, gravité, description) et s'arrête.",
                            "List the rules (code, severity, description) and stop."),
     "ack": ("""Clôt un constat avec un motif (gardé dans l'historique) : `plhgis check` le montre justifié et
-        ne le compte plus pour le code de sortie.
-
-        \b
-            plhgis ack LLS-HIGH-SHARE P-62498-0004 --ground "reconstitution de l'offre ANRU"
-            plhgis ack --list
-        """, """Close a finding with a recorded ground (kept in the history); `plhgis check` shows it as
-        justified and no longer counts it for the exit code.
-
-        \b
-            plhgis ack LLS-HIGH-SHARE P-62498-0004 --ground "reconstitution de l'offre ANRU"
-            plhgis ack --list
-        """),
+        ne le compte plus pour le code de sortie.""",
+        """Close a finding with a recorded ground (kept in the history); `plhgis check` shows it as
+        justified and no longer counts it for the exit code."""),
     "ack --ground": ("Pourquoi le constat est accepté (reconstitution, public spécifique, diversification…).",
                      "Why the finding is accepted (reconstitution, public spécifique, diversification…)."),
     "ack --list": ("Liste les constats justifiés et s'arrête.", "List the acknowledged findings and stop."),
     "targets": ("""Le tableau des opérations face aux objectifs du PLH, par commune et pour l'EPCI.
 
-        Une opération compte une fois, pour la commune que nomme son champ `commune`.
+        Une opération compte une fois, pour la commune que nomme son champ `commune`.""",
+        """Pipeline vs PLH targets, per commune and for the EPCI.
 
-        \b
-            plhgis targets
-            plhgis targets --commune 62950 --format json
-        """, """Pipeline vs PLH targets, per commune and for the EPCI.
-
-        A scheme counts once, for the commune its `commune` field names.
-
-        \b
-            plhgis targets
-            plhgis targets --commune 62950 --format json
-        """),
+        A scheme counts once, for the commune its `commune` field names."""),
     "targets --format": ("Format de sortie (csv et json portent toutes les colonnes).",
                          "Output format (csv and json carry every column)."),
     "bilan": ("""Le bilan annuel du PLH (CCH L302-3) : logements autorisés, commencés et livrés face à la
         répartition annuelle ; financements, accession aidée, démolitions et production nette, foncier,
         mi-parcours ; trajectoire SRU. Les logements autorisés et commencés viennent des permis (Sitadel)
-        quand la couche permits en contient ; --compare met deux années côte à côte.
-
-        \b
-            plhgis bilan --year 2025
-            plhgis bilan --year 2025 --compare 2024 -o maps/bilan-2025.html --overwrite
-        """, """The yearly PLH review (CCH L302-3): homes authorised, started and delivered against the yearly
+        quand la couche permits en contient ; --compare met deux années côte à côte.""",
+        """The yearly PLH review (CCH L302-3): homes authorised, started and delivered against the yearly
         split; loans, assisted ownership, demolitions and net output, land, mid-term; SRU trajectory.
         Homes authorised and started come from the permits (Sitadel) when the permits layer holds any;
-        --compare sets the two years side by side.
-
-        \b
-            plhgis bilan --year 2025
-            plhgis bilan --year 2025 --compare 2024 -o maps/bilan-2025.html --overwrite
-        """),
+        --compare sets the two years side by side."""),
     "bilan --year": ("L'année du bilan, par ex. 2025.", "The year reviewed, e.g. 2025."),
     "bilan --compare": ("Une seconde année mise en regard, par ex. 2024.", "A second year set side by side, e.g. 2024."),
     "bilan --output": ("Fichier HTML [par défaut : maps/bilan-ANNÉE.html] ; le XLSX va à côté.",
                        "HTML file [default: maps/bilan-YEAR.html]; the XLSX goes next to it."),
-    "review-plu": ("""Examine le zonage du PLU d'une commune face à son objectif PLH (avis PPA).
-
-        \b
-            plhgis review-plu 62950 --zoning 62950_ZONE_URBA.shp --prescriptions 62950_PRESCRIPTION_SURF.shp
-        """, """Review a commune's PLU zoning against its PLH target (avis PPA).
-
-        \b
-            plhgis review-plu 62950 --zoning 62950_ZONE_URBA.shp --prescriptions 62950_PRESCRIPTION_SURF.shp
-        """),
+    "review-plu": ("Examine le zonage du PLU d'une commune face à son objectif PLH (avis PPA).",
+                   "Review a commune's PLU zoning against its PLH target (avis PPA)."),
     "review-plu --zoning": ("Fichier ZONE_URBA du CNIG (GeoJSON, Shapefile, GeoPackage).",
                             "CNIG ZONE_URBA file (GeoJSON, Shapefile, GeoPackage)."),
     "review-plu --prescriptions": ("Fichier PRESCRIPTION_SURF du CNIG (OAP 18, mixité sociale 17-00) [par défaut : "
@@ -435,38 +218,14 @@ HELP: dict[str, tuple[str, str]] = {
                                    "CNIG PRESCRIPTION_SURF file (OAP 18, mixité sociale 17-00) [default: the "
                                    "store's]."),
     "settings": ("""Les seuils et les chiffres légaux qu'utilisent les contrôles, avec leurs sources
-        (layers/plhgis.toml).
-
-        \b
-            plhgis settings
-            plhgis settings --format toml > layers/plhgis.toml
-        """, """The thresholds and legal figures the checks use, with their sources (layers/plhgis.toml).
-
-        \b
-            plhgis settings
-            plhgis settings --format toml > layers/plhgis.toml
-        """),
+        (layers/plhgis.toml).""",
+        """The thresholds and legal figures the checks use, with their sources (layers/plhgis.toml)."""),
     "settings --format": ("toml : un plhgis.toml commenté qui liste chaque réglage.",
                           "toml: a commented plhgis.toml listing every setting."),
     # -- building permits (Sitadel) ----------------------------------------------------------------
     "reconcile": ("""Rapproche les permis (5 logements et plus) des opérations ; un lien fait avancer l'état et
-        les années de l'opération.
-
-        \b
-            plhgis reconcile --dry-run
-            plhgis reconcile --review
-            plhgis reconcile accept 03155513C0302
-            plhgis reconcile reject 03155513C0302:P-31555-0004
-            plhgis reconcile --create --dry-run
-        """, """Match the permits (5+ homes) to the schemes; links move the schemes' status and years.
-
-        \b
-            plhgis reconcile --dry-run
-            plhgis reconcile --review
-            plhgis reconcile accept 03155513C0302
-            plhgis reconcile reject 03155513C0302:P-31555-0004
-            plhgis reconcile --create --dry-run
-        """),
+        les années de l'opération.""",
+        """Match the permits (5+ homes) to the schemes; links move the schemes' status and years."""),
     "reconcile --dry-run": ("Montre le plan, sans rien écrire.", "Show the plan and write nothing."),
     "reconcile --review": ("Liste les paires en attente de décision et s'arrête.",
                            "List the pairs waiting for a decision and stop."),
@@ -479,68 +238,25 @@ HELP: dict[str, tuple[str, str]] = {
                          "NUM_DAU:PROJECT)."),
     "reconcile reject": ("Rejette une paire à examiner : elle ne sera plus proposée.",
                          "Reject a pair of the review queue: it is not proposed again."),
-    "permits": ("""Les permis de construire créant des logements (Sitadel) : liste, chiffres annuels.
-
-        \b
-            plhgis import permits Liste-des-autorisations.csv --epci 243100518
-            plhgis permits summary --commune 31555
-        """, """Building permits creating homes (Sitadel): list, yearly figures.
-
-        \b
-            plhgis import permits Liste-des-autorisations.csv --epci 243100518
-            plhgis permits summary --commune 31555
-        """),
-    "permits list": ("""Les permis de la base.
-
-        \b
-            plhgis permits list --commune 31555 --format csv
-        """, """The permits in the store.
-
-        \b
-            plhgis permits list --commune 31555 --format csv
-        """),
+    "permits": ("Les permis de construire créant des logements (Sitadel) : liste, chiffres annuels.",
+                "Building permits creating homes (Sitadel): list, yearly figures."),
+    "permits list": ("Les permis de la base.",
+                     "The permits in the store."),
     "permits summary": ("""Logements autorisés, commencés et terminés par année et par commune, à côté des
-        chiffres des opérations.
-
-        \b
-            plhgis permits summary --commune 31555 --format csv
-        """, """Homes authorised, started and completed per year and commune, next to the schemes' figures.
-
-        \b
-            plhgis permits summary --commune 31555 --format csv
-        """),
+        chiffres des opérations.""",
+        """Homes authorised, started and completed per year and commune, next to the schemes' figures."""),
     "permits summary --by-type": ("Une ligne par type de permis (PC, DP, PA) en plus.",
                                   "One line per permit type (PC, DP, PA) too."),
     # -- the shared store (PostGIS rights) -----------------------------------------------------------
     "store": ("Déplace une base entre un GeoPackage et PostGIS.", "Move a store between a GeoPackage and PostGIS."),
-    "store copy": ("""Copie une base entière, historique compris, GeoPackage ⇄ PostGIS.
-
-        \b
-            plhgis store copy layers/plh.gpkg postgresql://plh@sig.example.fr/plh
-            plhgis store copy postgresql:///plh?service=plh reunion/plh.gpkg --overwrite
-        """, """Copy a whole store, history included, GeoPackage ⇄ PostGIS.
-
-        \b
-            plhgis store copy layers/plh.gpkg postgresql://plh@sig.example.fr/plh
-            plhgis store copy postgresql:///plh?service=plh reunion/plh.gpkg --overwrite
-        """),
+    "store copy": ("Copie une base entière, historique compris, GeoPackage ⇄ PostGIS.",
+                   "Copy a whole store, history included, GeoPackage ⇄ PostGIS."),
     "store copy --overwrite": ("Remplace une base déjà présente à DESTINATION.", "Replace a store already at DEST."),
     "users": ("Les identifiants d'une base PostGIS : read (lecture), edit (agents de l'EPCI), commune (ses "
               "seules entités).",
               "Logins of a PostGIS store: read, edit (EPCI staff), commune (its own features only)."),
-    "users add": ("""Crée un identifiant, ou change son rôle.
-
-        \b
-            plhgis users add mairie_62950 --role commune --commune 62950 --password
-            plhgis users add mairie_62951 --role commune --commune 62951 --proposals --password
-            plhgis users add charge_plh --role edit
-        """, """Create a login, or change its role.
-
-        \b
-            plhgis users add mairie_62950 --role commune --commune 62950 --password
-            plhgis users add mairie_62951 --role commune --commune 62951 --proposals --password
-            plhgis users add charge_plh --role edit
-        """),
+    "users add": ("Crée un identifiant, ou change son rôle.",
+                  "Create a login, or change its role."),
     "users add --role": ("read : cartes, dossiers, exports ; edit : toutes les couches ; commune : les opérations, "
                          "dents creuses et friches de sa commune.",
                          "read: maps, packs, exports; edit: every layer; commune: its commune's schemes, plots, "
@@ -554,19 +270,103 @@ HELP: dict[str, tuple[str, str]] = {
     "users remove": ("Retire ses droits à un identifiant.", "Take a login's rights away."),
     "proposals": ("Les modifications proposées par les communes, qu'un agent de l'EPCI accepte ou rejette.",
                   "Changes communes proposed, for an EPCI editor to accept or reject."),
-    "proposals list": ("""Les propositions en attente de décision.
-
-        \b
-            plhgis proposals list
-        """, """Proposals waiting for a decision.
-
-        \b
-            plhgis proposals list
-        """),
+    "proposals list": ("Les propositions en attente de décision.",
+                       "Proposals waiting for a decision."),
     "proposals list --all": ("Aussi celles déjà décidées.", "Decided ones too."),
     "proposals accept": ("Applique une proposition (avec contrôle de version : refusée si l'entité a changé depuis).",
                          "Apply a proposal (with the version check: refused if the feature changed since)."),
     "proposals reject": ("Refuse une proposition.", "Turn a proposal down."),
+}
+
+# the examples each command's help ends with (the same in both languages)
+EXAMPLES: dict[str, str] = {
+    "plhgis": """
+        plhgis demo
+        plhgis project list --commune 62950
+        plhgis import projects retour-commune.xlsx --dry-run""",
+    "init": """
+        plhgis init
+        plhgis init --demo --overwrite""",
+    "demo": """
+        plhgis demo
+        plhgis demo --store /tmp/demo/plh.gpkg -o /tmp/demo/maps --examples /tmp/demo/examples""",
+    "layers": "plhgis layers",
+    "commune list": "plhgis commune list",
+    "history": """
+        plhgis history
+        plhgis history projects P-62950-0003 --since 2025-01-01
+        plhgis history --commune 62950 --user mairie""",
+    "import": """
+        plhgis import projects retour-62950.xlsx --dry-run
+        plhgis import communes communes.geojson --mode upsert
+        plhgis import plots gisements.csv --crs 2154
+        plhgis import communes communes.geojson --epci 246200364
+        plhgis import friches cartofriches.csv --epci 246200364 --strict
+        plhgis import sectors acv.geojson --kind ORT/ACV --name-field lib
+        plhgis import permits Liste-des-autorisations-durbanisme-creant-des-logements.csv --epci 243100518""",
+    "export": """
+        plhgis export projects projets.csv
+        plhgis export projects projets.csv --csv-dialect excel-fr-ansi --overwrite
+        plhgis export projects projets-2024.gpkg --as-of 2024-12-31
+        plhgis export friches friches-cnig.csv --format cnig""",
+    "fetch": """
+        plhgis fetch communes --epci 246200364
+        plhgis fetch qpv""",
+    "fetch communes": "plhgis fetch communes --epci 246200364",
+    "fetch qpv": "plhgis fetch qpv --epci 246200364",
+    "FEATURE add": "plhgis {noun} add {add}",
+    "FEATURE edit": "plhgis {noun} edit ID {edit}",
+    "FEATURE end": "plhgis {noun} end ID --reason 'saisie en double'",
+    "FEATURE list": "plhgis {noun} list --commune 62950 --format csv",
+    "FEATURE show": "plhgis {noun} show ID",
+    "sru figures": """
+        plhgis import sru donnees-sru-2025.csv --epci 246200364
+        plhgis sru edit 62033-2024 --notified-objective 34 --period-start 2026
+        plhgis sru figures
+        plhgis sru figures --commune 62033 --schemes""",
+    "map": """
+        plhgis map -o maps/territoire.html
+        plhgis map --commune 62950 --overwrite""",
+    "pack": """
+        plhgis pack 62950 --since 2024-11-15
+        plhgis pack 62950 --pdf
+        plhgis pack --all -o maps/rencontres-2025""",
+    "check": """
+        plhgis check --commune 62950
+        plhgis check --rule QPV --rule SRU-MIX --format csv > constats.csv
+        plhgis check --format geojson > constats.geojson""",
+    "ack": """
+        plhgis ack LLS-HIGH-SHARE P-62498-0004 --ground "reconstitution de l'offre ANRU"
+        plhgis ack --list""",
+    "targets": """
+        plhgis targets
+        plhgis targets --commune 62950 --format json""",
+    "bilan": """
+        plhgis bilan --year 2025
+        plhgis bilan --year 2025 --compare 2024 -o maps/bilan-2025.html --overwrite""",
+    "review-plu": "plhgis review-plu 62950 --zoning 62950_ZONE_URBA.shp --prescriptions 62950_PRESCRIPTION_SURF.shp",
+    "settings": """
+        plhgis settings
+        plhgis settings --format toml > layers/plhgis.toml""",
+    "reconcile": """
+        plhgis reconcile --dry-run
+        plhgis reconcile --review
+        plhgis reconcile accept 03155513C0302
+        plhgis reconcile reject 03155513C0302:P-31555-0004
+        plhgis reconcile --create --dry-run""",
+    "permits": """
+        plhgis import permits Liste-des-autorisations.csv --epci 243100518
+        plhgis permits summary --commune 31555""",
+    "permits list": "plhgis permits list --commune 31555 --format csv",
+    "permits summary": "plhgis permits summary --commune 31555 --format csv",
+    "store copy": """
+        plhgis store copy layers/plh.gpkg postgresql://plh@sig.example.fr/plh
+        plhgis store copy postgresql:///plh?service=plh reunion/plh.gpkg --overwrite""",
+    "users add": """
+        plhgis users add mairie_62950 --role commune --commune 62950 --password
+        plhgis users add mairie_62951 --role commune --commune 62951 --proposals --password
+        plhgis users add charge_plh --role edit""",
+    "proposals list": "plhgis proposals list",
 }
 
 # the words of the FEATURE texts, per command: French, English; and the examples of add and edit
@@ -637,10 +437,15 @@ METAVARS = {"TEXT": "TEXTE", "INTEGER": "ENTIER", "FLOAT": "NOMBRE", "PATH": "CH
 
 
 def command_help(paths, lang: str) -> str | None:
-    """The help of a command, from the first of `paths` (its own path, then its FEATURE path) the catalogue has."""
+    """The help of a command, from the first of `paths` (its own path, then its FEATURE path) the catalogue has,
+    and its examples."""
     for path, values in paths:
         if path in HELP:
-            return _fill(HELP[path], lang, values)
+            text = _fill(HELP[path], lang, values)
+            if path in EXAMPLES:
+                lines = inspect.cleandoc(EXAMPLES[path]).format(**_words(values, lang)).splitlines()
+                text += "\n\n\b\n" + "\n".join("    " + line for line in lines)
+            return text
     return None
 
 
@@ -679,6 +484,9 @@ def metavar(text: str, lang: str) -> str:
 
 def _fill(texts: tuple[str, str], lang: str, values: dict) -> str:
     text = inspect.cleandoc(texts[lang == "en"])
-    if not values:
-        return text
-    return text.format(**{k: v if isinstance(v, str) else v[lang == "en"] for k, v in values.items()})
+    return text.format(**_words(values, lang)) if values else text
+
+
+def _words(values: dict, lang: str) -> dict:
+    """The NOUNS words in `lang` (an example, the same in both, as it is)."""
+    return {k: v if isinstance(v, str) else v[lang == "en"] for k, v in values.items()}

@@ -204,8 +204,6 @@ class PlhgisGroup(PlhgisCommand, click.Group):
         return super().parse_args(ctx, args)
 
     def make_context(self, info_name, args, parent=None, **extra):
-        if parent is not None:  # a subgroup's refusals are the parent's `invoke`'s to say
-            return super().make_context(info_name, args, parent, **extra)
         try:  # `plhgis --lang de`: refused before any `invoke`
             return super().make_context(info_name, args, parent, **extra)
         except (Refused, click.exceptions.NoArgsIsHelpError):
