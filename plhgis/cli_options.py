@@ -91,6 +91,20 @@ class FieldOption(click.Option):
         self.layer, self.field = layer, field
 
 
+class PasswordOption(click.Option):
+    """--password: asked twice, never echoed, in the CLI's language (given bare; `--password TEXT` as it is)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prompt=True, prompt_required=False, hide_input=True, **kwargs)
+
+    def prompt_for_value(self, ctx):
+        while True:
+            value = click.prompt(say("cli.password"), hide_input=True, err=True, prompt_suffix="")
+            if click.prompt(say("cli.password_again"), hide_input=True, err=True, prompt_suffix="") == value:
+                return value
+            click.echo(say("cli.password_mismatch"), err=True)
+
+
 class PlhgisCommand(click.Command):
     """A command whose help (usage, text, options) reads the catalogue `cli_help` in the CLI's language.
 

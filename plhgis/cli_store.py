@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from . import rights
-from .cli_options import (PlhgisGroup, commune_option, format_option, open_command_store, overwrite_option,
+from .cli_options import (PasswordOption, PlhgisGroup, commune_option, format_option, open_command_store, overwrite_option,
                           say as _say, store_option, user_option)
 from .render import render
 from .store import mask
@@ -40,7 +40,7 @@ def users_group():
 @click.option("--role", type=click.Choice(tuple(rights.ROLES)), required=True)
 @commune_option
 @click.option("--proposals", is_flag=True)
-@click.option("--password", prompt=True, prompt_required=False, hide_input=True, confirmation_prompt=True)
+@click.option("--password", cls=PasswordOption)
 def users_add(store, login, role, commune, proposals, password):
     rights.add_user(open_command_store(store), login, role, commune, proposals, password or None)
     click.echo(_say("cli.user_added", login=login, role=role) + (_say("cli.user_of", commune=commune) if commune else "")

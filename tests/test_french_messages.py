@@ -204,3 +204,15 @@ def test_a_group_alone_shows_its_help_not_an_error():
     assert result.exit_code == 2
     assert result.stderr.startswith("Usage : plhgis fetch [OPTIONS] COMMANDE [ARGS]...\n\n  Charge les données")
     assert "Erreur" not in result.stderr and "Commandes :" in result.stderr
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_password_is_asked_in_the_cli_language(lang, demo_path):
+    result = CliRunner().invoke(cli, ["users", "add", "mairie_62950", "--role", "read", "--password", "--store",
+                                      str(demo_path)], input="a\nb\nSecret-42\nSecret-42\n",
+                                env={"PLHGIS_LANG": lang}, prog_name="plhgis")
+    ask, again, differ = {"fr": ("Mot de passe : ", "Le même mot de passe, à nouveau : ",
+                                 "Les deux saisies diffèrent ; recommencez."),
+                          "en": ("Password: ", "Repeat for confirmation: ", "The two entered values do not match.")}[lang]
+    assert result.stderr.startswith(f"{ask}\n{again}\n{differ}\n{ask}\n{again}\n"), result.stderr
+    assert result.exit_code == 1 and "PostGIS" in result.stderr  # asked first, then refused: a GeoPackage has no logins
