@@ -57,8 +57,7 @@ def init(store, demo, crs, overwrite):
 @cli.command()
 @store_option
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps/demo", show_default=True)
-@click.option("--examples", "examples_dir", type=click.Path(file_okay=False), default="examples",
-              show_default=True)
+@click.option("--examples", "examples_dir", type=click.Path(file_okay=False), default="examples", show_default=True)
 @overwrite_option()
 def demo(store, out_dir, examples_dir, overwrite):
     from . import demo as demo_mod

@@ -56,10 +56,21 @@ class Refused(click.UsageError):
         click.echo("\n" + say("cli.error", message=self.format_message()), err=True)
 
 
+# click's words for what has no exception class of its own → the catalogue's
+CLICK_WORDS = ((re.compile(r"Missing command\.$"), "cli.missing_command"),
+               (re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)$"), "cli.extra_args"))
+
+
 def _refusal(exc: click.UsageError) -> str:
     """Why click refused the input, in the CLI's language (click's own words only when nothing better)."""
     if isinstance(exc, click.NoSuchOption):
         return say("cli.no_such_option", name=exc.option_name)
+    if isinstance(exc, click.BadOptionUsage) and exc.message.endswith("requires an argument."):
+        return say("cli.needs_value", name=exc.option_name)
+    for words, key in CLICK_WORDS:
+        found = words.match(exc.message)
+        if found:
+            return say(key, **found.groupdict())
     if isinstance(exc, click.BadParameter):
         hint = exc.param_hint or (exc.param.get_error_hint(exc.ctx) if exc.param is not None else None)
         hint = " / ".join(hint) if isinstance(hint, (list, tuple)) else hint

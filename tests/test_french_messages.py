@@ -216,3 +216,17 @@ def test_the_password_is_asked_in_the_cli_language(lang, demo_path):
                           "en": ("Password: ", "Repeat for confirmation: ", "The two entered values do not match.")}[lang]
     assert result.stderr.startswith(f"{ask}\n{again}\n{differ}\n{ask}\n{again}\n"), result.stderr
     assert result.exit_code == 1 and "PostGIS" in result.stderr  # asked first, then refused: a GeoPackage has no logins
+
+
+@pytest.mark.parametrize("args, fr, en", [
+    (["--lang", "{lang}"], "Erreur : donnez une commande", "Error: Missing command."),
+    (["import", "projects", "a.csv", "extra"], "Erreur : argument en trop : extra",
+     "Error: Got unexpected extra arguments: extra"),
+    (["import", "projects", "a.csv", "--mode"], "Erreur : l'option --mode attend une valeur",
+     "Error: Option '--mode' requires an argument."),
+])
+def test_clicks_own_refusals_in_the_cli_language(args, fr, en):
+    for lang, said in (("fr", fr), ("en", en)):
+        result = CliRunner().invoke(cli, [a.format(lang=lang) for a in args], env={"PLHGIS_LANG": lang},
+                                    prog_name="plhgis")
+        assert result.exit_code == 2 and said in result.stderr, result.stderr
