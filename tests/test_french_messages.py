@@ -171,6 +171,9 @@ def test_every_command_and_option_has_help(lang, monkeypatch):
     for path in _command_paths(cli):
         ctx = _context(path)
         assert ctx.command.help_text(ctx), path
+        unread = [p.name for p in ctx.command.params if getattr(p, "help", None) and p.name != "version"  # click's
+                  ] + [ctx.command.help] * bool(ctx.command.help)
+        assert not unread, f"{path}: help= and docstrings are not shown; write them in cli_help.HELP: {unread}"
         rows = ctx.command.help_rows(ctx)
         assert rows and all(text for _, text in rows), (path, [spec for spec, text in rows if not text])
 
