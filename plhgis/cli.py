@@ -1,4 +1,8 @@
-"""The plhgis command line: thin click adapters over the library."""
+"""The plhgis command line: thin click adapters over the library.
+
+What `--help` says of each command and option, in French and English: `cli_help.HELP`, keyed by the
+command path ("import", "import --mode").
+"""
 from __future__ import annotations
 
 import json
@@ -11,11 +15,11 @@ import click
 from . import lazy
 from . import cnig, edits, extra, io, schema, sources
 from . import cli_store, fetch as fetch_mod
-from .cli_options import (LANG as _LANG, LANGS, PlhgisGroup, commune_option, crs_option, date_option,
+from .cli_options import (LANG as _LANG, LANGS, FieldOption, PlhgisGroup, commune_option, crs_option, date_option,
                           format_option, formats_option, layer_argument, open_command_store as _open, overwrite_option,
                           page_lang_option, say as _say, set_lang, show as _show, store_option, user_option)
 from .errors import grouped
-from .labels import cli_lang, count, t
+from .labels import count
 from .progress import steps
 from .render import render
 from .store import store_path
@@ -29,30 +33,18 @@ shapely = lazy.module("shapely")
 @click.group(cls=PlhgisGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plhgis")
 @click.option("--lang", type=click.Choice(LANGS), envvar="PLHGIS_LANG", callback=set_lang, is_eager=True,
-              expose_value=False, help="Language of messages and pages [default: fr, or $PLHGIS_LANG].")
+              expose_value=False)
 def cli():
-    """plhgis: the PLH housing-project table, friches and infill plots as geographic layers.
-
-    \b
-        plhgis demo                      build the fictional demo territory
-        plhgis project list --commune 62950
-        plhgis import projects retour-commune.xlsx --dry-run
-    """
+    pass
 
 
 # -- store -------------------------------------------------------------------------------------
 @cli.command()
 @store_option
-@click.option("--demo", is_flag=True, help="Fill the store with the fictional demo territory.")
-@click.option("--crs", default=schema.STORE_CRS, show_default=True, help="Storage CRS (projected, metres).")
-@overwrite_option("Replace an existing store.")
+@click.option("--demo", is_flag=True)
+@click.option("--crs", default=schema.STORE_CRS, show_default=True)
+@overwrite_option()
 def init(store, demo, crs, overwrite):
-    """Create the store (a GeoPackage QGIS opens as it is).
-
-    \b
-        plhgis init                      empty store in layers/plh.gpkg
-        plhgis init --demo --overwrite   the fictional demo territory
-    """
     from . import demo as demo_mod
 
     path = store_path(store)
@@ -64,21 +56,10 @@ def init(store, demo, crs, overwrite):
 
 @cli.command()
 @store_option
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps/demo", show_default=True,
-              help="Where the map, check report and packs go.")
-@click.option("--examples", "examples_dir", type=click.Path(file_okay=False), default="examples",
-              show_default=True, help="Where the example files the README imports go.")
-@overwrite_option("Replace a store that is not the demo.")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps/demo", show_default=True)
+@click.option("--examples", "examples_dir", type=click.Path(file_okay=False), default="examples", show_default=True)
+@overwrite_option()
 def demo(store, out_dir, examples_dir, overwrite):
-    """Build the fictional demo territory (layers/plh.gpkg, its history back-dated to 2023), check
-    it, write its map, check report and commune packs into maps/demo/, and the example files the
-    README imports into examples/. A demo store is rebuilt each time; any other store is kept
-    unless --overwrite.
-
-    \b
-        plhgis demo
-        plhgis demo --store /tmp/demo/plh.gpkg -o /tmp/demo/maps --examples /tmp/demo/examples
-    """
     from . import demo as demo_mod
 
     path = store_path(store)
@@ -97,28 +78,18 @@ def demo(store, out_dir, examples_dir, overwrite):
 @store_option
 @format_option
 def layers(store, fmt):
-    """Each layer with its feature count, CRS and last change.
-
-    \b
-        plhgis layers
-    """
     click.echo(render(_open(store).layer_info(), fmt))
 
 
 @cli.group("commune", cls=PlhgisGroup)
 def commune_group():
-    """The communes of the store: the INSEE codes every --commune takes."""
+    pass
 
 
 @commune_group.command("list")
 @store_option
 @format_option
 def commune_list(store, fmt):
-    """Each commune in force: INSEE code, name, polarity, SRU status.
-
-    \b
-        plhgis commune list
-    """
     frame = _open(store).read("communes")
     click.echo(render(frame, fmt, ("insee", "name", "polarity", "sru_status") if fmt == "table" else None))
 
@@ -127,18 +98,11 @@ def commune_list(store, fmt):
 @store_option
 @click.argument("layer", required=False)
 @click.argument("feature_id", required=False)
-@date_option("--since", "Only changes on or after this day.")
+@date_option("--since")
 @commune_option
-@click.option("--user", help="Only the changes made by this user (as the history names them).")
+@click.option("--user")
 @format_option
 def history(store, layer, feature_id, since, commune, user, fmt):
-    """The journal of changes: when, who, layer, id, action, before, after, source.
-
-    \b
-        plhgis history
-        plhgis history projects P-62950-0003 --since 2025-01-01
-        plhgis history --commune 62950 --user mairie
-    """
     if layer:
         layer = _layer_name(layer)
     rows = edits.history(_open(store), layer, feature_id, since, commune=commune, user=user)
@@ -161,33 +125,20 @@ def _layer_name(value):
 @user_option
 @layer_argument
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--mode", type=click.Choice(edits.MODES), default="upsert", show_default=True,
-              help="upsert: add new, update changed; append: only add; replace: also end what the file lacks.")
+@click.option("--mode", type=click.Choice(edits.MODES), default="upsert", show_default=True)
 @crs_option
-@click.option("--layer", "source_layer", help="Layer to read in a multi-layer file.")
-@click.option("--dry-run", is_flag=True, help="Show what would change and write nothing.")
-@click.option("--source", "source_name", type=click.Choice(list(sources.SOURCES)),
-              help="The file's published format [default: detected from its columns].")
-@click.option("--epci", help="SIREN: keep this EPCI's communes (or the features meeting them).")
-@click.option("--kind", help="sectors: the kind of every sector, e.g. 'ORT/ACV'.")
-@click.option("--name-field", help="sectors: the column holding the name.")
-@click.option("--map", "column_map", metavar="COL=FIELD,…", help="Rename columns first: 'Code INSEE=commune'.")
-@click.option("--strict", is_flag=True, help="Refuse the file when it deviates from the standard.")
-@click.option("--verbose", "-v", is_flag=True, help="List every warning row by row (default: grouped by field).")
+@click.option("--layer", "source_layer")
+@click.option("--dry-run", is_flag=True)
+@click.option("--source", "source_name", type=click.Choice(list(sources.SOURCES)))
+@click.option("--epci")
+@click.option("--kind")
+@click.option("--name-field")
+@click.option("--map", "column_map", metavar="COL=FIELD,…")
+@click.option("--strict", is_flag=True)
+@click.option("--verbose", "-v", is_flag=True)
 @commune_option
 def import_(store, user, layer, file, mode, crs, source_layer, dry_run, source_name, epci, kind, name_field,
             column_map, strict, verbose, commune):
-    """Import a file into a layer (GeoPackage, GeoJSON, Shapefile, CSV, XLSX).
-
-    \b
-        plhgis import projects retour-62950.xlsx --dry-run
-        plhgis import communes communes.geojson --mode upsert
-        plhgis import plots gisements.csv --crs 2154
-        plhgis import communes communes.geojson --epci 246200364
-        plhgis import friches cartofriches.csv --epci 246200364 --strict
-        plhgis import sectors acv.geojson --kind ORT/ACV --name-field lib
-        plhgis import permits Liste-des-autorisations-durbanisme-creant-des-logements.csv --epci 243100518
-    """
     st = _open(store, user)
     if layer == "permits":  # the SDES file has its own reader (two header lines, old and new codes)
         from . import permits
@@ -234,23 +185,12 @@ def _proposal_note(changes) -> bool:
 @store_option
 @layer_argument
 @click.argument("file", type=click.Path(dir_okay=False))
-@formats_option([*io.FORMATS, "cnig"], "Default: from the file suffix; cnig: CNIG Friches CSV (friches only).",
-                default=None)
+@formats_option([*io.FORMATS, "cnig"], default=None)
 @commune_option
-@date_option("--as-of", "The layer as it stood at the end of this day.")
+@date_option("--as-of")
 @overwrite_option()
-@click.option("--csv-dialect", type=click.Choice(list(io.CSV_DIALECTS)), default="excel-fr", show_default=True,
-              help="CSV only. excel-fr: ';', decimal comma, UTF-8 with BOM; excel-fr-ansi: the same in "
-                   "cp1252 (older Excel); comma: ',', decimal point, UTF-8.")
+@click.option("--csv-dialect", type=click.Choice(list(io.CSV_DIALECTS)), default="excel-fr", show_default=True)
 def export(store, layer, file, fmt, commune, as_of, overwrite, csv_dialect):
-    """Export a layer: gpkg, geojson (WGS84), shp, csv (French Excel) or xlsx.
-
-    \b
-        plhgis export projects projets.csv
-        plhgis export projects projets.csv --csv-dialect excel-fr-ansi --overwrite
-        plhgis export projects projets-2024.gpkg --as-of 2024-12-31
-        plhgis export friches friches-cnig.csv --format cnig
-    """
     if fmt == "cnig" and layer != "friches":
         raise click.BadParameter(_say("cli.cnig_friches"), param_hint="--format")
     frame = _open(store).read(layer, commune=commune, as_of=as_of)
@@ -267,23 +207,17 @@ def export(store, layer, file, fmt, commune, as_of, overwrite, csv_dialect):
 # -- online reference data -------------------------------------------------------------------------
 @cli.group(cls=PlhgisGroup)
 def fetch():
-    """Load official reference data from the open-data APIs (online).
-
-    \b
-        plhgis fetch communes --epci 246200364
-        plhgis fetch qpv
-    """
+    pass
 
 
 def _fetch_options(default_url):
     def decorate(f):
         for opt in reversed((
-                click.option("--base-url", default=default_url, show_default=True, help="Service to ask."),
-                click.option("--timeout", type=float, default=fetch_mod.TIMEOUT_S, show_default=True,
-                             help="Seconds to wait for an answer."),
-                click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also keep the download here."),
-                overwrite_option("Replace an existing --output file."),
-                click.option("--dry-run", is_flag=True, help="Show what would change and write nothing."))):
+                click.option("--base-url", default=default_url, show_default=True),
+                click.option("--timeout", type=float, default=fetch_mod.TIMEOUT_S, show_default=True),
+                click.option("-o", "--output", type=click.Path(dir_okay=False)),
+                overwrite_option(),
+                click.option("--dry-run", is_flag=True))):
             f = opt(f)
         return user_option(store_option(f))
     return decorate
@@ -297,28 +231,18 @@ def _progress(length, label):
 
 
 @fetch.command("communes")
-@click.option("--epci", required=True, help="SIREN of the EPCI, e.g. 246200364.")
+@click.option("--epci", required=True)
 @_fetch_options(fetch_mod.GEO_API)
 def fetch_communes(epci, store, user, base_url, timeout, output, overwrite, dry_run):
-    """One EPCI's communes (outline, population) from geo.api.gouv.fr.
-
-    \b
-        plhgis fetch communes --epci 246200364
-    """
     plan = fetch_mod.fetch_communes(_open(store, user), epci, base_url=base_url, timeout=timeout,
                                     progress=_progress, keep=output, overwrite=overwrite, dry_run=dry_run)
     _report(plan, "communes", dry_run)
 
 
 @fetch.command("qpv")
-@click.option("--epci", help="Keep the QPV meeting this EPCI's communes [default: the store's communes].")
+@click.option("--epci")
 @_fetch_options(fetch_mod.DATA_GOUV)
 def fetch_qpv(epci, store, user, base_url, timeout, output, overwrite, dry_run):
-    """QPV perimeters (ANCT dataset on data.gouv.fr), kept to the territory.
-
-    \b
-        plhgis fetch qpv --epci 246200364
-    """
     plan = fetch_mod.fetch_qpv(_open(store, user), base_url=base_url, timeout=timeout, progress=_progress,
                                keep=output, overwrite=overwrite, dry_run=dry_run, epci=epci)
     _report(plan, "qpv", dry_run)
@@ -331,18 +255,15 @@ def _field_options(lay: schema.Layer):
         for fld in reversed(lay.fields):
             if fld.name == lay.key and lay.id_prefix:
                 continue  # given by plhgis
-            text = fld.doc
-            if fld.enum:
-                text = (text.rstrip(". ") + ". " if text else "") + t("cli.one_of", cli_lang(), values=", ".join(fld.enum))
-            f = click.option("--" + fld.name.replace("_", "-"), fld.name, help=text.strip() or None)(f)
+            f = click.option("--" + fld.name.replace("_", "-"), fld.name, cls=FieldOption, layer=lay.name, field=fld)(f)
         return f
     return decorate
 
 
 def _geometry_options(f):
-    f = click.option("--wkt", help="Geometry as WKT (in --crs, default the store CRS).")(f)
-    f = click.option("--lon", type=float, help="Longitude (WGS84), with --lat.")(f)
-    f = click.option("--lat", type=float, help="Latitude (WGS84), with --lon.")(f)
+    f = click.option("--wkt")(f)
+    f = click.option("--lon", type=float)(f)
+    f = click.option("--lat", type=float)(f)
     return crs_option(f)
 
 
@@ -365,19 +286,18 @@ def _geometry(lon, lat, wkt, crs):
 def _parcels_option(lay):
     if lay.name != "projects":
         return lambda f: f
-    return click.option("--parcels", "parcel_refs", metavar="IDU,IDU",
-                        help="Footprint = union of these cadastral parcels (from the parcels layer).")
+    return click.option("--parcels", "parcel_refs", metavar="IDU,IDU")
 
 
 def feature_group(lay: schema.Layer, noun: str):
     """The add/edit/end/list/show commands of one editable layer."""
 
-    @cli.group(noun, cls=PlhgisGroup, help=f"Edit {lay.label}: add, edit, end, list, show.")
+    @cli.group(noun, cls=PlhgisGroup)
     def group():
         pass
+    group.help_template = "FEATURE"  # its help and its commands': cli_help.HELP["FEATURE …"], NOUNS[noun]
 
-    @group.command(help=f"Add a feature to {lay.name}; prints its new id.\n\n\b\n    "
-                        f"plhgis {noun} add " + _example(lay))
+    @group.command()
     @store_option
     @user_option
     @_field_options(lay)
@@ -392,8 +312,7 @@ def feature_group(lay: schema.Layer, noun: str):
         if not _proposal_note([change]):
             click.echo(change.id)
 
-    @group.command(help=f"Change fields of one {noun}; the history keeps the old values.\n\n\b\n"
-                        f"    plhgis {noun} edit ID --status 'PC accordé'")
+    @group.command()
     @store_option
     @user_option
     @click.argument("feature_id")
@@ -409,31 +328,29 @@ def feature_group(lay: schema.Layer, noun: str):
         click.echo("\n".join(plan.describe(_LANG["value"])) or _say("cli.nothing_changed", id=feature_id))
         _proposal_note(plan.changes)
 
-    @group.command(help=f"End a {noun} (kept in the store and the history, out of current lists).\n\n"
-                        f"\b\n    plhgis {noun} end ID --reason 'abandonné par le bailleur'")
+    @group.command()
     @store_option
     @user_option
     @click.argument("feature_id")
-    @date_option("--date", "End date [default: today].")
-    @click.option("--reason", help="Why, recorded in the history.")
+    @date_option("--date")
+    @click.option("--reason")
     def end(store, user, feature_id, date, reason):
         change = edits.end(_open(store, user), lay.name, feature_id, date, reason)
         if not _proposal_note([change]):
             click.echo(_say("cli.ended", id=change.id, day=change.after["end_date"]))
 
-    @group.command("list", help=f"List {lay.name} in force (or on --as-of).\n\n\b\n"
-                                f"    plhgis {noun} list --commune 62950 --format csv")
+    @group.command("list")
     @store_option
     @commune_option
-    @date_option("--as-of", "The layer as it stood at the end of this day.")
-    @click.option("--all", "include_ended", is_flag=True, help="Include ended features.")
+    @date_option("--as-of")
+    @click.option("--all", "include_ended", is_flag=True)
     @format_option
     def list_(store, commune, as_of, include_ended, fmt):
         frame = _open(store).read(lay.name, commune=commune, as_of=as_of, include_ended=include_ended)
         columns = lay.extra.get("list_columns") if fmt == "table" else None
         click.echo(render(frame, fmt, columns))
 
-    @group.command(help=f"Every field of one {noun}, and its history.\n\n\b\n    plhgis {noun} show ID")
+    @group.command()
     @store_option
     @click.argument("feature_id")
     def show(store, feature_id):
@@ -454,15 +371,6 @@ def feature_group(lay: schema.Layer, noun: str):
     return group
 
 
-def _example(lay):
-    return {"projects": "--name 'Résidence des Tilleuls' --commune 62950 --homes-total 24 "
-                        "--status études --lon 2.77 --lat 50.39",
-            "friches": "--site-id 62950_0100 --site-nom 'Ancienne filature' --comm-insee 62950 "
-                       "--lon 2.77 --lat 50.39",
-            "plots": "--commune 62950 --parcels 62950000AB0123 --capacity 8 --lon 2.77 --lat 50.39",
-            "sru": "--commune 62033 --vintage 2025 --lls-stock 340 --main-residences 1850 --target-rate 0.2 "
-                   "--liable 1"}[lay.name]
-
 
 for _lay, _noun in ((schema.PROJECTS, "project"), (schema.FRICHES, "friche"), (schema.PLOTS, "plot")):
     feature_group(_lay, _noun)
@@ -472,18 +380,9 @@ sru_group = feature_group(schema.SRU, "sru")
 @sru_group.command("figures")
 @store_option
 @commune_option
-@click.option("--schemes", is_flag=True, help="With --commune: the schemes behind the figures, one by one.")
+@click.option("--schemes", is_flag=True)
 @formats_option(("table", "csv", "json"))
 def sru_figures(store, commune, schemes, fmt):
-    """SRU per liable commune: inventory, triennial objective (notified, or 'estimation' from
-    CCH L302-8), social homes financed this period with the PLAI/PLS mix, projected rates.
-
-    \b
-        plhgis import sru donnees-sru-2025.csv --epci 246200364
-        plhgis sru edit 62033-2024 --notified-objective 34 --period-start 2026
-        plhgis sru figures
-        plhgis sru figures --commune 62033 --schemes
-    """
     from . import sru
 
     if schemes and not commune:
@@ -498,16 +397,10 @@ def sru_figures(store, commune, schemes, fmt):
 @cli.command("map")
 @store_option
 @commune_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file [default: maps/<insee|territoire>.html].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False))
 @page_lang_option
 @overwrite_option()
 def map_(store, commune, output, lang, overwrite):
-    """An HTML map of the territory, or of one commune, that works with no network.
-
-    \b
-        plhgis map -o maps/territoire.html
-        plhgis map --commune 62950 --overwrite
-    """
     from . import maps, outputs
 
     output = output or outputs.inside(Path("maps"), f"{commune or 'territoire'}.html")
@@ -518,22 +411,13 @@ def map_(store, commune, output, lang, overwrite):
 @cli.command()
 @store_option
 @click.argument("commune", required=False)
-@click.option("--all", "all_", is_flag=True, help="Every commune, plus an index page.")
+@click.option("--all", "all_", is_flag=True)
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="maps", show_default=True)
-@date_option("--since", "Date of the last meeting, for 'what changed' [default: a year ago].")
+@date_option("--since")
 @page_lang_option
-@overwrite_option("Replace existing files.")
-@click.option("--pdf", is_flag=True, help="Each pack as a PDF too, with a static map (no browser needed).")
+@overwrite_option()
+@click.option("--pdf", is_flag=True)
 def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
-    """The annual-meeting pack: one HTML page and one XLSX workbook per commune.
-
-    With --all, also the territory map, the findings page and an index linking them.
-
-    \b
-        plhgis pack 62950 --since 2024-11-15
-        plhgis pack 62950 --pdf
-        plhgis pack --all -o maps/rencontres-2025
-    """
     from . import reports
 
     if bool(commune) == all_:
@@ -549,20 +433,11 @@ def pack(store, commune, all_, out_dir, since, lang, overwrite, pdf):
 @cli.command()
 @store_option
 @commune_option
-@click.option("--rule", "rules", multiple=True, metavar="CODE", help="Only this rule, or a family (QPV); repeatable.")
+@click.option("--rule", "rules", multiple=True, metavar="CODE")
 @format_option
-@click.option("--strict", is_flag=True, help="Warnings count as errors for the exit code.")
-@click.option("--list-rules", is_flag=True, help="List the rules (code, severity, description) and stop.")
+@click.option("--strict", is_flag=True)
+@click.option("--list-rules", is_flag=True)
 def check(store, commune, rules, fmt, strict, list_rules):
-    """Check the pipeline: data, QPV, sectors, targets, SRU, density, ZAN, PLU, capacity.
-
-    Exit 1 when a finding is an error (with --strict, a warning too).
-
-    \b
-        plhgis check --commune 62950
-        plhgis check --rule QPV --rule SRU-MIX --format csv > constats.csv
-        plhgis check --format geojson > constats.geojson     (a layer for QGIS)
-    """
     if list_rules:
         rules = checks_mod.catalogue(settings_mod.load_settings(store_path(store)))
         click.echo(render(rules, "table" if fmt == "geojson" else fmt, max_width=110))
@@ -585,16 +460,9 @@ def check(store, commune, rules, fmt, strict, list_rules):
 @user_option
 @click.argument("rule", required=False)
 @click.argument("feature_id", required=False)
-@click.option("--ground", help="Why the finding is accepted (reconstitution, public spécifique, diversification…).")
-@click.option("--list", "list_", is_flag=True, help="List the acknowledged findings and stop.")
+@click.option("--ground")
+@click.option("--list", "list_", is_flag=True)
 def ack(store, user, rule, feature_id, ground, list_):
-    """Close a finding with a recorded ground (kept in the history); `plhgis check` shows it as
-    justified and no longer counts it for the exit code.
-
-    \b
-        plhgis ack LLS-HIGH-SHARE P-62498-0004 --ground "reconstitution de l'offre ANRU"
-        plhgis ack --list
-    """
     st = _open(store, user)
     if list_:
         click.echo(render(st.read("acknowledgements"), "table", schema.ACKNOWLEDGEMENTS.extra["list_columns"]))
@@ -610,16 +478,8 @@ def ack(store, user, rule, feature_id, ground, list_):
 @cli.command("targets")
 @store_option
 @commune_option
-@formats_option(("table", "csv", "json"), "Output format (csv and json carry every column).")
+@formats_option(("table", "csv", "json"))
 def targets_cmd(store, commune, fmt):
-    """Pipeline vs PLH targets, per commune and for the EPCI.
-
-    A scheme counts once, for the commune its `commune` field names.
-
-    \b
-        plhgis targets
-        plhgis targets --commune 62950 --format json
-    """
     frame = targets_mod.progress(_open(store), commune)
     if fmt == "table":
         click.echo(render(targets_mod.for_table(frame), fmt, targets_mod.TABLE_COLUMNS, max_width=24))
@@ -629,21 +489,11 @@ def targets_cmd(store, commune, fmt):
 
 @cli.command()
 @store_option
-@click.option("--year", type=int, required=True, help="The year reviewed, e.g. 2025.")
-@click.option("--compare", type=int, help="A second year set side by side, e.g. 2024.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file [default: maps/bilan-YEAR.html]; "
-              "the XLSX goes next to it.")
-@overwrite_option("Replace existing files.")
+@click.option("--year", type=int, required=True)
+@click.option("--compare", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False))
+@overwrite_option()
 def bilan(store, year, compare, output, overwrite):
-    """The yearly PLH review (CCH L302-3): homes authorised, started and delivered against the yearly
-    split; loans, assisted ownership, demolitions and net output, land, mid-term; SRU trajectory.
-    Homes authorised and started come from the permits (Sitadel) when the permits layer holds any;
-    --compare sets the two years side by side.
-
-    \b
-        plhgis bilan --year 2025
-        plhgis bilan --year 2025 --compare 2024 -o maps/bilan-2025.html --overwrite
-    """
     from . import bilan as bilan_mod
 
     st = _open(store)
@@ -656,32 +506,19 @@ def bilan(store, year, compare, output, overwrite):
 @cli.command("review-plu")
 @store_option
 @click.argument("insee")
-@click.option("--zoning", type=click.Path(exists=True, dir_okay=False), required=True,
-              help="CNIG ZONE_URBA file (GeoJSON, Shapefile, GeoPackage).")
-@click.option("--prescriptions", type=click.Path(exists=True, dir_okay=False),
-              help="CNIG PRESCRIPTION_SURF file (OAP 18, mixité sociale 17-00) [default: the store's].")
+@click.option("--zoning", type=click.Path(exists=True, dir_okay=False), required=True)
+@click.option("--prescriptions", type=click.Path(exists=True, dir_okay=False))
 @crs_option
 @formats_option(("text", "json"), default="text")
 def review_plu(store, insee, zoning, prescriptions, crs, fmt):
-    """Review a commune's PLU zoning against its PLH target (avis PPA).
-
-    \b
-        plhgis review-plu 62950 --zoning 62950_ZONE_URBA.shp --prescriptions 62950_PRESCRIPTION_SURF.shp
-    """
     report = review_mod.review_plu(_open(store), insee, zoning, prescriptions, crs=crs)
     click.echo(review_mod.render_text(report) if fmt == "text" else review_mod.render_json(report))
 
 
 @cli.command("settings")
 @store_option
-@formats_option(("table", "csv", "json", "toml"), "toml: a commented plhgis.toml listing every setting.")
+@formats_option(("table", "csv", "json", "toml"))
 def settings_cmd(store, fmt):
-    """The thresholds and legal figures the checks use, with their sources (layers/plhgis.toml).
-
-    \b
-        plhgis settings
-        plhgis settings --format toml > layers/plhgis.toml
-    """
     current = settings_mod.load_settings(store_path(store))
     if fmt == "toml":
         click.echo(settings_mod.toml_template(current), nl=False)
@@ -694,20 +531,11 @@ def settings_cmd(store, fmt):
 @store_option
 @user_option
 @commune_option
-@click.option("--dry-run", is_flag=True, help="Show the plan and write nothing.")
-@click.option("--review", is_flag=True, help="List the pairs waiting for a decision and stop.")
-@click.option("--create", is_flag=True, help="Also create a scheme for each permit of 5+ homes no scheme matches.")
+@click.option("--dry-run", is_flag=True)
+@click.option("--review", is_flag=True)
+@click.option("--create", is_flag=True)
 @click.pass_context
 def reconcile(ctx, store, user, commune, dry_run, review, create):
-    """Match the permits (5+ homes) to the schemes; links move the schemes' status and years.
-
-    \b
-        plhgis reconcile --dry-run
-        plhgis reconcile --review
-        plhgis reconcile accept 03155513C0302
-        plhgis reconcile reject 03155513C0302:P-31555-0004
-        plhgis reconcile --create --dry-run
-    """
     from . import reconcile as rec
 
     ctx.obj = {"store": store, "user": user}
@@ -736,9 +564,9 @@ def reconcile(ctx, store, user, commune, dry_run, review, create):
                     review=int((~result.matches['confident']).sum()), unmatched=len(result.unmatched)), err=True)
 
 
-def _decision(verb, accept, help_text):
+def _decision(verb, accept):
     """`reconcile accept` / `reconcile reject`: one pair of the review queue decided."""
-    @reconcile.command(verb, help=help_text)
+    @reconcile.command(verb)
     @store_option
     @user_option
     @click.argument("match_id")
@@ -751,19 +579,13 @@ def _decision(verb, accept, help_text):
     return decide
 
 
-_decision("accept", True, "Accept a pair of the review queue: link it and move the scheme (NUM_DAU or "
-                          "NUM_DAU:PROJECT).")
-_decision("reject", False, "Reject a pair of the review queue: it is not proposed again.")
+_decision("accept", True)
+_decision("reject", False)
 
 
 @cli.group(cls=PlhgisGroup)
 def permits():
-    """Building permits creating homes (Sitadel): list, yearly figures.
-
-    \b
-        plhgis import permits Liste-des-autorisations.csv --epci 243100518
-        plhgis permits summary --commune 31555
-    """
+    pass
 
 
 @permits.command("list")
@@ -771,11 +593,6 @@ def permits():
 @commune_option
 @format_option
 def permits_list(store, commune, fmt):
-    """The permits in the store.
-
-    \b
-        plhgis permits list --commune 31555 --format csv
-    """
     frame = _open(store).read("permits", commune=commune)
     click.echo(render(frame, fmt, schema.PERMITS.extra["list_columns"] if fmt == "table" else None))
 
@@ -783,14 +600,9 @@ def permits_list(store, commune, fmt):
 @permits.command("summary")
 @store_option
 @commune_option
-@click.option("--by-type", is_flag=True, help="One line per permit type (PC, DP, PA) too.")
+@click.option("--by-type", is_flag=True)
 @formats_option(("table", "csv", "json"))
 def permits_summary(store, commune, by_type, fmt):
-    """Homes authorised, started and completed per year and commune, next to the schemes' figures.
-
-    \b
-        plhgis permits summary --commune 31555 --format csv
-    """
     from . import permits as permits_mod
 
     click.echo(render(permits_mod.permits_by_year(_open(store), commune, by_type=by_type), fmt))

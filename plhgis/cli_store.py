@@ -1,10 +1,13 @@
-"""Commands of the shared store: `store copy`, `users`, `proposals` (PostGIS rights); `cli` adds them."""
+"""Commands of the shared store: `store copy`, `users`, `proposals` (PostGIS rights); `cli` adds them.
+
+Their help: `cli_help.HELP` ("store copy", "users add --role"…).
+"""
 from __future__ import annotations
 
 import click
 
 from . import rights
-from .cli_options import (PlhgisGroup, commune_option, format_option, open_command_store, overwrite_option,
+from .cli_options import (PasswordOption, PlhgisGroup, commune_option, format_option, open_command_store, overwrite_option,
                           say as _say, store_option, user_option)
 from .render import render
 from .store import mask
@@ -13,20 +16,14 @@ from .store_copy import copy_store
 
 @click.group("store", cls=PlhgisGroup)
 def store_group():
-    """Move a store between a GeoPackage and PostGIS."""
+    pass
 
 
 @store_group.command("copy")
 @click.argument("src")
 @click.argument("dest")
-@overwrite_option("Replace a store already at DEST.")
+@overwrite_option()
 def store_copy(src, dest, overwrite):
-    """Copy a whole store, history included, GeoPackage ⇄ PostGIS.
-
-    \b
-        plhgis store copy layers/plh.gpkg postgresql://plh@sig.example.fr/plh
-        plhgis store copy postgresql:///plh?service=plh reunion/plh.gpkg --overwrite
-    """
     counts = copy_store(src, dest, overwrite=overwrite)
     click.echo(_say("cli.copied", src=mask(src), dest=mask(dest),
                     counts=", ".join(f"{n} {name}" for name, n in counts.items() if n)), err=True)
@@ -34,26 +31,17 @@ def store_copy(src, dest, overwrite):
 
 @click.group("users", cls=PlhgisGroup)
 def users_group():
-    """Logins of a PostGIS store: read, edit (EPCI staff), commune (its own features only)."""
+    pass
 
 
 @users_group.command("add")
 @store_option
 @click.argument("login")
-@click.option("--role", type=click.Choice(tuple(rights.ROLES)), required=True,
-              help="read: maps, packs, exports; edit: every layer; commune: its commune's schemes, plots, friches.")
+@click.option("--role", type=click.Choice(tuple(rights.ROLES)), required=True)
 @commune_option
-@click.option("--proposals", is_flag=True, help="The commune's changes wait for an EPCI editor's decision.")
-@click.option("--password", prompt=True, prompt_required=False, hide_input=True, confirmation_prompt=True,
-              help="Set a password (asked, never echoed; leave out to use the login's existing one).")
+@click.option("--proposals", is_flag=True)
+@click.option("--password", cls=PasswordOption)
 def users_add(store, login, role, commune, proposals, password):
-    """Create a login, or change its role.
-
-    \b
-        plhgis users add mairie_62950 --role commune --commune 62950 --password
-        plhgis users add mairie_62951 --role commune --commune 62951 --proposals --password
-        plhgis users add charge_plh --role edit
-    """
     rights.add_user(open_command_store(store), login, role, commune, proposals, password or None)
     click.echo(_say("cli.user_added", login=login, role=role) + (_say("cli.user_of", commune=commune) if commune else "")
                + (_say("cli.user_proposals") if proposals else ""), err=True)
@@ -63,7 +51,6 @@ def users_add(store, login, role, commune, proposals, password):
 @store_option
 @format_option
 def users_list(store, fmt):
-    """The logins and their rights."""
     click.echo(render(rights.list_users(open_command_store(store)), fmt))
 
 
@@ -71,26 +58,20 @@ def users_list(store, fmt):
 @store_option
 @click.argument("login")
 def users_remove(store, login):
-    """Take a login's rights away."""
     rights.remove_user(open_command_store(store), login)
     click.echo(_say("cli.user_removed", login=login), err=True)
 
 
 @click.group("proposals", cls=PlhgisGroup)
 def proposals_group():
-    """Changes communes proposed, for an EPCI editor to accept or reject."""
+    pass
 
 
 @proposals_group.command("list")
 @store_option
-@click.option("--all", "all_", is_flag=True, help="Decided ones too.")
+@click.option("--all", "all_", is_flag=True)
 @format_option
 def proposals_list(store, all_, fmt):
-    """Proposals waiting for a decision.
-
-    \b
-        plhgis proposals list
-    """
     click.echo(render(rights.list_proposals(open_command_store(store), None if all_ else "pending"), fmt, max_width=60))
 
 
@@ -99,7 +80,6 @@ def proposals_list(store, all_, fmt):
 @user_option
 @click.argument("proposal_id", type=int)
 def proposals_accept(store, user, proposal_id):
-    """Apply a proposal (with the version check: refused if the feature changed since)."""
     change = rights.decide(open_command_store(store, user), proposal_id, accept=True)
     click.echo(_say("cli.proposal_accepted", id=proposal_id, action=change.action, feature=change.id))
 
@@ -108,8 +88,7 @@ def proposals_accept(store, user, proposal_id):
 @store_option
 @user_option
 @click.argument("proposal_id", type=int)
-@click.option("--reason", help="Why, recorded in the history.")
+@click.option("--reason")
 def proposals_reject(store, user, proposal_id, reason):
-    """Turn a proposal down."""
     rights.decide(open_command_store(store, user), proposal_id, accept=False, reason=reason)
     click.echo(_say("cli.proposal_rejected", id=proposal_id))

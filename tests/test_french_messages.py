@@ -1,13 +1,16 @@
 """Everything the command line says when it refuses, warns or sums up is French by default and English
-with --lang en: library errors with their reasons and hints, import warnings and notes, usage errors."""
+with --lang en: library errors with their reasons and hints, import warnings and notes, usage errors, and
+the help of every command."""
 from __future__ import annotations
 
 import re
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from plhgis.cli import cli
+from plhgis.cli_options import LANG
 from plhgis.labels import LABELS, Msg, Num, t
 
 # words a French message never holds, and words an English one always may
@@ -45,6 +48,8 @@ CASES = {  # name → (arguments, exit code); {store}, {x} are filled in
     "a sector with no kind column": (["import", "sectors", "{nowhere}"], 1),
     "a layer that does not exist": (["import", "nothing", "{bad}"], 2),
     "a choice off the list": (["import", "projects", "{bad}", "--dry-run", "--mode", "bogus"], 2),
+    "no such command": (["project", "bogus"], 2),
+    "a language off the list, refused before any command": (["--lang", "de", "layers"], 2),
 }
 
 
@@ -103,3 +108,128 @@ def test_every_message_is_in_both_languages_and_formatted_only_when_shown():
     assert t("err.out_of_range", "fr", range=Msg("err.at_least", lo=Num(5))) == "hors limites (doit être au moins 5)"
     with pytest.raises(KeyError):
         Msg("err.no_such_message")
+
+
+# -- the help: `plhgis … --help` of every command, French by default, English on request -------------------
+HELP_ENGLISH = re.compile(ENGLISH.pattern[:-3] + r"|and|with|from|each|every|only|when|this|that|to|in|by|exit|"
+                          r"default|required|text|integer|float|path|layer|command|usage:)\b", re.IGNORECASE)
+HELP_FRENCH = re.compile(FRENCH.pattern[:-3] + r"|et|avec|depuis|chaque|seulement|quand|cette|dans|par|une?|"
+                         r"défaut|obligatoire|commandes?|texte|entier|nombre|chemin|couche|aide|affiche)\b",
+                         re.IGNORECASE)
+
+
+def _command_paths(group, path=()):
+    """The path of every command and group under `group`, itself included."""
+    yield path
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _command_paths(command, (*path, name))
+        else:
+            yield (*path, name)
+
+
+def _context(path):
+    ctx = click.Context(cli, info_name="plhgis")
+    for name in path:
+        ctx = click.Context(ctx.command.commands[name], info_name=name, parent=ctx)
+    return ctx
+
+
+NAMES = {name for path in _command_paths(cli) for name in path}
+
+
+def _help_words(text: str) -> str:
+    """What a help page says in its own words: less the examples, the values one types (quoted, listed, option
+    and command names, paths, lists of values) that read the same in both languages."""
+    text = " ".join(line for line in text.splitlines() if not line.strip().startswith("plhgis "))
+    text = re.sub(r"\[(par défaut\s:|default:) [^;\]]*", " ", text)
+    text = re.sub(r"(Valeurs possibles :|One of:).*?\.(?= -|$)", " ", " ".join(text.split()))  # also splits at NBSP
+    text = re.sub(r"(?<!\w)'[^']*'(?!\w)|«[^»]*»|`[^`]*`|\"[^\"]*\"|\S*/\S*|--?[\w-]+|\[[\w|-]+\]|\$\w+", " ", text)
+    return re.sub(r"\b(" + "|".join(sorted(NAMES, key=len, reverse=True)) + r")\b", " ", text)
+
+
+@pytest.mark.parametrize("path", [" ".join(p) for p in _command_paths(cli)])
+def test_help_is_french_by_default_english_on_request(path):
+    args = [*path.split(), "--help"]
+    runner = CliRunner()
+    french = runner.invoke(cli, args, env={"PLHGIS_LANG": None}, prog_name="plhgis")
+    english = runner.invoke(cli, args, env={"PLHGIS_LANG": "en"}, prog_name="plhgis")
+    assert french.exit_code == english.exit_code == 0, (french.output, english.output)
+    assert french.output.startswith(f"Usage : plhgis {path}".rstrip() + " ")
+    assert english.output.startswith(f"Usage: plhgis {path}".rstrip() + " ")
+    said_fr, said_en = _help_words(french.output), _help_words(english.output)
+    assert not HELP_ENGLISH.findall(said_fr), (HELP_ENGLISH.findall(said_fr), french.output)
+    assert not HELP_FRENCH.findall(said_en), (HELP_FRENCH.findall(said_en), english.output)
+    assert "Options :" in french.output and "Options:" in english.output
+    group = isinstance(_context(path.split()).command, click.Group)
+    assert ("Commandes :" in french.output) == ("Commands:" in english.output) == group
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_command_and_option_has_help(lang, monkeypatch):
+    monkeypatch.setitem(LANG, "value", lang)
+    for path in _command_paths(cli):
+        ctx = _context(path)
+        assert ctx.command.help_text(ctx), path
+        unread = [p.name for p in ctx.command.params if getattr(p, "help", None) and p.name != "version"  # click's
+                  ] + [ctx.command.help] * bool(ctx.command.help)
+        assert not unread, f"{path}: help= and docstrings are not shown; write them in cli_help.HELP: {unread}"
+        rows = ctx.command.help_rows(ctx)
+        assert rows and all(text for _, text in rows), (path, [spec for spec, text in rows if not text])
+
+
+def test_the_language_is_read_before_the_help_is_shown():
+    """--lang before or after --help, on the group; $PLHGIS_LANG for a command's help."""
+    runner = CliRunner()
+    for args in (["--lang", "en", "import", "--help"], ["--lang=en", "--help"], ["--help", "--lang", "en"]):
+        result = runner.invoke(cli, args, env={"PLHGIS_LANG": "fr"}, prog_name="plhgis")
+        assert result.output.startswith("Usage: plhgis") and "Show this message and exit." in result.output, args
+    result = runner.invoke(cli, ["import", "--help"], env={"PLHGIS_LANG": "en"}, prog_name="plhgis")
+    assert "Import a file into a layer" in result.output and "[OPTIONS] LAYER FILE" in result.output
+    result = runner.invoke(cli, ["import", "--help"], prog_name="plhgis")
+    assert "Importe un fichier dans une couche" in result.output and "[OPTIONS] COUCHE FICHIER" in result.output
+    assert "Affiche cette aide et s'arrête." in result.output and "[par défaut\u00a0: upsert]" in result.output
+
+
+def test_a_usage_error_shows_the_usage_in_the_cli_language():
+    runner = CliRunner()
+    french = runner.invoke(cli, ["import", "projects"], env={"PLHGIS_LANG": None}, prog_name="plhgis")
+    assert french.exit_code == 2
+    assert french.stderr.startswith("Usage : plhgis import [OPTIONS] COUCHE FICHIER\nAide : plhgis import --help\n")
+    assert "Erreur : 'FICHIER' manque" in french.stderr
+    english = runner.invoke(cli, ["import", "projects"], env={"PLHGIS_LANG": "en"}, prog_name="plhgis")
+    assert english.stderr.startswith("Usage: plhgis import [OPTIONS] LAYER FILE\n")
+    assert "Missing 'FILE'." in english.stderr
+
+
+def test_a_group_alone_shows_its_help_not_an_error():
+    result = CliRunner().invoke(cli, ["fetch"], env={"PLHGIS_LANG": None}, prog_name="plhgis")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage : plhgis fetch [OPTIONS] COMMANDE [ARGS]...\n\n  Charge les données")
+    assert "Erreur" not in result.stderr and "Commandes :" in result.stderr
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_password_is_asked_in_the_cli_language(lang, demo_path):
+    result = CliRunner().invoke(cli, ["users", "add", "mairie_62950", "--role", "read", "--password", "--store",
+                                      str(demo_path)], input="a\nb\nSecret-42\nSecret-42\n",
+                                env={"PLHGIS_LANG": lang}, prog_name="plhgis")
+    ask, again, differ = {"fr": ("Mot de passe : ", "Le même mot de passe, à nouveau : ",
+                                 "Les deux saisies diffèrent ; recommencez."),
+                          "en": ("Password: ", "Repeat for confirmation: ", "The two entered values do not match.")}[lang]
+    assert result.stderr.startswith(f"{ask}\n{again}\n{differ}\n{ask}\n{again}\n"), result.stderr
+    assert result.exit_code == 1 and "PostGIS" in result.stderr  # asked first, then refused: a GeoPackage has no logins
+
+
+@pytest.mark.parametrize("args, fr, en", [
+    (["--lang", "{lang}"], "Erreur : donnez une commande", "Error: Missing command."),
+    (["import", "projects", "a.csv", "extra"], "Erreur : argument en trop : extra",
+     "Error: Got unexpected extra arguments: extra"),
+    (["import", "projects", "a.csv", "--mode"], "Erreur : l'option --mode attend une valeur",
+     "Error: Option '--mode' requires an argument."),
+])
+def test_clicks_own_refusals_in_the_cli_language(args, fr, en):
+    for lang, said in (("fr", fr), ("en", en)):
+        result = CliRunner().invoke(cli, [a.format(lang=lang) for a in args], env={"PLHGIS_LANG": lang},
+                                    prog_name="plhgis")
+        assert result.exit_code == 2 and said in result.stderr, result.stderr

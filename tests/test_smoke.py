@@ -37,7 +37,7 @@ def test_every_command_has_help_and_is_in_the_readme(runner):
             full = f"{name} {sub}".strip()
             names.append(full)
             result = runner.invoke(cli, [*full.split(), "--help"])
-            assert result.exit_code == 0 and "Usage:" in result.output, full
+            assert result.exit_code == 0 and "Usage :" in result.output, full
             assert f"plhgis {full}" in readme, f"README has no example of 'plhgis {full}'"
     assert len(names) >= 15
 
