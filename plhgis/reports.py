@@ -206,7 +206,8 @@ def _header(data, lang, sheet_name) -> str:
     if data.demo:
         parts.append(f"<p class='demo'>{_e(t('demo', lang))}</p>")
     if sheet_name:
-        parts.append(f"<p>{_e(t('pack.sheet', lang, file=sheet_name))}</p>")
+        link = f"<a href='{_e(sheet_name)}'>{_e(sheet_name)}</a>"
+        parts.append(f"<p>{_e(t('pack.sheet', lang, file=chr(0))).replace(chr(0), link)}</p>")
     return "\n".join(parts)
 
 
@@ -365,7 +366,8 @@ def write_index(data, packs: list[PackFiles], path, lang="fr") -> Path:
             (t("pack.index_schemes", lang), True), (t("coverage", lang), True),
             (t("pack.index_findings", lang), True), (t("pack.index_pack", lang), False),
             (t("pack.index_sheet", lang), False)]
-    rows = [[_e(names.get(p.commune, "")), _e(p.commune), str(p.schemes), percent(p.coverage, lang, '—'), str(p.findings),
+    rows = [[f"<a href='{_e(p.html.name)}'>{_e(names.get(p.commune, '') or p.commune)}</a>", _e(p.commune),
+             str(p.schemes), percent(p.coverage, lang, '—'), str(p.findings),
              f"<a href='{_e(p.html.name)}'>{_e(p.html.name)}</a>",
              f"<a href='{_e(p.xlsx.name)}'>{_e(p.xlsx.name)}</a>"] for p in packs]
     title = t("pack.index_title", lang, name=data.name)
@@ -409,6 +411,7 @@ ul.findings a.onmap{margin-left:6px;font-size:13px;white-space:nowrap}
 @media (max-width:700px){
   body{font-size:14px}.plh-pack{padding:8px 10px 30px}.plh-pack h1{font-size:19px}.plh-pack h2{font-size:16px}
   .plh-pack table{display:block;overflow-x:auto;font-size:12.5px}
+  table.index :is(th,td):is(:nth-child(2),:nth-child(6),:nth-child(7)){display:none}
 }
 @page{size:A4;margin:12mm 10mm}
 @page wide{size:A4 landscape;margin:10mm}

@@ -290,3 +290,35 @@ def test_inlined_cluster_plugin_works_with_the_inlined_leaflet(chromium, pages):
         return document.querySelectorAll('.marker-cluster').length""")
     assert count >= 1 and chromium.js_errors() == []
     assert chromium.js("return L.version").startswith("1.9")
+
+
+def test_index_names_link_to_packs_and_fit_a_phone(chromium, _demo_master, tmp_path):
+    store_path = tmp_path / "plh.gpkg"
+    shutil.copy(_demo_master, store_path)
+    store = GeoPackageStore(store_path)
+    reports.write_packs(store, None, tmp_path / "maps", index=True)
+    names = sorted(store.read("communes")["name"])
+    store.close()
+    index = tmp_path / "maps" / "index.html"
+    assert "href='62950-projets.xlsx'" in (tmp_path / "maps" / "62950-dossier.html").read_text(encoding="utf-8")
+    cells = "return Array.from(document.querySelectorAll('table.index tbody tr'), r => r.cells[0].innerHTML)"
+    visible_headers = ("return Array.from(document.querySelectorAll('table.index th'))"
+                       ".filter(e => getComputedStyle(e).display !== 'none').length")
+    table_overflows = "var t = document.querySelector('table.index'); return t.scrollWidth > t.clientWidth"
+    try:
+        _viewport(chromium, 1366, 768)
+        chromium.open(index, ready="document.querySelector('table.index')")
+        links = chromium.js(cells)
+        assert len(links) == len(names) and all("-dossier.html'>" in c or '-dossier.html">' in c for c in links)
+        assert chromium.js(visible_headers) == 7
+        _shot(chromium, tmp_path, "index-1366.png")
+
+        _viewport(chromium, 390, 844)
+        chromium.open(index, ready="document.querySelector('table.index')")
+        assert chromium.js(visible_headers) == 4  # the INSEE code and the file names fold away (the pack links its sheet)
+        assert not chromium.js(table_overflows)  # every column in sight, no sideways scroll
+        assert chromium.js("return document.documentElement.scrollWidth") <= 390
+        _shot(chromium, tmp_path, "index-390.png")
+        assert chromium.js_errors() == []
+    finally:
+        chromium.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
