@@ -921,38 +921,38 @@ LABELS |= {
     "check.DATA-DELIVERED-FUTURE": ("{label} : « {status_fr} » mais livraison prévue en {year} (nous sommes en {now})",
                                     "{label}: “{status_en}” but delivery planned in {year} (this is {now})"),
     "check.DATA-STALE-STATUS": ("{label} : encore « {status_fr} » alors que la livraison était prévue en {year} "
-                                "(nous sommes en {now}): état ou année à mettre à jour",
+                                "(nous sommes en {now}) : état ou année à mettre à jour",
                                 "{label}: still “{status_en}” although delivery was planned in {year} (this is {now}): "
                                 "update the status or the year"),
     "check.DATA-DUPLICATE": ("{label} est à {distance_m:n} m de {other} : même opération ?",
                              "{label} is {distance_m:n} m from {other}: the same scheme?"),
     "check.DATA-LOCATE": ("{label} est placé(e) au centre de la commune faute d'adresse, de coordonnées ou de "
-                          "parcelles: à localiser",
+                          "parcelles : à localiser",
                           "{label} is placed at the commune's centre for want of an address, coordinates or "
                           "parcels: to be located"),
     "check.FRICHE-ENUM": ("friche {label} : {field} = « {value} » hors de la liste CNIG",
                           "brownfield {label}: {field} = “{value}” is not in the CNIG list"),
     "check.QPV-LLS": (
-        "{label}: {social:n} logements locatifs sociaux dans le QPV {qpv}, contraire à l'orientation de mixité "
+        "{label} : {social:n} logements locatifs sociaux dans le QPV {qpv}, contraire à l'orientation de mixité "
         "(sauf reconstitution de l'offre, à indiquer en commentaire)",
         "{label}: {social:n} social rented homes in the QPV {qpv}, against the social mix policy (unless "
         "they replace demolished social housing, to be said in the comment)"),
     "check.QPV-TVA": (
-        "{label}: {free_sale:n} logements en accession {where:t}{band_qpv} (bande de {band_m:n} m): TVA à 5,5 % "
+        "{label} : {free_sale:n} logements en accession {where:t}{band_qpv} (bande de {band_m:n} m) : TVA à 5,5 % "
         "possible s'ils sont vendus sous plafonds de prix et de ressources (CGI art. 278 sexies III 2°)",
         "{label}: {free_sale:n} homes for sale {where:t}{band_qpv} ({band_m:n} m band): 5.5% VAT possible if "
         "they are sold under price and income ceilings (CGI art. 278 sexies III 2°)"),
     "check.qpv.in": ("dans le QPV ", "in the QPV "),
     "check.qpv.near": ("à {qpv_distance_m:n} m du QPV ", "{qpv_distance_m:n} m from the QPV "),
     "check.QPV-SHARE": (
-        "{name}: {share:%} des logements programmés sont en QPV ({homes_qpv:n} sur {expected:n}; seuil {limit:%})",
+        "{name} : {share:%} des logements programmés sont en QPV ({homes_qpv:n} sur {expected:n} ; seuil {limit:%})",
         "{name}: {share:%} of the programmed homes are in a QPV ({homes_qpv:n} of {expected:n}; "
         "threshold {limit:%})"),
     "check.SECTOR-OUT": ("{label} : {homes:n} logements hors des secteurs prioritaires",
                          "{label}: {homes:n} homes outside the priority sectors"),
     "check.SECTOR-SHARE": (
-        "{name}: {share:%} des logements programmés dans les secteurs prioritaires ({homes_sectors:n} sur "
-        "{expected:n}; objectif {limit:%})",
+        "{name} : {share:%} des logements programmés dans les secteurs prioritaires ({homes_sectors:n} sur "
+        "{expected:n} ; objectif {limit:%})",
         "{name}: {share:%} of the programmed homes in the priority sectors ({homes_sectors:n} of {expected:n}; "
         "target {limit:%})"),
     "check.SECTOR-OPPORTUNITY": (
@@ -960,53 +960,53 @@ LABELS |= {
         "logements)",
         "{label} is in the sector “{sector}” and no scheme uses it (capacity {capacity_est:n} homes)"),
     "check.TARGET-UNDER": (
-        "{name}: {expected:n} logements attendus sur la période pour un objectif de {homes_target:n} "
-        "({coverage:%}; dont {certain:n} certains)",
+        "{name} : {expected:n} logements attendus sur la période pour un objectif de {homes_target:n} "
+        "({coverage:%} ; dont {certain:n} certains)",
         "{name}: {expected:n} homes expected within the period for a target of {homes_target:n} "
         "({coverage:%}; {certain:n} of them committed)"),
     "check.TARGET-OVER": (
-        "{name}: {expected:n} logements attendus pour un objectif de {homes_target:n} ({coverage:%}): au-delà de "
+        "{name} : {expected:n} logements attendus pour un objectif de {homes_target:n} ({coverage:%}) : au-delà de "
         "l'objectif du PLH",
         "{name}: {expected:n} homes expected for a target of {homes_target:n} ({coverage:%}): beyond the PLH "
         "target"),
     "check.TARGET-MIDTERM": (
-        "{name}: {midterm_expected:n} logements livrables à mi-parcours pour un prorata d'objectif de "
+        "{name} : {midterm_expected:n} logements livrables à mi-parcours pour un prorata d'objectif de "
         "{midterm_target:n}",
         "{name}: {midterm_expected:n} homes deliverable at mid-term for a pro rata target of {midterm_target:n}"),
     "check.LLS-UNDER": (
-        "{name}: {lls_programmed:n} logements locatifs sociaux programmés pour un objectif de {lls_target:n} "
+        "{name} : {lls_programmed:n} logements locatifs sociaux programmés pour un objectif de {lls_target:n} "
         "({lls_coverage:%})",
         "{name}: {lls_programmed:n} social rented homes programmed for a target of {lls_target:n} "
         "({lls_coverage:%})"),
     "check.SRU-CATCHUP": (
-        "{name}: taux SRU {sru_rate_now:%} pour {sru_rate_required:%} exigés; {sru_catchup_programmed:n} LLS "
+        "{name} : taux SRU {sru_rate_now:%} pour {sru_rate_required:%} exigés ; {sru_catchup_programmed:n} LLS "
         "financés sur la période triennale pour un objectif de rattrapage de {sru_catchup_target:n} "
         "({sru_objective_kind})",
         "{name}: SRU rate {sru_rate_now:%} for {sru_rate_required:%} required; {sru_catchup_programmed:n} "
         "social rented homes funded over the three-year period for a catch-up target of {sru_catchup_target:n} "
         "({sru_objective_kind})"),
     "check.SRU-MIX": (
-        "{name}: {sru_plai_share:%} de PLAI (minimum {plai_min:%}) et {sru_pls_share:%} de PLS (maximum "
+        "{name} : {sru_plai_share:%} de PLAI (minimum {plai_min:%}) et {sru_pls_share:%} de PLS (maximum "
         "{pls_max:%}) sur {sru_catchup_programmed:n} LLS",
         "{name}: {sru_plai_share:%} PLAI (minimum {plai_min:%}) and {sru_pls_share:%} PLS (maximum "
         "{pls_max:%}) out of {sru_catchup_programmed:n} social rented homes"),
     "check.LLS-HIGH-SHARE": (
-        "{name}: {social:n} LLS neufs dans {how_many:t} alors que la commune compte déjà {rate:%} de logements "
-        "sociaux (seuil {limit:%}): justification attendue",
+        "{name} : {social:n} LLS neufs dans {how_many:t} alors que la commune compte déjà {rate:%} de logements "
+        "sociaux (seuil {limit:%}) : justification attendue",
         "{name}: {social:n} new social rented homes in {how_many:t} where social housing is already {rate:%} of "
         "the homes (threshold {limit:%}): to be justified"),
     "check.schemes.one": ("1 opération", "1 scheme"),
     "check.schemes.many": ("{count:n} opérations", "{count:n} schemes"),
     "check.SRU-RATE": (
-        "{name}: commune soumise à la loi SRU dont le taux légal est {rate_text} (CCH L302-5: {low:%} ou {high:%})",
+        "{name} : commune soumise à la loi SRU dont le taux légal est {rate_text} (CCH L302-5 : {low:%} ou {high:%})",
         "{name}: commune liable to the SRU law whose legal rate is {rate_text_en} (CCH L302-5: {low:%} or {high:%})"),
     "check.SRU-CARENCE": (
-        "{label}: commune carencée, {family:n} logements familiaux dont {plai_plus:n} PLAI/PLUS ({share:%}; "
-        "minimum {limit:%}, PLS exclus; C. urb. L111-24)",
+        "{label} : commune carencée, {family:n} logements familiaux dont {plai_plus:n} PLAI/PLUS ({share:%} ; "
+        "minimum {limit:%}, PLS exclus ; C. urb. L111-24)",
         "{label}: commune under a carence order, {family:n} family homes of which {plai_plus:n} PLAI/PLUS "
         "({share:%}; at least {limit:%}, PLS excluded; C. urb. L111-24)"),
     "check.ANRU-RECONSTITUTION": (
-        "{label}: reconstitution de l'offre {problem}",
+        "{label} : reconstitution de l'offre {problem}",
         "{label}: rebuilt social offer {problem_en}"),
     "check.rate.blank": ("vide", "blank"),
     "check.rate.differ": ("{rate} dans la couche communes mais {published} dans l'inventaire SRU",
@@ -1017,7 +1017,7 @@ LABELS |= {
     "check.DENSITY-LOW": ("{label} : {density:n1} logements/ha pour un minimum de {minimum:n} logements/ha",
                           "{label}: {density:n1} homes/ha for a minimum of {minimum:n} homes/ha"),
     "check.ZAN-EXTENSION": (
-        "{label}: {zan_ha:n2} ha d'espaces naturels ou agricoles consommés (origine {land_origin:?}, zone "
+        "{label} : {zan_ha:n2} ha d'espaces naturels ou agricoles consommés (origine {land_origin:?}, zone "
         "{zone_type:?}, livraison {delivery_year:?})",
         "{label}: {zan_ha:n2} ha of natural or farm land taken (land origin {land_origin:?}, zone "
         "{zone_type:?}, delivery {delivery_year:?})"),
@@ -1030,7 +1030,7 @@ LABELS |= {
                       "{label}: {share:%} social rent in the social mix sector “{sms}”, which requires "
                       "{required:%}"),
     "check.CAPACITY-SHORT": (
-        "{name}: il reste {remaining_need:n} logements à trouver et les friches et gisements non mobilisés en "
+        "{name} : il reste {remaining_need:n} logements à trouver et les friches et gisements non mobilisés en "
         "portent {capacity_unlinked:n}",
         "{name}: {remaining_need:n} homes are still to be found and the unused brownfields and plots can hold "
         "{capacity_unlinked:n}"),

@@ -257,7 +257,7 @@ def test_a_commune_level_rule_gives_one_finding_per_commune(territory):
     assert (found.layer, found.feature_id, found.commune) == ("communes", "62002", "62002")
     assert found.figures["schemes"] == sorted(ids) and found.figures["schemes_count"] == 3
     assert found.figures["lls"] == 15 and found.figures["commune_lls_rate"] == 0.45
-    assert found.message.startswith("Bêta: 15 LLS neufs dans 3 opérations alors que la commune compte déjà 45 %")
+    assert found.message.startswith("Bêta : 15 LLS neufs dans 3 opérations alors que la commune compte déjà 45 %")
     assert "in 3 schemes where social housing is already 45%" in found.message_en
 
 
@@ -427,7 +427,7 @@ def test_english_messages_carry_the_figures(territory):
     assert lls.message_en.endswith("10 social rented homes in the QPV QN062001M, against the social mix "
                                    "policy (unless they replace demolished social housing, to be said in the "
                                    "comment)") and "« LLS en QPV »" in lls.message and "“LLS en QPV”" in lls.message_en
-    assert under.message == "Alpha: 50 logements attendus sur la période pour un objectif de 100 (50 %; dont 50 certains)"
+    assert under.message == "Alpha : 50 logements attendus sur la période pour un objectif de 100 (50 % ; dont 50 certains)"
     assert under.message_en == "Alpha: 50 homes expected within the period for a target of 100 (50%; 50 of them committed)"
     assert (under.figures["expected"], under.figures["homes_target"]) == (50, 100)
     (an,) = fired(territory, "PLU-AN").values()
