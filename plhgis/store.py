@@ -605,7 +605,7 @@ def _nothing():
 def _indexes_rebuilt(con, table: str, adding: int):
     """Adding more rows than `table` holds (a first national import): its indexes are dropped, then
     created again once the rows are in, in the same transaction (SQLite sorts the keys once instead of
-    placing each in the B-tree: a fifth less time at 300,000 permits). A key given twice fails the
+    placing each in the B-tree: a fifth less write time at 300,000 permits). A key given twice fails the
     CREATE UNIQUE INDEX as it would have failed the insert."""
     if adding <= BULK_ROWS or adding <= con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]:
         yield
