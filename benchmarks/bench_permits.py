@@ -11,8 +11,9 @@ Three timings, each next to a bare `pandas.read_csv` of the same file in the sam
 
 - import kept to a territory (an EPCI of 200 communes of the file): the usual monthly update;
 - import of the whole file into a store holding every commune (500,000 permits written, with
-  their history rows), each phase timed: read and map (permits.py), plan (edits.plan_rows:
-  validation and the diff with the store), write (edits.apply: rows, R-tree, history);
+  their history rows), each phase timed and set against the bare read: read and map (permits.py),
+  plan (edits.plan_rows: validation and the diff with the store), write (edits.apply: rows, keys
+  indexed once, R-tree, history);
 - the floors any store write has, on the same rows: a bare `sqlite3` executemany of the permits
   table's rows (same columns, geometry blobs included) into a plain table, then with the history
   rows in the same transaction; a bare `pyogrio.write_dataframe` of the permits layer to a GeoPackage;
@@ -120,8 +121,9 @@ def timed_import(label, store, path, bare, **territory):
     with phases(edits, "plan_rows", "apply") as spent:
         plan, seconds = timed(label, lambda: permits.import_permits(store, path, **territory), bare)
     plan_s, write_s = spent["plan_rows"], spent["apply"]
-    print(f"  {plan.counts()['insert']:,} permits added; read and map {seconds - plan_s - write_s:.2f} s, "
-          f"plan {plan_s:.2f} s, write {write_s:.2f} s")
+    phase = {"read and map": seconds - plan_s - write_s, "plan": plan_s, "write": write_s}
+    print(f"  {plan.counts()['insert']:,} permits added; "
+          + ", ".join(f"{name} {s:.2f} s ({s / bare:.2f}×)" for name, s in phase.items()))
     return write_s
 
 

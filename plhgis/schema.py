@@ -556,10 +556,13 @@ def coerce(fld: Field, raw: pd.Series, blank: pd.Series):
         else:
             values = num
         return values, bad, msg, hint
-    if fld.type == "date":
-        dates = _to_date(raw)
-        bad = dates.isna() & ~blank
-        values = dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
+    if fld.type == "date":  # each distinct value parsed once: a national file repeats its dates
+        codes, uniques = pd.factorize(raw)
+        dates = _to_date(pd.Series(uniques))
+        iso = np.append(dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None).to_numpy(), None)
+        unparsed = np.append(dates.isna().to_numpy(), True)  # the last: empty cells (code -1)
+        values = pd.Series(iso[codes], index=raw.index, dtype=object)
+        bad = pd.Series(unparsed[codes], index=raw.index) & ~blank
         return values, bad, *COERCE_PROBLEM["date"]
     text = strip_text(raw)
     values = text.astype(object).where(~blank, None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 
 import geopandas as gpd
 import numpy as np
@@ -10,9 +11,12 @@ import pandas as pd
 import pytest
 import shapely
 from conftest import snapshot
+from test_bulk_import import _both_ways, _same_store
 
 from plhgis import edits, permits, reconcile
-from plhgis.store import GeoPackageStore
+from plhgis import store as store_mod
+from plhgis.errors import PlhgisError
+from plhgis.store import Change, GeoPackageStore
 
 SITADEL = "sitadel/Liste-des-autorisations-durbanisme-creant-des-logements.2026-01_Toulouse-31555.csv"
 TOULOUSE_EPCI = "243100518"
@@ -108,6 +112,60 @@ def test_next_month_file_updates_started_completed_cancelled_and_adds_new(invoke
     assert toulouse.get("permits", nums[1])["status"] == "annulé"
     hist = toulouse.history("permits", nums[0])
     assert list(hist["source"]) == [f"import {sitadel.name}", "import sitadel-2026-02.csv"]
+
+
+def _indexes(path) -> list:
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return con.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_first_import_in_bulk_writes_what_row_by_row_writing_does_and_a_reimport_updates_it(
+        toulouse, sitadel, tmp_path, monkeypatch):
+    """3,709 permits into an empty layer: the bulk write (keys indexed once all rows are in, the R-tree
+    packed) stores the same rows, history and indexes as one row at a time; next month's file then
+    updates the changed permits the same way on both."""
+    raw = pd.read_csv(sitadel, sep=";", skiprows=1, dtype=str, keep_default_na=False)
+    nums = raw[(raw["ETAT_DAU"] == "2") & (raw["NB_LGT_TOT_CREES"].astype(int) >= 5)]["NUM_DAU"].head(2).tolist()
+    nxt = raw.copy()
+    nxt.loc[nxt["NUM_DAU"] == nums[0], ["ETAT_DAU", "DATE_REELLE_DOC"]] = ["5", "2026-01-15"]
+    nxt.loc[nxt["NUM_DAU"] == nums[1], "ETAT_DAU"] = "6"
+    later = _write(nxt, tmp_path / "sitadel-2026-02.csv")
+    toulouse.close()
+    plans = []
+
+    def write(store):
+        plans.append(permits.import_permits(store, sitadel).counts())
+        plans.append(permits.import_permits(store, later).counts())
+    one, bulk = _both_ways(toulouse.path, tmp_path, monkeypatch, write)
+    assert plans[0] == plans[2] == {"insert": 3709, "update": 0, "end": 0, "unchanged": 0}
+    assert plans[1] == plans[3] == {"insert": 0, "update": 2, "end": 0, "unchanged": 3707}
+    _same_store(one, bulk, "permits")
+    assert _indexes(bulk) == _indexes(one) and ("ix_permits_num_dau", "permits") in [i[:2] for i in _indexes(bulk)]
+    store = GeoPackageStore(bulk)
+    hist = store.history("permits", nums[0])
+    assert list(hist["action"]) == ["insert", "update"]
+    assert json.loads(hist["after"].iloc[1]) == {"status": "commencé", "date_started": "2026-01-15"}
+    assert json.loads(hist["after"].iloc[0])["geometry"].startswith("POINT (")
+    assert store.get("permits", nums[1])["status"] == "terminé"
+    store.close()
+
+
+def test_a_bulk_insert_of_an_id_already_stored_is_refused_and_the_store_untouched(toulouse):
+    """More rows than the layer holds: its key index is rebuilt after the inserts, and a key already
+    stored fails that rebuild as it fails a row-by-row insert; the transaction leaves nothing behind."""
+    point = shapely.Point(574000, 6280000)
+    toulouse.apply("permits", [Change("insert", "P1", {"num_dau": "P1", "commune": "31555", "geometry": point})], "t")
+    before, indexes = snapshot(toulouse.path), _indexes(toulouse.path)
+    many = [Change("insert", f"N{i}", {"num_dau": f"N{i}", "commune": "31555", "geometry": point})
+            for i in range(store_mod.BULK_ROWS + 5)]
+    many[700] = Change("insert", "P1", {"num_dau": "P1", "commune": "31555", "geometry": point})
+    with pytest.raises(PlhgisError, match="UNIQUE"):
+        toulouse.apply("permits", many, "t")
+    assert snapshot(toulouse.path) == before and _indexes(toulouse.path) == indexes
 
 
 def test_older_edition_names_read_the_same(invoke, toulouse, sitadel, tmp_path):
