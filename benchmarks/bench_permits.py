@@ -9,7 +9,8 @@ replacement, each given a unique permit number and one of 35,000 commune codes, 
 SDES publishes it (two header lines, `;`, text quoted). The store holds a grid of communes.
 Three timings, each next to a bare `pandas.read_csv` of the same file in the same run:
 
-- import kept to a territory (an EPCI of 200 communes of the file): the usual monthly update;
+- import kept to a territory (`--territories`: 200 communes, an EPCI; 3,500 and 7,000, a tenth and a
+  fifth of the file's communes): the usual monthly update, and how it grows with the territory;
 - import of the whole file into a store holding every commune (500,000 permits written, with
   their history rows), each phase timed and set against the bare read: read and map (permits.py),
   plan (edits.plan_rows: validation and the diff with the store), write (edits.apply: rows, keys
@@ -186,6 +187,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=500_000)
     ap.add_argument("--schemes", type=int, default=50_000)
+    ap.add_argument("--territories", type=lambda v: [int(x) for x in v.split(",")], default=[200, 3500, 7000],
+                    help="communes of the territories the file is kept to (the first N of the grid, one EPCI)")
     ap.add_argument("--import-only", action="store_true", help="the imports and the floors, no reconcile")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-permits-") as work:  # 2 GB at 500,000 permits
@@ -202,9 +205,13 @@ def run(args, work: Path):
     _, arrow = timed("  for comparison: a bare pyarrow.csv.read_csv, all columns as text", lambda: arrow_read(path), bare)
     grid = communes(N_COMMUNES)
 
-    territory = GeoPackageStore.create(work / "territory.gpkg")
-    edits.apply(territory, edits.plan_rows(territory, "communes", grid.iloc[:200], source="bench"))
-    timed_import("import kept to one EPCI (200 communes)", territory, path, bare, epci=EPCI)
+    for size in args.territories:
+        territory = GeoPackageStore.create(work / f"territory-{size}.gpkg")
+        members = grid.iloc[:size].assign(epci_siren=EPCI)
+        edits.apply(territory, edits.plan_rows(territory, "communes", members, source="bench"))
+        timed_import(f"import kept to a territory of {size:,} communes ({size / N_COMMUNES:.0%} of the file's)",
+                     territory, path, bare, epci=EPCI)
+        territory.close()
 
     store = GeoPackageStore.create(work / "national.gpkg")
     edits.apply(store, edits.plan_rows(store, "communes", grid, source="bench"))
