@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import date
 
 import click
@@ -54,6 +55,18 @@ class Refused(click.UsageError):
             click.echo(self.ctx.get_usage(), err=True)
             click.echo(say("cli.try_help", command=self.ctx.command_path), err=True)
         click.echo("\n" + say("cli.error", message=self.format_message()), err=True)
+
+
+@contextmanager
+def _refusals():
+    """click's refusals of the input as one `Refused`, in the CLI's language (a help shown as it is:
+    `plhgis fetch` alone)."""
+    try:
+        yield
+    except (Refused, click.exceptions.NoArgsIsHelpError):
+        raise
+    except click.UsageError as exc:
+        raise Refused(_refusal(exc), exc.ctx) from None
 
 
 # click's words for what has no exception class of its own → the catalogue's
@@ -229,12 +242,8 @@ class PlhgisGroup(PlhgisCommand, click.Group):
         return super().parse_args(ctx, args)
 
     def make_context(self, info_name, args, parent=None, **extra):
-        try:  # `plhgis --lang de`: refused before any `invoke`
+        with _refusals():  # `plhgis --lang de`: refused before any `invoke`
             return super().make_context(info_name, args, parent, **extra)
-        except (Refused, click.exceptions.NoArgsIsHelpError):
-            raise
-        except click.UsageError as exc:
-            raise Refused(_refusal(exc), exc.ctx) from None
 
     def resolve_command(self, ctx, args):
         name = args[0]
@@ -256,13 +265,10 @@ class PlhgisGroup(PlhgisCommand, click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _refusals():
+                return super().invoke(ctx)
         except PlhgisError as exc:
             raise Failure(exc.text(LANG["value"])) from None
-        except (Refused, click.exceptions.NoArgsIsHelpError):  # `plhgis fetch` alone: its help, as it is
-            raise
-        except click.UsageError as exc:
-            raise Refused(_refusal(exc), exc.ctx) from None
         except OSError as exc:  # a file plhgis was told to write: unwritable folder, disk full…
             if exc.filename is None:
                 raise
