@@ -146,7 +146,7 @@ def _read_csv(path: Path, skip: int, names: list[str], usecols: list[str], encod
 
 # -- from SDES codes to the permits layer ---------------------------------------------------------
 # Column by column in Arrow's kernels; the columns whose values repeat (codes, dates, counts,
-# sections) are worked out once per distinct value (`_per_value`), then looked up for every row.
+# sections) are worked out once per distinct value (`schema.per_value`), then looked up for every row.
 _TEXT = pa.large_string()  # pandas' str columns hold Arrow large strings
 
 
@@ -159,13 +159,6 @@ def _arrow(series: pd.Series) -> pa.ChunkedArray:
 def _series(values, index) -> pd.Series:
     """Arrow strings back as a pandas str column."""
     return pd.Series(pd.array(values, dtype="str"), index=index)
-
-
-def _per_value(values: pd.Series, function) -> pd.Series:
-    """`function` (of a Series) of each distinct value, looked up for every row; nulls stay null."""
-    codes, uniques = pd.factorize(values)
-    mapped = function(pd.Series(uniques)).astype("str")
-    return pd.Series(pd.api.extensions.take(mapped.array, codes, allow_fill=True), index=values.index)
 
 
 def _strip(values: pd.Series) -> pd.Series:
@@ -243,7 +236,7 @@ def to_layer(frame, rows, *, file=None):
     out["num_dau"] = _series(pc.utf8_upper(pc.utf8_trim_whitespace(_arrow(out["num_dau"]))), out.index)
     out["commune"] = commune_codes(out["commune"])
     if "status" in out:
-        out["status"] = _per_value(out["status"], lambda code: _strip(code).map(lambda c: ETAT_DAU.get(c, c)))
+        out["status"] = schema.per_value(out["status"], lambda code: _strip(code).map(lambda c: ETAT_DAU.get(c, c)))
     for col in ("date_authorised", "date_started", "date_completed"):
         if col in out:
             out[col] = _dates(out[col], col, notes)
@@ -251,7 +244,7 @@ def to_layer(frame, rows, *, file=None):
     if address is not None:
         out["address"] = address
     if "applicant_siren" in out:
-        out["applicant_siren"] = _per_value(out["applicant_siren"], _siren)
+        out["applicant_siren"] = schema.per_value(out["applicant_siren"], _siren)
     for col in TEXT_FIELDS:
         if col in out:
             out[col], repaired, left = repair_accents(out[col])
@@ -277,7 +270,7 @@ def commune_codes(values: pd.Series) -> pd.Series:
     def code(com):
         com = _strip(com)
         return com.where(~com.str.fullmatch(r"\d{4}"), com.str.zfill(5))
-    return _per_value(values, code)
+    return schema.per_value(values, code)
 
 
 _SECTION, _NUMBER = r"[0-9A-Z]{1,2}", r"\d{1,4}"
@@ -298,7 +291,8 @@ def _parcel_ids(frame, commune) -> pd.Series:
     ids = []
     for i in (1, 2, 3):
         if f"SEC_CADASTRE{i}" in frame.columns and f"NUM_CADASTRE{i}" in frame.columns:
-            sec, num = _per_value(frame[f"SEC_CADASTRE{i}"], _section), _per_value(frame[f"NUM_CADASTRE{i}"], _number)
+            sec = schema.per_value(frame[f"SEC_CADASTRE{i}"], _section)
+            num = schema.per_value(frame[f"NUM_CADASTRE{i}"], _number)
             ids.append(pc.binary_join_element_wise(  # '|' + the IDU; null when a part is
                 pa.scalar("|", _TEXT), _arrow(commune), pa.scalar("000", _TEXT), _arrow(sec), _arrow(num),
                 pa.scalar("", _TEXT)).fill_null(""))

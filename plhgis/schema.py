@@ -494,6 +494,14 @@ def strip_text(series: pd.Series) -> pd.Series:
     return series.astype(TEXT).str.strip()
 
 
+def per_value(values: pd.Series, function) -> pd.Series:
+    """`function` (of a Series) of each distinct value, looked up for every row, as text (pandas' str
+    dtype); nulls stay null. A national file repeats its codes and dates: each is worked out once."""
+    codes, uniques = pd.factorize(values)
+    mapped = function(pd.Series(uniques)).astype("str")
+    return pd.Series(pd.api.extensions.take(mapped.array, codes, allow_fill=True), index=values.index)
+
+
 def blank_cells(series: pd.Series) -> pd.Series:
     """Empty cells, and the words spreadsheets and R write for them."""
     if pd.api.types.is_numeric_dtype(series):
@@ -557,13 +565,8 @@ def coerce(fld: Field, raw: pd.Series, blank: pd.Series):
             values = num
         return values, bad, msg, hint
     if fld.type == "date":  # each distinct value parsed once: a national file repeats its dates
-        codes, uniques = pd.factorize(raw)
-        dates = _to_date(pd.Series(uniques))
-        iso = np.append(dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None).to_numpy(), None)
-        unparsed = np.append(dates.isna().to_numpy(), True)  # the last: empty cells (code -1)
-        values = pd.Series(iso[codes], index=raw.index, dtype=object)
-        bad = pd.Series(unparsed[codes], index=raw.index) & ~blank
-        return values, bad, *COERCE_PROBLEM["date"]
+        iso = per_value(raw, lambda dates: _to_date(dates).dt.strftime("%Y-%m-%d"))
+        return iso.astype(object).where(iso.notna(), None), iso.isna() & ~blank, *COERCE_PROBLEM["date"]
     text = strip_text(raw)
     values = text.astype(object).where(~blank, None)
     return values, pd.Series(False, index=raw.index), "", ""
